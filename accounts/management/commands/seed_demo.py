@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.actions import do_add_member, do_create_team
+from accounts.audit import SYSTEM
+from accounts.models import Role, Team, User
+
+DEMO_TEAM_SLUG = "demo"
+DEMO_USERS = [
+    ("owner@example.com", "Olivia Owner", Role.OWNER, False),
+    ("member@example.com", "Max Member", Role.MEMBER, False),
+    ("moderator@example.com", "Mo Moderator", Role.MEMBER, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo team and its three sign-ins (idempotent). Passwords come from DEMO_PASSWORD."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        password = settings.DEMO_PASSWORD
+        users = {}
+        for email, full_name, _role, is_moderator in DEMO_USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, password, full_name=full_name, is_moderator=is_moderator)
+            else:
+                # Re-running the seed resets the demo passwords to DEMO_PASSWORD, so the printed ones work.
+                user.set_password(password)
+                user.is_moderator = is_moderator
+                user.save(update_fields=["password", "is_moderator"])
+            users[email] = user
+        team = Team.objects.filter(slug=DEMO_TEAM_SLUG).first()
+        if team is None:
+            team = do_create_team(name="Demo Team", slug=DEMO_TEAM_SLUG, owner=users["owner@example.com"], actor=SYSTEM)
+        for email, _name, role, _mod in DEMO_USERS:
+            do_add_member(team=team, user=users[email], role=role, actor=SYSTEM)
+        for email, _name, role, is_moderator in DEMO_USERS:
+            extra = " (moderator)" if is_moderator else ""
+            self.stdout.write(f"  {email:<24} {password}   {role}{extra}")

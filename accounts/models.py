@@ -1,0 +1,170 @@
+"""People, teams, API keys and the audit ledger: the bottom layer every other app builds on."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with an email address."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can use the Django admin.")
+    # Trust-and-safety staff: an installation-wide capability, independent of any team role.
+    is_moderator = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email
+
+
+class Team(models.Model):
+    """A group that shares credits, limits and API keys. Every generation belongs to one team."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_membership")]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role})"
+
+    @property
+    def can_manage_team(self):
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class ApiKeyScope(models.TextChoices):
+    GENERATE = "generate", "Create generations"
+    READ = "read", "Read generations"
+
+
+class ApiKey(models.Model):
+    """A team's API key. Only `prefix` (for lookup) and a peppered hash of the secret are stored."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_keys")
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} (sk-{self.prefix}…)"
+
+    def has_scope(self, scope):
+        return scope in self.scopes
+
+
+class AuditEventType(models.IntegerChoices):
+    """Numbered in ranges by subject; a number is never reused for another meaning."""
+
+    # 100–199: authentication
+    SIGN_IN = 101, "Signed in"
+    SIGN_IN_FAILED = 102, "Sign-in failed"
+    SIGN_OUT = 103, "Signed out"
+    # 200–299: API keys
+    API_KEY_CREATED = 201, "API key created"
+    API_KEY_REVOKED = 202, "API key revoked"
+    # 300–399: teams and roles
+    TEAM_CREATED = 301, "Team created"
+    MEMBER_ADDED = 302, "Member added"
+    # 500–599: generations
+    GENERATION_SUBMITTED = 501, "Generation submitted"
+    GENERATION_STATUS_CHANGED = 502, "Generation status changed"
+    GENERATION_CANCELED = 503, "Generation canceled"
+    # 600–699: automated moderation decisions
+    PROMPT_SCREENED = 601, "Prompt screened"
+    OUTPUT_SCANNED = 602, "Output scanned"
+    UPSTREAM_REFUSED = 603, "Upstream content-safety refusal"
+
+
+class AuditEvent(models.Model):
+    """One row of the append-only, hash-chained ledger of security-relevant acts.
+
+    `hash = sha256(canonical_json(event) + prev_hash)`; see `accounts.audit`.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    event_type = models.PositiveSmallIntegerField(choices=AuditEventType.choices, db_index=True)
+    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # "user", "api_key" or "system": kept as text too, so the chain survives the actor's deletion.
+    actor_kind = models.CharField(max_length=10)
+    actor_label = models.CharField(max_length=254, blank=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True, db_index=True)
+    extra = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_event_type_display()} by {self.actor_label or self.actor_kind}"
+
+
+class AuditChainHead(models.Model):
+    """A single row locked by every audit write so that concurrent writers never fork the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)

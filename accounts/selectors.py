@@ -1,0 +1,24 @@
+"""Read-side helpers. Access helpers answer None for another team's objects; views turn that into 404."""
+
+from .models import Membership
+
+SESSION_TEAM_KEY = "current_team_id"
+
+
+def current_membership(request):
+    """The signed-in user's membership in the team they are working in (cached on the request)."""
+    if hasattr(request, "_current_membership"):
+        return request._current_membership
+    memberships = Membership.objects.filter(user=request.user).select_related("team").order_by("created_at", "id")
+    chosen_id = request.session.get(SESSION_TEAM_KEY)
+    membership = None
+    if chosen_id is not None:
+        membership = memberships.filter(team_id=chosen_id).first()
+    if membership is None:
+        membership = memberships.first()
+    request._current_membership = membership
+    return membership
+
+
+def is_member(user, team):
+    return Membership.objects.filter(user=user, team=team).exists()

@@ -1,0 +1,114 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import ApiKey, Team
+
+from .states import TERMINAL, Stage, Status
+
+
+def _callback_token():
+    return secrets.token_urlsafe(24)
+
+
+class Generation(models.Model):
+    """One request for a clip, from submission to a terminal state. The database row is the truth;
+    queue jobs only drive it forward."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="generations")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="generations")
+
+    # What was asked for.
+    kind = models.CharField(max_length=20, default="text2video")
+    prompt = models.TextField()
+    negative_prompt = models.TextField(blank=True)
+    model_name = models.CharField(max_length=40)
+    mode = models.CharField(max_length=8, default="std")
+    duration = models.CharField(max_length=4, default="5", help_text="Seconds, as the upstream wants it: a string.")
+    aspect_ratio = models.CharField(max_length=8, default="16:9")
+    cfg_scale = models.FloatField(null=True, blank=True)
+
+    # Where it is.
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROMPT)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error_code = models.CharField(max_length=60, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+
+    # The upstream side.
+    provider = models.CharField(max_length=20, blank=True)
+    provider_task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    provider_status = models.CharField(max_length=20, blank=True)
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    poll_rounds = models.PositiveIntegerField(default=0)
+    # The secret in the per-generation URL the upstream calls back on.
+    callback_token = models.CharField(max_length=64, default=_callback_token, editable=False)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    render_finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="gen_team_recent"),
+            models.Index(fields=["created_by", "-created_at"], name="gen_user_recent"),
+            models.Index(fields=["status", "updated_at"], name="gen_status_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.public_id} ({self.status})"
+
+    @property
+    def is_terminal(self):
+        return self.status in TERMINAL
+
+    @property
+    def duration_seconds(self):
+        return int(self.duration)
+
+    def asset(self, role):
+        return next((a for a in self.assets.all() if a.role == role), None)
+
+
+class AssetRole(models.TextChoices):
+    INPUT_IMAGE = "input_image", "Input image"
+    INPUT_IMAGE_TAIL = "input_image_tail", "Input end frame"
+    VIDEO = "video", "Video"
+    POSTER = "poster", "Poster frame"
+
+
+def asset_upload_path(asset, filename):
+    generation = asset.generation
+    return f"teams/{generation.team_id}/generations/{generation.public_id}/{asset.role}-{filename}"
+
+
+class Asset(models.Model):
+    """A stored file belonging to a generation, with what we verified about it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="assets")
+    role = models.CharField(max_length=20, choices=AssetRole.choices)
+    file = models.FileField(upload_to=asset_upload_path, max_length=300)
+    content_type = models.CharField(max_length=60)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    # Withheld from users (failed its scan); only reviewers see blurred evidence.
+    quarantined = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["generation", "role"], name="one_asset_per_role")]
+
+    def __str__(self):
+        return f"{self.role} of {self.generation.public_id}"

@@ -1,0 +1,237 @@
+"""Driving one generation through the upstream: submit, poll, download, scan, deliver.
+
+`advance_generation` is idempotent: whatever state the row is in, it takes the next step from there, so
+a job that runs twice, or a worker that died half-way, never produces a second upstream task (the
+generation's public id is the upstream `external_task_id`) or a second delivery (transitions are
+compare-and-set).
+"""
+
+import logging
+import random
+import tempfile
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import actions
+from .catalog import TEXT2VIDEO
+from .media import MediaError, poster_jpeg, probe_video
+from .models import Generation
+from .moderation import scanning
+from .providers import ProviderError, get_provider
+from .providers.base import FAILED, SUCCEED
+from .providers.errors import is_risk_control_failure
+from .states import Stage, Status, rendering_progress
+
+logger = logging.getLogger(__name__)
+
+# Injected by tests that need to observe or shorten waiting; production sleeps for real.
+sleep = time.sleep
+
+
+def advance_generation(generation_id):
+    generation = Generation.objects.select_related("team").filter(pk=generation_id).first()
+    if generation is None or generation.is_terminal:
+        return
+    provider = get_provider()
+    try:
+        if generation.status == Status.QUEUED:
+            _submit(generation, provider)
+        elif generation.status == Status.SUBMITTING:
+            # A worker died while submitting: the upstream may or may not have the task.
+            _recover_submission(generation, provider)
+        if generation.status == Status.GENERATING:
+            _poll(generation, provider)
+        elif generation.status == Status.SCANNING:
+            # A worker died after the render finished: fetch the result again.
+            _finish(generation, provider, provider.get_task(generation.kind, generation.provider_task_id))
+    except actions.StaleTransition:
+        # Someone else (a cancel, another worker) moved the generation first; their move stands.
+        logger.info("generation %s moved under us; leaving it", generation.public_id)
+
+
+def upstream_payload(generation) -> dict:
+    payload = {
+        "model_name": generation.model_name,
+        "prompt": generation.prompt,
+        "mode": generation.mode,
+        "duration": generation.duration,
+        "external_task_id": str(generation.public_id),
+    }
+    if generation.negative_prompt:
+        payload["negative_prompt"] = generation.negative_prompt
+    if generation.kind == TEXT2VIDEO:
+        payload["aspect_ratio"] = generation.aspect_ratio
+    if generation.cfg_scale is not None:
+        payload["cfg_scale"] = generation.cfg_scale
+    return payload
+
+
+def backoff_delay(attempt: int, *, base=1.0, cap=8.0, jitter=random.random) -> float:
+    """Exponential backoff with full jitter: attempt 1 → up to 1 s, 2 → up to 2 s, … capped."""
+    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + 0.5 * jitter())
+
+
+def _submit(generation, provider):
+    while True:
+        actions.do_transition(
+            generation,
+            Status.SUBMITTING,
+            stage=Stage.UPSTREAM,
+            fields={"submit_attempts": generation.submit_attempts + 1, "provider": provider.name},
+        )
+        try:
+            snapshot = provider.create_task(generation.kind, upstream_payload(generation))
+        except ProviderError as error:
+            if error.upstream_code == 1201 and "external_task_id" in error.message.lower():
+                # An earlier attempt reached the upstream even though we saw an error: adopt that task.
+                _recover_submission(generation, provider)
+                return
+            if error.content_policy:
+                actions.do_block_upstream(
+                    generation, expected=Status.SUBMITTING, upstream_code=error.upstream_code, message=error.message
+                )
+                return
+            if error.permanent or generation.submit_attempts >= settings.GENERATION_MAX_SUBMIT_ATTEMPTS:
+                _fail(generation, error)
+                return
+            actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE,
+                                  extra={"retry_after_error": error.code})
+            sleep(error.retry_after_s or backoff_delay(generation.submit_attempts))
+            continue
+        _mark_generating(generation, snapshot)
+        return
+
+
+def _recover_submission(generation, provider):
+    """Find the upstream task by our external_task_id; if it does not exist, submit again."""
+    try:
+        snapshot = provider.get_task(generation.kind, str(generation.public_id))
+    except ProviderError as error:
+        if error.upstream_code == 1203 or error.http_status == 404:
+            actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE)
+            _submit(generation, provider)
+            return
+        _fail_or_requeue(generation, error)
+        return
+    _mark_generating(generation, snapshot)
+
+
+def _fail_or_requeue(generation, error):
+    if error.permanent:
+        _fail(generation, error)
+    else:
+        actions.do_requeue_generation(generation)
+
+
+def _mark_generating(generation, snapshot):
+    actions.do_transition(
+        generation,
+        Status.GENERATING,
+        expected=Status.SUBMITTING,
+        stage=Stage.UPSTREAM,
+        fields={
+            "provider_task_id": snapshot.task_id,
+            "provider_status": snapshot.status,
+            "submitted_at": generation.submitted_at or timezone.now(),
+        },
+    )
+
+
+def generation_deadline_s(generation) -> int:
+    return settings.GENERATION_DEADLINE_BASE_S + settings.GENERATION_DEADLINE_PER_SECOND_S * generation.duration_seconds
+
+
+def _poll(generation, provider):
+    slice_ends = time.monotonic() + settings.GENERATION_POLL_SLICE_S
+    interval = settings.GENERATION_POLL_INITIAL_S
+    expected_render_s = generation.duration_seconds * settings.EXPECTED_RENDER_S_PER_SECOND
+    while True:
+        elapsed = (timezone.now() - generation.submitted_at).total_seconds()
+        try:
+            snapshot = provider.get_task(generation.kind, generation.provider_task_id)
+        except ProviderError as error:
+            if error.permanent:
+                _fail(generation, error)
+                return
+            logger.warning("polling %s: %s", generation.public_id, error.code)
+        else:
+            if snapshot.status == SUCCEED:
+                _finish(generation, provider, snapshot)
+                return
+            if snapshot.status == FAILED:
+                if is_risk_control_failure(snapshot.status_message):
+                    actions.do_block_upstream(
+                        generation, expected=Status.GENERATING, upstream_code=None, message=snapshot.status_message
+                    )
+                else:
+                    actions.do_fail_generation(
+                        generation,
+                        code="upstream_task_failed",
+                        message=f"The video service could not render this clip: {snapshot.status_message or 'no reason given'}.",
+                    )
+                return
+            still_ours = actions.do_record_progress(
+                generation, progress=rendering_progress(elapsed, expected_render_s), provider_status=snapshot.status
+            )
+            if not still_ours:
+                return
+        if elapsed > generation_deadline_s(generation):
+            actions.do_fail_generation(
+                generation,
+                code="upstream_deadline",
+                message=f"The video service did not finish within {generation_deadline_s(generation) // 60} minutes.",
+            )
+            return
+        if time.monotonic() >= slice_ends:
+            actions.do_requeue_generation(generation)
+            return
+        sleep(interval)
+        interval = min(interval * 1.5, settings.GENERATION_POLL_MAX_S)
+
+
+def _finish(generation, provider, snapshot):
+    """Download the result, verify it decodes, scan it, deliver it."""
+    if not snapshot.video_url:
+        actions.do_fail_generation(generation, code="upstream_bad_response", message="The video service reported success without a video.")
+        return
+    if generation.status == Status.GENERATING:
+        if not actions.do_record_progress(generation, progress=86, stage=Stage.DOWNLOAD, provider_status=snapshot.status):
+            return
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as video_file:
+        try:
+            provider.download(snapshot.video_url, video_file, max_bytes=settings.MAX_OUTPUT_BYTES)
+            video_file.flush()
+            info = probe_video(video_file.name)
+            poster = poster_jpeg(video_file.name)
+        except ProviderError as error:
+            if error.permanent:
+                _fail(generation, error)
+            else:
+                actions.do_requeue_generation(generation)
+            return
+        except MediaError as error:
+            actions.do_fail_generation(generation, code=error.code, message=error.message)
+            return
+        if generation.status == Status.GENERATING:
+            actions.do_transition(
+                generation,
+                Status.SCANNING,
+                stage=Stage.OUTPUT,
+                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
+            )
+        verdict = scanning.scan_video(video_file.name, frames=info.frames)
+        # The block/review outcomes of the scan are filled in by the output-scanning issue.
+        actions.do_deliver_output(generation, video_file=video_file, video_info=info, poster_bytes=poster, verdict=verdict)
+
+
+def _fail(generation, error):
+    actions.do_fail_generation(
+        generation,
+        code=error.code,
+        message=error.message,
+        extra={"upstream_code": error.upstream_code, "operator_alert": error.operator_alert},
+    )
+    if error.operator_alert:
+        logger.error("operator attention: generation %s failed with %s (%s)", generation.public_id, error.code, error.message)

@@ -1,0 +1,37 @@
+"""Read-side access helpers. Another team's generation is indistinguishable from a missing one."""
+
+import uuid
+
+from .models import Asset, Generation
+
+
+def _as_uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def generation_for_team(team, public_id):
+    """The team's generation with this public id, or None (also for another team's, or a malformed id)."""
+    parsed = _as_uuid(public_id)
+    if parsed is None or team is None:
+        return None
+    return (
+        Generation.objects.select_related("team", "created_by")
+        .prefetch_related("assets")
+        .filter(team=team, public_id=parsed)
+        .first()
+    )
+
+
+def deliverable_asset(generation, role):
+    """An asset users may download: present and not quarantined."""
+    return Asset.objects.filter(generation=generation, role=role, quarantined=False).first()
+
+
+def team_generations(team, *, created_by=None):
+    queryset = Generation.objects.filter(team=team).select_related("created_by").prefetch_related("assets")
+    if created_by is not None:
+        queryset = queryset.filter(created_by=created_by)
+    return queryset.order_by("-created_at", "-id")

@@ -1,0 +1,489 @@
+"""The simulator's WSGI application: routes, the in-memory task store, render threads, callbacks, faults.
+
+Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import secrets
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from urllib.parse import parse_qs
+
+import httpx
+
+from .auth import check_authorization
+from .config import SimulatorConfig
+from .faults import FaultInjector
+from .render import render_clip
+from .validation import MAX_IMAGE_BYTES, ApiError, CreateRequest, invalid, validate_create
+
+log = logging.getLogger("generations.simulator")
+
+KINDS = ("text2video", "image2video")
+SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
+HOLDS_SLOT = (SUBMITTED, PROCESSING)
+RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
+RENDER_FAILED_MESSAGE = "Server internal error, please try again later"
+# The task shows `processing` after this share of render_delay_s.
+PROCESSING_AT = 0.2
+MAX_BODY_BYTES = 32 * 1024 * 1024
+CALLBACK_TIMEOUT_S = 5.0
+IMAGE_FETCH_TIMEOUT_S = 10.0
+
+COLLECTION = re.compile(r"^/v1/videos/(text2video|image2video)/?$")
+ITEM = re.compile(r"^/v1/videos/(text2video|image2video)/([^/]+)$")
+RESULT_FILE = re.compile(r"^/files/(\d+)\.mp4$")
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def unit_deduction(request: CreateRequest) -> str:
+    """Resource-pack units a finished task costs (roughly the official price list's shape)."""
+    if request.model_name in ("kling-v2-master", "kling-v2-1-master"):
+        per_5s = 10.0
+    else:
+        per_5s = 1.0 if request.mode == "std" else 3.5
+    return f"{per_5s * request.duration_s / 5:g}"
+
+
+@dataclass
+class Task:
+    task_id: str
+    kind: str
+    request: CreateRequest
+    created_at: int
+    updated_at: int
+    status: str = SUBMITTED
+    status_msg: str = ""
+    stuck: bool = False
+    risk_control: bool = False
+    video_id: str | None = None
+    video_url: str | None = None
+
+    def _videos(self) -> list[dict]:
+        if self.status != SUCCEED:
+            return []
+        video = {"id": self.video_id, "url": self.video_url, "duration": f"{self.request.duration_s:.1f}"}
+        if self.request.watermark:
+            video["watermark_url"] = self.video_url
+        return [video]
+
+    def _task_info(self) -> dict:
+        if self.request.external_task_id is None:
+            return {}
+        return {"external_task_id": self.request.external_task_id}
+
+    def _deduction(self) -> str:
+        return unit_deduction(self.request) if self.status == SUCCEED else "0"
+
+    def created(self) -> dict:
+        """`data` of the create answer."""
+        return {
+            "task_id": self.task_id,
+            "task_info": self._task_info(),
+            "task_status": self.status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    def queried(self) -> dict:
+        """`data` of a query answer (and one element of a list answer)."""
+        data = {
+            "task_id": self.task_id,
+            "task_status": self.status,
+            "task_status_msg": self.status_msg,
+            "task_info": self._task_info(),
+            "watermark_info": {"enabled": self.request.watermark},
+            "final_unit_deduction": self._deduction(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        if self.status == SUCCEED:
+            data["task_result"] = {"videos": self._videos()}
+        return data
+
+    def callback(self) -> dict:
+        """The bare callback body (§6): no code/message/data envelope."""
+        return {
+            "task_id": self.task_id,
+            "task_status": self.status,
+            "task_status_msg": self.status_msg,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "final_unit_deduction": self._deduction(),
+            "task_info": self._task_info(),
+            "task_result": {"videos": self._videos()},
+        }
+
+
+class TaskStore:
+    """Every task, behind one lock; readers get dict snapshots built under it."""
+
+    def __init__(self, concurrency_limit: int = 0):
+        self.concurrency_limit = concurrency_limit
+        self._lock = threading.Lock()
+        self._tasks: dict[str, Task] = {}
+        self._by_external_id: dict[str, str] = {}
+        self._order: list[str] = []
+
+    def new_task_id(self) -> str:
+        with self._lock:
+            while True:
+                task_id = str(10**17 + secrets.randbelow(9 * 10**17))  # 18 digits, like the upstream's
+                if task_id not in self._tasks:
+                    return task_id
+
+    def add(self, task: Task) -> dict:
+        with self._lock:
+            external_id = task.request.external_task_id
+            # Checked under the same lock as the insert: two racing retries cannot both create a task.
+            if external_id is not None and external_id in self._by_external_id:
+                raise invalid("external_task_id already exists")
+            if self.concurrency_limit and self._holding_slots() >= self.concurrency_limit:
+                raise ApiError(429, 1303, "parallel task over resource pack limit")
+            self._tasks[task.task_id] = task
+            self._order.append(task.task_id)
+            if external_id is not None:
+                self._by_external_id[external_id] = task.task_id
+            return task.created()
+
+    def _holding_slots(self) -> int:
+        return sum(1 for task in self._tasks.values() if task.status in HOLDS_SLOT)
+
+    def find(self, kind: str, task_or_external_id: str) -> dict | None:
+        with self._lock:
+            task = self._tasks.get(task_or_external_id)
+            if task is None:
+                task = self._tasks.get(self._by_external_id.get(task_or_external_id, ""))
+            if task is None or task.kind != kind:
+                return None
+            return task.queried()
+
+    def page(self, kind: str, page_num: int, page_size: int) -> list[dict]:
+        with self._lock:
+            newest_first = [self._tasks[task_id] for task_id in reversed(self._order)]
+            matching = [task for task in newest_first if task.kind == kind]
+            start = (page_num - 1) * page_size
+            return [task.queried() for task in matching[start : start + page_size]]
+
+    def get(self, task_id: str) -> Task | None:
+        """The live task; only the owning lifecycle thread may read its mutable fields."""
+        with self._lock:
+            return self._tasks.get(task_id)
+
+    def transition(self, task_id: str, status: str, **changes) -> dict:
+        """Move a task to `status`; returns its callback payload, built under the lock."""
+        with self._lock:
+            task = self._tasks[task_id]
+            task.status = status
+            for name, value in changes.items():
+                setattr(task, name, value)
+            task.updated_at = max(now_ms(), task.updated_at)
+            return task.callback()
+
+    def has_result(self, task_id: str) -> bool:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            return task is not None and task.status == SUCCEED
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = "application/json"
+
+
+class SimulatorApp:
+    def __init__(self, config: SimulatorConfig):
+        self.config = config
+        self.faults = FaultInjector(config.faults, config.seed)
+        self.store = TaskStore(config.concurrency_limit)
+        self.data_dir = config.data_dir or tempfile.mkdtemp(prefix="kling-simulator-")
+        os.makedirs(self.data_dir, exist_ok=True)
+        # Set by the server once bound; result URLs are built from it (or config.public_url).
+        self.base_url: str | None = None
+        self._stopping = threading.Event()
+        # Rendering is CPU-bound: a burst of tasks queues here instead of starving the HTTP threads.
+        self._render_slots = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
+        self._callbacks: queue.Queue = queue.Queue()
+        self._callback_thread: threading.Thread | None = None
+        self._callback_lock = threading.Lock()
+
+    # -- WSGI ----------------------------------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        request_id = str(uuid.uuid4())
+        if self.base_url is None:
+            self.base_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '127.0.0.1')}"
+        try:
+            answer = self._dispatch(environ, request_id)
+        except ApiError as error:
+            answer = self._error(error, request_id)
+        except Exception:
+            log.exception("simulator: unhandled error")
+            answer = self._error(ApiError(500, 5000, "Server internal error"), request_id)
+        headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))]
+        headers += answer.headers
+        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return [b""]
+        return [answer.body]
+
+    def shutdown(self) -> None:
+        """Stop render threads, stalled requests and the callback sender."""
+        self._stopping.set()
+        self._callbacks.put(None)
+
+    # -- routing -------------------------------------------------------------------------------------
+
+    def _dispatch(self, environ, request_id: str) -> _Answer:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO") or "/"
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return _Answer(200, b'{"status":"ok"}')
+        match = RESULT_FILE.match(path)
+        if match and method in ("GET", "HEAD"):
+            # Result URLs are public links upstream too: no Authorization needed.
+            return self._result_file(match.group(1), environ)
+        if path.startswith("/kling/"):
+            path = path[len("/kling") :]  # CometAPI serves the same routes under /kling
+        check_authorization(environ.get("HTTP_AUTHORIZATION"), self.config)
+        match = COLLECTION.match(path)
+        if match and method == "POST":
+            kind = match.group(1)
+            return self._with_faults(lambda: self._create(kind, environ), request_id, create=True)
+        if match and method == "GET":
+            kind = match.group(1)
+            return self._with_faults(lambda: self._list(kind, environ), request_id)
+        match = ITEM.match(path)
+        if match and method == "GET":
+            kind, ident = match.groups()
+            return self._with_faults(lambda: self._query(kind, ident), request_id)
+        raise ApiError(404, 1202, "Requested method is invalid")
+
+    def _with_faults(self, handler, request_id: str, *, create: bool = False) -> _Answer:
+        stall = self.faults.roll("timeout")
+        rate_limited = create and self.faults.roll("rate_limit")
+        server_error = self.faults.roll("server_error")
+        bad_json = self.faults.roll("bad_json")
+        try:
+            # Refusals happen before the handler runs, so they never leave a task behind.
+            if rate_limited:
+                raise ApiError(429, 1303, "parallel task over resource pack limit")
+            if server_error:
+                raise ApiError(500, 5000, "Server internal error")
+            answer = self._ok(handler(), request_id)
+        except ApiError as error:
+            answer = self._error(error, request_id)
+        if stall:
+            # The work is done (a create has made its task); only the answer is late, like a real timeout.
+            self._stopping.wait(self.config.timeout_sleep_s)
+        if bad_json and answer.status == 200:
+            answer.body = answer.body[: max(1, len(answer.body) // 2)]
+        return answer
+
+    @staticmethod
+    def _ok(data, request_id: str) -> _Answer:
+        body = {"code": 0, "message": "SUCCEED", "request_id": request_id, "data": data}
+        return _Answer(200, json.dumps(body, ensure_ascii=False).encode())
+
+    @staticmethod
+    def _error(error: ApiError, request_id: str) -> _Answer:
+        body = {"code": error.code, "message": error.message, "request_id": request_id}
+        return _Answer(error.http_status, json.dumps(body, ensure_ascii=False).encode())
+
+    # -- handlers ------------------------------------------------------------------------------------
+
+    def _create(self, kind: str, environ) -> dict:
+        body = _read_json(environ)
+        request = validate_create(kind, body, fetch=self._fetch_image)
+        created = now_ms()
+        task = Task(
+            task_id=self.store.new_task_id(),
+            kind=kind,
+            request=request,
+            created_at=created,
+            updated_at=created,
+            stuck=self.faults.roll("stuck"),
+            risk_control=self.faults.roll("risk_control"),
+        )
+        data = self.store.add(task)
+        self._notify(task.callback() if request.callback_url else None, request.callback_url)
+        threading.Thread(target=self._run_task, args=(task.task_id,), name=f"sim-task-{task.task_id}", daemon=True).start()
+        return data
+
+    def _query(self, kind: str, ident: str) -> dict:
+        data = self.store.find(kind, ident)
+        if data is None:
+            raise ApiError(404, 1203, f"Requested resource does not exist: task {ident}")
+        return data
+
+    def _list(self, kind: str, environ) -> list[dict]:
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        page_num = _int_param(params, "pageNum", 1, 1, 1000)
+        page_size = _int_param(params, "pageSize", 30, 1, 500)
+        return self.store.page(kind, page_num, page_size)
+
+    def _result_file(self, task_id: str, environ) -> _Answer:
+        path = os.path.join(self.data_dir, f"{task_id}.mp4")
+        if not self.store.has_result(task_id) or not os.path.exists(path):
+            raise ApiError(404, 1203, "Requested resource does not exist")
+        with open(path, "rb") as fh:
+            data = fh.read()
+        headers = [("Accept-Ranges", "bytes"), ("Cache-Control", "public, max-age=86400")]
+        match = RANGE.match(environ.get("HTTP_RANGE", "").strip())
+        if match and (match.group(1) or match.group(2)):
+            # Browsers (Safari in particular) seek with Range requests.
+            size = len(data)
+            if match.group(1):
+                start = int(match.group(1))
+                end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+            else:
+                start, end = max(0, size - int(match.group(2))), size - 1
+            if start >= size or start > end:
+                return _Answer(416, b"", [("Content-Range", f"bytes */{size}")], "video/mp4")
+            headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
+            return _Answer(206, data[start : end + 1], headers, "video/mp4")
+        return _Answer(200, data, headers, "video/mp4")
+
+    # -- task lifecycle ------------------------------------------------------------------------------
+
+    def _run_task(self, task_id: str) -> None:
+        task = self.store.get(task_id)
+        request = task.request
+        started = time.monotonic()
+        delay = self.config.render_delay_s
+        if self._stopping.wait(delay * PROCESSING_AT):
+            return
+        if task.risk_control:
+            self._transition(task_id, FAILED, request.callback_url, status_msg=RISK_CONTROL_MESSAGE)
+            return
+        self._transition(task_id, PROCESSING, request.callback_url)
+        if task.stuck:
+            return  # holds its slot forever, like a task the upstream lost
+        try:
+            with self._render_slots:
+                if self._stopping.is_set():
+                    return
+                clip = render_clip(
+                    request.prompt,
+                    duration=request.duration_s,
+                    aspect_ratio=request.aspect_ratio or "16:9",
+                    seed=self.config.seed,
+                    fps=self.config.fps,
+                    image=request.image,
+                    end_image=request.image_tail,
+                )
+            path = os.path.join(self.data_dir, f"{task_id}.mp4")
+            partial = f"{path}.part"
+            with open(partial, "wb") as fh:
+                fh.write(clip)
+            os.replace(partial, path)  # never serve a half-written file
+        except Exception:
+            log.exception("simulator: rendering task %s failed", task_id)
+            self._transition(task_id, FAILED, request.callback_url, status_msg=RENDER_FAILED_MESSAGE)
+            return
+        if self._stopping.wait(max(0.0, delay - (time.monotonic() - started))):
+            return
+        base = self.config.public_url or self.base_url or "http://127.0.0.1"
+        self._transition(
+            task_id,
+            SUCCEED,
+            request.callback_url,
+            video_id=str(uuid.uuid4()),
+            video_url=f"{base}/files/{task_id}.mp4",
+        )
+
+    def _transition(self, task_id: str, status: str, callback_url: str | None, **changes) -> None:
+        payload = self.store.transition(task_id, status, **changes)
+        self._notify(payload if callback_url else None, callback_url)
+
+    # -- callbacks -----------------------------------------------------------------------------------
+
+    def _notify(self, payload: dict | None, callback_url: str | None) -> None:
+        if payload is None or not callback_url:
+            return
+        with self._callback_lock:
+            if self._callback_thread is None:
+                # One sender thread keeps each task's notifications in status order.
+                self._callback_thread = threading.Thread(target=self._send_callbacks, name="sim-callbacks", daemon=True)
+                self._callback_thread.start()
+        self._callbacks.put((callback_url, payload))
+
+    def _send_callbacks(self) -> None:
+        with httpx.Client(timeout=CALLBACK_TIMEOUT_S, trust_env=False) as client:
+            while True:
+                item = self._callbacks.get()
+                if item is None or self._stopping.is_set():
+                    return
+                url, payload = item
+                try:
+                    response = client.post(url, json=payload, headers={"User-Agent": "kling-simulator"})
+                    if response.status_code >= 400:
+                        log.warning("simulator: callback to %s answered HTTP %s", url, response.status_code)
+                except httpx.HTTPError as error:
+                    log.warning("simulator: callback to %s failed: %s", url, error)
+
+    # -- image URLs ----------------------------------------------------------------------------------
+
+    def _fetch_image(self, url: str) -> bytes:
+        try:
+            with httpx.Client(timeout=IMAGE_FETCH_TIMEOUT_S, follow_redirects=True, trust_env=False) as client:
+                with client.stream("GET", url) as response:
+                    if response.status_code != 200:
+                        raise invalid(f"image could not be downloaded from {url} (HTTP {response.status_code})")
+                    chunks, total = [], 0
+                    for chunk in response.iter_bytes():
+                        total += len(chunk)
+                        if total > MAX_IMAGE_BYTES:
+                            raise invalid("image cannot be larger than 10MB")
+                        chunks.append(chunk)
+                    return b"".join(chunks)
+        except httpx.HTTPError as error:
+            raise invalid(f"image could not be downloaded from {url} ({type(error).__name__})") from None
+
+
+def _read_json(environ):
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise ApiError(400, 1200, "Invalid request parameters: the body is too large")
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, 1200, "Invalid request parameters: the body is not valid JSON") from None
+
+
+def _int_param(params: dict, name: str, default: int, low: int, high: int) -> int:
+    values = params.get(name)
+    if not values or values[0] == "":
+        return default
+    try:
+        value = int(values[0])
+    except ValueError:
+        raise invalid(f"{name} must be an integer between {low} and {high}") from None
+    if not low <= value <= high:
+        raise invalid(f"{name} must be an integer between {low} and {high}")
+    return value
+
+
+def make_app(config: SimulatorConfig | None = None) -> SimulatorApp:
+    return SimulatorApp(config or SimulatorConfig())

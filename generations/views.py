@@ -1,0 +1,187 @@
+"""Portal views: thin. They check access, call actions, and render."""
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.audit import Actor
+from accounts.selectors import current_membership
+
+from .actions import do_cancel_generation, do_submit_generation
+from .catalog import ASPECT_RATIOS, MAX_PROMPT_CHARS, MODELS, MODES, validate_generation_request
+from .errors import GenerationError
+from .models import AssetRole
+from .presenters import generation_summary
+from .selectors import deliverable_asset, generation_for_team, team_generations
+from .states import Status
+
+
+class TextToVideoForm(forms.Form):
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
+        max_length=MAX_PROMPT_CHARS,
+    )
+    negative_prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "blurry, low quality"}),
+        help_text="What the model should avoid.",
+    )
+    model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
+    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
+    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+
+
+def _membership_or_404(request):
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any team.")
+    return membership
+
+
+def _generation_or_404(request, generation_id):
+    membership = _membership_or_404(request)
+    generation = generation_for_team(membership.team, generation_id)
+    if generation is None:
+        raise Http404("No such generation.")
+    return generation
+
+
+@login_required
+def dashboard(request):
+    membership = current_membership(request)
+    recent = team_generations(membership.team, created_by=request.user)[:6] if membership else []
+    form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL})
+    return render(request, "generations/dashboard.html", {"form": form, "recent": recent})
+
+
+@login_required
+def create(request):
+    membership = _membership_or_404(request)
+    if request.method != "POST":
+        form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL, **request.GET.dict()})
+        return render(request, "generations/create.html", {"form": form})
+    form = TextToVideoForm(request.POST)
+    if form.is_valid():
+        try:
+            validated = validate_generation_request(
+                {"kind": "text2video", **form.cleaned_data}, default_model=settings.DEFAULT_MODEL
+            )
+            generation = do_submit_generation(
+                team=membership.team, user=request.user, request=validated, http_request=request
+            )
+        except GenerationError as error:
+            form.add_error(error.field if error.field in form.fields else None, f"{error.message} ({error.code})")
+        else:
+            return redirect("generations:detail", generation.public_id)
+    return render(request, "generations/create.html", {"form": form}, status=400)
+
+
+@login_required
+def history(request):
+    membership = _membership_or_404(request)
+    scope = request.GET.get("scope", "mine")
+    if scope not in ("mine", "team"):
+        scope = "mine"
+    queryset = team_generations(membership.team, created_by=request.user if scope == "mine" else None)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "generations/history.html",
+        {"page": page, "scope": scope, "status": status, "statuses": Status.choices},
+    )
+
+
+@login_required
+def detail(request, generation_id):
+    generation = _generation_or_404(request, generation_id)
+    return render(
+        request,
+        "generations/detail.html",
+        {"generation": generation, "summary": generation_summary(generation, for_api=False)},
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def status(request, generation_id):
+    generation = _generation_or_404(request, generation_id)
+    return JsonResponse(generation_summary(generation, for_api=False))
+
+
+@login_required
+@require_POST
+def cancel(request, generation_id):
+    generation = _generation_or_404(request, generation_id)
+    try:
+        do_cancel_generation(generation, actor=Actor(user=request.user))
+        messages.success(request, "Generation canceled.")
+    except GenerationError as error:
+        messages.error(request, error.message)
+    return redirect("generations:detail", generation.public_id)
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _serve_file(request, asset):
+    """Serve an asset with HTTP Range support, so the browser's player can seek."""
+    size = asset.size_bytes
+    match = _RANGE.match(request.headers.get("Range", ""))
+    if not match or (not match.group(1) and not match.group(2)):
+        response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start_text, end_text = match.groups()
+    if start_text:
+        start = int(start_text)
+        end = min(int(end_text), size - 1) if end_text else size - 1
+    else:
+        start = max(0, size - int(end_text))
+        end = size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    with asset.file.open("rb") as handle:
+        handle.seek(start)
+        body = handle.read(end - start + 1)
+    response = HttpResponse(body, status=206, content_type=asset.content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _media(request, generation_id, role):
+    generation = _generation_or_404(request, generation_id)
+    asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
+    if asset is None:
+        raise Http404("No such file.")
+    response = _serve_file(request, asset)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def video(request, generation_id):
+    return _media(request, generation_id, AssetRole.VIDEO)
+
+
+@login_required
+@require_GET
+def poster(request, generation_id):
+    return _media(request, generation_id, AssetRole.POSTER)

@@ -1,0 +1,169 @@
+"""Studio settings: one module, every value from the environment, defaults that run offline.
+
+Every variable read here is documented in `.env.example`.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+# Runtime state for the embedded mode (SQLite file, media, Redis data) lives here, outside git.
+VAR_DIR = Path(env("STUDIO_VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="insecure-dev-only-change-me-in-production-0123456789")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "ninja",
+    "studio",
+    "accounts",
+    "generations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "studio.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "studio.urls"
+WSGI_APPLICATION = "studio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.current_team",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'studio.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while a worker writes; IMMEDIATE takes the write lock at BEGIN so
+    # two writers queue up on `timeout` instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "generations:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "studio" / "static"]
+# Uploaded inputs and rendered outputs. Never served directly: views check team membership first.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Queue -----------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+RQ_DEFAULT_TIMEOUT = env.int("RQ_DEFAULT_TIMEOUT", default=600)
+GENERATION_QUEUES = ("generations", "moderation", "webhooks", "default")
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": RQ_DEFAULT_TIMEOUT} for name in GENERATION_QUEUES}
+# Enqueue immediately when asked; our actions call transaction.on_commit themselves so the intent
+# is visible in the code and the job object is returned.
+RQ = {"COMMIT_MODE": "auto"}
+RQ_SHOW_ADMIN_LINK = True
+
+# --- API keys ---------------------------------------------------------------------------------
+# A dedicated pepper (not SECRET_KEY) so rotating SECRET_KEY does not void every API key.
+API_KEY_PEPPER = env("API_KEY_PEPPER", default="insecure-dev-only-api-key-pepper")
+
+# --- Upstream provider --------------------------------------------------------------------------
+PROVIDER = env("PROVIDER", default="simulator")
+SIMULATOR_URL = env("SIMULATOR_URL", default="http://127.0.0.1:8765")
+SIMULATOR_API_KEY = env("SIMULATOR_API_KEY", default="")
+KLING_API_BASE = env("KLING_API_BASE", default="https://api-singapore.klingai.com")
+KLING_ACCESS_KEY = env("KLING_ACCESS_KEY", default="")
+KLING_SECRET_KEY = env("KLING_SECRET_KEY", default="")
+COMETAPI_BASE = env("COMETAPI_BASE", default="https://api.cometapi.com")
+COMETAPI_KEY = env("COMETAPI_KEY", default="")
+PROVIDER_TIMEOUT_S = env.float("PROVIDER_TIMEOUT_S", default=30.0)
+# Largest upstream clip the studio will download.
+MAX_OUTPUT_BYTES = env.int("MAX_OUTPUT_BYTES", default=300 * 1024 * 1024)
+
+# --- Generation pipeline ------------------------------------------------------------------------
+DEFAULT_MODEL = env("DEFAULT_MODEL", default="kling-v1-6")
+# A worker polls one generation for at most this long before handing it back to the queue, so a
+# slow render never monopolises a worker.
+GENERATION_POLL_SLICE_S = env.float("GENERATION_POLL_SLICE_S", default=20.0)
+GENERATION_POLL_INITIAL_S = env.float("GENERATION_POLL_INITIAL_S", default=0.5)
+GENERATION_POLL_MAX_S = env.float("GENERATION_POLL_MAX_S", default=5.0)
+# Deadline for one generation: a floor plus a per-output-second allowance (renders are slow).
+GENERATION_DEADLINE_BASE_S = env.int("GENERATION_DEADLINE_BASE_S", default=900)
+GENERATION_DEADLINE_PER_SECOND_S = env.int("GENERATION_DEADLINE_PER_SECOND_S", default=60)
+# Submit attempts against transient upstream errors before the generation fails.
+GENERATION_MAX_SUBMIT_ATTEMPTS = env.int("GENERATION_MAX_SUBMIT_ATTEMPTS", default=5)
+# What the progress bar assumes an upstream render takes, per requested output second.
+EXPECTED_RENDER_S_PER_SECOND = env.float("EXPECTED_RENDER_S_PER_SECOND", default=1.0)
+
+# --- Demo data ----------------------------------------------------------------------------------
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="studio-demo-2026")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"rq.worker": {"level": "WARNING"}},
+}

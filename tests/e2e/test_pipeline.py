@@ -1,0 +1,99 @@
+"""The real path: API → action → Redis → a real RQ worker → the simulator over loopback HTTP → storage."""
+
+import io
+
+import av
+import pytest
+
+from accounts.models import AuditEvent, AuditEventType
+from generations.models import AssetRole, Generation
+from tests.conftest import bearer
+from tests.helpers import drive_to_terminal
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _decoded_duration(data):
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        return frames / float(stream.average_rate), stream.codec_context.name
+
+
+@pytest.mark.parametrize("duration", ["5", "10"])
+def test_it_renders_a_playable_clip_of_the_requested_duration(client, use_simulator, redis_conn, alice_key, duration):
+    response = client.post(
+        "/api/v1/generations",
+        {"kind": "text2video", "prompt": "A lighthouse in a storm, waves crashing", "duration": duration, "aspect_ratio": "9:16"},
+        content_type="application/json",
+        **bearer(alice_key),
+    )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "queued"
+
+    generation = drive_to_terminal(body["id"])
+    assert generation.status == "succeeded", (generation.error_code, generation.error_message)
+    assert generation.progress == 100
+    assert generation.provider_task_id
+
+    status = client.get(f"/api/v1/generations/{body['id']}", **bearer(alice_key)).json()
+    assert status["status"] == "succeeded"
+    assert status["video"]["height"] > status["video"]["width"]  # 9:16
+
+    download = client.get(f"/api/v1/generations/{body['id']}/video", **bearer(alice_key))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "video/mp4"
+    data = b"".join(download.streaming_content)
+    seconds, codec = _decoded_duration(data)
+    assert codec == "h264"
+    assert abs(seconds - int(duration)) <= 0.5
+
+    poster = client.get(f"/api/v1/generations/{body['id']}/poster", **bearer(alice_key))
+    assert poster.status_code == 200 and b"".join(poster.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_it_records_each_transition_in_the_audit_trail(client, use_simulator, redis_conn, alice_key):
+    response = client.post(
+        "/api/v1/generations", {"prompt": "Koi fish circling in a pond"}, content_type="application/json", **bearer(alice_key)
+    )
+    generation = drive_to_terminal(response.json()["id"])
+    transitions = [
+        (event.extra["from"], event.extra["to"])
+        for event in AuditEvent.objects.filter(
+            event_type=AuditEventType.GENERATION_STATUS_CHANGED, target_id=str(generation.public_id)
+        )
+    ]
+    assert transitions == [
+        ("created", "screening"),
+        ("screening", "queued"),
+        ("queued", "submitting"),
+        ("submitting", "generating"),
+        ("generating", "scanning"),
+        ("scanning", "succeeded"),
+    ]
+    assert AuditEvent.objects.filter(event_type=AuditEventType.OUTPUT_SCANNED, target_id=str(generation.public_id)).exists()
+
+
+def test_it_blocks_at_stage_upstream_when_the_upstream_refuses_the_content(client, use_simulator, redis_conn, alice_key):
+    response = client.post(
+        "/api/v1/generations", {"prompt": "explicit porn scene"}, content_type="application/json", **bearer(alice_key)
+    )
+    generation = drive_to_terminal(response.json()["id"])
+    assert (generation.status, generation.stage, generation.error_code) == ("blocked", "upstream", "upstream_content_policy")
+    assert not generation.assets.filter(role=AssetRole.VIDEO).exists()
+    api_view = client.get(f"/api/v1/generations/{generation.public_id}/video", **bearer(alice_key))
+    assert api_view.status_code == 404
+
+
+def test_a_canceled_generation_is_not_delivered(client, use_simulator, redis_conn, alice_key):
+    response = client.post(
+        "/api/v1/generations", {"prompt": "A slow pan over a mountain lake"}, content_type="application/json", **bearer(alice_key)
+    )
+    generation_id = response.json()["id"]
+    cancel = client.post(f"/api/v1/generations/{generation_id}/cancel", **bearer(alice_key))
+    assert cancel.status_code == 200 and cancel.json()["status"] == "canceled"
+    generation = drive_to_terminal(generation_id)
+    assert generation.status == "canceled"
+    assert generation.provider_task_id == ""
+    assert not Generation.objects.get(public_id=generation_id).assets.exists()

@@ -1,0 +1,44 @@
+"""Fixtures for the simulator tests: real loopback HTTP, no Django."""
+
+from __future__ import annotations
+
+import pytest
+
+from generations.simulator import SimulatorConfig, start_in_thread
+
+from .helpers import LoopbackServer, api_client
+
+
+@pytest.fixture
+def start_simulator(tmp_path):
+    """Start simulators with config overrides (render_delay_s defaults to 0); all stop at teardown."""
+    handles = []
+
+    def start(**overrides):
+        overrides.setdefault("render_delay_s", 0.0)
+        overrides.setdefault("data_dir", str(tmp_path / f"sim-{len(handles)}"))
+        handle = start_in_thread(SimulatorConfig(**overrides))
+        handles.append(handle)
+        return handle
+
+    yield start
+    for handle in handles:
+        handle.stop()
+
+
+@pytest.fixture
+def simulator(start_simulator):
+    return start_simulator()
+
+
+@pytest.fixture
+def client(simulator):
+    with api_client(simulator) as client:
+        yield client
+
+
+@pytest.fixture
+def loopback():
+    server = LoopbackServer()
+    yield server
+    server.stop()
