@@ -214,6 +214,11 @@ def do_record_progress(generation, *, progress, stage=None, provider_status=None
     return bool(updated)
 
 
+def do_count_submit_attempt(generation):
+    Generation.objects.filter(pk=generation.pk).update(submit_attempts=F("submit_attempts") + 1)
+    generation.refresh_from_db(fields=["submit_attempts"])
+
+
 def do_requeue_generation(generation):
     """Hand a still-running generation back to the queue for another worker turn."""
     Generation.objects.filter(pk=generation.pk).update(poll_rounds=F("poll_rounds") + 1)

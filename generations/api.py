@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -164,7 +164,7 @@ def create_generation(request, payload: GenerationIn):
     generation = do_submit_generation(
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request
     )
-    return 202, generation_summary(generation)
+    return Status(202, generation_summary(generation))
 
 
 @api.get("/generations", response={200: GenerationListOut, **ERRORS}, summary="List the team's generations")
@@ -180,13 +180,13 @@ def list_generations(request, limit: int = 20, cursor: str | None = None, status
         queryset = queryset.filter(id__lt=int(cursor))
     rows = list(queryset.order_by("-id")[: limit + 1])
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return 200, {"data": [generation_summary(g) for g in rows[:limit]], "next_cursor": next_cursor}
+    return Status(200, {"data": [generation_summary(g) for g in rows[:limit]], "next_cursor": next_cursor})
 
 
 @api.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS}, summary="Get one generation")
 def get_generation(request, generation_id: str):
     _require_scope(request, ApiKeyScope.READ)
-    return 200, generation_summary(_generation_or_404(request, generation_id))
+    return Status(200, generation_summary(_generation_or_404(request, generation_id)))
 
 
 @api.post("/generations/{generation_id}/cancel", response={200: GenerationOut, **ERRORS}, summary="Cancel a running generation")
@@ -194,7 +194,7 @@ def cancel_generation(request, generation_id: str):
     _require_scope(request, ApiKeyScope.GENERATE)
     generation = _generation_or_404(request, generation_id)
     do_cancel_generation(generation, actor=Actor(user=request.auth.created_by, api_key=request.auth))
-    return 200, generation_summary(generation)
+    return Status(200, generation_summary(generation))
 
 
 def _asset_download(request, generation_id, role, filename):

@@ -112,17 +112,15 @@ def _recover_submission(generation, provider):
         if error.upstream_code == 1203 or error.http_status == 404:
             actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE)
             _submit(generation, provider)
-            return
-        _fail_or_requeue(generation, error)
+        elif error.permanent or generation.submit_attempts >= settings.GENERATION_MAX_SUBMIT_ATTEMPTS:
+            _fail(generation, error)
+        else:
+            # Looking for the task counts as an attempt, so an upstream that never answers sanely is bounded.
+            actions.do_count_submit_attempt(generation)
+            sleep(error.retry_after_s or backoff_delay(generation.submit_attempts))
+            actions.do_requeue_generation(generation)
         return
     _mark_generating(generation, snapshot)
-
-
-def _fail_or_requeue(generation, error):
-    if error.permanent:
-        _fail(generation, error)
-    else:
-        actions.do_requeue_generation(generation)
 
 
 def _mark_generating(generation, snapshot):

@@ -52,6 +52,8 @@ def _isolated_runtime(redis_url, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     settings.RQ_QUEUES = {name: {"URL": redis_url, "DEFAULT_TIMEOUT": 120} for name in settings.GENERATION_QUEUES}
     settings.MEDIA_ROOT = str(media)
+    # Real hashing costs ~0.2 s per password; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.GENERATION_POLL_INITIAL_S = 0.05
     settings.GENERATION_POLL_MAX_S = 0.2
     settings.EXPECTED_RENDER_S_PER_SECOND = 0.1

@@ -7,14 +7,17 @@ from generations.models import Generation
 from generations.states import TERMINAL
 
 
-def run_workers(queue_names=("generations", "moderation", "webhooks", "default"), *, max_rounds=50):
-    """Run a real SimpleWorker in burst mode until the queues are empty (jobs may enqueue follow-ups)."""
+def run_workers(queue_names=("generations", "moderation", "webhooks", "default"), *, max_rounds=50, jobs_per_round=10):
+    """Run a real SimpleWorker in burst mode until the queues are empty (jobs may enqueue follow-ups).
+
+    Bounded: a job that re-enqueues itself forever fails the test instead of hanging it.
+    """
     queues = [django_rq.get_queue(name) for name in queue_names]
     for _ in range(max_rounds):
         if not any(queue.count for queue in queues):
             return
-        SimpleWorker(queues, connection=queues[0].connection).work(burst=True)
-    raise AssertionError("the queues did not drain")
+        SimpleWorker(queues, connection=queues[0].connection).work(burst=True, max_jobs=jobs_per_round)
+    raise AssertionError(f"the queues did not drain within {max_rounds * jobs_per_round} jobs")
 
 
 def drive_to_terminal(generation_id, *, max_rounds=50):

@@ -364,6 +364,14 @@ class SimulatorApp:
     # -- task lifecycle ------------------------------------------------------------------------------
 
     def _run_task(self, task_id: str) -> None:
+        request = self.store.get(task_id).request
+        try:
+            self._advance(task_id)
+        finally:
+            # Decoded input images can be tens of MB; a long-running simulator must not keep them.
+            request.image = request.image_tail = None
+
+    def _advance(self, task_id: str) -> None:
         task = self.store.get(task_id)
         request = task.request
         started = time.monotonic()

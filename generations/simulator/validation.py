@@ -102,6 +102,10 @@ def validate_create(kind: str, body, fetch: Callable[[str], bytes] | None = None
     aspect_ratio = _choice(body, "aspect_ratio", ASPECT_RATIOS, "16:9") if kind == "text2video" else ""
     duration = _duration(body, model_name)
     cfg_scale = _cfg_scale(body, model_name)
+    if kind == "image2video":
+        has_masks = _present(body, "static_mask") or _present(body, "dynamic_masks")
+        if sum((_present(body, "image_tail"), has_masks, _present(body, "camera_control"))) > 1:
+            raise invalid("image_tail, static_mask/dynamic_masks and camera_control cannot be used together")
     camera_control = _camera_control(kind, body, model_name, mode, duration)
     sound = _choice(body, "sound", ("on", "off"), "off")
     watermark = _watermark(body)
@@ -113,9 +117,6 @@ def validate_create(kind: str, body, fetch: Callable[[str], bytes] | None = None
         has_image, has_tail = _present(body, "image"), _present(body, "image_tail")
         if not has_image and not has_tail:
             raise invalid("image or image_tail is required")
-        has_masks = _present(body, "static_mask") or _present(body, "dynamic_masks")
-        if sum((has_tail, has_masks, camera_control is not None)) > 1:
-            raise invalid("image_tail, static_mask/dynamic_masks and camera_control cannot be used together")
         _masks(body)
         image = _image(body, "image", fetch) if has_image else None
         image_tail = _image(body, "image_tail", fetch) if has_tail else None

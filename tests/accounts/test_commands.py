@@ -1,0 +1,38 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Membership, Team, User
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_prints_the_sign_ins(settings):
+    settings.DEMO_PASSWORD = "demo-pass-123"
+    first, second = io.StringIO(), io.StringIO()
+    call_command("seed_demo", stdout=first)
+    call_command("seed_demo", stdout=second)
+    assert Team.objects.filter(slug="demo").count() == 1
+    assert Membership.objects.filter(team__slug="demo").count() == 3
+    for email in ("owner@example.com", "member@example.com", "moderator@example.com"):
+        assert email in second.getvalue()
+        assert User.objects.get(email=email).check_password("demo-pass-123")
+    assert User.objects.get(email="moderator@example.com").is_moderator
+    assert Membership.objects.get(user__email="owner@example.com").role == "owner"
+
+
+def test_create_api_key_prints_a_working_key_on_its_last_line(client, team, alice):
+    out = io.StringIO()
+    call_command("create_api_key", "--user", "alice@example.org", "--name", "cli", stdout=out, stderr=io.StringIO())
+    raw = out.getvalue().strip().splitlines()[-1]
+    assert raw.startswith("sk-")
+    assert client.get("/api/v1/generations", **bearer(raw)).status_code == 200
+
+
+def test_create_api_key_explains_an_unknown_user():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user"):
+        call_command("create_api_key", "--user", "nobody@example.org", stdout=io.StringIO(), stderr=io.StringIO())
