@@ -163,6 +163,7 @@ class Launcher:
         if env.get("PROVIDER", "simulator") == "simulator" and not environ.get("SIMULATOR_URL"):
             simulator_port = free_port()
             env["SIMULATOR_URL"] = f"http://127.0.0.1:{simulator_port}"
+            env.setdefault("SIMULATOR_DATA_DIR", str(self.var_dir / "simulator"))
             plan.append(Child("simulator", [python, "-m", "generations.simulator", "--host", "127.0.0.1", "--port", str(simulator_port)]))
 
         plan.append(
