@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -48,12 +49,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
 
+def _current_period_start():
+    from .credits import period_start_for
+
+    return period_start_for(timezone.now())
+
+
+def _default_concurrency():
+    return settings.DEFAULT_TEAM_CONCURRENCY
+
+
 class Team(models.Model):
-    """A group that shares credits, limits and API keys. Every generation belongs to one team."""
+    """A group that shares credits, limits and API keys. Every generation belongs to one team.
+
+    `credits_available` and `credits_reserved` cache the sums of the team's `CreditEntry` ledger; they
+    are changed only together with a ledger row, by conditional updates, so they always equal it.
+    """
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now)
+
+    credits_available = models.BigIntegerField(default=0)
+    credits_reserved = models.BigIntegerField(default=0)
+    monthly_allowance = models.PositiveIntegerField(default=0, help_text="Credits the team is topped up to each month.")
+    period_start = models.DateTimeField(default=_current_period_start)
+    max_concurrent_generations = models.PositiveIntegerField(default=_default_concurrency)
+    generations_in_flight = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(credits_available__gte=0), name="team_credits_not_negative"),
+            models.CheckConstraint(condition=models.Q(credits_reserved__gte=0), name="team_reserved_not_negative"),
+        ]
 
     def __str__(self):
         return self.name
@@ -69,6 +97,8 @@ class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Most credits this member may spend per monthly period; None means no cap beyond the team's.
+    monthly_credit_cap = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -110,6 +140,43 @@ class ApiKey(models.Model):
         return scope in self.scopes
 
 
+class CreditEntryKind(models.TextChoices):
+    GRANT = "grant", "Grant"
+    RESERVE = "reserve", "Reserve"
+    CAPTURE = "capture", "Capture"
+    RELEASE = "release", "Release"
+    ADJUST = "adjust", "Adjustment"
+
+
+class CreditEntry(models.Model):
+    """One row of a team's credit ledger. The team's balances are the sums of the deltas."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="credit_entries")
+    kind = models.CharField(max_length=10, choices=CreditEntryKind.choices)
+    amount = models.BigIntegerField(help_text="Credits moved; negative only for a downward adjustment.")
+    available_delta = models.BigIntegerField()
+    reserved_delta = models.BigIntegerField()
+    # The member whose spending this is (reserve/capture/release), for per-member usage and caps.
+    member = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=254)
+    # The generation this entry belongs to, by public id (accounts never imports generations).
+    generation_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    reason = models.CharField(max_length=200)
+    available_after = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["team", "created_at"], name="credit_team_time"),
+            models.Index(fields=["team", "member", "created_at"], name="credit_member_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} for {self.team}"
+
+
 class AuditEventType(models.IntegerChoices):
     """Numbered in ranges by subject; a number is never reused for another meaning."""
 
@@ -123,6 +190,14 @@ class AuditEventType(models.IntegerChoices):
     # 300–399: teams and roles
     TEAM_CREATED = 301, "Team created"
     MEMBER_ADDED = 302, "Member added"
+    MEMBER_REMOVED = 303, "Member removed"
+    ROLE_CHANGED = 304, "Role changed"
+    MEMBER_CAP_CHANGED = 305, "Member credit cap changed"
+    TEAM_LIMITS_CHANGED = 306, "Team limits changed"
+    # 400–499: credits
+    CREDITS_GRANTED = 401, "Credits granted"
+    CREDITS_ADJUSTED = 402, "Credits adjusted"
+    ALLOWANCE_RENEWED = 403, "Monthly allowance renewed"
     # 500–599: generations
     GENERATION_SUBMITTED = 501, "Generation submitted"
     GENERATION_STATUS_CHANGED = 502, "Generation status changed"

@@ -7,19 +7,22 @@ worker and a user cancelling, can never both move the same generation.
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import credits, ratelimit
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
 
 from . import queueing
 from .catalog import GenerationRequest
 from .errors import GenerationError
-from .models import Asset, AssetRole, Generation
+from .models import Asset, AssetRole, CreditState, Generation
 from .moderation import screening
+from .pricing import price_credits
 from .states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
 
 logger = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ def do_transition(
         updated = Generation.objects.filter(pk=generation.pk, status=old_status).update(**changes)
         if not updated:
             raise StaleTransition(f"generation {generation.public_id} is no longer {old_status}")
+        if new_status in TERMINAL:
+            _settle_credits(generation, new_status, changes.get("stage", generation.stage))
         record_audit_event(
             AuditEventType.GENERATION_STATUS_CHANGED,
             actor=actor,
@@ -86,12 +91,36 @@ def do_transition(
     return generation
 
 
-def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None):
-    """Accept a validated request: screen its prompt, write the row and enqueue it (after commit).
+def _settle_credits(generation, new_status, stage):
+    """Runs once, inside the transition to a terminal state: free the slot, capture or release credits."""
+    team = generation.team
+    if Generation.objects.filter(pk=generation.pk, holds_slot=True).update(holds_slot=False):
+        credits.release_generation_slot(team)
+    charged = new_status == Status.SUCCEEDED or (
+        new_status == Status.BLOCKED and stage == Stage.OUTPUT and settings.CHARGE_BLOCKED_OUTPUTS
+    )
+    new_state = CreditState.CAPTURED if charged else CreditState.RELEASED
+    if not Generation.objects.filter(pk=generation.pk, credit_state=CreditState.RESERVED).update(credit_state=new_state):
+        return
+    ref = str(generation.public_id)
+    if charged:
+        credits.capture_credits(team, generation.price_credits, member=generation.created_by, generation_ref=ref)
+    else:
+        credits.release_credits(
+            team, generation.price_credits, member=generation.created_by, generation_ref=ref, reason=f"released: {new_status}"
+        )
 
-    A blocked prompt still leaves a `blocked` generation behind, so the user can see what happened.
+
+def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None):
+    """Accept a validated request: check limits, reserve credits, screen the prompt, write the row and
+    enqueue it (after commit). A refusal by any limit leaves nothing behind.
+
+    A blocked prompt still leaves a `blocked` generation (with its credits released), so the user can
+    see what happened.
     """
     actor = Actor(user=user, api_key=api_key)
+    ratelimit.check_create_rate(user)
+    price = price_credits(request.model_name, request.mode, request.duration)
     with transaction.atomic():
         generation = Generation.objects.create(
             team=team,
@@ -107,6 +136,14 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
             cfg_scale=request.cfg_scale,
             status=Status.CREATED,
             stage=Stage.PROMPT,
+            price_credits=price,
+            credit_state=CreditState.RESERVED,
+            holds_slot=True,
+        )
+        # Either refusal raises AccountError and rolls the whole submit back.
+        credits.acquire_generation_slot(team)
+        credits.reserve_credits(
+            team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
         )
         record_audit_event(
             AuditEventType.GENERATION_SUBMITTED,
@@ -119,6 +156,7 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 "mode": request.mode,
                 "duration": request.duration,
                 "aspect_ratio": request.aspect_ratio,
+                "price_credits": price,
             },
             request=http_request,
         )

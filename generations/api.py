@@ -15,6 +15,7 @@ from accounts.actions import authenticate_api_key
 from accounts.audit import Actor, client_ip
 from accounts.errors import AccountError
 from accounts.models import ApiKeyScope
+from accounts.ratelimit import RateLimited, check_api_key_rate
 
 from .actions import do_cancel_generation, do_submit_generation
 from .catalog import validate_generation_request
@@ -27,6 +28,7 @@ from .selectors import deliverable_asset, generation_for_team, team_generations
 class ApiKeyBearer(HttpBearer):
     def authenticate(self, request, token):
         key = authenticate_api_key(token, ip_address=client_ip(request))  # raises AccountError with a code
+        check_api_key_rate(key)
         request.api_key = key
         return key
 
@@ -120,7 +122,10 @@ def _generation_error(request, exc):
 
 @api.exception_handler(AccountError)
 def _account_error(request, exc):
-    return error_response(request, exc.code, exc.message, exc.http_status)
+    response = error_response(request, exc.code, exc.message, exc.http_status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -153,10 +158,11 @@ def _generation_or_404(request, generation_id):
     return generation
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+CREATE_ERRORS = {**ERRORS, 402: ErrorOut}
 
 
-@api.post("/generations", response={202: GenerationOut, **ERRORS}, summary="Create a generation")
+@api.post("/generations", response={202: GenerationOut, **CREATE_ERRORS}, summary="Create a generation")
 def create_generation(request, payload: GenerationIn):
     _require_scope(request, ApiKeyScope.GENERATE)
     key = request.auth

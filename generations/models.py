@@ -10,6 +10,13 @@ from accounts.models import ApiKey, Team
 from .states import TERMINAL, Stage, Status
 
 
+class CreditState(models.TextChoices):
+    NONE = "none", "No credits held"
+    RESERVED = "reserved", "Reserved"
+    CAPTURED = "captured", "Charged"
+    RELEASED = "released", "Released"
+
+
 def _callback_token():
     return secrets.token_urlsafe(24)
 
@@ -39,6 +46,12 @@ class Generation(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
+
+    # Credits: reserved at submit, then captured or released exactly once when the generation ends.
+    price_credits = models.PositiveIntegerField(default=0)
+    credit_state = models.CharField(max_length=10, choices=CreditState.choices, default=CreditState.NONE)
+    # Whether this generation counts against its team's concurrent-generation limit.
+    holds_slot = models.BooleanField(default=False)
 
     # The upstream side.
     provider = models.CharField(max_length=20, blank=True)

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import Actor
+from accounts.errors import AccountError
 from accounts.selectors import current_membership
 
 from .actions import do_cancel_generation, do_submit_generation
@@ -79,8 +80,9 @@ def create(request):
             generation = do_submit_generation(
                 team=membership.team, user=request.user, request=validated, http_request=request
             )
-        except GenerationError as error:
-            form.add_error(error.field if error.field in form.fields else None, f"{error.message} ({error.code})")
+        except (GenerationError, AccountError) as error:
+            field = getattr(error, "field", None)
+            form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
         else:
             return redirect("generations:detail", generation.public_id)
     return render(request, "generations/create.html", {"form": form}, status=400)

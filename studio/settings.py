@@ -156,8 +156,24 @@ GENERATION_MAX_SUBMIT_ATTEMPTS = env.int("GENERATION_MAX_SUBMIT_ATTEMPTS", defau
 # What the progress bar assumes an upstream render takes, per requested output second.
 EXPECTED_RENDER_S_PER_SECOND = env.float("EXPECTED_RENDER_S_PER_SECOND", default=1.0)
 
+# --- Credits and limits ---------------------------------------------------------------------------
+# Concurrent generations a new team may have in flight (owners can change it per team).
+DEFAULT_TEAM_CONCURRENCY = env.int("DEFAULT_TEAM_CONCURRENCY", default=4)
+# Price overrides as JSON: {"kling-v1-6": {"std": 10, "pro": 35}} = credits per 5 seconds of output.
+CREDIT_PRICES = env.json("CREDIT_PRICES_JSON", default={})
+# Whether a generation whose output fails the scan is still charged (the model did run).
+CHARGE_BLOCKED_OUTPUTS = env.bool("CHARGE_BLOCKED_OUTPUTS", default=True)
+# Token buckets in Redis: requests per minute per API key (all API calls), and generation creates
+# per minute per user (API and portal together), each with a burst allowance.
+API_KEY_RATE_PER_MINUTE = env.int("API_KEY_RATE_PER_MINUTE", default=120)
+API_KEY_RATE_BURST = env.int("API_KEY_RATE_BURST", default=30)
+USER_CREATE_RATE_PER_MINUTE = env.int("USER_CREATE_RATE_PER_MINUTE", default=30)
+USER_CREATE_RATE_BURST = env.int("USER_CREATE_RATE_BURST", default=10)
+
 # --- Demo data ----------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="studio-demo-2026")
+# Monthly allowance of the seeded demo team, in credits.
+DEMO_ALLOWANCE = env.int("DEMO_ALLOWANCE", default=2000)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from accounts.actions import do_add_member, do_create_api_key, do_create_team
 from accounts.audit import SYSTEM
+from accounts.credits import do_grant_credits
 from accounts.models import Role, User
 from generations.simulator import SimulatorConfig, start_in_thread
 from studio.launcher import free_port, redis_server_binary
@@ -57,6 +58,10 @@ def _isolated_runtime(redis_url, tmp_path_factory):
     settings.GENERATION_POLL_INITIAL_S = 0.05
     settings.GENERATION_POLL_MAX_S = 0.2
     settings.EXPECTED_RENDER_S_PER_SECOND = 0.1
+    # Rate limits get their own tests; elsewhere they would only make tests depend on each other.
+    settings.API_KEY_RATE_PER_MINUTE = settings.USER_CREATE_RATE_PER_MINUTE = 1_000_000
+    settings.DEFAULT_TEAM_CONCURRENCY = 100
+    settings.API_KEY_RATE_BURST = settings.USER_CREATE_RATE_BURST = 1_000_000
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     yield
     shutil.rmtree(media, ignore_errors=True)
@@ -103,12 +108,15 @@ def charlie(db):
 def team(alice, bob):
     team = do_create_team(name="Alpha", slug="alpha", owner=alice, actor=SYSTEM)
     do_add_member(team=team, user=bob, role=Role.MEMBER, actor=SYSTEM)
+    do_grant_credits(team, 10_000, reason="test budget")
     return team
 
 
 @pytest.fixture
 def other_team(charlie):
-    return do_create_team(name="Charlie Co", slug="charlie", owner=charlie, actor=SYSTEM)
+    team = do_create_team(name="Charlie Co", slug="charlie", owner=charlie, actor=SYSTEM)
+    do_grant_credits(team, 10_000, reason="test budget")
+    return team
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from accounts.actions import do_add_member, do_create_team
 from accounts.audit import SYSTEM
+from accounts.credits import do_grant_credits
 from accounts.models import Role, Team, User
 
 DEMO_TEAM_SLUG = "demo"
@@ -34,6 +35,10 @@ class Command(BaseCommand):
         team = Team.objects.filter(slug=DEMO_TEAM_SLUG).first()
         if team is None:
             team = do_create_team(name="Demo Team", slug=DEMO_TEAM_SLUG, owner=users["owner@example.com"], actor=SYSTEM)
+            team.monthly_allowance = settings.DEMO_ALLOWANCE
+            team.save(update_fields=["monthly_allowance"])
+            if settings.DEMO_ALLOWANCE:
+                do_grant_credits(team, settings.DEMO_ALLOWANCE, reason="demo allowance")
         for email, _name, role, _mod in DEMO_USERS:
             do_add_member(team=team, user=users[email], role=role, actor=SYSTEM)
         for email, _name, role, is_moderator in DEMO_USERS:

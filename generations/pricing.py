@@ -1,0 +1,41 @@
+"""What a generation costs, in credits: one table, overridable by the CREDIT_PRICES setting."""
+
+import math
+
+from django.conf import settings
+
+from .catalog import MODELS
+
+# Credits per 5 seconds of output, by model and mode. Ten credits are one upstream "unit" (Kling bills
+# std 5 s = 1 unit, pro 5 s = 3.5 units, the v2 master models 10 units).
+DEFAULT_PRICES = {
+    "kling-v1": {"std": 10, "pro": 35},
+    "kling-v1-5": {"std": 10, "pro": 35},
+    "kling-v1-6": {"std": 10, "pro": 35},
+    "kling-v2-master": {"std": 100, "pro": 100},
+    "kling-v2-1": {"std": 10, "pro": 35},
+    "kling-v2-1-master": {"std": 100, "pro": 100},
+    "kling-v2-5-turbo": {"std": 15, "pro": 35},
+    "kling-v2-6": {"std": 15, "pro": 50},
+    "kling-v3": {"std": 20, "pro": 60},
+}
+
+
+def price_table(overrides=None):
+    table = {model: dict(modes) for model, modes in DEFAULT_PRICES.items()}
+    for model, modes in (overrides if overrides is not None else settings.CREDIT_PRICES).items():
+        table.setdefault(model, {}).update(modes)
+    return table
+
+
+def price_credits(model_name: str, mode: str, duration: str | int, *, table=None) -> int:
+    """Credits for one clip: the per-5-seconds price scaled to the duration, rounded up."""
+    table = table if table is not None else price_table()
+    if model_name not in table or model_name not in MODELS:
+        raise ValueError(f"no price for model {model_name!r}")
+    if mode not in table[model_name]:
+        raise ValueError(f"no price for {model_name} in mode {mode!r}")
+    seconds = int(duration)
+    if seconds <= 0:
+        raise ValueError("duration must be positive")
+    return math.ceil(table[model_name][mode] * seconds / 5)
