@@ -102,3 +102,168 @@ def memberships_for(user):
 
 def user_by_email(email):
     return User.objects.filter(email__iexact=email.strip()).first()
+
+
+# --- team administration ------------------------------------------------------------------------
+
+ROLE_RANK = {Role.MEMBER: 0, Role.ADMIN: 1, Role.OWNER: 2}
+
+
+def can_manage_member(actor_role, target_role, new_role=None) -> bool:
+    """Pure rule: owners manage everyone; admins manage admins and members but never owners,
+    and cannot make anyone an owner; members manage no one."""
+    if actor_role not in (Role.OWNER, Role.ADMIN):
+        return False
+    if actor_role == Role.OWNER:
+        return True
+    return target_role != Role.OWNER and new_role != Role.OWNER
+
+
+def _require_manager(team, acting_user, target_role=None, new_role=None):
+    acting = Membership.objects.filter(team=team, user=acting_user).first()
+    if acting is None or acting.role not in (Role.OWNER, Role.ADMIN):
+        raise AccountError("not_team_admin", "Only the team's owners and admins can do that.", http_status=403)
+    if target_role is not None and not can_manage_member(acting.role, target_role, new_role):
+        raise AccountError("not_team_owner", "Only an owner can change an owner, or make someone an owner.", http_status=403)
+    return acting
+
+
+def _is_last_owner(membership):
+    return (
+        membership.role == Role.OWNER
+        and not Membership.objects.filter(team=membership.team, role=Role.OWNER).exclude(pk=membership.pk).exists()
+    )
+
+
+@transaction.atomic
+def do_invite_member(*, team, email, role=Role.MEMBER, acting_user, request=None):
+    """Add a person to the team by email, creating their account if needed.
+
+    Returns (membership, created_user): a created user has no password yet and sets one through the
+    password-reset link the portal shows.
+    """
+    _require_manager(team, acting_user, target_role=role, new_role=role)
+    if role not in Role.values:
+        raise AccountError("invalid_role", f"Unknown role {role!r}.")
+    email = User.objects.normalize_email(email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise AccountError("invalid_email", "Enter a valid email address.")
+    user = User.objects.filter(email__iexact=email).first()
+    created_user = None
+    if user is None:
+        user = created_user = User.objects.create_user(email, password=None)
+    if Membership.objects.filter(team=team, user=user).exists():
+        raise AccountError("already_a_member", f"{email} is already in this team.", http_status=409)
+    membership = Membership.objects.create(team=team, user=user, role=role)
+    record_audit_event(
+        AuditEventType.MEMBER_ADDED,
+        actor=Actor(user=acting_user),
+        team=team,
+        target=user,
+        extra={"email": email, "role": role, "new_account": created_user is not None},
+        request=request,
+    )
+    return membership, created_user
+
+
+@transaction.atomic
+def do_change_role(*, membership, new_role, acting_user, request=None):
+    if new_role not in Role.values:
+        raise AccountError("invalid_role", f"Unknown role {new_role!r}.")
+    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    _require_manager(membership.team, acting_user, target_role=membership.role, new_role=new_role)
+    # Lock every owner row so two concurrent demotions cannot both pass the last-owner check.
+    list(Membership.objects.select_for_update().filter(team=membership.team, role=Role.OWNER))
+    if new_role != Role.OWNER and _is_last_owner(membership):
+        raise AccountError("last_owner", "A team needs at least one owner: promote someone else first.", http_status=409)
+    old_role = membership.role
+    if old_role == new_role:
+        return membership
+    membership.role = new_role
+    membership.save(update_fields=["role"])
+    record_audit_event(
+        AuditEventType.ROLE_CHANGED,
+        actor=Actor(user=acting_user),
+        team=membership.team,
+        target=membership.user,
+        extra={"email": membership.user.email, "old": old_role, "new": new_role},
+        request=request,
+    )
+    return membership
+
+
+@transaction.atomic
+def do_remove_member(*, membership, acting_user, request=None):
+    """Remove someone from the team (or leave it yourself). Their API keys for the team are revoked."""
+    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    if membership.user_id != acting_user.pk:
+        _require_manager(membership.team, acting_user, target_role=membership.role)
+    list(Membership.objects.select_for_update().filter(team=membership.team, role=Role.OWNER))
+    if _is_last_owner(membership):
+        raise AccountError("last_owner", "The last owner cannot leave or be removed: promote someone else first.", http_status=409)
+    team, user = membership.team, membership.user
+    membership.delete()
+    actor = Actor(user=acting_user)
+    for key in ApiKey.objects.filter(team=team, created_by=user, revoked_at__isnull=True):
+        do_revoke_api_key(key=key, actor=actor, request=request)
+    record_audit_event(
+        AuditEventType.MEMBER_REMOVED,
+        actor=actor,
+        team=team,
+        target=user,
+        extra={"email": user.email, "role": membership.role},
+        request=request,
+    )
+
+
+@transaction.atomic
+def do_set_member_cap(*, membership, cap, acting_user, request=None):
+    """Set (or clear, with None) a member's monthly credit cap."""
+    _require_manager(membership.team, acting_user, target_role=membership.role)
+    if cap is not None and cap < 0:
+        raise AccountError("invalid_amount", "A cap cannot be negative.")
+    old = membership.monthly_credit_cap
+    membership.monthly_credit_cap = cap
+    membership.save(update_fields=["monthly_credit_cap"])
+    record_audit_event(
+        AuditEventType.MEMBER_CAP_CHANGED,
+        actor=Actor(user=acting_user),
+        team=membership.team,
+        target=membership.user,
+        extra={"email": membership.user.email, "old": old, "new": cap},
+        request=request,
+    )
+    return membership
+
+
+@transaction.atomic
+def do_set_team_limits(*, team, acting_user=None, max_concurrent_generations=None, monthly_allowance=None, request=None):
+    """Change a team's concurrency cap or monthly allowance (owners only; operators act as SYSTEM)."""
+    actor = SYSTEM
+    if acting_user is not None:
+        acting = Membership.objects.filter(team=team, user=acting_user).first()
+        if not acting_user.is_superuser and (acting is None or acting.role != Role.OWNER):
+            raise AccountError("not_team_owner", "Only the team's owners can change its limits.", http_status=403)
+        actor = Actor(user=acting_user)
+    changes = {}
+    if max_concurrent_generations is not None:
+        if max_concurrent_generations < 1:
+            raise AccountError("invalid_amount", "A team needs at least one concurrent generation.")
+        changes["max_concurrent_generations"] = (team.max_concurrent_generations, max_concurrent_generations)
+        team.max_concurrent_generations = max_concurrent_generations
+    if monthly_allowance is not None:
+        if monthly_allowance < 0:
+            raise AccountError("invalid_amount", "The allowance cannot be negative.")
+        changes["monthly_allowance"] = (team.monthly_allowance, monthly_allowance)
+        team.monthly_allowance = monthly_allowance
+    if changes:
+        team.save(update_fields=list(changes))
+        record_audit_event(
+            AuditEventType.TEAM_LIMITS_CHANGED,
+            actor=actor,
+            team=team,
+            target=team,
+            extra={name: {"old": old, "new": new} for name, (old, new) in changes.items()},
+            request=request,
+        )
+    return team

@@ -3,6 +3,8 @@
 Every variable read here is documented in `.env.example`.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -79,6 +81,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests use a file, not SQLite's shared in-memory cache: the concurrency tests need real locking
+    # (busy timeout, WAL) across threads. One file per test process, so parallel runs never collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"studio-test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
