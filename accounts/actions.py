@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import api_keys
-from .audit import Actor, record_audit_event
+from .audit import SYSTEM, Actor, record_audit_event
 from .errors import AccountError
 from .models import ApiKey, ApiKeyScope, AuditEventType, Membership, Role, Team, User
 

@@ -1,7 +1,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
+
 urlpatterns = [
     path("sign-in/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    # Invited people set their first password through Django's reset-confirm flow.
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("team/", views.team_members, name="team_members"),
+    path("team/invite/", views.team_invite, name="team_invite"),
+    path("team/leave/", views.team_leave, name="team_leave"),
+    path("team/limits/", views.team_limits, name="team_limits"),
+    path("team/members/<int:membership_id>/role/", views.team_member_role, name="team_member_role"),
+    path("team/members/<int:membership_id>/cap/", views.team_member_cap, name="team_member_cap"),
+    path("team/members/<int:membership_id>/remove/", views.team_member_remove, name="team_member_remove"),
+    path("keys/", views.api_keys, name="api_keys"),
+    path("keys/new/", views.api_key_create, name="api_key_create"),
+    path("keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("usage/", views.usage, name="usage"),
 ]

@@ -34,10 +34,6 @@ class MemberUsage:
     def is_former_member(self):
         return not self.role
 
-    @property
-    def cap_percent(self):
-        return usage_percent(self.toward_cap, self.cap) if self.cap else None
-
 
 @dataclass(frozen=True)
 class KeyUsage:
