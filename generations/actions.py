@@ -134,6 +134,7 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
             duration=request.duration,
             aspect_ratio=request.aspect_ratio,
             cfg_scale=request.cfg_scale,
+            camera_control=request.camera_control,
             status=Status.CREATED,
             stage=Stage.PROMPT,
             price_credits=price,
@@ -145,6 +146,9 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         credits.reserve_credits(
             team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
         )
+        for role, image in ((AssetRole.INPUT_IMAGE, request.image), (AssetRole.INPUT_IMAGE_TAIL, request.image_tail)):
+            if image is not None:
+                _store_input_image(generation, role, image)
         record_audit_event(
             AuditEventType.GENERATION_SUBMITTED,
             actor=actor,
@@ -181,6 +185,21 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
             do_transition(generation, Status.QUEUED, stage=Stage.QUEUE, actor=actor)
             transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
     return generation
+
+
+def _store_input_image(generation, role, image):
+    asset = Asset(
+        generation=generation,
+        role=role,
+        content_type=image.content_type,
+        size_bytes=len(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
+        width=image.width,
+        height=image.height,
+    )
+    asset.file.save(f"input.{image.extension}", ContentFile(image.data), save=False)
+    asset.save()
+    return asset
 
 
 def do_cancel_generation(generation, *, actor):

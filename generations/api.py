@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -20,6 +20,7 @@ from accounts.ratelimit import RateLimited, check_api_key_rate
 from .actions import do_cancel_generation, do_submit_generation
 from .catalog import validate_generation_request
 from .errors import GenerationError
+from .images import load_image
 from .models import AssetRole
 from .presenters import generation_summary
 from .selectors import deliverable_asset, generation_for_team, team_generations
@@ -57,6 +58,20 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+class CameraConfigIn(Schema):
+    horizontal: float | None = None
+    vertical: float | None = None
+    pan: float | None = None
+    tilt: float | None = None
+    roll: float | None = None
+    zoom: float | None = None
+
+
+class CameraControlIn(Schema):
+    type: str
+    config: CameraConfigIn | None = None
+
+
 class GenerationIn(Schema):
     kind: str = "text2video"
     prompt: str | None = None
@@ -66,6 +81,9 @@ class GenerationIn(Schema):
     aspect_ratio: str | None = None
     mode: str | None = None
     cfg_scale: float | None = None
+    camera_control: CameraControlIn | None = None
+    image: str | None = Field(None, description="image→video start frame: base64 (a data: prefix is accepted) or an http(s) URL")
+    image_tail: str | None = Field(None, description="image→video end frame: base64 or an http(s) URL")
 
 
 class GenerationErrorOut(Schema):
@@ -166,7 +184,13 @@ CREATE_ERRORS = {**ERRORS, 402: ErrorOut}
 def create_generation(request, payload: GenerationIn):
     _require_scope(request, ApiKeyScope.GENERATE)
     key = request.auth
-    validated = validate_generation_request(payload.dict(exclude_none=True), default_model=settings.DEFAULT_MODEL)
+    data = payload.dict(exclude_none=True)
+    if "camera_control" in data and "config" in data["camera_control"]:
+        data["camera_control"]["config"] = {k: v for k, v in data["camera_control"]["config"].items() if v is not None}
+    for field in ("image", "image_tail"):
+        if field in data:
+            data[field] = load_image(data[field], field=field)
+    validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
     generation = do_submit_generation(
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request
     )

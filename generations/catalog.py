@@ -45,6 +45,25 @@ MODELS = {
 }
 
 
+CAMERA_TYPES = ("simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward")
+CAMERA_AXES = ("horizontal", "vertical", "pan", "tilt", "roll", "zoom")
+# Where the capability map allows camera control: (kind, model, mode, duration).
+CAMERA_CONTROL_ALLOWED = {
+    (TEXT2VIDEO, "kling-v1", "std", "5"),
+    (IMAGE2VIDEO, "kling-v1-5", "pro", "5"),
+}
+# End frames (image_tail): which models take them, in which modes (kling-v1 only for 5 s clips).
+IMAGE_TAIL_MODES = {
+    "kling-v1": ("std", "pro"),
+    "kling-v1-5": ("pro",),
+    "kling-v1-6": ("pro",),
+    "kling-v2-1": ("pro",),
+    "kling-v2-5-turbo": ("pro",),
+    "kling-v2-6": ("pro",),
+    "kling-v3": ("std", "pro"),
+}
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     """A validated, normalised request: what the studio will ask the upstream for."""
@@ -57,6 +76,10 @@ class GenerationRequest:
     aspect_ratio: str = "16:9"
     negative_prompt: str = ""
     cfg_scale: float | None = None
+    camera_control: dict | None = None
+    # Checked input images (generations.images.InputImage) for image→video.
+    image: object = None
+    image_tail: object = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -77,13 +100,8 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
     kind = data.get("kind") or TEXT2VIDEO
     if kind not in KINDS:
         raise GenerationError("invalid_kind", f"kind must be one of: {', '.join(KINDS)}.", field="kind")
-    if kind == IMAGE2VIDEO:
-        raise GenerationError(
-            "kind_not_available", "image2video is not available yet; use text2video.", field="kind", http_status=400
-        )
-
     prompt = _text(data, "prompt")
-    if not prompt:
+    if not prompt and kind == TEXT2VIDEO:
         raise GenerationError("prompt_required", "A prompt is required.", field="prompt")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise GenerationError(
@@ -107,6 +125,8 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         )
     if kind == TEXT2VIDEO and not spec.text2video:
         raise GenerationError("model_not_capable", f"{model_name} does not do text-to-video.", field="model")
+    if kind == IMAGE2VIDEO and not spec.image2video:
+        raise GenerationError("model_not_capable", f"{model_name} does not do image-to-video.", field="model")
 
     duration = data.get("duration", "5")
     # A JSON number is a common slip; accept whole numbers, send the upstream its string.
@@ -123,8 +143,9 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
     if mode not in MODES:
         raise GenerationError("invalid_mode", "mode must be std or pro.", field="mode")
 
+    # image→video has no aspect_ratio upstream: the clip follows the input image.
     aspect_ratio = data.get("aspect_ratio") or "16:9"
-    if aspect_ratio not in ASPECT_RATIOS:
+    if kind == TEXT2VIDEO and aspect_ratio not in ASPECT_RATIOS:
         raise GenerationError(
             "invalid_aspect_ratio", f"aspect_ratio must be one of: {', '.join(ASPECT_RATIOS)}.", field="aspect_ratio"
         )
@@ -139,6 +160,26 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
             )
         cfg_scale = float(cfg_scale)
 
+    camera_control = _camera_control(data.get("camera_control"), kind=kind, model_name=model_name, mode=mode, duration=duration)
+    image, image_tail = data.get("image"), data.get("image_tail")
+    if kind == IMAGE2VIDEO:
+        if image is None and image_tail is None:
+            raise GenerationError("image_required", "image→video needs an image (or an end frame, image_tail).", field="image")
+        if image_tail is not None:
+            if camera_control is not None:
+                raise GenerationError(
+                    "options_conflict", "image_tail, dynamic_masks/static_mask and camera_control are mutually exclusive.", field="image_tail"
+                )
+            modes = IMAGE_TAIL_MODES.get(model_name, ())
+            if mode not in modes or (model_name == "kling-v1" and duration != "5"):
+                raise GenerationError(
+                    "image_tail_not_supported",
+                    f"An end frame (image_tail) is not supported by {model_name} in {mode} mode with {duration} s.",
+                    field="image_tail",
+                )
+    elif image is not None or image_tail is not None:
+        raise GenerationError("image_not_applicable", "Images are only used by image2video.", field="image")
+
     return GenerationRequest(
         kind=kind,
         prompt=prompt,
@@ -146,6 +187,44 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         model_name=model_name,
         duration=duration,
         mode=mode,
-        aspect_ratio=aspect_ratio,
+        aspect_ratio=aspect_ratio if kind == TEXT2VIDEO else "",
         cfg_scale=cfg_scale,
+        camera_control=camera_control,
+        image=image if kind == IMAGE2VIDEO else None,
+        image_tail=image_tail if kind == IMAGE2VIDEO else None,
     )
+
+
+def _camera_control(value, *, kind, model_name, mode, duration):
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("type") not in CAMERA_TYPES:
+        raise GenerationError(
+            "invalid_camera_control", f"camera_control.type must be one of: {', '.join(CAMERA_TYPES)}.", field="camera_control"
+        )
+    if (kind, model_name, mode, duration) not in CAMERA_CONTROL_ALLOWED:
+        where = "std mode with 5s duration and kling-v1" if kind == TEXT2VIDEO else "pro mode with 5s duration and kling-v1-5"
+        raise GenerationError(
+            "camera_control_not_supported", f"camera_control is only supported in {where}", field="camera_control"
+        )
+    control = {"type": value["type"]}
+    if value["type"] == "simple":
+        config = value.get("config")
+        if not isinstance(config, dict) or set(config) - set(CAMERA_AXES):
+            raise GenerationError(
+                "invalid_camera_control", f"camera_control.config takes the axes {', '.join(CAMERA_AXES)}.", field="camera_control"
+            )
+        axes = {}
+        for axis in CAMERA_AXES:
+            amount = config.get(axis, 0)
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not -10 <= amount <= 10:
+                raise GenerationError(
+                    "invalid_camera_control", f"camera_control.config.{axis} must be a number from -10 to 10.", field="camera_control"
+                )
+            axes[axis] = float(amount)
+        if sum(1 for amount in axes.values() if amount != 0) != 1:
+            raise GenerationError(
+                "invalid_camera_control", "camera_control.config needs exactly one non-zero axis.", field="camera_control"
+            )
+        control["config"] = axes
+    return control

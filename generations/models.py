@@ -39,6 +39,7 @@ class Generation(models.Model):
     duration = models.CharField(max_length=4, default="5", help_text="Seconds, as the upstream wants it: a string.")
     aspect_ratio = models.CharField(max_length=8, default="16:9")
     cfg_scale = models.FloatField(null=True, blank=True)
+    camera_control = models.JSONField(null=True, blank=True)
 
     # Where it is.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from . import actions
 from .catalog import TEXT2VIDEO
+from .images import upstream_base64
 from .media import MediaError, poster_jpeg, probe_video
-from .models import Generation
+from .models import AssetRole, Generation
 from .moderation import scanning
 from .providers import ProviderError, get_provider
 from .providers.base import FAILED, SUCCEED
@@ -65,6 +66,13 @@ def upstream_payload(generation) -> dict:
         payload["aspect_ratio"] = generation.aspect_ratio
     if generation.cfg_scale is not None:
         payload["cfg_scale"] = generation.cfg_scale
+    if generation.camera_control:
+        payload["camera_control"] = generation.camera_control
+    for role, name in ((AssetRole.INPUT_IMAGE, "image"), (AssetRole.INPUT_IMAGE_TAIL, "image_tail")):
+        asset = generation.assets.filter(role=role).first()
+        if asset is not None:
+            with asset.file.open("rb") as handle:
+                payload[name] = upstream_base64(handle.read())
     return payload
 
 

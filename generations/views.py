@@ -19,6 +19,7 @@ from accounts.selectors import current_membership
 from .actions import do_cancel_generation, do_submit_generation
 from .catalog import ASPECT_RATIOS, MAX_PROMPT_CHARS, MODELS, MODES, validate_generation_request
 from .errors import GenerationError
+from .images import load_image
 from .models import AssetRole
 from .presenters import generation_summary
 from .selectors import deliverable_asset, generation_for_team, team_generations
@@ -39,6 +40,30 @@ class TextToVideoForm(forms.Form):
     model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
     duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
     aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+
+
+class ImageToVideoForm(forms.Form):
+    image = forms.FileField(
+        label="Start image",
+        help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB. The clip takes its shape.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "data-preview": "image-preview"}),
+    )
+    image_tail = forms.FileField(
+        label="End image (optional)",
+        required=False,
+        help_text="Where the clip should end. Pro mode only on most models.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "data-preview": "image-tail-preview"}),
+    )
+    prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The camera slowly pushes in as leaves drift past"}),
+        help_text="Optional: describe the motion.",
+    )
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+    model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.image2video])
+    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
 
 
@@ -86,6 +111,32 @@ def create(request):
         else:
             return redirect("generations:detail", generation.public_id)
     return render(request, "generations/create.html", {"form": form}, status=400)
+
+
+@login_required
+def create_from_image(request):
+    membership = _membership_or_404(request)
+    if request.method != "POST":
+        form = ImageToVideoForm(initial={"model": settings.DEFAULT_MODEL})
+        return render(request, "generations/create_image.html", {"form": form})
+    form = ImageToVideoForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = {"kind": "image2video", **form.cleaned_data}
+        try:
+            data["image"] = load_image(form.cleaned_data["image"], field="image")
+            data["image_tail"] = (
+                load_image(form.cleaned_data["image_tail"], field="image_tail") if form.cleaned_data["image_tail"] else None
+            )
+            validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+            generation = do_submit_generation(
+                team=membership.team, user=request.user, request=validated, http_request=request
+            )
+        except (GenerationError, AccountError) as error:
+            field = getattr(error, "field", None)
+            form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
+        else:
+            return redirect("generations:detail", generation.public_id)
+    return render(request, "generations/create_image.html", {"form": form}, status=400)
 
 
 @login_required
@@ -169,7 +220,10 @@ def _serve_file(request, asset):
 
 def _media(request, generation_id, role):
     generation = _generation_or_404(request, generation_id)
-    asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
+    if role in (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL):
+        asset = deliverable_asset(generation, role)  # the team's own upload: visible at any status
+    else:
+        asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
     if asset is None:
         raise Http404("No such file.")
     response = _serve_file(request, asset)
@@ -187,3 +241,12 @@ def video(request, generation_id):
 @require_GET
 def poster(request, generation_id):
     return _media(request, generation_id, AssetRole.POSTER)
+
+
+@login_required
+@require_GET
+def input_image(request, generation_id, which):
+    role = {"start": AssetRole.INPUT_IMAGE, "end": AssetRole.INPUT_IMAGE_TAIL}.get(which)
+    if role is None:
+        raise Http404("No such file.")
+    return _media(request, generation_id, role)

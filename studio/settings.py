@@ -175,6 +175,10 @@ API_KEY_RATE_BURST = env.int("API_KEY_RATE_BURST", default=30)
 USER_CREATE_RATE_PER_MINUTE = env.int("USER_CREATE_RATE_PER_MINUTE", default=30)
 USER_CREATE_RATE_BURST = env.int("USER_CREATE_RATE_BURST", default=10)
 
+# --- Outbound requests to user-chosen URLs (image URLs, webhooks) ---------------------------------
+# Hosts allowed even though they resolve to loopback/private addresses (comma-separated). Empty: none.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+
 # --- Demo data ----------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="studio-demo-2026")
 # Monthly allowance of the seeded demo team, in credits.
