@@ -61,8 +61,17 @@ def do_create_api_key(*, team, user, name, scopes=None, expires_at=None, actor=N
     return key, new.raw
 
 
+def can_revoke_key(membership, key) -> bool:
+    """Members revoke the keys they created; owners and admins revoke any key of their team."""
+    return key.team_id == membership.team_id and (membership.can_manage_team or key.created_by_id == membership.user_id)
+
+
 @transaction.atomic
-def do_revoke_api_key(*, key, actor, request=None):
+def do_revoke_api_key(*, key, actor, acting_membership=None, request=None):
+    """Revoke a key. With `acting_membership` (a person acting in the portal) the team's rule applies;
+    without it the caller is the system (a member's removal, an operator)."""
+    if acting_membership is not None and not can_revoke_key(acting_membership, key):
+        raise AccountError("not_key_owner", "Only the key's creator or a team admin can revoke it.", http_status=403)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

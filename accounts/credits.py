@@ -174,12 +174,16 @@ def reserve_credits(team, spender: Spender, amount: int, *, generation_ref: str)
     return entry
 
 
-def capture_credits(team, amount, *, member, generation_ref, reason="captured on success"):
-    return _write_entry(team, "capture", amount, reason=reason, actor_label="system", member=member, generation_ref=generation_ref)
+def capture_credits(team, amount, *, member, generation_ref, api_key=None, reason="captured on success"):
+    return _write_entry(
+        team, "capture", amount, reason=reason, actor_label="system", member=member, api_key=api_key, generation_ref=generation_ref
+    )
 
 
-def release_credits(team, amount, *, member, generation_ref, reason):
-    return _write_entry(team, "release", amount, reason=reason, actor_label="system", member=member, generation_ref=generation_ref)
+def release_credits(team, amount, *, member, generation_ref, reason, api_key=None):
+    return _write_entry(
+        team, "release", amount, reason=reason, actor_label="system", member=member, api_key=api_key, generation_ref=generation_ref
+    )
 
 
 def acquire_generation_slot(team):

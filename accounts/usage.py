@@ -10,7 +10,7 @@ minus released), the same figure `credits.member_spent_this_period` computes.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -127,20 +127,13 @@ def member_usage(team, since) -> list[MemberUsage]:
 
 
 def key_usage(team, since) -> list[KeyUsage]:
-    """Credits captured this period for generations submitted with each of the team's keys.
-
-    Only the reserve entry of a generation names its key; the capture is tied to it by `generation_ref`.
-    """
-    key_of_generation = CreditEntry.objects.filter(
-        team=team, kind=CreditEntryKind.RESERVE, generation_ref=OuterRef("generation_ref"), api_key__isnull=False
-    ).values("api_key_id")[:1]
+    """Credits captured this period for generations submitted with each of the team's keys."""
     spent_by_key = {
-        row["key_id"]: row
-        for row in CreditEntry.objects.filter(team=team, kind=CreditEntryKind.CAPTURE, created_at__gte=since)
-        .exclude(generation_ref="")
-        .annotate(key_id=Subquery(key_of_generation))
-        .filter(key_id__isnull=False)
-        .values("key_id")
+        row["api_key_id"]: row
+        for row in CreditEntry.objects.filter(
+            team=team, kind=CreditEntryKind.CAPTURE, created_at__gte=since, api_key__isnull=False
+        )
+        .values("api_key_id")
         .annotate(spent=Sum("amount"), generations=Count("generation_ref", distinct=True))
         .order_by()
     }

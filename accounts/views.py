@@ -22,6 +22,7 @@ from .actions import (
     do_create_api_key,
     do_invite_member,
     do_remove_member,
+    can_revoke_key,
     do_revoke_api_key,
     do_set_member_cap,
     do_set_team_limits,
@@ -60,11 +61,6 @@ def _key_of_team_or_404(team, key_id):
     if key is None:
         raise Http404("No such API key.")
     return key
-
-
-def can_revoke_key(membership, key) -> bool:
-    """Members revoke the keys they created; owners and admins revoke any key of their team."""
-    return key.team_id == membership.team_id and (membership.can_manage_team or key.created_by_id == membership.user_id)
 
 
 def _refused(request, error):
@@ -308,11 +304,9 @@ def api_key_revoke(request, key_id):
     membership = _membership_or_404(request)
     key = _key_of_team_or_404(membership.team, key_id)
     try:
-        if not can_revoke_key(membership, key):
-            raise AccountError("not_key_owner", "Only the key's creator or a team admin can revoke it.", http_status=403)
         if key.revoked_at is not None:
             raise AccountError("api_key_revoked", "This API key has already been revoked.", http_status=409)
-        do_revoke_api_key(key=key, actor=Actor(user=request.user), request=request)
+        do_revoke_api_key(key=key, actor=Actor(user=request.user), acting_membership=membership, request=request)
     except AccountError as error:
         _refused(request, error)
     else:

@@ -104,10 +104,17 @@ def _settle_credits(generation, new_status, stage):
         return
     ref = str(generation.public_id)
     if charged:
-        credits.capture_credits(team, generation.price_credits, member=generation.created_by, generation_ref=ref)
+        credits.capture_credits(
+            team, generation.price_credits, member=generation.created_by, api_key=generation.api_key, generation_ref=ref
+        )
     else:
         credits.release_credits(
-            team, generation.price_credits, member=generation.created_by, generation_ref=ref, reason=f"released: {new_status}"
+            team,
+            generation.price_credits,
+            member=generation.created_by,
+            api_key=generation.api_key,
+            generation_ref=ref,
+            reason=f"released: {new_status}",
         )
 
 

@@ -3,7 +3,6 @@
 import httpx
 import pytest
 
-from accounts.actions import do_create_api_key
 from generations import pipeline
 from generations.models import Generation
 from generations.providers.kling import BearerAuth, KlingClient
