@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import actions
+from .callbacks import callback_url_for
 from .catalog import TEXT2VIDEO
 from .images import upstream_base64
 from .media import MediaError, poster_jpeg, probe_video
@@ -68,6 +69,9 @@ def upstream_payload(generation) -> dict:
         payload["cfg_scale"] = generation.cfg_scale
     if generation.camera_control:
         payload["camera_control"] = generation.camera_control
+    callback_url = callback_url_for(generation)
+    if callback_url:
+        payload["callback_url"] = callback_url
     for role, name in ((AssetRole.INPUT_IMAGE, "image"), (AssetRole.INPUT_IMAGE_TAIL, "image_tail")):
         asset = generation.assets.filter(role=role).first()
         if asset is not None:

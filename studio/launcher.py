@@ -166,6 +166,7 @@ class Launcher:
             env.setdefault("SIMULATOR_DATA_DIR", str(self.var_dir / "simulator"))
             plan.append(Child("simulator", [python, "-m", "generations.simulator", "--host", "127.0.0.1", "--port", str(simulator_port)]))
 
+        env.setdefault("STUDIO_PUBLIC_URL", f"http://127.0.0.1:{self.web_port}")
         plan.append(
             Child(
                 "web",
@@ -185,6 +186,7 @@ class Launcher:
             if index == 0:
                 argv.append("--with-scheduler")
             plan.append(Child(f"worker-{index + 1}", argv, stop_timeout_s=30))
+        plan.append(Child("reconciler", [python, manage, "reconcile", "--every", "30"]))
         return plan, env
 
     def start(self, environ):

@@ -156,6 +156,11 @@ GENERATION_POLL_MAX_S = env.float("GENERATION_POLL_MAX_S", default=5.0)
 # Deadline for one generation: a floor plus a per-output-second allowance (renders are slow).
 GENERATION_DEADLINE_BASE_S = env.int("GENERATION_DEADLINE_BASE_S", default=900)
 GENERATION_DEADLINE_PER_SECOND_S = env.int("GENERATION_DEADLINE_PER_SECOND_S", default=60)
+# A running generation whose row has not moved for this long, with no job queued for it, is handed back
+# to the queue by the reconciler (a worker died, Redis lost the job).
+GENERATION_STALL_S = env.int("GENERATION_STALL_S", default=120)
+# Public base URL of this studio, for the upstream's callbacks (empty: no callbacks, polling only).
+STUDIO_PUBLIC_URL = env("STUDIO_PUBLIC_URL", default="")
 # Submit attempts against transient upstream errors before the generation fails.
 GENERATION_MAX_SUBMIT_ATTEMPTS = env.int("GENERATION_MAX_SUBMIT_ATTEMPTS", default=5)
 # What the progress bar assumes an upstream render takes, per requested output second.
@@ -190,5 +195,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"rq.worker": {"level": "WARNING"}},
+    # httpx logs every request at INFO: one line per upstream poll is noise, not information.
+    "loggers": {"rq.worker": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

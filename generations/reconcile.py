@@ -1,0 +1,68 @@
+"""The reconciler: the database row, not the queue, is the source of truth.
+
+A generation whose job was lost (a worker killed mid-job, Redis restarted without its data) sits in a
+non-terminal state with nothing driving it. Every pass finds such rows and either hands them back to the
+queue or, past their deadline, fails them (releasing their credits), so no generation stays stuck.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import django_rq
+from django.conf import settings
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from accounts.credits import renew_allowance_if_due
+from accounts.models import Team
+
+from . import actions, queueing
+from .models import Generation
+from .pipeline import generation_deadline_s
+from .states import Status
+
+logger = logging.getLogger(__name__)
+
+DRIVEN_STATES = (Status.QUEUED, Status.SUBMITTING, Status.GENERATING, Status.SCANNING)
+
+
+@dataclass
+class ReconcileReport:
+    requeued: int = 0
+    failed: int = 0
+    renewed_teams: int = 0
+
+
+def _job_is_pending(generation) -> bool:
+    """Whether the generation's latest job is still waiting or running."""
+    job_id = queueing.job_id_for(generation.pk, generation.poll_rounds)
+    try:
+        job = Job.fetch(job_id, connection=django_rq.get_connection(queueing.GENERATIONS_QUEUE))
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in ("queued", "started", "scheduled", "deferred")
+
+
+def reconcile(*, now=None) -> ReconcileReport:
+    now = now or timezone.now()
+    report = ReconcileReport()
+    stalled_before = now - timezone.timedelta(seconds=settings.GENERATION_STALL_S)
+    for generation in Generation.objects.filter(status__in=DRIVEN_STATES, updated_at__lt=stalled_before).select_related("team"):
+        age_s = (now - generation.created_at).total_seconds()
+        if age_s > generation_deadline_s(generation) + settings.GENERATION_STALL_S:
+            actions.do_fail_generation(
+                generation,
+                code="deadline_exceeded",
+                message="The generation did not finish in time; its credits were released.",
+                extra={"reconciled": True},
+            )
+            report.failed += 1
+        elif not _job_is_pending(generation):
+            logger.warning("reconciler: generation %s was %s with no job; requeuing", generation.public_id, generation.status)
+            actions.do_requeue_generation(generation)
+            report.requeued += 1
+    for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
+        if renew_allowance_if_due(team, now=now) is not None:
+            report.renewed_teams += 1
+    return report
