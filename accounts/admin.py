@@ -17,6 +17,12 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Trust-and-safety and admin powers are granted by superusers only, never by other staff.
+        if request.user.is_superuser:
+            return ["last_login", "date_joined"]
+        return ["last_login", "date_joined", "is_moderator", "is_staff", "is_superuser", "groups", "user_permissions"]
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

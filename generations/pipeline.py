@@ -11,6 +11,8 @@ import random
 import tempfile
 import time
 
+import django_rq
+import redis
 from django.conf import settings
 from django.utils import timezone
 
@@ -85,7 +87,33 @@ def backoff_delay(attempt: int, *, base=1.0, cap=8.0, jitter=random.random) -> f
     return min(cap, base * 2 ** (attempt - 1)) * (0.5 + 0.5 * jitter())
 
 
+COOLDOWN_KEY = "upstream:cooldown"
+
+
+def upstream_is_saturated() -> bool:
+    """Whether to hold back new submits: the upstream recently said "too many", or the studio already has
+    UPSTREAM_MAX_IN_FLIGHT tasks there. Lets the upstream recover instead of being hammered."""
+    try:
+        if django_rq.get_connection("default").exists(COOLDOWN_KEY):
+            return True
+    except redis.RedisError:
+        pass
+    in_flight = Generation.objects.filter(status__in=(Status.SUBMITTING, Status.GENERATING)).count()
+    return in_flight >= settings.UPSTREAM_MAX_IN_FLIGHT
+
+
+def _start_cooldown(seconds):
+    try:
+        django_rq.get_connection("default").set(COOLDOWN_KEY, 1, px=max(1, int(seconds * 1000)))
+    except redis.RedisError:
+        pass
+
+
 def _submit(generation, provider):
+    if upstream_is_saturated():
+        sleep(backoff_delay(1))
+        actions.do_requeue_generation(generation)
+        return
     while True:
         actions.do_transition(
             generation,
@@ -96,6 +124,9 @@ def _submit(generation, provider):
         try:
             snapshot = provider.create_task(generation.kind, upstream_payload(generation))
         except ProviderError as error:
+            delay = error.retry_after_s or backoff_delay(generation.submit_attempts)
+            if error.code in ("upstream_rate_limited", "upstream_concurrency_limit"):
+                _start_cooldown(delay)  # every worker holds back, not just this one
             if error.upstream_code == 1201 and "external_task_id" in error.message.lower():
                 # An earlier attempt reached the upstream even though we saw an error: adopt that task.
                 _recover_submission(generation, provider)
@@ -108,9 +139,10 @@ def _submit(generation, provider):
             if error.permanent or generation.submit_attempts >= settings.GENERATION_MAX_SUBMIT_ATTEMPTS:
                 _fail(generation, error)
                 return
-            actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE,
-                                  extra={"retry_after_error": error.code})
-            sleep(error.retry_after_s or backoff_delay(generation.submit_attempts))
+            actions.do_transition(
+                generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE, extra={"retry_after_error": error.code}
+            )
+            sleep(delay)
             continue
         _mark_generating(generation, snapshot)
         return

@@ -80,6 +80,7 @@ def run_soak(*, generations=200, faults=DEFAULT_FAULTS, seed=7, time_limit_s=600
         GENERATION_DEADLINE_PER_SECOND_S=0,
         GENERATION_STALL_S=2,
         GENERATION_MAX_SUBMIT_ATTEMPTS=4,
+        UPSTREAM_MAX_IN_FLIGHT=50,
         USER_CREATE_RATE_PER_MINUTE=0,
         API_KEY_RATE_PER_MINUTE=0,
     ):

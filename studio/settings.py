@@ -163,6 +163,8 @@ GENERATION_DEADLINE_PER_SECOND_S = env.int("GENERATION_DEADLINE_PER_SECOND_S", d
 GENERATION_STALL_S = env.int("GENERATION_STALL_S", default=120)
 # Public base URL of this studio, for the upstream's callbacks (empty: no callbacks, polling only).
 STUDIO_PUBLIC_URL = env("STUDIO_PUBLIC_URL", default="")
+# Most tasks the studio keeps at the upstream at once, across all teams; more wait in the queue.
+UPSTREAM_MAX_IN_FLIGHT = env.int("UPSTREAM_MAX_IN_FLIGHT", default=20)
 # Submit attempts against transient upstream errors before the generation fails.
 GENERATION_MAX_SUBMIT_ATTEMPTS = env.int("GENERATION_MAX_SUBMIT_ATTEMPTS", default=5)
 # What the progress bar assumes an upstream render takes, per requested output second.

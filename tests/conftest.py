@@ -61,6 +61,7 @@ def _isolated_runtime(redis_url, tmp_path_factory):
     # Rate limits get their own tests; elsewhere they would only make tests depend on each other.
     settings.API_KEY_RATE_PER_MINUTE = settings.USER_CREATE_RATE_PER_MINUTE = 1_000_000
     settings.DEFAULT_TEAM_CONCURRENCY = 100
+    settings.UPSTREAM_MAX_IN_FLIGHT = 1000
     settings.API_KEY_RATE_BURST = settings.USER_CREATE_RATE_BURST = 1_000_000
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     yield

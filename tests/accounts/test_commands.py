@@ -36,3 +36,28 @@ def test_create_api_key_explains_an_unknown_user():
 
     with pytest.raises(CommandError, match="No user"):
         call_command("create_api_key", "--user", "nobody@example.org", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_only_a_superuser_can_grant_the_moderator_capability(client, alice):
+    from django.contrib.auth.models import Permission
+
+    staff = User.objects.create_user("staff@example.org", "staff-password-1", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "view_user"]))
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/change/")
+    assert page.status_code == 200
+    client.post(
+        f"/admin/accounts/user/{alice.pk}/change/",
+        {"email": alice.email, "full_name": "Alice", "is_active": "on", "is_moderator": "on", "is_staff": "on"},
+    )
+    alice.refresh_from_db()
+    assert not alice.is_moderator and not alice.is_staff
+
+    root = User.objects.create_superuser("root@example.org", "root-password-1")
+    client.force_login(root)
+    client.post(
+        f"/admin/accounts/user/{alice.pk}/change/",
+        {"email": alice.email, "full_name": "Alice", "is_active": "on", "is_moderator": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"},
+    )
+    alice.refresh_from_db()
+    assert alice.is_moderator

@@ -147,3 +147,27 @@ def test_the_kling_provider_with_a_wrong_secret_fails_permanently(client, alice_
     settings.KLING_SECRET_KEY = "not-the-right-secret-not-the-right-secret"
     generation = drive_to_terminal(submit(client, alice_key))
     assert (generation.status, generation.error_code, generation.submit_attempts) == ("failed", "upstream_auth_failed", 1)
+
+
+def test_the_studio_holds_back_when_it_already_has_enough_tasks_upstream(client, alice_key, faulty_upstream, settings, redis_conn):
+    upstream = faulty_upstream()
+    settings.UPSTREAM_MAX_IN_FLIGHT = 1
+    busy = Generation.objects.get(public_id=submit(client, alice_key, prompt="first"))
+    Generation.objects.filter(pk=busy.pk).update(status=Status.GENERATING, provider_task_id="1")
+    waiting = Generation.objects.get(public_id=submit(client, alice_key, prompt="second"))
+
+    pipeline.advance_generation(waiting.pk)
+
+    waiting.refresh_from_db()
+    assert waiting.status == "queued" and waiting.submit_attempts == 0
+    assert upstream_tasks(upstream) == []
+    assert redis_conn.llen("rq:queue:generations") >= 1  # it will try again
+
+
+def test_a_concurrency_refusal_makes_every_worker_hold_back(client, alice_key, faulty_upstream, settings, redis_conn):
+    settings.GENERATION_MAX_SUBMIT_ATTEMPTS = 1
+    faulty_upstream("rate_limit:1.0")
+    generation = Generation.objects.get(public_id=submit(client, alice_key))
+    pipeline.advance_generation(generation.pk)
+    assert redis_conn.exists(pipeline.COOLDOWN_KEY)
+    assert pipeline.upstream_is_saturated()
