@@ -9,7 +9,7 @@ import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from accounts.models import AuditEventType
 from . import queueing
 from .catalog import GenerationRequest
 from .errors import GenerationError
+from .outbound import UrlNotAllowed, resolve_target
 from .models import Asset, AssetRole, CreditState, Generation
 from .moderation import screening
 from .pricing import price_credits
@@ -91,6 +92,13 @@ def do_transition(
     return generation
 
 
+def check_callback_url(url):
+    try:
+        resolve_target(url)
+    except UrlNotAllowed as exc:
+        raise GenerationError("url_not_allowed", exc.message, field="callback_url", http_status=422) from exc
+
+
 def _settle_credits(generation, new_status, stage):
     """Runs once, inside the transition to a terminal state: free the slot, capture or release credits."""
     team = generation.team
@@ -118,7 +126,7 @@ def _settle_credits(generation, new_status, stage):
         )
 
 
-def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None):
+def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
     """Accept a validated request: check limits, reserve credits, screen the prompt, write the row and
     enqueue it (after commit). A refusal by any limit leaves nothing behind.
 
@@ -128,26 +136,41 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
     actor = Actor(user=user, api_key=api_key)
     ratelimit.check_create_rate(user)
     price = price_credits(request.model_name, request.mode, request.duration)
-    with transaction.atomic():
-        generation = Generation.objects.create(
-            team=team,
-            created_by=user,
-            api_key=api_key,
-            kind=request.kind,
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt,
-            model_name=request.model_name,
-            mode=request.mode,
-            duration=request.duration,
-            aspect_ratio=request.aspect_ratio,
-            cfg_scale=request.cfg_scale,
-            camera_control=request.camera_control,
-            status=Status.CREATED,
-            stage=Stage.PROMPT,
-            price_credits=price,
-            credit_state=CreditState.RESERVED,
-            holds_slot=True,
+    if request.callback_url:
+        # Refuse a callback to a private address now, with a clear error, not at delivery time.
+        check_callback_url(request.callback_url)
+    if request.client_reference and Generation.objects.filter(team=team, client_reference=request.client_reference).exists():
+        raise GenerationError(
+            "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
         )
+    with transaction.atomic():
+        try:
+            generation = Generation.objects.create(
+                team=team,
+                created_by=user,
+                api_key=api_key,
+                kind=request.kind,
+                prompt=request.prompt,
+                negative_prompt=request.negative_prompt,
+                model_name=request.model_name,
+                mode=request.mode,
+                duration=request.duration,
+                aspect_ratio=request.aspect_ratio,
+                cfg_scale=request.cfg_scale,
+                camera_control=request.camera_control,
+                client_reference=request.client_reference,
+                callback_url=request.callback_url,
+                callback_format=callback_format,
+                status=Status.CREATED,
+                stage=Stage.PROMPT,
+                price_credits=price,
+                credit_state=CreditState.RESERVED,
+                holds_slot=True,
+            )
+        except IntegrityError as exc:  # a concurrent submit took the same external_task_id
+            raise GenerationError(
+                "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
+            ) from exc
         # Either refusal raises AccountError and rolls the whole submit back.
         credits.acquire_generation_slot(team)
         credits.reserve_credits(

@@ -80,6 +80,8 @@ class GenerationRequest:
     # Checked input images (generations.images.InputImage) for image→video.
     image: object = None
     image_tail: object = None
+    client_reference: str = ""
+    callback_url: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -180,6 +182,15 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
     elif image is not None or image_tail is not None:
         raise GenerationError("image_not_applicable", "Images are only used by image2video.", field="image")
 
+    client_reference = data.get("external_task_id") or data.get("client_reference") or ""
+    if not isinstance(client_reference, str) or len(client_reference) > 64:
+        raise GenerationError("invalid_external_task_id", "external_task_id must be text of at most 64 characters.", field="external_task_id")
+    callback_url = data.get("callback_url") or ""
+    if not isinstance(callback_url, str) or len(callback_url) > 500 or (
+        callback_url and not callback_url.lower().startswith(("http://", "https://"))
+    ):
+        raise GenerationError("invalid_callback_url", "callback_url must be an http(s) URL of at most 500 characters.", field="callback_url")
+
     return GenerationRequest(
         kind=kind,
         prompt=prompt,
@@ -192,6 +203,8 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         camera_control=camera_control,
         image=image if kind == IMAGE2VIDEO else None,
         image_tail=image_tail if kind == IMAGE2VIDEO else None,
+        client_reference=client_reference,
+        callback_url=callback_url,
     )
 
 

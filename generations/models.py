@@ -41,6 +41,12 @@ class Generation(models.Model):
     cfg_scale = models.FloatField(null=True, blank=True)
     camera_control = models.JSONField(null=True, blank=True)
 
+    # The caller's own id for it (Kling's external_task_id), unique within the team.
+    client_reference = models.CharField(max_length=64, blank=True)
+    # Where to POST status changes (native JSON or the Kling callback shape), if the caller asked.
+    callback_url = models.URLField(max_length=500, blank=True)
+    callback_format = models.CharField(max_length=10, default="native", choices=[("native", "Native"), ("kling", "Kling")])
+
     # Where it is.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROMPT)
@@ -75,6 +81,11 @@ class Generation(models.Model):
             models.Index(fields=["team", "-created_at"], name="gen_team_recent"),
             models.Index(fields=["created_by", "-created_at"], name="gen_user_recent"),
             models.Index(fields=["status", "updated_at"], name="gen_status_updated"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "client_reference"], condition=~models.Q(client_reference=""), name="unique_client_reference"
+            )
         ]
 
     def __str__(self):

@@ -184,6 +184,9 @@ API_KEY_RATE_BURST = env.int("API_KEY_RATE_BURST", default=30)
 USER_CREATE_RATE_PER_MINUTE = env.int("USER_CREATE_RATE_PER_MINUTE", default=30)
 USER_CREATE_RATE_BURST = env.int("USER_CREATE_RATE_BURST", default=10)
 
+# Lifetime of the signed result URLs the Kling-compatible API hands out, in seconds.
+DOWNLOAD_URL_TTL_S = env.int("DOWNLOAD_URL_TTL_S", default=24 * 3600)
+
 # --- Outbound requests to user-chosen URLs (image URLs, webhooks) ---------------------------------
 # Hosts allowed even though they resolve to loopback/private addresses (comma-separated). Empty: none.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from generations.api import api
+from generations import kling_compat
 from generations.callbacks import provider_callback
 
 from .health import healthz
@@ -11,6 +12,9 @@ admin.site.site_header = "Studio administration"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("kling/v1/videos/<str:kind>", kling_compat.tasks, name="kling-tasks"),
+    path("kling/v1/videos/<str:kind>/<str:task_id>", kling_compat.task_detail, name="kling-task"),
+    path("kling/v1/files/<str:asset_id>", kling_compat.signed_file, name="kling-file"),
     path("providers/callback/<str:generation_id>/<str:token>", provider_callback, name="provider-callback"),
     path("accounts/", include("accounts.urls")),
     path("admin/rq/", include("django_rq.urls")),
