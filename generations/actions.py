@@ -17,7 +17,7 @@ from accounts import credits, ratelimit
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
 
-from . import queueing
+from . import queueing, webhooks
 from .catalog import GenerationRequest
 from .errors import GenerationError
 from .outbound import UrlNotAllowed, resolve_target
@@ -75,6 +75,9 @@ def do_transition(
             raise StaleTransition(f"generation {generation.public_id} is no longer {old_status}")
         if new_status in TERMINAL:
             _settle_credits(generation, new_status, changes.get("stage", generation.stage))
+        if new_status in webhooks.NATIVE_EVENTS or new_status in webhooks.KLING_CALLBACK_STATES:
+            fresh = Generation.objects.select_related("team").prefetch_related("assets").get(pk=generation.pk)
+            webhooks.events_for_transition(fresh, new_status)
         record_audit_event(
             AuditEventType.GENERATION_STATUS_CHANGED,
             actor=actor,
@@ -324,18 +327,13 @@ def _sha256_of(fileobj):
 
 
 def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict):
-    """Store the scanned clip and its poster, and mark the generation succeeded, in one transaction."""
+    """Store the scanned clip and its poster, and mark the generation succeeded, in one transaction.
+
+    The files are stored first so that everything the success announces (webhooks, callbacks) exists.
+    """
     with transaction.atomic():
         record_audit_event(
             AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=verdict.as_audit()
-        )
-        do_transition(
-            generation,
-            Status.SUCCEEDED,
-            expected=Status.SCANNING,
-            stage=Stage.DONE,
-            progress=100,
-            extra={"sha256": _sha256_of(video_file), "duration_s": video_info.duration_s},
         )
         video_asset = Asset(
             generation=generation,
@@ -358,4 +356,12 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
         )
         poster.file.save("poster.jpg", ContentFile(poster_bytes), save=False)
         poster.save()
+        do_transition(
+            generation,
+            Status.SUCCEEDED,
+            expected=Status.SCANNING,
+            stage=Stage.DONE,
+            progress=100,
+            extra={"sha256": video_asset.sha256, "duration_s": video_info.duration_s},
+        )
     return generation

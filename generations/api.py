@@ -84,6 +84,8 @@ class GenerationIn(Schema):
     camera_control: CameraControlIn | None = None
     image: str | None = Field(None, description="image→video start frame: base64 (a data: prefix is accepted) or an http(s) URL")
     image_tail: str | None = Field(None, description="image→video end frame: base64 or an http(s) URL")
+    callback_url: str | None = Field(None, description="Receives generation.* events for this generation, signed per Standard Webhooks")
+    external_task_id: str | None = Field(None, description="Your own id for this generation, unique within the team")
 
 
 class GenerationErrorOut(Schema):
@@ -101,6 +103,7 @@ class VideoOut(Schema):
 
 class GenerationOut(Schema):
     id: str
+    external_task_id: str
     kind: str
     status: str
     stage: str

@@ -5,3 +5,9 @@ from . import pipeline
 
 def advance_generation_job(generation_id):
     pipeline.advance_generation(generation_id)
+
+
+def deliver_webhook_job(delivery_id):
+    from . import webhooks
+
+    webhooks.deliver(delivery_id)

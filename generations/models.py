@@ -137,3 +137,75 @@ class Asset(models.Model):
 
     def __str__(self):
         return f"{self.role} of {self.generation.public_id}"
+
+
+def _webhook_secret():
+    import base64
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+WEBHOOK_EVENTS = ("generation.succeeded", "generation.failed", "generation.blocked", "generation.held")
+
+
+class WebhookEndpoint(models.Model):
+    """A team's URL that receives generation events, signed per Standard Webhooks with its own secret."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list, help_text="Event types to send; empty means all.")
+    # Needed in clear to sign; shown to the team once, when the endpoint is created.
+    secret = models.CharField(max_length=80, default=_webhook_secret, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.url
+
+    def wants(self, event_type):
+        return self.is_active and (not self.events or event_type in self.events)
+
+
+class TeamCallbackSecret(models.Model):
+    """The secret that signs per-generation `callback_url` deliveries of a team (created on first use)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="callback_secret")
+    secret = models.CharField(max_length=80, default=_webhook_secret)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one URL, with every attempt's outcome. Retried with backoff until it lands or the
+    schedule (over a day) runs out."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    generation = models.ForeignKey(Generation, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    url = models.URLField(max_length=500)
+    event_type = models.CharField(max_length=40)
+    payload_format = models.CharField(max_length=10, default="native")
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.event_type} → {self.url} ({self.status})"

@@ -87,15 +87,21 @@ def resolve_target(url: str, *, resolver=socket.getaddrinfo) -> Target:
     return Target(scheme=parts.scheme, host=host, port=port, address=addresses[0])
 
 
+def _pinned(url, target):
+    parts = urlsplit(url)
+    literal = f"[{target.address}]" if ":" in target.address else target.address
+    pinned = urlunsplit((parts.scheme, f"{literal}:{target.port}", parts.path or "/", parts.query, ""))
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return pinned, host_header, extensions
+
+
 def fetch(url: str, *, max_bytes: int, timeout_s: float = 10.0, resolver=socket.getaddrinfo, transport=None) -> bytes:
     """GET a user-supplied URL through the guard; returns the body (at most `max_bytes`)."""
     for _ in range(MAX_REDIRECTS + 1):
         target = resolve_target(url, resolver=resolver)
-        parts = urlsplit(url)
-        literal = f"[{target.address}]" if ":" in target.address else target.address
-        pinned = urlunsplit((parts.scheme, f"{literal}:{target.port}", parts.path or "/", parts.query, ""))
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": "studio/0.1"}
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        pinned, host_header, extensions = _pinned(url, target)
+        headers = {"Host": host_header, "User-Agent": "studio/0.1"}
         try:
             with httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False) as client:
                 with client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
@@ -113,3 +119,17 @@ def fetch(url: str, *, max_bytes: int, timeout_s: float = 10.0, resolver=socket.
         except httpx.HTTPError as exc:
             raise FetchFailed(f"The URL could not be fetched ({type(exc).__name__}).") from exc
     raise FetchFailed("The URL redirected too many times.")
+
+
+def post(url: str, body: bytes, *, headers: dict, timeout_s: float = 10.0, resolver=socket.getaddrinfo, transport=None):
+    """POST to a user-supplied URL through the guard (no redirects followed); returns the status code."""
+    target = resolve_target(url, resolver=resolver)
+    pinned, host_header, extensions = _pinned(url, target)
+    try:
+        with httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False) as client:
+            response = client.post(
+                pinned, content=body, headers={**headers, "Host": host_header, "User-Agent": "studio-webhooks/0.1"}, extensions=extensions
+            )
+            return response.status_code
+    except httpx.HTTPError as exc:
+        raise FetchFailed(f"The endpoint could not be reached ({type(exc).__name__}).") from exc

@@ -18,6 +18,7 @@ def generation_summary(generation, *, for_api=True):
     deliverable = generation.status == Status.SUCCEEDED
     return {
         "id": str(generation.public_id),
+        "external_task_id": generation.client_reference,
         "kind": generation.kind,
         "status": generation.status,
         "status_label": generation.get_status_display(),

@@ -21,6 +21,7 @@ from . import actions, queueing
 from .models import Generation
 from .pipeline import generation_deadline_s
 from .states import Status
+from .webhooks import send_due_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class ReconcileReport:
     requeued: int = 0
     failed: int = 0
     renewed_teams: int = 0
+    webhooks_sent: int = 0
 
 
 def _job_is_pending(generation) -> bool:
@@ -62,6 +64,7 @@ def reconcile(*, now=None) -> ReconcileReport:
             logger.warning("reconciler: generation %s was %s with no job; requeuing", generation.public_id, generation.status)
             actions.do_requeue_generation(generation)
             report.requeued += 1
+    report.webhooks_sent = send_due_deliveries(now=now)
     for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
         if renew_allowance_if_due(team, now=now) is not None:
             report.renewed_teams += 1

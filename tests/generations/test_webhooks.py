@@ -1,0 +1,136 @@
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from generations import webhooks
+from generations.models import Generation, WebhookDelivery, WebhookEndpoint
+from tests.conftest import bearer
+from tests.helpers import drive_to_terminal, run_workers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Receiver:
+    """A loopback HTTP receiver that fails the first `failures` requests with 500."""
+
+    def __init__(self, failures=0):
+        self.failures = failures
+        self.requests = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((dict(self.headers), body))
+                status = 500 if len(receiver.requests) <= receiver.failures else 204
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the operator allow-lists the loopback test receiver
+    made = []
+
+    def make(failures=0):
+        made.append(Receiver(failures))
+        return made[-1]
+
+    yield make
+    for item in made:
+        item.stop()
+
+
+def submit(client, key, **fields):
+    response = client.post("/api/v1/generations", {"prompt": "A heron standing in fog", **fields}, content_type="application/json", **bearer(key))
+    assert response.status_code == 202, response.content
+    return response.json()["id"]
+
+
+def test_a_succeeded_event_reaches_the_endpoint_signed_per_standard_webhooks(client, team, alice_key, use_simulator, redis_conn, receiver):
+    target = receiver()
+    endpoint = WebhookEndpoint.objects.create(team=team, url=target.url, events=["generation.succeeded"])
+    generation = drive_to_terminal(submit(client, alice_key))
+    run_workers(["webhooks"])
+    assert len(target.requests) == 1
+    headers, body = target.requests[0]
+    event = Webhook(endpoint.secret).verify(body, {k.lower(): v for k, v in headers.items()})
+    assert event["type"] == "generation.succeeded"
+    assert event["data"]["id"] == str(generation.public_id) and event["data"]["video_url"]
+
+
+def test_a_receiver_that_fails_three_times_gets_the_event_on_the_fourth_try(client, team, alice_key, redis_conn, receiver):
+    target = receiver(failures=3)
+    WebhookEndpoint.objects.create(team=team, url=target.url)
+    generation_id = submit(client, alice_key)
+    Generation.objects.get(public_id=generation_id)
+    client.post(f"/api/v1/generations/{generation_id}/cancel", **bearer(alice_key))  # no event: canceled is not one
+    assert not WebhookDelivery.objects.exists()
+
+    generation = Generation.objects.get(public_id=generation_id)
+    delivery = WebhookDelivery.objects.create(team=team, endpoint=WebhookEndpoint.objects.get(), generation=generation,
+                                              url=target.url, event_type="generation.failed", payload={"type": "generation.failed"})
+    waits = []
+    for attempt in range(1, 5):
+        delivery = webhooks.deliver(delivery.pk)
+        if attempt < 4:
+            assert delivery.status == "pending" and delivery.attempts == attempt and delivery.last_status_code == 500
+            waits.append(round((delivery.next_attempt_at - timezone.now()).total_seconds()))
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # time passes
+    assert delivery.status == "succeeded" and delivery.attempts == 4
+    assert len(target.requests) == 4
+    assert len({headers["webhook-id"] for headers, _ in target.requests}) == 1  # the same message, retried
+    assert waits[0] < waits[1] < waits[2]  # exponential backoff
+
+
+def test_the_retry_schedule_spans_more_than_a_day():
+    assert sum(webhooks.RETRY_SCHEDULE_S) > 24 * 3600
+    assert webhooks.next_delay_s(len(webhooks.RETRY_SCHEDULE_S) + 1) is None
+
+
+def test_a_delivery_is_not_sent_before_it_is_due(team, receiver):
+    target = receiver()
+    delivery = WebhookDelivery.objects.create(team=team, url=target.url, event_type="generation.failed", payload={},
+                                              next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
+    webhooks.deliver(delivery.pk)
+    assert target.requests == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest", "http://[::1]/hook", "http://localhost/hook"],
+)
+def test_callback_urls_to_private_addresses_are_refused(client, alice_key, url):
+    response = client.post("/api/v1/generations", {"prompt": "x", "callback_url": url}, content_type="application/json", **bearer(alice_key))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "url_not_allowed"
+    assert not Generation.objects.exists()
+
+
+def test_a_kling_callback_url_receives_the_kling_shape(client, team, alice_key, use_simulator, redis_conn, receiver):
+    target = receiver()
+    reply = client.post("/kling/v1/videos/text2video", {"prompt": "A red balloon", "callback_url": target.url},
+                        content_type="application/json", **bearer(alice_key))
+    assert reply.json()["code"] == 0
+    drive_to_terminal(reply.json()["data"]["task_id"])
+    run_workers(["webhooks"])
+    statuses = [json.loads(body)["task_status"] for _, body in target.requests]
+    assert statuses[-1] == "succeed" and "processing" in statuses
+    final = json.loads(target.requests[-1][1])
+    assert "code" not in final and final["task_result"]["videos"][0]["duration"]
