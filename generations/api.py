@@ -4,9 +4,14 @@
 
 from typing import Any
 
+import datetime as dt
+import hashlib
+
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import FileResponse
-from ninja import Field, NinjaAPI, Schema, Status
+from django.utils import timezone
+from ninja import Field, File, Form, NinjaAPI, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -21,8 +26,9 @@ from .actions import do_cancel_generation, do_submit_generation
 from .catalog import validate_generation_request
 from .errors import GenerationError
 from .images import load_image
-from .models import AssetRole
+from .models import AssetRole, IdempotencyRecord
 from .presenters import generation_summary
+from .states import Status as Status_
 from .selectors import deliverable_asset, generation_for_team, team_generations
 
 
@@ -183,9 +189,49 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 CREATE_ERRORS = {**ERRORS, 402: ErrorOut}
 
 
-@api.post("/generations", response={202: GenerationOut, **CREATE_ERRORS}, summary="Create a generation")
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
+
+
+@api.post(
+    "/generations",
+    response={202: GenerationOut, **CREATE_ERRORS},
+    summary="Create a generation",
+    description=(
+        "Send an `Idempotency-Key` header to make retries safe: the same key with the same body within 24 h "
+        "returns the first response; the same key with another body is a 409 `idempotency_key_reused`."
+    ),
+)
 def create_generation(request, payload: GenerationIn):
     _require_scope(request, ApiKeyScope.GENERATE)
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is None:
+        return _create_generation(request, payload)
+    if not 1 <= len(idempotency_key) <= 200:
+        raise GenerationError("invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters.")
+    team = request.auth.team
+    body_hash = hashlib.sha256(request.body).hexdigest()
+    IdempotencyRecord.objects.filter(team=team, key=idempotency_key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW).delete()
+    earlier = IdempotencyRecord.objects.filter(team=team, key=idempotency_key).first()
+    if earlier is None:
+        try:
+            with transaction.atomic():
+                response = _create_generation(request, payload)
+                IdempotencyRecord.objects.create(
+                    team=team, key=idempotency_key, request_hash=body_hash,
+                    status_code=response.status_code, response_body=response.value,
+                )
+                return response
+        except IntegrityError:
+            # A concurrent request with the same key won the race: answer as it did.
+            earlier = IdempotencyRecord.objects.filter(team=team, key=idempotency_key).first()
+    if earlier is None or earlier.request_hash != body_hash:
+        raise GenerationError(
+            "idempotency_key_reused", "This Idempotency-Key was used with a different request body.", http_status=409
+        )
+    return Status(earlier.status_code, earlier.response_body)
+
+
+def _create_generation(request, payload):
     key = request.auth
     data = payload.dict(exclude_none=True)
     if "camera_control" in data and "config" in data["camera_control"]:
@@ -200,13 +246,61 @@ def create_generation(request, payload: GenerationIn):
     return Status(202, generation_summary(generation))
 
 
+class UploadIn(Schema):
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    model: str | None = None
+    duration: str | None = "5"
+    mode: str | None = None
+    callback_url: str | None = None
+    external_task_id: str | None = None
+
+
+@api.post(
+    "/generations/upload",
+    response={202: GenerationOut, **CREATE_ERRORS},
+    summary="Create an image→video generation from uploaded files (multipart/form-data)",
+)
+def create_generation_upload(
+    request, form: Form[UploadIn], image: File[UploadedFile], image_tail: File[UploadedFile] | None = None
+):
+    _require_scope(request, ApiKeyScope.GENERATE)
+    key = request.auth
+    data = {"kind": "image2video", **form.dict(exclude_none=True), "image": load_image(image, field="image")}
+    if image_tail is not None:
+        data["image_tail"] = load_image(image_tail, field="image_tail")
+    validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+    generation = do_submit_generation(team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request)
+    return Status(202, generation_summary(generation))
+
+
 @api.get("/generations", response={200: GenerationListOut, **ERRORS}, summary="List the team's generations")
-def list_generations(request, limit: int = 20, cursor: str | None = None, status: str | None = None):
+def list_generations(
+    request,
+    limit: int = 20,
+    cursor: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    member: str | None = None,
+    created_after: dt.datetime | None = None,
+    created_before: dt.datetime | None = None,
+):
+    """Newest first. Filter by status, kind, member (email) and creation time; page with `next_cursor`."""
     _require_scope(request, ApiKeyScope.READ)
     limit = max(1, min(limit, 100))
     queryset = team_generations(request.auth.team)
     if status:
+        if status not in Status_.values:
+            raise GenerationError("invalid_status", f"status must be one of: {', '.join(Status_.values)}.", field="status")
         queryset = queryset.filter(status=status)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if member:
+        queryset = queryset.filter(created_by__email__iexact=member)
+    if created_after:
+        queryset = queryset.filter(created_at__gte=created_after)
+    if created_before:
+        queryset = queryset.filter(created_at__lt=created_before)
     if cursor:
         if not cursor.isdigit():
             raise GenerationError("invalid_cursor", "cursor must be a value returned as next_cursor.", field="cursor")
@@ -247,3 +341,104 @@ def download_video(request, generation_id: str):
 @api.get("/generations/{generation_id}/poster", response={200: Any, **ERRORS}, summary="Download the poster frame (JPEG)")
 def download_poster(request, generation_id: str):
     return _asset_download(request, generation_id, AssetRole.POSTER, f"{generation_id}.jpg")
+
+
+class CreditsOut(Schema):
+    available: int
+    reserved: int
+    spent_this_period: int
+    monthly_allowance: int
+    period_start: dt.datetime
+    renews_at: dt.datetime
+
+
+class LimitsOut(Schema):
+    max_concurrent_generations: int
+    generations_in_flight: int
+    key_requests_per_minute: int
+    creates_per_minute: int
+    monthly_credit_cap: int | None
+
+
+class KeyOut(Schema):
+    name: str
+    prefix: str
+    scopes: list[str]
+    expires_at: dt.datetime | None
+
+
+class AccountOut(Schema):
+    team: dict
+    user: str
+    credits: CreditsOut
+    limits: LimitsOut
+    key: KeyOut
+    standing: dict
+
+
+@api.get("/account", response={200: AccountOut, **ERRORS}, summary="Credits, limits and standing of the key's team and user")
+def account(request):
+    from accounts.models import Membership
+    from accounts.usage import team_usage
+
+    key = request.auth
+    team = key.team
+    usage = team_usage(team)
+    membership = Membership.objects.filter(team=team, user=key.created_by).first()
+    return Status(200, {
+        "team": {"slug": team.slug, "name": team.name},
+        "user": key.created_by.email,
+        "credits": {
+            "available": usage.available,
+            "reserved": usage.reserved,
+            "spent_this_period": usage.spent,
+            "monthly_allowance": usage.allowance,
+            "period_start": usage.period_start,
+            "renews_at": usage.renews_at,
+        },
+        "limits": {
+            "max_concurrent_generations": team.max_concurrent_generations,
+            "generations_in_flight": team.generations_in_flight,
+            "key_requests_per_minute": settings.API_KEY_RATE_PER_MINUTE,
+            "creates_per_minute": settings.USER_CREATE_RATE_PER_MINUTE,
+            "monthly_credit_cap": membership.monthly_credit_cap if membership else None,
+        },
+        "key": {"name": key.name, "prefix": f"sk-{key.prefix}", "scopes": key.scopes, "expires_at": key.expires_at},
+        "standing": {"level": "good"},
+    })
+
+
+class MemberUsageOut(Schema):
+    email: str
+    spent: int
+    reserved: int
+    cap: int | None
+
+
+class KeyUsageOut(Schema):
+    name: str
+    prefix: str
+    spent: int
+    generations: int
+
+
+class UsageOut(Schema):
+    period_start: dt.datetime
+    spent: int
+    members: list[MemberUsageOut]
+    keys: list[KeyUsageOut]
+
+
+@api.get("/usage", response={200: UsageOut, **ERRORS}, summary="Credits spent this period, per member and per key")
+def usage(request):
+    from accounts.usage import team_usage
+
+    _require_scope(request, ApiKeyScope.READ)
+    figures = team_usage(request.auth.team)
+    return Status(200, {
+        "period_start": figures.period_start,
+        "spent": figures.spent,
+        "members": [{"email": m.email, "spent": m.spent, "reserved": m.reserved, "cap": m.cap} for m in figures.members],
+        "keys": [{"name": k.name, "prefix": f"sk-{k.prefix}", "spent": k.spent, "generations": k.generations} for k in figures.keys],
+    })
+

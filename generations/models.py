@@ -209,3 +209,17 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event_type} → {self.url} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a create sent with an `Idempotency-Key`, replayed for 24 hours."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "key"], name="unique_idempotency_key")]

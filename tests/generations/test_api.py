@@ -122,3 +122,73 @@ def test_the_openapi_document_lists_the_operations(client):
     document = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/generations" in document["paths"]
     assert "202" in document["paths"]["/api/v1/generations"]["post"]["responses"]
+
+
+def test_an_idempotency_key_replays_the_first_response(client, alice_key, redis_conn):
+    first = post(client, alice_key, {"prompt": "A glass of water in sunlight"}, HTTP_IDEMPOTENCY_KEY="order-1")
+    again = post(client, alice_key, {"prompt": "A glass of water in sunlight"}, HTTP_IDEMPOTENCY_KEY="order-1")
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    assert Generation.objects.count() == 1
+
+
+def test_an_idempotency_key_with_another_body_is_a_409(client, alice_key, redis_conn):
+    post(client, alice_key, {"prompt": "one"}, HTTP_IDEMPOTENCY_KEY="order-2")
+    response = post(client, alice_key, {"prompt": "two"}, HTTP_IDEMPOTENCY_KEY="order-2")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "idempotency_key_reused"
+    assert Generation.objects.count() == 1
+
+
+def test_a_refused_request_does_not_burn_its_idempotency_key(client, alice_key, redis_conn):
+    assert post(client, alice_key, {"prompt": ""}, HTTP_IDEMPOTENCY_KEY="order-3").status_code == 400
+    assert post(client, alice_key, {"prompt": "fixed"}, HTTP_IDEMPOTENCY_KEY="order-3").status_code == 202
+
+
+def test_idempotency_keys_are_per_team(client, alice_key, charlie_key, redis_conn):
+    mine = post(client, alice_key, {"prompt": "same"}, HTTP_IDEMPOTENCY_KEY="shared-key").json()["id"]
+    theirs = post(client, charlie_key, {"prompt": "same"}, HTTP_IDEMPOTENCY_KEY="shared-key").json()["id"]
+    assert mine != theirs
+
+
+def test_the_list_filters_by_status_kind_member_and_time(client, alice_key, team, bob, redis_conn):
+    from accounts.actions import do_create_api_key
+
+    _key, bob_key = do_create_api_key(team=team, user=bob, name="bob")
+    alices = post(client, alice_key, {"prompt": "alice's"}).json()["id"]
+    bobs = post(client, bob_key, {"prompt": "bob's"}).json()["id"]
+    client.post(f"/api/v1/generations/{bobs}/cancel", **bearer(bob_key))
+
+    def ids(query):
+        response = client.get(f"/api/v1/generations?{query}", **bearer(alice_key))
+        assert response.status_code == 200, response.content
+        return [g["id"] for g in response.json()["data"]]
+
+    assert ids("status=canceled") == [bobs]
+    assert ids("member=alice@example.org") == [alices]
+    assert ids("kind=image2video") == []
+    assert set(ids("created_after=2000-01-01T00:00:00Z")) == {alices, bobs}
+    assert ids("created_before=2000-01-01T00:00:00Z") == []
+    assert client.get("/api/v1/generations?status=bogus", **bearer(alice_key)).json()["error"]["code"] == "invalid_status"
+
+
+def test_the_account_shows_credits_limits_and_the_key(client, alice_key, team, redis_conn):
+    post(client, alice_key, {"prompt": "x"})
+    body = client.get("/api/v1/account", **bearer(alice_key)).json()
+    assert body["team"]["slug"] == "alpha"
+    assert body["credits"]["available"] == 10_000 - 10 and body["credits"]["reserved"] == 10
+    assert body["limits"]["generations_in_flight"] == 1
+    assert body["key"]["prefix"].startswith("sk-") and body["standing"]["level"] == "good"
+
+
+def test_a_multipart_upload_creates_an_image_to_video_generation(client, alice_key, redis_conn):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), (10, 120, 200)).save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = "frame.png"
+    response = client.post("/api/v1/generations/upload", {"image": buffer, "prompt": "pan right"}, **bearer(alice_key))
+    assert response.status_code == 202, response.content
+    assert response.json()["kind"] == "image2video"
