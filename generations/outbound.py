@@ -56,7 +56,7 @@ def _allowed_hosts():
     return {host.lower() for host in getattr(settings, "WEBHOOK_ALLOWED_HOSTS", [])}
 
 
-def resolve_target(url: str, *, resolver=socket.getaddrinfo) -> Target:
+def resolve_target(url: str, *, resolver=None) -> Target:
     """Check one URL; return where to connect, or raise UrlNotAllowed saying why."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -71,7 +71,7 @@ def resolve_target(url: str, *, resolver=socket.getaddrinfo) -> Target:
     except ValueError as exc:
         raise UrlNotAllowed("The URL's port is not valid.") from exc
     try:
-        infos = resolver(host, port, type=socket.SOCK_STREAM)
+        infos = (resolver or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise UrlNotAllowed(f"The host {host} could not be resolved.") from exc
     addresses = sorted({info[4][0] for info in infos})
@@ -96,7 +96,7 @@ def _pinned(url, target):
     return pinned, host_header, extensions
 
 
-def fetch(url: str, *, max_bytes: int, timeout_s: float = 10.0, resolver=socket.getaddrinfo, transport=None) -> bytes:
+def fetch(url: str, *, max_bytes: int, timeout_s: float = 10.0, resolver=None, transport=None) -> bytes:
     """GET a user-supplied URL through the guard; returns the body (at most `max_bytes`)."""
     for _ in range(MAX_REDIRECTS + 1):
         target = resolve_target(url, resolver=resolver)
@@ -121,7 +121,7 @@ def fetch(url: str, *, max_bytes: int, timeout_s: float = 10.0, resolver=socket.
     raise FetchFailed("The URL redirected too many times.")
 
 
-def post(url: str, body: bytes, *, headers: dict, timeout_s: float = 10.0, resolver=socket.getaddrinfo, transport=None):
+def post(url: str, body: bytes, *, headers: dict, timeout_s: float = 10.0, resolver=None, transport=None):
     """POST to a user-supplied URL through the guard (no redirects followed); returns the status code."""
     target = resolve_target(url, resolver=resolver)
     pinned, host_header, extensions = _pinned(url, target)

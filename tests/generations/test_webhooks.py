@@ -134,3 +134,61 @@ def test_a_kling_callback_url_receives_the_kling_shape(client, team, alice_key, 
     assert statuses[-1] == "succeed" and "processing" in statuses
     final = json.loads(target.requests[-1][1])
     assert "code" not in final and final["task_result"]["videos"][0]["duration"]
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """This sandbox has no DNS: make hooks.example.com resolve to a public address, as it would."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host.endswith("example.com"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def test_an_owner_adds_an_endpoint_and_sees_its_secret_once(client, alice, team, public_dns):
+    client.force_login(alice)
+    response = client.post("/webhooks/new/", {"url": "https://hooks.example.com/studio", "events": ["generation.succeeded"]})
+    assert response.status_code == 302
+    endpoint = WebhookEndpoint.objects.get(team=team)
+    assert endpoint.secret.encode() in client.get("/webhooks/").content
+    assert endpoint.secret.encode() not in client.get("/webhooks/").content
+
+
+def test_an_endpoint_on_a_private_address_is_refused_in_the_portal(client, alice, team):
+    client.force_login(alice)
+    response = client.post("/webhooks/new/", {"url": "http://169.254.169.254/latest"})
+    assert response.status_code == 400 and b"url_not_allowed" in response.content
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_member_sees_the_log_but_cannot_change_endpoints(client, bob, team):
+    client.force_login(bob)
+    assert client.get("/webhooks/").status_code == 200
+    client.post("/webhooks/new/", {"url": "https://hooks.example.com/x"})
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_redelivery_sends_the_same_event_again(client, alice, team, redis_conn):
+    delivery = WebhookDelivery.objects.create(team=team, url="https://hooks.example.com/x", event_type="generation.failed",
+                                              payload={"type": "generation.failed"}, status="failed", attempts=11)
+    client.force_login(alice)
+    client.post(f"/webhooks/deliveries/{delivery.public_id}/redeliver/")
+    copy = WebhookDelivery.objects.exclude(pk=delivery.pk).get()
+    assert (copy.event_type, copy.payload, copy.status, copy.attempts) == ("generation.failed", delivery.payload, "pending", 0)
+
+
+def test_an_outsider_cannot_touch_another_teams_webhooks(client, alice, team, charlie, other_team):
+    endpoint = WebhookEndpoint.objects.create(team=team, url="https://hooks.example.com/a")
+    delivery = WebhookDelivery.objects.create(team=team, url=endpoint.url, event_type="generation.failed", payload={})
+    client.force_login(charlie)
+    assert client.post(f"/webhooks/{endpoint.public_id}/stop/").status_code == 404
+    assert client.post(f"/webhooks/deliveries/{delivery.public_id}/redeliver/").status_code == 404
+    assert endpoint.url.encode() not in client.get("/webhooks/").content
+    endpoint.refresh_from_db()
+    assert endpoint.is_active

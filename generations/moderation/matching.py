@@ -1,0 +1,225 @@
+"""The lexicon matcher: a small pattern language compiled into one regex per two-letter word start.
+
+Pattern language (lower case):
+- letters are literal, and are folded like the text of the view they run on (accents, look-alikes);
+- a space matches any run of spaces, hyphens, underscores, slashes or dots, or nothing ("self harm" finds
+  "self-harm" and "selfharm");
+- `~` is a gap of up to four words ("cut ~ wrists" finds "cutting her wrists");
+- `*` after letters is any word ending ("dismember*");
+- `(a|b)`, `?` and `[...]` mean what they mean in a regex; `#` is a one- or two-digit number.
+A pattern must start with two literal letters or digits and ends at a word boundary unless it ends in `*`.
+Patterns written in Chinese, Japanese or Korean are plain strings matched anywhere (those scripts have no
+spaces between words).
+
+Matching: at every word start the bucket for its first two letters is tried; alternatives are ordered safe
+phrases first, then longest first, and a match consumes the words it covers. So "chicken breast" (safe)
+hides "breast", and "sex on the beach" hides "sex".
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from .normalize import fold_literal
+
+_GAP = r"(?:\W+\w+){0,4}?\W+"
+_SEP = r"[\s\-_/.]*"
+CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\u3040-\u30ff]")
+_WORD_START = re.compile(r"\b\w\w")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon row: the patterns, what a match means, and when it does not count."""
+
+    id: int
+    label: str
+    patterns: tuple
+    scores: dict = field(default_factory=dict)  # category or "_signal" -> weight in [0, 1]
+    tags: frozenset = frozenset()
+    safe: bool = False
+    unless: frozenset = frozenset()  # ignored when any of these tags is present in the prompt
+
+    def __hash__(self):
+        return self.id
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: Entry
+    view: str
+    start: int
+    end: int
+    text: str
+
+
+def is_cjk_pattern(pattern):
+    return bool(CJK.search(pattern))
+
+
+def compile_pattern(pattern, fold):
+    """Translate one pattern of the pattern language to a regex string, folding its letters with `fold`."""
+    out = []
+    i = 0
+    in_class = False
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if in_class:
+            if ch == "]":
+                in_class = False
+                out.append(ch)
+            elif ch == "\\":
+                out.append(pattern[i : i + 2])
+                i += 1
+            else:
+                out.append(re.escape(fold(ch)) if ch.isalpha() else ch)
+            i += 1
+            continue
+        if ch.isalpha():
+            m = _LETTERS.match(pattern, i)
+            out.append(re.escape(fold(m.group())))
+            i = m.end()
+            continue
+        if ch == "~":
+            while out and out[-1] == _SEP:
+                out.pop()
+            out.append(_GAP)
+            i += 1
+            while i < n and pattern[i] == " ":
+                i += 1
+            continue
+        if ch == " ":
+            out.append(_SEP)
+            while i < n and pattern[i] == " ":
+                i += 1
+            continue
+        if ch == "*":
+            out.append(r"\w*")
+        elif ch == "#":
+            out.append(r"\d{1,2}")
+        elif ch == "(":
+            out.append("(?:" if not pattern.startswith("(?", i) else "(")
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+        elif ch in ")|?+":
+            out.append(ch if ch != "+" else r"\+")
+        elif ch == "'":
+            out.append("['’]")
+        elif ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 1
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    body = "".join(out)
+    if not pattern.endswith("*") and (pattern[-1].isalnum() or pattern[-1] in ")?"):
+        body += r"(?!\w)"
+    return body
+
+
+def bucket_key(pattern, fold):
+    folded = fold(pattern[:2]) if pattern[:2].isalpha() else pattern[:2]
+    head = folded[:2]
+    if len(head) < 2 or not re.fullmatch(r"\w\w", head):
+        raise ValueError(f"lexicon pattern must start with two literal letters: {pattern!r}")
+    if len(pattern) > 2 and pattern[2] in "?*":
+        raise ValueError(f"the third character of a pattern cannot be optional: {pattern!r}")
+    return head
+
+
+class Matcher:
+    """All lexicon entries compiled for one view."""
+
+    def __init__(self, entries, fold):
+        self.fold = fold
+        buckets = {}
+        cjk = {}
+        for entry in entries:
+            for pattern in entry.patterns:
+                if is_cjk_pattern(pattern):
+                    cjk.setdefault(fold(pattern), []).append(entry)
+                    continue
+                key = bucket_key(pattern, fold)
+                buckets.setdefault(key, []).append((entry, pattern))
+        self.groups = {}
+        self.buckets = {}
+        self.parts = {}
+        self._single_cache = {}
+        counter = 0
+        for key, items in buckets.items():
+            items.sort(key=lambda item: (not item[0].safe, -len(item[1])))
+            parts = []
+            for entry, pattern in items:
+                name = f"g{counter}"
+                self.groups[name] = entry
+                counter += 1
+                parts.append((name, compile_pattern(pattern, fold)))
+            self.parts[key] = parts
+            self.buckets[key] = re.compile("|".join(f"(?P<{name}>{body})" for name, body in parts))
+        self.cjk_entries = cjk
+        literals = sorted(cjk, key=len, reverse=True)
+        self.cjk = re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None
+
+    def scan(self, text, view, start=0, end=None, include_safe=True):
+        """Hits in text[start:end], in order; safe hits included so callers can see what they masked."""
+        hits = []
+        end = len(text) if end is None else end
+        consumed = start
+        buckets = self.buckets
+        for m in _WORD_START.finditer(text, start, end):
+            pos = m.start()
+            if pos < consumed:
+                continue
+            regex = buckets.get(m.group())
+            if regex is None:
+                continue
+            found = regex.match(text, pos, end)
+            if found is None:
+                continue
+            entry = self.groups[found.lastgroup]
+            if entry.safe and not include_safe:
+                continue
+            hits.append(Hit(entry, view, pos, found.end(), found.group()))
+            consumed = found.end()
+        if self.cjk is not None and CJK.search(text, start, end):
+            for found in self.cjk.finditer(text, start, end):
+                for entry in self.cjk_entries[found.group()]:
+                    if entry.safe and not include_safe:
+                        continue
+                    hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
+        return hits
+
+    def masked_by(self, hit, text):
+        """Entries that a safe hit hides: every unsafe pattern that matches inside its span."""
+        if is_cjk_pattern(hit.text):
+            return [
+                entry
+                for literal, entries in self.cjk_entries.items()
+                if literal in hit.text
+                for entry in entries
+                if not entry.safe
+            ]
+        inner = []
+        for m in _WORD_START.finditer(text, hit.start, hit.end):
+            for entry, regex in self._singles(m.group()):
+                if not entry.safe and regex.match(text, m.start(), hit.end):
+                    inner.append(entry)
+        return inner
+
+    def _singles(self, key):
+        # Rare path (only under a safe phrase), so each alternative is compiled on first use.
+        singles = self._single_cache.get(key)
+        if singles is None:
+            singles = [(self.groups[name], re.compile(body)) for name, body in self.parts.get(key, ())]
+            self._single_cache[key] = singles
+        return singles
+
+
+def raw_fold(literal):
+    return literal.casefold()
+
+
+def build_matchers(entries):
+    return {"raw": Matcher(entries, raw_fold), "normalized": Matcher(entries, fold_literal)}
