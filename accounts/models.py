@@ -206,6 +206,13 @@ class AuditEventType(models.IntegerChoices):
     PROMPT_SCREENED = 601, "Prompt screened"
     OUTPUT_SCANNED = 602, "Output scanned"
     UPSTREAM_REFUSED = 603, "Upstream content-safety refusal"
+    # 700–799: human review
+    MEDIA_UNBLURRED = 701, "Media unblurred by a moderator"
+    REVIEW_CLAIMED = 702, "Review item claimed"
+    REVIEW_DECIDED = 703, "Review decision"
+    REVIEW_ESCALATED = 704, "Review item escalated"
+    APPEAL_FILED = 705, "Appeal filed"
+    REVIEW_EXPIRED = 706, "Review item denied automatically (SLA passed)"
 
 
 class AuditEvent(models.Model):

@@ -75,6 +75,13 @@ def do_transition(
             raise StaleTransition(f"generation {generation.public_id} is no longer {old_status}")
         if new_status in TERMINAL:
             _settle_credits(generation, new_status, changes.get("stage", generation.stage))
+        if new_status == Status.HELD:
+            from .moderation.review import open_review_for_held
+
+            generation.refresh_from_db(fields=["screening_result", "scan_result"])
+            held_stage = changes.get("stage", generation.stage)
+            decision = generation.scan_result if held_stage == Stage.OUTPUT else generation.screening_result
+            open_review_for_held(generation, stage=held_stage, categories=(decision or {}).get("categories"))
         if new_status in webhooks.NATIVE_EVENTS or new_status in webhooks.KLING_CALLBACK_STATES:
             fresh = Generation.objects.select_related("team").prefetch_related("assets").get(pk=generation.pk)
             webhooks.events_for_transition(fresh, new_status)

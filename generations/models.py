@@ -47,6 +47,10 @@ class Generation(models.Model):
     callback_url = models.URLField(max_length=500, blank=True)
     callback_format = models.CharField(max_length=10, default="native", choices=[("native", "Native"), ("kling", "Kling")])
 
+    # What the automated moderation decided, as recorded (engine, version, scores, spans, frames).
+    screening_result = models.JSONField(null=True, blank=True)
+    scan_result = models.JSONField(null=True, blank=True)
+
     # Where it is.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROMPT)
@@ -223,3 +227,54 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "key"], name="unique_idempotency_key")]
+
+
+class ReviewKind(models.TextChoices):
+    HELD = "held", "Held generation"
+    APPEAL = "appeal", "Appeal of a block"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Denied automatically (SLA passed)"
+
+
+class ReviewItem(models.Model):
+    """One thing waiting for a human: a held generation (prompt, input or output) or an appeal.
+
+    Claims are time-limited leases; decisions are compare-and-set on `version`, so two moderators can
+    never both decide an item.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="review_items")
+    kind = models.CharField(max_length=10, choices=ReviewKind.choices)
+    stage = models.CharField(max_length=12)
+    categories = models.JSONField(default=dict, blank=True)
+    severity = models.FloatField(default=0.0)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 (low) to 3 (urgent)")
+    message = models.TextField(blank=True, help_text="The user's appeal, in their words.")
+    sla_due_at = models.DateTimeField()
+    escalated = models.BooleanField(default=False)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["decision", "priority", "created_at"], name="review_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["generation"], condition=models.Q(kind="appeal"), name="one_appeal_per_generation")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.generation.public_id}"
+
+    @property
+    def is_open(self):
+        return not self.decision

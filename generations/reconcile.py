@@ -21,6 +21,7 @@ from . import actions, queueing
 from .models import Generation
 from .pipeline import generation_deadline_s
 from .states import Status
+from .moderation.review import expire_overdue
 from .webhooks import send_due_deliveries
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class ReconcileReport:
     failed: int = 0
     renewed_teams: int = 0
     webhooks_sent: int = 0
+    reviews_expired: int = 0
 
 
 def _job_is_pending(generation) -> bool:
@@ -65,6 +67,7 @@ def reconcile(*, now=None) -> ReconcileReport:
             actions.do_requeue_generation(generation)
             report.requeued += 1
     report.webhooks_sent = send_due_deliveries(now=now)
+    report.reviews_expired = expire_overdue(now=now)
     for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
         if renew_allowance_if_due(team, now=now) is not None:
             report.renewed_teams += 1

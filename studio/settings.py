@@ -187,6 +187,12 @@ USER_CREATE_RATE_BURST = env.int("USER_CREATE_RATE_BURST", default=10)
 # Lifetime of the signed result URLs the Kling-compatible API hands out, in seconds.
 DOWNLOAD_URL_TTL_S = env.int("DOWNLOAD_URL_TTL_S", default=24 * 3600)
 
+# --- Human review -------------------------------------------------------------------------------
+# How long a moderator's claim on a review item lasts before it returns to the queue, in seconds.
+REVIEW_LEASE_S = env.int("REVIEW_LEASE_S", default=300)
+# Hours within which an item of each priority (3 urgent, 2, 1) must be decided; after that it is denied.
+REVIEW_SLA_HOURS = env.json("REVIEW_SLA_HOURS_JSON", default={"3": 4, "2": 24, "1": 72})
+
 # --- Outbound requests to user-chosen URLs (image URLs, webhooks) ---------------------------------
 # Hosts allowed even though they resolve to loopback/private addresses (comma-separated). Empty: none.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
