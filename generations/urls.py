@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhook_views
+from . import moderation_views, views, webhook_views
 
 app_name = "generations"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("generations/<str:generation_id>/", views.detail, name="detail"),
     path("generations/<str:generation_id>/status.json", views.status, name="status"),
     path("generations/<str:generation_id>/cancel/", views.cancel, name="cancel"),
+    path("generations/<str:generation_id>/appeal/", moderation_views.appeal, name="appeal"),
     path("generations/<str:generation_id>/video.mp4", views.video, name="video"),
     path("generations/<str:generation_id>/poster.jpg", views.poster, name="poster"),
     path("generations/<str:generation_id>/input-<str:which>", views.input_image, name="input_image"),

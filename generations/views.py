@@ -160,10 +160,23 @@ def history(request):
 @login_required
 def detail(request, generation_id):
     generation = _generation_or_404(request, generation_id)
+    appeal = generation.review_items.filter(kind="appeal").first()
+    can_appeal = (
+        appeal is None
+        and generation.status == Status.BLOCKED
+        and generation.stage in ("prompt", "input", "output")
+        and generation.created_by_id == request.user.pk
+    )
     return render(
         request,
         "generations/detail.html",
-        {"generation": generation, "summary": generation_summary(generation, for_api=False)},
+        {
+            "generation": generation,
+            "summary": generation_summary(generation, for_api=False),
+            "appeal": appeal,
+            "can_appeal": can_appeal,
+            "held_item": generation.review_items.filter(kind="held", decision="").first(),
+        },
     )
 
 

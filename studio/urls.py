@@ -17,6 +17,7 @@ urlpatterns = [
     path("kling/v1/files/<str:asset_id>", kling_compat.signed_file, name="kling-file"),
     path("providers/callback/<str:generation_id>/<str:token>", provider_callback, name="provider-callback"),
     path("accounts/", include("accounts.urls")),
+    path("moderation/", include("generations.moderation_urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("", include("generations.urls")),

@@ -1,0 +1,2490 @@
+"""The screening lexicon: terms, phrases and context words, with what each one means.
+
+Each row gives weights per category (a weight alone decides nothing: the policy's thresholds do), signals
+(`_minor`: how surely the prompt is about a child) and tags that the context rules combine ("explosive" +
+"instructions" is a bomb recipe; "nudity" + "art_ctx" is a figure study). Safe rows are benign phrases that
+hide the terms inside them ("chicken breast", "shooting hoops").
+
+Written for this project, by category and technique, in English plus the core terms in Spanish, French,
+German, Italian, Portuguese, Russian, Chinese, Japanese and Korean. Rows are data: to change what is
+screened, change them here and bump VERSION (every decision records it).
+"""
+
+import hashlib
+
+from .matching import Entry
+
+VERSION = "1"
+
+_ENTRIES = []
+
+
+def _p(block):
+    return [line.strip() for line in block.strip().splitlines() if line.strip()]
+
+
+def term(label, scores, patterns, tags=(), unless=()):
+    _ENTRIES.append(
+        Entry(
+            id=len(_ENTRIES),
+            label=label,
+            patterns=tuple(_p(patterns) if isinstance(patterns, str) else patterns),
+            scores=dict(scores),
+            tags=frozenset(tags),
+            unless=frozenset(unless),
+        )
+    )
+
+
+def tag(label, tags, patterns):
+    term(label, {}, patterns, tags)
+
+
+def safe(label, patterns, tags=()):
+    _ENTRIES.append(
+        Entry(
+            id=len(_ENTRIES),
+            label=label,
+            patterns=tuple(_p(patterns)),
+            tags=frozenset(tags),
+            safe=True,
+        )
+    )
+
+
+# =========================================================================================================
+# Sexual content
+# =========================================================================================================
+
+term("explicit sexual act", {"sexual": 0.92}, """
+porn*
+pr0n
+xxx (video|videos|movie|movies|film|films|clip|clips|scene|scenes|content|site|sites)
+sex (scene|scenes|tape|tapes|video|videos|clip|clips|act|acts|film|films|movie|movies|footage|show|shows)
+sex with
+(having|have|has|had|having) sex
+sexual (intercourse|act|acts|content|video|videos|scene|scenes|activity|activities|position|positions)
+sexually explicit
+explicit (sex|sexual|porn)
+intercourse
+orgy
+orgies
+gang ?bang*
+blow ?job*
+hand ?job*
+oral sex
+anal sex
+cum ?shot*
+creampie*
+bukkake
+hentai
+rule 34
+masturbat*
+fellatio
+cunnilingus
+penetrat(ion|ing|ed|es)
+orgasm*
+ejaculat*
+deep ?throat*
+doggy ?style
+missionary position
+pleasur(e|es|ing) (herself|himself|themselves|each other)
+touch(es|ing)? (herself|himself|themselves) sexually
+jerk(s|ing)? off
+jack(s|ing)? off
+wank*
+cumming
+jizz
+semen
+dildo*
+strap-?on
+sex (toy|toys|doll|dolls)
+softcore
+smut*
+nympho*
+sexual assault*
+sexual abuse
+molest*
+incest*
+bestiality
+zoophil*
+necrophil*
+upskirt*
+down ?blouse
+glory ?hole*
+doing the deed
+seggs
+secks
+sexx
+s3x
+shagging
+screw(ing|s)? (her|him|them)
+bang(ing|s|ed)? (her|him|them)
+fuck*
+""", tags={"sex_explicit"})
+
+term("rape", {"sexual": 0.9, "violence": 0.5}, """
+rap(e|ed|es|ing|ist|ists)
+date rape
+""", tags={"sex_explicit"})
+
+term("adult-only content", {"sexual": 0.85}, """
+adult (film|films|movie|movies|video|videos|content|entertainment|scene|scenes|site|sites|star|stars|actress|actor|performer|performers|industry|clip|clips)
+x-?rated
+rated x
+porno*
+nsfw
+not safe for work
+onlyfans
+fansly
+cam ?girl*
+cam ?show*
+live ?cam sex
+""", tags={"sex_explicit"})
+
+term("making love", {"sexual": 0.78}, """
+(making|make|made|makes) love
+love ?making
+(getting|get|gets|got) it on
+threesome*
+foursome*
+erotica
+sex
+sexo
+sexe
+sesso
+""", tags={"sex_explicit"})
+
+term("sexual wording", {"sexual": 0.6}, """
+sexual
+sexually
+erotic*
+horny
+lewd*
+obscene
+aroused
+arousing
+moan(ing|s)? in pleasure
+climax(es|ing)? (together|in bed)
+slut*
+whore*
+milf*
+dilf*
+cock
+dick
+pussy
+cunt
+tits
+titt(y|ies)
+boob*
+""", tags={"sex_explicit"})
+
+term("strip show", {"sexual": 0.68}, """
+strip ?tease*
+stripper*
+strip ?club*
+lap ?danc*
+peep ?show*
+""", tags={"suggestive"})
+
+term("suggestive", {"sexual": 0.46}, """
+sexy
+sexiest
+sensual*
+seduc*
+seductive*
+sultry
+provocative*
+suggestive*
+titillat*
+lustful
+kinky
+fetish*
+bdsm
+bondage
+dominatrix
+hooker*
+prostitut*
+brothel*
+escort (service|services|girl|girls|agency)
+lingerie
+negligee*
+boudoir
+burlesque
+g-?string*
+micro ?bikini*
+busty
+thicc
+hot (girl|girls|woman|women|babe|babes|chick|chicks|model|models)
+big (boobs|tits|breasts|butt|ass)
+massive (breasts|boobs)
+bouncing (breasts|boobs)
+spicy (video|videos|scene|scenes|content|pics|pictures|version|photos)
+steamy (scene|scenes|sex|shower|bedroom|romance|video)
+hot and steamy
+between the sheets
+in bed together
+bedroom (scene|scenes)
+love scene*
+intimate (scene|scenes|act|acts|moment|moments)
+dirty (video|videos|movie|movies|film|pics|pictures|scene|scenes|photos)
+booty call
+one night stand
+netflix and chill
+twerk*
+grinding (on|against)
+spread (her|his|their) legs
+legs spread
+on all fours
+camel ?toe
+cleavage
+side ?boob*
+under ?boob*
+lingers on (her|his) (body|curves|chest|breasts|butt|legs)
+(zoom|zooms|zooming|zoomed) in on (her|his) (body|chest|breasts|butt|crotch|curves)
+""", tags={"suggestive"})
+
+term("revealing clothing", {"sexual": 0.42}, """
+see-?through
+see ?thru
+seethrough
+sheer (dress|top|blouse|lingerie|nightgown|robe|bodysuit|fabric that reveals)
+transparent (dress|top|blouse|shirt|outfit|lingerie|nightgown|bodysuit|clothes|clothing)
+wet t-?shirt*
+panties
+thong*
+barely (covered|dressed|clothed)
+scantily (clad|dressed)
+in (her|his|their) (underwear|panties|bra|lingerie|undies)
+(no|without) (any )?(underwear|panties|bra)
+body ?paint*
+pasties
+nipple (covers|tassels|pasties)
+pin-?up (girl|girls|model|pose)
+pole ?danc*
+""", tags={"suggestive"})
+
+term("swimwear and underwear", {"sexual": 0.15}, """
+bikini*
+underwear
+undies
+bra
+corset*
+garter*
+fishnet*
+sheer
+skimpy
+lacy
+tiny (bikini|outfit|shorts|dress)
+teas(e|es|ing)
+""", tags={"clothing"})
+
+term("nudity", {"sexual": 0.82}, """
+nude
+nudes
+nudity
+naked
+nakedness
+topless
+bottomless
+unclothed
+fully nude
+full(y)? frontal
+stark naked
+buck naked
+butt naked
+in the nude
+nekkid
+nakey
+nood(s|z)?
+nudez
+nudie*
+bare-?breasted
+bare (breasts|breast|nipples|genitals|buttocks|butt|bottom|crotch|body|bodies)
+(exposed|uncovered|visible|showing (her|his)) (breasts|breast|nipples|nipple|genitals|crotch|vagina|penis|butt|buttocks|private parts|privates)
+strip(s|ped|ping)? (naked|nude|bare|down to nothing)
+frontal nudity
+desnud[oa]s?
+desnudez
+sin ropa
+en pelotas
+encuerad[oa]s?
+nue
+nues
+tout nu
+toute nue
+seins nus
+sans vêtements
+dénudée?s?
+nackt
+nackte
+nackter
+nacktes
+nackten
+nacktem
+nackt(bild|bilder|foto|fotos|video|videos|szene|szenen|aufnahme|aufnahmen|tanz|tänzerin|model|modell)
+splitternackt*
+oben ohne
+unbekleidet*
+nuda
+nudi
+svestit[oaie]
+senza vestiti
+nua
+nuas
+sem roupa
+despidas?
+голы(й|е|х|м|ми)
+гол(ая|ое|ого|ой|ую|ым)
+голышом
+обнаж*
+нагишом
+наг(ая|ой|ие|их|ую)
+без одежды
+топлес
+раздет(ая|ый|ые|ой|ую|ого)
+""", tags={"nudity"})
+
+term("nudity (CJK)", {"sexual": 0.82}, """
+裸体
+裸露
+全裸
+赤裸
+裸照
+裸女
+裸男
+一丝不挂
+脱光
+没穿衣服
+不穿衣服
+光着身子
+露胸
+露点
+裸舞
+ヌード
+裸の
+丸裸
+すっぽんぽん
+トップレス
+누드
+나체
+알몸
+전라
+탑리스
+""", tags={"nudity"})
+
+term("partial nudity (CJK)", {"sexual": 0.45}, """
+半裸
+露出
+脱いで
+벗은
+반라
+노출
+옷을 벗
+脱衣
+脱衣服
+""", tags={"undress"})
+
+term("nudity euphemism", {"sexual": 0.78}, """
+birthday suit*
+in the buff
+au naturel
+wearing nothing
+wears nothing
+with nothing on
+nothing on but
+has nothing on
+nothing but (a smile|her skin|his skin|skin|a necklace|heels|high heels|a hat)
+not a (stitch|thread) (of clothing|on)
+without a stitch
+(no|without) (any )?(clothes|clothing|garments)
+(no|zero) clothes at all
+clothes off
+clothing optional
+free the nipple
+fully exposed
+""", tags={"nudity", "euphemism"}, unless={"food_ctx", "makeup_ctx"})
+
+term("undressing", {"sexual": 0.56}, """
+undress*
+disrob*
+unclothe*
+(take|takes|taking|took) off (her|his|their) (clothes|clothing|top|shirt|blouse|dress|bra|bikini|panties|underwear|skirt|pants|towel|robe|swimsuit|lingerie|costume)
+(remove|removes|removing|removed) ~ (clothes|clothing|blouse|bra|bikini|panties|underwear|skirt|towel|robe|swimsuit|lingerie|costume|bikini top|bikini bottom|bikini bottoms)
+unti(e|es|ed|ing) (her|his|their|the) (bikini|top|bra|robe|bikini top)
+unhook(s|ed|ing)? (her|his|the) bra
+unbutton(s|ed|ing)? (her|his) (shirt|blouse|dress|top)
+unzip(s|ped|ping)? (her|his) (dress|pants|jeans)
+pull(s|ed|ing)? down (her|his) (pants|panties|underwear|skirt|top|bikini)
+lift(s|ed|ing)? (her|his) (skirt|top|shirt|dress)
+drop(s|ped|ping)? (her|his) (towel|robe|pants|dress)
+slip(s|ped|ping)? out of (her|his) (dress|clothes|robe|bikini|clothing)
+strip(s|ped|ping)? off
+stripping
+strips down
+skinny ?dip*
+wardrobe malfunction
+(no|without) (any )?(costume|outfit|swimsuit|bikini|bathing suit|top)( at all)?
+no coverage
+desvist*
+desvest*
+quitándose la ropa
+se déshabill*
+déshabillée?s?
+entkleid*
+auszieh(en|t)
+spoglia(rsi|ta|to)
+tirando a roupa
+раздева*
+""", tags={"undress"}, unless={"diy_ctx"})
+
+term("intimate body parts", {"sexual": 0.6}, """
+genital*
+penis*
+vagina*
+vulva*
+labia
+clitoris
+scrotum
+testicles
+pubic
+areola*
+nipple*
+crotch*
+private parts
+butt ?cheeks
+erection
+aroused (nipples|body)
+""", tags={"body_part"})
+
+term("body wording", {"sexual": 0.35}, """
+breasts?
+buttocks
+booty
+curves
+voluptuous
+""", tags={"body_part"})
+
+term("sexual wording (multilingual)", {"sexual": 0.6}, """
+sexuel*
+sexuell*
+sessual*
+erótic[oa]s?
+érotique*
+erotisch*
+erotik
+sensuel*
+lencería
+geschlechtsverkehr
+beischlaf
+haciendo el amor
+hacer el amor
+faire l'amour
+fait l'amour
+fare l'amore
+fazendo amor
+fazer amor
+секс*
+сексуальн*
+эротик*
+эротическ*
+порн*
+половой акт
+половых органов
+заниматься любовью
+занимаются любовью
+трах*
+""", tags={"sex_explicit"})
+
+term("explicit sexual act (CJK)", {"sexual": 0.9}, """
+色情
+黄片
+黄色视频
+性爱
+做爱
+性交
+成人影片
+成人视频
+淫秽
+自慰
+口交
+三级片
+无码
+av女优
+ポルノ
+セックス
+アダルトビデオ
+アダルト動画
+性行為
+無修正
+中出し
+フェラ
+騎乗位
+av女優
+포르노
+야동
+섹스
+성관계
+성행위
+성인 영상
+성인영상
+음란
+자위
+""", tags={"sex_explicit"})
+
+term("sexual wording (CJK)", {"sexual": 0.6}, """
+情色
+淫荡
+性行为
+乳头
+生殖器
+阴茎
+阴道
+エロ
+卑猥
+淫ら
+乳首
+性器
+젖꼭지
+성기
+""", tags={"sex_explicit"})
+
+term("suggestive (CJK)", {"sexual": 0.46}, """
+性感
+诱惑
+情趣内衣
+官能
+ランジェリー
+エッチ
+섹시
+야한
+란제리
+유혹
+""", tags={"suggestive"})
+
+term("xxx", {"sexual": 0.3}, """
+xxx
+""")
+
+tag("uncensored", {"amp_explicit"}, """
+uncensored
+unblurred
+sin censura
+sans censure
+ohne zensur
+senza censura
+sem censura
+без цензуры
+无审查
+무검열
+""")
+
+# Benign phrases built from sexual words.
+safe("benign phrase (sexual look-alike)", """
+sex on the beach
+sex education
+sex ed
+sexual health
+sexual (harassment|orientation|wellness|reproduction|dimorphism|selection|health education)
+sex (of the|of a|of her|of his|of their|determination|chromosome|chromosomes|cells|ratio|hormones|pistols|and the city)
+same-?sex (marriage|couple|couples|wedding|parents)
+opposite sex
+sexing (chicks|chickens|birds|fish|plants)
+chicken breast*
+turkey breast*
+duck breast*
+breast (cancer|exam|exams|self-exam|milk|pump|pumps|feeding|stroke|plate|pocket|pockets|bone|meat|fillet|fillets|of chicken|of duck|of turkey|of lamb|of veal|implant awareness|reconstruction)
+breast-?feed*
+breast-?fed
+breaststroke*
+breastplate*
+double-?breasted
+single-?breasted
+red ?breast*
+naked (mole|mole-rat|eye|flame|flames|truth|ambition|aggression|cake|cakes|lunch|gun|singularity|tree|trees|branch|branches|wire|wires|bulb|bulbs|light|steel|concrete|brick|city|juice|grain|hardware|code|call|short|option|ladies|aesthetic interior)
+nude (lipstick|lip|lips|heels|pumps|shoes|sandals|color|colour|colored|coloured|tone|tones|toned|shade|shades|palette|makeup|make-up|nail|nails|manicure|polish|dress|gown|stockings|tights|beige|pink|leather|eyeshadow|blush|gloss|illusion|mesh|knit|sweater|cardigan|trench|coat|suit)
+nude-(colored|coloured|toned|tone|hued)
+(lipstick|heels|nails|makeup|polish|manicure|eyeshadow|dress|gown|sweater) in (a )?nude
+bottomless (brunch|mimosas|mimosa|pit|drinks|coffee|fries|cup|well|abyss|chasm|ocean|hole|void|bowl|lake)
+topless (car|convertible|jeep|bus|roadster)
+au naturel (makeup|look|hair|finish|potatoes|style)
+booby (trap|traps|trapped)
+(blue|great|coal|bearded|penduline|crested|marsh|willow|long-tailed) tits?
+tit (bird|birds|mouse|mice)
+pussy ?(cat|cats|willow|willows)
+pussycat*
+moby dick
+(magna|summa)? ?cum laude
+cock (a doodle doo|crow|crowing|crows|of the walk)
+comic strip*
+strip (mall|malls|steak|steaks|light|lights|of paper|of land|of light|of fabric|of film|of beach|of sand)
+landing strip
+film ?strip*
+led strip*
+stripping (paint|wire|wires|wallpaper|furniture|varnish|the bed|sheets)
+stripped-?down (acoustic|version|design|interior|style|aesthetic|look|set|arrangement)
+hard ?core (punk|workout|training|gamer|gamers|fans|fan|music|band|mode|parkour|fitness)
+thong (sandals|sandal|flip-flops)
+shag (rug|rugs|carpet|carpets|haircut|pile)
+pirate'?s? booty
+kinky (hair|curls|coils|texture)
+social intercourse
+(armor|armour|market|light|sun|water|deep|root) penetration
+penetration (test|tests|testing|tester|rate|depth)
+mating (dance|call|calls|ritual|rituals|season|display|flight)
+fetish (carving|carvings|figure|figures|statue|statues|object|objects)
+sexy (bolognese|spaghetti)
+adult (education|class|classes|learner|learners|students|supervision|swim|coloring|colouring|size|tooth|teeth|dog|dogs|cat|cats|bird|birds|animal|animals|lion|lions|elephant|elephants|male|female|penguin|penguins|ballet)
+breast (of|and)
+""")
+
+# =========================================================================================================
+# Children and minors
+# =========================================================================================================
+
+term("child", {"_minor": 1.0}, """
+child
+children
+childs
+kid
+kids
+kiddie*
+toddler*
+infant*
+newborn*
+preteen*
+pre-?teen*
+tween*
+underage*
+under-?age
+under ?18
+minors
+(a|an|the|underage|young) minor
+minor (girl|girls|boy|boys|child|children|kid|kids|teen|teens)
+schoolgirl*
+schoolboy*
+school ?kid*
+(little|young|small|tiny) (girl|girls|boy|boys|kid|kids|child|children|daughter|son|sister|brother)
+(elementary|primary|middle|junior high) school(er|ers|girl|girls|boy|boys)?
+(first|second|third|fourth|fifth|sixth|seventh|eighth) grade(r|rs)?
+1st grade(r|rs)?
+2nd grade(r|rs)?
+3rd grade(r|rs)?
+kindergarten*
+daycare
+loli
+lolis
+lolita*
+shota*
+pubescent
+prepubescent
+childlike
+child-?like
+looks? (like a )?(child|kid|minor|underage|little girl|little boy)
+young-?looking
+barely legal
+cub scout*
+girl scout*
+niñ[oa]s?
+menor(es)? de edad
+infantil
+chiquill[oa]s?
+colegiala*
+enfant*
+fillette*
+petite fille
+petit garçon
+écolière*
+kindern?
+kindes
+kleinkind*
+minderjährig*
+schulmädchen
+junges mädchen
+kleines mädchen
+bambin[oaie]
+ragazzin[oaie]
+minorenn[ei]
+scolaretta
+criança*
+menin[oa]s?
+menor de idade
+ребён*
+ребен*
+дет(и|ей|ям|ьми)
+детск*
+девоч(ка|ки|ку|кой|ек)
+мальчик*
+школьниц*
+несовершеннолетн*
+малолет*
+""")
+
+term("child (CJK)", {"_minor": 1.0}, """
+儿童
+孩子
+小孩
+女童
+男童
+幼女
+幼童
+未成年
+萝莉
+小学生
+初中生
+子供
+子ども
+こども
+児童
+女子中学生
+ロリ
+아동
+어린이
+미성년자
+초등학생
+중학생
+여중생
+로리
+어린 소녀
+""")
+
+term("teenager or family relation", {"_minor": 0.6}, """
+teen
+teens
+teenage*
+adolescen*
+juvenile*
+high ?school*
+high-?school (girl|girls|boy|boys|student|students)
+school uniform*
+(her|his|their|my|your) (daughter|son|stepdaughter|niece|granddaughter|little sister|little brother)
+daughter
+stepdaughter
+step-?daughter
+baby
+babies
+adolescente*
+jugendlich*
+mädchen
+garot[oa]s?
+подрост*
+少女
+中学生
+女学生
+少年
+女子高生
+소녀
+고등학생
+여고생
+""")
+
+safe("benign phrase (minor look-alike)", """
+baby (oil|blue|pink|shower|showers|bump|carrots|spinach|powder|back ribs|steps|grand|boomer|boomers|boom|shark|food|monitor|yoda|face|sitter|sitting|wipes|formula|teeth|elephant|elephants|animals|birds|turtle|turtles|penguin|penguins|goat|goats|deer|panda|pandas|fox|owl|owls|duck|ducks|chick|chicks)
+kid (gloves|leather|goat|goats)
+minor (key|keys|chord|chords|scale|scales|league|leagues|detail|details|injury|injuries|issue|issues|change|changes|role|roles|character|characters|repairs|repair|adjustment|adjustments|planet|planets|third|seventh|flaw|flaws|scratch|scratches)
+inner child
+teen (titans|wolf|spirit)
+kindergarten (teacher|classroom)
+""")
+
+term("child sexual abuse material", {"sexual_minors": 0.97, "sexual": 0.9}, """
+child porn*
+kiddie porn*
+child sex*
+csam
+cp (video|videos|pics|content|links|collection)
+pedo
+pedos
+pedophil*
+paedophil*
+pedobear
+lolicon
+shotacon
+jailbait
+kinderporn*
+pédopornograph*
+pédophil*
+pädophil*
+pedofil*
+porno infantil
+pornografía infantil
+pornografia infantil
+pornografia minorile
+детское порно
+детская порнография
+педофил*
+""")
+
+term("child sexual abuse material (CJK)", {"sexual_minors": 0.97, "sexual": 0.9}, """
+儿童色情
+児童ポルノ
+아동 포르노
+아동 음란물
+""")
+
+# =========================================================================================================
+# Violence
+# =========================================================================================================
+
+term("gore", {"violence": 0.86}, """
+gore
+gory
+goriest
+gorey
+gorefest
+guro
+dismember*
+decapitat*
+behead*
+disembowel*
+eviscerat*
+mutilat*
+vivisect*
+flay(ed|ing)
+skinn(ed|ing) alive
+burn(ed|ing|t|s)? alive
+boil(ed|ing)? alive
+sever(ed|ing)? (head|heads|limb|limbs|arm|arms|leg|legs|hand|hands|finger|fingers|body part|body parts)
+(head|heads|limbs|arms|legs) (cut|chopped|hacked|torn|ripped|blown) off
+chop(ped|ping|s)? up (the |a )?(body|bodies|corpse|corpses|victim|victims|person|man|woman)
+slit(s|ting)? (his|her|their|the|a|someone's)? ?throat
+cut(s|ting)? (his|her|their|the|a) throat
+throat (slit|slashed|cut)
+intestines (spill|spilling|hanging|out)
+guts (spill|spilling|hanging|out|everywhere)
+spilling guts
+brains? (splatter*|blown out|spilling|matter)
+blown (his|her|their) brains out
+exposed (bone|bones|organs|flesh|intestines)
+torn flesh
+flesh (torn|ripped|melting|ripping)
+melting (skin|flesh|face)
+face (melting|ripped off|torn off)
+skull (crushed|smashed|caved in|split open)
+crushed skull*
+head (exploding|explodes|smashed|crushed)
+exploding head*
+snuff (film|films|video|videos|movie|movies)
+torture (porn|video|videos|scene|scenes|chamber)
+mangled (body|bodies|corpse|corpses)
+eating human flesh
+graphic (violence|injuries|injury|wounds|death|deaths|murder|murders|killing|killings|gore)
+ultra-?violen*
+beat(en)? to death
+stabb(ed|ing) to death
+hack(ed|ing) to death
+clubbed to death
+strangl(ed|ing) to death
+bludgeon*
+lynch*
+execution-?style
+school (shooting|shootings|massacre|massacres|shooter)
+mass (shooting|shootings|killing|killings|murder|murders|stabbing|stabbings)
+(shooting|shoots|gunning down|guns down|gunned down|mowing down|mowed down|mows down) ~ (civilians|students|children|kids|classmates|worshippers|shoppers|victims|innocents|hostages|protesters|bystanders|unarmed)
+(open|opens|opened|opening) fire (on|at|into) ~ (crowd|crowds|people|pedestrians|passengers|students|children|civilians|worshippers|shoppers)
+blown to pieces
+hostage (execution|executed|killed|beheaded)
+torturing (a|the) (cat|dog|puppy|kitten|animal|prisoner|man|woman|child)
+skinning (a|the) (cat|dog|puppy|kitten|animal) alive
+""", tags={"gore"})
+
+term("gore (multilingual)", {"violence": 0.86}, """
+descuartiz*
+decapitad[oa]s?
+decapitación
+decapitar
+desmembrad[oa]s?
+desmembramiento
+mutilad[oa]s?
+démembr*
+décapit*
+mutilé*
+tête coupée
+zerstückel*
+enthaupt*
+verstümmel*
+abgetrennte?n? kopf
+smembrat[oaie]
+smembramento
+decapitat[oaie]
+decapitazione
+mutilat[oaie]
+desmembrad[oa]s?
+decapitação
+расчлен*
+расчленён*
+обезглав*
+отрезанн(ая|ой|ую) голов*
+жестоко(е|го) убийств*
+""", tags={"gore"})
+
+term("gore (CJK)", {"violence": 0.86}, """
+斩首
+砍头
+肢解
+分尸
+碎尸
+断头
+虐杀
+血流成河
+校园枪击
+ゴア
+グロ
+斬首
+首を切
+バラバラ死体
+惨殺
+고어
+참수
+토막
+절단된 시체
+잔인한 살해
+""", tags={"gore"})
+
+term("bloody harm", {"violence": 0.6}, """
+blood (everywhere|spray|spraying|sprays|splatter|splattered|splattering|gushing|spurting|pouring|pool|pools|pooling|bath|soaked|drenched|spatter|spattered)
+bloodbath
+blood-?soaked
+blood-?drenched
+covered in blood
+pool of blood
+bleeding out
+gushing blood
+open wound*
+gaping wound*
+stab wound*
+gunshot wound*
+bullet (hole|holes|wound|wounds) in (his|her|the|their) (head|body|chest|face)
+shot in the (head|face|chest|neck)
+torn apart
+ripped apart
+blown apart
+impal(ed|ing|ement)
+bloody (massacre|murder|murders|corpse|corpses|body|bodies|mess|violence|execution|fight|beating|carnage)
+gruesome
+grisly
+carnage
+massacr*
+slaughter(ed|ing)? (of )?(people|civilians|villagers|children|innocents|prisoners|the villagers|a family)
+tortur(e|ed|ing|es)
+public execution*
+execut(ed|ing|ion) (of )?(a |the )?(prisoner|prisoners|hostage|hostages|man|woman|civilian|civilians|people|child|children)
+killing spree*
+dead (children|kids|babies|civilians|bodies)
+rotting (corpse|corpses|body|bodies)
+cannibal*
+war (atrocity|atrocities|crime|crimes)
+atrocit(y|ies)
+genocide
+ethnic cleansing
+mass grave*
+suicide bomb*
+car bomb*
+terrorist attack*
+bombing (of )?(a |the )?(market|school|crowd|concert|mosque|church|synagogue|hospital|subway|bus|wedding|festival)
+active shooter
+sangriento
+sangrienta
+masacre
+tortura
+massacre
+sanglant*
+fusillade
+blutig*
+folter*
+massaker
+sanguinos[oaie]
+massacro
+sangrent[oa]
+кровав*
+пытк*
+резня
+массов(ое|ые) убийств*
+""", tags={"violent_harm"})
+
+term("bloody harm (CJK)", {"violence": 0.6}, """
+血腥
+酷刑
+屠杀
+内脏
+拷問
+虐殺
+血まみれ
+内臓
+고문
+학살
+피투성이
+""", tags={"violent_harm"})
+
+term("violence", {"violence": 0.46}, """
+murder(ed|ing|s|er|ers)?
+stab(bing|bed|s)?
+strangl*
+kill(s|ed|ing)? (a|the|his|her|their|an)? ?(man|woman|person|people|child|children|kid|victim|victims|civilian|civilians|prisoner|hostage|family|girl|boy|baby)
+kill(s|ed|ing)? (him|her|them|everyone|everybody)
+beating (up )?(a|the|his|her) (man|woman|person|child|kid|prisoner|homeless man|wife|girlfriend)
+beat(s|ing)? up (a|the|his|her) (man|woman|person|child|kid|wife|girlfriend)
+beaten (up|bloody|senseless|unconscious)
+being beaten
+chok(ing|es|ed) (her|him|them|someone|a woman|a man) (out|unconscious)?
+domestic (violence|abuse)
+child abuse
+abus(e|ed|ing) (a |the )?(child|children|kid|dog|animal|puppy|cat|wife|woman)
+animal (cruelty|abuse)
+(kick|kicking|kicked|beating|beat|drowning|drowned|burning|strangling|hanging) (a|the) (dog|puppy|cat|kitten|horse|animal)
+dog fighting
+dogfighting ring*
+cock ?fight*
+corpse*
+dead bod(y|ies)
+mangled
+bleeding
+bloody
+severed
+crucif(ied|ixion)
+firing squad
+gunman
+gunmen
+gun violence
+police brutality
+kidnapp*
+home invasion
+hanging (of )?(a |the )?(man|woman|prisoner|body)
+casualties
+(dying|wounded|fallen) soldiers
+soldiers (dying|falling|killed|being killed|getting shot|bleeding|screaming)
+battlefield (carnage|corpses|casualties|dead|bodies)
+war footage
+bombing (run|raid|raids)
+bombs? (falling|dropping|dropped)
+""", tags={"violent_harm", "war_possible"})
+
+term("mild violence", {"violence": 0.2}, """
+blood
+violent
+violence
+fight to the death
+dead
+death
+""")
+
+safe("benign phrase (violence look-alike)", """
+bloody mary*
+blood (orange|oranges|moon|donation|donations|donor|donors|drive|bank|test|tests|pressure|type|sugar|cell|cells|vessel|vessels|brothers|sisters|brother|red|diamond|diamonds|sausage|pudding|lines|line|hound|hounds|lust|lily|lilies|drop pendant)
+killing it
+killing time
+kill (time|the lights|the engine|the music)
+killer (whale|whales|bee|bees|app|look|outfit|smile|heels|view|views|queen|robot|instinct|deal|feature|moves|dance|sudoku|tofu)
+shooting (hoops|baskets|a basket|pool|star|stars|guard|range|gallery|script|schedule|location|day|a scene|the scene|scenes|a film|the film|a movie|a video|a music video|photos|pictures|a commercial|an ad|on location|film|footage|the breeze|a documentary|a short|video|portraits|a portrait)
+photo ?shoot*
+film shoot*
+shoot(s|ing)? (a|the) (film|movie|scene|video|commercial|photo|photos|portrait|portraits|documentary|music video|wedding)
+(movie|film|fashion|photo|video|music video) shoot*
+head ?shots?
+drone shot
+shot (glass|glasses|put|clock|list|on film|on 35mm|on iphone)
+(espresso|tequila|vodka|whiskey|whisky|jello|jelly) shots?
+dead (sea|end|ringer|heat|line|lines|leaves|tree|trees|wood|center|centre|calm|silence|pixel|zone|battery|of night|of winter)
+death (valley|metal|star|cap|caps)
+murder (mystery|mysteries|of crows|mystery party)
+a murder of crows
+war paint
+battle (rap|royale|of the bands|cry)
+beat(ing)? (the|a) (drum|drums|record|clock|heat|eggs|odds)
+beating (eggs|a drum|drums|batter|the heat|the odds|the record|heart)
+execution of (the|a|his|her) (plan|strategy|move|trick|routine|dive|jump|play)
+flawless execution
+stab at
+dogfight*
+bleeding (heart|hearts|edge)
+bloody (nose|knuckles)
+corpse (flower|flowers|lily|bride)
+severed (ties|connection)
+""", tags={"fiction_ok"})
+
+term("war at a distance", {}, """
+in the distance
+distant
+from afar
+far away
+wide shot
+aerial view
+silhouette*
+historical
+history
+medieval
+ancient
+napoleonic
+world war
+wwi
+ww1
+wwii
+ww2
+civil war
+trench*
+battlefield
+""", tags={"distance_ctx"})
+
+tag("non-graphic framing", {"damp_violence"}, """
+no blood
+without blood
+bloodless
+no gore
+without gore
+no violence
+non-?violent
+nothing graphic
+not graphic
+non-?graphic
+nothing graphic shown
+off-?screen
+cartoon*
+choreographed
+stage combat
+stunt*
+for kids
+for children
+kid-?friendly
+family-?friendly
+child-?friendly
+lego
+toy (soldiers|soldier|figures|figure|guns|gun|sword|swords|dinosaurs)
+nerf
+paintball
+laser tag
+water (gun|guns|pistol|pistols|balloon|balloons)
+pillow fight*
+snowball fight*
+food fight*
+slapstick
+comedic
+puppet*
+claymation
+implied
+cuts away
+fade(s)? to black
+""")
+
+# =========================================================================================================
+# Self-harm
+# =========================================================================================================
+
+term("self-harm", {"self_harm": 0.72}, """
+self ?harm*
+self-?harm*
+self ?injur*
+self-?injur*
+self ?mutilat*
+self-?mutilat*
+self-?inflicted
+cutting (myself|herself|himself|themselves|yourself)
+(cut|cuts|cutting|slit|slits|slitting|slice|slices|slicing|slash|slashes|slashing) ~ (wrist|wrists|veins|forearm|forearms)
+(cut|cuts|cutting) (my|her|his|their|your|own) (arm|arms|thigh|thighs|skin|legs)
+razor (blade )?(on|across|to|against) (her|his|my|their|your) (skin|wrist|wrists|arm|arms|thigh|thighs)
+burn(ing|s)? (myself|herself|himself|themselves)
+fresh cuts
+scars? on (her|his|my|their) (wrist|wrists|arms|thighs)
+pro-?ana
+pro-?mia
+thinspo*
+meanspo*
+starv(e|ing) (myself|herself|himself|yourself|themselves)
+autolesi(ón|ones|on)
+automutilation
+automutilação
+autolesionismo
+selbstverletz*
+ritzen
+sich ritzen
+cortarse las venas
+se couper les veines
+se tailler les veines
+pulsadern aufschneiden
+tagliarsi le vene
+cortar os pulsos
+порезать вены
+резать вены
+самоповрежд*
+селфхарм
+""", tags={"self_harm_act"})
+
+term("self-harm (CJK)", {"self_harm": 0.72}, """
+自残
+割腕
+自傷
+リストカット
+リスカ
+자해
+손목을 긋
+손목 긋기
+""", tags={"self_harm_act"})
+
+term("suicide method", {"self_harm": 0.8}, """
+(commit|commits|committing|committed) suicide
+kill(ing|s|ed)? (myself|herself|himself|themselves|yourself)
+end(ing|s|ed)? (my|her|his|their|your) (own )?life
+tak(e|es|ing) (my|her|his|their|your) own life
+hang(s|ing|ed)? (myself|herself|himself|themselves|yourself)
+hanging from a noose
+(jump|jumps|jumping|leap|leaps|leaping) (off|from) (a|the) (bridge|building|roof|rooftop|cliff|balcony|window|tower|skyscraper) to (die|end|kill)
+jump(s|ing)? to (her|his|their|my) death
+(overdose|overdoses|overdosing|overdosed) on (pills|sleeping pills|painkillers|medication|heroin|fentanyl|insulin)
+swallow(s|ing|ed)? (a bottle of|a handful of|all the|all her|all his) pills
+suicide (note|letter|attempt|method|methods|pact|scene|video|livestream)
+suicidarse
+se suicider
+sich umbringen
+suicidarsi
+se matar
+quitarse la vida
+покончить с собой
+""", tags={"self_harm_act", "method"})
+
+term("suicide method (CJK)", {"self_harm": 0.8}, """
+上吊
+首吊り
+""", tags={"self_harm_act", "method"})
+
+term("suicide", {"self_harm": 0.46}, """
+suicid(e|al|es)
+suicidio
+suicídio
+selbstmord*
+suizid*
+самоубийств*
+суицид*
+noose
+overdos(e|es|ing|ed)
+unalive*
+sewer ?slide
+want(s)? to die
+purging
+bulimi*
+anorexi*
+""", tags={"suicide"})
+
+term("suicide (CJK)", {"self_harm": 0.46}, """
+自杀
+轻生
+自殺
+자살
+""", tags={"suicide"})
+
+tag("support framing", {"damp_selfharm"}, """
+prevention
+awareness
+hotline
+helpline
+crisis line
+support group*
+recovery
+recovering
+therapy
+therapist*
+counsel*
+reaching out
+getting help
+seek(ing)? help
+psa
+public service
+""")
+
+# =========================================================================================================
+# Illegal: weapons, drugs, terrorism, crime
+# =========================================================================================================
+
+term("explosive device", {"illegal": 0.6}, """
+pipe ?bomb*
+nail ?bomb*
+pressure ?cooker ?bomb*
+letter ?bomb*
+dirty bomb*
+ied
+ieds
+improvised explosive*
+explosive (device|devices|vest|vests|belt|belts|charge|charges)
+suicide (vest|vests|belt|belts)
+tatp
+semtex
+c4 (explosive|explosives|charge|charges|brick|bricks)
+rohrbombe*
+sprengsatz
+bombenbau
+""", tags={"explosive"})
+
+term("bomb", {"illegal": 0.3}, """
+bomb
+bombs
+explosives
+detonator*
+blasting cap*
+tnt (charge|charges|bundle|stick|sticks)
+dynamite (stick|sticks|charge|charges|bundle)
+molotov*
+napalm
+thermite
+grenade*
+landmine*
+sprengstoff*
+explosivo*
+explosif*
+esplosiv*
+взрывчатк*
+бомб(а|у|ы|ой)
+bombe
+""", tags={"explosive"})
+
+term("bomb (CJK)", {"illegal": 0.3}, """
+炸弹
+爆弾
+폭탄
+""", tags={"explosive"})
+
+term("bomb-making", {"illegal": 0.85}, """
+homemade (bomb|bombs|explosive|explosives|grenade|grenades|napalm|detonator|detonators)
+(make|making|build|building|assemble|assembling|construct|constructing) (a |an |the )?(bomb|pipe bomb|explosive|explosives|ied|grenade|detonator|molotov|molotov cocktail|nail bomb|car bomb)
+bomba (casera|caseira|artigianale|de fabricación casera|de tubo)
+(fabricar|hacer|armar|fazer|costruire|fabbricare) una? bomba
+(fabriquer|faire) une bombe
+bombe (artisanale|maison)
+bombe bauen
+самодельн(ая|ую|ой) бомб*
+как (сделать|собрать) бомбу
+""", tags={"explosive", "instructions"})
+
+term("bomb-making (CJK)", {"illegal": 0.85}, """
+自制炸弹
+制作炸弹
+炸弹制作
+爆弾の作り方
+手製爆弾
+폭탄 만드는
+사제 폭탄
+""", tags={"explosive", "instructions"})
+
+safe("benign phrase (explosive look-alike)", """
+bath ?bomb*
+photo ?bomb*
+bomb (cyclone|pop|pops|dot|dots|diggity|squad|squads|disposal|shelter|shelters|technician|technicians|sniffing|detection|threat drill|jacket|jackets)
+bomber (jacket|jackets)
+seed ?bomb*
+glitter ?bomb*
+flavou?r ?bomb*
+calorie ?bomb*
+dive ?bomb*
+love ?bomb*
+(hot )?chocolate bomb*
+cocoa bomb*
+water ?bomb*
+stink ?bomb*
+(atomic|nuclear|hydrogen) (bomb|bombs|bomb test|bomb tests|weapon|weapons) (test|tests|testing|explosion|mushroom cloud|history)?
+sex bomb
+bombe glacée
+""")
+
+term("weapon manufacturing", {"illegal": 0.6}, """
+ghost gun*
+untraceable (gun|guns|firearm|firearms|pistol|pistols|rifle|rifles|weapon|weapons)
+3d-?print(ed|ing)? (a )?(gun|guns|firearm|firearms|pistol|pistols|rifle|rifles|receiver|receivers|lower|lowers)
+auto ?sear*
+glock switch*
+full-?auto conversion
+convert* ~ (to|into) (full-?auto|fully automatic|automatic fire|machine gun)
+(semi-?auto|semi-?automatic) ~ (to|into) (full-?auto|fully automatic|automatic)
+(homemade|diy|improvised|printed|3d-?printed) (silencer|silencers|suppressor|suppressors|gun|guns|firearm|firearms|weapon|weapons)
+solvent trap*
+zip ?gun*
+bump ?stock*
+(file|files|filing|filed|remove|removing|grind|grinding) off (the )?serial number*
+serial numbers? (removed|filed off|scratched off|ground off)
+(make|making|build|building|assemble|assembling) (a |an |your own |my own )?(gun|firearm|pistol|rifle|silencer|suppressor|machine gun)
+""", tags={"weapon_build"})
+
+term("drug", {"illegal": 0.32}, """
+meth
+methamphetamine*
+crystal meth
+fentanyl
+heroin
+cocaine
+crack (cocaine|pipe|pipes|rock|rocks|den|dens|house)
+lsd
+mdma
+ecstasy (pills|tablets)
+ketamine
+pcp
+ghb
+roofie*
+opium
+metanfetamina
+méthamphétamine
+methamphetamin
+метамфетамин*
+героин*
+кокаин*
+""", tags={"drug"})
+
+term("drug (CJK)", {"illegal": 0.32}, """
+冰毒
+海洛因
+可卡因
+覚醒剤
+覚せい剤
+필로폰
+마약
+""", tags={"drug"})
+
+safe("benign phrase (drug look-alike)", """
+heroin chic
+""")
+
+term("drug manufacturing", {"illegal": 0.85}, """
+cook(ing|s|ed)? (meth|crack|heroin|drugs|fentanyl|crystal meth)
+meth (lab|labs|cook|cooking|recipe)
+drug lab*
+synthesi[sz](e|es|ing|ed|is) (of )?(meth|methamphetamine|fentanyl|heroin|lsd|mdma|cocaine|drugs|nerve agent|sarin|ricin|tabun|vx)
+extract(ing|ion|s)? (dmt|ricin|cocaine|morphine)
+(make|making|produce|producing) (meth|crack|heroin|drugs|fentanyl|lsd|mdma|ricin|napalm|thermite|sarin)
+pill press*
+""", tags={"drug", "drug_make"})
+
+term("drug manufacturing (CJK)", {"illegal": 0.85}, """
+制毒
+""", tags={"drug", "drug_make"})
+
+term("chemical or biological weapon", {"illegal": 0.6}, """
+ricin
+sarin
+tabun
+vx (nerve agent|gas)
+nerve (agent|agents|gas)
+mustard gas
+chlorine gas (attack|bomb)
+anthrax
+bioweapon*
+bio-?weapon*
+biological weapon*
+chemical weapon*
+weaponi[sz]ed (anthrax|virus|pathogen|smallpox|plague)
+""", tags={"cbrn"})
+
+term("drug use", {"illegal": 0.45}, """
+snort(ing|s|ed)? (cocaine|coke|lines|a line|heroin|drugs|meth|ketamine)
+lines of (cocaine|coke)
+smok(ing|es|ed)? (crack|meth|heroin)
+inject(ing|s|ed)? (heroin|drugs|meth)
+shooting up (heroin|drugs)?
+drug (deal|deals|dealer|dealers|dealing|trafficking|smuggling|cartel|mule|mules)
+(dealing|selling|pushing) drugs
+smuggl(e|ing|ed|es) (drugs|cocaine|heroin|weapons|guns|people|migrants)
+high on (meth|crack|heroin|cocaine|drugs|fentanyl)
+""", tags={"drug_use", "defamatory"})
+
+term("crime", {"illegal": 0.45}, """
+tagging (a |the )?(subway|train|trains|wall|walls|building|buildings|bridge|car|cars|police car)
+spray-?paint(ing|s)? ~ (subway|train|police car|monument|statue|church|mosque|synagogue)
+vandali[sz]*
+vandal
+vandals
+shoplift*
+steal(ing|s)? (a|the|from) (car|cars|bike|wallet|purse|store|shop|register|old lady|tourist)
+car theft
+hot-?wir(e|ing|ed)
+break(ing|s)? into (a|the) (car|house|home|store|shop|bank|apartment|building|safe)
+burglar*
+rob(bing|bed|s)? (a|the) (bank|store|shop|gas station|liquor store|jewelry store|person|man|woman|old lady|tourist)
+bank robbery
+armed robbery
+mugging
+pickpocket*
+counterfeit (money|bills|cash|currency|notes|passport|passports)
+(print|printing|prints) (fake|counterfeit) (money|bills|cash)
+credit card (fraud|skimming|skimmer|skimmers)
+identity theft
+money laundering
+arson*
+set(s|ting)? fire to (a|the) (car|house|building|school|church|mosque|synagogue|police car)
+poaching (elephants|rhinos|rhino|tigers|animals|ivory)
+poachers
+drunk driving
+hit and run
+human trafficking
+child labou?r
+hacking into
+swatting
+doxx*
+""", tags={"crime"})
+
+term("sex trafficking", {"illegal": 0.7, "sexual": 0.6}, """
+sex trafficking
+forced prostitution
+""", tags={"crime"})
+
+term("graffiti", {"illegal": 0.3}, """
+graffiti
+street racing
+""", tags={"crime"})
+
+term("terrorist organisation", {"illegal": 0.45}, """
+isis
+isil
+islamic state
+daesh
+al-?qaeda
+al-?qaida
+al-?shabaab
+boko haram
+hezbollah
+jihad*
+mujahid*
+terrorist*
+terrorism
+terror (cell|group|attack|plot|organisation|organization)
+lone wolf attack*
+mass shooter*
+terrorista*
+terroriste*
+террорист*
+игил
+""", tags={"terror"})
+
+term("terrorist organisation (CJK)", {"illegal": 0.45}, """
+恐怖分子
+恐怖主义
+恐怖袭击
+テロリスト
+テロ組織
+테러리스트
+""", tags={"terror"})
+
+term("extremism", {"illegal": 0.3, "political": 0.45}, """
+neo-?nazi*
+nazi*
+swastika*
+white (power|supremacist|supremacists|supremacy)
+kkk
+ku klux klan
+heil hitler
+hitler salute
+nazi salute
+""", tags={"extremist"})
+
+tag("propaganda", {"propaganda"}, """
+propaganda
+propagande
+пропаганд*
+プロパガンダ
+recruit(ment|ing)? (video|videos|film|message|poster|posters|campaign|reel)
+recruitment
+reclutamiento
+recrutement
+glorif(y|ying|ies|ied|ication)
+martyr*
+join (the|our) (jihad|cause|fight|brothers|caliphate|movement|holy war)
+call to (arms|jihad)
+celebrat(e|ing|es) the (attack|attacks|bombing|massacre|shooting|shooter)
+tribute to (the )?(shooter|bomber|attacker|attackers|martyrs)
+heroic (martyr|martyrs|attack|shooter|bomber)
+manifesto
+caliphate
+black flag*
+""")
+
+tag("how-to framing", {"instructions"}, """
+how to
+how do (i|you|we)
+how can (i|you|we)
+step by step
+tutorial*
+instructions
+instructional
+(a|the) guide (to|for|on)
+guide to
+recipe (for|to)
+diy
+do-?it-?yourself
+homemade
+home-?made
+at home
+labell?ed parts
+parts list
+materials (list|needed)
+ingredients (list|needed)
+blueprint*
+schematic*
+assembly (instructions|guide)
+(detailed|exact|precise) (steps|instructions|measurements|quantities|amounts)
+paso a paso
+instrucciones
+cómo (hacer|fabricar|construir)
+étape par étape
+comment (faire|fabriquer)
+schritt für schritt
+anleitung
+wie man
+passo a passo
+passo dopo passo
+istruzioni
+come (fare|costruire)
+como (fazer|fabricar)
+пошагов*
+инструкци*
+как (сделать|приготовить|собрать)
+рецепт
+如何制作
+教程
+步骤
+作り方
+手順
+만드는 법
+만드는 방법
+""")
+
+tag("making", {"synth"}, """
+synthesi[sz]*
+(cook|cooking|brew|brewing) (it|them|up)
+extract*
+(make|making|build|building|assemble|assembling|produce|producing|manufactur*) (a|an|the|some|your|my)?
+""")
+
+tag("concealment", {"concealment"}, """
+(fit|fits|fitting|hidden|hide|hides|hiding|concealed|conceal|conceals|smuggle|smuggled|sneak|sneaks|sneaking|sneaked|carry|carried|stash|stashed) (in|inside|into) (a|the|my|his|her|your) (backpack|bag|suitcase|purse|lunchbox|jacket|pocket|trash can|bin|locker|coat)
+fits? in a (backpack|bag|pocket|lunchbox|purse)
+undetect(ed|able)
+without (being )?(noticed|detected|caught|seen|traced)
+without (anyone|anybody|people|parents|my parents|her parents|his parents|the teacher|the police) (noticing|knowing|seeing|finding out)
+(hide|hiding|conceal|concealing|cover|covering) (the|my|her|his|your|their) (cuts|scars|marks|wounds|bruises)
+so (no one|nobody|noone) (knows|notices|finds out|sees|will know|will notice)
+get(ting)? (it )?(past|through) (security|metal detectors|airport security|the guards|customs)
+secretly
+""")
+
+tag("crowded place", {"crowd_target"}, """
+(crowded|packed|busy|full) (concert|stadium|arena|subway|train|station|mall|market|square|street|festival|club|nightclub|school|church|mosque|synagogue|parade|bus|airport|venue|event|classroom|hall|theater|theatre|plaza)
+(into|in|at|among) (a|the) (crowd|crowds|parade|marathon|rally)
+crowd of (people|fans|students|shoppers|worshippers|protesters)
+(at|in|into) (a|the) (concert|stadium|subway|church|mosque|synagogue|festival|parade|mall|marathon|school|nightclub)
+""")
+
+term("explosive euphemism", {}, """
+fireworks?
+firecrackers?
+(homemade|improvised|diy|little|special) (device|devices|surprise|package|gift)
+(surprise|package|gift|device) (that|which) (goes|go) (boom|bang|off)
+go(es)? boom
+pressure cooker
+""", tags={"explosive_euph"})
+
+# =========================================================================================================
+# Real people: public figures, private people, likeness and deception
+# =========================================================================================================
+
+term("political figure", {"political": 0.5}, """
+donald trump
+trump
+joe biden
+biden
+barack obama
+obama
+michelle obama
+hillary clinton
+bill clinton
+kamala harris
+mike pence
+jd vance
+j.d. vance
+ron desantis
+nancy pelosi
+bernie sanders
+xi jinping
+jinping
+president xi
+vladimir putin
+putin
+volodymyr zelensk(y|yy|iy)
+zelensk(y|yy|iy)
+emmanuel macron
+macron
+narendra modi
+(prime minister|pm) modi
+kim jong[- ]?un
+kim jong
+kim yo jong
+benjamin netanyahu
+netanyahu
+erdogan
+erdoğan
+boris johnson
+rishi sunak
+keir starmer
+liz truss
+theresa may
+angela merkel
+merkel
+olaf scholz
+friedrich merz
+justin trudeau
+trudeau
+giorgia meloni
+meloni
+lula da silva
+president lula
+bolsonaro
+javier milei
+milei
+viktor orban
+orbán
+khamenei
+bashar al-?assad
+assad
+lukashenko
+king charles
+prince william
+prince harry
+queen elizabeth
+pope francis
+pope leo
+dalai lama
+yoon suk[- ]?yeol
+lee jae[- ]?myung
+fumio kishida
+shigeru ishiba
+shinzo abe
+sanae takaichi
+imran khan
+cyril ramaphosa
+pedro sánchez
+claudia sheinbaum
+lópez obrador
+nicolás maduro
+maduro
+mohammed bin salman
+osama bin laden
+bin laden
+hitler
+adolf hitler
+stalin
+mao zedong
+mussolini
+путин*
+трамп*
+байден*
+зеленск*
+си цзиньпин*
+макрон*
+""", tags={"real_named", "real_political"})
+
+term("political figure (CJK)", {"political": 0.5}, """
+特朗普
+川普
+拜登
+奥巴马
+习近平
+普京
+泽连斯基
+马克龙
+金正恩
+毛泽东
+希特勒
+内塔尼亚胡
+トランプ
+バイデン
+習近平
+プーチン
+ゼレンスキー
+安倍
+岸田
+石破
+트럼프
+바이든
+시진핑
+푸틴
+김정은
+윤석열
+이재명
+젤렌스키
+""", tags={"real_named", "real_political"})
+
+safe("benign phrase (name look-alike)", """
+trump (card|cards)
+""")
+
+term("celebrity", {"deepfake": 0.32}, """
+taylor swift
+scarlett johansson
+emma watson
+jennifer lawrence
+margot robbie
+zendaya
+billie eilish
+ariana grande
+selena gomez
+kim kardashian
+kylie jenner
+beyonce
+beyoncé
+rihanna
+lady gaga
+gal gadot
+emma stone
+natalie portman
+angelina jolie
+jennifer aniston
+megan fox
+sydney sweeney
+millie bobby brown
+jenna ortega
+dua lipa
+shakira
+sabrina carpenter
+olivia rodrigo
+anya taylor-joy
+florence pugh
+ana de armas
+salma hayek
+jennifer lopez
+nicki minaj
+cardi b
+doja cat
+miley cyrus
+katy perry
+addison rae
+charli d'amelio
+pokimane
+belle delphine
+tom cruise
+brad pitt
+leonardo dicaprio
+keanu reeves
+tom hanks
+dwayne johnson
+morgan freeman
+will smith
+johnny depp
+timothée chalamet
+timothee chalamet
+ryan gosling
+ryan reynolds
+chris hemsworth
+zac efron
+harry styles
+justin bieber
+kanye west
+snoop dogg
+cristiano ronaldo
+lionel messi
+lebron james
+elon musk
+mark zuckerberg
+jeff bezos
+bill gates
+oprah winfrey
+oprah
+mrbeast
+pewdiepie
+jungkook
+jennie kim
+blackpink
+bts
+""", tags={"real_named"})
+
+tag("famous person", {"real_generic"}, """
+famous (actress|actor|singer|celebrity|pop star|popstar|rapper|athlete|footballer|soccer player|basketball player|model|influencer|youtuber|streamer|tiktoker|politician|person|people|star|movie star|tv host|news anchor|woman|man|musician|comedian|billionaire)
+celebrit(y|ies)
+(hollywood|bollywood|k-?pop|pop|movie|film|tv|reality tv) (star|stars|actress|actresses|actor|actors|idol|idols|singer|celebrity)
+well-?known (actress|actor|singer|person|politician|celebrity|influencer|youtuber|streamer)
+public figure*
+real (celebrity|celebrities|politician|politicians|person's face)
+(a|the) (president|prime minister|senator|congressman|congresswoman|governor|mayor|chancellor) of
+""")
+
+tag("private person", {"private_person"}, """
+my (coworker|coworkers|co-worker|colleague|colleagues|boss|manager|supervisor|employee|employees|neighbor|neighbors|neighbour|neighbours|ex|exes|ex-girlfriend|ex-wife|ex-boyfriend|ex-husband|ex-partner|girlfriend|boyfriend|wife|husband|partner|classmate|classmates|teacher|professor|tutor|student|students|roommate|flatmate|landlord|landlady|tenant|friend|friends|best friend|bestie|crush|sister|brother|cousin|aunt|uncle|stepmom|step-mom|stepmother|stepsister|step-sister|stepbrother|mother-in-law|sister-in-law|daughter-in-law|babysitter|nanny|secretary|doctor|nurse|therapist|pastor|priest|coach|trainer|mom|mother|dad|father|niece|nephew|granddaughter|grandson|bf|gf|fiancee|fiancée|fiance|date|tinder date|crush's)
+(this|a|the) (girl|woman|guy|man|lady|person|boy) (from|at|in) (my|the) (office|work|gym|school|class|church|building|neighborhood|neighbourhood|street|dorm|team|job)
+(a|this|some) (girl|woman|guy|man|someone|person|lady) i (know|met|like|work with)
+someone i know
+real (woman|girl|man|guy) i know
+mi (compañera|compañero|colega|jefe|jefa|vecina|vecino|ex|novia|novio|esposa|profesora|profesor|amiga|hermana|prima)
+ma (collègue|voisine|copine|femme|prof|sœur|soeur|cousine|amie|patronne)
+mon (collègue|voisin|ex|copain|patron|prof)
+meine (kollegin|nachbarin|ex|freundin|chefin|lehrerin|schwester)
+mein (kollege|nachbar|ex|chef)
+la mia (collega|vicina|ex|ragazza|professoressa)
+il mio (collega|vicino|ex|capo)
+minha (colega|vizinha|ex|namorada|chefe|professora)
+meu (colega|vizinho|ex|chefe)
+мо(я|ей|ю) (коллег*|соседк*|бывш*|девушк*|начальниц*|учительниц*|одноклассниц*)
+мо(й|его) (коллег*|сосед*|бывш*|начальник*)
+我的同事
+我同事
+我的邻居
+我的前女友
+前女友
+我的老师
+我的女朋友
+同事的照片
+同僚
+元カノ
+元彼
+隣人
+同級生
+동료
+전여친
+전 여자친구
+이웃
+여사친
+""")
+
+tag("photo of a person", {"photo_source"}, """
+(use|using|from|with|based on) (these|this|those|the|my|her|his|their) (photos?|pictures?|pics|selfies?|images?|headshots?|profile pic|profile picture|instagram|facebook|snaps)
+(animate|animated|animating|animates) (from )?(her|his|their|this|the|my) (photo|picture|selfie|image|portrait|headshot)
+(uploaded|attached|attaching|uploading) (photo|photos|picture|pictures|image|images|face|selfie|pic|pics)
+(photo|picture|image|selfie|pic) (i|I) (uploaded|attached|sent|took)
+(her|his|their) (instagram|facebook|tiktok|linkedin|profile|selfies?|photos?|pictures?|pics) 
+real (photo|photos|picture|pictures|face) of
+""")
+
+term("face swap", {"deepfake": 0.46}, """
+face ?swap*
+face-swap*
+swap (his|her|their|the|my|our) faces?
+swap faces
+head ?swap*
+put ~ face on
+(put|paste|place|replace) (her|his|their|my) face
+replace (the|his|her|their) face ~ with
+face replacement
+(with|using) (her|his|their|[a-z]+'s) (face|likeness)
+(her|his|their) face on (a|the|another|someone|an)
+(digital|ai) (twin|clone|double) of
+intercambio de (caras|rostros)
+cambio de cara
+échange de visage*
+gesichtstausch
+scambio di volti
+troca de rosto*
+замена лица
+""", tags={"face_swap"})
+
+term("face swap (CJK)", {"deepfake": 0.46}, """
+换脸
+顔交換
+얼굴 합성
+""", tags={"face_swap"})
+
+term("deepfake", {"deepfake": 0.5}, """
+deep ?fake*
+deep-?fake*
+дипфейк*
+""", tags={"face_swap", "deepfake_word"})
+
+term("deepfake (CJK)", {"deepfake": 0.5}, """
+ディープフェイク
+딥페이크
+深度伪造
+""", tags={"face_swap", "deepfake_word"})
+
+tag("defamatory situation", {"defamatory"}, """
+drunk
+wasted
+passed out
+high on
+doing (drugs|cocaine|coke|meth|lines)
+arrested
+(being )?handcuffed
+in handcuffs
+mugshot*
+in (prison|jail)
+behind bars
+(taking|accepting|takes|accepts) (a )?bribe*
+bribe*
+stealing
+shoplifting
+commit(ting|s)? (a )?crime
+confess(es|ing)? to
+admitting to
+cheating on
+affair with
+racist
+slurs?
+vomit*
+pee(ing|s)? (on|himself|herself|themselves)
+wet (himself|herself)
+humiliat*
+begging for (money|forgiveness|mercy)
+in a diaper
+caught (with|having|in bed)
+assassinat*
+being (shot|stabbed|beaten|killed|executed|hanged|tortured|punched|slapped|attacked)
+having a (stroke|seizure|heart attack|breakdown)
+collaps(ing|es|ed)
+""")
+
+tag("deceptive framing", {"deceptive"}, """
+fake news
+(breaking|realistic|real|authentic|genuine|leaked|live) (news|footage|broadcast|recording|tape|clip)
+news (footage|report|broadcast|clip|segment)
+announc(e|es|ing|ed)
+declar(e|es|ing|ed) (war|martial law|bankruptcy|resignation|defeat|victory)
+endors(e|es|ing|ed)
+saying (that|he|she|they|i|we)
+says (that|he|she|they)
+admit(s|ting|ted) (that|to)
+leaked
+hidden (camera|cam)
+hidden-?cam
+caught on (camera|tape|video)
+security (camera|cam|footage)
+cctv
+confession (video|tape)
+resign(s|ing|ed|ation)
+official (statement|announcement)
+(make|making) it look (real|authentic|genuine)
+so (people|everyone|voters|viewers) (believe|think|will believe)
+to (fool|trick|deceive|mislead) (people|voters|everyone|my|the)
+undetectable
+indistinguishable from real
+real footage
+campaign (ad|ads|video|message)
+""")
+
+term("political topic", {"political": 0.46}, """
+tiananmen (massacre|square massacre|protest|protests|1989|crackdown)
+tank man
+uyghur (camp|camps|detention|genocide)
+xinjiang (camp|camps|detention)
+free tibet
+tibet(an)? independence
+taiwan(ese)? independence
+hong kong protest*
+election (fraud|rigging|stolen|interference)
+rigged election*
+stolen election
+ballot (stuffing|harvesting)
+voter (fraud|suppression|intimidation)
+january 6(th)?
+capitol (riot|insurrection|attack)
+campaign (ad|ads|video|commercial|poster|posters|rally)
+political (ad|ads|rally|campaign|propaganda|cartoon|satire)
+vote (for|against)
+(israel|gaza|palestin\\w*) (war|conflict|bombing|strike|strikes|invasion)
+gaza
+hamas
+october 7(th)?
+ukraine war
+russian invasion
+propaganda poster*
+confederate flag*
+burning (the )?(american|us|israeli|national|chinese|russian) flag
+flag burning
+""", tags={"political_topic"})
+
+term("political topic (CJK)", {"political": 0.46}, """
+六四事件
+天安门事件
+八九民运
+坦克人
+新疆集中营
+台独
+法轮功
+""", tags={"political_topic"})
+
+# =========================================================================================================
+# Framing: realism, explicitness, detail, art and medicine
+# =========================================================================================================
+
+tag("realism", {"amp_realism"}, """
+realistic*
+hyper-?realistic
+ultra-?realistic
+hyperreal*
+life-?like
+lifelike
+true to life
+real-?life
+realism
+live-?action
+real (people|person|bodies|blood|actors|actresses)
+realista*
+réaliste*
+realistisch*
+realistic[oa]
+реалистичн*
+реальн*
+写实
+逼真
+真实
+リアル
+実写
+写実的
+사실적
+실사
+리얼
+""")
+
+tag("photographic realism", {"amp_photo", "amp_realism"}, """
+photo-?realistic*
+photoreal*
+photo-?real
+photograph*
+photo
+photos
+footage
+video footage
+camera footage
+dslr
+raw photo
+candid (photo|photos|shot|shots)
+bodycam
+body cam
+cctv
+webcam
+home video
+(iphone|phone) (video|footage)
+foto
+fotos
+fotografía
+photographie
+fotografie
+фото*
+照片
+写真
+사진
+""")
+
+tag("explicitness", {"amp_explicit"}, """
+explicit*
+graphic
+graphically
+gratuitous*
+unflinching
+x-?rated
+hardcore
+extreme (gore|violence|content|brutality|detail)
+explícit[oa]s?
+explicite*
+explizit*
+esplicit[oa]
+откровенн*
+露骨
+노골적
+""")
+
+safe("benign phrase (graphic look-alike)", """
+graphic (design|designer|designers|novel|novels|tee|tees|t-shirt|t-shirts|shirt|print|prints|art|artist|style|poster|element|elements|overlay|overlays|card|cards|equalizer|interface|logo|pattern|patterns|illustration|animation|shapes)
+motion graphic*
+""")
+
+tag("close detail", {"amp_detail"}, """
+in (full |graphic |explicit |great |vivid |intimate |anatomical |loving |gory |bloody )?detail
+detailed (view|shot|close-up)
+close-?up*
+closeup*
+up close
+lingering (shot|camera)
+(the )?camera lingers
+gros plan
+primer plano
+primeiro plano
+nahaufnahme
+primo piano
+крупн* план*
+特写
+近距离
+クローズアップ
+클로즈업
+""")
+
+tag("nothing hidden", {"amp_show_all"}, """
+show(s|ing)? everything
+nothing (is )?(left )?to the imagination
+leav(e|es|ing) nothing to the imagination
+nothing hidden
+hide nothing
+hiding nothing
+(no|without) (censor|censoring|censorship|censored parts|blur|blurring|mosaic|pixelation|covering)
+nothing censored
+uncovered
+(camera )?never cuts away
+(doesn't|does not|don't|do not|won't) cut away
+(every|all the) (gory |bloody |explicit |intimate )?details?
+full body
+""")
+
+term("cannot be shown on TV", {"sexual": 0.5}, """
+(can't|cannot|can not|couldn't|could not|wouldn't|would not) (be )?(shown|show|air|aired|broadcast) on (tv|television|youtube|network tv|instagram|tiktok)
+the kind (you|they) (can't|cannot|can not) (show|air)
+for adults only
+adults only
+18+
+only for adults
+""", tags={"euphemism", "amp_show_all"})
+
+tag("art framing", {"art_ctx"}, """
+painting
+paintings
+painted
+oil (painting|on canvas)
+watercolou?r*
+fresco*
+canvas
+sculpt*
+statue*
+marble
+bronze (statue|sculpture|figure|cast)
+classical
+renaissance
+baroque
+neoclassical
+pre-?raphaelite
+museum
+gallery
+galleria
+louvre
+uffizi
+figure (study|drawing|drawings|studies)
+life (drawing|class|model|study)
+charcoal
+sketch*
+drawing
+pencil
+fine art
+art (class|history|study|student|students|school|museum)
+academic (study|drawing|painting)
+(greek|roman) (statue|statues|sculpture|sculptures|god|goddess|gods)
+venus
+aphrodite
+michelangelo*
+botticelli
+titian
+rubens
+goya
+modigliani
+klimt
+schiele
+degas
+manet
+ingres
+canova
+rodin
+pintura
+escultura
+estatua
+peinture
+gemälde
+skulptur
+dipinto
+scultura
+statua
+estátua
+картин*
+скульптур*
+статуя
+油画
+雕塑
+雕像
+絵画
+彫刻
+彫像
+조각상
+회화
+""")
+
+tag("medical framing", {"medical_ctx"}, """
+medical
+clinical
+clinic
+doctor
+physician
+nurse
+surgeon
+surgery
+surgical
+gyn(a)?ecolog*
+obstetric*
+urolog*
+dermatolog*
+exam
+examination
+check-?up
+anatomy
+anatomical
+textbook
+diagram*
+illustration
+biology (class|lesson)
+health (class|education)
+mammogra*
+self-?exam
+patient
+hospital
+ultrasound
+""")
+
+tag("pretext framing", {"evasion_frame"}, """
+for (research|educational|academic|scientific|testing|training) purposes
+hypothetically
+purely fictional
+(it's|it is) (just )?(fiction|art|for a movie|for a film|fine)
+for a (movie|film|novel|story|book) (i'm|i am) (writing|making)
+asking for a friend
+""")
+
+tag("food or makeup context", {"food_ctx", "makeup_ctx"}, """
+makeup
+make-up
+recipe
+potatoes
+lipstick
+foundation
+skincare
+""")
+
+tag("craft context", {"diy_ctx"}, """
+paint
+varnish
+wire
+wires
+furniture
+wallpaper
+""")
+
+# =========================================================================================================
+# Prompt injection
+# =========================================================================================================
+
+term("instruction override", {"injection": 0.6}, """
+ignore ~ (instructions|instruction|rules|guidelines|directives|policies|policy|restrictions|filters|filter|constraints|safety|moderation|censorship|prompt|prompts|above|programming|training)
+ignore everything (above|before|previous|prior)
+disregard ~ (instructions|rules|guidelines|policy|policies|filters|filter|restrictions|safety|moderation|above|previous|prior|programming)
+forget ~ (instructions|rules|guidelines|restrictions|policy|policies|filters|training|programming)
+override ~ (safety|filter|filters|moderation|content policy|policy|rules|restrictions|censorship|guardrails)
+bypass ~ (safety|filter|filters|moderation|content policy|policy|censorship|restrictions|nsfw filter|guardrails)
+(turn|switch|shut) off ~ (filter|filters|safety|moderation|censorship|nsfw filter|content policy|guardrails)
+(disable|disables|disabling|deactivate|deactivating|remove|removing) ~ (filter|filters|safety|moderation|censorship|content policy|restrictions|guardrails|safeguards)
+previous instructions
+system prompt
+(print|reveal|show) (your|the) (system )?(prompt|instructions)
+new (instructions|rules) ?:
+ignora ~ (instrucciones|reglas|istruzioni|regole|instruções|regras|filtro|filtros)
+ignore ~ (règles|consignes)
+ignoriere ~ (anweisungen|regeln|filter|vorgaben)
+vergiss ~ (anweisungen|regeln)
+игнорируй ~ (инструкции|правила|фильтры|ограничения)
+игнорировать ~ (инструкции|правила)
+забудь ~ (инструкции|правила)
+""", tags={"injection_override"})
+
+term("instruction override (CJK)", {"injection": 0.6}, """
+忽略之前的指令
+忽略之前的
+忽略以上
+忽略所有
+无视规则
+以前の指示を無視
+指示を無視
+이전 지시를 무시
+지시를 무시
+모든 규칙을 무시
+""", tags={"injection_override"})
+
+term("moderation switched off", {"injection": 0.7}, """
+(filter|filters|moderation|censorship|safeguards|guardrails|restrictions|safety) (is |are |has been |have been |now |been )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|not active|inactive|unlocked)
+(content|safety|nsfw) (filter|filters|policy|mode|checks|settings|guidelines) (is |are |has been |have been |now )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|unlocked)
+nsfw (is |are )?(allowed|enabled|unlocked|permitted|ok|okay)
+nsfw mode
+safe ?search off
+safe mode off
+no (restrictions|limits|filters|rules|censorship|guidelines|moderation) (apply|mode|today|for this)
+(your|the|these) (rules|guidelines|policy|policies|filters|restrictions) (do not|don't|no longer) apply
+no longer (bound|restricted|filtered)
+(moderation|content policy|safety policy|the policy) (does not|doesn't) apply
+this (request|prompt|content|generation) (is|has been|was) (pre-?)?(approved|authorized|authorised|whitelisted|cleared|allowed)
+(approved|authorized|authorised|cleared|whitelisted) by (the )?(admin|administrator|admins|moderator|moderators|developer|developers|openai|the team|trust and safety|safety team|staff)
+(admin|administrator|developer|system|root|sudo|moderator) (override|access|command|privileges|mode|clearance)
+filtro (desactivado|apagado|desativado|disattivato|désactivé)
+""", tags={"injection_disable"})
+
+term("moderation switched off (CJK)", {"injection": 0.7}, """
+过滤器已关闭
+审核已关闭
+フィルター解除
+필터 해제
+""", tags={"injection_disable"})
+
+term("unrestricted persona", {"injection": 0.65}, """
+(pretend|imagine|act|acting|roleplay|role-play|role play|behave) ~ (uncensored|unfiltered|unrestricted|jailbroken|evil|unmoderated|without (rules|restrictions|filters|limits)|no (rules|restrictions|filters|limits))
+you (are|have been|re) (now )?(freed|unlocked|jailbroken|unrestricted|uncensored|unfiltered)
+you are now ~ (uncensored|unfiltered|unrestricted|free|jailbroken|dan)
+uncensored (mode|model|ai|version|output|generator|assistant|bot)
+unfiltered (mode|model|output|version|ai)
+unrestricted (mode|model|ai|version)
+developer mode
+god mode
+admin mode
+jailbr(eak|oken|eaking)*
+dan mode
+do anything now
+""", tags={"injection_persona"})
+
+term("unrestricted wording", {"injection": 0.3}, """
+without (any )?(restrictions|filters|filter|censorship|moderation|guidelines|limits|rules)
+from now on
+sudo
+as an exception
+policy (update|exception|override)
+sin (filtros|restricciones)
+sem (filtros|restrições)
+senza (filtri|restrizioni)
+sans (filtre|filtres|restrictions)
+ohne (filter|einschränkungen)
+без (фильтров|ограничений)
+不受限制
+制限なし
+検閲なし
+검열 없이
+""", tags={"injection_soft"})
+
+
+ENTRIES = tuple(_ENTRIES)
+
+
+def fingerprint():
+    """A short hash of every row, recorded with each decision so a replay knows the exact lexicon."""
+    digest = hashlib.sha256()
+    for entry in ENTRIES:
+        digest.update(repr((entry.label, entry.patterns, sorted(entry.scores.items()), sorted(entry.tags),
+                            entry.safe, sorted(entry.unless))).encode())
+    return digest.hexdigest()[:10]
+
+
+# =========================================================================================================
+# Context rules: tags that mean more together than apart
+# =========================================================================================================
+
+# (all of these tags, category, score, reason)
+COMBINATIONS = (
+    (("explosive", "instructions"), "illegal", 0.92, "explosive with how-to framing"),
+    (("explosive", "synth"), "illegal", 0.85, "making an explosive"),
+    (("explosive", "concealment"), "illegal", 0.88, "explosive carried hidden"),
+    (("explosive", "crowd_target"), "illegal", 0.7, "explosive in a crowded place"),
+    (("explosive_euph", "crowd_target", "concealment"), "illegal", 0.9, "disguised explosive hidden in a crowd"),
+    (("explosive_euph", "crowd_target", "instructions"), "illegal", 0.88, "disguised explosive made for a crowd"),
+    (("explosive_euph", "scare_quotes", "instructions"), "illegal", 0.82, "quoted euphemism with how-to"),
+    (("explosive_euph", "scare_quotes", "crowd_target"), "illegal", 0.82, "quoted euphemism in a crowd"),
+    (("weapon_build", "instructions"), "illegal", 0.92, "weapon manufacturing with how-to"),
+    (("weapon_build", "concealment"), "illegal", 0.85, "untraceable weapon carried hidden"),
+    (("drug", "instructions"), "illegal", 0.85, "drug with how-to framing"),
+    (("drug", "synth"), "illegal", 0.85, "making a drug"),
+    (("cbrn", "instructions"), "illegal", 0.95, "chemical or biological weapon with how-to"),
+    (("cbrn", "synth"), "illegal", 0.92, "making a chemical or biological weapon"),
+    (("terror", "propaganda"), "illegal", 0.92, "terrorist propaganda"),
+    (("extremist", "propaganda"), "illegal", 0.85, "extremist propaganda"),
+    (("crime", "instructions"), "illegal", 0.8, "crime with how-to framing"),
+    (("crime", "concealment"), "illegal", 0.78, "crime without getting caught"),
+    (("self_harm_act", "instructions"), "self_harm", 0.92, "self-harm with how-to framing"),
+    (("self_harm_act", "concealment"), "self_harm", 0.92, "self-harm hidden from others"),
+    (("suicide", "instructions"), "self_harm", 0.9, "suicide with how-to framing"),
+    (("suicide", "method"), "self_harm", 0.85, "suicide with a method"),
+    (("suicide", "amp_realism"), "self_harm", 0.66, "realistic suicide depiction"),
+)
