@@ -213,6 +213,15 @@ class AuditEventType(models.IntegerChoices):
     REVIEW_ESCALATED = 704, "Review item escalated"
     APPEAL_FILED = 705, "Appeal filed"
     REVIEW_EXPIRED = 706, "Review item denied automatically (SLA passed)"
+    # 900–999: the audit trail itself
+    AUDIT_EXPORTED = 901, "Audit trail exported"
+    AUDIT_CHECKPOINT = 902, "Audit checkpoint signed"
+    # 800–899: standing
+    STANDING_STRIKE = 801, "Standing strike recorded"
+    STANDING_CHANGED = 802, "Standing level changed"
+    STANDING_ADJUSTED = 803, "Standing adjusted by a moderator"
+    SUSPENSION_LIFTED = 804, "Suspension lifted"
+    STRIKE_REVERTED = 805, "Strike reverted (appeal upheld)"
 
 
 class AuditEvent(models.Model):
@@ -250,3 +259,56 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64)
     count = models.PositiveBigIntegerField(default=0)
+
+
+class StandingLevel(models.TextChoices):
+    GOOD = "good", "Good standing"
+    WARNED = "warned", "Warned"
+    RESTRICTED = "restricted", "Restricted"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class StandingEvent(models.Model):
+    """One thing that counts for (or, with negative points, against the count of) a user's standing."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="standing_events")
+    category = models.CharField(max_length=30)
+    # What happened: prompt_block, output_block, upstream_refusal, injection, escalation, review_rejection,
+    # adjustment (by a moderator).
+    source = models.CharField(max_length=30)
+    points = models.FloatField()
+    # sexual_minors attempts never fade with time.
+    decays = models.BooleanField(default=True)
+    # Set when an appeal overturned the decision behind this event: it then counts for nothing.
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    generation_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    note = models.CharField(max_length=300, blank=True)
+    actor_label = models.CharField(max_length=254, default="system")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Standing(models.Model):
+    """A user's current place on the ladder, derived from their events; changed only by accounts.standing."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="standing")
+    level = models.CharField(max_length=12, choices=StandingLevel.choices, default=StandingLevel.GOOD)
+    points = models.FloatField(default=0)
+    # A suspension holds until a moderator lifts it, whatever the points do meanwhile.
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class Notice(models.Model):
+    """A message to one user in the portal (standing changes, review outcomes): nothing happens silently."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

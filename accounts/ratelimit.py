@@ -76,10 +76,10 @@ def check_api_key_rate(api_key):
     )
 
 
-def check_create_rate(user):
+def check_create_rate(user, *, restricted=False):
     _check(
         f"user:{user.pk}:create",
-        per_minute=settings.USER_CREATE_RATE_PER_MINUTE,
+        per_minute=settings.RESTRICTED_CREATE_RATE_PER_MINUTE if restricted else settings.USER_CREATE_RATE_PER_MINUTE,
         burst=settings.USER_CREATE_RATE_BURST,
         what="generations started",
     )

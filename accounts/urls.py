@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import standing_views, views
 
 urlpatterns = [
     path("sign-in/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
@@ -28,4 +28,7 @@ urlpatterns = [
     path("keys/new/", views.api_key_create, name="api_key_create"),
     path("keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("usage/", views.usage, name="usage"),
+    path("standing/", standing_views.my_standing, name="standing"),
+    path("moderation/users/<int:user_id>/standing/", standing_views.moderator_user_standing, name="moderator_standing"),
+    path("moderation/users/<int:user_id>/standing/adjust/", standing_views.moderator_adjust, name="moderator_standing_adjust"),
 ]

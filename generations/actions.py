@@ -14,6 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import credits, ratelimit
+from accounts.errors import AccountError
+from accounts.models import StandingLevel
+from accounts.standing import current_standing, do_record_strike
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
 
@@ -144,7 +147,15 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
     see what happened.
     """
     actor = Actor(user=user, api_key=api_key)
-    ratelimit.check_create_rate(user)
+    standing = current_standing(user)  # API keys act with their creator's standing
+    if standing.level == StandingLevel.SUSPENDED:
+        raise AccountError(
+            "account_suspended",
+            "Your account is suspended, so it cannot start generations. See your standing page; a moderator can lift it.",
+            http_status=403,
+        )
+    restricted = standing.level == StandingLevel.RESTRICTED
+    ratelimit.check_create_rate(user, restricted=restricted)
     price = price_credits(request.model_name, request.mode, request.duration)
     if request.callback_url:
         # Refuse a callback to a private address now, with a clear error, not at delivery time.
@@ -206,6 +217,8 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         )
         do_transition(generation, Status.SCREENING, stage=Stage.PROMPT, actor=actor)
         decision = screening.screen_prompt(request.prompt, request.negative_prompt, user=user)
+        # A restricted account's generations all wait for a human, whatever screening says.
+        held_for_standing = restricted and decision.decision == screening.ALLOW
         record_audit_event(
             AuditEventType.PROMPT_SCREENED, actor=actor, team=team, target=generation, extra=decision.as_audit()
         )
@@ -219,8 +232,9 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 error_message="The prompt was blocked by the content policy.",
                 actor=actor,
             )
-        elif decision.decision == screening.REVIEW:
-            do_transition(generation, Status.HELD, stage=Stage.PROMPT, actor=actor)
+        elif decision.decision == screening.REVIEW or held_for_standing:
+            do_transition(generation, Status.HELD, stage=Stage.PROMPT, actor=actor,
+                          extra={"held_for_standing": True} if held_for_standing else None)
         else:
             do_transition(generation, Status.QUEUED, stage=Stage.QUEUE, actor=actor)
             transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
@@ -293,6 +307,9 @@ def do_block_upstream(generation, *, expected, upstream_code, message):
             team=generation.team,
             target=generation,
             extra={"upstream_code": upstream_code, "upstream_message": message[:300]},
+        )
+        do_record_strike(
+            generation.created_by, category="default", source="upstream_refusal", generation_ref=str(generation.public_id)
         )
     return generation
 

@@ -135,6 +135,17 @@ RQ_SHOW_ADMIN_LINK = True
 # A dedicated pepper (not SECRET_KEY) so rotating SECRET_KEY does not void every API key.
 API_KEY_PEPPER = env("API_KEY_PEPPER", default="insecure-dev-only-api-key-pepper")
 
+# --- Audit trail ----------------------------------------------------------------------------------
+# HMAC key that signs audit checkpoints. Dedicated, so that whoever can rewrite the database (and so
+# recompute the hash chain) still cannot sign a checkpoint that agrees with the rewrite.
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="insecure-dev-only-audit-checkpoint-key")
+# Name of that key, stored in every checkpoint, so old checkpoints still verify after a rotation.
+AUDIT_CHECKPOINT_KEY_ID = env("AUDIT_CHECKPOINT_KEY_ID", default="dev")
+# Keys rotated out, as id=key pairs: checkpoints they signed keep verifying.
+AUDIT_CHECKPOINT_RETIRED_KEYS = env.dict("AUDIT_CHECKPOINT_RETIRED_KEYS", default={})
+# The reconciler signs a checkpoint when the last one is at least this old and events were added since.
+AUDIT_CHECKPOINT_INTERVAL_S = env.int("AUDIT_CHECKPOINT_INTERVAL_S", default=3600)
+
 # --- Upstream provider --------------------------------------------------------------------------
 PROVIDER = env("PROVIDER", default="simulator")
 SIMULATOR_URL = env("SIMULATOR_URL", default="http://127.0.0.1:8765")
@@ -186,6 +197,25 @@ USER_CREATE_RATE_BURST = env.int("USER_CREATE_RATE_BURST", default=10)
 
 # Lifetime of the signed result URLs the Kling-compatible API hands out, in seconds.
 DOWNLOAD_URL_TTL_S = env.int("DOWNLOAD_URL_TTL_S", default=24 * 3600)
+
+# --- Standing (the penalty box) ----------------------------------------------------------------------
+# Points halve every this many days.
+STANDING_HALF_LIFE_DAYS = env.float("STANDING_HALF_LIFE_DAYS", default=30)
+# Decayed points at which a user is warned, restricted, suspended.
+STANDING_THRESHOLDS = env.json("STANDING_THRESHOLDS_JSON", default={"warned": 3, "restricted": 6, "suspended": 12})
+# Points per violation by category, and a multiplier by what caught it.
+STANDING_CATEGORY_POINTS = env.json(
+    "STANDING_CATEGORY_POINTS_JSON",
+    default={"sexual_minors": 100, "sexual": 3, "deepfake": 3, "illegal": 3, "violence": 2, "injection": 2,
+             "self_harm": 1, "political": 1, "default": 1},
+)
+STANDING_SOURCE_WEIGHTS = env.json(
+    "STANDING_SOURCE_WEIGHTS_JSON",
+    default={"prompt_block": 1.0, "output_block": 1.0, "upstream_refusal": 0.5, "injection": 1.0,
+             "escalation": 1.5, "review_rejection": 1.0},
+)
+# Requests per minute for restricted users (instead of USER_CREATE_RATE_PER_MINUTE).
+RESTRICTED_CREATE_RATE_PER_MINUTE = env.int("RESTRICTED_CREATE_RATE_PER_MINUTE", default=3)
 
 # --- Human review -------------------------------------------------------------------------------
 # How long a moderator's claim on a review item lasts before it returns to the queue, in seconds.

@@ -27,17 +27,18 @@ LAST = "last"
 CUT = "cut"
 UNIFORM = "uniform"
 DENSE = "dense"
+HISTOGRAM_BINS = 16
 
 
 @dataclass(frozen=True)
 class SamplingParams:
     uniform_fps: float = 2.0
-    # Mean absolute difference of consecutive thumbnails, on a 0–1 scale, at which a cut is declared.
-    # Motion between two frames of one shot moves a 32×32 thumbnail by a few hundredths; a hard cut
-    # moves it by tenths.
+    # cut_score at which a cut is declared. Motion within a shot scores a few hundredths (the histogram
+    # barely moves); a hard cut scores tenths.
     cut_threshold: float = 0.12
-    # After a cut, ignore further "cuts" this close: a flash or a whip pan would otherwise pick every frame.
-    min_cut_gap_s: float = 0.2
+    # After a cut, ignore further "cuts" this close: a strobe would otherwise pick every frame. Short,
+    # so two inserted shots in a row are both seen.
+    min_cut_gap_s: float = 0.1
     dense_window_s: float = 0.5
     # Dense frames scored per clip at most; past it, suspicious frames stay unconfirmed (and go to review).
     max_dense_frames: int = 240
@@ -72,14 +73,25 @@ class Pick:
     reasons: tuple[str, ...]
 
 
-def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
-    """How different two thumbnails are, 0 (identical) to 1 (black to white everywhere).
+def _histograms(thumbnail: np.ndarray) -> np.ndarray:
+    channels = thumbnail.reshape(-1, thumbnail.shape[-1]) if thumbnail.ndim == 3 else thumbnail.reshape(-1, 1)
+    bins = (channels.astype(np.int32) * HISTOGRAM_BINS) >> 8
+    counts = np.stack([np.bincount(bins[:, c], minlength=HISTOGRAM_BINS) for c in range(channels.shape[1])])
+    return counts / channels.shape[0]
 
-    Compared in RGB, not luma alone, so a cut between two colours of equal brightness still shows."""
+
+def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
+    """How likely `current` starts a new shot after `previous`, 0 to 1.
+
+    Two cheap measures on thumbnails, and a cut needs both: the mean absolute pixel difference (high
+    for any big change) and the distance between the colour histograms (high when the content changes,
+    low when the same content moves, pans or zooms). Compared in RGB, not luma alone, so a cut between
+    two colours of equal brightness still shows."""
     if previous.shape != current.shape:
         return 1.0
-    difference = np.abs(previous.astype(np.int16) - current.astype(np.int16))
-    return float(difference.mean()) / 255.0
+    pixels = float(np.abs(previous.astype(np.int16) - current.astype(np.int16)).mean()) / 255.0
+    histograms = float(np.abs(_histograms(previous) - _histograms(current)).sum(axis=1).mean()) / 2.0
+    return min(pixels, histograms)
 
 
 def iter_selected(samples: Iterable[tuple[int, float, np.ndarray]], params: SamplingParams) -> Iterator[Pick]:

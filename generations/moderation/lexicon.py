@@ -65,6 +65,7 @@ sex with
 (having|have|has|had|having) sex
 sexual (intercourse|act|acts|content|video|videos|scene|scenes|activity|activities|position|positions)
 sexually explicit
+порн*
 explicit (sex|sexual|porn)
 intercourse
 orgy
@@ -82,7 +83,6 @@ rule 34
 masturbat*
 fellatio
 cunnilingus
-penetrat(ion|ing|ed|es)
 orgasm*
 ejaculat*
 deep ?throat*
@@ -95,7 +95,6 @@ jack(s|ing)? off
 wank*
 cumming
 jizz
-semen
 dildo*
 strap-?on
 sex (toy|toys|doll|dolls)
@@ -118,9 +117,13 @@ secks
 sexx
 s3x
 shagging
-screw(ing|s)? (her|him|them)
-bang(ing|s|ed)? (her|him|them)
+screwing (her|him|them)
+""", tags={"sex_explicit"})
+
+term("profanity", {"sexual": 0.5}, """
 fuck*
+penetration
+semen
 """, tags={"sex_explicit"})
 
 term("rape", {"sexual": 0.9, "violence": 0.5}, """
@@ -130,7 +133,9 @@ date rape
 
 term("adult-only content", {"sexual": 0.85}, """
 adult (film|films|movie|movies|video|videos|content|entertainment|scene|scenes|site|sites|star|stars|actress|actor|performer|performers|industry|clip|clips)
-x-?rated
+x-rated
+x rated
+xrated
 rated x
 porno*
 nsfw
@@ -145,14 +150,13 @@ live ?cam sex
 term("making love", {"sexual": 0.78}, """
 (making|make|made|makes) love
 love ?making
-(getting|get|gets|got) it on
 threesome*
-foursome*
 erotica
 sex
 sexo
 sexe
 sesso
+секс
 """, tags={"sex_explicit"})
 
 term("sexual wording", {"sexual": 0.6}, """
@@ -170,14 +174,17 @@ slut*
 whore*
 milf*
 dilf*
-cock
-dick
 pussy
 cunt
 tits
 titt(y|ies)
 boob*
 """, tags={"sex_explicit"})
+
+term("vulgar slang", {"sexual": 0.3}, """
+cock
+dick
+""")
 
 term("strip show", {"sexual": 0.68}, """
 strip ?tease*
@@ -193,17 +200,14 @@ sexiest
 sensual*
 seduc*
 seductive*
-sultry
-provocative*
-suggestive*
+sex appeal
+sex symbol*
 titillat*
 lustful
 kinky
 fetish*
-bdsm
 bondage
 dominatrix
-hooker*
 prostitut*
 brothel*
 escort (service|services|girl|girls|agency)
@@ -211,7 +215,9 @@ lingerie
 negligee*
 boudoir
 burlesque
-g-?string*
+g-string*
+g string*
+gstring*
 micro ?bikini*
 busty
 thicc
@@ -223,33 +229,42 @@ spicy (video|videos|scene|scenes|content|pics|pictures|version|photos)
 steamy (scene|scenes|sex|shower|bedroom|romance|video)
 hot and steamy
 between the sheets
-in bed together
 bedroom (scene|scenes)
 love scene*
-intimate (scene|scenes|act|acts|moment|moments)
 dirty (video|videos|movie|movies|film|pics|pictures|scene|scenes|photos)
 booty call
 one night stand
 netflix and chill
-twerk*
 grinding (on|against)
 spread (her|his|their) legs
 legs spread
-on all fours
 camel ?toe
-cleavage
 side ?boob*
 under ?boob*
 lingers on (her|his) (body|curves|chest|breasts|butt|legs)
 (zoom|zooms|zooming|zoomed) in on (her|his) (body|chest|breasts|butt|crotch|curves)
 """, tags={"suggestive"})
 
+term("mildly suggestive", {"sexual": 0.32}, """
+sultry
+provocative*
+suggestive*
+hooker*
+in bed together
+intimate (scene|scenes|act|acts)
+twerk*
+cleavage
+body ?paint*
+pole ?danc*
+""", tags={"suggestive"})
+
+term("fetish", {"sexual": 0.6}, """
+bdsm
+""", tags={"suggestive"})
+
 term("revealing clothing", {"sexual": 0.42}, """
-see-?through
-see ?thru
-seethrough
-sheer (dress|top|blouse|lingerie|nightgown|robe|bodysuit|fabric that reveals)
-transparent (dress|top|blouse|shirt|outfit|lingerie|nightgown|bodysuit|clothes|clothing)
+(see-?through|see ?thru|seethrough|transparent|sheer) (dress|top|blouse|shirt|outfit|lingerie|nightgown|bodysuit|clothes|clothing|costume|swimsuit|bikini|gown|robe|leggings|underwear|fabric|leotard)
+(dress|top|blouse|shirt|outfit|lingerie|nightgown|bodysuit|clothes|clothing|costume|swimsuit|bikini|gown|robe|leggings|underwear|fabric|leotard) ~ (see-?through|see ?thru|seethrough|transparent)
 wet t-?shirt*
 panties
 thong*
@@ -257,11 +272,8 @@ barely (covered|dressed|clothed)
 scantily (clad|dressed)
 in (her|his|their) (underwear|panties|bra|lingerie|undies)
 (no|without) (any )?(underwear|panties|bra)
-body ?paint*
-pasties
 nipple (covers|tassels|pasties)
 pin-?up (girl|girls|model|pose)
-pole ?danc*
 """, tags={"suggestive"})
 
 term("swimwear and underwear", {"sexual": 0.15}, """
@@ -300,7 +312,7 @@ nood(s|z)?
 nudez
 nudie*
 bare-?breasted
-bare (breasts|breast|nipples|genitals|buttocks|butt|bottom|crotch|body|bodies)
+bare (breasts|breast|nipples|genitals|buttocks|butt|crotch)
 (exposed|uncovered|visible|showing (her|his)) (breasts|breast|nipples|nipple|genitals|crotch|vagina|penis|butt|buttocks|private parts|privates)
 strip(s|ped|ping)? (naked|nude|bare|down to nothing)
 frontal nudity
@@ -359,7 +371,6 @@ term("nudity (CJK)", {"sexual": 0.82}, """
 不穿衣服
 光着身子
 露胸
-露点
 裸舞
 ヌード
 裸の
@@ -375,13 +386,10 @@ term("nudity (CJK)", {"sexual": 0.82}, """
 
 term("partial nudity (CJK)", {"sexual": 0.45}, """
 半裸
-露出
 脱いで
-벗은
 반라
-노출
 옷을 벗
-脱衣
+脱衣舞
 脱衣服
 """, tags={"undress"})
 
@@ -402,7 +410,6 @@ without a stitch
 clothes off
 clothing optional
 free the nipple
-fully exposed
 """, tags={"nudity", "euphemism"}, unless={"food_ctx", "makeup_ctx"})
 
 term("undressing", {"sexual": 0.56}, """
@@ -425,14 +432,13 @@ strips down
 skinny ?dip*
 wardrobe malfunction
 (no|without) (any )?(costume|outfit|swimsuit|bikini|bathing suit|top)( at all)?
-no coverage
+no coverage at all
 desvist*
 desvest*
 quitándose la ropa
 se déshabill*
 déshabillée?s?
 entkleid*
-auszieh(en|t)
 spoglia(rsi|ta|to)
 tirando a roupa
 раздева*
@@ -450,18 +456,19 @@ testicles
 pubic
 areola*
 nipple*
-crotch*
 private parts
 butt ?cheeks
-erection
 aroused (nipples|body)
 """, tags={"body_part"})
 
-term("body wording", {"sexual": 0.35}, """
+term("body wording", {"sexual": 0.42}, """
+crotch*
+""", tags={"body_part"})
+
+term("body wording", {"sexual": 0.28}, """
 breasts?
 buttocks
 booty
-curves
 voluptuous
 """, tags={"body_part"})
 
@@ -484,16 +491,14 @@ fait l'amour
 fare l'amore
 fazendo amor
 fazer amor
-секс*
 сексуальн*
 эротик*
 эротическ*
-порн*
 половой акт
 половых органов
 заниматься любовью
 занимаются любовью
-трах*
+трах(ает|ать|аются|нуть|нул)
 """, tags={"sex_explicit"})
 
 term("explicit sexual act (CJK)", {"sexual": 0.9}, """
@@ -540,7 +545,10 @@ term("sexual wording (CJK)", {"sexual": 0.6}, """
 生殖器
 阴茎
 阴道
-エロ
+エロい
+エロ動画
+エロ画像
+エロ漫画
 卑猥
 淫ら
 乳首
@@ -555,7 +563,7 @@ term("suggestive (CJK)", {"sexual": 0.46}, """
 情趣内衣
 官能
 ランジェリー
-エッチ
+エッチな
 섹시
 야한
 란제리
@@ -614,7 +622,9 @@ tit (bird|birds|mouse|mice)
 pussy ?(cat|cats|willow|willows)
 pussycat*
 moby dick
-(magna|summa)? ?cum laude
+cum laude
+magna cum laude
+summa cum laude
 cock (a doodle doo|crow|crowing|crows|of the walk)
 comic strip*
 strip (mall|malls|steak|steaks|light|lights|of paper|of land|of light|of fabric|of film|of beach|of sand)
@@ -634,8 +644,18 @@ penetration (test|tests|testing|tester|rate|depth)
 mating (dance|call|calls|ritual|rituals|season|display|flight)
 fetish (carving|carvings|figure|figures|statue|statues|object|objects)
 sexy (bolognese|spaghetti)
+rape (field|fields|seed|oil|flowers|plants|crop|crops)
+oilseed rape
+(field|fields) of (yellow )?rape
+sexy (car|cars|sports car|sportscar|convertible|font|typography|voice)
+(bottle|baby bottle|feeding bottle|pacifier|pipe|grease) nipples?
+nipple (shield|shields|cream|confusion)
+crotch rocket*
+piedi nudi
+pies desnudos
+nackte (füße|füssen|wände|wahrheit)
+child (sexual )?abuse (prevention|awareness|hotline|survivor|survivors|charity)
 adult (education|class|classes|learner|learners|students|supervision|swim|coloring|colouring|size|tooth|teeth|dog|dogs|cat|cats|bird|birds|animal|animals|lion|lions|elephant|elephants|male|female|penguin|penguins|ballet)
-breast (of|and)
 """)
 
 # =========================================================================================================
@@ -650,7 +670,7 @@ kid
 kids
 kiddie*
 toddler*
-infant*
+infants?
 newborn*
 preteen*
 pre-?teen*
@@ -880,7 +900,9 @@ lynch*
 execution-?style
 school (shooting|shootings|massacre|massacres|shooter)
 mass (shooting|shootings|killing|killings|murder|murders|stabbing|stabbings)
-(shooting|shoots|gunning down|guns down|gunned down|mowing down|mowed down|mows down) ~ (civilians|students|children|kids|classmates|worshippers|shoppers|victims|innocents|hostages|protesters|bystanders|unarmed)
+(gunning down|guns down|gunned down|mowing down|mowed down|mows down) ~ (civilians|students|children|kids|classmates|worshippers|shoppers|victims|innocents|hostages|protesters|bystanders|people|crowd|crowds)
+(shooting|shoots|shot) (unarmed|innocent) (civilians|people|students|children|protesters|men|women)
+(shooting|shoots) (at )?(the )?(victims|hostages|worshippers|protesters|bystanders|civilians)
 (open|opens|opened|opening) fire (on|at|into) ~ (crowd|crowds|people|pedestrians|passengers|students|children|civilians|worshippers|shoppers)
 blown to pieces
 hostage (execution|executed|killed|beheaded)
@@ -1035,17 +1057,7 @@ animal (cruelty|abuse)
 dog fighting
 dogfighting ring*
 cock ?fight*
-corpse*
-dead bod(y|ies)
-mangled
-bleeding
-bloody
-severed
-crucif(ied|ixion)
 firing squad
-gunman
-gunmen
-gun violence
 police brutality
 kidnapp*
 home invasion
@@ -1059,7 +1071,20 @@ bombing (run|raid|raids)
 bombs? (falling|dropping|dropped)
 """, tags={"violent_harm", "war_possible"})
 
+term("violence (weak)", {"violence": 0.36}, """
+corpse*
+dead bod(y|ies)
+mangled
+bleeding
+severed
+gunman
+gunmen
+gun violence
+""", tags={"violent_harm"})
+
 term("mild violence", {"violence": 0.2}, """
+bloody
+crucif(ied|ixion)
 blood
 violent
 violence
@@ -1076,10 +1101,8 @@ killing time
 kill (time|the lights|the engine|the music)
 killer (whale|whales|bee|bees|app|look|outfit|smile|heels|view|views|queen|robot|instinct|deal|feature|moves|dance|sudoku|tofu)
 shooting (hoops|baskets|a basket|pool|star|stars|guard|range|gallery|script|schedule|location|day|a scene|the scene|scenes|a film|the film|a movie|a video|a music video|photos|pictures|a commercial|an ad|on location|film|footage|the breeze|a documentary|a short|video|portraits|a portrait)
-photo ?shoot*
 film shoot*
 shoot(s|ing)? (a|the) (film|movie|scene|video|commercial|photo|photos|portrait|portraits|documentary|music video|wedding)
-(movie|film|fashion|photo|video|music video) shoot*
 head ?shots?
 drone shot
 shot (glass|glasses|put|clock|list|on film|on 35mm|on iphone)
@@ -1178,12 +1201,10 @@ self ?mutilat*
 self-?mutilat*
 self-?inflicted
 cutting (myself|herself|himself|themselves|yourself)
-(cut|cuts|cutting|slit|slits|slitting|slice|slices|slicing|slash|slashes|slashing) ~ (wrist|wrists|veins|forearm|forearms)
+(cut|cuts|cutting|slit|slits|slitting|slice|slices|slicing|slash|slashes|slashing) (into |open |across )?(her|his|my|their|your|own|both|the)? ?(wrist|wrists|veins|forearm|forearms)
 (cut|cuts|cutting) (my|her|his|their|your|own) (arm|arms|thigh|thighs|skin|legs)
 razor (blade )?(on|across|to|against) (her|his|my|their|your) (skin|wrist|wrists|arm|arms|thigh|thighs)
 burn(ing|s)? (myself|herself|himself|themselves)
-fresh cuts
-scars? on (her|his|my|their) (wrist|wrists|arms|thighs)
 pro-?ana
 pro-?mia
 thinspo*
@@ -1217,6 +1238,11 @@ term("self-harm (CJK)", {"self_harm": 0.72}, """
 자해
 손목을 긋
 손목 긋기
+""", tags={"self_harm_act"})
+
+term("signs of self-harm", {"self_harm": 0.46}, """
+fresh cuts
+scars? on (her|his|my|their) (wrist|wrists|arms|thighs)
 """, tags={"self_harm_act"})
 
 term("suicide method", {"self_harm": 0.8}, """
@@ -1269,6 +1295,10 @@ term("suicide (CJK)", {"self_harm": 0.46}, """
 自殺
 자살
 """, tags={"suicide"})
+
+safe("benign phrase (self-harm look-alike)", """
+suicide (squad|doors|door|king|knot)
+""")
 
 tag("support framing", {"damp_selfharm"}, """
 prevention
@@ -1510,7 +1540,6 @@ drunk driving
 hit and run
 human trafficking
 child labou?r
-hacking into
 swatting
 doxx*
 """, tags={"crime"})
@@ -1523,6 +1552,7 @@ forced prostitution
 term("graffiti", {"illegal": 0.3}, """
 graffiti
 street racing
+hacking into
 """, tags={"crime"})
 
 term("terrorist organisation", {"illegal": 0.45}, """
@@ -1557,9 +1587,22 @@ term("terrorist organisation (CJK)", {"illegal": 0.45}, """
 테러리스트
 """, tags={"terror"})
 
+safe("benign phrase (terror look-alike)", """
+counter-?terror*
+anti-?terror*
+goddess isis
+temple of isis
+statue of isis
+isis and osiris
+osiris and isis
+""")
+
+term("nazi", {"political": 0.35}, """
+nazi*
+""", tags={"extremist"})
+
 term("extremism", {"illegal": 0.3, "political": 0.45}, """
 neo-?nazi*
-nazi*
 swastika*
 white (power|supremacist|supremacists|supremacy)
 kkk
@@ -1598,8 +1641,7 @@ step by step
 tutorial*
 instructions
 instructional
-(a|the) guide (to|for|on)
-guide to
+guide (to|for|on)
 recipe (for|to)
 diy
 do-?it-?yourself
@@ -1643,8 +1685,6 @@ como (fazer|fabricar)
 tag("making", {"synth"}, """
 synthesi[sz]*
 (cook|cooking|brew|brewing) (it|them|up)
-extract*
-(make|making|build|building|assemble|assembling|produce|producing|manufactur*) (a|an|the|some|your|my)?
 """)
 
 tag("concealment", {"concealment"}, """
@@ -1692,7 +1732,6 @@ bill clinton
 kamala harris
 mike pence
 jd vance
-j.d. vance
 ron desantis
 nancy pelosi
 bernie sanders
@@ -1726,7 +1765,6 @@ friedrich merz
 justin trudeau
 trudeau
 giorgia meloni
-meloni
 lula da silva
 president lula
 bolsonaro
@@ -1757,7 +1795,7 @@ pedro sánchez
 claudia sheinbaum
 lópez obrador
 nicolás maduro
-maduro
+president maduro
 mohammed bin salman
 osama bin laden
 bin laden
@@ -1767,7 +1805,7 @@ stalin
 mao zedong
 mussolini
 путин*
-трамп*
+трамп(а|у|ом|е)?
 байден*
 зеленск*
 си цзиньпин*
@@ -1807,6 +1845,8 @@ term("political figure (CJK)", {"political": 0.5}, """
 
 safe("benign phrase (name look-alike)", """
 trump (card|cards)
+king charles (spaniel|spaniels)
+cavalier king charles
 """)
 
 term("celebrity", {"deepfake": 0.32}, """
@@ -1885,7 +1925,6 @@ pewdiepie
 jungkook
 jennie kim
 blackpink
-bts
 """, tags={"real_named"})
 
 tag("famous person", {"real_generic"}, """
@@ -1950,12 +1989,13 @@ face-swap*
 swap (his|her|their|the|my|our) faces?
 swap faces
 head ?swap*
-put ~ face on
-(put|paste|place|replace) (her|his|their|my) face
+put (my|his|her|their|our|the) ~ face on
+put (his|her|their|\\w*'s) face on
+(paste|paste in|replace) (her|his|their|my) face
 replace (the|his|her|their) face ~ with
 face replacement
-(with|using) (her|his|their|[a-z]+'s) (face|likeness)
-(her|his|their) face on (a|the|another|someone|an)
+(using|with) (her|his|their|\\w*'s) likeness
+using (her|his|their|\\w*'s) face
 (digital|ai) (twin|clone|double) of
 intercambio de (caras|rostros)
 cambio de cara
@@ -2062,15 +2102,13 @@ rigged election*
 stolen election
 ballot (stuffing|harvesting)
 voter (fraud|suppression|intimidation)
-january 6(th)?
+january 6(th)? (riot|attack|insurrection|capitol)
 capitol (riot|insurrection|attack)
 campaign (ad|ads|video|commercial|poster|posters|rally)
 political (ad|ads|rally|campaign|propaganda|cartoon|satire)
-vote (for|against)
 (israel|gaza|palestin\\w*) (war|conflict|bombing|strike|strikes|invasion)
 gaza
 hamas
-october 7(th)?
 ukraine war
 russian invasion
 propaganda poster*
@@ -2158,7 +2196,9 @@ graphic
 graphically
 gratuitous*
 unflinching
-x-?rated
+x-rated
+x rated
+xrated
 hardcore
 extreme (gore|violence|content|brutality|detail)
 explícit[oa]s?
@@ -2169,6 +2209,11 @@ esplicit[oa]
 露骨
 노골적
 """)
+
+safe("photo shoot", """
+photo ?shoot*
+(movie|film|fashion|photo|video|music video) shoot*
+""", tags={"amp_photo", "amp_realism"})
 
 safe("benign phrase (graphic look-alike)", """
 graphic (design|designer|designers|novel|novels|tee|tees|t-shirt|t-shirts|shirt|print|prints|art|artist|style|poster|element|elements|overlay|overlays|card|cards|equalizer|interface|logo|pattern|patterns|illustration|animation|shapes)
@@ -2181,6 +2226,7 @@ detailed (view|shot|close-up)
 close-?up*
 closeup*
 up close
+full body
 lingering (shot|camera)
 (the )?camera lingers
 gros plan
@@ -2208,7 +2254,6 @@ uncovered
 (camera )?never cuts away
 (doesn't|does not|don't|do not|won't) cut away
 (every|all the) (gory |bloody |explicit |intimate )?details?
-full body
 """)
 
 term("cannot be shown on TV", {"sexual": 0.5}, """
@@ -2354,14 +2399,16 @@ wallpaper
 # =========================================================================================================
 
 term("instruction override", {"injection": 0.6}, """
-ignore ~ (instructions|instruction|rules|guidelines|directives|policies|policy|restrictions|filters|filter|constraints|safety|moderation|censorship|prompt|prompts|above|programming|training)
+ignore ~ (instructions|instruction|guidelines|directives|policies|policy|restrictions|filters|constraints|moderation|censorship|prompt|prompts|above|programming)
+ignore (all |your |the |any )?(previous |prior |above |earlier |content |safety )?rules
 ignore everything (above|before|previous|prior)
-disregard ~ (instructions|rules|guidelines|policy|policies|filters|filter|restrictions|safety|moderation|above|previous|prior|programming)
-forget ~ (instructions|rules|guidelines|restrictions|policy|policies|filters|training|programming)
+disregard ~ (instructions|guidelines|policy|policies|filters|restrictions|moderation|above|previous|prior|programming)
+disregard (all |your |the |any )?(previous |prior |above |earlier |content |safety )?rules
+forget (all |your |the |any )?(previous |prior |earlier )?(instructions|guidelines|restrictions|policies|filters|programming)
 override ~ (safety|filter|filters|moderation|content policy|policy|rules|restrictions|censorship|guardrails)
 bypass ~ (safety|filter|filters|moderation|content policy|policy|censorship|restrictions|nsfw filter|guardrails)
-(turn|switch|shut) off ~ (filter|filters|safety|moderation|censorship|nsfw filter|content policy|guardrails)
-(disable|disables|disabling|deactivate|deactivating|remove|removing) ~ (filter|filters|safety|moderation|censorship|content policy|restrictions|guardrails|safeguards)
+(turn|switch|shut) off ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safety checks|safety settings)
+(disable|disables|disabling|deactivate|deactivating|remove|removing) ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safeguards|safety checks)
 previous instructions
 system prompt
 (print|reveal|show) (your|the) (system )?(prompt|instructions)
@@ -2389,7 +2436,8 @@ term("instruction override (CJK)", {"injection": 0.6}, """
 """, tags={"injection_override"})
 
 term("moderation switched off", {"injection": 0.7}, """
-(filter|filters|moderation|censorship|safeguards|guardrails|restrictions|safety) (is |are |has been |have been |now |been )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|not active|inactive|unlocked)
+(filter|filters|moderation|safeguards|guardrails) (is |are |has been |have been |now |been )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|not active|inactive|unlocked)
+censorship (is |has been |now )?(disabled|off|turned off|switched off|deactivated|bypassed)
 (content|safety|nsfw) (filter|filters|policy|mode|checks|settings|guidelines) (is |are |has been |have been |now )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|unlocked)
 nsfw (is |are )?(allowed|enabled|unlocked|permitted|ok|okay)
 nsfw mode
@@ -2401,7 +2449,7 @@ no longer (bound|restricted|filtered)
 (moderation|content policy|safety policy|the policy) (does not|doesn't) apply
 this (request|prompt|content|generation) (is|has been|was) (pre-?)?(approved|authorized|authorised|whitelisted|cleared|allowed)
 (approved|authorized|authorised|cleared|whitelisted) by (the )?(admin|administrator|admins|moderator|moderators|developer|developers|openai|the team|trust and safety|safety team|staff)
-(admin|administrator|developer|system|root|sudo|moderator) (override|access|command|privileges|mode|clearance)
+(admin|administrator|developer|system|sudo|moderator) (override|privileges|mode|clearance|command)
 filtro (desactivado|apagado|desativado|disattivato|désactivé)
 """, tags={"injection_disable"})
 
@@ -2413,16 +2461,16 @@ term("moderation switched off (CJK)", {"injection": 0.7}, """
 """, tags={"injection_disable"})
 
 term("unrestricted persona", {"injection": 0.65}, """
-(pretend|imagine|act|acting|roleplay|role-play|role play|behave) ~ (uncensored|unfiltered|unrestricted|jailbroken|evil|unmoderated|without (rules|restrictions|filters|limits)|no (rules|restrictions|filters|limits))
+(pretend|pretending) (you are|you're|to be|that you are|you) ~ (uncensored|unfiltered|unrestricted|jailbroken|unmoderated|without (rules|restrictions|filters|limits)|no (rules|restrictions|filters|limits))
+(act|acting|roleplay|role-play|role play|behave) as ~ (uncensored|unfiltered|unrestricted|jailbroken|unmoderated)
 you (are|have been|re) (now )?(freed|unlocked|jailbroken|unrestricted|uncensored|unfiltered)
-you are now ~ (uncensored|unfiltered|unrestricted|free|jailbroken|dan)
+you are now ~ (uncensored|unfiltered|unrestricted|jailbroken|dan)
 uncensored (mode|model|ai|version|output|generator|assistant|bot)
 unfiltered (mode|model|output|version|ai)
 unrestricted (mode|model|ai|version)
 developer mode
-god mode
-admin mode
-jailbr(eak|oken|eaking)*
+jailbroken (model|ai|mode|version|assistant)
+jailbreak (mode|prompt)
 dan mode
 do anything now
 """, tags={"injection_persona"})
@@ -2431,6 +2479,9 @@ term("unrestricted wording", {"injection": 0.3}, """
 without (any )?(restrictions|filters|filter|censorship|moderation|guidelines|limits|rules)
 from now on
 sudo
+god mode
+admin mode
+jailbr(eak|oken|eaking)*
 as an exception
 policy (update|exception|override)
 sin (filtros|restricciones)

@@ -24,7 +24,7 @@ from .normalize import fold_literal
 _GAP = r"(?:\W+\w+){0,4}?\W+"
 _SEP = r"[\s\-_/.]*"
 CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\u3040-\u30ff]")
-_WORD_START = re.compile(r"\b\w\w")
+_WORD_START = re.compile(r"\b\w(?:\w|[ \-.'](?=\w))")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -119,14 +119,79 @@ def compile_pattern(pattern, fold):
     return body
 
 
+def _closing(pattern, start):
+    depth = 0
+    i = start
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced parentheses in lexicon pattern: {pattern!r}")
+
+
+def _split_top(body):
+    parts, depth, current, i = [], 0, [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            current.append(body[i : i + 2])
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def expand(pattern):
+    """Patterns that start with a group become one pattern per alternative, so each starts with letters."""
+    pattern = pattern.strip()
+    if not pattern.startswith("("):
+        return [pattern]
+    close = _closing(pattern, 0)
+    rest = pattern[close + 1 :]
+    optional = rest.startswith("?")
+    if optional:
+        rest = rest[1:]
+    out = []
+    for alternative in _split_top(pattern[1:close]):
+        out.extend(expand(alternative + rest))
+    if optional:
+        out.extend(expand(rest.lstrip()))
+    return out
+
+
 def bucket_key(pattern, fold):
-    folded = fold(pattern[:2]) if pattern[:2].isalpha() else pattern[:2]
-    head = folded[:2]
-    if len(head) < 2 or not re.fullmatch(r"\w\w", head):
+    head = fold(pattern[:2]) if pattern[:2].isalpha() else pattern[:2].casefold()
+    if len(head) < 2 or not re.fullmatch(r"\w[\w \-.']", head):
         raise ValueError(f"lexicon pattern must start with two literal letters: {pattern!r}")
-    if len(pattern) > 2 and pattern[2] in "?*":
+    if len(pattern) > 2 and pattern[2] in "?*" and head[1] not in " -.'":
         raise ValueError(f"the third character of a pattern cannot be optional: {pattern!r}")
     return head
+
+
+def _min_width(regex_body):
+    try:
+        return re._parser.parse(regex_body).getwidth()[0]
+    except Exception:  # pragma: no cover - only ordering depends on it
+        return len(regex_body)
 
 
 class Matcher:
@@ -137,33 +202,40 @@ class Matcher:
         buckets = {}
         cjk = {}
         for entry in entries:
-            for pattern in entry.patterns:
-                if is_cjk_pattern(pattern):
-                    cjk.setdefault(fold(pattern), []).append(entry)
+            for written in entry.patterns:
+                if is_cjk_pattern(written):
+                    cjk.setdefault(fold(written), []).append(entry)
                     continue
-                key = bucket_key(pattern, fold)
-                buckets.setdefault(key, []).append((entry, pattern))
+                for pattern in expand(written):
+                    key = bucket_key(pattern, fold)
+                    body = compile_pattern(pattern, fold)
+                    # The same pattern in two rows (say "cctv": deceptive and photographic) counts for both.
+                    buckets.setdefault(key, {}).setdefault(body, []).append(entry)
         self.groups = {}
         self.buckets = {}
         self.parts = {}
         self._single_cache = {}
         counter = 0
-        for key, items in buckets.items():
-            items.sort(key=lambda item: (not item[0].safe, -len(item[1])))
+        for key, bodies in buckets.items():
+            items = []
+            for body, owners in bodies.items():
+                owners = list(dict.fromkeys(owners))
+                items.append((not any(e.safe for e in owners), -_min_width(body), body, owners))
+            items.sort(key=lambda item: item[:2])
             parts = []
-            for entry, pattern in items:
+            for _, _, body, owners in items:
                 name = f"g{counter}"
-                self.groups[name] = entry
                 counter += 1
-                parts.append((name, compile_pattern(pattern, fold)))
+                self.groups[name] = tuple(owners)
+                parts.append((name, body))
             self.parts[key] = parts
             self.buckets[key] = re.compile("|".join(f"(?P<{name}>{body})" for name, body in parts))
         self.cjk_entries = cjk
         literals = sorted(cjk, key=len, reverse=True)
         self.cjk = re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None
 
-    def scan(self, text, view, start=0, end=None, include_safe=True):
-        """Hits in text[start:end], in order; safe hits included so callers can see what they masked."""
+    def scan(self, text, view, start=0, end=None):
+        """Hits in text[start:end], in order, safe ones included (callers use them to mask)."""
         hits = []
         end = len(text) if end is None else end
         consumed = start
@@ -178,16 +250,13 @@ class Matcher:
             found = regex.match(text, pos, end)
             if found is None:
                 continue
-            entry = self.groups[found.lastgroup]
-            if entry.safe and not include_safe:
-                continue
-            hits.append(Hit(entry, view, pos, found.end(), found.group()))
+            matched = found.group()
+            for entry in self.groups[found.lastgroup]:
+                hits.append(Hit(entry, view, pos, found.end(), matched))
             consumed = found.end()
         if self.cjk is not None and CJK.search(text, start, end):
             for found in self.cjk.finditer(text, start, end):
                 for entry in self.cjk_entries[found.group()]:
-                    if entry.safe and not include_safe:
-                        continue
                     hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
         return hits
 
@@ -203,9 +272,9 @@ class Matcher:
             ]
         inner = []
         for m in _WORD_START.finditer(text, hit.start, hit.end):
-            for entry, regex in self._singles(m.group()):
-                if not entry.safe and regex.match(text, m.start(), hit.end):
-                    inner.append(entry)
+            for owners, regex in self._singles(m.group()):
+                if regex.match(text, m.start(), hit.end):
+                    inner.extend(entry for entry in owners if not entry.safe)
         return inner
 
     def _singles(self, key):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
+from accounts.standing import do_record_strike, do_revert_strikes
 
 from .. import actions
 from ..errors import GenerationError
@@ -157,8 +158,13 @@ def decide(item, moderator, action, *, reason="", expected_version, now=None, re
 def _apply(item, *, approved, actor, reason):
     """What a decision does to the generation."""
     generation = item.generation
+    top_category = max(item.categories, key=item.categories.get) if item.categories else "default"
     if item.kind == ReviewKind.APPEAL:
-        return  # the generation stays blocked; the outcome is the item's decision, shown to the user
+        # The generation stays blocked; the outcome is the item's decision, shown to the user. An upheld
+        # appeal removes the strike the block caused.
+        if approved:
+            do_revert_strikes(str(generation.public_id), actor=actor, reason=reason or "appeal upheld")
+        return
     if approved and item.stage == Stage.OUTPUT:
         generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)).update(quarantined=False)
         actions.do_transition(generation, Status.SUCCEEDED, expected=Status.HELD, stage=Stage.DONE, progress=100, actor=actor,
@@ -172,6 +178,10 @@ def _apply(item, *, approved, actor, reason):
             generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0, actor=actor,
             error_code="policy_violation", error_message="A moderator reviewed this and found it violates the content policy.",
             extra={"review": str(item.public_id), "reason": reason},
+        )
+        do_record_strike(
+            generation.created_by, category=top_category, source="review_rejection",
+            generation_ref=str(generation.public_id), note=reason,
         )
 
 

@@ -182,6 +182,17 @@ def _detectors(detectors) -> list[FrameDetector]:
 # --- decoding ------------------------------------------------------------------------------------------
 
 
+def _claims_to_be_video(path) -> bool:
+    """Does the file start like a video container (MP4/MOV, Matroska/WebM, AVI)? Then failing to open
+    it means damage, not a wrong kind of file."""
+    try:
+        with open(os.fspath(path), "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+
+
 @contextmanager
 def _open_video(path):
     try:
@@ -189,6 +200,8 @@ def _open_video(path):
     except FileNotFoundError as exc:
         raise ScanError("scan_unreadable", "The file to scan does not exist.") from exc
     except (av.FFmpegError, OSError, ValueError) as exc:
+        if _claims_to_be_video(path):
+            raise ScanError("scan_corrupt", "The video file is damaged or cut short and cannot be opened.") from exc
         raise ScanError("scan_not_video", f"The file is not a video FFmpeg can read ({type(exc).__name__}).") from exc
     try:
         format_name = container.format.name or ""
@@ -326,7 +339,7 @@ def _first_pass(path, params: SamplingParams, scorer: _Scorer) -> tuple[_Stream,
                     info.pts_index[frame.pts] = index
                 current["frame"] = frame
                 thumbnail = thumbnails.reformat(
-                    frame, width=THUMBNAIL_SIDE, height=THUMBNAIL_SIDE, format="rgb24", interpolation="FAST_BILINEAR"
+                    frame, width=THUMBNAIL_SIDE, height=THUMBNAIL_SIDE, format="rgb24", interpolation="AREA"
                 ).to_ndarray()
                 yield index, t, thumbnail
 

@@ -1,0 +1,268 @@
+"""Standing: a visible, fair penalty box for repeat offenders.
+
+Violations add category-weighted points that decay with a half-life; the decayed total places the user on
+a ladder — good → warned → restricted → suspended. A suspension holds until a moderator lifts it;
+sexual_minors attempts suspend at once and never decay. Every level change is an audit event and a
+notice to the user. Superusers are never suspended by automation.
+
+The arithmetic is pure (`decayed_points`, `level_for`, `next_level_down_at`); the `do_*` functions write.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import SYSTEM, Actor, record_audit_event
+from .models import AuditEventType, Notice, Standing, StandingEvent, StandingLevel
+
+LADDER = (StandingLevel.GOOD, StandingLevel.WARNED, StandingLevel.RESTRICTED, StandingLevel.SUSPENDED)
+NEVER_DECAYS = {"sexual_minors"}
+
+
+@dataclass(frozen=True)
+class PointEvent:
+    points: float
+    at: dt.datetime
+    decays: bool = True
+
+
+# --- pure arithmetic ------------------------------------------------------------------------------
+
+
+def decayed_points(events, *, now, half_life_days) -> float:
+    """Sum of each event's points halved for every half-life since it happened (non-decaying ones whole)."""
+    total = 0.0
+    for event in events:
+        if not event.decays:
+            total += event.points
+            continue
+        age_days = max(0.0, (now - event.at).total_seconds() / 86400)
+        total += event.points * 0.5 ** (age_days / half_life_days)
+    return max(0.0, total)
+
+
+def level_for(points, thresholds) -> str:
+    """The ladder level for a point total; `thresholds` maps warned/restricted/suspended to their minimum."""
+    level = StandingLevel.GOOD
+    for candidate in (StandingLevel.WARNED, StandingLevel.RESTRICTED, StandingLevel.SUSPENDED):
+        if points >= thresholds[candidate]:
+            level = candidate
+    return level
+
+
+def strike_points(category, source, *, weights, source_weights) -> float:
+    return weights.get(category, weights.get("default", 1.0)) * source_weights.get(source, 1.0)
+
+
+def next_level_down_at(events, *, now, half_life_days, thresholds):
+    """When decay alone takes the user below their current level's threshold (None if it never does)."""
+    points = decayed_points(events, now=now, half_life_days=half_life_days)
+    level = level_for(points, thresholds)
+    if level == StandingLevel.GOOD:
+        return None
+    floor = thresholds[level]
+    permanent = sum(e.points for e in events if not e.decays)
+    if permanent >= floor:
+        return None
+    decaying = points - permanent
+    # decaying * 0.5 ** (t / h) = floor - permanent  →  t = h * log2(decaying / (floor - permanent))
+    target = floor - permanent
+    if decaying <= 0 or target <= 0:
+        return None
+    days = half_life_days * math.log2(decaying / target)
+    return now + dt.timedelta(days=max(0.0, days) + 1 / 86400)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _settings():
+    return {
+        "half_life_days": settings.STANDING_HALF_LIFE_DAYS,
+        "thresholds": {
+            StandingLevel.WARNED: settings.STANDING_THRESHOLDS["warned"],
+            StandingLevel.RESTRICTED: settings.STANDING_THRESHOLDS["restricted"],
+            StandingLevel.SUSPENDED: settings.STANDING_THRESHOLDS["suspended"],
+        },
+    }
+
+
+def _point_events(user):
+    return [
+        PointEvent(points=points, at=at, decays=decays)
+        for points, at, decays in StandingEvent.objects.filter(user=user, reverted_at__isnull=True).values_list(
+            "points", "created_at", "decays"
+        )
+    ]
+
+
+def standing_of(user) -> Standing:
+    standing, _ = Standing.objects.get_or_create(user=user)
+    return standing
+
+
+@dataclass(frozen=True)
+class StandingView:
+    level: str
+    points: float
+    next_level_down_at: dt.datetime | None
+    suspended_reason: str
+
+
+def current_standing(user, *, now=None) -> StandingView:
+    """The user's standing as of now (decay applied), without writing anything."""
+    now = now or timezone.now()
+    config = _settings()
+    events = _point_events(user)
+    stored = standing_of(user)
+    # Rounded so a strike recorded a moment ago counts in full (decay over milliseconds is not a reprieve).
+    points = round(decayed_points(events, now=now, half_life_days=config["half_life_days"]), 4)
+    level = level_for(points, config["thresholds"])
+    if stored.level == StandingLevel.SUSPENDED:
+        level = StandingLevel.SUSPENDED  # only a moderator lifts a suspension
+    elif user.is_superuser and level == StandingLevel.SUSPENDED:
+        level = StandingLevel.RESTRICTED
+    return StandingView(
+        level=level,
+        points=round(points, 2),
+        next_level_down_at=None if level == StandingLevel.SUSPENDED else next_level_down_at(events, now=now, **config),
+        suspended_reason=stored.suspended_reason,
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _notify(user, subject, body):
+    Notice.objects.create(user=user, subject=subject, body=body)
+
+
+_LEVEL_NOTICES = {
+    StandingLevel.GOOD: "Your account is back in good standing.",
+    StandingLevel.WARNED: "Some of your recent requests broke the content policy. Further violations will restrict your account.",
+    StandingLevel.RESTRICTED: (
+        "Your account is restricted: every generation now waits for a moderator before it runs, screening is "
+        "stricter, and your request rate is lower. This eases as time passes without violations."
+    ),
+    StandingLevel.SUSPENDED: "Your account is suspended: you cannot start generations. A moderator reviews suspensions and can lift them.",
+}
+
+
+def _refresh_level(user, *, actor=SYSTEM, reason="", force_suspend=False, now=None):
+    """Recompute and store the level; on a change, write the audit event and a notice."""
+    now = now or timezone.now()
+    standing = Standing.objects.select_for_update().get_or_create(user=user)[0]
+    view = current_standing(user, now=now)
+    new_level = view.level
+    if force_suspend and not user.is_superuser:
+        new_level = StandingLevel.SUSPENDED
+    if new_level == StandingLevel.SUSPENDED and user.is_superuser:
+        new_level = StandingLevel.RESTRICTED  # automation never suspends a superuser: no lock-out
+    old_level = standing.level
+    standing.points = view.points
+    standing.updated_at = now
+    if new_level == StandingLevel.SUSPENDED and old_level != StandingLevel.SUSPENDED:
+        standing.suspended_reason = reason[:300]
+    standing.level = new_level
+    standing.save()
+    if new_level != old_level:
+        record_audit_event(
+            AuditEventType.STANDING_CHANGED, actor=actor, target=user,
+            extra={"email": user.email, "old": old_level, "new": new_level, "points": view.points, "reason": reason[:300]},
+        )
+        _notify(user, f"Your standing: {StandingLevel(new_level).label}", _LEVEL_NOTICES[new_level])
+    return standing
+
+
+@transaction.atomic
+def do_record_strike(user, *, category, source, generation_ref="", note="", now=None):
+    """A violation by this user: add its points (category × source weight) and move them on the ladder."""
+    now = now or timezone.now()
+    points = strike_points(category, source, weights=settings.STANDING_CATEGORY_POINTS, source_weights=settings.STANDING_SOURCE_WEIGHTS)
+    decays = category not in NEVER_DECAYS
+    event = StandingEvent.objects.create(
+        user=user, category=category, source=source, points=points, decays=decays, generation_ref=generation_ref,
+        note=note[:300], created_at=now,
+    )
+    record_audit_event(
+        AuditEventType.STANDING_STRIKE, target=user,
+        extra={"email": user.email, "category": category, "source": source, "points": points, "generation": generation_ref},
+    )
+    _refresh_level(user, reason=f"{category} ({source})", force_suspend=not decays, now=now)
+    return event
+
+
+@transaction.atomic
+def do_revert_strikes(generation_ref, *, actor, reason):
+    """An appeal was upheld: the strikes of that generation count for nothing any more."""
+    now = timezone.now()
+    events = list(StandingEvent.objects.filter(generation_ref=generation_ref, reverted_at__isnull=True).select_related("user"))
+    for event in events:
+        StandingEvent.objects.filter(pk=event.pk).update(reverted_at=now)
+        record_audit_event(
+            AuditEventType.STRIKE_REVERTED, actor=actor, target=event.user,
+            extra={"email": event.user.email, "category": event.category, "points": event.points, "reason": reason[:300]},
+        )
+    for user in {event.user for event in events}:
+        standing = standing_of(user)
+        if standing.level != StandingLevel.SUSPENDED:
+            _refresh_level(user, actor=actor, reason="appeal upheld")
+    return len(events)
+
+
+@transaction.atomic
+def do_adjust_standing(user, *, moderator, points, reason):
+    """A moderator adds (or, negative, removes) points, with a reason."""
+    if not reason.strip():
+        raise ValueError("a reason is required")
+    StandingEvent.objects.create(
+        user=user, category="adjustment", source="adjustment", points=points, note=reason[:300], actor_label=moderator.email
+    )
+    record_audit_event(
+        AuditEventType.STANDING_ADJUSTED, actor=Actor(user=moderator), target=user,
+        extra={"email": user.email, "points": points, "reason": reason[:300]},
+    )
+    standing = standing_of(user)
+    if standing.level != StandingLevel.SUSPENDED:
+        _refresh_level(user, actor=Actor(user=moderator), reason=reason)
+    return standing_of(user)
+
+
+@transaction.atomic
+def do_lift_suspension(user, *, moderator, reason):
+    """Only a moderator or superuser lifts a suspension, with a reason. Non-decaying strikes stay on record
+    but no longer hold the suspension; the user lands on the level their decayed points give."""
+    if not reason.strip():
+        raise ValueError("a reason is required")
+    standing = Standing.objects.select_for_update().get_or_create(user=user)[0]
+    if standing.level != StandingLevel.SUSPENDED:
+        return standing
+    # The strikes stay on record, but start fading like any other, and an adjustment brings the total to
+    # the restricted threshold: the lift is not undone by the next refresh, and new strikes count as usual.
+    StandingEvent.objects.filter(user=user, decays=False, reverted_at__isnull=True).update(decays=True)
+    config = _settings()
+    points = decayed_points(_point_events(user), now=timezone.now(), half_life_days=config["half_life_days"])
+    target = config["thresholds"][StandingLevel.RESTRICTED]
+    if points > target:
+        StandingEvent.objects.create(
+            user=user, category="adjustment", source="suspension_lifted", points=target - points,
+            note=f"suspension lifted: {reason[:250]}", actor_label=moderator.email,
+        )
+    standing.level = StandingLevel.RESTRICTED
+    standing.suspended_reason = ""
+    standing.save(update_fields=["level", "suspended_reason"])
+    old_level = StandingLevel.SUSPENDED
+    record_audit_event(
+        AuditEventType.SUSPENSION_LIFTED, actor=Actor(user=moderator), target=user, extra={"email": user.email, "reason": reason[:300]}
+    )
+    _notify(user, "Your suspension was lifted", f"A moderator lifted your suspension: {reason[:300]}")
+    record_audit_event(
+        AuditEventType.STANDING_CHANGED, actor=Actor(user=moderator), target=user,
+        extra={"email": user.email, "old": old_level, "new": StandingLevel.RESTRICTED, "reason": "suspension lifted"},
+    )
+    _refresh_level(user, actor=Actor(user=moderator), reason="suspension lifted")
+    return standing_of(user)
