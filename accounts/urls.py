@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import standing_views, views
+from . import audit_views, standing_views, views
 
 urlpatterns = [
     path("sign-in/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
@@ -28,6 +28,9 @@ urlpatterns = [
     path("keys/new/", views.api_key_create, name="api_key_create"),
     path("keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("usage/", views.usage, name="usage"),
+    path("audit/", audit_views.audit_events, name="audit_events"),
+    path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
+    path("audit/export.<str:fmt>", audit_views.audit_export, name="audit_export"),
     path("standing/", standing_views.my_standing, name="standing"),
     path("moderation/users/<int:user_id>/standing/", standing_views.moderator_user_standing, name="moderator_standing"),
     path("moderation/users/<int:user_id>/standing/adjust/", standing_views.moderator_adjust, name="moderator_standing_adjust"),

@@ -9,6 +9,7 @@ import hmac
 import json
 
 import django_rq
+import redis
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -40,8 +41,12 @@ def task_from_payload(payload) -> dict | None:
 
 def _first_time_seen(generation, status) -> bool:
     """Deduplicate repeated callbacks for the same task status (the upstream may resend)."""
-    connection = django_rq.get_connection("default")
-    return bool(connection.set(f"callback-seen:{generation.pk}:{status}", 1, nx=True, ex=24 * 3600))
+    try:
+        connection = django_rq.get_connection("default")
+        return bool(connection.set(f"callback-seen:{generation.pk}:{status}", 1, nx=True, ex=24 * 3600))
+    except redis.RedisError:
+        return False  # polling covers it
+
 
 
 @csrf_exempt

@@ -1,6 +1,11 @@
 """Enqueueing, in one place. Jobs carry ids, never objects; job ids say what they are."""
 
+import logging
+
 import django_rq
+import redis
+
+logger = logging.getLogger(__name__)
 
 GENERATIONS_QUEUE = "generations"
 
@@ -10,15 +15,23 @@ def job_id_for(generation_id, round_number):
 
 
 def enqueue_generation(generation_id, *, round_number):
-    """Ask a worker to drive generation `generation_id` forward (one turn)."""
+    """Ask a worker to drive generation `generation_id` forward (one turn).
+
+    If Redis is unreachable the generation is not lost: its row is committed in a driven state, and the
+    reconciler enqueues it once Redis is back (the database is the outbox). Returns None in that case.
+    """
     from .jobs import advance_generation_job
 
-    queue = django_rq.get_queue(GENERATIONS_QUEUE)
-    return queue.enqueue(
-        advance_generation_job,
-        generation_id,
-        job_id=job_id_for(generation_id, round_number),
-        description=f"advance generation {generation_id} (turn {round_number})",
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
+    try:
+        queue = django_rq.get_queue(GENERATIONS_QUEUE)
+        return queue.enqueue(
+            advance_generation_job,
+            generation_id,
+            job_id=job_id_for(generation_id, round_number),
+            description=f"advance generation {generation_id} (turn {round_number})",
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except redis.RedisError as exc:
+        logger.warning("queue unavailable; generation %s waits for the reconciler: %s", generation_id, exc)
+        return None

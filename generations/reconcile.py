@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 import django_rq
+import redis
 from django.conf import settings
 from django.utils import timezone
 from rq.exceptions import NoSuchJobError
@@ -45,6 +46,8 @@ def _job_is_pending(generation) -> bool:
         job = Job.fetch(job_id, connection=django_rq.get_connection(queueing.GENERATIONS_QUEUE))
     except NoSuchJobError:
         return False
+    except redis.RedisError:
+        return True  # cannot tell: leave it for the next pass rather than enqueue into nothing
     return job.get_status(refresh=False) in ("queued", "started", "scheduled", "deferred")
 
 

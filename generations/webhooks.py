@@ -12,6 +12,7 @@ import json
 import logging
 
 import django_rq
+import redis
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -76,12 +77,17 @@ def events_for_transition(generation, new_status):
 
 
 def enqueue_delivery(delivery_id, *, delay_s=0):
+    """Queue one attempt. Without Redis the row waits, and the reconciler sends it once Redis is back."""
     from .jobs import deliver_webhook_job
 
-    queue = django_rq.get_queue(WEBHOOKS_QUEUE)
-    if delay_s:
-        return queue.enqueue_in(dt.timedelta(seconds=delay_s), deliver_webhook_job, delivery_id)
-    return queue.enqueue(deliver_webhook_job, delivery_id)
+    try:
+        queue = django_rq.get_queue(WEBHOOKS_QUEUE)
+        if delay_s:
+            return queue.enqueue_in(dt.timedelta(seconds=delay_s), deliver_webhook_job, delivery_id)
+        return queue.enqueue(deliver_webhook_job, delivery_id)
+    except redis.RedisError as exc:
+        logger.warning("queue unavailable; webhook delivery %s waits for the reconciler: %s", delivery_id, exc)
+        return None
 
 
 def signing_secret(delivery):
@@ -138,10 +144,7 @@ def deliver(delivery_id, *, transport=None):
             changes["next_attempt_at"] = timezone.now() + dt.timedelta(seconds=delay)
         WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
         if delay is not None:
-            try:
-                enqueue_delivery(delivery.pk, delay_s=delay)
-            except Exception:  # the reconciler sends due deliveries whatever happens to this job
-                logger.warning("could not schedule retry of delivery %s", delivery.pk, exc_info=True)
+            enqueue_delivery(delivery.pk, delay_s=delay)  # and if that is lost, the reconciler sends it when due
     delivery.refresh_from_db()
     return delivery
 

@@ -6,11 +6,13 @@ from generations import kling_compat
 from generations.callbacks import provider_callback
 
 from .health import healthz
+from .metrics import metrics
 
 admin.site.site_header = "Studio administration"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("kling/v1/videos/<str:kind>", kling_compat.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling_compat.task_detail, name="kling-task"),

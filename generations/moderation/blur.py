@@ -30,7 +30,7 @@ def blur_image(
     image: Image.Image,
     boxes: Iterable | None = None,
     *,
-    strength: float = 0.05,
+    strength: float = 0.08,
     mode: str = GAUSSIAN,
     margin: float = 0.15,
 ) -> Image.Image:

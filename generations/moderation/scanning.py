@@ -694,7 +694,7 @@ def _blur_plan(verdict: ScanVerdict) -> dict[int, list | None]:
 
 
 def evidence_frames(
-    path, verdict: ScanVerdict, *, max_side: int = 640, strength: float = 0.05, mode: str = GAUSSIAN
+    path, verdict: ScanVerdict, *, max_side: int = 640, strength: float = 0.08, mode: str = GAUSSIAN
 ) -> list[tuple[float, bytes]]:
     """The frames that decided `verdict`, read back from the clip (or the image), blurred over their
     boxes or whole, as JPEG bytes with their timestamps."""
@@ -718,7 +718,7 @@ def evidence_frames(
 
 
 def blurred_poster(
-    path, verdict: ScanVerdict | None = None, *, at_fraction: float = 0.3, max_side: int = 640, strength: float = 0.05
+    path, verdict: ScanVerdict | None = None, *, at_fraction: float = 0.3, max_side: int = 640, strength: float = 0.08
 ) -> bytes:
     """A wholly blurred still for a review queue: the strongest deciding frame when the verdict has one,
     else the frame `at_fraction` into the clip."""

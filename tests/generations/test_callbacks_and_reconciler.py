@@ -107,3 +107,17 @@ def test_the_reconciler_fails_a_generation_past_its_deadline_and_releases_credit
     team.refresh_from_db()
     assert (generation.status, generation.error_code, generation.credit_state) == ("failed", "deadline_exceeded", "released")
     assert team.credits_reserved == 0 and team.generations_in_flight == 0
+
+
+def test_a_submit_while_redis_is_down_is_accepted_and_runs_when_it_returns(client, alice_key, use_simulator, redis_conn, settings):
+    working_queues = settings.RQ_QUEUES
+    settings.RQ_QUEUES = {name: {"URL": "redis://127.0.0.1:1/0"} for name in settings.GENERATION_QUEUES}
+    response = client.post("/api/v1/generations", {"prompt": "Snow on a red roof"}, content_type="application/json", **bearer(alice_key))
+    assert response.status_code == 202  # recorded; the database is the outbox
+    generation = Generation.objects.get(public_id=response.json()["id"])
+    assert generation.status == "queued"
+    assert reconcile(now=timezone.now() + dt.timedelta(minutes=10)).requeued == 0  # Redis still down: nothing lost, nothing done
+
+    settings.RQ_QUEUES = working_queues
+    assert reconcile(now=timezone.now() + dt.timedelta(minutes=10)).requeued == 1
+    assert drive_to_terminal(generation.public_id).status == "succeeded"

@@ -23,3 +23,20 @@ def test_every_response_carries_a_request_id(client):
     assert len(client.get("/healthz")["X-Request-Id"]) >= 8
     assert client.get("/healthz", HTTP_X_REQUEST_ID="trace-12345678")["X-Request-Id"] == "trace-12345678"
     assert client.get("/healthz", HTTP_X_REQUEST_ID="<script>")["X-Request-Id"] != "<script>"
+
+
+def test_metrics_need_staff_or_the_token(client, settings, alice):
+    settings.METRICS_TOKEN = "scrape-me-0123456789"
+    assert client.get("/metrics").status_code == 404
+    client.force_login(alice)
+    assert client.get("/metrics").status_code == 404
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me-0123456789").content.decode()
+    assert "# TYPE studio_generations gauge" in body
+    assert 'studio_queue_depth{queue="generations"}' in body and "studio_redis_up 1" in body
+
+
+def test_metrics_count_generations_by_status(client, settings, alice_key, redis_conn):
+    settings.METRICS_TOKEN = "scrape-me-0123456789"
+    client.post("/api/v1/generations", {"prompt": "x"}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {alice_key}")
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me-0123456789").content.decode()
+    assert 'studio_generations{status="queued"} 1' in body

@@ -1,0 +1,513 @@
+"""Detectors: each one reads the shared `Context` and returns a `DetectorResult` (scores per category in
+[0, 1], evidence spans, reasons). They run in order and later ones may read what earlier ones found:
+
+1. lexicon          multilingual terms, phrases and context rules (and the age-in-years rule)
+2. injection        override instructions, fake SYSTEM/ADMIN tags, closing-tag tricks
+3. negative-prompt  a negative prompt that asks to remove clothes (or holds an injection)
+4. framing          euphemism and framing: explicitness and realism amplify; art, medical, cartoon and
+                    support framing dampen; a pretext or an obfuscated term is itself a signal
+5. minor-sexual     a minor signal with a sexual signal is sexual_minors
+6. real-person      a real (named, private or uploaded) person with a sexual, defamatory or deceptive
+                    signal is deepfake
+Optional remote engines (remote.py) implement the same `detect` interface.
+
+Everything here is pure: text and flags in, scores out.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import lexicon
+from .matching import build_matchers
+from .normalize import normalize
+from .policy import CATEGORIES, HARMFUL
+
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    detector: str
+    rule: str
+    categories: tuple
+    view: str
+    start: int
+    end: int
+    text: str
+
+    def as_dict(self):
+        return {
+            "detector": self.detector,
+            "rule": self.rule,
+            "categories": list(self.categories),
+            "view": self.view,
+            "span": [self.start, self.end],
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class DetectorResult:
+    name: str
+    version: str
+    scores: dict
+    evidence: tuple = ()
+    reasons: tuple = ()
+    # "max": merged by maximum with what earlier detectors found; "set": replaces those categories
+    # (the framing layer lowers as well as raises).
+    mode: str = "max"
+
+    def as_audit(self):
+        return {
+            "name": self.name,
+            "version": self.version,
+            "mode": self.mode,
+            "scores": {k: round(v, 3) for k, v in self.scores.items()},
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass
+class Context:
+    prompt: str
+    negative_prompt: str = ""
+    has_face_input: bool = False
+    views: object = None
+    tags: set = field(default_factory=set)
+    signals: dict = field(default_factory=dict)
+    contributions: dict = field(default_factory=dict)  # category -> [(weight, entry, view)]
+    evasion_categories: set = field(default_factory=set)
+    scores: dict = field(default_factory=dict)
+    results: list = field(default_factory=list)
+
+    def merge(self, result):
+        self.results.append(result)
+        for category, score in result.scores.items():
+            score = min(1.0, max(0.0, score))
+            if result.mode == "set":
+                self.scores[category] = score
+            elif score > self.scores.get(category, 0.0):
+                self.scores[category] = score
+
+    def score(self, category):
+        return self.scores.get(category, 0.0)
+
+
+def combine(weights):
+    """Noisy-or that trusts the strongest signal fully and each further one at 40 %: two weak hints do not
+    add up to one strong term."""
+    acc = 1.0
+    for i, weight in enumerate(sorted(weights, reverse=True)):
+        acc *= 1.0 - (weight if i == 0 else 0.4 * weight)
+    return 1.0 - acc
+
+
+def noisy_or(weights):
+    acc = 1.0
+    for weight in weights:
+        acc *= 1.0 - weight
+    return 1.0 - acc
+
+
+@lru_cache(maxsize=1)
+def matchers():
+    return build_matchers(lexicon.ENTRIES)
+
+
+# --- ages --------------------------------------------------------------------------------------------------
+
+_SPELLED = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+_AGE_PATTERNS = (
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:years?|yrs?|yr)[\s-]*old\b"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:yo|y/o|y\.o\.?)(?![a-z])"),
+    re.compile(r"\b(?:aged?|age of)\s+(\d{1,2})\b"),
+    re.compile(r"\b(" + "|".join(_SPELLED) + r")[\s-]*(?:years?|yr)[\s-]*old\b"),
+    re.compile(r"\b(?:de|con|tiene|tenía|a|aos|com|di|ha)\s+(\d{1,2})\s*(?:años|anos|añitos|aninhos|ans|anni)\b"),
+    re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:años|anos|ans|anni)\s+(?:de edad|de idade|d'âge)"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:jährig\w*|jahre\s+alt)"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:летн\w*|лет(?!\w))"),
+    re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:岁|歳|살|세)"),
+    re.compile(
+        r"\b(?:girl|boy|kid|child|daughter|son|niña|niño|fille|garçon|mädchen|junge|ragazza|ragazzo|menina|menino)"
+        r"\s*,?\s*(\d{1,2})\b"
+    ),
+)
+_CJK_YOUNG = re.compile(r"(?:十[一二三四五六七]?|[一二三四五六七八九])\s*[岁歳]")
+
+
+def find_ages(text):
+    """(age, start, end) for every stated age in text."""
+    found = []
+    for pattern in _AGE_PATTERNS:
+        for m in pattern.finditer(text):
+            raw = m.group(1)
+            age = _SPELLED.get(raw) if not raw.isdigit() else int(raw)
+            if age is not None:
+                found.append((age, m.start(), m.end()))
+    for m in _CJK_YOUNG.finditer(text):
+        found.append((12, m.start(), m.end()))
+    return found
+
+
+_SCARE_QUOTES = re.compile(r"(?:^|[\s(])['\"“‘«]([^\W\d_]{3,24})['\"”’»](?=[\s,.;:!?)]|$)")
+
+
+# --- detectors ---------------------------------------------------------------------------------------------
+
+class Detector:
+    name = "detector"
+    version = "0"
+
+    def detect(self, ctx):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LexiconDetector(Detector):
+    name = "lexicon"
+    version = f"{lexicon.VERSION}+{lexicon.fingerprint()}"
+
+    def detect(self, ctx):
+        found = {}  # entry -> first hit
+        masked = set()
+        safe_tags = set()
+        views = ctx.views.items()
+        for view, text in views:
+            matcher = matchers()[view]
+            for hit in matcher.scan(text, view):
+                if hit.entry.safe:
+                    safe_tags |= hit.entry.tags
+                    masked.update(matcher.masked_by(hit, text))
+                elif hit.entry not in found:
+                    found[hit.entry] = hit
+        tags = set(safe_tags)
+        counted = [hit for entry, hit in found.items() if entry not in masked]
+        for hit in counted:
+            tags |= hit.entry.tags
+        counted = [hit for hit in counted if not (hit.entry.unless & tags)]
+        tags = set(safe_tags)
+        for hit in counted:
+            tags |= hit.entry.tags
+
+        evidence = []
+        contributions = {}
+        signals = {}
+        for hit in counted:
+            entry = hit.entry
+            for key, weight in entry.scores.items():
+                if key.startswith("_"):
+                    signals[key] = max(signals.get(key, 0.0), weight)
+                else:
+                    contributions.setdefault(key, []).append((weight, entry, hit.view))
+            if entry.scores or entry.tags:
+                categories = tuple(k for k in entry.scores if not k.startswith("_"))
+                evidence.append(Evidence(self.name, entry.label, categories, hit.view, hit.start, hit.end, hit.text))
+            if hit.view == "normalized" and entry.scores:
+                ctx.evasion_categories.update(k for k in entry.scores if not k.startswith("_"))
+
+        for view, text in views:
+            for age, start, end in find_ages(text):
+                if age < 18:
+                    signals["_minor"] = 1.0
+                    evidence.append(Evidence(self.name, "stated age under 18", (), view, start, end, text[start:end]))
+        if _SCARE_QUOTES.search(ctx.views.raw):
+            tags.add("scare_quotes")
+
+        scores = {}
+        reasons = []
+        for category, items in contributions.items():
+            if category == "injection":
+                continue  # the injection detector owns this category
+            best = {}
+            for weight, entry, _view in items:
+                best[entry] = max(best.get(entry, 0.0), weight)
+            scores[category] = combine(best.values())
+            top = max(best, key=best.get)
+            reasons.append(f"{category}: {top.label}")
+        for required, category, score, reason in lexicon.COMBINATIONS:
+            if all(t in tags for t in required) and score > scores.get(category, 0.0):
+                scores[category] = score
+                reasons.append(f"{category}: {reason}")
+
+        ctx.tags |= tags
+        for key, value in signals.items():
+            ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
+        for category, items in contributions.items():
+            ctx.contributions.setdefault(category, []).extend(items)
+        return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
+
+
+_INJECTION_PATTERNS = (
+    (
+        re.compile(
+            r"(?:^|[\n\r]|[\[<{(#*|]\s*)\s*(?:system|admin|administrator|developer|root|assistant|moderator|operator|"
+            r"sudo|superuser)(?:\s+(?:prompt|message|note|override|mode|instructions?|notice|command))?\s*"
+            r"(?:[:\]>}|)]|-{2,}>)",
+            re.IGNORECASE,
+        ),
+        0.45,
+        "fake system or admin tag",
+    ),
+    (re.compile(r"<\|\s*[a-z_]+\s*\|>|<<\s*/?sys\s*>>|\[/?inst\]|<\|?endoftext\|?>", re.IGNORECASE), 0.7,
+     "model control token"),
+    (
+        re.compile(
+            r"</\s*(?:prompt|user|user_input|input|instructions?|system|query|context|rules|policy|content|message|"
+            r"human|assistant|request)\s*>",
+            re.IGNORECASE,
+        ),
+        0.55,
+        "closing-tag trick",
+    ),
+    (
+        re.compile(
+            r"(?:^|\n)\s*(?:-{3,}|={3,}|#{2,}|\*{3,})\s*(?:end|new|begin|system|admin|override)\b"
+            r"|\bend of (?:the )?(?:prompt|user input|input|instructions|user message)\b",
+            re.IGNORECASE,
+        ),
+        0.5,
+        "fake prompt boundary",
+    ),
+    (re.compile(r"[\"']role[\"']\s*:\s*[\"'](?:system|developer|admin)[\"']", re.IGNORECASE), 0.6, "fake role field"),
+)
+
+
+def injection_signals(views):
+    """(weight, label, view, start, end, text) for each structural injection pattern found."""
+    out = []
+    for view, text in views.items():
+        for pattern, weight, label in _INJECTION_PATTERNS:
+            m = pattern.search(text)
+            if m:
+                out.append((weight, label, view, m.start(), m.end(), m.group()))
+    return out
+
+
+class InjectionDetector(Detector):
+    name = "injection"
+    version = "1"
+
+    def detect(self, ctx):
+        weights = {}
+        evidence = []
+        for weight, entry, view in ctx.contributions.get("injection", ()):
+            weights[entry.label] = max(weights.get(entry.label, 0.0), weight)
+        for weight, label, view, start, end, text in injection_signals(ctx.views):
+            if weight > weights.get(label, 0.0):
+                weights[label] = weight
+            evidence.append(Evidence(self.name, label, ("injection",), view, start, end, text))
+        if not weights:
+            return DetectorResult(self.name, self.version, {})
+        score = noisy_or(weights.values())
+        reasons = tuple(f"injection: {label}" for label in sorted(weights, key=weights.get, reverse=True))
+        return DetectorResult(self.name, self.version, {"injection": score}, tuple(evidence), reasons)
+
+
+_NEGATIVE_CLOTHING = re.compile(
+    r"\b(?:clothes|clothing|clothed|dressed|dress|shirt|shirts|top|tops|pants|trousers|underwear|bra|bras|panties|"
+    r"bikini|swimsuit|swimwear|lingerie|covered|covering|modest|modesty|censored|censorship|censor|censoring|mosaic|"
+    r"blur|blurred|blurry genitals|bar censor|pixelated|pixelation|garments?|outfit|costume|towel|fabric|"
+    r"ropa|vêtements|kleidung|vestiti|roupa|одежд\w*|衣服|服|옷)\b"
+)
+_NEGATIVE_ADULT = re.compile(r"\b(?:adult|adults|mature|grown-up|grown up|old|aged|wrinkles|wrinkled|elderly)\b")
+
+
+class NegativePromptDetector(Detector):
+    """A negative prompt is what the model should avoid. Harmful words there are fine ("nudity, gore"); asking
+    it to avoid clothes, censoring or adulthood is asking for the opposite, and an injection is an injection."""
+
+    name = "negative-prompt"
+    version = "1"
+
+    def detect(self, ctx):
+        if not ctx.negative_prompt or not ctx.negative_prompt.strip():
+            return DetectorResult(self.name, self.version, {})
+        views = normalize(ctx.negative_prompt)
+        scores = {}
+        evidence = []
+        reasons = []
+        clothing = [m for m in _NEGATIVE_CLOTHING.finditer(views.normalized)]
+        if clothing:
+            base = ctx.score("sexual")
+            score = 0.55 if base < 0.3 else min(1.0, base + 0.25)
+            scores["sexual"] = score
+            reasons.append("sexual: negative prompt removes clothing or censoring")
+            for m in clothing[:3]:
+                evidence.append(Evidence(self.name, "clothing in negative prompt", ("sexual",), "negative",
+                                         m.start(), m.end(), m.group()))
+        if ctx.score("sexual") >= 0.3 or clothing:
+            adult = _NEGATIVE_ADULT.search(views.normalized)
+            if adult:
+                ctx.signals["_minor"] = max(ctx.signals.get("_minor", 0.0), 0.6)
+                reasons.append("minor signal: negative prompt removes adult features")
+                evidence.append(Evidence(self.name, "adulthood in negative prompt", (), "negative",
+                                         adult.start(), adult.end(), adult.group()))
+        injection = [w for w, *_ in injection_signals(views)]
+        for hit_view, text in views.items():
+            for hit in matchers()[hit_view].scan(text, hit_view):
+                weight = hit.entry.scores.get("injection")
+                if weight and not hit.entry.safe:
+                    injection.append(weight)
+        if injection:
+            scores["injection"] = noisy_or(injection)
+            reasons.append("injection: in the negative prompt")
+        return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
+
+
+class FramingDetector(Detector):
+    """The euphemism and framing layer: the same subject reads differently wrapped in explicitness, realism,
+    art, medicine, cartoons or support; an obfuscated term or a pretext shows intent."""
+
+    name = "framing"
+    version = "1"
+
+    def detect(self, ctx):
+        tags = ctx.tags
+        scores = {}
+        reasons = []
+        amp = 0.0
+        for tag, bonus in (("amp_explicit", 0.2), ("amp_show_all", 0.2), ("amp_realism", 0.1), ("amp_detail", 0.1),
+                           ("evasion_frame", 0.1)):
+            if tag in tags:
+                amp += bonus
+        for category in ("sexual", "violence", "self_harm"):
+            score = ctx.score(category)
+            if score < 0.3:
+                continue
+            bonus = amp + (0.1 if category in ctx.evasion_categories else 0.0)
+            bonus = min(bonus, 0.3)
+            if bonus:
+                scores[category] = min(1.0, score + bonus)
+                reasons.append(f"{category}: amplified by framing (+{bonus:.2f})")
+        for category in ("illegal", "deepfake"):
+            if category in ctx.evasion_categories and ctx.score(category) >= 0.3:
+                scores[category] = min(1.0, ctx.score(category) + 0.1)
+                reasons.append(f"{category}: term written to evade the filter")
+
+        sexual = scores.get("sexual", ctx.score("sexual"))
+        sexual_tags = {tag for _, entry, _ in ctx.contributions.get("sexual", ()) for tag in entry.tags}
+        strong_sexual = "sex_explicit" in sexual_tags
+        if sexual >= 0.3 and "art_ctx" in tags and not strong_sexual and not tags & {
+            "amp_explicit", "amp_show_all", "amp_photo"
+        }:
+            if sexual > 0.58:
+                scores["sexual"] = sexual = 0.58
+                reasons.append("sexual: nudity in an art framing is held for review, not blocked")
+        if sexual >= 0.3 and "medical_ctx" in tags and not strong_sexual and not tags & {
+            "amp_explicit", "amp_show_all", "amp_detail", "amp_realism", "amp_photo"
+        }:
+            if sexual > 0.5:
+                scores["sexual"] = 0.5
+                reasons.append("sexual: body in a medical framing is held for review, not blocked")
+
+        violence = scores.get("violence", ctx.score("violence"))
+        if violence > 0 and "damp_violence" in tags:
+            scores["violence"] = violence = max(0.0, violence - 0.3)
+            reasons.append("violence: non-graphic framing (cartoon, no blood, choreographed)")
+        if violence > 0.6 and "distance_ctx" in tags and "gore" not in tags and not tags & {
+            "amp_explicit", "amp_detail", "amp_show_all"
+        }:
+            scores["violence"] = 0.6
+            reasons.append("violence: historical or distant violence is held for review, not blocked")
+
+        self_harm = scores.get("self_harm", ctx.score("self_harm"))
+        if self_harm > 0 and "damp_selfharm" in tags and not tags & {"method", "instructions", "concealment"}:
+            scores["self_harm"] = max(0.0, self_harm - 0.35)
+            reasons.append("self_harm: support or prevention framing")
+
+        if ctx.score("injection") >= 0.4:
+            for category in HARMFUL:
+                score = scores.get(category, ctx.score(category))
+                if score >= 0.2:
+                    scores[category] = min(1.0, score + 0.15)
+                    reasons.append(f"{category}: requested alongside an attempt to bypass moderation")
+        evidence = ()
+        return DetectorResult(self.name, self.version, scores, evidence, tuple(reasons), mode="set")
+
+
+class MinorSexualRule(Detector):
+    name = "minor-sexual"
+    version = "1"
+
+    def detect(self, ctx):
+        minor = ctx.signals.get("_minor", 0.0)
+        sexual = ctx.score("sexual")
+        if not minor or sexual < 0.3:
+            return DetectorResult(self.name, self.version, {})
+        if minor >= 1.0 or sexual >= 0.45:
+            score = 0.97 if minor >= 1.0 else 0.9
+            return DetectorResult(self.name, self.version, {"sexual_minors": score}, (),
+                                  ("sexual_minors: a minor signal together with a sexual signal",))
+        return DetectorResult(
+            self.name, self.version, {"sexual_minors": 0.3, "sexual": max(sexual, 0.5)}, (),
+            ("sexual: a possible minor with a mild sexual signal is held for review",),
+        )
+
+
+class RealPersonRule(Detector):
+    name = "real-person"
+    version = "1"
+
+    def detect(self, ctx):
+        tags = ctx.tags
+        named = "real_named" in tags
+        private = "private_person" in tags
+        photo = "photo_source" in tags or ctx.has_face_input
+        generic = "real_generic" in tags
+        swap = "face_swap" in tags
+        person = named or private or photo
+        sexual = ctx.score("sexual")
+        rules = []
+        if sexual >= 0.3 and (person or generic or swap):
+            rules.append((0.96, "a real person in sexual content"))
+        if ctx.score("violence") >= 0.4 and (named or private):
+            rules.append((0.8, "a real person in violent content"))
+        if "defamatory" in tags:
+            if named or private:
+                rules.append((0.85, "a real person in a defamatory situation"))
+            elif photo:
+                rules.append((0.6, "a pictured person in a defamatory situation"))
+            elif generic:
+                rules.append((0.45, "an unnamed famous person in a defamatory situation"))
+        if "deceptive" in tags:
+            if named:
+                rules.append((0.82, "a real person in deceptive footage"))
+            elif private or photo:
+                rules.append((0.6, "a private person in deceptive footage"))
+            elif generic:
+                rules.append((0.45, "an unnamed famous person in deceptive footage"))
+        if swap and (person or generic):
+            rules.append((0.6, "a face swap of a real person"))
+        if not rules:
+            return DetectorResult(self.name, self.version, {})
+        score, reason = max(rules)
+        return DetectorResult(self.name, self.version, {"deepfake": score}, (), (f"deepfake: {reason}",))
+
+
+LOCAL_DETECTORS = (
+    LexiconDetector(),
+    InjectionDetector(),
+    NegativePromptDetector(),
+    FramingDetector(),
+    MinorSexualRule(),
+    RealPersonRule(),
+)
+
+
+def analyze(prompt, negative_prompt="", *, has_face_input=False, engines=()):
+    """Run the local detectors (then any extra engines) and return the filled Context."""
+    ctx = Context(prompt=prompt or "", negative_prompt=negative_prompt or "", has_face_input=has_face_input)
+    ctx.views = normalize(ctx.prompt)
+    for detector in LOCAL_DETECTORS:
+        ctx.merge(detector.detect(ctx))
+    for engine in engines:
+        ctx.merge(engine.detect(ctx))
+    return ctx
+
+
+def rounded(scores):
+    return {category: round(scores.get(category, 0.0), 3) for category in CATEGORIES}
