@@ -84,7 +84,7 @@ class AuditFilterForm(forms.Form):
         return {name: str(value) for name, value in self.filters().items() if value not in (None, "")}
 
 
-def keyset_page(events, *, before=None, after=None, size=PAGE_SIZE):
+def keyset_page(events, *, size, before=None, after=None):
     """One page of `events`, newest first, positioned by id; returns (rows, has_newer, has_older)."""
     if after is not None:
         rows = list(events.filter(id__gt=after).order_by("id")[: size + 1])
@@ -131,7 +131,9 @@ def audit_events(request):
     else:
         data = form.cleaned_data if form.is_bound else {}
         events = events_matching(**form.filters()) if form.is_bound else AuditEvent.objects.all()
-        page, has_newer, has_older = keyset_page(events.select_related("team"), before=data.get("before"), after=data.get("after"))
+        page, has_newer, has_older = keyset_page(
+            events.select_related("team"), size=PAGE_SIZE, before=data.get("before"), after=data.get("after")
+        )
         rows = [_row(event) for event in page]
     head = AuditChainHead.objects.filter(id=1).first()
     context = {

@@ -240,11 +240,18 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default="studio-demo-2026")
 # Monthly allowance of the seeded demo team, in credits.
 DEMO_ALLOWANCE = env.int("DEMO_ALLOWANCE", default=2000)
 
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "studio.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "studio.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # httpx logs every request at INFO: one line per upstream poll is noise, not information.
     "loggers": {"rq.worker": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},

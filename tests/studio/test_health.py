@@ -40,3 +40,19 @@ def test_metrics_count_generations_by_status(client, settings, alice_key, redis_
     client.post("/api/v1/generations", {"prompt": "x"}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {alice_key}")
     body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me-0123456789").content.decode()
     assert 'studio_generations{status="queued"} 1' in body
+
+
+def test_json_logs_carry_the_request_id():
+    import json
+    import logging
+
+    from studio.logs import JsonFormatter, RequestIdFilter, current_request_id
+
+    token = current_request_id.set("req-abc-123")
+    try:
+        record = logging.LogRecord("studio.test", logging.WARNING, __file__, 1, "something %s", ("happened",), None)
+        RequestIdFilter().filter(record)
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        current_request_id.reset(token)
+    assert (line["message"], line["request_id"], line["level"]) == ("something happened", "req-abc-123", "WARNING")
