@@ -184,6 +184,7 @@ class AuditEventType(models.IntegerChoices):
     SIGN_IN = 101, "Signed in"
     SIGN_IN_FAILED = 102, "Sign-in failed"
     SIGN_OUT = 103, "Signed out"
+    SIGN_IN_LOCKED_OUT = 104, "Sign-in refused: too many failures"
     # 200–299: API keys
     API_KEY_CREATED = 201, "API key created"
     API_KEY_REVOKED = 202, "API key revoked"

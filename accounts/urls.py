@@ -2,9 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import audit_views, standing_views, views
+from .auth_forms import RateLimitedAuthenticationForm
 
 urlpatterns = [
-    path("sign-in/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", redirect_authenticated_user=True, authentication_form=RateLimitedAuthenticationForm
+        ),
+        name="login",
+    ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     # Invited people set their first password through Django's reset-confirm flow.
     path(

@@ -98,7 +98,14 @@ def _text(data, name):
     return value.strip()
 
 
+def _refuse_nul_characters(data):
+    for name, value in data.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise GenerationError("invalid_characters", f"{name} contains a NUL character.", field=name)
+
+
 def validate_generation_request(data: dict, *, default_model: str) -> GenerationRequest:
+    _refuse_nul_characters(data)
     kind = data.get("kind") or TEXT2VIDEO
     if kind not in KINDS:
         raise GenerationError("invalid_kind", f"kind must be one of: {', '.join(KINDS)}.", field="kind")

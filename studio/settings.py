@@ -139,6 +139,10 @@ RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": RQ_DEFAULT_TIMEOUT} for
 RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True
 
+# Failed sign-ins for one email before sign-in is refused for SIGN_IN_LOCKOUT_S seconds (an address gets 4x).
+SIGN_IN_MAX_FAILURES = env.int("SIGN_IN_MAX_FAILURES", default=5)
+SIGN_IN_LOCKOUT_S = env.int("SIGN_IN_LOCKOUT_S", default=900)
+
 # --- API keys ---------------------------------------------------------------------------------
 # A dedicated pepper (not SECRET_KEY) so rotating SECRET_KEY does not void every API key.
 API_KEY_PEPPER = env("API_KEY_PEPPER", default="insecure-dev-only-api-key-pepper")

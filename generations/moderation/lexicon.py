@@ -570,7 +570,7 @@ term("suggestive (CJK)", {"sexual": 0.46}, """
 유혹
 """, tags={"suggestive"})
 
-term("xxx", {"sexual": 0.3}, """
+term("xxx", {"sexual": 0.25}, """
 xxx
 """)
 
