@@ -182,7 +182,7 @@ def _fold_leet_token(token):
     if not stripped or _NUMBER_WITH_UNIT.fullmatch(stripped):
         return token
     letters = sum(1 for ch in stripped if ch.isalpha())
-    if letters < 2 or not any(ch in LEET for ch in stripped):
+    if not letters or len(stripped) < 3 or not any(ch in LEET for ch in stripped):
         return token
     folded = "".join(LEET.get(ch, ch) for ch in stripped)
     return folded + token[len(stripped):] if folded.replace("_", "").isalpha() else token
