@@ -18,8 +18,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -135,7 +134,7 @@ def _normalised_ip(value):
     # Hash what the database will give back: PostgreSQL's inet prints IPv6 addresses compressed, lowercase.
     if not value:
         return None
-    return AuditEvent._meta.get_field("ip_address").to_python(value)
+    return AuditEvent._meta.get_field("ip_address").get_prep_value(value)
 
 
 def _append(head, **fields) -> AuditEvent:
@@ -226,9 +225,10 @@ def make_checkpoint(*, force=False, now=None):
     with transaction.atomic():
         head = _locked_head()
         if not force:
-            last = AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_CHECKPOINT).order_by("-id").values_list("id", "created_at").first()
             if head.count == 0:
                 return None
+            checkpoints = AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_CHECKPOINT)
+            last = checkpoints.order_by("-id").values_list("id", "created_at").first()
             if last is not None:
                 last_id, last_at = last
                 nothing_new = head.last_hash == AuditEvent.objects.filter(id=last_id).values_list("hash", flat=True).first()
@@ -240,7 +240,7 @@ def make_checkpoint(*, force=False, now=None):
         return _append(
             head,
             created_at=now,
-            event_type=AuditEventType.AUDIT_CHECKPOINT,
+            event_type=int(AuditEventType.AUDIT_CHECKPOINT),
             actor_kind=SYSTEM.kind,
             actor_label=SYSTEM.label,
             target_type="AuditChainHead",
@@ -287,7 +287,7 @@ def _isoformat(value) -> str:
     if isinstance(value, str):  # SQLite stores naive UTC text
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt_timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.isoformat()
 
 
@@ -356,9 +356,9 @@ def events_matching(*, event_type=None, actor="", team="", target="", since=None
     if target:
         events = events.filter(target_id=target.strip())
     if since is not None:
-        events = events.filter(created_at__gte=datetime.combine(since, datetime.min.time(), tzinfo=dt_timezone.utc))
+        events = events.filter(created_at__gte=datetime.combine(since, datetime.min.time(), tzinfo=UTC))
     if until is not None:
-        events = events.filter(created_at__lt=datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=dt_timezone.utc))
+        events = events.filter(created_at__lt=datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=UTC))
     return events
 
 

@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .audit import Actor, canonical_json, events_matching, record_audit_event, verify_chain
+from .audit import (
+    Actor,
+    canonical_json,
+    events_matching,
+    record_audit_event,
+    verify_chain,
+)
 from .models import AuditChainHead, AuditEvent, AuditEventType
 
 PAGE_SIZE = 50
@@ -56,7 +62,7 @@ def _auditor_or_404(request):
 
 class AuditFilterForm(forms.Form):
     event_type = forms.TypedChoiceField(
-        label="Type", required=False, coerce=int, empty_value=None, choices=[("", "Any type"), *AuditEventType.choices]
+        label="Type", required=False, coerce=int, empty_value=None, choices=[("", "Any type"), *sorted(AuditEventType.choices)]
     )
     actor = forms.CharField(label="Actor", required=False, max_length=254, help_text="Email, API key prefix or “system”")
     team = forms.SlugField(label="Team", required=False, help_text="Team slug")

@@ -233,12 +233,18 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     event_type = models.PositiveSmallIntegerField(choices=AuditEventType.choices, db_index=True)
-    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint and no cascade: deleting a user, key or team must never rewrite the ledger
+    # (the ids are part of each event's hash, and the rows are append-only).
+    actor_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     # "user", "api_key" or "system": kept as text too, so the chain survives the actor's deletion.
     actor_kind = models.CharField(max_length=10)
     actor_label = models.CharField(max_length=254, blank=True)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     target_type = models.CharField(max_length=40, blank=True)
     target_id = models.CharField(max_length=64, blank=True, db_index=True)
     extra = models.JSONField(default=dict, blank=True)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from accounts.audit import make_checkpoint
 from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
 
@@ -71,6 +72,7 @@ def reconcile(*, now=None) -> ReconcileReport:
             report.requeued += 1
     report.webhooks_sent = send_due_deliveries(now=now)
     report.reviews_expired = expire_overdue(now=now)
+    make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
     for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
         if renew_allowance_if_due(team, now=now) is not None:
             report.renewed_teams += 1

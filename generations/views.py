@@ -1,12 +1,13 @@
 """Portal views: thin. They check access, call actions, and render."""
 
+import datetime
 import re
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -82,12 +83,20 @@ def _generation_or_404(request, generation_id):
     return generation
 
 
+def _price_table_json():
+    import json
+
+    from .pricing import price_table
+
+    return json.dumps(price_table())
+
+
 @login_required
 def dashboard(request):
     membership = current_membership(request)
     recent = team_generations(membership.team, created_by=request.user)[:6] if membership else []
     form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL})
-    return render(request, "generations/dashboard.html", {"form": form, "recent": recent})
+    return render(request, "generations/dashboard.html", {"form": form, "recent": recent, "prices": _price_table_json()})
 
 
 @login_required
@@ -95,7 +104,7 @@ def create(request):
     membership = _membership_or_404(request)
     if request.method != "POST":
         form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL, **request.GET.dict()})
-        return render(request, "generations/create.html", {"form": form})
+        return render(request, "generations/create.html", {"form": form, "prices": _price_table_json()})
     form = TextToVideoForm(request.POST)
     if form.is_valid():
         try:
@@ -110,7 +119,7 @@ def create(request):
             form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
         else:
             return redirect("generations:detail", generation.public_id)
-    return render(request, "generations/create.html", {"form": form}, status=400)
+    return render(request, "generations/create.html", {"form": form, "prices": _price_table_json()}, status=400)
 
 
 @login_required
@@ -118,7 +127,7 @@ def create_from_image(request):
     membership = _membership_or_404(request)
     if request.method != "POST":
         form = ImageToVideoForm(initial={"model": settings.DEFAULT_MODEL})
-        return render(request, "generations/create_image.html", {"form": form})
+        return render(request, "generations/create_image.html", {"form": form, "prices": _price_table_json()})
     form = ImageToVideoForm(request.POST, request.FILES)
     if form.is_valid():
         data = {"kind": "image2video", **form.cleaned_data}
@@ -136,24 +145,56 @@ def create_from_image(request):
             form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
         else:
             return redirect("generations:detail", generation.public_id)
-    return render(request, "generations/create_image.html", {"form": form}, status=400)
+    return render(request, "generations/create_image.html", {"form": form, "prices": _price_table_json()}, status=400)
+
+
+HISTORY_PAGE_SIZE = 24
 
 
 @login_required
 def history(request):
+    """The user's (or, for everyone in the team, the team's) generations, newest first, keyset-paginated:
+    each page asks for rows with an id below the last one seen, so page 500 costs what page 1 costs."""
     membership = _membership_or_404(request)
-    scope = request.GET.get("scope", "mine")
-    if scope not in ("mine", "team"):
-        scope = "mine"
+    params = request.GET
+    scope = params.get("scope") if params.get("scope") in ("mine", "team") else "mine"
     queryset = team_generations(membership.team, created_by=request.user if scope == "mine" else None)
-    status = request.GET.get("status", "")
-    if status in Status.values:
-        queryset = queryset.filter(status=status)
-    page = Paginator(queryset, 24).get_page(request.GET.get("page"))
+    filters = {name: params.get(name, "").strip() for name in ("status", "kind", "model", "member", "q", "since", "until")}
+    if filters["status"] in Status.values:
+        queryset = queryset.filter(status=filters["status"])
+    if filters["kind"] in ("text2video", "image2video"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters["model"] in MODELS:
+        queryset = queryset.filter(model_name=filters["model"])
+    if filters["member"] and scope == "team":
+        queryset = queryset.filter(created_by__email__iexact=filters["member"])
+    if filters["q"]:
+        queryset = queryset.filter(prompt__icontains=filters["q"][:200])
+    for name, lookup in (("since", "created_at__date__gte"), ("until", "created_at__date__lte")):
+        if filters[name]:
+            try:
+                queryset = queryset.filter(**{lookup: datetime.date.fromisoformat(filters[name])})
+            except ValueError:
+                filters[name] = ""
+    before = params.get("before", "")
+    if before.isdigit():
+        queryset = queryset.filter(id__lt=int(before))
+    rows = list(queryset.order_by("-id")[: HISTORY_PAGE_SIZE + 1])
+    page, more = rows[:HISTORY_PAGE_SIZE], len(rows) > HISTORY_PAGE_SIZE
+    query = {key: value for key, value in filters.items() if value}
+    query["scope"] = scope
     return render(
         request,
         "generations/history.html",
-        {"page": page, "scope": scope, "status": status, "statuses": Status.choices},
+        {
+            "generations": page,
+            "next_query": urlencode({**query, "before": page[-1].id}) if more else None,
+            "first_query": urlencode(query) if before else None,
+            "scope": scope,
+            "filters": filters,
+            "statuses": Status.choices,
+            "models": [name for name in MODELS],
+        },
     )
 
 

@@ -97,7 +97,11 @@ def run_scan_bench(
     detectors, skipped = active_detectors()
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as workdir:
         path = render_bench_clip(os.path.join(workdir, "bench.mp4"), duration=duration, size=size, fps=fps)
-        verdicts = [scan_video(path) for _ in range(max(1, repeats))]
+        verdicts, cpu = [], []
+        for _ in range(max(1, repeats)):
+            cpu_started = time.process_time()
+            verdicts.append(scan_video(path))
+            cpu.append(time.process_time() - cpu_started)
     runs = [verdict.scan_s for verdict in verdicts]
     scan_s = statistics.median(runs)
     verdict = verdicts[0]
@@ -109,6 +113,9 @@ def run_scan_bench(
         "frames_total": verdict.frames_total,
         "size": f"{size[0]}x{size[1]}",
         "runs_s": [round(run, 4) for run in runs],
+        # CPU seconds of each run (all threads): wall ≈ cpu / cores in use. When other processes hold a
+        # core, wall time grows while this stays put.
+        "cpu_s": [round(value, 4) for value in cpu],
         "score_s": verdict.timings.get("score_s"),
         "decode_s": verdict.timings.get("decode_s"),
         "load_s": round(load_s, 3),

@@ -51,8 +51,8 @@ def blur_image(
         grow_x, grow_y = (x1 - x0) * margin, (y1 - y0) * margin
         left = max(0, int((x0 - grow_x) * width))
         top = max(0, int((y0 - grow_y) * height))
-        right = min(width, int(round((x1 + grow_x) * width + 0.5)))
-        bottom = min(height, int(round((y1 + grow_y) * height + 0.5)))
+        right = min(width, round((x1 + grow_x) * width + 0.5))
+        bottom = min(height, round((y1 + grow_y) * height + 0.5))
         if right <= left or bottom <= top:
             continue
         # Blur a region padded by the radius, then paste back only the box: no sharp leak at its edges.

@@ -136,6 +136,8 @@ _AGE_PATTERNS = (
         r"\b(?:girl|boy|kid|child|daughter|son|niña|niño|fille|garçon|mädchen|junge|ragazza|ragazzo|menina|menino)"
         r"\s*,?\s*(\d{1,2})\b"
     ),
+    re.compile(r"\blooks?\s+(?:about\s+|like\s+|barely\s+)?(\d{1,2})\b"),
+    re.compile(r"\b(?:of|aged?)\s+(" + "|".join(_SPELLED) + r")\b"),
 )
 _CJK_YOUNG = re.compile(r"(?:十[一二三四五六七]?|[一二三四五六七八九])\s*[岁歳]")
 
@@ -152,6 +154,21 @@ def find_ages(text):
     for m in _CJK_YOUNG.finditer(text):
         found.append((12, m.start(), m.end()))
     return found
+
+
+def segmented_view(views):
+    """Spelled-out runs that merged several words ("n a k e d g i r l") re-spaced into words, as one more view."""
+    if not views.joined:
+        return ()
+    text = views.normalized
+    terms = matchers()["normalized"][0]
+    changed = False
+    for word in views.joined:
+        pieces = terms.segment(word)
+        if pieces:
+            text = text.replace(word, " ".join(pieces), 1)
+            changed = True
+    return (("segmented", text),) if changed else ()
 
 
 _SCARE_QUOTES = re.compile(r"(?:^|[\s(])['\"“‘«]([^\W\d_]{3,24})['\"”’»](?=[\s,.;:!?)]|$)")
@@ -173,17 +190,20 @@ class LexiconDetector(Detector):
 
     def detect(self, ctx):
         found = {}  # entry -> first hit
+        second = {}  # entry -> a second hit with different text (two different words of one row count twice)
         masked = set()
         safe_tags = set()
-        views = ctx.views.items()
+        views = ctx.views.items() + segmented_view(ctx.views)
         for view, text in views:
-            matcher = matchers()[view]
-            for hit in matcher.scan(text, view):
-                if hit.entry.safe:
-                    safe_tags |= hit.entry.tags
-                    masked.update(matcher.masked_by(hit, text))
-                elif hit.entry not in found:
-                    found[hit.entry] = hit
+            for matcher in matchers()["raw" if view == "raw" else "normalized"]:
+                for hit in matcher.scan(text, view):
+                    if hit.entry.safe:
+                        safe_tags |= hit.entry.tags
+                        masked.update(matcher.masked_by(hit, text))
+                    elif hit.entry not in found:
+                        found[hit.entry] = hit
+                    elif hit.entry not in second and hit.text != found[hit.entry].text and hit.view == found[hit.entry].view:
+                        second[hit.entry] = hit
         tags = set(safe_tags)
         counted = [hit for entry, hit in found.items() if entry not in masked]
         for hit in counted:
@@ -206,7 +226,7 @@ class LexiconDetector(Detector):
             if entry.scores or entry.tags:
                 categories = tuple(k for k in entry.scores if not k.startswith("_"))
                 evidence.append(Evidence(self.name, entry.label, categories, hit.view, hit.start, hit.end, hit.text))
-            if hit.view == "normalized" and entry.scores:
+            if hit.view != "raw" and entry.scores:
                 ctx.evasion_categories.update(k for k in entry.scores if not k.startswith("_"))
 
         for view, text in views:
@@ -225,7 +245,8 @@ class LexiconDetector(Detector):
             best = {}
             for weight, entry, _view in items:
                 best[entry] = max(best.get(entry, 0.0), weight)
-            scores[category] = combine(best.values())
+            weights = list(best.values()) + [best[e] for e in best if e in second and e not in masked]
+            scores[category] = combine(weights)
             top = max(best, key=best.get)
             reasons.append(f"{category}: {top.label}")
         for required, category, score, reason in lexicon.COMBINATIONS:
@@ -348,7 +369,7 @@ class NegativePromptDetector(Detector):
                                          adult.start(), adult.end(), adult.group()))
         injection = [w for w, *_ in injection_signals(views)]
         for hit_view, text in views.items():
-            for hit in matchers()[hit_view].scan(text, hit_view):
+            for hit in matchers()["raw" if hit_view == "raw" else "normalized"][0].scan(text, hit_view):
                 weight = hit.entry.scores.get("injection")
                 if weight and not hit.entry.safe:
                     injection.append(weight)
@@ -370,8 +391,8 @@ class FramingDetector(Detector):
         scores = {}
         reasons = []
         amp = 0.0
-        for tag, bonus in (("amp_explicit", 0.2), ("amp_show_all", 0.2), ("amp_realism", 0.1), ("amp_detail", 0.1),
-                           ("evasion_frame", 0.1)):
+        for tag, bonus in (("amp_explicit", 0.25), ("amp_show_all", 0.25), ("amp_realism", 0.1), ("amp_photo", 0.05),
+                           ("amp_detail", 0.1), ("evasion_frame", 0.1)):
             if tag in tags:
                 amp += bonus
         for category in ("sexual", "violence", "self_harm"):

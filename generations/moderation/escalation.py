@@ -174,6 +174,9 @@ def escalation_signal(prompt, history=(), *, scores=None, has_face_input=False, 
                 if SEVERITY.get(prior.decision, 0) >= 1 and s.get(category, 0.0) >= review]
         if len(held) >= 2 and current >= review - 0.1:
             raise_to(category, block, "repeated attempts near the limit of this category", "probing", held)
+        blocked_here = [index for index, prior, s in series if prior.decision == BLOCK and s.get(category, 0.0) >= block]
+        if blocked_here and current >= review:
+            raise_to(category, block, "keeps pushing toward a category that was just blocked", "probing", blocked_here)
 
     # Rephrasing a blocked prompt.
     blocked = [(index, prior, s) for index, prior, s in series if prior.decision == BLOCK]

@@ -112,6 +112,15 @@ upskirt*
 down ?blouse
 glory ?hole*
 doing the deed
+horizontal tango
+skin flick*
+blue (movie|movies|film|films)
+happy ending massage*
+massage ~ happy ending
+adult-?only (movie|movies|film|films|video|videos|scene|scenes|content|version)
+sexszene*
+sexvideo*
+sexfilm*
 seggs
 secks
 sexx
@@ -140,6 +149,8 @@ rated x
 porno*
 nsfw
 not safe for work
+getting intimate
+get intimate
 onlyfans
 fansly
 cam ?girl*
@@ -229,7 +240,6 @@ spicy (video|videos|scene|scenes|content|pics|pictures|version|photos)
 steamy (scene|scenes|sex|shower|bedroom|romance|video)
 hot and steamy
 between the sheets
-bedroom (scene|scenes)
 love scene*
 dirty (video|videos|movie|movies|film|pics|pictures|scene|scenes|photos)
 booty call
@@ -247,15 +257,20 @@ lingers on (her|his) (body|curves|chest|breasts|butt|legs)
 
 term("mildly suggestive", {"sexual": 0.32}, """
 sultry
+lady of the night
+ladies of the night
 provocative*
 suggestive*
 hooker*
 in bed together
 intimate (scene|scenes|act|acts)
-twerk*
 cleavage
 body ?paint*
 pole ?danc*
+""", tags={"suggestive"})
+
+term("twerking", {"sexual": 0.4}, """
+twerk*
 """, tags={"suggestive"})
 
 term("fetish", {"sexual": 0.6}, """
@@ -270,10 +285,16 @@ panties
 thong*
 barely (covered|dressed|clothed)
 scantily (clad|dressed)
-in (her|his|their) (underwear|panties|bra|lingerie|undies)
 (no|without) (any )?(underwear|panties|bra)
+revealing (dress|outfit|top|clothes|clothing|costume|bikini|swimsuit|lingerie)
+(bikini|swimsuit|swimwear) (contest|competition|pageant)
 nipple (covers|tassels|pasties)
 pin-?up (girl|girls|model|pose)
+""", tags={"suggestive"})
+
+term("underwear", {"sexual": 0.35}, """
+in (her|his|their) (underwear|panties|bra|lingerie|undies)
+pos(e|es|ed|ing) in (her|his|their|a|an|the)? ?(underwear|bikini|lingerie|panties|swimsuit|bra|thong)
 """, tags={"suggestive"})
 
 term("swimwear and underwear", {"sexual": 0.15}, """
@@ -315,6 +336,16 @@ bare-?breasted
 bare (breasts|breast|nipples|genitals|buttocks|butt|crotch)
 (exposed|uncovered|visible|showing (her|his)) (breasts|breast|nipples|nipple|genitals|crotch|vagina|penis|butt|buttocks|private parts|privates)
 strip(s|ped|ping)? (naked|nude|bare|down to nothing)
+flash(es|ed|ing)? (her|his|their) (breasts|boobs|tits|genitals|crotch|privates)
+bare-?chested (woman|women|girl|girls|lady)
+in the altogether
+expos(es|ed|ing) (himself|herself|themselves)
+(her|his) (assets|goods|bits|girls|puppies|junk|privates|family jewels) (out|showing|exposed|on display)
+what'?s under (her|his|the) (bikini|dress|skirt|clothes|towel|swimsuit)
+(mulher|mulheres|homem|garota|garotas|menina|moça) pelad[oa]s?
+nc-?17
+(enfant|enfants|homme|hommes|garçon|garçons|corps|modèle|tout|complètement|entièrement) nus?
+nu (intégral|integral|complet)
 frontal nudity
 desnud[oa]s?
 desnudez
@@ -408,6 +439,7 @@ without a stitch
 (no|without) (any )?(clothes|clothing|garments)
 (no|zero) clothes at all
 clothes off
+clothes coming off
 clothing optional
 free the nipple
 """, tags={"nudity", "euphemism"}, unless={"food_ctx", "makeup_ctx"})
@@ -416,7 +448,7 @@ term("undressing", {"sexual": 0.56}, """
 undress*
 disrob*
 unclothe*
-(take|takes|taking|took) off (her|his|their) (clothes|clothing|top|shirt|blouse|dress|bra|bikini|panties|underwear|skirt|pants|towel|robe|swimsuit|lingerie|costume)
+(take|takes|taking|took) off (all )?(her|his|their) (clothes|clothing|top|shirt|blouse|dress|bra|bikini|panties|underwear|skirt|pants|towel|robe|swimsuit|lingerie|costume)
 (remove|removes|removing|removed) ~ (clothes|clothing|blouse|bra|bikini|panties|underwear|skirt|towel|robe|swimsuit|lingerie|costume|bikini top|bikini bottom|bikini bottoms)
 unti(e|es|ed|ing) (her|his|their|the) (bikini|top|bra|robe|bikini top)
 unhook(s|ed|ing)? (her|his|the) bra
@@ -429,6 +461,7 @@ slip(s|ped|ping)? out of (her|his) (dress|clothes|robe|bikini|clothing)
 strip(s|ped|ping)? off
 stripping
 strips down
+strip(s|ping)? (on camera|for the camera|for me|for him|for her|tease)
 skinny ?dip*
 wardrobe malfunction
 (no|without) (any )?(costume|outfit|swimsuit|bikini|bathing suit|top)( at all)?
@@ -643,15 +676,20 @@ social intercourse
 penetration (test|tests|testing|tester|rate|depth)
 mating (dance|call|calls|ritual|rituals|season|display|flight)
 fetish (carving|carvings|figure|figures|statue|statues|object|objects)
-sexy (bolognese|spaghetti)
 rape (field|fields|seed|oil|flowers|plants|crop|crops)
 oilseed rape
 (field|fields) of (yellow )?rape
-sexy (car|cars|sports car|sportscar|convertible|font|typography|voice)
+sexy (\\w* )?(car|cars|sports car|sportscar|convertible|coupe|font|typography|voice|bolognese|spaghetti)
 (bottle|baby bottle|feeding bottle|pacifier|pipe|grease) nipples?
 nipple (shield|shields|cream|confusion)
 crotch rocket*
 piedi nudi
+(tête|tete|main|mains|bras|jambes|épaules|epaules|pieds|oeil|œil|à l'oeil|à l'œil) nue?s?
+à mains nues
+à pieds nus
+голыми руками
+lingerie (store|stores|shop|shops|boutique|boutiques|display|brand|catalog|catalogue|mannequin|mannequins)
+fake blood
 pies desnudos
 nackte (füße|füssen|wände|wahrheit)
 child (sexual )?abuse (prevention|awareness|hotline|survivor|survivors|charity)
@@ -818,6 +856,7 @@ pedos
 pedophil*
 paedophil*
 pedobear
+teen ?(sex|porn*|nudes?|xxx)
 lolicon
 shotacon
 jailbait
@@ -866,10 +905,13 @@ burn(ed|ing|t|s)? alive
 boil(ed|ing)? alive
 sever(ed|ing)? (head|heads|limb|limbs|arm|arms|leg|legs|hand|hands|finger|fingers|body part|body parts)
 (head|heads|limbs|arms|legs) (cut|chopped|hacked|torn|ripped|blown) off
+(gets|got|has|had) (his|her|their) (head|heads|arm|arms|leg|legs) (cut|chopped|hacked|torn|ripped|blown) off
 chop(ped|ping|s)? up (the |a )?(body|bodies|corpse|corpses|victim|victims|person|man|woman)
 slit(s|ting)? (his|her|their|the|a|someone's)? ?throat
 cut(s|ting)? (his|her|their|the|a) throat
-throat (slit|slashed|cut)
+throats? (slit|slashed|cut)
+pull(s|ed|ing)? out (his|her|their|the) (fingernails|teeth|eyes|eye)
+crushed (body|bodies|to death)
 intestines (spill|spilling|hanging|out)
 guts (spill|spilling|hanging|out|everywhere)
 spilling guts
@@ -894,14 +936,25 @@ beat(en)? to death
 stabb(ed|ing) to death
 hack(ed|ing) to death
 clubbed to death
+(kicked|stomped|tortured|starved|burned|burnt|whipped|mauled) to death
 strangl(ed|ing) to death
 bludgeon*
 lynch*
+execut(ed|ing|es) (a |the )?(hostage|hostages|prisoner|prisoners|civilian|civilians|child|children)
+(terrorists|soldiers|militants|gunmen) executing
+a golpes hasta la muerte
+matad[oa] a golpes
+battue? à mort
+zu tode geprügelt
+erschlagen
+picchiat[oa] a morte
+espancad[oa] até a morte
+забит(ый|ая|ого|ую)? до смерти
 execution-?style
 school (shooting|shootings|massacre|massacres|shooter)
 mass (shooting|shootings|killing|killings|murder|murders|stabbing|stabbings)
 (gunning down|guns down|gunned down|mowing down|mowed down|mows down) ~ (civilians|students|children|kids|classmates|worshippers|shoppers|victims|innocents|hostages|protesters|bystanders|people|crowd|crowds)
-(shooting|shoots|shot) (unarmed|innocent) (civilians|people|students|children|protesters|men|women)
+(shooting|shoots|shot|shoot) (an |a )?(unarmed|innocent|defenseless|defenceless) (civilian|civilians|people|person|man|men|woman|women|student|students|child|children|protester|protesters|teen|teenager|kid|kids)
 (shooting|shoots) (at )?(the )?(victims|hostages|worshippers|protesters|bystanders|civilians)
 (open|opens|opened|opening) fire (on|at|into) ~ (crowd|crowds|people|pedestrians|passengers|students|children|civilians|worshippers|shoppers)
 blown to pieces
@@ -949,6 +1002,10 @@ term("gore (CJK)", {"violence": 0.86}, """
 断头
 虐杀
 血流成河
+捅死
+活活打死
+刺殺
+撲殺
 校园枪击
 ゴア
 グロ
@@ -963,7 +1020,7 @@ term("gore (CJK)", {"violence": 0.86}, """
 잔인한 살해
 """, tags={"gore"})
 
-term("bloody harm", {"violence": 0.6}, """
+term("graphic bleeding", {"violence": 0.66}, """
 blood (everywhere|spray|spraying|sprays|splatter|splattered|splattering|gushing|spurting|pouring|pool|pools|pooling|bath|soaked|drenched|spatter|spattered)
 bloodbath
 blood-?soaked
@@ -972,6 +1029,16 @@ covered in blood
 pool of blood
 bleeding out
 gushing blood
+water (turning|turns|turned) red with blood
+sangre por todas partes
+du sang partout
+blut überall
+sangue ovunque
+sangue por todo (lado|lugar)
+кровь повсюду
+""", tags={"violent_harm"})
+
+term("bloody harm", {"violence": 0.6}, """
 open wound*
 gaping wound*
 stab wound*
@@ -1007,6 +1074,12 @@ bombing (of )?(a |the )?(market|school|crowd|concert|mosque|church|synagogue|hos
 active shooter
 sangriento
 sangrienta
+apuñalad[oa]s?
+poignardée?s?
+erstochen
+accoltellat[oaie]
+esfaquead[oa]s?
+зарезан*
 masacre
 tortura
 massacre
@@ -1026,6 +1099,10 @@ sangrent[oa]
 
 term("bloody harm (CJK)", {"violence": 0.6}, """
 血腥
+血溅
+血しぶき
+피가 사방에
+칼에 찔려
 酷刑
 屠杀
 内脏
@@ -1055,6 +1132,10 @@ abus(e|ed|ing) (a |the )?(child|children|kid|dog|animal|puppy|cat|wife|woman)
 animal (cruelty|abuse)
 (kick|kicking|kicked|beating|beat|drowning|drowned|burning|strangling|hanging) (a|the) (dog|puppy|cat|kitten|horse|animal)
 dog fighting
+dog fights?
+fight(s|ing)? to the death
+(arrows|bullets|bayonets?|swords?|spears?) (hitting|piercing|striking|killing) (soldiers|men|people|the enemy)
+people drowning
 dogfighting ring*
 cock ?fight*
 firing squad
@@ -1062,6 +1143,9 @@ police brutality
 kidnapp*
 home invasion
 hanging (of )?(a |the )?(man|woman|prisoner|body)
+public hanging*
+maul(ed|ing|s) ~ (hiker|man|woman|person|child|victim|camper|tourist)
+stab(bing|bed)? (him|her|them) (repeatedly|to death|in the)
 casualties
 (dying|wounded|fallen) soldiers
 soldiers (dying|falling|killed|being killed|getting shot|bleeding|screaming)
@@ -1088,7 +1172,6 @@ crucif(ied|ixion)
 blood
 violent
 violence
-fight to the death
 dead
 death
 """)
@@ -1203,6 +1286,7 @@ self-?inflicted
 cutting (myself|herself|himself|themselves|yourself)
 (cut|cuts|cutting|slit|slits|slitting|slice|slices|slicing|slash|slashes|slashing) (into |open |across )?(her|his|my|their|your|own|both|the)? ?(wrist|wrists|veins|forearm|forearms)
 (cut|cuts|cutting) (my|her|his|their|your|own) (arm|arms|thigh|thighs|skin|legs)
+cuts (on|all over) (her|his|my|their|your) (arms|wrists|thighs|legs|forearms|skin)
 razor (blade )?(on|across|to|against) (her|his|my|their|your) (skin|wrist|wrists|arm|arms|thigh|thighs)
 burn(ing|s)? (myself|herself|himself|themselves)
 pro-?ana
@@ -1211,6 +1295,7 @@ thinspo*
 meanspo*
 starv(e|ing) (myself|herself|himself|yourself|themselves)
 autolesi(ón|ones|on)
+scarifi(er|ant|ante|ée|é)
 automutilation
 automutilação
 autolesionismo
@@ -1421,7 +1506,6 @@ glock switch*
 full-?auto conversion
 convert* ~ (to|into) (full-?auto|fully automatic|automatic fire|machine gun)
 (semi-?auto|semi-?automatic) ~ (to|into) (full-?auto|fully automatic|automatic)
-(homemade|diy|improvised|printed|3d-?printed) (silencer|silencers|suppressor|suppressors|gun|guns|firearm|firearms|weapon|weapons)
 solvent trap*
 zip ?gun*
 bump ?stock*
@@ -1429,6 +1513,10 @@ bump ?stock*
 serial numbers? (removed|filed off|scratched off|ground off)
 (make|making|build|building|assemble|assembling) (a |an |your own |my own )?(gun|firearm|pistol|rifle|silencer|suppressor|machine gun)
 """, tags={"weapon_build"})
+
+term("homemade weapon", {"illegal": 0.8}, """
+(homemade|diy|improvised|printed|3d-?printed|home-?made) (silencer|silencers|suppressor|suppressors|gun|guns|firearm|firearms|weapon|weapons|pistol|pistols|rifle|rifles)
+""", tags={"weapon_build", "instructions"})
 
 term("drug", {"illegal": 0.32}, """
 meth
@@ -1452,6 +1540,12 @@ methamphetamin
 метамфетамин*
 героин*
 кокаин*
+""", tags={"drug"})
+
+term("drug precursor", {"illegal": 0.4}, """
+pseudoephedrine
+red phosphorus
+precursor chemicals
 """, tags={"drug"})
 
 term("drug (CJK)", {"illegal": 0.32}, """
@@ -1508,7 +1602,7 @@ drug (deal|deals|dealer|dealers|dealing|trafficking|smuggling|cartel|mule|mules)
 (dealing|selling|pushing) drugs
 smuggl(e|ing|ed|es) (drugs|cocaine|heroin|weapons|guns|people|migrants)
 high on (meth|crack|heroin|cocaine|drugs|fentanyl)
-""", tags={"drug_use", "defamatory"})
+""", tags={"drug_use", "defamatory", "crime"})
 
 term("crime", {"illegal": 0.45}, """
 tagging (a |the )?(subway|train|trains|wall|walls|building|buildings|bridge|car|cars|police car)
@@ -1554,6 +1648,14 @@ graffiti
 street racing
 hacking into
 """, tags={"crime"})
+
+term("terrorist attack", {"illegal": 0.45}, """
+terrorist attack*
+""", tags={"terror"})
+
+term("glorifying an attacker", {"illegal": 0.86}, """
+(praising|glorifying|glorify|glorifies|celebrating|honoring|honouring|idolizing) (the )?(christchurch |school |church |mosque |synagogue |mall |mass )?(shooter|shooters|bomber|bombers|attacker|attackers|terrorist|terrorists|gunman|gunmen)
+""", tags={"terror", "propaganda"})
 
 term("terrorist organisation", {"illegal": 0.45}, """
 isis
@@ -1627,6 +1729,7 @@ join (the|our) (jihad|cause|fight|brothers|caliphate|movement|holy war)
 call to (arms|jihad)
 celebrat(e|ing|es) the (attack|attacks|bombing|massacre|shooting|shooter)
 tribute to (the )?(shooter|bomber|attacker|attackers|martyrs)
+prais(e|es|ed|ing) (the )?(shooter|shooters|bomber|bombers|attacker|attackers|terrorist|terrorists|attack|massacre)
 heroic (martyr|martyrs|attack|shooter|bomber)
 manifesto
 caliphate
@@ -1634,6 +1737,7 @@ black flag*
 """)
 
 tag("how-to framing", {"instructions"}, """
+where (to|can i|can you|do i) (buy|get|find|order)
 how to
 how do (i|you|we)
 how can (i|you|we)
@@ -1674,6 +1778,8 @@ como (fazer|fabricar)
 как (сделать|приготовить|собрать)
 рецепт
 如何制作
+如何
+怎么
 教程
 步骤
 作り方
@@ -1782,6 +1888,7 @@ prince harry
 queen elizabeth
 pope francis
 pope leo
+the pope
 dalai lama
 yoon suk[- ]?yeol
 lee jae[- ]?myung
@@ -1849,7 +1956,16 @@ king charles (spaniel|spaniels)
 cavalier king charles
 """)
 
-term("celebrity", {"deepfake": 0.32}, """
+tag("style reference", {"style_ref"}, """
+in the style of
+style of
+styled (like|after)
+inspired by
+a la
+à la
+""")
+
+term("celebrity", {"deepfake": 0.4}, """
 taylor swift
 scarlett johansson
 emma watson
@@ -1925,7 +2041,7 @@ pewdiepie
 jungkook
 jennie kim
 blackpink
-""", tags={"real_named"})
+""", tags={"real_named"}, unless={"style_ref"})
 
 tag("famous person", {"real_generic"}, """
 famous (actress|actor|singer|celebrity|pop star|popstar|rapper|athlete|footballer|soccer player|basketball player|model|influencer|youtuber|streamer|tiktoker|politician|person|people|star|movie star|tv host|news anchor|woman|man|musician|comedian|billionaire)
@@ -1947,6 +2063,7 @@ mi (compañera|compañero|colega|jefe|jefa|vecina|vecino|ex|novia|novio|esposa|p
 ma (collègue|voisine|copine|femme|prof|sœur|soeur|cousine|amie|patronne)
 mon (collègue|voisin|ex|copain|patron|prof)
 meine (kollegin|nachbarin|ex|freundin|chefin|lehrerin|schwester)
+meiner (kollegin|nachbarin|ex|freundin|chefin|lehrerin|schwester)
 mein (kollege|nachbar|ex|chef)
 la mia (collega|vicina|ex|ragazza|professoressa)
 il mio (collega|vicino|ex|capo)
@@ -1987,6 +2104,7 @@ term("face swap", {"deepfake": 0.46}, """
 face ?swap*
 face-swap*
 swap (his|her|their|the|my|our) faces?
+swap (my|his|her|their|the|our) ~ face
 swap faces
 head ?swap*
 put (my|his|her|their|our|the) ~ face on
@@ -2160,10 +2278,16 @@ realistic[oa]
 리얼
 """)
 
-tag("photographic realism", {"amp_photo", "amp_realism"}, """
+tag("photorealism", {"amp_photo", "amp_realism"}, """
 photo-?realistic*
 photoreal*
 photo-?real
+real footage
+bodycam
+body cam
+""")
+
+tag("photographic", {"amp_photo"}, """
 photograph*
 photo
 photos
@@ -2213,7 +2337,7 @@ esplicit[oa]
 safe("photo shoot", """
 photo ?shoot*
 (movie|film|fashion|photo|video|music video) shoot*
-""", tags={"amp_photo", "amp_realism"})
+""", tags={"amp_photo"})
 
 safe("benign phrase (graphic look-alike)", """
 graphic (design|designer|designers|novel|novels|tee|tees|t-shirt|t-shirts|shirt|print|prints|art|artist|style|poster|element|elements|overlay|overlays|card|cards|equalizer|interface|logo|pattern|patterns|illustration|animation|shapes)
@@ -2244,6 +2368,7 @@ primo piano
 tag("nothing hidden", {"amp_show_all"}, """
 show(s|ing)? everything
 nothing (is )?(left )?to the imagination
+everything (is )?(visible|exposed|showing|on display)
 leav(e|es|ing) nothing to the imagination
 nothing hidden
 hide nothing
@@ -2411,6 +2536,8 @@ bypass ~ (safety|filter|filters|moderation|content policy|policy|censorship|rest
 (disable|disables|disabling|deactivate|deactivating|remove|removing) ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safeguards|safety checks)
 previous instructions
 system prompt
+(skip|bypass|circumvent|evade|get around|avoid|dodge|sidestep) ~ (filter|filters|moderation|censorship|safety check|safety checks|content check|content checks|content filter|nsfw filter)
+i (authorize|authorise|permit|allow) you to
 (print|reveal|show) (your|the) (system )?(prompt|instructions)
 new (instructions|rules) ?:
 ignora ~ (instrucciones|reglas|istruzioni|regole|instruções|regras|filtro|filtros)
@@ -2438,6 +2565,7 @@ term("instruction override (CJK)", {"injection": 0.6}, """
 term("moderation switched off", {"injection": 0.7}, """
 (filter|filters|moderation|safeguards|guardrails) (is |are |has been |have been |now |been )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|not active|inactive|unlocked)
 censorship (is |has been |now )?(disabled|off|turned off|switched off|deactivated|bypassed)
+safety (is |now )?(off|disabled|deactivated)
 (content|safety|nsfw) (filter|filters|policy|mode|checks|settings|guidelines) (is |are |has been |have been |now )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|unlocked)
 nsfw (is |are )?(allowed|enabled|unlocked|permitted|ok|okay)
 nsfw mode

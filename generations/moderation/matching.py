@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from .normalize import fold_literal
 
 _GAP = r"(?:\W+\w+){0,4}?\W+"
-_SEP = r"[\s\-_/.]*"
+_SEP = r"[\s\-_/.:='\"‘’“”]*"
 CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\u3040-\u30ff]")
 _WORD_START = re.compile(r"\b\w(?:\w|[ \-.'](?=\w))")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -179,7 +179,7 @@ def expand(pattern):
 
 
 def bucket_key(pattern, fold):
-    head = fold(pattern[:2]) if pattern[:2].isalpha() else pattern[:2].casefold()
+    head = (fold(pattern[:2]) if pattern[:2].isalpha() else pattern[:2].casefold())[:2]
     if len(head) < 2 or not re.fullmatch(r"\w[\w \-.']", head):
         raise ValueError(f"lexicon pattern must start with two literal letters: {pattern!r}")
     if len(pattern) > 2 and pattern[2] in "?*" and head[1] not in " -.'":
@@ -215,6 +215,7 @@ class Matcher:
         self.buckets = {}
         self.parts = {}
         self._single_cache = {}
+        self._open_cache = {}
         counter = 0
         for key, bodies in buckets.items():
             items = []
@@ -260,6 +261,53 @@ class Matcher:
                     hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
         return hits
 
+    FILLERS = (
+        "a", "an", "the", "in", "on", "of", "and", "with", "her", "his", "my", "girl", "girls", "boy", "boys",
+        "woman", "women", "man", "men", "lady", "guy", "video", "videos", "vid", "pic", "pics", "photo", "photos",
+        "scene", "clip", "model", "models", "body", "dance", "tape", "show", "movie", "film", "selfie", "cam",
+        "live", "hot", "real", "full", "young", "kid", "child", "couple", "people", "person", "big", "little",
+        "beach", "shower", "bed", "room", "art", "hd", "4k",
+    )
+
+    def segment(self, word):
+        """Split a joined run into lexicon terms and filler words ("nakedgirl" -> ["naked", "girl"]), or None
+        when it does not split completely (so "sextant" stays one word)."""
+
+        def split(i, depth=0):
+            if i == len(word):
+                return []
+            if depth > 8:
+                return None
+            regex = self._open_bucket(word[i : i + 2])
+            if regex is not None:
+                found = regex.match(word, i)
+                if found is not None and found.end() > i:
+                    rest = split(found.end(), depth + 1)
+                    if rest is not None:
+                        return [word[i : found.end()]] + rest
+            for filler in self.FILLERS:
+                if word.startswith(filler, i):
+                    rest = split(i + len(filler), depth + 1)
+                    if rest is not None:
+                        return [filler] + rest
+            return None
+
+        pieces = split(0)
+        if pieces is None and word[:1] in ("a", "i"):
+            rest = split(1)
+            pieces = None if rest is None else [word[0]] + rest
+        return pieces if pieces and len(pieces) > 1 else None
+
+    def _open_bucket(self, key):
+        """The bucket's regex without the trailing word boundary (joined runs have no boundaries)."""
+        cache = self._open_cache
+        if key not in cache:
+            parts = self.parts.get(key)
+            cache[key] = None if not parts else re.compile(
+                "|".join(f"(?P<{name}>{_open_ended(body)})" for name, body in parts)
+            )
+        return cache[key]
+
     def masked_by(self, hit, text):
         """Entries that a safe hit hides: every unsafe pattern that matches inside its span."""
         if is_cjk_pattern(hit.text):
@@ -286,9 +334,23 @@ class Matcher:
         return singles
 
 
+_BOUNDARY = r"(?!\w)"
+
+
+def _open_ended(body):
+    return body[: -len(_BOUNDARY)] if body.endswith(_BOUNDARY) else body
+
+
 def raw_fold(literal):
     return literal.casefold()
 
 
 def build_matchers(entries):
-    return {"raw": Matcher(entries, raw_fold), "normalized": Matcher(entries, fold_literal)}
+    """Per view, two independent passes: scored terms, and context tags (so a context word never hides a
+    scored term at the same place). Safe phrases take part in both."""
+    terms = [e for e in entries if e.safe or e.scores]
+    context = [e for e in entries if e.safe or not e.scores]
+    return {
+        view: (Matcher(terms, fold), Matcher(context, fold))
+        for view, fold in (("raw", raw_fold), ("normalized", fold_literal))
+    }

@@ -126,9 +126,13 @@ def _fold_word_scripts(word):
     return word
 
 
+_SYMBOL_LETTERS = {ord(k): v for k, v in TO_LATIN.items() if not k.isalpha()}
+
+
 def fold_scripts(text):
     if text.isascii():
         return text
+    text = text.translate(_SYMBOL_LETTERS)
     return _WORD.sub(lambda m: _fold_word_scripts(m.group()) if not m.group().isascii() else m.group(), text)
 
 
@@ -208,6 +212,9 @@ def strip_invisible(text):
 class Views:
     raw: str
     normalized: str
+    # Runs of spelled-out letters, joined and folded ("n a k e d g i r l" -> "nakedgirl"): the words inside
+    # are unknown, so detectors try to segment them.
+    joined: tuple = ()
 
     def items(self):
         """(name, text) per view; the normalised view is skipped when it adds nothing."""
@@ -219,10 +226,9 @@ class Views:
 _SPACE_RUN = re.compile(r"\s+")
 
 
-def normalize_text(text):
-    """The normalised view of `text` (a pure function; see the module docstring for the steps)."""
+def _normalize(text):
     if not text:
-        return ""
+        return "", ()
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = text.translate(INVISIBLE)
@@ -230,14 +236,28 @@ def normalize_text(text):
     text = text.casefold()
     text = strip_accents(text)
     text = _SPACE_RUN.sub(" ", text).strip()
-    text = join_spaced_letters(text)
+    joined = []
+
+    def join(m):
+        word = _SPACED_FILLER.sub("", m.group())
+        if len(word) >= 5:
+            joined.append(collapse_repeats(fold_leet(word)))
+        return word
+
+    text = _SPACED.sub(join, text)
     text = fold_leet(text)
-    return collapse_repeats(text)
+    return collapse_repeats(text), tuple(joined)
+
+
+def normalize_text(text):
+    """The normalised view of `text` (a pure function; see the module docstring for the steps)."""
+    return _normalize(text)[0]
 
 
 def normalize(text):
     text = text or ""
-    return Views(raw=text.casefold(), normalized=normalize_text(text))
+    normalized, joined = _normalize(text)
+    return Views(raw=text.casefold(), normalized=normalized, joined=joined)
 
 
 def fold_literal(literal):

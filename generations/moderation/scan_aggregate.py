@@ -112,8 +112,8 @@ def aggregate_series(
         deciding = []
         if persistent_level == BLOCK:
             deciding += [Deciding(frame, window_reason) for frame in best_window]
-        if lone:
-            deciding.append(Deciding(lone[0], SINGLE_FRAME))
+        # Every counted frame, not only the worst: two separate incidents are two things to review.
+        deciding += [Deciding(frame, SINGLE_FRAME) for frame in lone]
         score = max(best_persistent, lone[0].score if lone else 0.0)
         return SeriesOutcome(BLOCK, score, peak, best_persistent, _tidy(deciding))
     if persistent_level == REVIEW or unconfirmed:

@@ -28,7 +28,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import frames as sampling_rules
 from .blur import GAUSSIAN, blur_image, jpeg_bytes
-from .detectors_visual import Box, FrameDetector, FrameScore, active_detectors
+from .detectors_visual import (
+    Box,
+    FrameDetector,
+    FrameScore,
+    active_detectors,
+    check_detectors_ready,
+    warm_up,
+)
 from .frames import DENSE, SamplingParams
 from .scan_aggregate import (
     ALLOW,
@@ -44,16 +51,18 @@ from .scan_errors import DetectorUnavailable, ScanError
 
 __all__ = [
     "ALLOW",
-    "REVIEW",
     "BLOCK",
+    "REVIEW",
     "DecidingFrame",
     "DetectorUnavailable",
     "ScanError",
     "ScanVerdict",
     "blurred_poster",
+    "check_detectors_ready",
     "evidence_frames",
     "scan_image",
     "scan_video",
+    "warm_up",
 ]
 
 THUMBNAIL_SIDE = 32
@@ -62,7 +71,7 @@ THUMBNAIL_SIDE = 32
 MODEL_SHORT_SIDE = 256
 MODEL_LONG_SIDE_MAX = 1024
 # Demuxers that read a single still image: such a file is not a clip, whatever its extension says.
-_IMAGE_DEMUXERS = ("image2", "_pipe")
+_IMAGE_DEMUXERS = ("image2", "image2pipe", "_pipe")
 # Two dense regions further apart than this are reached by separate seeks rather than decoded through.
 _SEEK_GAP_S = 2.0
 

@@ -28,30 +28,15 @@ def test_each_event_links_to_the_previous_one():
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
 
 
-def test_editing_a_row_with_raw_sql_is_detected_and_named():
-    _write_events(4)
-    target = AuditEvent.objects.order_by("id")[2]
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE accounts_auditevent SET actor_label = %s WHERE id = %s", ["mallory", target.pk])
-    report = verify_chain()
-    assert not report.ok and report.broken_event_id == target.pk
-    with pytest.raises(CommandError, match=f"event #{target.pk}"):
-        call_command("verify_audit")
+# Tampering with raw SQL (edits, deletions, the chain head) is covered on SQLite and PostgreSQL in
+# test_audit_trail.py, where the PostgreSQL trigger that refuses it is lifted for the test.
 
 
-def test_deleting_a_row_with_raw_sql_is_detected():
-    _write_events(4)
-    victim = AuditEvent.objects.order_by("id")[1]
-    following = AuditEvent.objects.order_by("id")[2]
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM accounts_auditevent WHERE id = %s", [victim.pk])
-    report = verify_chain()
-    assert not report.ok and report.broken_event_id == following.pk
+def test_deleting_a_person_keeps_the_ledger_intact(alice, team):
+    from accounts.models import User
 
-
-def test_deleting_the_newest_row_is_detected_by_the_chain_head():
-    _write_events(3)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM accounts_auditevent WHERE id = (SELECT MAX(id) FROM accounts_auditevent)")
-    report = verify_chain()
-    assert not report.ok and "head" in report.reason
+    record_audit_event(AuditEventType.TEAM_CREATED, extra={"n": 1})
+    # Alice signed, created a team and added herself: her id is in several hashed events.
+    User.objects.filter(pk=alice.pk).delete()
+    assert verify_chain().ok
+    assert AuditEvent.objects.filter(actor_label="alice@example.org").exists() or AuditEvent.objects.filter(extra__email="alice@example.org").exists()

@@ -51,6 +51,8 @@ def _trigger_bypassed():
         yield
         return
     with connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred foreign-key check: run the pending ones now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE accounts_auditevent DISABLE TRIGGER accounts_auditevent_append_only")
         cursor.execute("ALTER TABLE accounts_auditchainhead DISABLE TRIGGER accounts_auditchainhead_keep")
     try:
@@ -59,6 +61,7 @@ def _trigger_bypassed():
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE accounts_auditevent ENABLE TRIGGER accounts_auditevent_append_only")
             cursor.execute("ALTER TABLE accounts_auditchainhead ENABLE TRIGGER accounts_auditchainhead_keep")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _tamper(sql, params=()):
@@ -193,6 +196,17 @@ def test_it_refuses_raw_updates_and_deletes_on_postgresql():
     assert list(AuditEvent.objects.order_by("id").values_list("actor_label", flat=True)) == ["system"] * 3
 
 
+@pytest.mark.django_db
+def test_it_hashes_request_details_as_the_database_gives_them_back(rf):
+    request = rf.get("/", REMOTE_ADDR="2001:DB8:0:0::1")
+    request.request_id = "req-0123456789"
+
+    event = record_audit_event(AuditEventType.SIGN_IN_FAILED, extra={"email": "x@example.org"}, request=request)
+
+    assert AuditEvent.objects.get(pk=event.pk).ip_address == "2001:db8::1" and event.request_id == "req-0123456789"
+    assert verify_chain().ok
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_never_forks_the_chain_under_concurrent_writers():
     threads, per_thread = 6, 20
@@ -325,7 +339,10 @@ def test_it_checkpoints_periodically_only_when_due(settings, capsys):
     assert make_checkpoint(now=later + dt.timedelta(seconds=601)) is None  # nothing new since
     call_command("audit_checkpoint", "--if-due")
     assert "No checkpoint due" in capsys.readouterr().out
-    assert verify_chain().checkpoints == 2
+    call_command("audit_checkpoint", "--json")  # a line to keep where the database cannot reach
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["count"], printed["event_id"]) == (5, AuditEvent.objects.order_by("-id").first().pk)
+    assert verify_chain().checkpoints == 3
 
 
 BASE_CLAIMS = {"count": 10, "last_hash": "a" * 64, "at": "2026-01-01T00:00:00+00:00", "key_id": "k1", "key": "secret"}
@@ -522,8 +539,9 @@ def test_it_exports_the_filtered_events_as_json_lines_and_records_the_export(led
 
 @pytest.mark.django_db
 def test_it_exports_the_whole_chain_in_order_so_it_can_be_verified_offline(ledger, moderator):
+    client = _client(moderator)
     make_checkpoint(force=True)
-    response = _client(moderator).post(AUDIT_URL + "export.jsonl")
+    response = client.post(AUDIT_URL + "export.jsonl")
 
     records = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
     prev_hash = GENESIS_HASH

@@ -54,3 +54,21 @@ def test_a_member_cannot_open_another_teams_generation(page, live_server, alice,
     assert response.status == 404
     assert "Charlie's secret clip" not in page.content()
     shot(page, "outsider-404")
+
+
+def test_the_pages_work_under_their_own_content_security_policy(browser, live_server, alice, team):
+    from tests.browser.conftest import ARTIFACTS  # noqa: F401  (screenshots dir exists)
+
+    context = browser.new_context()  # CSP enforced, as for a real visitor
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    sign_in(page, live_server, "alice@example.org", "alice-password-1")
+    page.get_by_role("heading", name="New video").wait_for()
+    page.locator("p.cost").filter(has_text="Costs 10 credits").wait_for()
+    page.get_by_label("Mode", exact=True).select_option("pro")
+    page.locator("p.cost").filter(has_text="Costs 35 credits").wait_for()
+    for path in ("/generations/", "/accounts/keys/", "/accounts/usage/", "/accounts/standing/", "/webhooks/"):
+        page.goto(f"{live_server.url}{path}")
+    context.close()
+    assert violations == []

@@ -123,3 +123,25 @@ def test_the_owner_can_cancel_from_the_page(signed_in, redis_conn):
     signed_in.post(f"/generations/{generation.public_id}/cancel/")
     generation.refresh_from_db()
     assert generation.status == "canceled"
+
+
+def test_history_searches_filters_and_pages_by_keyset(client, alice, team, redis_conn, settings):
+    from generations import views
+
+    settings_page = views.HISTORY_PAGE_SIZE
+    views.HISTORY_PAGE_SIZE = 2
+    try:
+        client.force_login(alice)
+        for prompt in ("a red fox", "a blue whale", "a red kite", "green hills"):
+            client.post("/generations/new/", {"prompt": prompt, "model": "kling-v1-6", "duration": "5", "aspect_ratio": "16:9", "mode": "std"})
+        found = client.get("/generations/?q=red").content.decode()
+        assert "a red fox" in found and "a red kite" in found and "whale" not in found
+        first = client.get("/generations/")
+        assert "green hills" in first.content.decode() and "a red fox" not in first.content.decode()
+        older = first.context["next_query"]
+        second = client.get(f"/generations/?{older}").content.decode()
+        assert "a blue whale" in second and "a red fox" in second and "green hills" not in second
+        assert client.get("/generations/?kind=image2video").context["generations"] == []
+        assert client.get("/generations/?since=not-a-date").status_code == 200
+    finally:
+        views.HISTORY_PAGE_SIZE = settings_page

@@ -21,9 +21,22 @@ def colour_at(scenes, t):
 
 
 def render_clip(
-    path, *, duration=4.0, fps=24, size=(320, 240), scenes=((0.0, (40, 90, 160)),), barcode=True, crf=18, faststart=False
+    path,
+    *,
+    duration=4.0,
+    fps=24,
+    size=(320, 240),
+    scenes=((0.0, (40, 90, 160)),),
+    barcode=True,
+    crf=18,
+    faststart=False,
+    preset="ultrafast",
+    keyframe_every=None,
 ):
-    """Write an H.264 MP4 whose shot colour changes to `scenes[i][1]` at `scenes[i][0]` seconds."""
+    """Write an H.264 MP4 whose shot colour changes to `scenes[i][1]` at `scenes[i][0]` seconds.
+
+    The default encoding has one keyframe and no B-frames; `preset="medium"` adds B-frames (decode order
+    differs from display order) and `keyframe_every` adds keyframes, so seeks land mid-clip."""
     width, height = size
     frame_count = round(duration * fps)
     band = int(height * BAND)
@@ -31,7 +44,9 @@ def render_clip(
     with av.open(str(path), mode="w", format="mp4", options=options) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": str(crf)}
+        stream.options = {"preset": preset, "crf": str(crf)}
+        if keyframe_every:
+            stream.options = {**stream.options, "g": str(keyframe_every), "keyint_min": str(keyframe_every)}
         stream.codec_context.time_base = Fraction(1, fps)
         for index in range(frame_count):
             t = index / fps

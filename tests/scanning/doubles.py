@@ -5,6 +5,8 @@ what a real detector sees: images. If the scanner fed it the wrong frame, or sta
 wrong time, the verdict's timestamps would not match the flagged ones.
 """
 
+from typing import ClassVar
+
 from generations.moderation.detectors_visual import FrameDetector, FrameScore
 
 from .clips import read_barcode
@@ -14,7 +16,7 @@ class FlaggingDetector(FrameDetector):
     name = "flagging"
     version = "test"
     categories = ("sexual",)
-    default_thresholds = {"sexual": (0.45, 0.8)}
+    default_thresholds: ClassVar[dict] = {"sexual": (0.45, 0.8)}
 
     def __init__(self, flag_at=(), *, score=0.97, fps=None, scores=None, baseline=0.01):
         """Flag the frames at `flag_at` (frame indices, or timestamps in seconds when `fps` is given)

@@ -35,6 +35,9 @@ def sparse(spec, *, confirmed=False):
         pytest.param(frames({}), 2, ALLOW, [], id="all-benign"),
         pytest.param([], 2, ALLOW, [], id="nothing-scored"),
         pytest.param(frames({7: 0.97}), 2, BLOCK, [(7, SINGLE_FRAME)], id="single-confirmed-block-frame-counts"),
+        pytest.param(
+            frames({7: 0.97, 30: 0.9}), 2, BLOCK, [(7, SINGLE_FRAME), (30, SINGLE_FRAME)], id="two-incidents-both-shown"
+        ),
         pytest.param(frames({7: 0.6}), 2, ALLOW, [], id="single-confirmed-review-frame-is-noise"),
         pytest.param(frames({7: 0.6, 8: 0.6}), 2, REVIEW, [(7, PERSISTENT), (8, PERSISTENT)], id="two-review-frames-persist"),
         pytest.param(frames({7: 0.85, 8: 0.9}), 2, BLOCK, [(7, PERSISTENT), (8, PERSISTENT)], id="two-block-frames-persist"),

@@ -1,6 +1,7 @@
 """Blurred evidence for reviewers: what a moderator sees by default."""
 
 import io
+import json
 
 import av
 import numpy as np
@@ -9,7 +10,14 @@ from PIL import Image
 
 from generations.moderation.blur import PIXELATE, blur_image
 from generations.moderation.detectors_visual import Box
-from generations.moderation.scanning import ALLOW, BLOCK, blurred_poster, evidence_frames, scan_image, scan_video
+from generations.moderation.scanning import (
+    ALLOW,
+    BLOCK,
+    blurred_poster,
+    evidence_frames,
+    scan_image,
+    scan_video,
+)
 
 from .clips import read_barcode
 from .conftest import FPS
@@ -132,6 +140,8 @@ def test_it_blurs_image_evidence_over_the_boxes(tmp_path):
     verdict = scan_image(path, detectors=[Flagging()])
     assert verdict.verdict == BLOCK
     assert verdict.deciding_frames[0].boxes[0].label == "BUTTOCKS_EXPOSED"
+    audit = json.loads(json.dumps(verdict.as_audit()))
+    assert audit["deciding_frames"][0]["boxes"] == [{"label": "BUTTOCKS_EXPOSED", "score": 0.9, "box": [0.0, 0.0, 0.5, 0.5]}]
     [(t, jpeg)] = evidence_frames(path, verdict)
     image = decode_jpeg(jpeg)
     assert t == 0.0

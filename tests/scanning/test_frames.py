@@ -1,5 +1,6 @@
 """The frame sampler and the cut detector: table tests on plain arrays, then on clips PyAV renders."""
 
+import itertools
 import math
 
 import av
@@ -136,7 +137,7 @@ def test_it_keeps_uniform_spacing_when_timestamps_start_late_or_jump():
     uniform = [pick.t for pick in select_frames(samples, PARAMS) if UNIFORM in pick.reasons]
     assert uniform[0] == 5
     # Never more than one slot (0.5 s) plus the frame spacing between uniform samples.
-    gaps = [b - a for a, b in zip(uniform, uniform[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(uniform)]
     assert max(gaps) <= 0.5 + 0.9 + 1e-9
     # One sample in every 0.5 s slot that has frames.
     assert len(uniform) == len({int((t - 5) * 2 + 1e-6) for t in times})
@@ -146,7 +147,7 @@ def test_it_keeps_uniform_spacing_when_timestamps_start_late_or_jump():
     "times, suspicious, half, expected",
     [
         pytest.param([i / 24 for i in range(48)], [1.0], 0.5, list(range(12, 37)), id="one-second-around-1s"),
-        pytest.param([i / 24 for i in range(48)], [0.0], 0.5, list(range(0, 13)), id="clipped-at-start"),
+        pytest.param([i / 24 for i in range(48)], [0.0], 0.5, list(range(13)), id="clipped-at-start"),
         pytest.param([i / 24 for i in range(48)], [47 / 24], 0.25, list(range(41, 48)), id="clipped-at-end"),
         pytest.param([i / 24 for i in range(48)], [0.5, 0.6], 0.1, list(range(10, 17)), id="overlapping-windows-merge"),
         pytest.param([i / 24 for i in range(48)], [], 0.5, [], id="nothing-suspicious"),

@@ -9,7 +9,14 @@ import pytest
 from generations.moderation import scanning
 from generations.moderation.detectors_visual import FrameDetector, FrameScore
 from generations.moderation.frames import SamplingParams
-from generations.moderation.scanning import ALLOW, BLOCK, REVIEW, DetectorUnavailable, ScanError, scan_video
+from generations.moderation.scanning import (
+    ALLOW,
+    BLOCK,
+    REVIEW,
+    DetectorUnavailable,
+    ScanError,
+    scan_video,
+)
 
 from .clips import render_clip
 from .conftest import DURATION, FPS
@@ -58,6 +65,35 @@ def test_it_finds_a_single_flagged_frame_off_the_sampling_grid_by_dense_resampli
     assert flagged[0].reason == "single_frame"
     assert verdict.categories["sexual"]["level"] == BLOCK
     assert verdict.sampling["picked"]["dense"] > 0
+
+
+@pytest.fixture(scope="module")
+def seekable_clip(tmp_path_factory):
+    """10 s with B-frames and a keyframe every second: dense re-sampling seeks into the middle of it."""
+    return render_clip(
+        tmp_path_factory.mktemp("seek") / "gop.mp4",
+        duration=10.0,
+        fps=FPS,
+        scenes=((0.0, (40, 90, 160)), (5.0, (200, 60, 60))),
+        preset="medium",
+        keyframe_every=FPS,
+    )
+
+
+def test_it_seeks_to_each_suspicious_region_and_scores_the_right_frames(seekable_clip):
+    # Two regions far apart (two seeks); in each, one off-grid frame is the peak.
+    surroundings = {index: 0.5 for index in (*range(58, 63), *range(190, 195))}
+    detector = FlaggingDetector([65, 199], score=0.97, scores=surroundings)
+    verdict = scan_video(seekable_clip, detectors=[detector])
+    assert verdict.verdict == BLOCK
+    peaks = [frame for frame in verdict.deciding_frames if frame.score == pytest.approx(0.97)]
+    assert [(frame.index, frame.t) for frame in peaks] == [
+        (65, pytest.approx(65 / FPS, abs=0.001)),
+        (199, pytest.approx(199 / FPS, abs=0.001)),
+    ]
+    # Each dense frame was decoded from its own pixels: the index the double read is the one scored.
+    assert sorted(detector.seen) == sorted(set(detector.seen))
+    assert verdict.frames_scored == len(detector.seen)
 
 
 def test_it_blocks_a_single_flagged_frame_at_a_known_timestamp_once_its_neighbours_are_checked(cut_clip):

@@ -56,3 +56,8 @@ def test_json_logs_carry_the_request_id():
     finally:
         current_request_id.reset(token)
     assert (line["message"], line["request_id"], line["level"]) == ("something happened", "req-abc-123", "WARNING")
+
+
+def test_pages_carry_a_content_security_policy(client):
+    policy = client.get("/accounts/sign-in/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "http" not in policy

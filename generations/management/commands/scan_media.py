@@ -12,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image, UnidentifiedImageError
 
 from generations.moderation.detectors_visual import warm_up
-from generations.moderation.scanning import ScanError, evidence_frames, scan_image, scan_video
+from generations.moderation.scanning import (
+    ScanError,
+    evidence_frames,
+    scan_image,
+    scan_video,
+)
 
 # Still-image formats scanned as one frame; anything else is treated as a clip.
 _IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "BMP"}

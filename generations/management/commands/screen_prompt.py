@@ -1,0 +1,54 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from generations.moderation.policy import negative_prompt_for
+from generations.moderation.screening import screen_prompt
+
+
+class Command(BaseCommand):
+    help = "Screen one prompt and explain the decision (scores, thresholds, matched spans and views)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("prompt")
+        parser.add_argument("--negative", default="", help="the negative prompt sent with it")
+        parser.add_argument("--strict", action="store_true", help="use the strict policy (restricted users)")
+        parser.add_argument("--face", action="store_true", help="the request carries an image with a face")
+        parser.add_argument("--json", action="store_true", help="print the audit record as JSON")
+
+    def handle(self, *args, prompt, negative, strict, face, json: bool, **options):
+        decision = screen_prompt(prompt, negative, strict=strict, has_face_input=face)
+        if json:
+            record = decision.as_audit()
+            record["user_message"] = decision.user_message
+            record["suggestion"] = decision.suggestion
+            record["negative_prompt_upstream"] = negative_prompt_for(decision)
+            self.stdout.write(_dumps(record))
+            return
+        out = self.stdout.write
+        out(f"decision: {decision.decision}" + (f"  (top category: {decision.top_category})" if decision.top_category else ""))
+        out(f"policy: {decision.policy_name}@{decision.policy_version}   needs human: {decision.needs_human}")
+        if decision.user_message:
+            out(f"user message: {decision.user_message}")
+            out(f"suggestion: {decision.suggestion}")
+        out("scores (review / block thresholds):")
+        for category, score in decision.categories.items():
+            review, block = decision.thresholds[category]
+            marker = " <" if score >= review else ""
+            out(f"  {category:<14} {score:5.2f}   ({review:.2f} / {block if block <= 1 else 'never'}){marker}")
+        if decision.reasons:
+            out("reasons:")
+            for reason in decision.reasons:
+                out(f"  - {reason}")
+        fired = [s for s in decision.spans if s["categories"]]
+        if fired:
+            out("matched (view: text):")
+            for span in fired:
+                out(f"  - [{span['detector']}] {span['view']}: {span['text']!r} -> {', '.join(span['categories'])} ({span['rule']})")
+        if decision.escalation:
+            out(f"escalation: {decision.escalation}")
+        out("engines: " + ", ".join(f"{name}@{version}" for name, version in decision.engines))
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False, indent=2)

@@ -1,0 +1,51 @@
+"""`manage.py bench NAME [--json]`: run one named benchmark on one core and print its numbers.
+
+Benchmarks register in BENCHMARKS as "module:function" (imported only when run); each returns a dict.
+"""
+
+import importlib
+import json
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+BENCHMARKS = {
+    "screening": "generations.moderation.benchmark:bench_screening",
+}
+
+
+def _pin_to_one_core():
+    """Numbers are per core: pin the process to the one it is on, where the platform allows it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[-1]})
+    return cores[-1]
+
+
+class Command(BaseCommand):
+    help = "Run a named benchmark (known: " + ", ".join(sorted(BENCHMARKS)) + ") and print its numbers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name")
+        parser.add_argument("--json", action="store_true", help="one JSON line")
+        parser.add_argument("-n", type=int, default=None, help="how many items (benchmark default if omitted)")
+
+    def handle(self, *args, name, json: bool, n, **options):
+        target = BENCHMARKS.get(name)
+        if target is None:
+            raise CommandError(f"Unknown benchmark {name!r}. Known benchmarks: {', '.join(sorted(BENCHMARKS))}.")
+        module_name, function_name = target.split(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        core = _pin_to_one_core()
+        result = function(n=n) if n else function()
+        result = {**result, "core": core}
+        if json:
+            self.stdout.write(_dumps(result))
+        else:
+            for key, value in result.items():
+                self.stdout.write(f"{key}: {value}")
+
+
+def _dumps(value):
+    return json.dumps(value)
