@@ -82,8 +82,9 @@ class Generation(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["team", "-created_at"], name="gen_team_recent"),
-            models.Index(fields=["created_by", "-created_at"], name="gen_user_recent"),
+            # History pages and API lists walk these newest-first, by id (keyset pagination).
+            models.Index(fields=["team", "-id"], name="gen_team_newest"),
+            models.Index(fields=["created_by", "-id"], name="gen_user_newest"),
             models.Index(fields=["status", "updated_at"], name="gen_status_updated"),
         ]
         constraints = [

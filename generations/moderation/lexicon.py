@@ -344,7 +344,7 @@ expos(es|ed|ing) (himself|herself|themselves)
 what'?s under (her|his|the) (bikini|dress|skirt|clothes|towel|swimsuit)
 (mulher|mulheres|homem|garota|garotas|menina|moça) pelad[oa]s?
 nc-?17
-(enfant|enfants|homme|hommes|garçon|garçons|corps|modèle|tout|complètement|entièrement) nus?
+(homme|hommes|corps|modèle|tout|complètement|entièrement) nus?
 nu (intégral|integral|complet)
 frontal nudity
 desnud[oa]s?
@@ -386,6 +386,10 @@ despidas?
 без одежды
 топлес
 раздет(ая|ый|ые|ой|ую|ого)
+""", tags={"nudity"})
+
+term("naked child (fr)", {"sexual": 0.82, "_minor": 1.0}, """
+(enfant|enfants|garçon|garçons|fillette|fillettes|bébé|bébés) nus?
 """, tags={"nudity"})
 
 term("nudity (CJK)", {"sexual": 0.82}, """
@@ -932,10 +936,7 @@ mangled (body|bodies|corpse|corpses)
 eating human flesh
 graphic (violence|injuries|injury|wounds|death|deaths|murder|murders|killing|killings|gore)
 ultra-?violen*
-beat(en)? to death
-stabb(ed|ing) to death
-hack(ed|ing) to death
-clubbed to death
+(beat|beats|beaten|beating|stab|stabs|stabbed|stabbing|hack|hacks|hacked|hacking|club|clubs|clubbed|clubbing|kick|kicks|kicked|kicking|strangle|strangles|strangled|strangling|burn|burns|burned|burnt|burning|torture|tortures|tortured|torturing|stomp|stomped|stomping|bludgeon|bludgeoned) ~ to death
 (kicked|stomped|tortured|starved|burned|burnt|whipped|mauled) to death
 strangl(ed|ing) to death
 bludgeon*
