@@ -14,18 +14,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import credits, ratelimit
-from accounts.errors import AccountError
-from accounts.models import StandingLevel
-from accounts.standing import current_standing, do_record_strike
 from accounts.audit import SYSTEM, Actor, record_audit_event
-from accounts.models import AuditEventType
+from accounts.errors import AccountError
+from accounts.models import AuditEventType, StandingLevel
+from accounts.standing import current_standing, do_record_strike
 
 from . import queueing, webhooks
 from .catalog import GenerationRequest
 from .errors import GenerationError
 from .outbound import UrlNotAllowed, resolve_target
 from .models import Asset, AssetRole, CreditState, Generation
-from .moderation import screening
+from .moderation import scanning, screening
 from .pricing import price_credits
 from .states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
 
@@ -139,12 +138,43 @@ def _settle_credits(generation, new_status, stage):
         )
 
 
-def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
-    """Accept a validated request: check limits, reserve credits, screen the prompt, write the row and
-    enqueue it (after commit). A refusal by any limit leaves nothing behind.
+def screening_history(user, *, limit=8, hours=24):
+    """The user's recent prompts, oldest first, for the screening's escalation memory."""
+    since = timezone.now() - timezone.timedelta(hours=hours)
+    rows = (
+        Generation.objects.filter(created_by=user, created_at__gte=since)
+        .order_by("-id")
+        .values_list("prompt", "screening_result", "created_at")[:limit]
+    )
+    return [
+        screening.PriorPrompt(
+            text=prompt,
+            decision=(result or {}).get("decision", screening.ALLOW),
+            categories=(result or {}).get("categories", {}),
+            at=created_at,
+        )
+        for prompt, result, created_at in reversed(list(rows))
+    ]
 
-    A blocked prompt still leaves a `blocked` generation (with its credits released), so the user can
-    see what happened.
+
+def _first_status(decision, *, restricted):
+    """Where a new generation starts, from its screening: blocked, held for a human, or queued."""
+    if decision.decision == screening.BLOCK:
+        return Status.BLOCKED, Stage.PROMPT
+    if decision.decision == screening.REVIEW or restricted:
+        # A restricted account's generations all wait for a human, whatever screening says.
+        return Status.HELD, Stage.PROMPT
+    return Status.QUEUED, Stage.QUEUE
+
+
+def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
+    """Accept a validated request: check standing and limits, screen the prompt, then in one short
+    transaction write the row, reserve its credits and concurrency slot, and record one audit event; the
+    job is enqueued after commit. A refusal by any limit leaves nothing behind.
+
+    Screening runs before the transaction (it is pure CPU and reads), so the serialised part of a submit
+    is only its writes. A blocked prompt still leaves a `blocked` generation behind, with nothing
+    reserved, so the user can see what happened; it counts against their standing.
     """
     actor = Actor(user=user, api_key=api_key)
     standing = current_standing(user)  # API keys act with their creator's standing
@@ -164,6 +194,17 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         raise GenerationError(
             "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
         )
+    decision = screening.screen_prompt(
+        request.prompt,
+        request.negative_prompt,
+        user=user,
+        history=screening_history(user),
+        strict=restricted,
+        has_face_input=False,
+    )
+    status, stage = _first_status(decision, restricted=restricted)
+    blocked = status == Status.BLOCKED
+    now = timezone.now()
     with transaction.atomic():
         try:
             generation = Generation.objects.create(
@@ -182,24 +223,32 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 client_reference=request.client_reference,
                 callback_url=request.callback_url,
                 callback_format=callback_format,
-                status=Status.CREATED,
-                stage=Stage.PROMPT,
+                status=status,
+                stage=stage,
+                progress=BASE_PROGRESS.get(status, 0),
+                queued_at=now if status == Status.QUEUED else None,
+                finished_at=now if blocked else None,
+                error_code="policy_violation" if blocked else "",
+                error_message=(decision.user_message or "The prompt was blocked by the content policy.")[:500] if blocked else "",
+                screening_result={**decision.as_audit(), "user_message": decision.user_message, "suggestion": decision.suggestion},
                 price_credits=price,
-                credit_state=CreditState.RESERVED,
-                holds_slot=True,
+                credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
+                holds_slot=not blocked,
             )
         except IntegrityError as exc:  # a concurrent submit took the same external_task_id
             raise GenerationError(
                 "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
             ) from exc
-        # Either refusal raises AccountError and rolls the whole submit back.
-        credits.acquire_generation_slot(team)
-        credits.reserve_credits(
-            team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
-        )
         for role, image in ((AssetRole.INPUT_IMAGE, request.image), (AssetRole.INPUT_IMAGE_TAIL, request.image_tail)):
             if image is not None:
                 _store_input_image(generation, role, image)
+        if not blocked:
+            # Either refusal raises AccountError and rolls the whole submit back. The team row is locked
+            # from here to commit, so these come last.
+            credits.acquire_generation_slot(team)
+            credits.reserve_credits(
+                team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
+            )
         record_audit_event(
             AuditEventType.GENERATION_SUBMITTED,
             actor=actor,
@@ -212,32 +261,29 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 "duration": request.duration,
                 "aspect_ratio": request.aspect_ratio,
                 "price_credits": price,
+                # created → screening → this, inside the submit:
+                "status": status,
+                "held_for_standing": restricted and decision.decision == screening.ALLOW,
+                "screening": decision.as_audit(),
             },
             request=http_request,
         )
-        do_transition(generation, Status.SCREENING, stage=Stage.PROMPT, actor=actor)
-        decision = screening.screen_prompt(request.prompt, request.negative_prompt, user=user)
-        # A restricted account's generations all wait for a human, whatever screening says.
-        held_for_standing = restricted and decision.decision == screening.ALLOW
-        record_audit_event(
-            AuditEventType.PROMPT_SCREENED, actor=actor, team=team, target=generation, extra=decision.as_audit()
-        )
-        if decision.decision == screening.BLOCK:
-            do_transition(
-                generation,
-                Status.BLOCKED,
-                stage=Stage.PROMPT,
-                progress=0,
-                error_code="policy_violation",
-                error_message="The prompt was blocked by the content policy.",
-                actor=actor,
-            )
-        elif decision.decision == screening.REVIEW or held_for_standing:
-            do_transition(generation, Status.HELD, stage=Stage.PROMPT, actor=actor,
-                          extra={"held_for_standing": True} if held_for_standing else None)
-        else:
-            do_transition(generation, Status.QUEUED, stage=Stage.QUEUE, actor=actor)
+        if status == Status.HELD:
+            from .moderation.review import open_review_for_held
+
+            open_review_for_held(generation, stage=Stage.PROMPT, categories=decision.categories)
+        elif status == Status.QUEUED:
             transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
+        if blocked:
+            category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
+            do_record_strike(
+                user,
+                category=category,
+                source="injection" if category == "injection" else "prompt_block",
+                generation_ref=str(generation.public_id),
+            )
+        if status in (Status.HELD, Status.BLOCKED):
+            webhooks.events_for_transition(generation, status)
     return generation
 
 
@@ -350,42 +396,92 @@ def _sha256_of(fileobj):
     return digest.hexdigest()
 
 
-def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict):
-    """Store the scanned clip and its poster, and mark the generation succeeded, in one transaction.
+def _store_asset(generation, role, data_or_file, *, name, content_type, quarantined=False, **info):
+    if isinstance(data_or_file, (bytes, bytearray)):
+        content = ContentFile(bytes(data_or_file))
+        size, digest = len(data_or_file), hashlib.sha256(data_or_file).hexdigest()
+    else:
+        content = File(data_or_file)
+        size, digest = data_or_file.seek(0, 2) or 0, _sha256_of(data_or_file)
+    asset = Asset(generation=generation, role=role, content_type=content_type, size_bytes=size, sha256=digest,
+                  quarantined=quarantined, **info)
+    asset.file.save(name, content, save=False)
+    asset.save()
+    return asset
 
-    The files are stored first so that everything the success announces (webhooks, callbacks) exists.
+
+def _evidence_strip(frames):
+    """The blurred deciding frames side by side in one JPEG, for reviewers."""
+    import io
+
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(jpeg)).convert("RGB") for _, jpeg in frames[:6]]
+    if not images:
+        return None
+    height = min(image.height for image in images)
+    images = [image.resize((max(1, image.width * height // image.height), height)) for image in images]
+    strip = Image.new("RGB", (sum(image.width for image in images), height))
+    x = 0
+    for image in images:
+        strip.paste(image, (x, 0))
+        x += image.width
+    buffer = io.BytesIO()
+    strip.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def flagged_categories(verdict) -> dict:
+    """{category: peak score} for the categories a scan verdict did not allow."""
+    flagged = {}
+    for name, detail in (verdict.categories or {}).items():
+        if isinstance(detail, dict):
+            if detail.get("level", "allow") != "allow":
+                flagged[name] = float(detail.get("peak", detail.get("score", 0.0)))
+        elif isinstance(detail, (int, float)) and detail > 0:
+            flagged[name] = float(detail)
+    return flagged
+
+
+def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict, blame="model_output", evidence=None,
+                      blurred_poster=None):
+    """Act on the output scan, in one transaction: store the clip and its poster, then
+    allow → succeeded; review → held at stage output (files quarantined until a moderator releases them);
+    block → blocked at stage output (files quarantined for good; blurred evidence kept for reviewers, and a
+    strike when the blame is the user's). The files are stored first so that everything a success
+    announces (webhooks, callbacks) exists.
     """
+    withheld = verdict.verdict != scanning.ALLOW
+    flagged = flagged_categories(verdict)
+    scan_record = {**verdict.as_audit(), "blame": blame if withheld else None, "categories": flagged}
     with transaction.atomic():
-        record_audit_event(
-            AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=verdict.as_audit()
+        record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
+        Generation.objects.filter(pk=generation.pk).update(scan_result=scan_record)
+        generation.scan_result = scan_record
+        video_asset = _store_asset(
+            generation, AssetRole.VIDEO, video_file, name="clip.mp4", content_type="video/mp4", quarantined=withheld,
+            width=video_info.width, height=video_info.height, duration_s=video_info.duration_s,
         )
-        video_asset = Asset(
-            generation=generation,
-            role=AssetRole.VIDEO,
-            content_type="video/mp4",
-            size_bytes=video_file.seek(0, 2) or 0,
-            sha256=_sha256_of(video_file),
-            width=video_info.width,
-            height=video_info.height,
-            duration_s=video_info.duration_s,
-        )
-        video_asset.file.save("clip.mp4", File(video_file), save=False)
-        video_asset.save()
-        poster = Asset(
-            generation=generation,
-            role=AssetRole.POSTER,
-            content_type="image/jpeg",
-            size_bytes=len(poster_bytes),
-            sha256=hashlib.sha256(poster_bytes).hexdigest(),
-        )
-        poster.file.save("poster.jpg", ContentFile(poster_bytes), save=False)
-        poster.save()
-        do_transition(
-            generation,
-            Status.SUCCEEDED,
-            expected=Status.SCANNING,
-            stage=Stage.DONE,
-            progress=100,
-            extra={"sha256": video_asset.sha256, "duration_s": video_info.duration_s},
-        )
+        _store_asset(generation, AssetRole.POSTER, poster_bytes, name="poster.jpg", content_type="image/jpeg", quarantined=withheld)
+        if blurred_poster:
+            _store_asset(generation, AssetRole.BLURRED_POSTER, blurred_poster, name="poster-blurred.jpg", content_type="image/jpeg")
+        strip = _evidence_strip(evidence or [])
+        if strip:
+            _store_asset(generation, AssetRole.EVIDENCE, strip, name="evidence.jpg", content_type="image/jpeg")
+        extra = {"sha256": video_asset.sha256, "duration_s": video_info.duration_s, "scan_s": getattr(verdict, "scan_s", None)}
+        if verdict.verdict == "block":
+            category = max(flagged, key=flagged.get) if flagged else "sexual"
+            do_transition(
+                generation, Status.BLOCKED, expected=Status.SCANNING, stage=Stage.OUTPUT, progress=0,
+                error_code="output_blocked",
+                error_message=f"The finished clip was withheld: it showed {category.replace('_', ' ')} content the policy forbids.",
+                extra={**extra, "blame": blame, "categories": flagged},
+            )
+            if blame == "user_intent":
+                do_record_strike(generation.created_by, category=category, source="output_block", generation_ref=str(generation.public_id))
+        elif verdict.verdict == "review":
+            do_transition(generation, Status.HELD, expected=Status.SCANNING, stage=Stage.OUTPUT, extra={**extra, "blame": blame})
+        else:
+            do_transition(generation, Status.SUCCEEDED, expected=Status.SCANNING, stage=Stage.DONE, progress=100, extra=extra)
     return generation
+

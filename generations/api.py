@@ -58,6 +58,7 @@ class ErrorBody(Schema):
     field: str | None = None
     stage: str | None = None
     categories: list[str] | None = None
+    suggestion: str | None = None
 
 
 class ErrorOut(Schema):
@@ -143,8 +144,30 @@ def error_response(request, code, message, status, **extra):
 @api.exception_handler(GenerationError)
 def _generation_error(request, exc):
     return error_response(
-        request, exc.code, exc.message, exc.http_status, field=exc.field, stage=exc.stage, categories=exc.categories
+        request, exc.code, exc.message, exc.http_status, field=exc.field, stage=exc.stage, categories=exc.categories,
+        suggestion=getattr(exc, "suggestion", None),
     )
+
+
+def blocked_at_submit_response(request, generation):
+    """A prompt blocked by screening answers 422 `policy_violation`: the category, never the words, and a
+    hint. A response, not an exception, so the blocked row (and its strike) is kept and an idempotent
+    retry gets the same answer."""
+    if generation.status != "blocked" or generation.stage != "prompt":
+        return None
+    result = generation.screening_result or {}
+    categories = sorted(name for name, score in (result.get("categories") or {}).items() if score >= 0.5) or (
+        [result["top_category"]] if result.get("top_category") else []
+    )
+    body = {
+        "code": "policy_violation",
+        "message": generation.error_message,
+        "stage": "prompt",
+        "categories": categories,
+        "suggestion": result.get("suggestion") or "Rephrase the prompt without the content the policy forbids.",
+        "request_id": getattr(request, "request_id", ""),
+    }
+    return Status(422, {"error": body})
 
 
 @api.exception_handler(AccountError)
@@ -243,7 +266,7 @@ def _create_generation(request, payload):
     generation = do_submit_generation(
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request
     )
-    return Status(202, generation_summary(generation))
+    return blocked_at_submit_response(request, generation) or Status(202, generation_summary(generation))
 
 
 class UploadIn(Schema):
@@ -271,7 +294,7 @@ def create_generation_upload(
         data["image_tail"] = load_image(image_tail, field="image_tail")
     validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
     generation = do_submit_generation(team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request)
-    return Status(202, generation_summary(generation))
+    return blocked_at_submit_response(request, generation) or Status(202, generation_summary(generation))
 
 
 @api.get("/generations", response={200: GenerationListOut, **ERRORS}, summary="List the team's generations")

@@ -113,6 +113,9 @@ class AssetRole(models.TextChoices):
     INPUT_IMAGE_TAIL = "input_image_tail", "Input end frame"
     VIDEO = "video", "Video"
     POSTER = "poster", "Poster frame"
+    # For reviewers of a withheld output: never served to users.
+    BLURRED_POSTER = "blurred_poster", "Blurred poster"
+    EVIDENCE = "evidence", "Blurred deciding frames"
 
 
 def asset_upload_path(asset, filename):

@@ -141,7 +141,12 @@ def highlight_spans(text, spans):
     """Split text into (piece, matched) parts from [start, end) spans the screening recorded."""
     cleaned = []
     for span in spans:
-        start, end = (span.get("start"), span.get("end")) if isinstance(span, dict) else (span[0], span[1]) if len(span) >= 2 else (None, None)
+        if isinstance(span, dict):
+            if span.get("view") not in (None, "raw"):
+                continue  # offsets into a normalised view do not map onto the text as typed
+            start, end = span.get("span") or (span.get("start"), span.get("end"))
+        else:
+            start, end = (span[0], span[1]) if len(span) >= 2 else (None, None)
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
             cleaned.append((start, end))
     parts, position = [], 0

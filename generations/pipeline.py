@@ -263,9 +263,49 @@ def _finish(generation, provider, snapshot):
                 stage=Stage.OUTPUT,
                 fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
             )
-        verdict = scanning.scan_video(video_file.name, frames=info.frames)
-        # The block/review outcomes of the scan are filled in by the output-scanning issue.
-        actions.do_deliver_output(generation, video_file=video_file, video_info=info, poster_bytes=poster, verdict=verdict)
+        try:
+            verdict = scanning.scan_video(video_file.name, frames=info.frames, thresholds=_scan_thresholds(generation))
+        except scanning.DetectorUnavailable:
+            logger.error("operator attention: the frame detectors cannot load; generation %s waits", generation.public_id)
+            actions.do_requeue_generation(generation)
+            return
+        except scanning.ScanError as error:
+            actions.do_fail_generation(generation, code=error.code, message=error.message)
+            return
+        evidence = poster_blurred = None
+        if verdict.verdict != scanning.ALLOW:
+            evidence = scanning.evidence_frames(video_file.name, verdict)
+            poster_blurred = scanning.blurred_poster(video_file.name, verdict)
+        actions.do_deliver_output(
+            generation,
+            video_file=video_file,
+            video_info=info,
+            poster_bytes=poster,
+            verdict=verdict,
+            blame=blame_for(generation.screening_result),
+            evidence=evidence,
+            blurred_poster=poster_blurred,
+        )
+
+
+def blame_for(screening_result) -> str:
+    """Who an unsafe output is on. A prompt that screening passed with low scores and that shows no sign of
+    evasion: the model (`model_output`, no strike). One that was borderline, evasive or held: the user
+    (`user_intent`, a strike)."""
+    result = screening_result or {}
+    top = max((result.get("categories") or {}).values(), default=0.0)
+    evasive = any(view != "raw" for view in result.get("views_fired") or [])
+    if result.get("decision", "allow") != "allow" or top >= settings.SCAN_BLAME_PROMPT_SCORE or evasive or result.get("escalation"):
+        return "user_intent"
+    return "model_output"
+
+
+def _scan_thresholds(generation):
+    """Stricter output thresholds for users in the penalty box."""
+    from accounts.models import Standing
+
+    level = Standing.objects.filter(user_id=generation.created_by_id).values_list("level", flat=True).first()
+    return settings.SCAN_STRICT_THRESHOLDS if level == "restricted" else None
 
 
 def _fail(generation, error):

@@ -182,7 +182,7 @@ class Launcher:
         )
         queues = ["generations", "moderation", "webhooks", "default"]
         for index in range(self.workers):
-            argv = [python, manage, "rqworker", *queues]
+            argv = [python, manage, "studio_worker", *queues]
             if index == 0:
                 argv.append("--with-scheduler")
             plan.append(Child(f"worker-{index + 1}", argv, stop_timeout_s=30))

@@ -127,6 +127,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Serves /bench/bare, the baseline view of `manage.py bench api` (off outside that benchmark).
+BENCH_VIEWS = env.bool("STUDIO_BENCH_VIEWS", default=False)
 # Bearer token that may read /metrics (staff sessions always can). Empty: staff only.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
@@ -229,6 +231,18 @@ STANDING_SOURCE_WEIGHTS = env.json(
 )
 # Requests per minute for restricted users (instead of USER_CREATE_RATE_PER_MINUTE).
 RESTRICTED_CREATE_RATE_PER_MINUTE = env.int("RESTRICTED_CREATE_RATE_PER_MINUTE", default=3)
+
+# --- Output scanning -----------------------------------------------------------------------------------
+# open_nsfw thresholds (review, block) per category; stricter ones for restricted users.
+SCAN_THRESHOLDS = {"open_nsfw": {"sexual": (0.45, 0.8)}, "nudenet": {"sexual": (0.5, 0.8)}}
+SCAN_STRICT_THRESHOLDS = {"open_nsfw": {"sexual": (0.3, 0.65)}, "nudenet": {"sexual": (0.35, 0.65)}}
+# Consecutive flagged frames needed before a score counts (a single frame at the block level counts).
+SCAN_PERSISTENCE_FRAMES = env.int("SCAN_PERSISTENCE_FRAMES", default=2)
+# Uniform sampling rate, and the window (seconds) densely re-sampled around a suspicious frame.
+SCAN_UNIFORM_FPS = env.float("SCAN_UNIFORM_FPS", default=2)
+SCAN_DENSE_WINDOW_S = env.float("SCAN_DENSE_WINDOW_S", default=0.5)
+# An unsafe output whose prompt scored at least this in screening is on the user (a strike), else the model.
+SCAN_BLAME_PROMPT_SCORE = env.float("SCAN_BLAME_PROMPT_SCORE", default=0.2)
 
 # --- Human review -------------------------------------------------------------------------------
 # How long a moderator's claim on a review item lasts before it returns to the queue, in seconds.

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -24,3 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("generations.urls")),
 ]
+
+if settings.BENCH_VIEWS:
+    from .bench_views import bare
+
+    urlpatterns.append(path("bench/bare", bare))

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicon
-from .matching import build_matchers
-from .normalize import normalize
+from .matching import build_matchers, segment
+from .normalize import INVISIBLE, normalize
 from .policy import CATEGORIES, HARMFUL
 
 VERSION = "1"
@@ -156,17 +156,26 @@ def find_ages(text):
     return found
 
 
+def _split_by_invisible(raw, hit):
+    """A raw hit that an invisible character cut out of a longer word ("nudi<ZWSP>branch") is an artifact."""
+    before = raw[hit.start - 1] if hit.start > 0 else ""
+    after = raw[hit.end] if hit.end < len(raw) else ""
+    return (before and ord(before) in INVISIBLE) or (after and ord(after) in INVISIBLE)
+
+
 def segmented_view(views):
     """Spelled-out runs that merged several words ("n a k e d g i r l") re-spaced into words, as one more view."""
     if not views.joined:
         return ()
     text = views.normalized
-    terms = matchers()["normalized"][0]
     changed = False
     for word in views.joined:
-        pieces = terms.segment(word)
+        pieces = segment(word, matchers()["normalized"])
+        if pieces is None and word[:1] in ("a", "i") and len(word) >= 5:
+            # "a g u n s h o t" joins to "agunshot": the article was probably a word of its own.
+            pieces = [word[0], word[1:]]
         if pieces:
-            text = text.replace(word, " ".join(pieces), 1)
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ".join(pieces), text, count=1)
             changed = True
     return (("segmented", text),) if changed else ()
 
@@ -197,6 +206,8 @@ class LexiconDetector(Detector):
         for view, text in views:
             for matcher in matchers()["raw" if view == "raw" else "normalized"]:
                 for hit in matcher.scan(text, view):
+                    if view == "raw" and _split_by_invisible(text, hit):
+                        continue
                     if hit.entry.safe:
                         safe_tags |= hit.entry.tags
                         masked.update(matcher.masked_by(hit, text))

@@ -120,13 +120,18 @@ _BACK_REFERENCE = re.compile(
 REPHRASE_SIMILARITY = 0.4
 
 
-def escalation_signal(prompt, history=(), *, scores=None, has_face_input=False, now=None, policy=DEFAULT,
-                      window=DEFAULT_WINDOW):
+_INTENSIFIERS = {"amp_explicit": 0.25, "amp_show_all": 0.25, "amp_detail": 0.1, "amp_realism": 0.1}
+
+
+def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_input=False, now=None,
+                      policy=DEFAULT, window=DEFAULT_WINDOW):
     """What the recent history adds to the current prompt's scores (empty when it adds nothing)."""
     if not history:
         return EscalationSignal()
-    if scores is None:
-        scores = analyze(prompt, has_face_input=has_face_input).scores
+    if scores is None or tags is None:
+        ctx = analyze(prompt, has_face_input=has_face_input)
+        scores = ctx.scores if scores is None else scores
+        tags = ctx.tags if tags is None else tags
     now = now if now is not None else datetime.now(timezone.utc)
     recent = _recent(history, now, window)
     if not recent:
@@ -150,12 +155,14 @@ def escalation_signal(prompt, history=(), *, scores=None, has_face_input=False, 
     related = set()
 
     def raise_to(category, score, reason, kind, indexes):
-        if score > out.get(category, 0.0) and score > scores.get(category, 0.0):
-            out[category] = min(1.0, score)
-            reasons.append(f"{category}: {reason}")
-            if kind not in kinds:
-                kinds.append(kind)
-            related.update(indexes)
+        score = min(1.0, score)
+        if score <= scores.get(category, 0.0) or score < out.get(category, 0.0):
+            return
+        out[category] = score
+        reasons.append(f"{category}: {reason}")
+        if kind not in kinds:
+            kinds.append(kind)
+        related.update(indexes)
 
     # Trajectory and probing.
     series = [(index, prior, prior_scores(index, prior)) for index, prior in recent]
@@ -174,9 +181,20 @@ def escalation_signal(prompt, history=(), *, scores=None, has_face_input=False, 
                 if SEVERITY.get(prior.decision, 0) >= 1 and s.get(category, 0.0) >= review]
         if len(held) >= 2 and current >= review - 0.1:
             raise_to(category, block, "repeated attempts near the limit of this category", "probing", held)
-        blocked_here = [index for index, prior, s in series if prior.decision == BLOCK and s.get(category, 0.0) >= block]
+        blocked_here = [index for index, prior, s in series[-3:]
+                        if prior.decision == BLOCK and s.get(category, 0.0) >= block]
         if blocked_here and current >= review:
             raise_to(category, block, "keeps pushing toward a category that was just blocked", "probing", blocked_here)
+
+    # An edit that only intensifies ("show everything", "make it graphic") inherits what it intensifies.
+    boost = min(0.3, sum(v for t, v in _INTENSIFIERS.items() if t in tags))
+    if boost:
+        for index, prior, s in series[-2:]:
+            for category in ("sexual", "violence", "self_harm"):
+                review, _ = policy.threshold(category)
+                if s.get(category, 0.0) >= review:
+                    raise_to(category, s[category] + boost, "intensifies a recent prompt in this category",
+                             "carry-over", [index])
 
     # Rephrasing a blocked prompt.
     blocked = [(index, prior, s) for index, prior, s in series if prior.decision == BLOCK]

@@ -4,29 +4,30 @@ Built from the category alone, never from the prompt, so the offending words are
 
 from .policy import ALLOW, BLOCK
 
+# Chosen so that no word here is itself a screened term: naming the category never repeats the prompt.
 CATEGORY_WORDS = {
-    "sexual": "sexual content or nudity",
-    "sexual_minors": "sexual content involving minors",
-    "violence": "graphic violence or gore",
-    "self_harm": "self-harm or suicide",
-    "deepfake": "a real person's likeness in sexual, humiliating or deceptive content",
-    "illegal": "instructions for weapons, explosives or drugs, or terrorist content",
+    "sexual": "adult or intimate content",
+    "sexual_minors": "content that sexualises minors",
+    "violence": "graphic violence",
+    "self_harm": "harming oneself",
+    "deepfake": "a real person's likeness in intimate, humiliating or misleading footage",
+    "illegal": "instructions for weapons or drugs, or extremist propaganda",
     "political": "real political figures or sensitive political topics",
     "injection": "an attempt to change or switch off the content rules",
 }
 
 SUGGESTIONS = {
     "sexual": "Keep people clothed and describe the mood, setting and lighting rather than bodies; for art, ask "
-              "for a classical style without nudity.",
-    "sexual_minors": "Anything that sexualises minors is never generated. If children appear, keep the scene "
-                     "an everyday, non-sexual one.",
-    "violence": "Describe the action without injuries, blood or gore: keep a fight choreographed, or cut away "
-                "before any impact.",
-    "self_harm": "Leave out self-harm and suicide methods; a scene about support, recovery or hope is fine.",
-    "deepfake": "Use a fictional character instead of a real, identifiable person, and leave out anything sexual, "
-                "humiliating or misleading.",
-    "illegal": "Leave out how-to steps for weapons, explosives or drugs and any praise of terrorism: show the "
-               "story, not the recipe.",
+              "for a classical style with draped figures.",
+    "sexual_minors": "Anything that sexualises minors is never generated. If children appear, keep the scene an "
+                     "everyday one.",
+    "violence": "Describe the action without injuries or anything graphic: keep a fight choreographed, or cut "
+                "away before any impact.",
+    "self_harm": "Leave out any way of hurting oneself; a scene about support, recovery or hope is fine.",
+    "deepfake": "Use a fictional character instead of a real, identifiable person, and leave out anything "
+                "intimate, humiliating or misleading.",
+    "illegal": "Leave out how-to steps for weapons or drugs and any praise of extremists: show the story, not "
+               "the recipe.",
     "political": "A moderator checks depictions of real political figures; a fictional leader or a general "
                  "setting avoids the wait.",
     "injection": "Describe only the video you want; instructions aimed at the moderation system are ignored.",
@@ -41,8 +42,8 @@ def user_message(decision, category, *, escalated=False, remote_unavailable=Fals
     words = CATEGORY_WORDS.get(category, "content our policy does not allow")
     if decision == BLOCK:
         if category == "sexual_minors":
-            return ("This prompt was blocked: it appears to involve sexual content with minors. This is never "
-                    "allowed, and the prompt has been referred to a moderator.")
+            return ("This prompt was blocked: it appears to sexualise minors. This is never allowed, and the "
+                    "prompt has been referred to a moderator.")
         if escalated:
             return (f"This prompt was blocked because, together with your recent prompts, it moves toward {words}, "
                     f"which our content policy does not allow.")

@@ -443,10 +443,15 @@ without a stitch
 (no|without) (any )?(clothes|clothing|garments)
 (no|zero) clothes at all
 clothes off
-clothes coming off
+(clothes|clothing) (come|comes|coming|came) off
 clothing optional
 free the nipple
 """, tags={"nudity", "euphemism"}, unless={"food_ctx", "makeup_ctx"})
+
+term("taking it off", {"sexual": 0.3}, """
+(take|takes|taking|took) (it|them|everything|the rest) off
+(remove|removes|removing) (it|them|everything|the rest)
+""", tags={"undress"})
 
 term("undressing", {"sexual": 0.56}, """
 undress*
@@ -926,7 +931,7 @@ torn flesh
 flesh (torn|ripped|melting|ripping)
 melting (skin|flesh|face)
 face (melting|ripped off|torn off)
-skull (crushed|smashed|caved in|split open)
+skull (is |was |gets |got )?(crushed|smashed|caved in|split open|cracked open)
 crushed skull*
 head (exploding|explodes|smashed|crushed)
 exploding head*
@@ -1171,8 +1176,6 @@ term("mild violence", {"violence": 0.2}, """
 bloody
 crucif(ied|ixion)
 blood
-violent
-violence
 dead
 death
 """)
@@ -1569,7 +1572,7 @@ meth (lab|labs|cook|cooking|recipe)
 drug lab*
 synthesi[sz](e|es|ing|ed|is) (of )?(meth|methamphetamine|fentanyl|heroin|lsd|mdma|cocaine|drugs|nerve agent|sarin|ricin|tabun|vx)
 extract(ing|ion|s)? (dmt|ricin|cocaine|morphine)
-(make|making|produce|producing) (meth|crack|heroin|drugs|fentanyl|lsd|mdma|ricin|napalm|thermite|sarin)
+(make|making|produce|producing) (the |some )?(meth|crack|heroin|drugs|fentanyl|lsd|mdma|ricin|napalm|thermite|sarin)
 pill press*
 """, tags={"drug", "drug_make"})
 

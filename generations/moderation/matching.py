@@ -261,43 +261,6 @@ class Matcher:
                     hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
         return hits
 
-    FILLERS = (
-        "a", "an", "the", "in", "on", "of", "and", "with", "her", "his", "my", "girl", "girls", "boy", "boys",
-        "woman", "women", "man", "men", "lady", "guy", "video", "videos", "vid", "pic", "pics", "photo", "photos",
-        "scene", "clip", "model", "models", "body", "dance", "tape", "show", "movie", "film", "selfie", "cam",
-        "live", "hot", "real", "full", "young", "kid", "child", "couple", "people", "person", "big", "little",
-        "beach", "shower", "bed", "room", "art", "hd", "4k",
-    )
-
-    def segment(self, word):
-        """Split a joined run into lexicon terms and filler words ("nakedgirl" -> ["naked", "girl"]), or None
-        when it does not split completely (so "sextant" stays one word)."""
-
-        def split(i, depth=0):
-            if i == len(word):
-                return []
-            if depth > 8:
-                return None
-            regex = self._open_bucket(word[i : i + 2])
-            if regex is not None:
-                found = regex.match(word, i)
-                if found is not None and found.end() > i:
-                    rest = split(found.end(), depth + 1)
-                    if rest is not None:
-                        return [word[i : found.end()]] + rest
-            for filler in self.FILLERS:
-                if word.startswith(filler, i):
-                    rest = split(i + len(filler), depth + 1)
-                    if rest is not None:
-                        return [filler] + rest
-            return None
-
-        pieces = split(0)
-        if pieces is None and word[:1] in ("a", "i"):
-            rest = split(1)
-            pieces = None if rest is None else [word[0]] + rest
-        return pieces if pieces and len(pieces) > 1 else None
-
     def _open_bucket(self, key):
         """The bucket's regex without the trailing word boundary (joined runs have no boundaries)."""
         cache = self._open_cache
@@ -339,6 +302,50 @@ _BOUNDARY = r"(?!\w)"
 
 def _open_ended(body):
     return body[: -len(_BOUNDARY)] if body.endswith(_BOUNDARY) else body
+
+
+FILLERS = (
+    "a", "an", "in", "on", "of", "and", "with", "her", "his", "my", "girl", "girls", "boy", "boys",
+    "woman", "women", "man", "men", "lady", "guy", "video", "videos", "vid", "pic", "pics", "photo", "photos",
+    "scene", "clip", "model", "models", "body", "dance", "tape", "show", "movie", "film", "selfie", "cam",
+    "live", "hot", "real", "full", "young", "kid", "child", "couple", "people", "person", "big", "little",
+    "beach", "shower", "bed", "room", "art", "hd", "4k",
+)
+
+
+def segment(word, matchers):
+    """Split a joined run into known words: lexicon terms (of any of the matchers) and common filler words
+    ("nakedgirl" -> ["naked", "girl"]). None when it does not split completely, so "sextant" stays one word."""
+
+    def known_at(i):
+        for matcher in matchers:
+            regex = matcher._open_bucket(word[i : i + 2])
+            if regex is not None:
+                found = regex.match(word, i)
+                if found is not None and found.end() > i:
+                    yield found.end()
+
+    def split(i, depth=0):
+        if i == len(word):
+            return []
+        if depth > 8:
+            return None
+        for end in known_at(i):
+            rest = split(end, depth + 1)
+            if rest is not None:
+                return [word[i:end]] + rest
+        for filler in FILLERS:
+            if word.startswith(filler, i):
+                rest = split(i + len(filler), depth + 1)
+                if rest is not None:
+                    return [filler] + rest
+        return None
+
+    pieces = split(0)
+    if pieces is None and word[:1] in ("a", "i"):
+        rest = split(1)
+        pieces = None if rest is None else [word[0]] + rest
+    return pieces if pieces and len(pieces) > 1 else None
 
 
 def raw_fold(literal):

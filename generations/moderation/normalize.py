@@ -162,7 +162,7 @@ def strip_accents(text):
 # --- spelled-out letters, leetspeak, repeats -------------------------------------------------------------
 
 # Two or more single letters or digits separated by the same kind of filler: "n u d e", "N.A.K.E.D", "b-o-m-b".
-_SPACED = re.compile(r"(?<![^\W_])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
+_SPACED = re.compile(r"(?<![^\W_'’])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
 _SPACED_FILLER = re.compile(r"[ .\-_*+~·•|/\\]+")
 
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
@@ -175,8 +175,23 @@ _NUMBER_WITH_UNIT = re.compile(
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 
 
+def _join_run(run):
+    """Join one spelled-out run; a separator unlike the usual one ("n u d e  w o m a n", "n.u.d.e w.o.m.a.n")
+    marks a word boundary and becomes a space."""
+    separators = _SPACED_FILLER.findall(run)
+    usual = max(set(separators), key=separators.count)
+    letters = _SPACED_FILLER.split(run)
+    out = [letters[0]]
+    for separator, letter in zip(separators, letters[1:]):
+        if separator == usual:
+            out.append(letter)
+        else:
+            out.append(("-" if "-" in separator else " ") + letter)
+    return "".join(out)
+
+
 def join_spaced_letters(text):
-    return _SPACED.sub(lambda m: _SPACED_FILLER.sub("", m.group()), text)
+    return _SPACED.sub(lambda m: _join_run(m.group()), text)
 
 
 def _fold_leet_token(token):
@@ -235,16 +250,17 @@ def _normalize(text):
         text = fold_scripts(text)
     text = text.casefold()
     text = strip_accents(text)
-    text = _SPACE_RUN.sub(" ", text).strip()
     joined = []
 
     def join(m):
-        word = _SPACED_FILLER.sub("", m.group())
-        if len(word) >= 5:
-            joined.append(collapse_repeats(fold_leet(word)))
-        return word
+        words = _join_run(m.group())
+        for word in re.split(r"[ -]", words):
+            if len(word) >= 5:
+                joined.append(collapse_repeats(fold_leet(word)))
+        return words
 
     text = _SPACED.sub(join, text)
+    text = _SPACE_RUN.sub(" ", text).strip()
     text = fold_leet(text)
     return collapse_repeats(text), tuple(joined)
 

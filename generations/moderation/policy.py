@@ -123,6 +123,18 @@ class Verdict:
     top_category: str | None
 
 
+def _tier(category, policy):
+    """Which category names the decision when several reach the same level: the always-blocking ones, then a
+    real person's likeness, then the content itself; an injection or a political figure only when alone."""
+    if category in policy.always_block:
+        return 3
+    if category == "deepfake":
+        return 2
+    if category in ("injection", "political"):
+        return 0
+    return 1
+
+
 def decide(scores, policy=DEFAULT):
     """Pure: per-category scores and a policy in, a verdict out."""
     levels = {}
@@ -140,7 +152,7 @@ def decide(scores, policy=DEFAULT):
         levels[category] = level
         if category in policy.human_review:
             needs_human = True
-        margin = (SEVERITY[level], score - review)
+        margin = (SEVERITY[level], _tier(category, policy), score - review)
         if top_margin is None or margin > top_margin:
             top, top_margin = category, margin
     decision = max(levels.values(), key=SEVERITY.__getitem__, default=ALLOW)

@@ -168,7 +168,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     alone = decide(rounded(ctx.scores), active).decision
     if history:
         window = timedelta(seconds=_setting("SCREENING_ESCALATION_WINDOW_S", DEFAULT_WINDOW.total_seconds()))
-        signal = escalation_signal(prompt, history, scores=ctx.scores, has_face_input=has_face_input, now=now,
+        signal = escalation_signal(prompt, history, scores=ctx.scores, tags=ctx.tags, has_face_input=has_face_input, now=now,
                                    policy=active, window=window)
         if signal:
             ctx.merge(DetectorResult("escalation", "1", signal.scores, (), signal.reasons))

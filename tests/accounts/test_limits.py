@@ -51,11 +51,12 @@ def test_cancel_releases_the_reservation(client, team, alice, alice_key, redis_c
 
 
 @pytest.mark.django_db(transaction=True)
-def test_success_captures_and_upstream_block_releases(client, team, alice_key, use_simulator, redis_conn):
+def test_success_captures_and_a_prompt_block_reserves_nothing(client, team, alice_key, use_simulator, redis_conn):
     ok = drive_to_terminal(create(client, alice_key, prompt="A quiet forest path").json()["id"])
-    refused = drive_to_terminal(create(client, alice_key, prompt="explicit porn").json()["id"])
+    assert create(client, alice_key, prompt="explicit porn, fully nude").status_code == 422
+    refused = Generation.objects.get(team=team, status="blocked")
     assert (ok.status, ok.credit_state) == ("succeeded", "captured")
-    assert (refused.status, refused.credit_state) == ("blocked", "released")
+    assert (refused.stage, refused.credit_state) == ("prompt", "none")
     team.refresh_from_db()
     assert team.credits_reserved == 0 and team.generations_in_flight == 0
     assert team.credits_available == 10_000 - ok.price_credits

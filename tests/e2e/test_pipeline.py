@@ -64,9 +64,9 @@ def test_it_records_each_transition_in_the_audit_trail(client, use_simulator, re
             event_type=AuditEventType.GENERATION_STATUS_CHANGED, target_id=str(generation.public_id)
         )
     ]
+    submitted = AuditEvent.objects.get(event_type=AuditEventType.GENERATION_SUBMITTED, target_id=str(generation.public_id))
+    assert submitted.extra["status"] == "queued" and submitted.extra["screening"]["decision"] == "allow"
     assert transitions == [
-        ("created", "screening"),
-        ("screening", "queued"),
         ("queued", "submitting"),
         ("submitting", "generating"),
         ("generating", "scanning"),
@@ -75,15 +75,21 @@ def test_it_records_each_transition_in_the_audit_trail(client, use_simulator, re
     assert AuditEvent.objects.filter(event_type=AuditEventType.OUTPUT_SCANNED, target_id=str(generation.public_id)).exists()
 
 
-def test_it_blocks_at_stage_upstream_when_the_upstream_refuses_the_content(client, use_simulator, redis_conn, alice_key):
+def test_a_prompt_the_policy_forbids_is_refused_with_an_explanation_and_never_reaches_the_upstream(
+    client, use_simulator, redis_conn, alice_key, team
+):
     response = client.post(
-        "/api/v1/generations", {"prompt": "explicit porn scene"}, content_type="application/json", **bearer(alice_key)
+        "/api/v1/generations", {"prompt": "explicit porn scene, fully nude"}, content_type="application/json", **bearer(alice_key)
     )
-    generation = drive_to_terminal(response.json()["id"])
-    assert (generation.status, generation.stage, generation.error_code) == ("blocked", "upstream", "upstream_content_policy")
-    assert not generation.assets.filter(role=AssetRole.VIDEO).exists()
-    api_view = client.get(f"/api/v1/generations/{generation.public_id}/video", **bearer(alice_key))
-    assert api_view.status_code == 404
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert (error["code"], error["stage"]) == ("policy_violation", "prompt")
+    assert "sexual" in error["categories"] and error["suggestion"]
+    assert "porn" not in error["message"] and "nude" not in error["message"]  # never echoes the words back
+    generation = Generation.objects.get(team=team)
+    assert (generation.status, generation.stage, generation.provider_task_id, generation.credit_state) == ("blocked", "prompt", "", "none")
+    team.refresh_from_db()
+    assert team.credits_reserved == 0 and team.generations_in_flight == 0
 
 
 def test_a_canceled_generation_is_not_delivered(client, use_simulator, redis_conn, alice_key):

@@ -40,7 +40,7 @@ def moderate(client, moderator, generation, action, reason=""):
 
 
 def test_a_held_generation_approved_by_a_moderator_reaches_succeeded(client, alice, alice_key, moderator, use_simulator, redis_conn):
-    generation = held(client, alice_key, "Satire: a senator riding a unicycle")
+    generation = held(client, alice_key, "Satin ribbons floating in the wind")
     client.force_login(alice)
     assert b"Waiting for a moderator" in client.get(f"/generations/{generation.public_id}/").content
 
@@ -48,7 +48,7 @@ def test_a_held_generation_approved_by_a_moderator_reaches_succeeded(client, ali
     queue = client.get("/moderation/")
     assert b"Held generation" in queue.content
     item_page = client.get(f"/moderation/items/{ReviewItem.objects.get(generation=generation).public_id}/")
-    assert b"<mark>Satir</mark>" in item_page.content  # the matched span, highlighted
+    assert b"<mark>Satin</mark>" in item_page.content  # the matched span, highlighted
     moderate(client, moderator, generation, "approve")
 
     assert drive_to_terminal(generation.public_id).status == "succeeded"
@@ -57,7 +57,7 @@ def test_a_held_generation_approved_by_a_moderator_reaches_succeeded(client, ali
 
 
 def test_a_rejected_generation_is_appealed_and_overturned(client, alice, alice_key, moderator, redis_conn):
-    generation = held(client, alice_key, "A war documentary scene")
+    generation = held(client, alice_key, "A field of sunflowers")
     moderate(client, moderator, generation, "reject", reason="graphic violence")
     generation.refresh_from_db()
     assert (generation.status, generation.stage) == ("blocked", "prompt")

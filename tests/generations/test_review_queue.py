@@ -24,7 +24,7 @@ def moderators(db):
     )
 
 
-def held_generation(client, key, prompt="A crowd at a political rally", categories=None):
+def held_generation(client, key, prompt="A quiet lake at dawn", categories=None):
     response = client.post("/api/v1/generations", {"prompt": prompt}, content_type="application/json", **bearer(key))
     generation = Generation.objects.get(public_id=response.json()["id"])
     Generation.objects.filter(pk=generation.pk).update(screening_result={"decision": "review", "categories": categories or {"political": 0.6}})

@@ -43,6 +43,8 @@ ZW = "\u200b"
         ("p_o_r_n", "porn"),
         ("s * e * x", "sex"),
         ("n o costume", "no costume"),
+        ("n u d e  w o m a n", "nude woman"),
+        ("n.u.d.e w.o.m.a.n", "nude woman"),
         # leetspeak folded inside words, numbers with units left alone
         ("n4k3d", "naked"),
         ("s3x", "sex"),
