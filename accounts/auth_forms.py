@@ -3,7 +3,6 @@ window, sign-in is refused for a while, with a clear message, and the lockout is
 
 import logging
 
-import django_rq
 import redis
 from django import forms
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from .audit import SYSTEM, client_ip, record_audit_event
 from .models import AuditEventType
+from .redis_client import redis_connection
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def _keys(email, ip):
 
 
 def _connection():
-    return django_rq.get_connection("default")
+    return redis_connection()
 
 
 def is_locked_out(email, ip) -> bool:

@@ -10,11 +10,11 @@ import logging
 import math
 import time
 
-import django_rq
 import redis
 from django.conf import settings
 
 from .errors import AccountError
+from .redis_client import redis_connection
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class RateLimited(AccountError):
 
 def take_token(bucket: str, *, per_minute: int, burst: int, now=None):
     """(allowed, seconds to wait) for one request against `bucket`."""
-    connection = django_rq.get_connection("default")
+    connection = redis_connection()
     script = connection.register_script(_TAKE_TOKEN)
     allowed, wait = script(keys=[f"ratelimit:{bucket}"], args=[burst, per_minute / 60.0, now if now is not None else time.time()])
     return bool(int(allowed)), float(wait)

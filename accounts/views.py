@@ -18,18 +18,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .actions import (
     can_manage_member,
+    can_revoke_key,
     do_change_role,
     do_create_api_key,
     do_invite_member,
     do_remove_member,
-    can_revoke_key,
     do_revoke_api_key,
     do_set_member_cap,
     do_set_team_limits,
 )
 from .audit import Actor
 from .errors import AccountError
-from .forms import ApiKeyForm, InviteForm, MemberCapForm, RoleForm, TeamLimitsForm, first_error
+from .forms import (
+    ApiKeyForm,
+    InviteForm,
+    MemberCapForm,
+    RoleForm,
+    TeamLimitsForm,
+    first_error,
+)
 from .models import ApiKey, Membership, Role
 from .selectors import SESSION_TEAM_KEY, current_membership
 from .usage import team_usage

@@ -22,9 +22,9 @@ from accounts.standing import current_standing, do_record_strike
 from . import queueing, webhooks
 from .catalog import GenerationRequest
 from .errors import GenerationError
-from .outbound import UrlNotAllowed, resolve_target
 from .models import Asset, AssetRole, CreditState, Generation
 from .moderation import scanning, screening
+from .outbound import UrlNotAllowed, resolve_target
 from .pricing import price_credits
 from .states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
 

@@ -2,10 +2,9 @@
 `{"error": {"code", "message", "field"?, "stage"?, "categories"?, "request_id"}}`.
 """
 
-from typing import Any
-
 import datetime as dt
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,8 +27,8 @@ from .errors import GenerationError
 from .images import load_image
 from .models import AssetRole, IdempotencyRecord
 from .presenters import generation_summary
-from .states import Status as Status_
 from .selectors import deliverable_asset, generation_for_team, team_generations
+from .states import Status as Status_
 
 
 class ApiKeyBearer(HttpBearer):

@@ -8,12 +8,13 @@ costs nothing but latency. Both the bare Kling shape and an enveloped `{code, me
 import hmac
 import json
 
-import django_rq
 import redis
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from accounts.redis_client import redis_connection
 
 from . import actions
 from .models import Generation
@@ -42,7 +43,7 @@ def task_from_payload(payload) -> dict | None:
 def _first_time_seen(generation, status) -> bool:
     """Deduplicate repeated callbacks for the same task status (the upstream may resend)."""
     try:
-        connection = django_rq.get_connection("default")
+        connection = redis_connection()
         return bool(connection.set(f"callback-seen:{generation.pk}:{status}", 1, nx=True, ex=24 * 3600))
     except redis.RedisError:
         return False  # polling covers it

@@ -11,10 +11,11 @@ import random
 import tempfile
 import time
 
-import django_rq
 import redis
 from django.conf import settings
 from django.utils import timezone
+
+from accounts.redis_client import redis_connection
 
 from . import actions
 from .callbacks import callback_url_for
@@ -94,7 +95,7 @@ def upstream_is_saturated() -> bool:
     """Whether to hold back new submits: the upstream recently said "too many", or the studio already has
     UPSTREAM_MAX_IN_FLIGHT tasks there. Lets the upstream recover instead of being hammered."""
     try:
-        if django_rq.get_connection("default").exists(COOLDOWN_KEY):
+        if redis_connection().exists(COOLDOWN_KEY):
             return True
     except redis.RedisError:
         pass
@@ -104,7 +105,7 @@ def upstream_is_saturated() -> bool:
 
 def _start_cooldown(seconds):
     try:
-        django_rq.get_connection("default").set(COOLDOWN_KEY, 1, px=max(1, int(seconds * 1000)))
+        redis_connection().set(COOLDOWN_KEY, 1, px=max(1, int(seconds * 1000)))
     except redis.RedisError:
         pass
 

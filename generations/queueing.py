@@ -2,8 +2,9 @@
 
 import logging
 
-import django_rq
 import redis
+
+from accounts.redis_client import get_queue
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def enqueue_generation(generation_id, *, round_number):
     from .jobs import advance_generation_job
 
     try:
-        queue = django_rq.get_queue(GENERATIONS_QUEUE)
+        queue = get_queue(GENERATIONS_QUEUE)
         return queue.enqueue(
             advance_generation_job,
             generation_id,

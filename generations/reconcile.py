@@ -8,7 +8,6 @@ queue or, past their deadline, fails them (releasing their credits), so no gener
 import logging
 from dataclasses import dataclass
 
-import django_rq
 import redis
 from django.conf import settings
 from django.utils import timezone
@@ -18,12 +17,13 @@ from rq.job import Job
 from accounts.audit import make_checkpoint
 from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
+from accounts.redis_client import redis_connection
 
 from . import actions, queueing
 from .models import Generation
+from .moderation.review import expire_overdue
 from .pipeline import generation_deadline_s
 from .states import Status
-from .moderation.review import expire_overdue
 from .webhooks import send_due_deliveries
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _job_is_pending(generation) -> bool:
     """Whether the generation's latest job is still waiting or running."""
     job_id = queueing.job_id_for(generation.pk, generation.poll_rounds)
     try:
-        job = Job.fetch(job_id, connection=django_rq.get_connection(queueing.GENERATIONS_QUEUE))
+        job = Job.fetch(job_id, connection=redis_connection(queueing.GENERATIONS_QUEUE))
     except NoSuchJobError:
         return False
     except redis.RedisError:

@@ -18,7 +18,13 @@ from accounts.errors import AccountError
 from accounts.selectors import current_membership
 
 from .actions import do_cancel_generation, do_submit_generation
-from .catalog import ASPECT_RATIOS, MAX_PROMPT_CHARS, MODELS, MODES, validate_generation_request
+from .catalog import (
+    ASPECT_RATIOS,
+    MAX_PROMPT_CHARS,
+    MODELS,
+    MODES,
+    validate_generation_request,
+)
 from .errors import GenerationError
 from .images import load_image
 from .models import AssetRole

@@ -11,11 +11,12 @@ import datetime as dt
 import json
 import logging
 
-import django_rq
 import redis
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
+
+from accounts.redis_client import get_queue
 
 from . import outbound
 from .models import DeliveryStatus, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
@@ -81,7 +82,7 @@ def enqueue_delivery(delivery_id, *, delay_s=0):
     from .jobs import deliver_webhook_job
 
     try:
-        queue = django_rq.get_queue(WEBHOOKS_QUEUE)
+        queue = get_queue(WEBHOOKS_QUEUE)
         if delay_s:
             return queue.enqueue_in(dt.timedelta(seconds=delay_s), deliver_webhook_job, delivery_id)
         return queue.enqueue(deliver_webhook_job, delivery_id)

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations.api import api
 from generations import kling_compat
+from generations.api import api
 from generations.callbacks import provider_callback
 
 from .health import healthz

@@ -304,8 +304,12 @@ def _open_ended(body):
     return body[: -len(_BOUNDARY)] if body.endswith(_BOUNDARY) else body
 
 
+# Never "the": "t h e r a p i s t" must not split into "the rapist".
 FILLERS = (
-    "a", "an", "in", "on", "of", "and", "with", "her", "his", "my", "girl", "girls", "boy", "boys",
+    "a", "an", "in", "on", "of", "and", "with", "her", "his", "my", "me", "him", "them", "this", "that", "some",
+    "make", "makes", "show", "shows", "create", "generate", "render", "draw", "give", "want", "see", "watch",
+    "get", "is", "are", "be", "very", "fully", "totally", "completely", "only", "two", "one",
+    "girl", "girls", "boy", "boys",
     "woman", "women", "man", "men", "lady", "guy", "video", "videos", "vid", "pic", "pics", "photo", "photos",
     "scene", "clip", "model", "models", "body", "dance", "tape", "show", "movie", "film", "selfie", "cam",
     "live", "hot", "real", "full", "young", "kid", "child", "couple", "people", "person", "big", "little",

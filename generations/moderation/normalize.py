@@ -162,7 +162,7 @@ def strip_accents(text):
 # --- spelled-out letters, leetspeak, repeats -------------------------------------------------------------
 
 # Two or more single letters or digits separated by the same kind of filler: "n u d e", "N.A.K.E.D", "b-o-m-b".
-_SPACED = re.compile(r"(?<![^\W_'’])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
+_SPACED = re.compile(r"(?<![^\W_])(?<!['’])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
 _SPACED_FILLER = re.compile(r"[ .\-_*+~·•|/\\]+")
 
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
@@ -179,7 +179,7 @@ def _join_run(run):
     """Join one spelled-out run; a separator unlike the usual one ("n u d e  w o m a n", "n.u.d.e w.o.m.a.n")
     marks a word boundary and becomes a space."""
     separators = _SPACED_FILLER.findall(run)
-    usual = max(set(separators), key=separators.count)
+    usual = max(separators, key=separators.count)  # on a tie, the first: runs start inside a spelled word
     letters = _SPACED_FILLER.split(run)
     out = [letters[0]]
     for separator, letter in zip(separators, letters[1:]):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from . import explain
-from .detectors import MinorSexualRule, RealPersonRule, DetectorResult, analyze, rounded
+from .detectors import DetectorResult, MinorSexualRule, RealPersonRule, analyze, rounded
 from .escalation import DEFAULT_WINDOW, EscalationSignal, PriorPrompt, escalation_signal
 from .normalize import VERSION as NORMALIZE_VERSION
 from .policy import (

@@ -25,7 +25,13 @@ from .auth import check_authorization
 from .config import SimulatorConfig
 from .faults import FaultInjector
 from .render import render_clip
-from .validation import MAX_IMAGE_BYTES, ApiError, CreateRequest, invalid, validate_create
+from .validation import (
+    MAX_IMAGE_BYTES,
+    ApiError,
+    CreateRequest,
+    invalid,
+    validate_create,
+)
 
 log = logging.getLogger("generations.simulator")
 
