@@ -162,7 +162,7 @@ def strip_accents(text):
 # --- spelled-out letters, leetspeak, repeats -------------------------------------------------------------
 
 # Two or more single letters or digits separated by the same kind of filler: "n u d e", "N.A.K.E.D", "b-o-m-b".
-_SPACED = re.compile(r"(?<![^\W_])(?<!['’])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
+_SPACED = re.compile(r"(?<![^\W_])(?<![^\W_]['’])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
 _SPACED_FILLER = re.compile(r"[ .\-_*+~·•|/\\]+")
 
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",

@@ -1,0 +1,68 @@
+"""More of the portal in a real browser: image→video with an upload, a blocked prompt's explanation,
+and a moderator releasing a held generation."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from accounts.models import User
+from generations.models import Generation
+from tests.browser.conftest import shot
+from tests.browser.test_first_video import sign_in
+from tests.helpers import run_workers
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_image_to_video_with_an_upload(page, live_server, alice, team, use_simulator, redis_conn, tmp_path):
+    picture = tmp_path / "harbour.png"
+    Image.new("RGB", (640, 400), (30, 110, 170)).save(picture)
+    sign_in(page, live_server, "alice@example.org", "alice-password-1")
+    page.goto(f"{live_server.url}/generations/new/image/")
+    page.get_by_label("Start image").set_input_files(str(picture))
+    page.locator("#image-preview").wait_for(state="visible")  # previewed before upload
+    page.get_by_label("Prompt", exact=True).fill("Boats rocking gently in the harbour")
+    shot(page, "image-to-video-form")
+    page.get_by_role("button", name="Generate video").click()
+    page.get_by_role("progressbar", name="Generation progress").wait_for()
+    run_workers()
+    page.locator("video").wait_for()
+    page.wait_for_function("document.querySelector('video').readyState >= 2")
+    shot(page, "image-to-video-done")
+    assert Generation.objects.get().kind == "image2video"
+
+
+def test_a_blocked_prompt_shows_the_explanation_without_the_words(page, live_server, alice, team, redis_conn):
+    sign_in(page, live_server, "alice@example.org", "alice-password-1")
+    page.get_by_label("Prompt", exact=True).fill("explicit porn scene, fully nude, hardcore")
+    page.get_by_role("button", name="Generate video").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    text = alert.inner_text()
+    assert "Blocked" in text and "adult or intimate content" in text  # the category, in plain words
+    assert "porn" not in text and "hardcore" not in text
+    assert page.get_by_text("Try:").is_visible()  # and how to rephrase
+    assert page.get_by_role("button", name="Appeal").is_visible()
+    shot(page, "blocked-prompt")
+
+
+def test_a_moderator_approves_a_held_item(page, live_server, alice, team, use_simulator, redis_conn):
+    from generations.actions import do_submit_generation
+    from generations.catalog import validate_generation_request
+
+    request = validate_generation_request({"prompt": "Joe Biden giving a speech at a rally"}, default_model="kling-v1-6")
+    generation = do_submit_generation(team=team, user=alice, request=request)
+    assert generation.status == "held"
+    User.objects.create_user("mo@example.org", "pw-mo-12345", is_moderator=True)
+
+    sign_in(page, live_server, "mo@example.org", "pw-mo-12345")
+    page.goto(f"{live_server.url}/moderation/")
+    page.get_by_role("link", name="Held generation · prompt").click()
+    page.get_by_role("button", name="Claim this item (c)").click()
+    shot(page, "moderation-item")
+    page.keyboard.press("a")  # the approve shortcut
+    page.get_by_text("Approved.").wait_for()
+    run_workers()
+    generation.refresh_from_db()
+    assert generation.status == "succeeded"
