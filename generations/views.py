@@ -105,53 +105,42 @@ def dashboard(request):
     return render(request, "generations/dashboard.html", {"form": form, "recent": recent, "prices": _price_table_json()})
 
 
-@login_required
-def create(request):
+def _create_page(request, *, form_class, template, kind, initial=None):
+    """Both create pages: show the form; on POST validate, submit, and go to the new generation, or show
+    what was refused (with its stable code) on the form."""
     membership = _membership_or_404(request)
+    context = {"prices": _price_table_json()}
     if request.method != "POST":
-        form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL, **request.GET.dict()})
-        return render(request, "generations/create.html", {"form": form, "prices": _price_table_json()})
-    form = TextToVideoForm(request.POST)
+        context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})})
+        return render(request, template, context)
+    form = context["form"] = form_class(request.POST, request.FILES)
     if form.is_valid():
+        data = {"kind": kind, **form.cleaned_data}
         try:
-            validated = validate_generation_request(
-                {"kind": "text2video", **form.cleaned_data}, default_model=settings.DEFAULT_MODEL
-            )
-            generation = do_submit_generation(
-                team=membership.team, user=request.user, request=validated, http_request=request
-            )
+            for name in ("image", "image_tail"):
+                if data.get(name):
+                    data[name] = load_image(data[name], field=name)
+            validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+            generation = do_submit_generation(team=membership.team, user=request.user, request=validated, http_request=request)
         except (GenerationError, AccountError) as error:
             field = getattr(error, "field", None)
             form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
         else:
             return redirect("generations:detail", generation.public_id)
-    return render(request, "generations/create.html", {"form": form, "prices": _price_table_json()}, status=400)
+    return render(request, template, context, status=400)
+
+
+@login_required
+def create(request):
+    # A "remix" link pre-fills the form from the query string.
+    return _create_page(
+        request, form_class=TextToVideoForm, template="generations/create.html", kind="text2video", initial=request.GET.dict()
+    )
 
 
 @login_required
 def create_from_image(request):
-    membership = _membership_or_404(request)
-    if request.method != "POST":
-        form = ImageToVideoForm(initial={"model": settings.DEFAULT_MODEL})
-        return render(request, "generations/create_image.html", {"form": form, "prices": _price_table_json()})
-    form = ImageToVideoForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = {"kind": "image2video", **form.cleaned_data}
-        try:
-            data["image"] = load_image(form.cleaned_data["image"], field="image")
-            data["image_tail"] = (
-                load_image(form.cleaned_data["image_tail"], field="image_tail") if form.cleaned_data["image_tail"] else None
-            )
-            validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
-            generation = do_submit_generation(
-                team=membership.team, user=request.user, request=validated, http_request=request
-            )
-        except (GenerationError, AccountError) as error:
-            field = getattr(error, "field", None)
-            form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
-        else:
-            return redirect("generations:detail", generation.public_id)
-    return render(request, "generations/create_image.html", {"form": form, "prices": _price_table_json()}, status=400)
+    return _create_page(request, form_class=ImageToVideoForm, template="generations/create_image.html", kind="image2video")
 
 
 HISTORY_PAGE_SIZE = 24
