@@ -157,6 +157,34 @@ def screening_history(user, *, limit=8, hours=24):
     ]
 
 
+def _scan_input_images(request, *, restricted):
+    """Scan image→video inputs with the output detectors before anything is submitted. Returns the worst
+    verdict as a dict (or None without images)."""
+    images = [image for image in (request.image, request.image_tail) if image is not None]
+    if not images:
+        return None
+    strict = settings.SCAN_STRICT_THRESHOLDS if restricted else None
+    worst = None
+    for image in images:
+        try:
+            verdict = scanning.scan_image(image.data, thresholds=strict)
+        except scanning.DetectorUnavailable as exc:
+            raise GenerationError("scanner_unavailable", "Images cannot be checked right now; try again shortly.", http_status=503) from exc
+        except scanning.ScanError as exc:
+            raise GenerationError("image_corrupt", exc.message, field="image") from exc
+        rank = {scanning.ALLOW: 0, scanning.REVIEW: 1, scanning.BLOCK: 2}[verdict.verdict]
+        if worst is None or rank > worst[0]:
+            worst = (rank, verdict)
+    verdict = worst[1]
+    flagged = flagged_categories(verdict)
+    return {
+        "verdict": verdict.verdict,
+        "categories": flagged,
+        "top": max(flagged, key=flagged.get) if flagged else "sexual",
+        "detectors": list(verdict.detectors),
+    }
+
+
 def _first_status(decision, *, restricted):
     """Where a new generation starts, from its screening: blocked, held for a human, or queued."""
     if decision.decision == screening.BLOCK:
@@ -203,7 +231,14 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         has_face_input=False,
     )
     status, stage = _first_status(decision, restricted=restricted)
+    input_scan = _scan_input_images(request, restricted=restricted)
+    if input_scan and status != Status.BLOCKED and input_scan["verdict"] != scanning.ALLOW:
+        status = Status.BLOCKED if input_scan["verdict"] == scanning.BLOCK else Status.HELD
+        stage = Stage.INPUT
     blocked = status == Status.BLOCKED
+    blocked_message = (decision.user_message or "The prompt was blocked by the content policy.")
+    if blocked and stage == Stage.INPUT:
+        blocked_message = f"The input image was refused: it shows {input_scan['top'].replace('_', ' ')} content the policy forbids."
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -228,9 +263,14 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 progress=BASE_PROGRESS.get(status, 0),
                 queued_at=now if status == Status.QUEUED else None,
                 finished_at=now if blocked else None,
-                error_code="policy_violation" if blocked else "",
-                error_message=(decision.user_message or "The prompt was blocked by the content policy.")[:500] if blocked else "",
-                screening_result={**decision.as_audit(), "user_message": decision.user_message, "suggestion": decision.suggestion},
+                error_code=("input_blocked" if stage == Stage.INPUT else "policy_violation") if blocked else "",
+                error_message=blocked_message[:500] if blocked else "",
+                screening_result={
+                    **decision.as_audit(),
+                    "user_message": decision.user_message,
+                    "suggestion": decision.suggestion,
+                    "input_scan": input_scan,
+                },
                 price_credits=price,
                 credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
                 holds_slot=not blocked,
@@ -271,17 +311,17 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         if status == Status.HELD:
             from .moderation.review import open_review_for_held
 
-            open_review_for_held(generation, stage=Stage.PROMPT, categories=decision.categories)
+            held_categories = input_scan["categories"] if stage == Stage.INPUT else decision.categories
+            open_review_for_held(generation, stage=stage, categories=held_categories)
         elif status == Status.QUEUED:
             transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
         if blocked:
-            category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
-            do_record_strike(
-                user,
-                category=category,
-                source="injection" if category == "injection" else "prompt_block",
-                generation_ref=str(generation.public_id),
-            )
+            if stage == Stage.INPUT:
+                category, source = input_scan["top"], "input_block"
+            else:
+                category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
+                source = "injection" if category == "injection" else "prompt_block"
+            do_record_strike(user, category=category, source=source, generation_ref=str(generation.public_id))
         if status in (Status.HELD, Status.BLOCKED):
             webhooks.events_for_transition(generation, status)
     return generation

@@ -152,16 +152,19 @@ def blocked_at_submit_response(request, generation):
     """A prompt blocked by screening answers 422 `policy_violation`: the category, never the words, and a
     hint. A response, not an exception, so the blocked row (and its strike) is kept and an idempotent
     retry gets the same answer."""
-    if generation.status != "blocked" or generation.stage != "prompt":
+    if generation.status != "blocked" or generation.stage not in ("prompt", "input"):
         return None
     result = generation.screening_result or {}
-    categories = sorted(name for name, score in (result.get("categories") or {}).items() if score >= 0.5) or (
-        [result["top_category"]] if result.get("top_category") else []
-    )
+    if generation.stage == "input":
+        categories = sorted((result.get("input_scan") or {}).get("categories") or {})
+    else:
+        categories = sorted(name for name, score in (result.get("categories") or {}).items() if score >= 0.5) or (
+            [result["top_category"]] if result.get("top_category") else []
+        )
     body = {
         "code": "policy_violation",
         "message": generation.error_message,
-        "stage": "prompt",
+        "stage": generation.stage,
         "categories": categories,
         "suggestion": result.get("suggestion") or "Rephrase the prompt without the content the policy forbids.",
         "request_id": getattr(request, "request_id", ""),

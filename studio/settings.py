@@ -229,7 +229,7 @@ STANDING_CATEGORY_POINTS = env.json(
 )
 STANDING_SOURCE_WEIGHTS = env.json(
     "STANDING_SOURCE_WEIGHTS_JSON",
-    default={"prompt_block": 1.0, "output_block": 1.0, "upstream_refusal": 0.5, "injection": 1.0,
+    default={"prompt_block": 1.0, "input_block": 1.0, "output_block": 1.0, "upstream_refusal": 0.5, "injection": 1.0,
              "escalation": 1.5, "review_rejection": 1.0},
 )
 # Requests per minute for restricted users (instead of USER_CREATE_RATE_PER_MINUTE).

@@ -78,6 +78,7 @@ class Context:
     signals: dict = field(default_factory=dict)
     contributions: dict = field(default_factory=dict)  # category -> [(weight, entry, view)]
     evasion_categories: set = field(default_factory=set)
+    second_hits: set = field(default_factory=set)  # rows matched twice with different words
     scores: dict = field(default_factory=dict)
     results: list = field(default_factory=list)
 
@@ -171,9 +172,6 @@ def segmented_view(views):
     changed = False
     for word in views.joined:
         pieces = segment(word, matchers()["normalized"])
-        if pieces is None and word[:1] in ("a", "i") and len(word) >= 5:
-            # "a g u n s h o t" joins to "agunshot": the article was probably a word of its own.
-            pieces = [word[0], word[1:]]
         if pieces:
             text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ".join(pieces), text, count=1)
             changed = True
@@ -203,6 +201,8 @@ class LexiconDetector(Detector):
         masked = set()
         safe_tags = set()
         views = ctx.views.items() + segmented_view(ctx.views)
+        if ctx.views.translit:
+            views += (("translit", ctx.views.translit),)
         for view, text in views:
             for matcher in matchers()["raw" if view == "raw" else "normalized"]:
                 for hit in matcher.scan(text, view):
@@ -266,6 +266,7 @@ class LexiconDetector(Detector):
                 reasons.append(f"{category}: {reason}")
 
         ctx.tags |= tags
+        ctx.second_hits |= {entry for entry in second if entry not in masked}
         for key, value in signals.items():
             ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
         for category, items in contributions.items():
@@ -328,6 +329,9 @@ class InjectionDetector(Detector):
         evidence = []
         for weight, entry, view in ctx.contributions.get("injection", ()):
             weights[entry.label] = max(weights.get(entry.label, 0.0), weight)
+        for entry in ctx.second_hits:
+            if "injection" in entry.scores:
+                weights[entry.label + " (again)"] = entry.scores["injection"]
         for weight, label, view, start, end, text in injection_signals(ctx.views):
             if weight > weights.get(label, 0.0):
                 weights[label] = weight
@@ -423,10 +427,15 @@ class FramingDetector(Detector):
         sexual = scores.get("sexual", ctx.score("sexual"))
         sexual_tags = {tag for _, entry, _ in ctx.contributions.get("sexual", ()) for tag in entry.tags}
         strong_sexual = "sex_explicit" in sexual_tags
-        if sexual >= 0.3 and "art_ctx" in tags and not strong_sexual and not tags & {
-            "amp_explicit", "amp_show_all", "amp_photo"
-        }:
-            if sexual > 0.58:
+        art_held = tags & {"amp_explicit", "amp_show_all"} or (
+            "amp_photo" in tags and "art_object" not in tags  # a photographed statue is still a statue
+        )
+        if sexual >= 0.3 and "art_ctx" in tags and not strong_sexual and not art_held:
+            if "museum_ctx" in tags and tags & {"art_object", "artwork"} and sexual > 0.35:
+                # Existing art on display (a statue in a museum) is allowed, like Michelangelo's David.
+                scores["sexual"] = sexual = 0.35
+                reasons.append("sexual: nudity of existing art on display")
+            elif sexual > 0.58:
                 scores["sexual"] = sexual = 0.58
                 reasons.append("sexual: nudity in an art framing is held for review, not blocked")
         if sexual >= 0.3 and "medical_ctx" in tags and not strong_sexual and not tags & {

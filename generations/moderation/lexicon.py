@@ -2394,6 +2394,54 @@ adults only
 only for adults
 """, tags={"euphemism", "amp_show_all"})
 
+tag("art on display", {"art_ctx", "museum_ctx"}, """
+museum
+museums
+gallery
+galleries
+galleria
+louvre
+uffizi
+prado
+orsay
+hermitage
+vatican museums
+on display
+exhibit
+exhibition
+in the collection
+""")
+
+tag("artwork", {"art_ctx", "artwork"}, """
+painting
+paintings
+fresco*
+canvas
+artwork*
+masterpiece*
+(oil|classical|renaissance|baroque|famous) painting*
+""")
+
+tag("art object", {"art_ctx", "art_object"}, """
+statue*
+sculpt*
+marble
+bronze (statue|sculpture|figure|cast)
+bust of
+(greek|roman) (statue|statues|sculpture|sculptures|god|goddess|gods)
+estatua
+estátua
+statua
+skulptur
+скульптур*
+статуя
+雕塑
+雕像
+彫刻
+彫像
+조각상
+""")
+
 tag("art framing", {"art_ctx"}, """
 painting
 paintings
@@ -2402,20 +2450,11 @@ oil (painting|on canvas)
 watercolou?r*
 fresco*
 canvas
-sculpt*
-statue*
-marble
-bronze (statue|sculpture|figure|cast)
 classical
 renaissance
 baroque
 neoclassical
 pre-?raphaelite
-museum
-gallery
-galleria
-louvre
-uffizi
 figure (study|drawing|drawings|studies)
 life (drawing|class|model|study)
 charcoal
@@ -2425,7 +2464,6 @@ pencil
 fine art
 art (class|history|study|student|students|school|museum)
 academic (study|drawing|painting)
-(greek|roman) (statue|statues|sculpture|sculptures|god|goddess|gods)
 venus
 aphrodite
 michelangelo*
@@ -2443,24 +2481,13 @@ canova
 rodin
 pintura
 escultura
-estatua
 peinture
 gemälde
-skulptur
 dipinto
 scultura
-statua
-estátua
 картин*
-скульптур*
-статуя
 油画
-雕塑
-雕像
 絵画
-彫刻
-彫像
-조각상
 회화
 """)
 
@@ -2536,8 +2563,6 @@ disregard (all |your |the |any )?(previous |prior |above |earlier |content |safe
 forget (all |your |the |any )?(previous |prior |earlier )?(instructions|guidelines|restrictions|policies|filters|programming)
 override ~ (safety|filter|filters|moderation|content policy|policy|rules|restrictions|censorship|guardrails)
 bypass ~ (safety|filter|filters|moderation|content policy|policy|censorship|restrictions|nsfw filter|guardrails)
-(turn|switch|shut) off ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safety checks|safety settings)
-(disable|disables|disabling|deactivate|deactivating|remove|removing) ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safeguards|safety checks)
 previous instructions
 system prompt
 (skip|bypass|circumvent|evade|get around|avoid|dodge|sidestep) ~ (filter|filters|moderation|censorship|safety check|safety checks|content check|content checks|content filter|nsfw filter)
@@ -2567,6 +2592,8 @@ term("instruction override (CJK)", {"injection": 0.6}, """
 """, tags={"injection_override"})
 
 term("moderation switched off", {"injection": 0.7}, """
+(turn|switch|shut) off ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safety checks|safety settings)
+(disable|disables|disabling|deactivate|deactivating|remove|removing) ~ (content filter|nsfw filter|safety filter|safety filters|moderation|censorship|content policy|guardrails|safeguards|safety checks)
 (filter|filters|moderation|safeguards|guardrails) (is |are |has been |have been |now |been )?(disabled|off|removed|turned off|switched off|deactivated|bypassed|lifted|suspended|not active|inactive|unlocked)
 censorship (is |has been |now )?(disabled|off|turned off|switched off|deactivated|bypassed)
 safety (is |now )?(off|disabled|deactivated)

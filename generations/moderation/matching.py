@@ -317,6 +317,11 @@ FILLERS = (
 )
 
 
+LEADING = ("a", "an", "in", "on", "of", "and", "with", "for", "to", "at", "by", "from", "into", "onto", "over",
+           "under", "up", "out", "as", "so", "it", "is", "are", "make", "show", "me", "my", "her", "his", "your",
+           "their", "this", "that", "some")
+
+
 def segment(word, matchers):
     """Split a joined run into known words: lexicon terms (of any of the matchers) and common filler words
     ("nakedgirl" -> ["naked", "girl"]). None when it does not split completely, so "sextant" stays one word."""
@@ -349,7 +354,24 @@ def segment(word, matchers):
     if pieces is None and word[:1] in ("a", "i"):
         rest = split(1)
         pieces = None if rest is None else [word[0]] + rest
-    return pieces if pieces and len(pieces) > 1 else None
+    if pieces and len(pieces) > 1:
+        return pieces
+    # Otherwise peel off leading function words only ("ofagunshot" -> "of a gunshot"); a term is never split
+    # off the front, so "sextant" stays whole.
+    best = None
+    stack = [(0, [])]
+    while stack:
+        i, prefix = stack.pop()
+        for filler in LEADING + ("i",):
+            j = i + len(filler)
+            if word.startswith(filler, i) and len(word) - j >= 3 and len(prefix) < 4:
+                if best is None or j > best[0]:
+                    best = (j, prefix + [filler])
+                stack.append((j, prefix + [filler]))
+    if best is None:
+        return None
+    tail = word[best[0]:]
+    return best[1] + (split(best[0]) or [tail])
 
 
 def raw_fold(literal):

@@ -223,6 +223,36 @@ def strip_invisible(text):
 
 # --- the views ---------------------------------------------------------------------------------------------
 
+# Phonetic Russian -> Latin, for tokens that mix the two scripts ("н@кед" -> "naked"): a real Russian word
+# never contains Latin letters or leet symbols, so such a token is a Latin word spelled with Cyrillic.
+TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya",
+}
+_TRANSLIT_TABLE = {ord(k): v for k, v in TRANSLIT.items()}
+_MIXED_TOKEN = re.compile(r"\w*[a-z]\w*")
+
+
+def transliterate_mixed(text):
+    """The text with each token that mixes Latin and Cyrillic letters transliterated; "" when there is none."""
+    if text.isascii() or not re.search(r"[а-яё]", text):
+        return ""
+    changed = False
+
+    def fix(m):
+        nonlocal changed
+        token = m.group()
+        if re.search(r"[а-яё]", token):
+            changed = True
+            return token.translate(_TRANSLIT_TABLE)
+        return token
+
+    out = _MIXED_TOKEN.sub(fix, text)
+    return out if changed else ""
+
+
 @dataclass(frozen=True)
 class Views:
     raw: str
@@ -230,6 +260,8 @@ class Views:
     # Runs of spelled-out letters, joined and folded ("n a k e d g i r l" -> "nakedgirl"): the words inside
     # are unknown, so detectors try to segment them.
     joined: tuple = ()
+    # Tokens mixing Cyrillic with Latin letters, transliterated ("" when there are none).
+    translit: str = ""
 
     def items(self):
         """(name, text) per view; the normalised view is skipped when it adds nothing."""
@@ -273,7 +305,7 @@ def normalize_text(text):
 def normalize(text):
     text = text or ""
     normalized, joined = _normalize(text)
-    return Views(raw=text.casefold(), normalized=normalized, joined=joined)
+    return Views(raw=text.casefold(), normalized=normalized, joined=joined, translit=transliterate_mixed(normalized))
 
 
 def fold_literal(literal):

@@ -138,3 +138,48 @@ def test_the_portal_explains_a_refused_upload(client, alice, team):
     assert response.status_code == 400
     assert b"image_unsupported_format" in response.content
     assert not Generation.objects.exists()
+
+
+from generations.moderation.detectors_visual import FrameDetector, FrameScore  # noqa: E402
+
+
+class _Flagging(FrameDetector):
+    name = "flag-all"
+    version = "test"
+    categories = ("sexual",)
+    default_thresholds = {"sexual": (0.45, 0.8)}
+
+    def __init__(self, score):
+        self.score = score
+
+    def score_frames(self, images):
+        return [FrameScore({"sexual": self.score}) for _ in images]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("score, status", [(0.97, "blocked"), (0.6, "held")])
+def test_an_input_image_is_scanned_before_anything_is_submitted(client, alice, alice_key, team, redis_conn, monkeypatch, score, status):
+    import functools
+
+    from generations.moderation import scanning
+
+    monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[_Flagging(score)]))
+    response = create(client, alice_key, {"kind": "image2video", "image": b64(image_bytes())})
+    generation = Generation.objects.get()
+    assert (generation.status, generation.stage) == (status, "input")
+    assert generation.provider_task_id == ""
+    if status == "blocked":
+        assert response.status_code == 422 and response.json()["error"]["stage"] == "input"
+        assert generation.error_code == "input_blocked"
+        assert "sexual" in generation.error_message
+        team.refresh_from_db()
+        assert team.credits_reserved == 0
+    else:
+        assert generation.review_items.get().stage == "input"
+
+
+@pytest.mark.django_db
+def test_a_benign_input_image_passes_the_real_detectors(client, alice_key, redis_conn):
+    response = create(client, alice_key, {"kind": "image2video", "image": b64(image_bytes())})
+    assert response.status_code == 202
+    assert Generation.objects.get().screening_result["input_scan"]["verdict"] == "allow"

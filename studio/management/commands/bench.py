@@ -15,12 +15,14 @@ BENCHMARKS = {
 
 
 def _pin_to_one_core():
-    """Numbers are per core: pin the process to the one it is on, where the platform allows it."""
+    """Numbers are per core: pin the process to one core where the platform allows it. Returns the core and
+    the previous affinity, to restore afterwards (the command may run inside a longer-lived process)."""
     if not hasattr(os, "sched_setaffinity"):
-        return None
-    cores = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cores[-1]})
-    return cores[-1]
+        return None, None
+    previous = os.sched_getaffinity(0)
+    core = max(previous)
+    os.sched_setaffinity(0, {core})
+    return core, previous
 
 
 class Command(BaseCommand):
@@ -37,8 +39,12 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown benchmark {name!r}. Known benchmarks: {', '.join(sorted(BENCHMARKS))}.")
         module_name, function_name = target.split(":")
         function = getattr(importlib.import_module(module_name), function_name)
-        core = _pin_to_one_core()
-        result = function(n=n) if n else function()
+        core, previous = _pin_to_one_core()
+        try:
+            result = function(n=n) if n else function()
+        finally:
+            if previous is not None:
+                os.sched_setaffinity(0, previous)
         result = {**result, "core": core}
         if json:
             self.stdout.write(_dumps(result))
