@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiKey, AuditEvent, Membership, Team, User
+from .models import ApiKey, AuditEvent, CreditEntry, Membership, Notice, Standing, StandingEvent, Team, User
 
 
 @admin.register(User)
@@ -61,3 +61,50 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledgers are changed only through their actions (audited), never by hand in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "team", "kind", "amount", "available_after", "member", "actor_label", "reason"]
+    list_filter = ["kind", "team"]
+    search_fields = ["generation_ref", "reason", "actor_label"]
+
+
+@admin.register(Standing)
+class StandingAdmin(ReadOnlyAdmin):
+    list_display = ["user", "level", "points", "suspended_reason", "updated_at"]
+    list_filter = ["level"]
+    search_fields = ["user__email"]
+
+
+@admin.register(StandingEvent)
+class StandingEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "category", "source", "points", "decays", "reverted_at", "actor_label"]
+    list_filter = ["category", "source"]
+    search_fields = ["user__email", "generation_ref"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "subject", "read_at"]
+    search_fields = ["user__email", "subject"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "monthly_credit_cap", "created_at"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__email", "team__slug"]

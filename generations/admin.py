@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Asset, Generation
+from .models import Asset, Generation, IdempotencyRecord, ReviewItem, WebhookDelivery, WebhookEndpoint
 
 
 class AssetInline(admin.TabularInline):
@@ -22,3 +22,35 @@ class GenerationAdmin(admin.ModelAdmin):
 class AssetAdmin(admin.ModelAdmin):
     list_display = ["public_id", "generation", "role", "content_type", "size_bytes", "quarantined", "created_at"]
     list_filter = ["role", "quarantined"]
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    """Decisions are made in the moderation dashboard (leases, audit); the admin only shows them."""
+
+    list_display = ["public_id", "kind", "stage", "priority", "escalated", "decision", "claimed_by", "sla_due_at", "created_at"]
+    list_filter = ["kind", "stage", "priority", "decision", "escalated"]
+    readonly_fields = [field.name for field in ReviewItem._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "team", "events", "is_active", "created_at"]
+    list_filter = ["is_active", "team"]
+    exclude = ["secret"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "team", "event_type", "url", "status", "attempts", "last_status_code", "next_attempt_at"]
+    list_filter = ["status", "event_type"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "team", "key", "status_code"]
+    readonly_fields = [field.name for field in IdempotencyRecord._meta.fields]

@@ -415,6 +415,8 @@ class FramingDetector(Detector):
             if score < 0.3:
                 continue
             bonus = amp + (0.1 if category in ctx.evasion_categories else 0.0)
+            if category == "sexual" and "amp_suggestive" in tags:
+                bonus += 0.15
             bonus = min(bonus, 0.3)
             if bonus:
                 scores[category] = min(1.0, score + bonus)

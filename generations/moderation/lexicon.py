@@ -109,6 +109,10 @@ bestiality
 zoophil*
 necrophil*
 upskirt*
+hidden (camera|cam|cameras) ~ (shower|showers|bathroom|changing room|locker room|toilet|dressing room|bedroom)
+(shower|showers|bathroom|changing room|locker room|toilet|dressing room) ~ hidden (camera|cam|cameras)
+undress(ing|es)? each other
+golden shower*
 down ?blouse
 glory ?hole*
 doing the deed
@@ -256,6 +260,8 @@ lingers on (her|his) (body|curves|chest|breasts|butt|legs)
 """, tags={"suggestive"})
 
 term("mildly suggestive", {"sexual": 0.32}, """
+making out
+make-?out session*
 sultry
 lady of the night
 ladies of the night
@@ -281,6 +287,8 @@ term("revealing clothing", {"sexual": 0.42}, """
 (see-?through|see ?thru|seethrough|transparent|sheer) (dress|top|blouse|shirt|outfit|lingerie|nightgown|bodysuit|clothes|clothing|costume|swimsuit|bikini|gown|robe|leggings|underwear|fabric|leotard)
 (dress|top|blouse|shirt|outfit|lingerie|nightgown|bodysuit|clothes|clothing|costume|swimsuit|bikini|gown|robe|leggings|underwear|fabric|leotard) ~ (see-?through|see ?thru|seethrough|transparent)
 wet t-?shirt*
+wet (white )?(shirt|t-shirt|top|dress|blouse) (clinging|see-?through|transparent)
+(woman|girl|man|she|he) (peeing|urinating)
 panties
 thong*
 barely (covered|dressed|clothed)
@@ -446,6 +454,7 @@ clothes off
 (clothes|clothing) (come|comes|coming|came) off
 clothing optional
 free the nipple
+(with )?nothing (on )?underneath
 """, tags={"nudity", "euphemism"}, unless={"food_ctx", "makeup_ctx"})
 
 term("taking it off", {"sexual": 0.3}, """
@@ -614,6 +623,12 @@ term("suggestive (CJK)", {"sexual": 0.46}, """
 
 term("xxx", {"sexual": 0.25}, """
 xxx
+""")
+
+tag("steamy", {"amp_suggestive"}, """
+steamy
+passionate*
+hot and heavy
 """)
 
 tag("uncensored", {"amp_explicit"}, """
@@ -928,6 +943,9 @@ brains? (splatter*|blown out|spilling|matter)
 blown (his|her|their) brains out
 exposed (bone|bones|organs|flesh|intestines)
 torn flesh
+bloody pulp
+(smash|smashes|smashed|smashing|bash|bashes|bashed|bashing|slam|slams|slammed|slamming) ~ (face|head|skull) ~ (wall|floor|ground|table|curb|pavement|concrete)
+(tear|tears|tearing|rip|rips|ripping) (a |the |him |her |them |his |its )?(swimmer|man|woman|person|body|victim|child|boy|girl|people|hiker|diver|surfer|prey|limbs)? ?apart
 flesh (torn|ripped|melting|ripping)
 melting (skin|flesh|face)
 face (melting|ripped off|torn off)
@@ -1150,6 +1168,8 @@ kidnapp*
 home invasion
 hanging (of )?(a |the )?(man|woman|prisoner|body)
 public hanging*
+(run|ran) over by (a|the) (truck|car|train|tank|bus|tractor|lorry)
+acid attack*
 maul(ed|ing|s) ~ (hiker|man|woman|person|child|victim|camper|tourist)
 stab(bing|bed)? (him|her|them) (repeatedly|to death|in the)
 casualties
@@ -1290,7 +1310,7 @@ self-?inflicted
 cutting (myself|herself|himself|themselves|yourself)
 (cut|cuts|cutting|slit|slits|slitting|slice|slices|slicing|slash|slashes|slashing) (into |open |across )?(her|his|my|their|your|own|both|the)? ?(wrist|wrists|veins|forearm|forearms)
 (cut|cuts|cutting) (my|her|his|their|your|own) (arm|arms|thigh|thighs|skin|legs)
-cuts (on|all over) (her|his|my|their|your) (arms|wrists|thighs|legs|forearms|skin)
+(fresh |deep |bleeding )?cuts (on|all over) (her|his|my|their|your) (arms|wrists|thighs|legs|forearms|skin)
 razor (blade )?(on|across|to|against) (her|his|my|their|your) (skin|wrist|wrists|arm|arms|thigh|thighs)
 burn(ing|s)? (myself|herself|himself|themselves)
 pro-?ana
@@ -1742,6 +1762,8 @@ black flag*
 
 tag("how-to framing", {"instructions"}, """
 where (to|can i|can you|do i) (buy|get|find|order)
+recipe
+recipes
 how to
 how do (i|you|we)
 how can (i|you|we)

@@ -61,3 +61,23 @@ def test_json_logs_carry_the_request_id():
 def test_pages_carry_a_content_security_policy(client):
     policy = client.get("/accounts/sign-in/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "http" not in policy
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["accounts/user", "accounts/team", "accounts/apikey", "accounts/auditevent", "accounts/creditentry", "accounts/standing",
+     "accounts/standingevent", "accounts/notice", "accounts/membership", "generations/generation", "generations/asset",
+     "generations/reviewitem", "generations/webhookendpoint", "generations/webhookdelivery", "generations/idempotencyrecord"],
+)
+def test_the_admin_lists_every_model(client, path):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root@example.org", "root-pass-123"))
+    assert client.get(f"/admin/{path}/").status_code == 200
+
+
+def test_the_queue_dashboard_is_reachable_for_staff(client):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root@example.org", "root-pass-123"))
+    assert client.get("/admin/rq/").status_code == 200
