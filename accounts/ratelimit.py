@@ -83,3 +83,7 @@ def check_create_rate(user, *, restricted=False):
         burst=settings.USER_CREATE_RATE_BURST,
         what="generations started",
     )
+
+
+def check_prompt_check_rate(user):
+    _check(f"user:{user.pk}:check", per_minute=60, burst=20, what="prompt checks")

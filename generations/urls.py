@@ -13,6 +13,7 @@ urlpatterns = [
     path("webhooks/deliveries/<str:delivery_id>/redeliver/", webhook_views.redeliver_delivery, name="webhook_redeliver"),
     path("generations/new/", views.create, name="create"),
     path("generations/new/image/", views.create_from_image, name="create_from_image"),
+    path("generations/check/", views.check_prompt, name="check_prompt"),
     path("generations/<str:generation_id>/", views.detail, name="detail"),
     path("generations/<str:generation_id>/status.json", views.status, name="status"),
     path("generations/<str:generation_id>/cancel/", views.cancel, name="cancel"),

@@ -299,3 +299,37 @@ def input_image(request, generation_id, which):
     if role is None:
         raise Http404("No such file.")
     return _media(request, generation_id, role)
+
+
+@login_required
+@require_POST
+def check_prompt(request):
+    """Screening feedback while typing: what would happen to this prompt, in the user's words — never the
+    offending words back. Rate-limited; it records nothing and costs nothing."""
+    import json
+
+    from accounts.ratelimit import RateLimited, check_prompt_check_rate
+    from accounts.standing import current_standing
+
+    from .moderation import screening
+
+    try:
+        check_prompt_check_rate(request.user)
+    except RateLimited as error:
+        return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=429)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = {}
+    prompt = str(body.get("prompt", ""))[:2500]
+    if not prompt.strip():
+        return JsonResponse({"decision": "allow", "message": ""})
+    restricted = current_standing(request.user).level == "restricted"
+    decision = screening.screen_prompt(prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted)
+    if decision.decision == screening.BLOCK:
+        message = f"This will be blocked: {decision.user_message}"
+    elif decision.decision == screening.REVIEW or restricted:
+        message = "This will be held for a moderator to review before it runs."
+    else:
+        message = ""
+    return JsonResponse({"decision": decision.decision, "message": message, "suggestion": decision.suggestion if message else ""})

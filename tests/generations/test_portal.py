@@ -145,3 +145,17 @@ def test_history_searches_filters_and_pages_by_keyset(client, alice, team, redis
         assert client.get("/generations/?since=not-a-date").status_code == 200
     finally:
         views.HISTORY_PAGE_SIZE = settings_page
+
+
+def test_the_prompt_check_says_what_would_happen_without_echoing(signed_in, redis_conn):
+    blocked = signed_in.post("/generations/check/", {"prompt": "explicit porn, fully nude"}, content_type="application/json").json()
+    assert blocked["decision"] == "block" and blocked["message"].startswith("This will be blocked")
+    assert "porn" not in blocked["message"] and "nude" not in blocked["message"]
+    held = signed_in.post("/generations/check/", {"prompt": "Joe Biden giving a speech at a rally"}, content_type="application/json").json()
+    assert held["decision"] == "review" and "held" in held["message"]
+    fine = signed_in.post("/generations/check/", {"prompt": "A red kite over the dunes"}, content_type="application/json").json()
+    assert fine == {"decision": "allow", "message": "", "suggestion": ""}
+    from generations.models import Generation
+    from accounts.models import StandingEvent
+
+    assert not Generation.objects.exists() and not StandingEvent.objects.exists()  # checking records nothing
