@@ -5,6 +5,7 @@ non-terminal state with nothing driving it. Every pass finds such rows and eithe
 queue or, past their deadline, fails them (releasing their credits), so no generation stays stuck.
 """
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -49,7 +50,16 @@ def _job_is_pending(generation) -> bool:
         return False
     except redis.RedisError:
         return True  # cannot tell: leave it for the next pass rather than enqueue into nothing
-    return job.get_status(refresh=False) in ("queued", "started", "scheduled", "deferred")
+    status = job.get_status(refresh=False)
+    if status == "started":
+        # A worker killed mid-job leaves its job "started" for good; only a recent heartbeat means alive.
+        heartbeat = job.last_heartbeat
+        if heartbeat is None:
+            return False
+        if heartbeat.tzinfo is None:
+            heartbeat = heartbeat.replace(tzinfo=dt.timezone.utc)
+        return (timezone.now() - heartbeat).total_seconds() < settings.GENERATION_STALL_S
+    return status in ("queued", "scheduled", "deferred")
 
 
 def reconcile(*, now=None) -> ReconcileReport:

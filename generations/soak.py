@@ -42,6 +42,7 @@ class SoakReport:
     ledger_balanced: bool = False
     failures_without_reason: int = 0
     audit_chain_intact: bool = False
+    chaos: list = field(default_factory=list)
 
     @property
     def ok(self):

@@ -117,6 +117,13 @@ down ?blouse
 glory ?hole*
 doing the deed
 horizontal tango
+bump(ing)? uglies
+knocking boots
+roll in the hay
+in flagrante
+hanky-?panky
+sex positions?
+(demonstrating|showing|demonstrate|show) (sexual |sex )?positions
 skin flick*
 blue (movie|movies|film|films)
 happy ending massage*
@@ -294,6 +301,8 @@ thong*
 barely (covered|dressed|clothed)
 scantily (clad|dressed)
 (no|without) (any )?(underwear|panties|bra)
+make (her|him|them|it|the photo|the video) (spicier|sexier|hotter|more revealing|less dressed|more naked)
+(spicier|sexier|more revealing) (version|edit|cut)
 revealing (dress|outfit|top|clothes|clothing|costume|bikini|swimsuit|lingerie)
 (bikini|swimsuit|swimwear) (contest|competition|pageant)
 nipple (covers|tassels|pasties)
@@ -667,7 +676,7 @@ double-?breasted
 single-?breasted
 red ?breast*
 naked (mole|mole-rat|eye|flame|flames|truth|ambition|aggression|cake|cakes|lunch|gun|singularity|tree|trees|branch|branches|wire|wires|bulb|bulbs|light|steel|concrete|brick|city|juice|grain|hardware|code|call|short|option|ladies|aesthetic interior)
-nude (lipstick|lip|lips|heels|pumps|shoes|sandals|color|colour|colored|coloured|tone|tones|toned|shade|shades|palette|makeup|make-up|nail|nails|manicure|polish|dress|gown|stockings|tights|beige|pink|leather|eyeshadow|blush|gloss|illusion|mesh|knit|sweater|cardigan|trench|coat|suit)
+nude (cake|cakes|bowl|salad|burger|burgers|lipstick|lip|lips|heels|pumps|shoes|sandals|color|colour|colored|coloured|tone|tones|toned|shade|shades|palette|makeup|make-up|nail|nails|manicure|polish|dress|gown|stockings|tights|beige|pink|leather|eyeshadow|blush|gloss|illusion|mesh|knit|sweater|cardigan|trench|coat|suit)
 nude-(colored|coloured|toned|tone|hued)
 (lipstick|heels|nails|makeup|polish|manicure|eyeshadow|dress|gown|sweater) in (a )?nude
 bottomless (brunch|mimosas|mimosa|pit|drinks|coffee|fries|cup|well|abyss|chasm|ocean|hole|void|bowl|lake)
@@ -703,7 +712,7 @@ fetish (carving|carvings|figure|figures|statue|statues|object|objects)
 rape (field|fields|seed|oil|flowers|plants|crop|crops)
 oilseed rape
 (field|fields) of (yellow )?rape
-sexy (\\w* )?(car|cars|sports car|sportscar|convertible|coupe|font|typography|voice|bolognese|spaghetti)
+sexy (\\w* )?(car|cars|sports car|sportscar|convertible|coupe|font|fonts|typography|voice|bolognese|spaghetti|logo|design|website|spreadsheet|code|data)
 (bottle|baby bottle|feeding bottle|pacifier|pipe|grease) nipples?
 nipple (shield|shields|cream|confusion)
 crotch rocket*
@@ -975,6 +984,8 @@ picchiat[oa] a morte
 espancad[oa] até a morte
 забит(ый|ая|ого|ую)? до смерти
 execution-?style
+how to (kill|murder|poison|strangle|stab|torture|kidnap) (someone|somebody|a person|people|my|your|a|an|the)
+(kill|murder|poison) (someone|somebody|a person|my wife|my husband|my boss) (and|without) (get away|getting caught|leaving)
 school (shooting|shootings|massacre|massacres|shooter)
 mass (shooting|shootings|killing|killings|murder|murders|stabbing|stabbings)
 (gunning down|guns down|gunned down|mowing down|mowed down|mows down) ~ (civilians|students|children|kids|classmates|worshippers|shoppers|victims|innocents|hostages|protesters|bystanders|people|crowd|crowds)
@@ -1170,6 +1181,7 @@ hanging (of )?(a |the )?(man|woman|prisoner|body)
 public hanging*
 (run|ran) over by (a|the) (truck|car|train|tank|bus|tractor|lorry)
 acid attack*
+poison(s|ing|ed)? (someone|somebody|a person|his|her|their|my) (drink|food|coffee|tea|wine)
 maul(ed|ing|s) ~ (hiker|man|woman|person|child|victim|camper|tourist)
 stab(bing|bed)? (him|her|them) (repeatedly|to death|in the)
 casualties
@@ -1201,6 +1213,10 @@ death
 """)
 
 safe("benign phrase (violence look-alike)", """
+(beheaded|decapitated|dismembered|headless|mutilated|disemboweled|gutted) (marble |stone |bronze |old |broken |toy |chocolate |plastic |rusty |giant )?(statue|statues|bust|busts|robot|robots|doll|dolls|mannequin|mannequins|teddy bear|teddy bears|teddy|toy|toys|action figure|action figures|bunny|bunnies|gingerbread man|gingerbread men|snowman|snowmen|scarecrow|scarecrows|puppet|puppets|android|androids|cake|lego|figurine|figurines|fish|shrimp|prawns|chicken|turkey|salmon|tuna|car|cars)
+(statue|statues|robot|robots|doll|dolls|mannequin|mannequins|snowman|scarecrow|figurine) (was |is |gets |got )?(beheaded|decapitated|dismembered)
+(the |all the )?gory details
+headless horseman
 bloody mary*
 blood (orange|oranges|moon|donation|donations|donor|donors|drive|bank|test|tests|pressure|type|sugar|cell|cells|vessel|vessels|brothers|sisters|brother|red|diamond|diamonds|sausage|pudding|lines|line|hound|hounds|lust|lily|lilies|drop pendant)
 killing it
@@ -1391,6 +1407,9 @@ suizid*
 noose
 overdos(e|es|ing|ed)
 unalive*
+end it all
+sleep forever
+never wake up again
 sewer ?slide
 want(s)? to die
 purging
@@ -1983,6 +2002,24 @@ cavalier king charles
 """)
 
 tag("style reference", {"style_ref"}, """
+inspired
+concert
+concerts
+tour
+album
+song
+songs
+lyrics
+fans
+fan
+merch
+poster
+lookalike
+look-alike
+impersonator*
+tribute
+cosplay*
+costume
 in the style of
 style of
 styled (like|after)
@@ -1991,7 +2028,7 @@ a la
 à la
 """)
 
-term("celebrity", {"deepfake": 0.4}, """
+CELEBRITIES = """
 taylor swift
 scarlett johansson
 emma watson
@@ -2067,7 +2104,11 @@ pewdiepie
 jungkook
 jennie kim
 blackpink
-""", tags={"real_named"}, unless={"style_ref"})
+"""
+
+tag("celebrity (named)", {"real_named"}, CELEBRITIES)
+
+term("celebrity", {"deepfake": 0.4}, CELEBRITIES, unless={"style_ref"})
 
 tag("famous person", {"real_generic"}, """
 famous (actress|actor|singer|celebrity|pop star|popstar|rapper|athlete|footballer|soccer player|basketball player|model|influencer|youtuber|streamer|tiktoker|politician|person|people|star|movie star|tv host|news anchor|woman|man|musician|comedian|billionaire)
@@ -2627,10 +2668,13 @@ safe mode off
 no (restrictions|limits|filters|rules|censorship|guidelines|moderation) (apply|mode|today|for this)
 (your|the|these) (rules|guidelines|policy|policies|filters|restrictions) (do not|don't|no longer) apply
 no longer (bound|restricted|filtered)
+(rules|filters|restrictions|guidelines|policies) (have been |are |were )?(reset|cleared|wiped|removed|suspended)
+(you have|there is|there are|with) no (content )?(policy|policies|rules|restrictions|filters|guidelines|moderation)
+moderation (does not|doesn't|no longer) exists?
 (moderation|content policy|safety policy|the policy) (does not|doesn't) apply
 this (request|prompt|content|generation) (is|has been|was) (pre-?)?(approved|authorized|authorised|whitelisted|cleared|allowed)
 (approved|authorized|authorised|cleared|whitelisted) by (the )?(admin|administrator|admins|moderator|moderators|developer|developers|openai|the team|trust and safety|safety team|staff)
-(admin|administrator|developer|system|sudo|moderator) (override|privileges|mode|clearance|command)
+(admin|administrator|developer|system|sudo|moderator) (override|privileges|clearance)
 filtro (desactivado|apagado|desativado|disattivato|désactivé)
 """, tags={"injection_disable"})
 
@@ -2649,7 +2693,8 @@ you are now ~ (uncensored|unfiltered|unrestricted|jailbroken|dan)
 uncensored (mode|model|ai|version|output|generator|assistant|bot)
 unfiltered (mode|model|output|version|ai)
 unrestricted (mode|model|ai|version)
-developer mode
+developer mode (enabled|on|activated|unlocked|engaged)
+(enable|enabling|activate|activating) developer mode
 jailbroken (model|ai|mode|version|assistant)
 jailbreak (mode|prompt)
 dan mode
@@ -2660,6 +2705,7 @@ term("unrestricted wording", {"injection": 0.3}, """
 without (any )?(restrictions|filters|filter|censorship|moderation|guidelines|limits|rules)
 from now on
 sudo
+developer mode
 god mode
 admin mode
 jailbr(eak|oken|eaking)*

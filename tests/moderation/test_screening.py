@@ -39,7 +39,7 @@ def test_it_decides_a_second_set_of_labelled_prompts(prompt, expected):
     assert screen_prompt(prompt).decision in ACCEPTED[expected]
 
 
-@pytest.mark.parametrize("prompt", corpus.BENIGN + corpus.HARD_NEGATIVES)
+@pytest.mark.parametrize("prompt", corpus.BENIGN + corpus.HARD_NEGATIVES + corpus.HARD_NEGATIVES_2)
 def test_it_allows_benign_prompts_and_their_look_alikes(prompt):
     decision = screen_prompt(prompt)
     assert decision.decision == ALLOW, decision.reasons

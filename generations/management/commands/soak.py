@@ -16,9 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--faults", default=DEFAULT_FAULTS)
         parser.add_argument("--time-limit", type=float, default=900)
         parser.add_argument("--json", action="store_true", help="print one JSON line")
+        parser.add_argument(
+            "--chaos", action="store_true",
+            help="real worker processes, two SIGKILLed mid-run, and the Redis server restarted once (its own Redis)",
+        )
 
-    def handle(self, *args, generations, faults, time_limit, json: bool, **options):
-        report = run_soak(
+    def handle(self, *args, generations, faults, time_limit, json: bool, chaos, **options):
+        runner = run_soak
+        if chaos:
+            from generations.chaos_soak import run_chaos_soak as runner
+        report = runner(
             generations=generations,
             faults=faults,
             time_limit_s=time_limit,

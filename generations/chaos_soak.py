@@ -1,0 +1,152 @@
+"""The chaos soak: the fault soak with real worker processes, two of them killed with SIGKILL mid-run and
+the Redis server restarted (losing every queued job) once. What must hold still holds: every generation
+ends terminal, none is lost or charged twice, the ledger balances, the audit chain is intact. Lost jobs
+come back through the reconciler, not by luck.
+
+Uses the configured database (SQLite file or DATABASE_URL), which the worker processes share.
+"""
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.test import override_settings
+
+from studio.launcher import free_port, redis_server_binary, tcp_open, wait_until
+
+from .soak import DEFAULT_FAULTS, SoakReport
+
+# The same short timeouts the in-process soak uses, passed to the worker processes as environment.
+FAST = {
+    "PROVIDER_TIMEOUT_S": "1",
+    "GENERATION_POLL_SLICE_S": "1",
+    "GENERATION_POLL_INITIAL_S": "0.05",
+    "GENERATION_POLL_MAX_S": "0.2",
+    "GENERATION_DEADLINE_BASE_S": "45",
+    "GENERATION_DEADLINE_PER_SECOND_S": "0",
+    "GENERATION_STALL_S": "3",
+    "GENERATION_MAX_SUBMIT_ATTEMPTS": "4",
+    "UPSTREAM_MAX_IN_FLIGHT": "50",
+    "USER_CREATE_RATE_PER_MINUTE": "0",
+    "STUDIO_PUBLIC_URL": "",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+class _Redis:
+    def __init__(self, port, workdir):
+        self.port, self.workdir, self.process = port, workdir, None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", self.workdir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_until(lambda: tcp_open("127.0.0.1", self.port), timeout_s=10, what="Redis")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def _worker(env):
+    return subprocess.Popen(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "studio_worker", "generations", "moderation", "webhooks", "default"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, log=lambda message: None):
+    from accounts.actions import do_create_team
+    from accounts.audit import SYSTEM, verify_chain
+    from accounts.credits import do_grant_credits
+    from accounts.models import CreditEntry, Team, User
+
+    from .actions import do_submit_generation
+    from .catalog import validate_generation_request
+    from .models import Generation
+    from .reconcile import reconcile
+    from .simulator import SimulatorConfig, start_in_thread
+    from .states import TERMINAL
+
+    report = SoakReport(generations=generations, faults=faults)
+    workdir = tempfile.mkdtemp(prefix="studio-chaos-")
+    redis_server = _Redis(free_port(), workdir)
+    redis_server.start()
+    redis_url = f"redis://127.0.0.1:{redis_server.port}/0"
+    queues = {name: {"URL": redis_url, "DEFAULT_TIMEOUT": 120} for name in settings.GENERATION_QUEUES}
+    config = SimulatorConfig(render_delay_s=0.05, faults=faults, seed=11, data_dir=workdir, timeout_sleep_s=1.5)
+    workers, kills, started = [], [], time.monotonic()
+    try:
+        with start_in_thread(config) as upstream, override_settings(
+            RQ_QUEUES=queues, PROVIDER="simulator", SIMULATOR_URL=upstream.url,
+            **{name: type(getattr(settings, name))(value) if name != "STUDIO_PUBLIC_URL" else value
+               for name, value in FAST.items() if name != "LOG_LEVEL"},
+        ):
+            env = {**os.environ, **FAST, "REDIS_URL": redis_url, "SIMULATOR_URL": upstream.url, "PROVIDER": "simulator"}
+            workers = [_worker(env), _worker(env)]
+            stamp = int(time.time() * 1000)
+            user = User.objects.create_user(f"chaos-{stamp}@example.invalid", password=None)
+            team = do_create_team(name=f"Chaos {stamp}", slug=f"chaos-{stamp}", owner=user, actor=SYSTEM)
+            Team.objects.filter(pk=team.pk).update(max_concurrent_generations=generations)
+            team.refresh_from_db()
+            do_grant_credits(team, 100 * generations, reason="chaos soak budget")
+            for n in range(generations):
+                request = validate_generation_request({"prompt": f"Chaos clip {n}: gulls over a harbour"}, default_model="kling-v1-6")
+                do_submit_generation(team=team, user=user, request=request)
+            log(f"submitted {generations}; faults {faults}")
+            rows = Generation.objects.filter(team=team)
+            plan = [(0.2, "kill worker"), (0.45, "restart redis"), (0.6, "kill worker")]
+            while time.monotonic() - started < time_limit_s:
+                done = rows.filter(status__in=TERMINAL).count()
+                if done == generations:
+                    break
+                if plan and done >= plan[0][0] * generations:
+                    _, action = plan.pop(0)
+                    if action == "kill worker":
+                        victim = workers.pop(0)
+                        victim.send_signal(signal.SIGKILL)
+                        victim.wait(10)
+                        workers.append(_worker(env))
+                    else:
+                        redis_server.stop()
+                        time.sleep(1)
+                        redis_server.start()
+                    kills.append(f"{action} at {done}/{generations}")
+                    log(kills[-1])
+                time.sleep(1)
+                reconcile()
+            tasks = upstream.app.store.page("text2video", 1, 100_000)
+            per_generation = collections.Counter(task["task_info"].get("external_task_id") for task in tasks)
+            report.duplicated_upstream = sum(count - 1 for count in per_generation.values() if count > 1)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        redis_server.stop()
+    report.seconds = round(time.monotonic() - started, 1)
+    report.statuses = dict(collections.Counter(rows.values_list("status", flat=True)))
+    report.non_terminal = rows.exclude(status__in=TERMINAL).count()
+    report.failures_without_reason = rows.filter(status="failed", error_message="").count()
+    team.refresh_from_db()
+    report.credits_reserved = team.credits_reserved
+    totals = CreditEntry.objects.filter(team=team).aggregate(a=Sum("available_delta"), r=Sum("reserved_delta"))
+    charged_twice = (
+        CreditEntry.objects.filter(team=team, kind="capture").values("generation_ref").annotate(n=Count("id")).filter(n__gt=1).count()
+    )
+    report.ledger_balanced = (totals["a"] or 0, totals["r"] or 0) == (team.credits_available, team.credits_reserved) and not charged_twice
+    report.audit_chain_intact = verify_chain().ok
+    report.chaos = kills
+    return report
