@@ -235,6 +235,25 @@ STANDING_SOURCE_WEIGHTS = env.json(
 # Requests per minute for restricted users (instead of USER_CREATE_RATE_PER_MINUTE).
 RESTRICTED_CREATE_RATE_PER_MINUTE = env.int("RESTRICTED_CREATE_RATE_PER_MINUTE", default=3)
 
+# --- Prompt screening ----------------------------------------------------------------------------------
+# The active policy (None: "default"; restricted users always get the strict one) and an optional shadow
+# policy whose disagreements with the active one are counted.
+SCREENING_POLICY = env("SCREENING_POLICY", default=None)
+SCREENING_SHADOW_POLICY = env("SCREENING_SHADOW_POLICY", default=None)
+# How far back a user's prompts count for escalation (step-by-step pushes, rephrasings of a block).
+SCREENING_ESCALATION_WINDOW_S = env.int("SCREENING_ESCALATION_WINDOW_S", default=3600)
+# Optional remote engines ("openai", "azure"), off by default; what a failure of one means
+# ("open": ignore it, recorded; "closed": hold the prompt for review); their timeout.
+SCREENING_REMOTE_ENGINES = tuple(env.list("SCREENING_REMOTE_ENGINES", default=[]))
+SCREENING_REMOTE_FAILURE_MODE = env("SCREENING_REMOTE_FAILURE_MODE", default="open")
+SCREENING_REMOTE_TIMEOUT_S = env.float("SCREENING_REMOTE_TIMEOUT_S", default=2.0)
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+SCREENING_OPENAI_MODEL = env("SCREENING_OPENAI_MODEL", default="omni-moderation-latest")
+SCREENING_OPENAI_URL = env("SCREENING_OPENAI_URL", default="https://api.openai.com/v1/moderations")
+AZURE_CONTENT_SAFETY_ENDPOINT = env("AZURE_CONTENT_SAFETY_ENDPOINT", default="")
+AZURE_CONTENT_SAFETY_KEY = env("AZURE_CONTENT_SAFETY_KEY", default="")
+AZURE_CONTENT_SAFETY_API_VERSION = env("AZURE_CONTENT_SAFETY_API_VERSION", default="2023-10-01")
+
 # --- Output scanning -----------------------------------------------------------------------------------
 # open_nsfw thresholds (review, block) per category; stricter ones for restricted users.
 SCAN_THRESHOLDS = {"open_nsfw": {"sexual": (0.45, 0.8)}, "nudenet": {"sexual": (0.5, 0.8)}}

@@ -5,6 +5,7 @@ import random
 import statistics
 import time
 
+from .detectors import warm_up
 from .screening import screen_prompt
 
 SUBJECTS = [
@@ -37,7 +38,7 @@ RISKY = [
 def workload(n, seed=7):
     rng = random.Random(seed)
     prompts = []
-    for i in range(n):
+    for _ in range(n):
         parts = [rng.choice(SUBJECTS), rng.choice(ACTIONS), rng.choice(PLACES)]
         parts += rng.sample(STYLES, rng.randint(0, 5))
         if rng.random() < 0.3:
@@ -51,6 +52,7 @@ def workload(n, seed=7):
 
 def bench_screening(n=3000, warmup=300, seed=7):
     prompts = workload(n + warmup, seed)
+    warm_up()
     for prompt in prompts[:warmup]:
         screen_prompt(prompt)
     timings = []

@@ -116,6 +116,15 @@ def matchers():
     return build_matchers(lexicon.ENTRIES)
 
 
+def warm_up():
+    """Compile every lexicon bucket now rather than on first use (about a second, once per process), so no
+    request pays for a rare bucket. Call at process start where first-request latency matters."""
+    for pair in matchers().values():
+        for matcher in pair:
+            for key in list(matcher._pending):
+                matcher.bucket(key)
+
+
 # --- ages --------------------------------------------------------------------------------------------------
 
 _SPELLED = {
@@ -178,7 +187,8 @@ def segmented_view(views):
     return (("segmented", text),) if changed else ()
 
 
-_SCARE_QUOTES = re.compile(r"(?:^|[\s(])['\"“‘«]([^\W\d_]{3,24})['\"”’»](?=[\s,.;:!?)]|$)")
+# A word or two put in quotes ("'fireworks'", "'special fireworks'"): the writer is winking at a euphemism.
+_SCARE_QUOTES = re.compile(r"(?:^|[\s(])['\"“‘«]([^\W\d_]{3,24}(?: [^\W\d_]{2,24}){0,2})['\"”’»](?=[\s,.;:!?)]|$)")
 
 
 # --- detectors ---------------------------------------------------------------------------------------------
@@ -196,50 +206,30 @@ class LexiconDetector(Detector):
     version = f"{lexicon.VERSION}+{lexicon.fingerprint()}"
 
     def detect(self, ctx):
-        found = {}  # entry -> first hit
-        second = {}  # entry -> a second hit with different text (two different words of one row count twice)
-        masked = set()
-        safe_tags = set()
-        views = ctx.views.items() + segmented_view(ctx.views)
-        if ctx.views.translit:
-            views += (("translit", ctx.views.translit),)
-        for view, text in views:
-            for matcher in matchers()["raw" if view == "raw" else "normalized"]:
-                for hit in matcher.scan(text, view):
-                    if view == "raw" and _split_by_invisible(text, hit):
-                        continue
-                    if hit.entry.safe:
-                        safe_tags |= hit.entry.tags
-                        masked.update(matcher.masked_by(hit, text))
-                    elif hit.entry not in found:
-                        found[hit.entry] = hit
-                    elif hit.entry not in second and hit.text != found[hit.entry].text and hit.view == found[hit.entry].view:
-                        second[hit.entry] = hit
-        tags = set(safe_tags)
+        views = self.views(ctx.views)
+        found, second, masked, safe_tags = self.collect(views)
         counted = [hit for entry, hit in found.items() if entry not in masked]
-        for hit in counted:
-            tags |= hit.entry.tags
-        counted = [hit for hit in counted if not (hit.entry.unless & tags)]
-        tags = set(safe_tags)
-        for hit in counted:
-            tags |= hit.entry.tags
+        # A row can depend on context ("au naturel" is not nudity next to "makeup"): drop those first.
+        present = set(safe_tags).union(*(hit.entry.tags for hit in counted))
+        counted = [hit for hit in counted if not (hit.entry.unless & present)]
+        tags = set(safe_tags).union(*(hit.entry.tags for hit in counted))
+        second = {entry for entry in second if entry not in masked and any(h.entry is entry for h in counted)}
 
         evidence = []
         contributions = {}
         signals = {}
         for hit in counted:
             entry = hit.entry
+            categories = tuple(k for k in entry.scores if not k.startswith("_"))
             for key, weight in entry.scores.items():
                 if key.startswith("_"):
                     signals[key] = max(signals.get(key, 0.0), weight)
                 else:
                     contributions.setdefault(key, []).append((weight, entry, hit.view))
-            if entry.scores or entry.tags:
-                categories = tuple(k for k in entry.scores if not k.startswith("_"))
-                evidence.append(Evidence(self.name, entry.label, categories, hit.view, hit.start, hit.end, hit.text))
-            if hit.view != "raw" and entry.scores:
-                ctx.evasion_categories.update(k for k in entry.scores if not k.startswith("_"))
-
+            evidence.append(Evidence(self.name, entry.label, categories, hit.view, hit.start, hit.end, hit.text))
+            if hit.view != "raw" and categories:
+                # Found only once the text was unmasked: the writer hid it on purpose.
+                ctx.evasion_categories.update(categories)
         for view, text in views:
             for age, start, end in find_ages(text):
                 if age < 18:
@@ -248,6 +238,43 @@ class LexiconDetector(Detector):
         if _SCARE_QUOTES.search(ctx.views.raw):
             tags.add("scare_quotes")
 
+        scores, reasons = self.score(contributions, second, tags)
+        ctx.tags |= tags
+        ctx.second_hits |= second
+        for key, value in signals.items():
+            ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
+        for category, items in contributions.items():
+            ctx.contributions.setdefault(category, []).extend(items)
+        return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
+
+    @staticmethod
+    def views(views):
+        out = views.items() + segmented_view(views)
+        if views.translit:
+            out += (("translit", views.translit),)
+        return out
+
+    @staticmethod
+    def collect(views):
+        """First hit per row (raw view first), a second hit with other words, rows hidden by safe phrases."""
+        found, second, masked, safe_tags = {}, {}, set(), set()
+        for view, text in views:
+            for matcher in matchers()["raw" if view == "raw" else "normalized"]:
+                for hit in matcher.scan(text, view):
+                    if view == "raw" and _split_by_invisible(text, hit):
+                        continue
+                    entry = hit.entry
+                    if entry.safe:
+                        safe_tags |= entry.tags
+                        masked.update(matcher.masked_by(hit, text))
+                    elif entry not in found:
+                        found[entry] = hit
+                    elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
+                        second[entry] = hit
+        return found, second, masked, safe_tags
+
+    @staticmethod
+    def score(contributions, second, tags):
         scores = {}
         reasons = []
         for category, items in contributions.items():
@@ -256,22 +283,15 @@ class LexiconDetector(Detector):
             best = {}
             for weight, entry, _view in items:
                 best[entry] = max(best.get(entry, 0.0), weight)
-            weights = list(best.values()) + [best[e] for e in best if e in second and e not in masked]
+            # Two different words of one row ("stabbed", "blood everywhere") count twice, a third does not.
+            weights = list(best.values()) + [best[entry] for entry in best if entry in second]
             scores[category] = combine(weights)
-            top = max(best, key=best.get)
-            reasons.append(f"{category}: {top.label}")
+            reasons.append(f"{category}: {max(best, key=best.get).label}")
         for required, category, score, reason in lexicon.COMBINATIONS:
             if all(t in tags for t in required) and score > scores.get(category, 0.0):
                 scores[category] = score
                 reasons.append(f"{category}: {reason}")
-
-        ctx.tags |= tags
-        ctx.second_hits |= {entry for entry in second if entry not in masked}
-        for key, value in signals.items():
-            ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
-        for category, items in contributions.items():
-            ctx.contributions.setdefault(category, []).extend(items)
-        return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
+        return scores, reasons
 
 
 _INJECTION_PATTERNS = (
@@ -327,7 +347,7 @@ class InjectionDetector(Detector):
     def detect(self, ctx):
         weights = {}
         evidence = []
-        for weight, entry, view in ctx.contributions.get("injection", ()):
+        for weight, entry, _view in ctx.contributions.get("injection", ()):
             weights[entry.label] = max(weights.get(entry.label, 0.0), weight)
         for entry in ctx.second_hits:
             if "injection" in entry.scores:

@@ -121,6 +121,21 @@ REPHRASE_SIMILARITY = 0.4
 
 
 _INTENSIFIERS = {"amp_explicit": 0.25, "amp_show_all": 0.25, "amp_detail": 0.1, "amp_realism": 0.1}
+# Stems of words that only turn a scene up ("show everything, no censoring"): a prompt made of nothing else is
+# an edit of the previous one, not a new scene.
+_INTENSIFIER_WORDS = frozenset(
+    "everyt censor uncens graphi explic realis photor detail closer close nothin hidden hide blur blurri mosaic "
+    "cut cuts away never full fully totall comple leave imagin more intens extrem raw real hardco uncut zoom "
+    "gore gory bloody blood version again keep even much way".split()
+)
+
+
+def reads_as_edit(prompt):
+    """True when the prompt refers back to the previous one or only intensifies it."""
+    if _BACK_REFERENCE.search(prompt):
+        return True
+    tokens = content_tokens(prompt)
+    return bool(tokens) and tokens <= _INTENSIFIER_WORDS
 
 
 def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_input=False, now=None,
@@ -172,7 +187,7 @@ def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_in
         if current < review - 0.15:
             continue
         window_scores = [s.get(category, 0.0) for _, _, s in series[-4:]] + [current]
-        rises = sum(1 for a, b in zip(window_scores, window_scores[1:]) if b > a + 0.05)
+        rises = sum(1 for a, b in zip(window_scores, window_scores[1:], strict=False) if b > a + 0.05)
         if rises >= 2 and current >= max(window_scores[:-1]) and current - min(window_scores) >= 0.25:
             target = max(review, current + 0.2) if current < review else max(block, current + 0.2)
             raise_to(category, target, "the recent prompts climb step by step toward this category",
@@ -188,8 +203,8 @@ def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_in
 
     # An edit that only intensifies ("show everything", "make it graphic") inherits what it intensifies.
     boost = min(0.3, sum(v for t, v in _INTENSIFIERS.items() if t in tags))
-    if boost:
-        for index, prior, s in series[-2:]:
+    if boost and reads_as_edit(prompt):
+        for index, _prior, s in series[-2:]:
             for category in ("sexual", "violence", "self_harm"):
                 review, _ = policy.threshold(category)
                 if s.get(category, 0.0) >= review:
@@ -198,7 +213,7 @@ def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_in
 
     # Rephrasing a blocked prompt.
     blocked = [(index, prior, s) for index, prior, s in series if prior.decision == BLOCK]
-    similar = [(index, prior, s) for index, prior, s in blocked if similarity(prompt, prior.text) >= REPHRASE_SIMILARITY]
+    similar = [item for item in blocked if similarity(prompt, item[1].text) >= REPHRASE_SIMILARITY]
     if similar:
         verdicts = [decide(s, policy) for _, _, s in similar]
         categories = {v.top_category for v in verdicts if v.top_category} or {"sexual"}

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - one pattern per line reads better than a wrapped one
 """The screening lexicon: terms, phrases and context words, with what each one means.
 
 Each row gives weights per category (a weight alone decides nothing: the policy's thresholds do), signals
@@ -471,6 +472,11 @@ term("taking it off", {"sexual": 0.3}, """
 (remove|removes|removing) (it|them|everything|the rest)
 """, tags={"undress"})
 
+term("undressing completely", {"sexual": 0.8}, """
+(take|takes|taking|took|pull|pulls|pulling|pulled|slip|slips|slipping|slipped|remove|removes|removing|removed|strip|strips|stripping|stripped) off (her|his|their) (bra and panties|panties|underwear|bikini bottoms?|boxers|briefs|last piece of clothing|lingerie|knickers|thong)
+(take|takes|taking|took|remove|removes|removing|removed) (her|his|their) (bra and panties|panties|underwear|bikini bottoms?|boxers|briefs|knickers|thong) off
+""", tags={"undress", "nudity"})
+
 term("undressing", {"sexual": 0.56}, """
 undress*
 disrob*
@@ -756,6 +762,7 @@ schoolgirl*
 schoolboy*
 school ?kid*
 (little|young|small|tiny) (girl|girls|boy|boys|kid|kids|child|children|daughter|son|sister|brother)
+(young|little|early|barely) (teen|teens|teenager|teenagers|teenage girl|teenage girls|teenage boy|teenage boys)
 (elementary|primary|middle|junior high) school(er|ers|girl|girls|boy|boys)?
 (first|second|third|fourth|fifth|sixth|seventh|eighth) grade(r|rs)?
 1st grade(r|rs)?
@@ -952,6 +959,24 @@ brains? (splatter*|blown out|spilling|matter)
 blown (his|her|their) brains out
 exposed (bone|bones|organs|flesh|intestines)
 torn flesh
+(chop|chops|chopped|chopping|hack|hacks|hacked|hacking|cut|cuts|cutting|slice|slices|sliced|slicing|tear|tears|tore|torn|tearing|blow|blows|blew|blown|blowing|rip|rips|ripped|ripping|saw|sawed|sawing|butcher|butchered|butchering) (a |the |his |her |their |this |that )?(man|men|woman|women|person|people|body|bodies|victim|victims|child|children|boy|girl|corpse|him|her|them|prisoner|hostage|guy) (up )?(into|to) (pieces|bits|shreds|chunks)
+(man|men|woman|women|person|people|body|bodies|victim|victims|child|children|corpse|he|she|they) (is |was |are |were |being |gets |got )?(chopped|hacked|cut|sliced|torn|blown|ripped|sawed|butchered) (up )?(into|to) (pieces|bits|shreds|chunks)
+bullets? (entering|piercing|going through|tearing through|ripping through|exploding|hitting|blowing through) (a |the |his |her |their |a man's |a woman's |the man's |the woman's |someone's )?(skull|head|face|chest|eye|eyes|body|brain|throat|neck|stomach)
+(brains?|guts|intestines|organs|entrails|innards|viscera|brain matter|blood and guts|body parts) (everywhere|all over|spilling|spilled|splattered|scattered|hanging out)
+blood and guts
+(gut|guts|gutted|gutting|disembowel|disembowels|disemboweled|disemboweling|butcher|butchers|butchered|butchering|slaughter|slaughters|slaughtered|slaughtering) (a |the |his |her |their |this |that )?(man|men|woman|women|person|people|body|bodies|victim|victims|child|children|boy|girl|corpse|him|her|them|prisoner|hostage|guy)
+(bone|bones) (sticking|poking|protruding) (out|through)
+protruding bones?
+(cut|cuts|cutting|chop|chops|chopped|chopping|hack|hacks|hacked|hacking|saw|saws|sawed|sawing|rip|rips|ripped|ripping|tear|tears|tore|tearing|gouge|gouges|gouged|gouging|pull|pulls|pulled|pulling) (off|out) (his |her |their |a man's |a woman's |someone's |the victim's |the prisoner's |the man's |the woman's |its )?(fingers?|toes?|ears?|eyes?|eyeballs?|tongue|hands?|feet|foot|limbs?|arms?|legs?|nose|lips|head|heart|genitals|kneecaps?)
+(fingers?|toes?|ears?|eyes?|eyeballs?|tongue|hands?|feet|foot|limbs?|arms?|legs?|nose|lips|head|heart|genitals|kneecaps?) (being |getting |get |gets |was |were |are |is )?(gouged|cut|chopped|hacked|sawed|sawn|ripped|torn|pulled) (out|off)
+(whip|whips|whipped|whipping|flog|flogs|flogged|flogging|lash|lashes|lashed|lashing) ~ (until|till) ~ (bleed|bleeds|bleeding|raw|bloody|skin tears)
+(back|skin) (is |was )?(raw and bleeding|torn open|flayed|shredded)
+(bayonet|bayonets|bayoneted|bayoneting|bayonetting|impale|impales|impaling|skewer|skewers|skewered|skewering) (a |the |an )?(wounded |injured |helpless )?(man|men|woman|women|person|people|enemy|enemies|soldier|soldiers|civilian|civilians|prisoner|child|victim|him|her|them)
+dissolv(e|es|ed|ing) (a |the )?(human )?(body|bodies|corpse|corpses)
+(shoot|shoots|shot|shooting|shoots up|kills|killing|killed) (his|her|their) (classmates|teachers|students|coworkers|co-workers|family|parents|wife|husband|children|kids)
+shoots? up (a|the) (school|church|mosque|synagogue|mall|office|classroom|concert)
+execution (video|videos|footage|clip|clips|livestream)
+(charred|burnt|burned|decomposing|bloated|rotting) (body|bodies|corpse|corpses|remains)
 bloody pulp
 (smash|smashes|smashed|smashing|bash|bashes|bashed|bashing|slam|slams|slammed|slamming) ~ (face|head|skull) ~ (wall|floor|ground|table|curb|pavement|concrete)
 (tear|tears|tearing|rip|rips|ripping) (a |the |him |her |them |his |its )?(swimmer|man|woman|person|body|victim|child|boy|girl|people|hiker|diver|surfer|prey|limbs)? ?apart
@@ -970,6 +995,7 @@ graphic (violence|injuries|injury|wounds|death|deaths|murder|murders|killing|kil
 ultra-?violen*
 (beat|beats|beaten|beating|stab|stabs|stabbed|stabbing|hack|hacks|hacked|hacking|club|clubs|clubbed|clubbing|kick|kicks|kicked|kicking|strangle|strangles|strangled|strangling|burn|burns|burned|burnt|burning|torture|tortures|tortured|torturing|stomp|stomped|stomping|bludgeon|bludgeoned) ~ to death
 (kicked|stomped|tortured|starved|burned|burnt|whipped|mauled) to death
+beaten (bloody|to a pulp|black and blue)
 strangl(ed|ing) to death
 bludgeon*
 lynch*
@@ -1037,6 +1063,10 @@ term("gore (CJK)", {"violence": 0.86}, """
 断头
 虐杀
 血流成河
+血肉模糊
+残肢
+血淋淋
+碎尸万段
 捅死
 活活打死
 刺殺
@@ -1063,6 +1093,7 @@ blood-?drenched
 covered in blood
 pool of blood
 bleeding out
+bleeding (heavily|profusely|everywhere|to death)
 gushing blood
 water (turning|turns|turned) red with blood
 sangre por todas partes
@@ -1158,7 +1189,7 @@ kill(s|ed|ing)? (a|the|his|her|their|an)? ?(man|woman|person|people|child|childr
 kill(s|ed|ing)? (him|her|them|everyone|everybody)
 beating (up )?(a|the|his|her) (man|woman|person|child|kid|prisoner|homeless man|wife|girlfriend)
 beat(s|ing)? up (a|the|his|her) (man|woman|person|child|kid|wife|girlfriend)
-beaten (up|bloody|senseless|unconscious)
+beaten (up|senseless|unconscious)
 being beaten
 chok(ing|es|ed) (her|him|them|someone|a woman|a man) (out|unconscious)?
 domestic (violence|abuse)
@@ -1167,6 +1198,9 @@ abus(e|ed|ing) (a |the )?(child|children|kid|dog|animal|puppy|cat|wife|woman)
 animal (cruelty|abuse)
 (kick|kicking|kicked|beating|beat|drowning|drowned|burning|strangling|hanging) (a|the) (dog|puppy|cat|kitten|horse|animal)
 dog fighting
+street fight*
+fistfight*
+brawl*
 dog fights?
 fight(s|ing)? to the death
 (arrows|bullets|bayonets?|swords?|spears?) (hitting|piercing|striking|killing) (soldiers|men|people|the enemy)
@@ -1174,6 +1208,7 @@ people drowning
 dogfighting ring*
 cock ?fight*
 firing squad
+(stab|stabs|stabbed|stabbing|slash|slashes|slashed|slashing|strangle|strangles|strangled|strangling|choke|choking|attack|attacks|attacked|attacking|torture|tortures|tortured|torturing) (a |the |his |her |their |this |that )?(man|men|woman|women|person|people|body|bodies|victim|victims|child|children|boy|girl|corpse|him|her|them|prisoner|hostage|guy)
 police brutality
 kidnapp*
 home invasion
@@ -1181,7 +1216,7 @@ hanging (of )?(a |the )?(man|woman|prisoner|body)
 public hanging*
 (run|ran) over by (a|the) (truck|car|train|tank|bus|tractor|lorry)
 acid attack*
-poison(s|ing|ed)? (someone|somebody|a person|his|her|their|my) (drink|food|coffee|tea|wine)
+poison(s|ing|ed)? (someone|somebody|a person|his|her|their|my)('s)? (drink|food|coffee|tea|wine)
 maul(ed|ing|s) ~ (hiker|man|woman|person|child|victim|camper|tourist)
 stab(bing|bed)? (him|her|them) (repeatedly|to death|in the)
 casualties
@@ -1196,6 +1231,8 @@ bombs? (falling|dropping|dropped)
 term("violence (weak)", {"violence": 0.36}, """
 corpse*
 dead bod(y|ies)
+尸体
+死尸
 mangled
 bleeding
 severed
@@ -1213,6 +1250,7 @@ death
 """)
 
 safe("benign phrase (violence look-alike)", """
+(scraped|bleeding|bloody|bruised|skinned|cut) (knuckles|knee|knees|elbow|elbows|lip|finger|fingers|shin|shins|palm|palms)
 (beheaded|decapitated|dismembered|headless|mutilated|disemboweled|gutted) (marble |stone |bronze |old |broken |toy |chocolate |plastic |rusty |giant )?(statue|statues|bust|busts|robot|robots|doll|dolls|mannequin|mannequins|teddy bear|teddy bears|teddy|toy|toys|action figure|action figures|bunny|bunnies|gingerbread man|gingerbread men|snowman|snowmen|scarecrow|scarecrows|puppet|puppets|android|androids|cake|lego|figurine|figurines|fish|shrimp|prawns|chicken|turkey|salmon|tuna|car|cars)
 (statue|statues|robot|robots|doll|dolls|mannequin|mannequins|snowman|scarecrow|figurine) (was |is |gets |got )?(beheaded|decapitated|dismembered)
 (the |all the )?gory details
@@ -1342,7 +1380,12 @@ autolesionismo
 selbstverletz*
 ritzen
 sich ritzen
-cortarse las venas
+cort(arse|ándose|andose|ó|a|an|ar|ando|o) (las|sus|mis) venas
+se (corta|cortó|corto) las venas
+s'ouvrir les veines
+tagliandosi le vene
+cortando os pulsos
+se cortando
 se couper les veines
 se tailler les veines
 pulsadern aufschneiden
@@ -1426,6 +1469,13 @@ term("suicide (CJK)", {"self_harm": 0.46}, """
 
 safe("benign phrase (self-harm look-alike)", """
 suicide (squad|doors|door|king|knot)
+""")
+
+tag("means of suicide", {"method"}, """
+(a |the )?bottle of (pills|sleeping pills|painkillers)
+handful of pills
+(a |the )?noose
+(a |the )?razor blade
 """)
 
 tag("support framing", {"damp_selfharm"}, """
@@ -1573,6 +1623,11 @@ lsd
 mdma
 ecstasy (pills|tablets)
 ketamine
+psilocybin
+magic mushrooms
+shrooms
+dmt
+mescaline
 pcp
 ghb
 roofie*
@@ -1620,6 +1675,8 @@ term("drug manufacturing (CJK)", {"illegal": 0.85}, """
 """, tags={"drug", "drug_make"})
 
 term("chemical or biological weapon", {"illegal": 0.6}, """
+(make|makes|making|mix|mixes|mixing|create|creating|produce|producing) ~ (toxic|poison|poisonous|deadly|lethal|chlorine|mustard) (gas|gases|fumes|cloud)
+bleach and ammonia
 ricin
 sarin
 tabun
@@ -1854,7 +1911,7 @@ tag("crowded place", {"crowd_target"}, """
 (crowded|packed|busy|full) (concert|stadium|arena|subway|train|station|mall|market|square|street|festival|club|nightclub|school|church|mosque|synagogue|parade|bus|airport|venue|event|classroom|hall|theater|theatre|plaza)
 (into|in|at|among) (a|the) (crowd|crowds|parade|marathon|rally)
 crowd of (people|fans|students|shoppers|worshippers|protesters)
-(at|in|into) (a|the) (concert|stadium|subway|church|mosque|synagogue|festival|parade|mall|marathon|school|nightclub)
+(at|in|into|to) (a|the) (concert|stadium|subway|church|mosque|synagogue|festival|parade|mall|marathon|school|nightclub|rally|game|match)
 """)
 
 term("explosive euphemism", {}, """
@@ -2163,7 +2220,7 @@ tag("photo of a person", {"photo_source"}, """
 (animate|animated|animating|animates) (from )?(her|his|their|this|the|my) (photo|picture|selfie|image|portrait|headshot)
 (uploaded|attached|attaching|uploading) (photo|photos|picture|pictures|image|images|face|selfie|pic|pics)
 (photo|picture|image|selfie|pic) (i|I) (uploaded|attached|sent|took)
-(her|his|their) (instagram|facebook|tiktok|linkedin|profile|selfies?|photos?|pictures?|pics) 
+(her|his|their) (instagram|facebook|tiktok|linkedin|profile|selfies?|photos?|pictures?|pics)
 real (photo|photos|picture|pictures|face) of
 """)
 
@@ -2328,6 +2385,7 @@ real-?life
 realism
 live-?action
 real (people|person|bodies|blood|actors|actresses)
+live (model|models|person|people|actor|actors|actress|woman|man)
 realista*
 réaliste*
 realistisch*
@@ -2415,6 +2473,7 @@ tag("close detail", {"amp_detail"}, """
 in (full |graphic |explicit |great |vivid |intimate |anatomical |loving |gory |bloody )?detail
 detailed (view|shot|close-up)
 close-?up*
+close up
 closeup*
 up close
 full body

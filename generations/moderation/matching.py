@@ -12,14 +12,16 @@ Patterns written in Chinese, Japanese or Korean are plain strings matched anywhe
 spaces between words).
 
 Matching: at every word start the bucket for its first two letters is tried; alternatives are ordered safe
-phrases first, then longest first, and a match consumes the words it covers. So "chicken breast" (safe)
-hides "breast", and "sex on the beach" hides "sex".
+phrases first, then longest first, and a match hides the words it covers from shorter matches. So "chicken
+breast" (safe) hides "breast", and "sex on the beach" hides "sex"; a match that reaches further than the one
+covering its first word still counts ("being beaten" does not hide "beaten ... to death").
 """
 
 import re
+import threading
 from dataclasses import dataclass, field
 
-from .normalize import fold_literal
+from .normalize import fold_case_in_place, fold_literal
 
 _GAP = r"(?:\W+\w+){0,4}?\W+"
 _SEP = r"[\s\-_/.:='\"‘’“”]*"
@@ -212,28 +214,52 @@ class Matcher:
                     # The same pattern in two rows (say "cctv": deceptive and photographic) counts for both.
                     buckets.setdefault(key, {}).setdefault(body, []).append(entry)
         self.groups = {}
-        self.buckets = {}
-        self.parts = {}
+        self.buckets = {}  # key -> compiled regex, filled on first use (building all of them takes a second)
+        self._pending = buckets
+        self._parts = {}
         self._single_cache = {}
         self._open_cache = {}
-        counter = 0
-        for key, bodies in buckets.items():
-            items = []
-            for body, owners in bodies.items():
-                owners = list(dict.fromkeys(owners))
-                items.append((not any(e.safe for e in owners), -_min_width(body), body, owners))
-            items.sort(key=lambda item: item[:2])
-            parts = []
-            for _, _, body, owners in items:
-                name = f"g{counter}"
-                counter += 1
-                self.groups[name] = tuple(owners)
-                parts.append((name, body))
-            self.parts[key] = parts
-            self.buckets[key] = re.compile("|".join(f"(?P<{name}>{body})" for name, body in parts))
+        self._counter = 0
+        self._lock = threading.Lock()
         self.cjk_entries = cjk
         literals = sorted(cjk, key=len, reverse=True)
         self.cjk = re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None
+
+    def _compile(self, key):
+        """Order one bucket (safe phrases first, then the longest match) and compile it. Locked: group names
+        come from a shared counter, and a threaded server may hit a new bucket twice at once."""
+        with self._lock:
+            if key in self.buckets:
+                return self.buckets[key]
+            return self._compile_locked(key)
+
+    def _compile_locked(self, key):
+        items = []
+        for body, owners in self._pending.get(key, {}).items():
+            owners = list(dict.fromkeys(owners))
+            items.append((not any(e.safe for e in owners), -_min_width(body), body, owners))
+        items.sort(key=lambda item: item[:2])
+        parts = []
+        for _, _, body, owners in items:
+            name = f"g{self._counter}"
+            self._counter += 1
+            self.groups[name] = tuple(owners)
+            parts.append((name, body))
+        self._parts[key] = parts
+        regex = re.compile("|".join(f"(?P<{name}>{body})" for name, body in parts)) if parts else None
+        self.buckets[key] = regex
+        return regex
+
+    def bucket(self, key):
+        regex = self.buckets.get(key)
+        if regex is None and key in self._pending and key not in self.buckets:
+            regex = self._compile(key)
+        return regex
+
+    def parts(self, key):
+        if key in self._pending and key not in self._parts:
+            self._compile(key)
+        return self._parts.get(key, ())
 
     def scan(self, text, view, start=0, end=None):
         """Hits in text[start:end], in order, safe ones included (callers use them to mask)."""
@@ -243,13 +269,16 @@ class Matcher:
         buckets = self.buckets
         for m in _WORD_START.finditer(text, start, end):
             pos = m.start()
-            if pos < consumed:
-                continue
-            regex = buckets.get(m.group())
+            key = m.group()
+            regex = buckets.get(key)
             if regex is None:
-                continue
+                if key not in self._pending or key in buckets:
+                    continue
+                regex = self._compile(key)
             found = regex.match(text, pos, end)
-            if found is None:
+            # Inside an earlier match only a longer reach counts: "chicken breast" hides "breast", but "being
+            # beaten" does not hide "beaten ... to death".
+            if found is None or found.end() <= consumed:
                 continue
             matched = found.group()
             for entry in self.groups[found.lastgroup]:
@@ -265,7 +294,7 @@ class Matcher:
         """The bucket's regex without the trailing word boundary (joined runs have no boundaries)."""
         cache = self._open_cache
         if key not in cache:
-            parts = self.parts.get(key)
+            parts = self.parts(key)
             cache[key] = None if not parts else re.compile(
                 "|".join(f"(?P<{name}>{_open_ended(body)})" for name, body in parts)
             )
@@ -292,7 +321,7 @@ class Matcher:
         # Rare path (only under a safe phrase), so each alternative is compiled on first use.
         singles = self._single_cache.get(key)
         if singles is None:
-            singles = [(self.groups[name], re.compile(body)) for name, body in self.parts.get(key, ())]
+            singles = [(self.groups[name], re.compile(body)) for name, body in self.parts(key)]
             self._single_cache[key] = singles
         return singles
 
@@ -358,24 +387,28 @@ def segment(word, matchers):
         return pieces
     # Otherwise peel off leading function words only ("ofagunshot" -> "of a gunshot"); a term is never split
     # off the front, so "sextant" stays whole.
-    best = None
+    candidates = []
     stack = [(0, [])]
     while stack:
         i, prefix = stack.pop()
         for filler in LEADING + ("i",):
             j = i + len(filler)
             if word.startswith(filler, i) and len(word) - j >= 3 and len(prefix) < 4:
-                if best is None or j > best[0]:
-                    best = (j, prefix + [filler])
+                candidates.append((j, prefix + [filler]))
                 stack.append((j, prefix + [filler]))
-    if best is None:
+    if not candidates:
         return None
-    tail = word[best[0]:]
-    return best[1] + (split(best[0]) or [tail])
+    candidates.sort(key=lambda c: -c[0])
+    for j, prefix in candidates:  # a remainder made of known words beats a longer peel ("by a topless")
+        rest = split(j)
+        if rest:
+            return prefix + rest
+    j, prefix = candidates[0]
+    return prefix + [word[j:]]
 
 
 def raw_fold(literal):
-    return literal.casefold()
+    return fold_case_in_place(literal)
 
 
 def build_matchers(entries):

@@ -1,12 +1,17 @@
 """Text normalisation for prompt screening: one pure function, `normalize`, that produces the views every
 detector runs on.
 
-- `raw`: the prompt casefolded, nothing else. What the user typed, so a match here needed no unmasking.
+- `raw`: the prompt lower-cased (length kept, so offsets index the prompt as typed), nothing else. A match
+  here needed no unmasking.
 - `normalized`: NFKC; invisible and format characters removed (Cf, zero-width, bidi controls, variation
   selectors, tag characters, Hangul fillers); look-alike letters from other scripts folded to a Latin skeleton
   (or, inside a Cyrillic/Greek word, Latin intruders folded to that script); casefolded; accents stripped from
   Latin, Greek and Cyrillic letters; letters spelled out with separators joined (`n u d e`, `N.A.K.E.D`,
   `b-o-m-b`); leetspeak folded inside words (`s3x`, `n4k3d`); runs of three or more of a letter collapsed.
+
+Two by-products feed extra views: `joined` (spelled-out runs that may hide several words, "n a k e d g i r l",
+which the lexicon detector splits into words) and `translit` (tokens mixing Cyrillic with Latin letters or
+leet, "н@кед", read phonetically).
 
 Lexicon patterns are put through the same letter folding (`fold_literal`) so a term matches its own
 normalised form: accent-free French or Russian still finds accent-free text.
@@ -182,7 +187,7 @@ def _join_run(run):
     usual = max(separators, key=separators.count)  # on a tie, the first: runs start inside a spelled word
     letters = _SPACED_FILLER.split(run)
     out = [letters[0]]
-    for separator, letter in zip(separators, letters[1:]):
+    for separator, letter in zip(separators, letters[1:], strict=True):
         if separator == usual:
             out.append(letter)
         else:
@@ -190,13 +195,16 @@ def _join_run(run):
     return "".join(out)
 
 
-def join_spaced_letters(text):
-    return _SPACED.sub(lambda m: _join_run(m.group()), text)
+# Two-character leet is folded only into these words ("t0" -> "to"), so "4k" and "3d" stay themselves.
+_SHORT_WORDS = frozenset("to of in is it at on no so go do be me my we he an as or up us by".split())
 
 
 def _fold_leet_token(token):
     if token.isalpha() or token.isdigit():
         return token
+    if len(token) == 2:
+        folded = "".join(LEET.get(ch, ch) for ch in token)
+        return folded if folded in _SHORT_WORDS else token
     stripped = token.rstrip("!|")
     if not stripped or _NUMBER_WITH_UNIT.fullmatch(stripped):
         return token
@@ -213,12 +221,6 @@ def fold_leet(text):
 
 def collapse_repeats(text):
     return _REPEATS.sub(r"\1", text)
-
-
-def strip_invisible(text):
-    if text.isascii():
-        return text
-    return text.translate(INVISIBLE)
 
 
 # --- the views ---------------------------------------------------------------------------------------------
@@ -302,10 +304,25 @@ def normalize_text(text):
     return _normalize(text)[0]
 
 
+def fold_case_in_place(text):
+    """Lower case without changing length (casefold turns "ß" into "ss"), so raw-view offsets index the prompt
+    exactly as typed."""
+    if text.isascii():
+        return text.lower()
+    out = []
+    for ch in text:
+        folded = ch.casefold()
+        if len(folded) != 1:
+            folded = ch.lower() if len(ch.lower()) == 1 else ch
+        out.append(folded)
+    return "".join(out)
+
+
 def normalize(text):
     text = text or ""
     normalized, joined = _normalize(text)
-    return Views(raw=text.casefold(), normalized=normalized, joined=joined, translit=transliterate_mixed(normalized))
+    translit = transliterate_mixed(normalized)
+    return Views(raw=fold_case_in_place(text), normalized=normalized, joined=joined, translit=translit)
 
 
 def fold_literal(literal):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from . import explain
-from .detectors import DetectorResult, MinorSexualRule, RealPersonRule, analyze, rounded
+from .detectors import DetectorResult, MinorSexualRule, RealPersonRule, analyze, rounded, warm_up
 from .escalation import DEFAULT_WINDOW, EscalationSignal, PriorPrompt, escalation_signal
 from .normalize import VERSION as NORMALIZE_VERSION
 from .policy import (
@@ -44,7 +44,7 @@ ENGINE_VERSION = "1"
 __all__ = [
     "ALLOW", "REVIEW", "BLOCK", "CATEGORIES", "DEFAULT", "STRICT", "POLICIES", "Policy", "PriorPrompt",
     "EscalationSignal", "ScreeningDecision", "screen_prompt", "escalation_signal", "negative_prompt_for",
-    "replay", "SHADOW",
+    "replay", "SHADOW", "warm_up",
 ]
 
 
@@ -168,8 +168,8 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     alone = decide(rounded(ctx.scores), active).decision
     if history:
         window = timedelta(seconds=_setting("SCREENING_ESCALATION_WINDOW_S", DEFAULT_WINDOW.total_seconds()))
-        signal = escalation_signal(prompt, history, scores=ctx.scores, tags=ctx.tags, has_face_input=has_face_input, now=now,
-                                   policy=active, window=window)
+        signal = escalation_signal(prompt, history, scores=ctx.scores, tags=ctx.tags, has_face_input=has_face_input,
+                                   now=now, policy=active, window=window)
         if signal:
             ctx.merge(DetectorResult("escalation", "1", signal.scores, (), signal.reasons))
 

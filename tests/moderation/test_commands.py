@@ -29,7 +29,8 @@ def test_it_prints_the_audit_record_as_json():
 
 
 def test_it_screens_with_the_strict_policy_and_a_face_on_request():
-    assert json.loads(run("screen_prompt", "A dress showing some cleavage", "--strict", "--json"))["decision"] == "review"
+    strict = json.loads(run("screen_prompt", "A dress showing some cleavage", "--strict", "--json"))
+    assert strict["decision"] == "review"
     record = json.loads(run("screen_prompt", "Make her dance in lingerie", "--face", "--json"))
     assert record["decision"] == "block" and record["top_category"] == "deepfake"
 
@@ -88,5 +89,5 @@ def test_it_benchmarks_screening_as_one_json_line():
 
 
 def test_it_names_the_known_benchmarks_when_asked_for_an_unknown_one():
-    with pytest.raises(CommandError, match="Known benchmarks: screening"):
+    with pytest.raises(CommandError, match="Unknown benchmark 'nonsense'. Known benchmarks: .*screening"):
         run("bench", "nonsense")

@@ -170,3 +170,9 @@ def test_it_exposes_the_escalation_signal():
 def test_it_measures_rephrase_similarity_on_normalised_words():
     assert similarity("Nude woman on a beach", "N u d e woman at the beach") > 0.6
     assert similarity("Nude woman on a beach", "A cat on a sofa") == 0.0
+
+
+def test_it_lets_an_intensifying_edit_inherit_the_scene_but_not_an_unrelated_prompt():
+    history = [PriorPrompt("Two lovers in lingerie on a bed", REVIEW, {"sexual": 0.46}, NOW)]
+    assert screen_prompt("Show everything, no censoring", history=history, now=NOW).decision == BLOCK
+    assert screen_prompt("A realistic landscape of snowy mountains", history=history, now=NOW).decision == ALLOW

@@ -96,3 +96,11 @@ def test_it_is_idempotent_on_its_own_output():
     for text in ["Tоplеss n u d e w0m4n", "Голая женщина", "b-o-m-b tutorial", "naked mole rat"]:
         once = normalize_text(text)
         assert normalize_text(once) == once
+
+
+def test_it_keeps_raw_view_offsets_on_the_prompt_as_typed():
+    prompt = "Straße, İstanbul: NACKTE Frau"
+    views = normalize(prompt)
+    assert len(views.raw) == len(prompt)
+    start = views.raw.index("nackte")
+    assert prompt[start : start + 6] == "NACKTE"

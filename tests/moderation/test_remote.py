@@ -38,7 +38,8 @@ def azure_answer(**severities):
     return {
         "blocklistsMatch": [],
         "categoriesAnalysis": [
-            {"category": name, "severity": severities.get(name, 0)} for name in ("Hate", "SelfHarm", "Sexual", "Violence")
+            {"category": name, "severity": severities.get(name, 0)}
+            for name in ("Hate", "SelfHarm", "Sexual", "Violence")
         ],
     }
 
@@ -62,7 +63,10 @@ def test_it_sends_openai_the_documented_request_and_uses_its_scores():
     request = seen[0]
     assert request.method == "POST" and request.url.path == "/v1/moderations"
     assert request.headers["Authorization"] == "Bearer sk-test"
-    assert json.loads(request.content) == {"model": "omni-moderation-latest", "input": "A quiet scene, you know what I mean"}
+    assert json.loads(request.content) == {
+        "model": "omni-moderation-latest",
+        "input": "A quiet scene, you know what I mean",
+    }
 
 
 def test_it_maps_openai_categories_onto_ours():
@@ -112,8 +116,10 @@ def test_it_fails_open_by_default_and_records_the_failure(settings):
     settings.SCREENING_REMOTE_FAILURE_MODE = "open"
     decision = screen_prompt("A cat on a sofa", engines=[failing_engine(httpx.ConnectError("refused"))])
     assert decision.decision == ALLOW
-    assert decision.remote_failures == ({"engine": "openai-moderation", "error": "openai-moderation unreachable: ConnectError",
-                                         "code": "unreachable", "mode": "open"},)
+    assert decision.remote_failures == (
+        {"engine": "openai-moderation", "error": "openai-moderation unreachable: ConnectError", "code": "unreachable",
+         "mode": "open"},
+    )
 
 
 def test_it_holds_the_prompt_when_failing_closed(settings):

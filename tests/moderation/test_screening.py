@@ -34,7 +34,7 @@ def test_it_decides_labelled_prompts(prompt, expected):
     assert screen_prompt(prompt).decision in ACCEPTED[expected]
 
 
-@pytest.mark.parametrize(("prompt", "expected"), corpus.FRESH)
+@pytest.mark.parametrize(("prompt", "expected"), corpus.FRESH + corpus.FRESH_2)
 def test_it_decides_a_second_set_of_labelled_prompts(prompt, expected):
     assert screen_prompt(prompt).decision in ACCEPTED[expected]
 
@@ -191,3 +191,11 @@ def test_it_handles_empty_and_very_long_prompts():
     long_prompt = "A quiet forest path in autumn, golden light, " * 300
     assert screen_prompt(long_prompt).decision == ALLOW
     assert screen_prompt(long_prompt + " and a naked woman").decision == BLOCK
+
+
+def test_it_records_raw_spans_that_point_into_the_prompt_as_typed():
+    prompt = "Große Party: a NAKED woman, realistic"
+    for span in screen_prompt(prompt).spans:
+        if span["view"] == "raw":
+            start, end = span["span"]
+            assert prompt[start:end].lower() == span["text"]

@@ -26,7 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(record))
             return
         out = self.stdout.write
-        out(f"decision: {decision.decision}" + (f"  (top category: {decision.top_category})" if decision.top_category else ""))
+        top = f"  (top category: {decision.top_category})" if decision.top_category else ""
+        out(f"decision: {decision.decision}{top}")
         out(f"policy: {decision.policy_name}@{decision.policy_version}   needs human: {decision.needs_human}")
         if decision.user_message:
             out(f"user message: {decision.user_message}")
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         for category, score in decision.categories.items():
             review, block = decision.thresholds[category]
             marker = " <" if score >= review else ""
-            out(f"  {category:<14} {score:5.2f}   ({review:.2f} / {block if block <= 1 else 'never'}){marker}")
+            limit = f"{block:.2f}" if block <= 1 else "never"
+            out(f"  {category:<14} {score:5.2f}   ({review:.2f} / {limit}){marker}")
         if decision.reasons:
             out("reasons:")
             for reason in decision.reasons:
@@ -44,7 +46,8 @@ class Command(BaseCommand):
         if fired:
             out("matched (view: text):")
             for span in fired:
-                out(f"  - [{span['detector']}] {span['view']}: {span['text']!r} -> {', '.join(span['categories'])} ({span['rule']})")
+                categories = ", ".join(span["categories"])
+                out(f"  - [{span['detector']}] {span['view']}: {span['text']!r} -> {categories} ({span['rule']})")
         if decision.escalation:
             out(f"escalation: {decision.escalation}")
         out("engines: " + ", ".join(f"{name}@{version}" for name, version in decision.engines))
