@@ -198,6 +198,16 @@ def _http_error(request, exc):
     return error_response(request, "http_error", str(exc), exc.status_code)
 
 
+def _as_utc(moment, field):
+    """A filter time in UTC (any offset the client sent, applied), or a 400 if it cannot be one."""
+    try:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        raise GenerationError("invalid_datetime", f"{field} is not a representable date-time.", field=field) from None
+
+
 def _require_scope(request, scope):
     if not request.auth.has_scope(scope):
         raise AccountError("insufficient_scope", f"This API key lacks the `{scope}` scope.", http_status=403)
@@ -323,9 +333,9 @@ def list_generations(
     if member:
         queryset = queryset.filter(created_by__email__iexact=member)
     if created_after:
-        queryset = queryset.filter(created_at__gte=created_after)
+        queryset = queryset.filter(created_at__gte=_as_utc(created_after, "created_after"))
     if created_before:
-        queryset = queryset.filter(created_at__lt=created_before)
+        queryset = queryset.filter(created_at__lt=_as_utc(created_before, "created_before"))
     if cursor:
         if not cursor.isdigit():
             raise GenerationError("invalid_cursor", "cursor must be a value returned as next_cursor.", field="cursor")

@@ -1,7 +1,5 @@
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db import connection
 
 from accounts.audit import SYSTEM, record_audit_event, verify_chain
 from accounts.models import AuditEvent, AuditEventType

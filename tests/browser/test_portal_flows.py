@@ -1,7 +1,6 @@
 """More of the portal in a real browser: image→video with an upload, a blocked prompt's explanation,
 and a moderator releasing a held generation."""
 
-import io
 
 import pytest
 from PIL import Image

@@ -6,7 +6,7 @@ import av
 import pytest
 
 from accounts.models import AuditEvent, AuditEventType
-from generations.models import AssetRole, Generation
+from generations.models import Generation
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 

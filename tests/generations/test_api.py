@@ -192,3 +192,9 @@ def test_a_multipart_upload_creates_an_image_to_video_generation(client, alice_k
     response = client.post("/api/v1/generations/upload", {"image": buffer, "prompt": "pan right"}, **bearer(alice_key))
     assert response.status_code == 202, response.content
     assert response.json()["kind"] == "image2video"
+
+
+@pytest.mark.parametrize("value", ["0325-06-19T19:44:58-22:33", "0001-01-01T00:00:00-23:59", "9999-12-31T23:59:59+14:00"])
+def test_odd_filter_times_are_answered_not_crashed(client, alice_key, value):
+    response = client.get("/api/v1/generations", {"created_after": value}, **bearer(alice_key))
+    assert response.status_code in (200, 400, 422)
