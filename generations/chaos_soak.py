@@ -28,7 +28,7 @@ FAST = {
     "GENERATION_POLL_SLICE_S": "1",
     "GENERATION_POLL_INITIAL_S": "0.05",
     "GENERATION_POLL_MAX_S": "0.2",
-    "GENERATION_DEADLINE_BASE_S": "45",
+    "GENERATION_DEADLINE_BASE_S": "150",
     "GENERATION_DEADLINE_PER_SECOND_S": "0",
     "GENERATION_STALL_S": "3",
     "GENERATION_MAX_SUBMIT_ATTEMPTS": "4",
@@ -104,7 +104,7 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
                 do_submit_generation(team=team, user=user, request=request)
             log(f"submitted {generations}; faults {faults}")
             rows = Generation.objects.filter(team=team)
-            plan = [(0.2, "kill worker"), (0.45, "restart redis"), (0.6, "kill worker")]
+            plan = [(0.15, "kill worker"), (0.3, "restart redis"), (0.45, "kill worker")]
             while time.monotonic() - started < time_limit_s:
                 done = rows.filter(status__in=TERMINAL).count()
                 if done == generations:
@@ -122,6 +122,11 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
                         redis_server.start()
                     kills.append(f"{action} at {done}/{generations}")
                     log(kills[-1])
+                # A supervisor (systemd, the launcher) restarts a worker that exited, e.g. when Redis went away.
+                for index, worker in enumerate(workers):
+                    if worker.poll() is not None:
+                        workers[index] = _worker(env)
+                        kills.append(f"worker exited (code {worker.returncode}) and was restarted at {done}/{generations}")
                 time.sleep(1)
                 reconcile()
             tasks = upstream.app.store.page("text2video", 1, 100_000)

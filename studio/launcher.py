@@ -126,6 +126,7 @@ class Launcher:
     workers: int = 2
     out: object = sys.stdout
     children: list = field(default_factory=list)
+    env: dict = field(default_factory=dict)
 
     def log(self, message):
         print(message, file=self.out, flush=True)
@@ -193,6 +194,7 @@ class Launcher:
         log_dir = self.var_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         plan, env = self.plan(environ)
+        self.env = env
         for child in plan:
             child.start(env, log_dir)
             self.children.append(child)
@@ -216,9 +218,15 @@ class Launcher:
         signal.signal(signal.SIGTERM, request_stop)
         while not stop["requested"]:
             for child in self.children:
-                if not child.alive():
-                    self.log(f"{child.name} exited unexpectedly (code {child.process.returncode}); see var/logs/{child.name}.log")
-                    return 1
+                if child.alive():
+                    continue
+                if child.name.startswith("worker-") or child.name == "reconciler":
+                    # Workers exit when Redis goes away; like systemd would, start them again.
+                    self.log(f"{child.name} exited (code {child.process.returncode}); restarting it")
+                    child.start(self.env, self.var_dir / "logs")
+                    continue
+                self.log(f"{child.name} exited unexpectedly (code {child.process.returncode}); see var/logs/{child.name}.log")
+                return 1
             time.sleep(poll_s)
         return 0
 
