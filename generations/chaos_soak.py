@@ -6,7 +6,6 @@ come back through the reconciler, not by luck.
 Uses the configured database (SQLite file or DATABASE_URL), which the worker processes share.
 """
 
-import collections
 import os
 import signal
 import subprocess
@@ -15,12 +14,11 @@ import tempfile
 import time
 
 from django.conf import settings
-from django.db.models import Count, Sum
 from django.test import override_settings
 
 from studio.launcher import free_port, redis_server_binary, tcp_open, wait_until
 
-from .soak import DEFAULT_FAULTS, SoakReport
+from .soak import DEFAULT_FAULTS, SoakReport, check_invariants, count_duplicated_upstream, submit_soak_generations
 
 # The same short timeouts the in-process soak uses, passed to the worker processes as environment.
 FAST = {
@@ -65,13 +63,7 @@ def _worker(env):
 
 
 def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, log=lambda message: None):
-    from accounts.actions import do_create_team
-    from accounts.audit import SYSTEM, verify_chain
-    from accounts.credits import do_grant_credits
-    from accounts.models import CreditEntry, Team, User
 
-    from .actions import do_submit_generation
-    from .catalog import validate_generation_request
     from .models import Generation
     from .reconcile import reconcile
     from .simulator import SimulatorConfig, start_in_thread
@@ -93,15 +85,7 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
         ):
             env = {**os.environ, **FAST, "REDIS_URL": redis_url, "SIMULATOR_URL": upstream.url, "PROVIDER": "simulator"}
             workers = [_worker(env), _worker(env)]
-            stamp = int(time.time() * 1000)
-            user = User.objects.create_user(f"chaos-{stamp}@example.invalid", password=None)
-            team = do_create_team(name=f"Chaos {stamp}", slug=f"chaos-{stamp}", owner=user, actor=SYSTEM)
-            Team.objects.filter(pk=team.pk).update(max_concurrent_generations=generations)
-            team.refresh_from_db()
-            do_grant_credits(team, 100 * generations, reason="chaos soak budget")
-            for n in range(generations):
-                request = validate_generation_request({"prompt": f"Chaos clip {n}: gulls over a harbour"}, default_model="kling-v1-6")
-                do_submit_generation(team=team, user=user, request=request)
+            team = submit_soak_generations("chaos", generations)
             log(f"submitted {generations}; faults {faults}")
             rows = Generation.objects.filter(team=team)
             plan = [(0.15, "kill worker"), (0.3, "restart redis"), (0.45, "kill worker")]
@@ -129,9 +113,7 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
                         kills.append(f"worker exited (code {worker.returncode}) and was restarted at {done}/{generations}")
                 time.sleep(1)
                 reconcile()
-            tasks = upstream.app.store.page("text2video", 1, 100_000)
-            per_generation = collections.Counter(task["task_info"].get("external_task_id") for task in tasks)
-            report.duplicated_upstream = sum(count - 1 for count in per_generation.values() if count > 1)
+            report.duplicated_upstream = count_duplicated_upstream(upstream)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -141,17 +123,5 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
             except subprocess.TimeoutExpired:
                 worker.kill()
         redis_server.stop()
-    report.seconds = round(time.monotonic() - started, 1)
-    report.statuses = dict(collections.Counter(rows.values_list("status", flat=True)))
-    report.non_terminal = rows.exclude(status__in=TERMINAL).count()
-    report.failures_without_reason = rows.filter(status="failed", error_message="").count()
-    team.refresh_from_db()
-    report.credits_reserved = team.credits_reserved
-    totals = CreditEntry.objects.filter(team=team).aggregate(a=Sum("available_delta"), r=Sum("reserved_delta"))
-    charged_twice = (
-        CreditEntry.objects.filter(team=team, kind="capture").values("generation_ref").annotate(n=Count("id")).filter(n__gt=1).count()
-    )
-    report.ledger_balanced = (totals["a"] or 0, totals["r"] or 0) == (team.credits_available, team.credits_reserved) and not charged_twice
-    report.audit_chain_intact = verify_chain().ok
     report.chaos = kills
-    return report
+    return check_invariants(report, team, started=started)

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import django_rq
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.test import override_settings
 from rq import SimpleWorker
 
@@ -59,6 +59,45 @@ class SoakReport:
         return {**asdict(self), "ok": self.ok}
 
 
+def submit_soak_generations(label, generations):
+    """A throwaway team with enough credits and slots, and `generations` submitted to it; returns the team."""
+    stamp = int(time.time() * 1000)
+    user = User.objects.create_user(f"{label}-{stamp}@example.invalid", password=None)
+    team = do_create_team(name=f"{label.title()} {stamp}", slug=f"{label}-{stamp}", owner=user, actor=SYSTEM)
+    Team.objects.filter(pk=team.pk).update(max_concurrent_generations=generations)
+    team.refresh_from_db()
+    do_grant_credits(team, 100 * generations, reason=f"{label} budget")
+    for n in range(generations):
+        request = validate_generation_request({"prompt": f"{label} clip {n}: a kite over the dunes"}, default_model="kling-v1-6")
+        do_submit_generation(team=team, user=user, request=request)
+    return team
+
+
+def count_duplicated_upstream(upstream):
+    tasks = upstream.app.store.page("text2video", 1, 100_000)
+    per_generation = collections.Counter(task["task_info"].get("external_task_id") for task in tasks)
+    return sum(count - 1 for count in per_generation.values() if count > 1)
+
+
+def check_invariants(report, team, *, started):
+    """Fill in what must hold whatever happened: terminal, reasons, nothing reserved, nothing charged
+    twice, the ledger equal to the balance, the audit chain intact."""
+    rows = Generation.objects.filter(team=team)
+    report.seconds = round(time.monotonic() - started, 1)
+    report.statuses = dict(collections.Counter(rows.values_list("status", flat=True)))
+    report.non_terminal = rows.exclude(status__in=TERMINAL).count()
+    report.failures_without_reason = rows.filter(status="failed", error_message="").count()
+    team.refresh_from_db()
+    report.credits_reserved = team.credits_reserved
+    totals = CreditEntry.objects.filter(team=team).aggregate(a=Sum("available_delta"), r=Sum("reserved_delta"))
+    charged_twice = (
+        CreditEntry.objects.filter(team=team, kind="capture").values("generation_ref").annotate(n=Count("id")).filter(n__gt=1).exists()
+    )
+    report.ledger_balanced = (totals["a"] or 0, totals["r"] or 0) == (team.credits_available, team.credits_reserved) and not charged_twice
+    report.audit_chain_intact = verify_chain().ok
+    return report
+
+
 def _drain(queues, *, jobs_per_round=25):
     SimpleWorker(queues, connection=queues[0].connection).work(burst=True, max_jobs=jobs_per_round)
 
@@ -85,15 +124,7 @@ def run_soak(*, generations=200, faults=DEFAULT_FAULTS, seed=7, time_limit_s=600
         USER_CREATE_RATE_PER_MINUTE=0,
         API_KEY_RATE_PER_MINUTE=0,
     ):
-        stamp = int(time.time() * 1000)
-        user = User.objects.create_user(f"soak-{stamp}@example.invalid", password=None)
-        team = do_create_team(name=f"Soak {stamp}", slug=f"soak-{stamp}", owner=user, actor=SYSTEM)
-        Team.objects.filter(pk=team.pk).update(max_concurrent_generations=generations)
-        team.refresh_from_db()
-        do_grant_credits(team, 100 * generations, reason="fault soak budget")
-        for n in range(generations):
-            request = validate_generation_request({"prompt": f"Soak clip {n}: a kite over the dunes"}, default_model="kling-v1-6")
-            do_submit_generation(team=team, user=user, request=request)
+        team = submit_soak_generations("soak", generations)
         log(f"submitted {generations} generations; faults {faults}")
 
         queues = [django_rq.get_queue(name) for name in ("generations", "moderation", "webhooks", "default")]
@@ -108,17 +139,5 @@ def run_soak(*, generations=200, faults=DEFAULT_FAULTS, seed=7, time_limit_s=600
                 reconcile()
             log(f"{rows.filter(status__in=TERMINAL).count()}/{generations} terminal")
 
-        tasks = upstream.app.store.page("text2video", 1, 100_000)
-        per_generation = collections.Counter(task["task_info"].get("external_task_id") for task in tasks)
-        report.duplicated_upstream = sum(count - 1 for count in per_generation.values() if count > 1)
-
-    report.seconds = round(time.monotonic() - started, 1)
-    report.statuses = dict(collections.Counter(rows.values_list("status", flat=True)))
-    report.non_terminal = rows.exclude(status__in=TERMINAL).count()
-    report.failures_without_reason = rows.filter(status="failed", error_message="").count()
-    team.refresh_from_db()
-    report.credits_reserved = team.credits_reserved
-    totals = CreditEntry.objects.filter(team=team).aggregate(a=Sum("available_delta"), r=Sum("reserved_delta"))
-    report.ledger_balanced = (totals["a"] or 0, totals["r"] or 0) == (team.credits_available, team.credits_reserved)
-    report.audit_chain_intact = verify_chain().ok
-    return report
+        report.duplicated_upstream = count_duplicated_upstream(upstream)
+    return check_invariants(report, team, started=started)
