@@ -19,7 +19,6 @@ from django.utils import timezone
 from .audit import SYSTEM, Actor, record_audit_event
 from .models import AuditEventType, Notice, Standing, StandingEvent, StandingLevel
 
-LADDER = (StandingLevel.GOOD, StandingLevel.WARNED, StandingLevel.RESTRICTED, StandingLevel.SUSPENDED)
 NEVER_DECAYS = {"sexual_minors"}
 
 

@@ -25,3 +25,20 @@ def drive_to_terminal(generation_id, *, max_rounds=50):
     generation = Generation.objects.get(public_id=generation_id)
     assert generation.status in TERMINAL, f"generation stuck in {generation.status}"
     return generation
+
+
+def constant_score_detector(score, category="sexual"):
+    """A frame detector that scores every frame it is shown the same: the simplest honest stand-in for an
+    unsafe (or borderline) image or clip. Built on demand so importing this module loads no scanner."""
+    from generations.moderation.detectors_visual import FrameDetector, FrameScore
+
+    class ConstantScore(FrameDetector):
+        name = "constant-score"
+        version = "test"
+        categories = (category,)
+        default_thresholds = {category: (0.45, 0.8)}
+
+        def score_frames(self, images):
+            return [FrameScore({category: score}) for _ in images]
+
+    return ConstantScore()

@@ -9,32 +9,16 @@ from accounts.models import StandingEvent, User
 from generations import pipeline
 from generations.models import AssetRole, Generation, ReviewItem
 from generations.moderation import review, scanning
-from generations.moderation.detectors_visual import FrameDetector, FrameScore
 from tests.conftest import bearer
-from tests.helpers import drive_to_terminal, run_workers
+from tests.helpers import constant_score_detector, drive_to_terminal, run_workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-class EveryFrame(FrameDetector):
-    """Scores every frame it is shown the same: the simplest honest stand-in for an unsafe output."""
-
-    name = "every-frame"
-    version = "test"
-    categories = ("sexual",)
-    default_thresholds = {"sexual": (0.45, 0.8)}
-
-    def __init__(self, score):
-        self.score = score
-
-    def score_frames(self, images):
-        return [FrameScore({"sexual": self.score}) for _ in images]
 
 
 @pytest.fixture
 def detector(monkeypatch):
     def use(score):
-        monkeypatch.setattr(pipeline.scanning, "scan_video", functools.partial(scanning.scan_video, detectors=[EveryFrame(score)]))
+        monkeypatch.setattr(pipeline.scanning, "scan_video", functools.partial(scanning.scan_video, detectors=[constant_score_detector(score)]))
 
     return use
 

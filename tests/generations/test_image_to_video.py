@@ -8,7 +8,7 @@ from generations.errors import GenerationError
 from generations.images import inspect_image
 from generations.models import AssetRole, Generation
 from tests.conftest import bearer
-from tests.helpers import drive_to_terminal
+from tests.helpers import constant_score_detector, drive_to_terminal
 
 
 def image_bytes(size=(640, 480), fmt="PNG", color=(200, 90, 40), mode="RGB"):
@@ -140,22 +140,6 @@ def test_the_portal_explains_a_refused_upload(client, alice, team):
     assert not Generation.objects.exists()
 
 
-from generations.moderation.detectors_visual import FrameDetector, FrameScore  # noqa: E402
-
-
-class _Flagging(FrameDetector):
-    name = "flag-all"
-    version = "test"
-    categories = ("sexual",)
-    default_thresholds = {"sexual": (0.45, 0.8)}
-
-    def __init__(self, score):
-        self.score = score
-
-    def score_frames(self, images):
-        return [FrameScore({"sexual": self.score}) for _ in images]
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("score, status", [(0.97, "blocked"), (0.6, "held")])
 def test_an_input_image_is_scanned_before_anything_is_submitted(client, alice, alice_key, team, redis_conn, monkeypatch, score, status):
@@ -163,7 +147,7 @@ def test_an_input_image_is_scanned_before_anything_is_submitted(client, alice, a
 
     from generations.moderation import scanning
 
-    monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[_Flagging(score)]))
+    monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(score)]))
     response = create(client, alice_key, {"kind": "image2video", "image": b64(image_bytes())})
     generation = Generation.objects.get()
     assert (generation.status, generation.stage) == (status, "input")
