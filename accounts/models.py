@@ -227,6 +227,14 @@ class AuditEventType(models.IntegerChoices):
     STANDING_ADJUSTED = 803, "Standing adjusted by a moderator"
     SUSPENSION_LIFTED = 804, "Suspension lifted"
     STRIKE_REVERTED = 805, "Strike reverted (appeal upheld)"
+    # 1000–1099: likeness consent
+    CONSENT_RECORDED = 1001, "Likeness consent recorded"
+    CONSENT_REVOKED = 1002, "Likeness consent revoked"
+    # 1100–1199: the team gallery
+    GALLERY_SHARED = 1101, "Shared to the team gallery"
+    GALLERY_UNSHARED = 1102, "Withdrawn from the team gallery"
+    GALLERY_REPORTED = 1103, "Gallery item reported"
+    GALLERY_REMOVED = 1104, "Gallery item removed by a moderator"
 
 
 class AuditEvent(models.Model):

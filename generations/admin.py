@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Asset, Generation, IdempotencyRecord, ReviewItem, WebhookDelivery, WebhookEndpoint
+from .models import (
+    Asset,
+    ConsentRecord,
+    GalleryItem,
+    GalleryLike,
+    Generation,
+    IdempotencyRecord,
+    ReviewItem,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class AssetInline(admin.TabularInline):
@@ -54,3 +64,26 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ["created_at", "team", "key", "status_code"]
     readonly_fields = [field.name for field in IdempotencyRecord._meta.fields]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Recorded and revoked in the portal (audited); the admin only shows them."""
+
+    list_display = ["subject_name", "team", "created_by", "created_at", "revoked_at"]
+    list_filter = ["team"]
+    search_fields = ["subject_name", "statement", "created_by__email"]
+    readonly_fields = ["public_id", "team", "subject_name", "statement", "created_by", "created_at", "revoked_at", "revoked_by"]
+
+
+@admin.register(GalleryItem)
+class GalleryItemAdmin(admin.ModelAdmin):
+    list_display = ["generation", "team", "shared_by", "status", "like_count", "shared_at"]
+    list_filter = ["status", "team"]
+    search_fields = ["caption", "generation__prompt", "shared_by__email"]
+    readonly_fields = ["public_id", "generation", "team", "shared_by", "recheck_result", "like_count", "shared_at", "removed_at"]
+
+
+@admin.register(GalleryLike)
+class GalleryLikeAdmin(admin.ModelAdmin):
+    list_display = ["item", "user", "created_at"]

@@ -22,9 +22,10 @@ from accounts.models import ApiKeyScope
 from accounts.ratelimit import RateLimited, check_api_key_rate
 
 from .actions import do_cancel_generation, do_submit_generation
-from .catalog import validate_generation_request
+from .catalog import KINDS, validate_generation_request
 from .errors import GenerationError
 from .images import load_image
+from .inputs import load_media_inputs
 from .models import AssetRole, IdempotencyRecord
 from .presenters import generation_summary
 from .selectors import deliverable_asset, generation_for_team, team_generations
@@ -90,6 +91,18 @@ class GenerationIn(Schema):
     camera_control: CameraControlIn | None = None
     image: str | None = Field(None, description="image→video start frame: base64 (a data: prefix is accepted) or an http(s) URL")
     image_tail: str | None = Field(None, description="image→video end frame: base64 or an http(s) URL")
+    images: list[str] | None = Field(
+        None, description="multi-image2video: 1–4 reference images; effects: one image, or two for hug/kiss/heart_gesture"
+    )
+    parent_id: str | None = Field(None, description="video-extend and lip-sync: the id of a succeeded generation of your team")
+    remix_of: str | None = Field(None, description="text2video/image2video: the generation this one remixes (recorded)")
+    effect_scene: str | None = Field(None, description="effects: bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, hug, kiss, heart_gesture")
+    text: str | None = Field(None, description="lip-sync: the words to speak (≤ 120 characters)")
+    voice_id: str | None = Field(None, description="lip-sync with text: the voice")
+    voice_language: str | None = Field(None, description="lip-sync with text: en or zh")
+    voice_speed: float | None = Field(None, description="lip-sync with text: 0.8–2.0")
+    audio: str | None = Field(None, description="lip-sync: base64 mp3/wav/m4a/aac (≤ 5 MB) instead of text")
+    consent_id: str | None = Field(None, description="A consent record of your team for the person whose face an input shows")
     callback_url: str | None = Field(None, description="Receives generation.* events for this generation, signed per Standard Webhooks")
     external_task_id: str | None = Field(None, description="Your own id for this generation, unique within the team")
 
@@ -127,6 +140,8 @@ class GenerationOut(Schema):
     video_url: str | None
     poster_url: str | None
     video: VideoOut | None
+    parent_id: str | None
+    options: dict[str, Any]
 
 
 class GenerationListOut(Schema):
@@ -271,10 +286,7 @@ def _create_generation(request, payload):
     data = payload.dict(exclude_none=True)
     if "camera_control" in data and "config" in data["camera_control"]:
         data["camera_control"]["config"] = {k: v for k, v in data["camera_control"]["config"].items() if v is not None}
-    for field in ("image", "image_tail"):
-        if field in data:
-            data[field] = load_image(data[field], field=field)
-    validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+    validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
     generation = do_submit_generation(
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request
     )
@@ -329,6 +341,8 @@ def list_generations(
             raise GenerationError("invalid_status", f"status must be one of: {', '.join(Status_.values)}.", field="status")
         queryset = queryset.filter(status=status)
     if kind:
+        if kind not in KINDS:
+            raise GenerationError("invalid_kind", f"kind must be one of: {', '.join(KINDS)}.", field="kind")
         queryset = queryset.filter(kind=kind)
     if member:
         queryset = queryset.filter(created_by__email__iexact=member)

@@ -10,9 +10,61 @@ from .errors import GenerationError
 
 MAX_PROMPT_CHARS = 2500
 
+# Kinds are named by their upstream route (POST /v1/videos/{kind}), so the provider client needs no map.
 TEXT2VIDEO = "text2video"
 IMAGE2VIDEO = "image2video"
-KINDS = (TEXT2VIDEO, IMAGE2VIDEO)
+MULTI_IMAGE2VIDEO = "multi-image2video"
+VIDEO_EXTEND = "video-extend"
+LIP_SYNC = "lip-sync"
+EFFECTS = "effects"
+KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS)
+KIND_LABELS = {
+    TEXT2VIDEO: "Text → video",
+    IMAGE2VIDEO: "Image → video",
+    MULTI_IMAGE2VIDEO: "Several images → video",
+    VIDEO_EXTEND: "Extend a clip",
+    LIP_SYNC: "Lip-sync",
+    EFFECTS: "Effect",
+}
+# Kinds that continue an existing clip of the team: they name a parent generation.
+PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
+LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from"}
+
+# video-extend (§2): adds 4–5 s per call (the simulator adds exactly 5), total at most 3 minutes, only
+# for videos the V1.x models made, and only while the upstream still keeps them (30 days).
+EXTEND_SECONDS = 5
+EXTEND_MAX_TOTAL_SECONDS = 180
+EXTENDABLE_MODELS = ("kling-v1", "kling-v1-5", "kling-v1-6")
+UPSTREAM_RETENTION_DAYS = 30
+
+# lip-sync: a 2–10 s source clip; text (≤120 characters) spoken by one of the voices, or uploaded audio.
+LIP_SYNC_MIN_SECONDS, LIP_SYNC_MAX_SECONDS = 2, 10
+LIP_SYNC_MAX_TEXT = 120
+VOICE_IDS = (
+    "oversea_male1",
+    "uk_boy1",
+    "uk_man2",
+    "reader_en_m-v1",
+    "commercial_lady_en_f-v1",
+    "calm_story1",
+    "genshin_vindi2",
+    "chat1_female_new-3",
+)
+VOICE_LANGUAGES = ("en", "zh")
+VOICE_SPEED_RANGE = (0.8, 2.0)
+
+# effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
+SINGLE_IMAGE_EFFECTS = ("bloombloom", "dizzydizzy", "fuzzyfuzzy", "squish", "expansion")
+TWO_PERSON_EFFECTS = ("hug", "kiss", "heart_gesture")
+EFFECT_SCENES = SINGLE_IMAGE_EFFECTS + TWO_PERSON_EFFECTS
+# Scenes that put two real people in an intimate pose: with faces, they need consent or a moderator.
+INTIMATE_EFFECTS = ("hug", "kiss", "heart_gesture")
+TWO_PERSON_EFFECT_MODELS = ("kling-v1", "kling-v1-5", "kling-v1-6")
+SINGLE_IMAGE_EFFECT_MODEL = "kling-v1-6"
+
+# multi-image2video: kling-v1-6 only, 1–4 reference images.
+MULTI_IMAGE_MODELS = ("kling-v1-6",)
+MULTI_IMAGE_MAX = 4
 
 MODES = ("std", "pro")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
@@ -80,13 +132,32 @@ class GenerationRequest:
     # Checked input images (generations.images.InputImage) for image→video.
     image: object = None
     image_tail: object = None
+    # Further reference images: multi-image→video (1–4, `image` stays None) and two-person effects (2).
+    images: tuple = ()
+    # Checked input audio (generations.audio.InputAudio) for lip-sync.
+    audio: object = None
+    # The public id of the generation this one continues (video-extend, lip-sync) or remixes.
+    parent_id: str = ""
+    # Kind-specific settings, stored on the generation as `options` (effect scene, lip-sync voice, …).
+    options: dict = field(default_factory=dict)
+    # A consent record of the team covering the person whose face an input shows.
+    consent_id: str = ""
     client_reference: str = ""
     callback_url: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def duration_seconds(self) -> int:
         return int(self.duration)
+
+    @property
+    def input_images(self) -> tuple:
+        """Every input image, in upload order."""
+        return tuple(image for image in (self.image, self.image_tail, *self.images) if image is not None)
+
+    @property
+    def screened_text(self) -> str:
+        """What a user wrote that goes upstream: the prompt, or the words a lip-sync makes someone say."""
+        return self.options.get("text") or self.prompt
 
 
 def _text(data, name):
@@ -105,12 +176,34 @@ def _refuse_nul_characters(data):
 
 
 def validate_generation_request(data: dict, *, default_model: str) -> GenerationRequest:
+    """Check a create request of any kind; raise GenerationError (stable code, field) on the first problem.
+
+    Images and audio arrive already loaded and checked (images.load_image, audio.load_audio); a parent
+    arrives as an id, resolved against the team by the submit action.
+    """
     _refuse_nul_characters(data)
     kind = data.get("kind") or TEXT2VIDEO
     if kind not in KINDS:
         raise GenerationError("invalid_kind", f"kind must be one of: {', '.join(KINDS)}.", field="kind")
+    common = {
+        "client_reference": _client_reference(data),
+        "callback_url": _callback_url(data),
+        "consent_id": _short_text(data, "consent_id", 64),
+    }
+    validate = {
+        TEXT2VIDEO: _classic_request,
+        IMAGE2VIDEO: _classic_request,
+        MULTI_IMAGE2VIDEO: _multi_image_request,
+        VIDEO_EXTEND: _extend_request,
+        LIP_SYNC: _lip_sync_request,
+        EFFECTS: _effects_request,
+    }[kind]
+    return validate(kind, data, default_model=default_model, common=common)
+
+
+def _prompts(data, *, required):
     prompt = _text(data, "prompt")
-    if not prompt and kind == TEXT2VIDEO:
+    if not prompt and required:
         raise GenerationError("prompt_required", "A prompt is required.", field="prompt")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise GenerationError(
@@ -125,7 +218,10 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
             f"negative_prompt cannot be longer than {MAX_PROMPT_CHARS} characters; was {len(negative_prompt)}.",
             field="negative_prompt",
         )
+    return prompt, negative_prompt
 
+
+def _model(data, *, default_model, kind):
     model_name = data.get("model") or data.get("model_name") or default_model
     spec = MODELS.get(model_name) if isinstance(model_name, str) else None
     if spec is None:
@@ -136,39 +232,67 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         raise GenerationError("model_not_capable", f"{model_name} does not do text-to-video.", field="model")
     if kind == IMAGE2VIDEO and not spec.image2video:
         raise GenerationError("model_not_capable", f"{model_name} does not do image-to-video.", field="model")
+    return spec
 
+
+def _duration(data, allowed, model_name):
     duration = data.get("duration", "5")
     # A JSON number is a common slip; accept whole numbers, send the upstream its string.
     if isinstance(duration, int) and not isinstance(duration, bool):
         duration = str(duration)
-    if not isinstance(duration, str) or duration not in spec.durations:
+    if not isinstance(duration, str) or duration not in allowed:
         raise GenerationError(
             "invalid_duration",
-            f"duration must be one of {', '.join(spec.durations)} (seconds, as a string) for {model_name}.",
+            f"duration must be one of {', '.join(allowed)} (seconds, as a string) for {model_name}.",
             field="duration",
         )
+    return duration
 
+
+def _mode(data):
     mode = data.get("mode") or "std"
     if mode not in MODES:
         raise GenerationError("invalid_mode", "mode must be std or pro.", field="mode")
+    return mode
 
-    # image→video has no aspect_ratio upstream: the clip follows the input image.
+
+def _aspect_ratio(data):
     aspect_ratio = data.get("aspect_ratio") or "16:9"
-    if kind == TEXT2VIDEO and aspect_ratio not in ASPECT_RATIOS:
+    if aspect_ratio not in ASPECT_RATIOS:
         raise GenerationError(
             "invalid_aspect_ratio", f"aspect_ratio must be one of: {', '.join(ASPECT_RATIOS)}.", field="aspect_ratio"
         )
+    return aspect_ratio
 
+
+def _cfg_scale(data, *, supported, model_name):
     cfg_scale = data.get("cfg_scale")
-    if cfg_scale is not None:
-        if isinstance(cfg_scale, bool) or not isinstance(cfg_scale, (int, float)) or not 0 <= cfg_scale <= 1:
-            raise GenerationError("invalid_cfg_scale", "cfg_scale must be a number from 0 to 1.", field="cfg_scale")
-        if not spec.cfg_scale:
-            raise GenerationError(
-                "cfg_scale_not_supported", f"{model_name} does not support cfg_scale.", field="cfg_scale"
-            )
-        cfg_scale = float(cfg_scale)
+    if cfg_scale is None:
+        return None
+    if isinstance(cfg_scale, bool) or not isinstance(cfg_scale, (int, float)) or not 0 <= cfg_scale <= 1:
+        raise GenerationError("invalid_cfg_scale", "cfg_scale must be a number from 0 to 1.", field="cfg_scale")
+    if not supported:
+        raise GenerationError("cfg_scale_not_supported", f"{model_name} does not support cfg_scale.", field="cfg_scale")
+    return float(cfg_scale)
 
+
+def _refuse(data, names, kind):
+    """Fields that belong to other kinds are refused, not silently dropped."""
+    for name in names:
+        if data.get(name) not in (None, "", [], ()):
+            raise GenerationError("field_not_applicable", f"{name} is not used by {kind}.", field=name)
+
+
+def _classic_request(kind, data, *, default_model, common):
+    _refuse(data, ("images", "parent_id", "effect_scene", "text", "audio", "voice_id"), kind)
+    prompt, negative_prompt = _prompts(data, required=kind == TEXT2VIDEO)
+    spec = _model(data, default_model=default_model, kind=kind)
+    model_name = spec.name
+    duration = _duration(data, spec.durations, model_name)
+    mode = _mode(data)
+    # image→video has no aspect_ratio upstream: the clip follows the input image.
+    aspect_ratio = _aspect_ratio(data) if kind == TEXT2VIDEO else ""
+    cfg_scale = _cfg_scale(data, supported=spec.cfg_scale, model_name=model_name)
     camera_control = _camera_control(data.get("camera_control"), kind=kind, model_name=model_name, mode=mode, duration=duration)
     image, image_tail = data.get("image"), data.get("image_tail")
     if kind == IMAGE2VIDEO:
@@ -188,16 +312,6 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
                 )
     elif image is not None or image_tail is not None:
         raise GenerationError("image_not_applicable", "Images are only used by image2video.", field="image")
-
-    client_reference = data.get("external_task_id") or data.get("client_reference") or ""
-    if not isinstance(client_reference, str) or len(client_reference) > 64:
-        raise GenerationError("invalid_external_task_id", "external_task_id must be text of at most 64 characters.", field="external_task_id")
-    callback_url = data.get("callback_url") or ""
-    if not isinstance(callback_url, str) or len(callback_url) > 500 or (
-        callback_url and not callback_url.lower().startswith(("http://", "https://"))
-    ):
-        raise GenerationError("invalid_callback_url", "callback_url must be an http(s) URL of at most 500 characters.", field="callback_url")
-
     return GenerationRequest(
         kind=kind,
         prompt=prompt,
@@ -205,14 +319,171 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         model_name=model_name,
         duration=duration,
         mode=mode,
-        aspect_ratio=aspect_ratio if kind == TEXT2VIDEO else "",
+        aspect_ratio=aspect_ratio,
         cfg_scale=cfg_scale,
         camera_control=camera_control,
         image=image if kind == IMAGE2VIDEO else None,
         image_tail=image_tail if kind == IMAGE2VIDEO else None,
-        client_reference=client_reference,
-        callback_url=callback_url,
+        parent_id=_short_text(data, "remix_of", 64),
+        **common,
     )
+
+
+def _image_list(data, *, low, high, kind):
+    images = data.get("images")
+    if images is None and data.get("image") is not None:
+        images = [data["image"]]
+    if not isinstance(images, (list, tuple)) or not low <= len(images) <= high:
+        wanted = f"exactly {low}" if low == high else f"{low} to {high}"
+        raise GenerationError("invalid_image_count", f"{kind} takes {wanted} images.", field="images")
+    return tuple(images)
+
+
+def _multi_image_request(kind, data, *, default_model, common):
+    _refuse(data, ("image_tail", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control"), kind)
+    prompt, negative_prompt = _prompts(data, required=True)
+    model_name = data.get("model") or data.get("model_name") or MULTI_IMAGE_MODELS[0]
+    if model_name not in MULTI_IMAGE_MODELS:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not support multi-image2video.", field="model"
+        )
+    spec = MODELS[model_name]
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        model_name=model_name,
+        duration=_duration(data, CLASSIC_DURATIONS, model_name),
+        mode=_mode(data),
+        aspect_ratio=_aspect_ratio(data),
+        cfg_scale=_cfg_scale(data, supported=spec.cfg_scale, model_name=model_name),
+        images=_image_list(data, low=1, high=MULTI_IMAGE_MAX, kind=kind),
+        **common,
+    )
+
+
+def _parent_id(data):
+    parent_id = _short_text(data, "parent_id", 64)
+    if not parent_id:
+        raise GenerationError("parent_required", "Say which clip to continue: parent_id is the id of a generation of your team.", field="parent_id")
+    return parent_id
+
+
+def _extend_request(kind, data, *, default_model, common):
+    _refuse(data, ("image", "image_tail", "images", "effect_scene", "text", "audio", "voice_id", "camera_control"), kind)
+    prompt, negative_prompt = _prompts(data, required=False)
+    cfg_scale = data.get("cfg_scale")
+    if cfg_scale is not None:
+        # The parent's model decides whether cfg_scale applies; all extendable models take it.
+        cfg_scale = _cfg_scale(data, supported=True, model_name="the parent's model")
+    # Model, mode and duration follow the parent; the submit action fills them in.
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        model_name="",
+        duration=str(EXTEND_SECONDS),
+        cfg_scale=cfg_scale,
+        aspect_ratio="",
+        parent_id=_parent_id(data),
+        **common,
+    )
+
+
+def _lip_sync_request(kind, data, *, default_model, common):
+    _refuse(data, ("image", "image_tail", "images", "effect_scene", "camera_control", "negative_prompt"), kind)
+    text = _text(data, "text")
+    audio = data.get("audio")
+    if audio is not None and text:
+        raise GenerationError("options_conflict", "Give either text for a voice to speak or an audio file, not both.", field="audio")
+    if audio is None:
+        if not text:
+            raise GenerationError("text_required", "Lip-sync needs the words to speak (text) or an audio file (audio).", field="text")
+        if len(text) > LIP_SYNC_MAX_TEXT:
+            raise GenerationError(
+                "text_too_long", f"text cannot be longer than {LIP_SYNC_MAX_TEXT} characters; was {len(text)}.", field="text"
+            )
+        voice_id = data.get("voice_id") or VOICE_IDS[0]
+        if voice_id not in VOICE_IDS:
+            raise GenerationError("invalid_voice", f"voice_id must be one of: {', '.join(VOICE_IDS)}.", field="voice_id")
+        language = data.get("voice_language") or "en"
+        if language not in VOICE_LANGUAGES:
+            raise GenerationError("invalid_voice_language", "voice_language must be en or zh.", field="voice_language")
+        speed = data.get("voice_speed", 1.0)
+        low, high = VOICE_SPEED_RANGE
+        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not low <= speed <= high:
+            raise GenerationError("invalid_voice_speed", f"voice_speed must be a number from {low} to {high}.", field="voice_speed")
+        options = {"mode": "text2video", "text": text, "voice_id": voice_id, "voice_language": language, "voice_speed": float(speed)}
+    else:
+        options = {"mode": "audio2video"}
+    # The spoken text is what a user wrote: it is screened, searched and shown as the prompt.
+    return GenerationRequest(
+        kind=kind,
+        prompt=text,
+        model_name="",
+        duration="",
+        aspect_ratio="",
+        audio=audio,
+        options=options,
+        parent_id=_parent_id(data),
+        **common,
+    )
+
+
+def _effects_request(kind, data, *, default_model, common):
+    _refuse(data, ("image_tail", "parent_id", "text", "audio", "voice_id", "camera_control", "negative_prompt"), kind)
+    scene = data.get("effect_scene")
+    if scene not in EFFECT_SCENES:
+        raise GenerationError("invalid_effect_scene", f"effect_scene must be one of: {', '.join(EFFECT_SCENES)}.", field="effect_scene")
+    prompt, _ = _prompts(data, required=False)  # not sent upstream; a note for the team's history
+    if scene in TWO_PERSON_EFFECTS:
+        model_name = data.get("model") or data.get("model_name") or SINGLE_IMAGE_EFFECT_MODEL
+        if model_name not in TWO_PERSON_EFFECT_MODELS:
+            raise GenerationError(
+                "model_not_capable", f"The {scene} effect runs on {', '.join(TWO_PERSON_EFFECT_MODELS)}.", field="model"
+            )
+        images = _image_list(data, low=2, high=2, kind=f"the {scene} effect")
+        duration, mode = _duration(data, CLASSIC_DURATIONS, model_name), _mode(data)
+    else:
+        model_name = SINGLE_IMAGE_EFFECT_MODEL
+        images = _image_list(data, low=1, high=1, kind=f"the {scene} effect")
+        duration, mode = _duration(data, ("5",), f"the {scene} effect"), "std"
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        model_name=model_name,
+        duration=duration,
+        mode=mode,
+        aspect_ratio="",
+        images=images,
+        options={"effect_scene": scene},
+        **common,
+    )
+
+
+def _short_text(data, name, limit):
+    value = data.get(name)
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise GenerationError(f"invalid_{name}", f"{name} must be text of at most {limit} characters.", field=name)
+    return value.strip()
+
+
+def _client_reference(data):
+    client_reference = data.get("external_task_id") or data.get("client_reference") or ""
+    if not isinstance(client_reference, str) or len(client_reference) > 64:
+        raise GenerationError("invalid_external_task_id", "external_task_id must be text of at most 64 characters.", field="external_task_id")
+    return client_reference
+
+
+def _callback_url(data):
+    callback_url = data.get("callback_url") or ""
+    if not isinstance(callback_url, str) or len(callback_url) > 500 or (
+        callback_url and not callback_url.lower().startswith(("http://", "https://"))
+    ):
+        raise GenerationError("invalid_callback_url", "callback_url must be an http(s) URL of at most 500 characters.", field="callback_url")
+    return callback_url
 
 
 def _camera_control(value, *, kind, model_name, mode, duration):

@@ -31,8 +31,8 @@ from accounts.ratelimit import check_api_key_rate
 from .actions import do_submit_generation
 from .catalog import KINDS, validate_generation_request
 from .errors import GenerationError
-from .images import load_image
-from .models import AssetRole, CreditState, Generation
+from .inputs import load_media_inputs
+from .models import Asset, AssetRole, CreditState, Generation
 from .selectors import _as_uuid, deliverable_asset
 from .states import Status
 
@@ -148,6 +148,14 @@ def task_object(generation, *, request=None) -> dict:
         "created_at": _ms(generation.created_at),
         "updated_at": _ms(generation.updated_at),
     }
+    if generation.kind == "video-extend" and generation.parent_id:
+        parent_video = deliverable_asset(generation.parent, AssetRole.VIDEO)
+        if parent_video is not None:
+            data["task_info"]["parent_video"] = {
+                "id": str(parent_video.public_id),
+                "url": signed_download_url(request, parent_video),
+                "duration": f"{parent_video.duration_s:.1f}" if parent_video.duration_s else "",
+            }
     return data
 
 
@@ -237,8 +245,9 @@ def _create(request, key, kind):
         if body.get(name):
             if kind != "image2video":
                 raise GenerationError("image_not_applicable", f"{name} is only used by image2video", field=name)
-            data[name] = load_image(body[name], field=name)
-    validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+            data[name] = body[name]
+    data.update(_kind_fields(kind, body, key.team))
+    validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
     generation = do_submit_generation(
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request, callback_format="kling"
     )
@@ -247,6 +256,51 @@ def _create(request, key, kind):
     task = task_object(generation, request=request)
     created = {name: task[name] for name in ("task_id", "task_status", "task_info", "created_at", "updated_at")}
     return envelope(request, created)
+
+
+def _parent_from_video_id(video_id, team):
+    """The generation whose result video this door reported as `video_id` (the video asset's id)."""
+    if not isinstance(video_id, str) or not video_id:
+        raise GenerationError("parent_required", "Invalid request parameters: video_id is required", field="video_id")
+    parsed = _as_uuid(video_id)
+    asset = Asset.objects.filter(public_id=parsed, role=AssetRole.VIDEO, generation__team=team).select_related("generation").first() if parsed else None
+    if asset is None:
+        raise GenerationError("parent_not_found", f"video_id {video_id[:64]} does not exist", field="video_id")
+    return str(asset.generation.public_id)
+
+
+def _kind_fields(kind, body, team):
+    """The fields of the newer kinds, from the upstream's body shapes to the studio's request fields."""
+    if kind == "multi-image2video":
+        image_list = body.get("image_list")
+        if not isinstance(image_list, list) or not all(isinstance(item, dict) for item in image_list):
+            raise GenerationError("invalid_image_count", "Invalid request parameters: image_list must be a list of {image}")
+        return {"images": [item.get("image") for item in image_list], "model": body.get("model_name") or "kling-v1-6"}
+    if kind == "video-extend":
+        return {"parent_id": _parent_from_video_id(body.get("video_id"), team)}
+    if kind == "lip-sync":
+        lip_sync = body.get("input")
+        if not isinstance(lip_sync, dict):
+            raise GenerationError("invalid_request", "Invalid request parameters: input must be an object")
+        if lip_sync.get("video_url"):
+            raise GenerationError("invalid_request", "Invalid request parameters: use video_id (a video of this account)")
+        fields = {"parent_id": _parent_from_video_id(lip_sync.get("video_id"), team)}
+        if lip_sync.get("mode") == "audio2video":
+            if lip_sync.get("audio_type") != "file" or not lip_sync.get("audio_file"):
+                raise GenerationError("invalid_request", "Invalid request parameters: audio2video needs audio_type file and audio_file")
+            fields["audio"] = lip_sync["audio_file"]
+        else:
+            fields.update({name: lip_sync[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in lip_sync})
+        return fields
+    if kind == "effects":
+        effect_input = body.get("input")
+        if not isinstance(effect_input, dict):
+            raise GenerationError("invalid_request", "Invalid request parameters: input must be an object")
+        fields = {"effect_scene": body.get("effect_scene"), "images": effect_input.get("images") or [effect_input.get("image")]}
+        fields.update({name: effect_input[name] for name in ("mode", "duration") if name in effect_input})
+        fields["model"] = effect_input.get("model_name") or "kling-v1-6"
+        return fields
+    return {}
 
 
 def _page_param(request, name, default, upper):

@@ -40,6 +40,11 @@ class Generation(models.Model):
     aspect_ratio = models.CharField(max_length=8, default="16:9")
     cfg_scale = models.FloatField(null=True, blank=True)
     camera_control = models.JSONField(null=True, blank=True)
+    # Kind-specific inputs that are not columns: the effect scene; lip-sync's text, voice and mode; the
+    # consent record a face input relies on.
+    options = models.JSONField(default=dict, blank=True)
+    # What this one was made from: the clip it extends or lip-syncs, or the gallery item it remixes.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
 
     # The caller's own id for it (Kling's external_task_id), unique within the team.
     client_reference = models.CharField(max_length=64, blank=True)
@@ -68,6 +73,8 @@ class Generation(models.Model):
     provider = models.CharField(max_length=20, blank=True)
     provider_task_id = models.CharField(max_length=64, blank=True, db_index=True)
     provider_status = models.CharField(max_length=20, blank=True)
+    # The upstream's id of the finished video (task_result.videos[0].id): what video-extend and lip-sync name.
+    provider_video_id = models.CharField(max_length=64, blank=True)
     submit_attempts = models.PositiveSmallIntegerField(default=0)
     poll_rounds = models.PositiveIntegerField(default=0)
     # The secret in the per-generation URL the upstream calls back on.
@@ -104,6 +111,13 @@ class Generation(models.Model):
     def duration_seconds(self):
         return int(self.duration)
 
+    @property
+    def lineage_label(self):
+        """How this generation relates to its parent, in words: "Extended from", "Lip-synced from", …"""
+        from .catalog import LINEAGE_LABELS
+
+        return LINEAGE_LABELS.get(self.kind, "Remixed from")
+
     def asset(self, role):
         return next((a for a in self.assets.all() if a.role == role), None)
 
@@ -111,6 +125,11 @@ class Generation(models.Model):
 class AssetRole(models.TextChoices):
     INPUT_IMAGE = "input_image", "Input image"
     INPUT_IMAGE_TAIL = "input_image_tail", "Input end frame"
+    # Further reference images: multi-image→video (up to 4) and two-person effects.
+    INPUT_IMAGE_2 = "input_image_2", "Second input image"
+    INPUT_IMAGE_3 = "input_image_3", "Third input image"
+    INPUT_IMAGE_4 = "input_image_4", "Fourth input image"
+    INPUT_AUDIO = "input_audio", "Input audio"
     VIDEO = "video", "Video"
     POSTER = "poster", "Poster frame"
     # For reviewers of a withheld output: never served to users.
@@ -236,6 +255,7 @@ class IdempotencyRecord(models.Model):
 class ReviewKind(models.TextChoices):
     HELD = "held", "Held generation"
     APPEAL = "appeal", "Appeal of a block"
+    REPORT = "report", "Reported gallery item"
 
 
 class ReviewDecision(models.TextChoices):
@@ -258,7 +278,9 @@ class ReviewItem(models.Model):
     categories = models.JSONField(default=dict, blank=True)
     severity = models.FloatField(default=0.0)
     priority = models.PositiveSmallIntegerField(default=1, help_text="1 (low) to 3 (urgent)")
-    message = models.TextField(blank=True, help_text="The user's appeal, in their words.")
+    message = models.TextField(blank=True, help_text="The user's appeal or report, in their words.")
+    # For reports: who reported it (the reporter is never shown to the author).
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sla_due_at = models.DateTimeField()
     escalated = models.BooleanField(default=False)
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -273,7 +295,11 @@ class ReviewItem(models.Model):
     class Meta:
         indexes = [models.Index(fields=["decision", "priority", "created_at"], name="review_queue")]
         constraints = [
-            models.UniqueConstraint(fields=["generation"], condition=models.Q(kind="appeal"), name="one_appeal_per_generation")
+            models.UniqueConstraint(fields=["generation"], condition=models.Q(kind="appeal"), name="one_appeal_per_generation"),
+            # One open report per reporter per item: a second click adds nothing.
+            models.UniqueConstraint(
+                fields=["generation", "reported_by"], condition=models.Q(kind="report", decision=""), name="one_open_report_per_reporter"
+            ),
         ]
 
     def __str__(self):
@@ -282,3 +308,68 @@ class ReviewItem(models.Model):
     @property
     def is_open(self):
         return not self.decision
+
+
+class ConsentRecord(models.Model):
+    """A team's attestation that a real person agreed to have their likeness animated.
+
+    Made by the member who uploads the face; every creation and revocation is audited. A generation that
+    re-animates someone's face (lip-sync of another member's footage, an intimate two-person effect) names
+    one of these, or it waits for a moderator.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="consent_records")
+    subject_name = models.CharField(max_length=200, help_text="The person whose likeness this consent covers.")
+    statement = models.TextField(help_text="How and when consent was given, in the uploader's words.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"consent of {self.subject_name}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+class GalleryStatus(models.TextChoices):
+    VISIBLE = "visible", "Shared"
+    UNSHARED = "unshared", "Withdrawn by the author"
+    REMOVED = "removed", "Removed by a moderator"
+
+
+class GalleryItem(models.Model):
+    """A succeeded generation a member shared with their team, for browsing, liking and remixing."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="gallery_items")
+    generation = models.OneToOneField(Generation, on_delete=models.CASCADE, related_name="gallery_item")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=GalleryStatus.choices, default=GalleryStatus.VISIBLE)
+    like_count = models.PositiveIntegerField(default=0)
+    # What the policy re-check said when it was shared (screening of the prompt, scan of the clip).
+    recheck_result = models.JSONField(default=dict, blank=True)
+    shared_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "status", "-id"], name="gallery_team_newest")]
+
+    def __str__(self):
+        return f"gallery: {self.generation.public_id}"
+
+
+class GalleryLike(models.Model):
+    item = models.ForeignKey(GalleryItem, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "user"], name="one_like_per_member")]

@@ -122,6 +122,12 @@ def item_detail(request, item_id):
             "mine": item.claimed_by_id == request.user.pk and item.lease_expires_at and item.lease_expires_at > now,
             "has_video": generation.assets.filter(role=AssetRole.VIDEO).exists(),
             "has_input": generation.assets.filter(role=AssetRole.INPUT_IMAGE).exists(),
+            "extra_inputs": [
+                role.removeprefix("input_image_")
+                for role in generation.assets.filter(role__in=EXTRA_INPUT_ROLES.values()).order_by("role").values_list("role", flat=True)
+            ],
+            "has_parent_video": generation.parent is not None and generation.parent.assets.filter(role=AssetRole.VIDEO).exists(),
+            "likeness": (generation.screening_result or {}).get("likeness"),
         },
     )
 
@@ -209,13 +215,22 @@ def unblur_item(request, item_id):
     return JsonResponse({"ok": True})
 
 
+EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4}
+
+
 @login_required
 def item_media(request, item_id, which):
     """The item's media for moderators (quarantined outputs included); the page blurs it by default."""
     _moderator_or_404(request)
     item = _item_or_404(item_id)
-    role = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE}.get(which)
-    asset = item.generation.assets.filter(role=role).first() if role else None
+    if which == "parent":
+        # A lip-sync or extend is judged with the clip it starts from.
+        parent = item.generation.parent
+        asset = parent.assets.filter(role=AssetRole.VIDEO).first() if parent is not None else None
+    else:
+        role = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE,
+                **EXTRA_INPUT_ROLES}.get(which)
+        asset = item.generation.assets.filter(role=role).first() if role else None
     if asset is None:
         raise Http404("No such file.")
     response = _serve_file(request, asset)

@@ -19,7 +19,7 @@ from accounts.redis_client import redis_connection
 
 from . import actions
 from .callbacks import callback_url_for
-from .catalog import TEXT2VIDEO
+from .catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
 from .images import upstream_base64
 from .media import MediaError, poster_jpeg, probe_video
 from .models import AssetRole, Generation
@@ -36,7 +36,7 @@ sleep = time.sleep
 
 
 def advance_generation(generation_id):
-    generation = Generation.objects.select_related("team").filter(pk=generation_id).first()
+    generation = Generation.objects.select_related("team", "parent").filter(pk=generation_id).first()
     if generation is None or generation.is_terminal:
         return
     provider = get_provider()
@@ -57,30 +57,74 @@ def advance_generation(generation_id):
 
 
 def upstream_payload(generation) -> dict:
-    payload = {
-        "model_name": generation.model_name,
-        "prompt": generation.prompt,
-        "mode": generation.mode,
-        "duration": generation.duration,
-        "external_task_id": str(generation.public_id),
-    }
-    if generation.negative_prompt:
-        payload["negative_prompt"] = generation.negative_prompt
-    if generation.kind == TEXT2VIDEO:
+    """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md)."""
+    images = _input_images_base64(generation)
+    common = {"external_task_id": str(generation.public_id)}
+    callback_url = callback_url_for(generation)
+    if callback_url:
+        common["callback_url"] = callback_url
+    options = generation.options or {}
+    if generation.kind == VIDEO_EXTEND:
+        payload = {"video_id": generation.parent.provider_video_id}
+        payload.update(_texts(generation))
+        if generation.cfg_scale is not None:
+            payload["cfg_scale"] = generation.cfg_scale
+        return {**payload, **common}
+    if generation.kind == LIP_SYNC:
+        lip_sync = {"video_id": generation.parent.provider_video_id, "mode": options.get("mode", "text2video")}
+        if lip_sync["mode"] == "audio2video":
+            audio = generation.assets.filter(role=AssetRole.INPUT_AUDIO).first()
+            with audio.file.open("rb") as handle:
+                lip_sync.update(audio_type="file", audio_file=upstream_base64(handle.read()))
+        else:
+            lip_sync.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
+        return {"input": lip_sync, **common}
+    if generation.kind == EFFECTS:
+        scene = options.get("effect_scene", "")
+        pictures = list(images.values())
+        if scene in TWO_PERSON_EFFECTS:
+            effect_input = {"model_name": generation.model_name, "mode": generation.mode, "images": pictures,
+                            "duration": generation.duration}
+        else:
+            effect_input = {"image": pictures[0], "duration": generation.duration}
+        return {"effect_scene": scene, "input": effect_input, **common}
+    payload = {"model_name": generation.model_name, "mode": generation.mode, "duration": generation.duration}
+    payload.update(_texts(generation))
+    if generation.kind in (TEXT2VIDEO, MULTI_IMAGE2VIDEO):
         payload["aspect_ratio"] = generation.aspect_ratio
     if generation.cfg_scale is not None:
         payload["cfg_scale"] = generation.cfg_scale
     if generation.camera_control:
         payload["camera_control"] = generation.camera_control
-    callback_url = callback_url_for(generation)
-    if callback_url:
-        payload["callback_url"] = callback_url
-    for role, name in ((AssetRole.INPUT_IMAGE, "image"), (AssetRole.INPUT_IMAGE_TAIL, "image_tail")):
-        asset = generation.assets.filter(role=role).first()
-        if asset is not None:
-            with asset.file.open("rb") as handle:
-                payload[name] = upstream_base64(handle.read())
-    return payload
+    if generation.kind == MULTI_IMAGE2VIDEO:
+        payload["image_list"] = [{"image": image} for image in images.values()]
+    else:
+        for role, name in ((AssetRole.INPUT_IMAGE, "image"), (AssetRole.INPUT_IMAGE_TAIL, "image_tail")):
+            if role in images:
+                payload[name] = images[role]
+    return {**payload, **common}
+
+
+def _texts(generation):
+    texts = {"prompt": generation.prompt} if generation.prompt else {}
+    if generation.negative_prompt:
+        texts["negative_prompt"] = generation.negative_prompt
+    return texts
+
+
+_IMAGE_ORDER = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3,
+                AssetRole.INPUT_IMAGE_4)
+
+
+def _input_images_base64(generation) -> dict:
+    """{role: raw base64} of the generation's input images, in upload order."""
+    assets = {asset.role: asset for asset in generation.assets.filter(role__in=_IMAGE_ORDER)}
+    encoded = {}
+    for role in _IMAGE_ORDER:
+        if role in assets:
+            with assets[role].file.open("rb") as handle:
+                encoded[role] = upstream_base64(handle.read())
+    return encoded
 
 
 def backoff_delay(attempt: int, *, base=1.0, cap=8.0, jitter=random.random) -> float:
@@ -286,6 +330,7 @@ def _finish(generation, provider, snapshot):
             blame=blame_for(generation.screening_result),
             evidence=evidence,
             blurred_poster=poster_blurred,
+            provider_video_id=snapshot.video_id,
         )
 
 

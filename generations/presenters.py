@@ -39,6 +39,9 @@ def generation_summary(generation, *, for_api=True):
         "terminal": generation.is_terminal,
         "video_url": video_url if deliverable and video and not video.quarantined else None,
         "poster_url": poster_url if deliverable and poster and not poster.quarantined else None,
+        "parent_id": str(generation.parent.public_id) if generation.parent_id and generation.parent else None,
+        # Kind-specific settings: the effect scene, the lip-sync voice, the consent record relied on.
+        "options": generation.options or {},
         "video": (
             {
                 "duration_s": video.duration_s,

@@ -4,7 +4,7 @@ import math
 
 from django.conf import settings
 
-from .catalog import MODELS
+from .catalog import EXTEND_SECONDS, LIP_SYNC, MODELS, VIDEO_EXTEND
 
 # Credits per 5 seconds of output, by model and mode. Ten credits are one upstream "unit" (Kling bills
 # std 5 s = 1 unit, pro 5 s = 3.5 units, the v2 master models 10 units).
@@ -18,6 +18,8 @@ DEFAULT_PRICES = {
     "kling-v2-5-turbo": {"std": 15, "pro": 35},
     "kling-v2-6": {"std": 15, "pro": 50},
     "kling-v3": {"std": 20, "pro": 60},
+    # Lip-sync re-voices an existing clip: billed per 5 s of that clip, whatever model made it.
+    "lip-sync": {"std": 5, "pro": 5},
 }
 
 
@@ -39,3 +41,15 @@ def price_credits(model_name: str, mode: str, duration: str | int, *, table=None
     if seconds <= 0:
         raise ValueError("duration must be positive")
     return math.ceil(table[model_name][mode] * seconds / 5)
+
+
+def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, *, table=None) -> int:
+    """Credits for a generation of any kind. An extend pays for the seconds it adds at its parent's model
+    and mode; a lip-sync pays by the length of the clip it re-voices; everything else by model × duration."""
+    if kind == LIP_SYNC:
+        table = table if table is not None else price_table()
+        per_5s = table.get("lip-sync", DEFAULT_PRICES["lip-sync"])["std"]
+        return math.ceil(per_5s * max(1, int(seconds)) / 5)
+    if kind == VIDEO_EXTEND:
+        seconds = EXTEND_SECONDS
+    return price_credits(model_name, mode, seconds, table=table)

@@ -18,7 +18,7 @@ def generation_for_team(team, public_id):
     if parsed is None or team is None:
         return None
     return (
-        Generation.objects.select_related("team", "created_by")
+        Generation.objects.select_related("team", "created_by", "parent")
         .prefetch_related("assets")
         .filter(team=team, public_id=parsed)
         .first()
@@ -31,7 +31,7 @@ def deliverable_asset(generation, role):
 
 
 def team_generations(team, *, created_by=None):
-    queryset = Generation.objects.filter(team=team).select_related("created_by").prefetch_related("assets")
+    queryset = Generation.objects.filter(team=team).select_related("created_by", "parent").prefetch_related("assets")
     if created_by is not None:
         queryset = queryset.filter(created_by=created_by)
     return queryset.order_by("-created_at", "-id")

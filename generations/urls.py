@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation_views, views, webhook_views
+from . import gallery_views, moderation_views, views, webhook_views
 
 app_name = "generations"
 
@@ -13,10 +13,21 @@ urlpatterns = [
     path("webhooks/deliveries/<str:delivery_id>/redeliver/", webhook_views.redeliver_delivery, name="webhook_redeliver"),
     path("generations/new/", views.create, name="create"),
     path("generations/new/image/", views.create_from_image, name="create_from_image"),
+    path("generations/new/images/", views.create_from_images, name="create_from_images"),
+    path("generations/new/effect/", views.create_effect, name="create_effect"),
+    path("gallery/", gallery_views.gallery_page, name="gallery"),
+    path("gallery/<str:item_id>/unshare/", gallery_views.unshare, name="gallery_unshare"),
+    path("gallery/<str:item_id>/like/", gallery_views.like, name="gallery_like"),
+    path("gallery/<str:item_id>/report/", gallery_views.report, name="gallery_report"),
+    path("consent/", gallery_views.consent_page, name="consent"),
+    path("consent/<str:record_id>/revoke/", gallery_views.revoke_consent, name="consent_revoke"),
     path("generations/check/", views.check_prompt, name="check_prompt"),
     path("generations/<str:generation_id>/", views.detail, name="detail"),
     path("generations/<str:generation_id>/status.json", views.status, name="status"),
     path("generations/<str:generation_id>/cancel/", views.cancel, name="cancel"),
+    path("generations/<str:generation_id>/extend/", views.extend, name="extend"),
+    path("generations/<str:generation_id>/lip-sync/", views.lip_sync, name="lip_sync"),
+    path("generations/<str:generation_id>/share/", gallery_views.share, name="share"),
     path("generations/<str:generation_id>/appeal/", moderation_views.appeal, name="appeal"),
     path("generations/<str:generation_id>/video.mp4", views.video, name="video"),
     path("generations/<str:generation_id>/poster.jpg", views.poster, name="poster"),

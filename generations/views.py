@@ -20,13 +20,23 @@ from accounts.selectors import current_membership
 from .actions import do_cancel_generation, do_submit_generation
 from .catalog import (
     ASPECT_RATIOS,
+    CAMERA_CONTROL_ALLOWED,
+    EFFECT_SCENES,
+    EXTEND_SECONDS,
+    IMAGE_TAIL_MODES,
+    KIND_LABELS,
+    KINDS,
+    LIP_SYNC_MAX_TEXT,
     MAX_PROMPT_CHARS,
     MODELS,
     MODES,
+    TWO_PERSON_EFFECT_MODELS,
+    TWO_PERSON_EFFECTS,
+    VOICE_IDS,
     validate_generation_request,
 )
 from .errors import GenerationError
-from .images import load_image
+from .inputs import load_media_inputs
 from .models import AssetRole
 from .presenters import generation_summary
 from .selectors import deliverable_asset, generation_for_team, team_generations
@@ -74,6 +84,121 @@ class ImageToVideoForm(forms.Form):
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
 
 
+MODE_CHOICES = [(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES]
+EFFECT_LABELS = {
+    "bloombloom": "Bloom", "dizzydizzy": "Dizzy spin", "fuzzyfuzzy": "Fuzzy", "squish": "Squish", "expansion": "Expand",
+    "hug": "Hug (two people)", "kiss": "Kiss (two people)", "heart_gesture": "Heart gesture (two people)",
+}
+IMAGE_ACCEPT = {"accept": "image/jpeg,image/png"}
+
+
+def _consent_choices(team):
+    from .models import ConsentRecord
+
+    records = ConsentRecord.objects.filter(team=team, revoked_at=None).order_by("subject_name")[:200] if team else []
+    return [("", "No consent record")] + [(str(record.public_id), record.subject_name) for record in records]
+
+
+class _ConsentMixin:
+    """Adds the optional "consent record" choice, filled from the team's active records."""
+
+    def _add_consent_field(self, team):
+        self.fields["consent_id"] = forms.ChoiceField(
+            label="Consent record",
+            required=False,
+            choices=_consent_choices(team),
+            help_text="If a real person's face appears, pick the consent your team recorded for them; without one, re-animating it waits for a moderator.",
+        )
+
+
+class MultiImageForm(forms.Form):
+    kind = "multi-image2video"
+    image = forms.FileField(label="Reference image 1", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each.")
+    image_2 = forms.FileField(label="Reference image 2 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    image_3 = forms.FileField(label="Reference image 3 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    image_4 = forms.FileField(label="Reference image 4 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    prompt = forms.CharField(max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The three friends walk along the pier at sunset"}))
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
+    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        data["images"] = [data.pop(name) for name in ("image", "image_2", "image_3", "image_4") if data.get(name)]
+        for name in ("image_2", "image_3", "image_4"):
+            data.pop(name, None)
+        data["model"] = "kling-v1-6"
+        return data
+
+
+class EffectForm(_ConsentMixin, forms.Form):
+    kind = "effects"
+    effect_scene = forms.ChoiceField(label="Effect", choices=[(scene, EFFECT_LABELS[scene]) for scene in EFFECT_SCENES])
+    image = forms.FileField(label="Image", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
+                            help_text="JPEG or PNG, at least 300 px on each side.")
+    image_2 = forms.FileField(label="Second person's image", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT),
+                              help_text="Only for the two-person effects (hug, kiss, heart gesture).")
+    model = forms.ChoiceField(choices=[(name, name) for name in TWO_PERSON_EFFECT_MODELS], initial="kling-v1-6",
+                              help_text="Two-person effects only; the others always use kling-v1-6.")
+    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")], help_text="10 s for two-person effects only.")
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        data["images"] = [data.pop(name) for name in ("image", "image_2") if data.get(name)]
+        data.pop("image_2", None)
+        if data["effect_scene"] not in TWO_PERSON_EFFECTS:
+            data.pop("model", None)
+            data.pop("mode", None)
+        return data
+
+
+class ExtendForm(forms.Form):
+    kind = "video-extend"
+    prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="What happens next (optional)",
+                             widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The boat drifts under a stone bridge"}))
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def request_data(self):
+        return dict(self.cleaned_data)
+
+
+class LipSyncForm(_ConsentMixin, forms.Form):
+    kind = "lip-sync"
+    text = forms.CharField(required=False, max_length=LIP_SYNC_MAX_TEXT, label="Words to speak",
+                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Welcome to our studio tour!"}),
+                           help_text=f"Up to {LIP_SYNC_MAX_TEXT} characters, spoken by the voice below. Or upload audio instead.")
+    voice_id = forms.ChoiceField(label="Voice", choices=[(voice, voice) for voice in VOICE_IDS])
+    voice_language = forms.ChoiceField(label="Language", choices=[("en", "English"), ("zh", "Chinese")])
+    voice_speed = forms.FloatField(label="Speed", min_value=0.8, max_value=2.0, initial=1.0, widget=forms.NumberInput(attrs={"step": "0.1"}))
+    audio = forms.FileField(label="Or an audio file", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/aac"}),
+                            help_text="mp3, wav, m4a or aac, 2–60 s, up to 5 MB.")
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        if data.get("audio"):
+            for name in ("text", "voice_id", "voice_language", "voice_speed"):
+                data.pop(name, None)
+        return data
+
+
 def _membership_or_404(request):
     membership = current_membership(request)
     if membership is None:
@@ -105,29 +230,52 @@ def dashboard(request):
     return render(request, "generations/dashboard.html", {"form": form, "recent": recent, "prices": _price_table_json()})
 
 
-def _create_page(request, *, form_class, template, kind, initial=None):
-    """Both create pages: show the form; on POST validate, submit, and go to the new generation, or show
+def _create_page(request, *, form_class, template, kind=None, initial=None, parent=None, extra_context=None):
+    """Every create page: show the form; on POST validate, submit, and go to the new generation, or show
     what was refused (with its stable code) on the form."""
     membership = _membership_or_404(request)
-    context = {"prices": _price_table_json()}
+    kind = kind or form_class.kind
+    context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
+    form_kwargs = {"team": membership.team} if hasattr(form_class, "request_data") else {}
     if request.method != "POST":
-        context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})})
+        context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})}, **form_kwargs)
         return render(request, template, context)
-    form = context["form"] = form_class(request.POST, request.FILES)
+    form = context["form"] = form_class(request.POST, request.FILES, **form_kwargs)
     if form.is_valid():
-        data = {"kind": kind, **form.cleaned_data}
+        data = {"kind": kind, **(form.request_data() if hasattr(form, "request_data") else form.cleaned_data)}
+        if parent is not None:
+            data["parent_id"] = str(parent.public_id)
+        remix_of = request.GET.get("remix_of") or request.POST.get("remix_of")
+        if remix_of and kind in ("text2video", "image2video"):
+            data["remix_of"] = remix_of
         try:
-            for name in ("image", "image_tail"):
-                if data.get(name):
-                    data[name] = load_image(data[name], field=name)
-            validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+            validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
             generation = do_submit_generation(team=membership.team, user=request.user, request=validated, http_request=request)
         except (GenerationError, AccountError) as error:
             field = getattr(error, "field", None)
+            field = "image" if field and field.startswith("images[") else field
             form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
         else:
             return redirect("generations:detail", generation.public_id)
     return render(request, template, context, status=400)
+
+
+def _catalog_json():
+    """What the create form's script needs to offer only valid combinations."""
+    import json
+
+    return json.dumps(
+        {
+            "models": {
+                name: {"text2video": spec.text2video, "image2video": spec.image2video, "durations": list(spec.durations),
+                       "cfg_scale": spec.cfg_scale}
+                for name, spec in MODELS.items()
+            },
+            "camera": [list(entry) for entry in sorted(CAMERA_CONTROL_ALLOWED)],
+            "image_tail_modes": {name: list(modes) for name, modes in IMAGE_TAIL_MODES.items()},
+            "two_person_effects": list(TWO_PERSON_EFFECTS),
+        }
+    )
 
 
 @login_required
@@ -140,7 +288,41 @@ def create(request):
 
 @login_required
 def create_from_image(request):
-    return _create_page(request, form_class=ImageToVideoForm, template="generations/create_image.html", kind="image2video")
+    return _create_page(
+        request, form_class=ImageToVideoForm, template="generations/create_image.html", kind="image2video", initial=request.GET.dict()
+    )
+
+
+@login_required
+def create_from_images(request):
+    return _create_page(request, form_class=MultiImageForm, template="generations/create_kind.html", initial=request.GET.dict(),
+                        extra_context={"title": "Several images to video",
+                                       "intro": "Up to four reference images (people, objects, places) in one clip. Runs on kling-v1-6."})
+
+
+@login_required
+def create_effect(request):
+    return _create_page(request, form_class=EffectForm, template="generations/create_kind.html", initial=request.GET.dict(),
+                        extra_context={"title": "Apply an effect",
+                                       "intro": "Animate a photo with a ready-made effect. Two-person effects take two images."})
+
+
+def _parent_page(request, generation_id, *, form_class, title, intro):
+    parent = _generation_or_404(request, generation_id)
+    return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
+                        extra_context={"title": title, "intro": intro})
+
+
+@login_required
+def extend(request, generation_id):
+    return _parent_page(request, generation_id, form_class=ExtendForm, title="Extend this clip",
+                        intro=f"Adds {EXTEND_SECONDS} seconds that continue from the last frame (kling-v1.x clips, up to 3 minutes in all).")
+
+
+@login_required
+def lip_sync(request, generation_id):
+    return _parent_page(request, generation_id, form_class=LipSyncForm, title="Lip-sync this clip",
+                        intro="Makes the person in the clip speak your words (or your audio). Clips of 2–10 seconds.")
 
 
 HISTORY_PAGE_SIZE = 24
@@ -157,7 +339,7 @@ def history(request):
     filters = {name: params.get(name, "").strip() for name in ("status", "kind", "model", "member", "q", "since", "until")}
     if filters["status"] in Status.values:
         queryset = queryset.filter(status=filters["status"])
-    if filters["kind"] in ("text2video", "image2video"):
+    if filters["kind"] in KINDS:
         queryset = queryset.filter(kind=filters["kind"])
     if filters["model"] in MODELS:
         queryset = queryset.filter(model_name=filters["model"])
@@ -189,8 +371,32 @@ def history(request):
             "filters": filters,
             "statuses": Status.choices,
             "models": [name for name in MODELS],
+            "kinds": list(KIND_LABELS.items()),
         },
     )
+
+
+def remix_url(generation):
+    """A create form prefilled from `generation`, recording it as the parent."""
+    from django.urls import reverse
+
+    query = {"remix_of": str(generation.public_id)}
+    if generation.kind in ("text2video", "image2video", "multi-image2video"):
+        query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, mode=generation.mode,
+                     duration=generation.duration)
+    if generation.kind == "text2video":
+        query.update(model=generation.model_name, aspect_ratio=generation.aspect_ratio)
+        return f"{reverse('generations:create')}?{urlencode(query)}"
+    if generation.kind == "image2video":
+        query["model"] = generation.model_name
+        return f"{reverse('generations:create_from_image')}?{urlencode(query)}"
+    if generation.kind == "multi-image2video":
+        query["aspect_ratio"] = generation.aspect_ratio
+        return f"{reverse('generations:create_from_images')}?{urlencode(query)}"
+    if generation.kind == "effects":
+        return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': (generation.options or {}).get('effect_scene', '')})}"
+    # An extended or lip-synced clip is remixed by extending it further.
+    return reverse("generations:extend", args=[generation.public_id])
 
 
 @login_required
@@ -212,6 +418,12 @@ def detail(request, generation_id):
             "appeal": appeal,
             "can_appeal": can_appeal,
             "held_item": generation.review_items.filter(kind="held", decision="").first(),
+            "kind_label": KIND_LABELS.get(generation.kind, generation.kind),
+            "children": generation.children.order_by("-id")[:12],
+            "gallery_item": getattr(generation, "gallery_item", None) if _has_gallery_item(generation) else None,
+            "remix_url": remix_url(generation),
+            "extra_inputs": [asset.role for asset in generation.assets.all() if asset.role.startswith("input_image_") and asset.role != "input_image_tail"],
+            "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
         },
     )
 
@@ -269,7 +481,7 @@ def _serve_file(request, asset):
 
 def _media(request, generation_id, role):
     generation = _generation_or_404(request, generation_id)
-    if role in (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL):
+    if role in INPUT_ROLES.values():
         asset = deliverable_asset(generation, role)  # the team's own upload: visible at any status
     else:
         asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
@@ -292,10 +504,26 @@ def poster(request, generation_id):
     return _media(request, generation_id, AssetRole.POSTER)
 
 
+def _has_gallery_item(generation):
+    from .models import GalleryItem
+
+    return GalleryItem.objects.filter(generation=generation).exists()
+
+
+INPUT_ROLES = {
+    "start": AssetRole.INPUT_IMAGE,
+    "end": AssetRole.INPUT_IMAGE_TAIL,
+    "2": AssetRole.INPUT_IMAGE_2,
+    "3": AssetRole.INPUT_IMAGE_3,
+    "4": AssetRole.INPUT_IMAGE_4,
+    "audio": AssetRole.INPUT_AUDIO,
+}
+
+
 @login_required
 @require_GET
 def input_image(request, generation_id, which):
-    role = {"start": AssetRole.INPUT_IMAGE, "end": AssetRole.INPUT_IMAGE_TAIL}.get(which)
+    role = INPUT_ROLES.get(which)
     if role is None:
         raise Http404("No such file.")
     return _media(request, generation_id, role)

@@ -230,7 +230,7 @@ STANDING_CATEGORY_POINTS = env.json(
 STANDING_SOURCE_WEIGHTS = env.json(
     "STANDING_SOURCE_WEIGHTS_JSON",
     default={"prompt_block": 1.0, "input_block": 1.0, "output_block": 1.0, "upstream_refusal": 0.5, "injection": 1.0,
-             "escalation": 1.5, "review_rejection": 1.0},
+             "escalation": 1.5, "review_rejection": 1.0, "report_upheld": 1.0},
 )
 # Requests per minute for restricted users (instead of USER_CREATE_RATE_PER_MINUTE).
 RESTRICTED_CREATE_RATE_PER_MINUTE = env.int("RESTRICTED_CREATE_RATE_PER_MINUTE", default=3)

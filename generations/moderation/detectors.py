@@ -519,7 +519,9 @@ class RealPersonRule(Detector):
         tags = ctx.tags
         named = "real_named" in tags
         private = "private_person" in tags
-        photo = "photo_source" in tags or ctx.has_face_input
+        # A face the studio actually detected in an input is a real person as surely as a name is.
+        face = ctx.has_face_input
+        photo = "photo_source" in tags or face
         generic = "real_generic" in tags
         swap = "face_swap" in tags
         person = named or private or photo
@@ -530,14 +532,14 @@ class RealPersonRule(Detector):
         if ctx.score("violence") >= 0.4 and (named or private):
             rules.append((0.8, "a real person in violent content"))
         if "defamatory" in tags:
-            if named or private:
+            if named or private or face:
                 rules.append((0.85, "a real person in a defamatory situation"))
             elif photo:
                 rules.append((0.6, "a pictured person in a defamatory situation"))
             elif generic:
                 rules.append((0.45, "an unnamed famous person in a defamatory situation"))
         if "deceptive" in tags:
-            if named:
+            if named or face:
                 rules.append((0.82, "a real person in deceptive footage"))
             elif private or photo:
                 rules.append((0.6, "a private person in deceptive footage"))

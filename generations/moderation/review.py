@@ -159,6 +159,11 @@ def _apply(item, *, approved, actor, reason):
     """What a decision does to the generation."""
     generation = item.generation
     top_category = max(item.categories, key=item.categories.get) if item.categories else "default"
+    if item.kind == ReviewKind.REPORT:
+        from ..gallery import apply_report_decision
+
+        apply_report_decision(item, approved=approved, actor=actor, reason=reason)
+        return
     if item.kind == ReviewKind.APPEAL:
         # The generation stays blocked; the outcome is the item's decision, shown to the user. An upheld
         # appeal removes the strike the block caused.
@@ -198,6 +203,14 @@ def expire_overdue(*, now=None):
             if not updated:
                 continue
             item.refresh_from_db()
+            if item.kind == ReviewKind.REPORT:
+                # Nobody looked in time: the clip leaves the gallery (erring on the safe side), but without a
+                # strike, since no one found it wrong.
+                from ..models import GalleryItem, GalleryStatus
+
+                GalleryItem.objects.filter(generation=item.generation, status=GalleryStatus.VISIBLE).update(
+                    status=GalleryStatus.REMOVED, removed_at=now
+                )
             if item.kind == ReviewKind.HELD and item.generation.status == Status.HELD:
                 actions.do_transition(
                     item.generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0,

@@ -53,6 +53,8 @@ class TaskSnapshot:
     status_message: str = ""
     external_task_id: str = ""
     video_url: str = ""
+    # The upstream's id of the result video: what video-extend and lip-sync take as `video_id`.
+    video_id: str = ""
     video_duration_s: float | None = None
     raw: dict = field(default_factory=dict, repr=False)
 

@@ -99,6 +99,7 @@ def parse_task(data) -> TaskSnapshot:
         status_message=str(data.get("task_status_msg") or ""),
         external_task_id=str(((data.get("task_info") or {}).get("external_task_id")) or ""),
         video_url=str(first.get("url") or ""),
+        video_id=str(first.get("id") or ""),
         video_duration_s=duration_s,
         raw=data,
     )

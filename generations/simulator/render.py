@@ -20,12 +20,15 @@ import shutil
 import struct
 import tempfile
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from .media import AudioClip
 
 SIZES = {"16:9": (640, 360), "9:16": (360, 640), "1:1": (480, 480)}
 IMAGE_LONG_SIDE = 640
@@ -57,20 +60,37 @@ def render_clip(
         reverse_zoom = True
     else:
         reverse_zoom = False
-    rng = random.Random(_digest(prompt, seed))
+    rng = random.Random(seed_digest(prompt, seed))
     frame_count = max(1, round(duration * fps))
 
     if image is not None:
         width, height = output_size_for_image(*image.size)
-        scene = _KenBurns(image, end_image, width, height, rng, reverse_zoom)
+        scene = KenBurns(image, end_image, width, height, rng, reverse_zoom)
     else:
         if aspect_ratio not in SIZES:
             raise ValueError(f"aspect_ratio must be one of {', '.join(SIZES)}")
         width, height = SIZES[aspect_ratio]
         scene = _Shapes(width, height, rng)
-    caption = _Overlay.caption(prompt, width, height)
-    bar_colour = np.array(_bright_colour(rng), dtype=np.uint8)
+    caption = Overlay.caption(prompt, width, height)
+    bar_colour = np.array(bright_colour(rng), dtype=np.uint8)
 
+    def frames():
+        for index in range(frame_count):
+            pixels = scene.frame(index / fps, index / max(1, frame_count - 1))
+            if caption is not None:
+                caption.apply(pixels)
+            progress_bar(pixels, (index + 1) / frame_count, bar_colour)
+            yield pixels
+
+    return encode_mp4(frames(), width=width, height=height, fps=fps)
+
+
+def encode_mp4(frames: Iterable[np.ndarray], *, width: int, height: int, fps: int, audio: AudioClip | None = None) -> bytes:
+    """H.264 (yuv420p) MP4 with the moov atom before mdat (faststart), optionally with an AAC track.
+
+    `frames` are RGB arrays of (height, width, 3); the audio is cut or padded with silence to the video's
+    length and interleaved with it, so a browser can start playing before the whole file has arrived.
+    """
     workdir = tempfile.mkdtemp(prefix="sim-render-")
     try:
         path = os.path.join(workdir, "clip.mp4")
@@ -82,23 +102,55 @@ def render_clip(
             stream.codec_context.time_base = Fraction(1, fps)
             # One encoder thread: byte-identical output on any machine, and a core left for the server.
             stream.codec_context.thread_count = 1
-            for index in range(frame_count):
-                t = index / fps
-                pixels = scene.frame(t, index / max(1, frame_count - 1))
-                if caption is not None:
-                    caption.apply(pixels)
-                _progress_bar(pixels, (index + 1) / frame_count, bar_colour)
+            sound = _AudioMuxer(container, audio) if audio is not None else None
+            index = 0
+            for pixels in frames:
                 frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
                 frame.pts = index
                 frame.time_base = Fraction(1, fps)
                 for packet in stream.encode(frame):
                     container.mux(packet)
+                index += 1
+                if sound is not None:
+                    sound.feed_until(index / fps)
             for packet in stream.encode():
                 container.mux(packet)
+            if sound is not None:
+                sound.finish(index / fps)
         with open(path, "rb") as fh:
             return fh.read()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+class _AudioMuxer:
+    """Feeds an AudioClip to an AAC stream in step with the video, so packets interleave."""
+
+    def __init__(self, container, audio: AudioClip):
+        self.container = container
+        self.samples, self.rate = audio.samples, audio.sample_rate
+        self.stream = container.add_stream("aac", rate=self.rate, layout="mono")
+        self.position = 0
+
+    def feed_until(self, seconds: float) -> None:
+        end = int(round(seconds * self.rate))
+        if end <= self.position:
+            return
+        chunk = self.samples[self.position : end]
+        if len(chunk) < end - self.position:  # the video outlasts the audio: silence
+            chunk = np.concatenate([chunk, np.zeros(end - self.position - len(chunk), np.float32)])
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk, dtype=np.float32)[None, :], format="fltp", layout="mono")
+        frame.sample_rate = self.rate
+        frame.pts = self.position
+        frame.time_base = Fraction(1, self.rate)
+        self.position = end
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def finish(self, seconds: float) -> None:
+        self.feed_until(seconds)
+        for packet in self.stream.encode():
+            self.container.mux(packet)
 
 
 def probe_clip(data: bytes) -> dict:
@@ -137,11 +189,11 @@ def _moov_before_mdat(data: bytes) -> bool:
     return b"moov" in order and b"mdat" in order and order.index(b"moov") < order.index(b"mdat")
 
 
-def _digest(prompt: str, seed: int) -> int:
+def seed_digest(prompt: str, seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}\x00{prompt}".encode()).digest()[:16], "big")
 
 
-def _bright_colour(rng: random.Random) -> tuple[int, int, int]:
+def bright_colour(rng: random.Random) -> tuple[int, int, int]:
     r, g, b = colorsys.hsv_to_rgb(rng.random(), rng.uniform(0.55, 0.9), rng.uniform(0.85, 1.0))
     return (int(r * 255), int(g * 255), int(b * 255))
 
@@ -197,7 +249,7 @@ class _Sprite:
             inset = int(radius * rng.uniform(0.0, 0.5))
             alpha[inset : size - inset, 1 : size - 1] = 1.0
         alpha *= rng.uniform(0.7, 0.95)
-        colour = np.array(_bright_colour(rng), dtype=np.float32)
+        colour = np.array(bright_colour(rng), dtype=np.float32)
         return cls(
             premultiplied=alpha[..., None] * colour,
             transparency=(1.0 - alpha)[..., None],
@@ -220,16 +272,19 @@ class _Sprite:
         region[:] = region * self.transparency[sy, sx] + self.premultiplied[sy, sx]
 
 
-class _KenBurns:
+class KenBurns:
     """A slow zoom and pan over the input image; cross-fades into the end frame when there is one."""
 
     ZOOM = 0.15
 
-    def __init__(self, image, end_image, width, height, rng: random.Random, reverse: bool):
+    def __init__(self, image, end_image, width, height, rng: random.Random, reverse: bool, zoom_in: bool | None = None):
         self.width, self.height = width, height
-        self.start = self._fit(image, width, height)
-        self.end = self._fit(end_image, width, height) if end_image is not None else None
-        self.zoom_in = rng.random() < 0.5 if not reverse else False
+        self.start = self.fit(image, width, height)
+        self.end = self.fit(end_image, width, height) if end_image is not None else None
+        if zoom_in is None:
+            zoom_in = rng.random() < 0.5 if not reverse else False
+        # Zooming in starts on the whole picture, so the first frame is the input image itself.
+        self.zoom_in = zoom_in
         # Where the crop window drifts to, as a fraction of the free margin (0.5 = centred).
         self.from_xy = (rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8))
         self.to_xy = (rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8))
@@ -237,7 +292,7 @@ class _KenBurns:
             self.to_xy = (0.5, 0.5)
 
     @staticmethod
-    def _fit(image: Image.Image, width: int, height: int) -> Image.Image:
+    def fit(image: Image.Image, width: int, height: int) -> Image.Image:
         image = ImageOps.exif_transpose(image).convert("RGB")
         return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
 
@@ -264,7 +319,7 @@ class _KenBurns:
         return (pixels * (1.0 - weight) + end * weight).astype(np.uint8)
 
 
-class _Overlay:
+class Overlay:
     """A fixed RGBA patch (the caption) blended onto every frame at the same place."""
 
     def __init__(self, patch: Image.Image, x: int, y: int):
@@ -275,7 +330,7 @@ class _Overlay:
         self.x, self.y = x, y
 
     @classmethod
-    def caption(cls, prompt: str, width: int, height: int) -> _Overlay | None:
+    def caption(cls, prompt: str, width: int, height: int) -> Overlay | None:
         words = " ".join((prompt or "").split())
         if not words:
             return None
@@ -311,6 +366,6 @@ class _Overlay:
         region[:] = region * self.transparency + self.premultiplied
 
 
-def _progress_bar(pixels: np.ndarray, fraction: float, colour: np.ndarray) -> None:
+def progress_bar(pixels: np.ndarray, fraction: float, colour: np.ndarray) -> None:
     height, width = pixels.shape[:2]
     pixels[height - 4 :, : int(width * fraction)] = colour

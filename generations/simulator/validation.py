@@ -1,6 +1,8 @@
-"""Request validation for text2video / image2video, with the upstream's codes and wording.
+"""Request validation for every task kind, with the upstream's codes and wording.
 
-Pure except for `fetch`, the callable that downloads an image URL (injected by the app).
+Pure except for what the app injects: `fetch` (downloads a URL the client named) and `find_video` (looks
+up a video id the simulator returned earlier). Decoding media inputs happens here too, because a file
+that does not decode, or is too long, is refused at create time with 1201 like any other bad parameter.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ import base64
 import binascii
 import io
 import re
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from PIL import Image
+
+from .media import AudioClip, MediaError, MediaTooLong, decode_audio, probe_video
+from .registry import VideoRecord
 
 T2V_MODELS = (
     "kling-v1",
@@ -46,8 +53,54 @@ MIN_IMAGE_SIDE = 300
 MAX_IMAGE_ASPECT = 2.5
 MAX_IMAGE_PIXELS = 50_000_000  # refuse decompression bombs before decoding
 
-# Synchronous content-security refusals (code 1301). Only the prompt is screened: a negative prompt that
-# names what to avoid ("nudity, gore") is guidance, not a request for it.
+# video-extend [OFF]: only V1.0/1.5/1.6 videos, younger than 30 days; each call adds 4-5 s (the simulator
+# always adds exactly 5), and the whole video may not pass 3 minutes.
+EXTENDABLE_MODELS = ("kling-v1", "kling-v1-5", "kling-v1-6")
+EXTEND_SECONDS = 5.0
+MAX_EXTENDED_SECONDS = 180.0
+MAX_EXTEND_AGE_MS = 30 * 24 * 3600 * 1000
+
+# lip-sync (legacy): the source video is 2-10 s; speech is either text read by a preset voice or an audio
+# file of 2-60 s. The voice ids are a representative subset of the upstream's preset voices.
+LIP_SYNC_MODES = ("text2video", "audio2video")
+VOICE_IDS = (
+    "oversea_male1",
+    "uk_boy1",
+    "uk_man2",
+    "reader_en_m-v1",
+    "commercial_lady_en_f-v1",
+    "calm_story1",
+    "genshin_vindi2",
+    "chat1_female_new-3",
+)
+VOICE_LANGUAGES = ("en", "zh")
+AUDIO_TYPES = ("file", "url")
+MAX_LIP_SYNC_TEXT_CHARS = 120
+VOICE_SPEED_RANGE = (0.8, 2.0)
+VIDEO_SECONDS_RANGE = (2.0, 10.0)
+AUDIO_SECONDS_RANGE = (2.0, 60.0)
+MAX_AUDIO_BYTES = 5 * 1024 * 1024
+MAX_VIDEO_BYTES = 100 * 1024 * 1024
+MAX_VIDEO_SIDE = 1920
+
+# effects: single-image scenes take `input.image` and last 5 s; two-person scenes take two images and a
+# V1.x model, std or pro, 5 or 10 s.
+SINGLE_IMAGE_SCENES = ("bloombloom", "dizzydizzy", "fuzzyfuzzy", "squish", "expansion")
+TWO_PERSON_SCENES = ("hug", "kiss", "heart_gesture")
+EFFECT_SCENES = SINGLE_IMAGE_SCENES + TWO_PERSON_SCENES
+TWO_PERSON_MODELS = ("kling-v1", "kling-v1-5", "kling-v1-6")
+TWO_PERSON_DEFAULT_MODEL = "kling-v1-6"
+
+# multi-image2video [OFF]: kling-v1-6 only, 1-4 reference images.
+MULTI_IMAGE_MODEL = "kling-v1-6"
+MAX_MULTI_IMAGES = 4
+
+# Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
+Fetch = Callable[[str, str, int], bytes]
+FindVideo = Callable[[str], VideoRecord | None]
+
+# Synchronous content-security refusals (code 1301). Only what the user asks for is screened (prompts,
+# lip-sync text): a negative prompt that names what to avoid ("nudity, gore") is guidance, not a request.
 BLOCKED_PROMPT = re.compile(r"\b(?:explicit\s+sex\w*|porn\w*|nudes?|naked|gore|nsfw)\b", re.IGNORECASE)
 CONTENT_POLICY_MESSAGE = "Trigger the content security policy of the platform"
 
@@ -66,21 +119,38 @@ def invalid(message: str) -> ApiError:
     return ApiError(400, 1201, message)
 
 
-@dataclass
-class CreateRequest:
-    kind: str  # "text2video" | "image2video"
+@dataclass(kw_only=True)
+class TaskRequest:
+    """What the task store, callbacks, pricing and the video registry read from any kind's request."""
+
+    kind: str
+    # The model whose output this is; for a video made from another (extend, lip-sync), the root's.
+    model_name: str | None
+    mode: str = "std"
+    prompt: str = ""
+    watermark: bool = False
+    callback_url: str | None = None
+    external_task_id: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        raise NotImplementedError
+
+    def release_inputs(self) -> None:
+        """Drop decoded inputs once rendered: a long-running simulator must not keep them."""
+
+
+@dataclass(kw_only=True)
+class CreateRequest(TaskRequest):
+    """text2video / image2video."""
+
     model_name: str
-    prompt: str
     negative_prompt: str
-    mode: str
     aspect_ratio: str
     duration: str
     cfg_scale: float | None = None
     camera_control: dict | None = None
     sound: str = "off"
-    watermark: bool = False
-    callback_url: str | None = None
-    external_task_id: str | None = None
     image: Image.Image | None = field(default=None, repr=False)
     image_tail: Image.Image | None = field(default=None, repr=False)
 
@@ -88,11 +158,99 @@ class CreateRequest:
     def duration_s(self) -> float:
         return float(self.duration)
 
+    def release_inputs(self) -> None:
+        self.image = self.image_tail = None
 
-def validate_create(kind: str, body, fetch: Callable[[str], bytes] | None = None) -> CreateRequest:
-    """Validate a create body; raise ApiError on the first violation."""
+
+@dataclass(kw_only=True)
+class ExtendRequest(TaskRequest):
+    """video-extend: the parent video plus EXTEND_SECONDS."""
+
+    parent: VideoRecord
+    negative_prompt: str = ""
+    cfg_scale: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return round(self.parent.duration_s + EXTEND_SECONDS, 3)
+
+
+@dataclass(kw_only=True)
+class LipSyncRequest(TaskRequest):
+    """lip-sync: a source video (by id or URL) and the speech it should mouth."""
+
+    input_mode: str  # text2video | audio2video (the body's input.mode)
+    source_duration_s: float
+    source_record: VideoRecord | None = None  # when the body named input.video_id
+    source_video: bytes | None = field(default=None, repr=False)  # when it named input.video_url
+    text: str = ""
+    voice_id: str = ""
+    voice_language: str = "en"
+    voice_speed: float = 1.0
+    audio: AudioClip | None = field(default=None, repr=False)
+
+    @property
+    def duration_s(self) -> float:
+        return self.source_duration_s
+
+    def release_inputs(self) -> None:
+        self.source_video = None
+        self.audio = None
+
+
+@dataclass(kw_only=True)
+class EffectsRequest(TaskRequest):
+    effect_scene: str
+    duration: str
+    images: list[Image.Image] = field(default_factory=list, repr=False)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.duration)
+
+    def release_inputs(self) -> None:
+        self.images = []
+
+
+@dataclass(kw_only=True)
+class MultiImageRequest(TaskRequest):
+    negative_prompt: str
+    aspect_ratio: str
+    duration: str
+    images: list[Image.Image] = field(default_factory=list, repr=False)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.duration)
+
+    def release_inputs(self) -> None:
+        self.images = []
+
+
+def validate_create(
+    kind: str,
+    body,
+    fetch: Fetch | None = None,
+    find_video: FindVideo | None = None,
+    now_ms: int | None = None,
+) -> TaskRequest:
+    """Validate a create body of `kind`; raise ApiError on the first violation."""
     if not isinstance(body, dict):
         raise ApiError(400, 1200, "Invalid request parameters: the body must be a JSON object")
+    if kind in ("text2video", "image2video"):
+        return _validate_generation(kind, body, fetch)
+    if kind == "video-extend":
+        return validate_video_extend(body, find_video, int(time.time() * 1000) if now_ms is None else now_ms)
+    if kind == "lip-sync":
+        return validate_lip_sync(body, fetch, find_video)
+    if kind == "effects":
+        return validate_effects(body, fetch)
+    if kind == "multi-image2video":
+        return validate_multi_image(body, fetch)
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def _validate_generation(kind: str, body: dict, fetch: Fetch | None) -> CreateRequest:
     model_name = _model_name(kind, body)
     prompt = _text(body, "prompt")
     if kind == "text2video" and not prompt.strip() and not _custom_multi_shot(body):
@@ -118,11 +276,10 @@ def validate_create(kind: str, body, fetch: Callable[[str], bytes] | None = None
         if not has_image and not has_tail:
             raise invalid("image or image_tail is required")
         _masks(body)
-        image = _image(body, "image", fetch) if has_image else None
-        image_tail = _image(body, "image_tail", fetch) if has_tail else None
+        image = image_input(body["image"], "image", fetch) if has_image else None
+        image_tail = image_input(body["image_tail"], "image_tail", fetch) if has_tail else None
 
-    if BLOCKED_PROMPT.search(prompt):
-        raise ApiError(400, 1301, CONTENT_POLICY_MESSAGE)
+    _screen(prompt)
 
     return CreateRequest(
         kind=kind,
@@ -141,6 +298,11 @@ def validate_create(kind: str, body, fetch: Callable[[str], bytes] | None = None
         image=image,
         image_tail=image_tail,
     )
+
+
+def _screen(*texts: str) -> None:
+    if any(BLOCKED_PROMPT.search(text) for text in texts):
+        raise ApiError(400, 1301, CONTENT_POLICY_MESSAGE)
 
 
 def _present(body: dict, name: str) -> bool:
@@ -177,12 +339,12 @@ def _custom_multi_shot(body: dict) -> bool:
     return body.get("multi_shot") is True and body.get("shot_type") == "customize" and bool(body.get("multi_prompt"))
 
 
-def _choice(body: dict, name: str, allowed: tuple[str, ...], default: str) -> str:
+def _choice(body: dict, name: str, allowed: tuple[str, ...], default: str, label: str | None = None) -> str:
     value = body.get(name)
     if value in (None, ""):
         return default
     if value not in allowed:
-        raise invalid(f"{name} must be one of: {', '.join(allowed)}")
+        raise invalid(f"{label or name} must be one of: {', '.join(allowed)}")
     return value
 
 
@@ -193,14 +355,18 @@ def allowed_durations(model_name: str) -> tuple[str, ...]:
 
 
 def _duration(body: dict, model_name: str) -> str:
-    value = body.get("duration")
+    return _duration_choice(body, "duration", allowed_durations(model_name), model_name)
+
+
+def _duration_choice(body: dict, name: str, allowed: tuple[str, ...], subject: str, label: str | None = None) -> str:
+    value = body.get(name)
+    label = label or name
     if value in (None, ""):
         return "5"
-    allowed = allowed_durations(model_name)
     if not isinstance(value, str):
-        raise invalid(f'duration must be a string, one of: {", ".join(allowed)} (e.g. "5", not 5)')
+        raise invalid(f'{label} must be a string, one of: {", ".join(allowed)} (e.g. "5", not 5)')
     if value not in allowed:
-        raise invalid(f"duration must be one of: {', '.join(allowed)} for {model_name}")
+        raise invalid(f"{label} must be one of: {', '.join(allowed)} for {subject}")
     return value
 
 
@@ -302,26 +468,41 @@ def _masks(body: dict) -> None:
             raise invalid("dynamic_masks trajectories must have between 2 and 77 points")
 
 
-def _image(body: dict, name: str, fetch: Callable[[str], bytes] | None) -> Image.Image:
-    value = body[name]
+def image_input(value, name: str, fetch: Fetch | None) -> Image.Image:
+    """An image given as a public URL or raw Base64 (no data: prefix), decoded and checked."""
     if not isinstance(value, str):
         raise invalid(f"{name} must be an image URL or a Base64 string")
     value = value.strip()
     if value.lower().startswith("data:"):
         raise invalid(f"{name} must be raw Base64 without the data:image/...;base64, prefix")
     if value.lower().startswith(("http://", "https://")):
-        if fetch is None:
-            raise invalid(f"{name} could not be downloaded from its URL")
-        data = fetch(value)
+        data = _download(value, name, MAX_IMAGE_BYTES, fetch)
     else:
-        # 4 Base64 characters carry 3 bytes: refuse oversized input before decoding it.
-        if len(value) > (MAX_IMAGE_BYTES // 3 + 1) * 4 + 64:
-            raise invalid(f"{name} cannot be larger than 10MB")
-        try:
-            data = base64.b64decode("".join(value.split()), validate=True)
-        except (binascii.Error, ValueError):
-            raise invalid(f"{name} must be an http(s) URL or valid Base64") from None
+        data = _base64(value, name, MAX_IMAGE_BYTES, "an http(s) URL or valid Base64")
     return decode_image(name, data)
+
+
+def megabytes(limit: int) -> str:
+    return f"{limit // (1024 * 1024)}MB"
+
+
+def _download(url: str, name: str, limit: int, fetch: Fetch | None) -> bytes:
+    if fetch is None:
+        raise invalid(f"{name} could not be downloaded from its URL")
+    return fetch(url, name, limit)
+
+
+def _base64(value: str, name: str, limit: int, expected: str) -> bytes:
+    # 4 Base64 characters carry 3 bytes: refuse oversized input before decoding it.
+    if len(value) > (limit // 3 + 1) * 4 + 64:
+        raise invalid(f"{name} cannot be larger than {megabytes(limit)}")
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid(f"{name} must be {expected}") from None
+    if len(data) > limit:
+        raise invalid(f"{name} cannot be larger than {megabytes(limit)}")
+    return data
 
 
 def decode_image(name: str, data: bytes) -> Image.Image:
@@ -344,3 +525,248 @@ def decode_image(name: str, data: bytes) -> Image.Image:
     if max(width / height, height / width) > MAX_IMAGE_ASPECT:
         raise invalid(f"{name} aspect ratio must be between 1:2.5 and 2.5:1 (got {width}x{height})")
     return image
+
+
+def _url(value, name: str) -> str:
+    if not isinstance(value, str) or urlsplit(value.strip()).scheme not in ("http", "https"):
+        raise invalid(f"{name} must be an http(s) URL")
+    return value.strip()
+
+
+# -- video-extend --------------------------------------------------------------------------------------
+
+
+def validate_video_extend(body: dict, find_video: FindVideo | None, now_ms: int) -> ExtendRequest:
+    video_id = body.get("video_id")
+    if video_id in (None, ""):
+        raise invalid("video_id is required")
+    if not isinstance(video_id, str):
+        raise invalid("video_id must be a string")
+    prompt = _text(body, "prompt")
+    negative_prompt = _text(body, "negative_prompt")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    parent = find_video(video_id) if find_video is not None else None
+    if parent is None:
+        raise invalid(f"video_id {video_id} does not exist")
+    if parent.model_name not in EXTENDABLE_MODELS:
+        raise invalid("video-extend only supports videos generated by kling-v1, kling-v1-5 and kling-v1-6")
+    if now_ms - parent.created_at > MAX_EXTEND_AGE_MS:
+        raise invalid(f"video_id {video_id} is older than 30 days and can no longer be extended")
+    if parent.duration_s + EXTEND_SECONDS > MAX_EXTENDED_SECONDS + 1e-6:
+        raise invalid("the extended video cannot be longer than 3 minutes")
+    cfg_scale = _cfg_scale(body, parent.model_name)
+    _screen(prompt)
+    return ExtendRequest(
+        kind="video-extend",
+        model_name=parent.model_name,
+        mode=parent.mode,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        cfg_scale=cfg_scale,
+        parent=parent,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+    )
+
+
+# -- lip-sync ------------------------------------------------------------------------------------------
+
+
+def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | None) -> LipSyncRequest:
+    spec = body.get("input")
+    if not isinstance(spec, dict):
+        raise invalid("input must be an object")
+    has_id, has_url = _present(spec, "video_id"), _present(spec, "video_url")
+    if has_id == has_url:
+        raise invalid("input must contain exactly one of video_id and video_url")
+    input_mode = spec.get("mode")
+    if input_mode not in LIP_SYNC_MODES:
+        raise invalid(f"input.mode must be one of: {', '.join(LIP_SYNC_MODES)}")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+
+    speech: dict = {}
+    if input_mode == "text2video":
+        speech = _speech_text(spec)
+        _screen(speech["text"])
+    else:
+        audio_type = spec.get("audio_type")
+        if audio_type not in AUDIO_TYPES:
+            raise invalid(f"input.audio_type must be one of: {', '.join(AUDIO_TYPES)} (required for audio2video)")
+
+    # Only now the expensive part: fetch and decode the video, then the audio.
+    source_record, source_video = None, None
+    if has_id:
+        video_id = spec["video_id"]
+        source_record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
+        if source_record is None:
+            raise invalid(f"input.video_id {video_id} does not exist")
+        duration = source_record.duration_s
+    else:
+        source_video = _download(_url(spec["video_url"], "input.video_url"), "input.video_url", MAX_VIDEO_BYTES, fetch)
+        try:
+            info = probe_video(source_video)
+        except MediaError as error:
+            raise invalid(f"input.video_url {error}") from None
+        if max(info.width, info.height) > MAX_VIDEO_SIDE:
+            raise invalid(f"video resolution cannot exceed {MAX_VIDEO_SIDE}px on its longer side")
+        duration = info.duration_s
+    low, high = VIDEO_SECONDS_RANGE
+    if not low - 1e-3 <= duration <= high + 1e-3:
+        raise invalid("video duration must be between 2s and 10s")
+    if input_mode == "audio2video":
+        speech = {"audio": _speech_audio(spec, fetch)}
+
+    return LipSyncRequest(
+        kind="lip-sync",
+        model_name=source_record.model_name if source_record else None,
+        mode=source_record.mode if source_record else "std",
+        input_mode=input_mode,
+        source_duration_s=round(duration, 3),
+        source_record=source_record,
+        source_video=source_video,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+        **speech,
+    )
+
+
+def _speech_text(spec: dict) -> dict:
+    text = spec.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise invalid("input.text is required for text2video")
+    if len(text) > MAX_LIP_SYNC_TEXT_CHARS:
+        raise invalid(f"input.text cannot be longer than {MAX_LIP_SYNC_TEXT_CHARS} characters")
+    voice_id = spec.get("voice_id")
+    if voice_id not in VOICE_IDS:
+        raise invalid(f"input.voice_id must be one of: {', '.join(VOICE_IDS)} (required for text2video)")
+    voice_language = _choice(spec, "voice_language", VOICE_LANGUAGES, "en", label="input.voice_language")
+    voice_speed = spec.get("voice_speed", 1.0)
+    low, high = VOICE_SPEED_RANGE
+    if voice_speed is None:
+        voice_speed = 1.0
+    if not _number(voice_speed) or not math.isfinite(voice_speed) or not low <= voice_speed <= high:
+        raise invalid(f"input.voice_speed must be a number between {low} and {high}")
+    return {"text": text, "voice_id": voice_id, "voice_language": voice_language, "voice_speed": float(voice_speed)}
+
+
+def _speech_audio(spec: dict, fetch: Fetch | None) -> AudioClip:
+    if spec["audio_type"] == "file":
+        name, value = "input.audio_file", spec.get("audio_file")
+        if not isinstance(value, str) or not value.strip():
+            raise invalid("input.audio_file is required when audio_type is file")
+        if value.strip().lower().startswith("data:"):
+            raise invalid("input.audio_file must be raw Base64 without the data:audio/...;base64, prefix")
+        data = _base64(value.strip(), name, MAX_AUDIO_BYTES, "valid Base64")
+    else:
+        name, value = "input.audio_url", spec.get("audio_url")
+        if value in (None, ""):
+            raise invalid("input.audio_url is required when audio_type is url")
+        data = _download(_url(value, name), name, MAX_AUDIO_BYTES, fetch)
+    low, high = AUDIO_SECONDS_RANGE
+    try:
+        audio = decode_audio(data, max_seconds=high)
+    except MediaTooLong:
+        raise invalid("audio duration must be between 2s and 60s") from None
+    except MediaError as error:
+        raise invalid(f"{name} {error}") from None
+    if not low <= audio.duration_s <= high:
+        raise invalid("audio duration must be between 2s and 60s")
+    return audio
+
+
+# -- effects -------------------------------------------------------------------------------------------
+
+
+def validate_effects(body: dict, fetch: Fetch | None) -> EffectsRequest:
+    scene = body.get("effect_scene")
+    if scene in (None, ""):
+        raise invalid(f"effect_scene is required, one of: {', '.join(EFFECT_SCENES)}")
+    if scene not in EFFECT_SCENES:
+        raise invalid(f"effect_scene must be one of: {', '.join(EFFECT_SCENES)}")
+    spec = body.get("input")
+    if not isinstance(spec, dict):
+        raise invalid("input must be an object")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    if scene in SINGLE_IMAGE_SCENES:
+        if _present(spec, "images"):
+            raise invalid(f"effect_scene {scene} takes exactly 1 image, in input.image")
+        if not _present(spec, "image"):
+            raise invalid(f"input.image is required for effect_scene {scene}")
+        model_name, mode = None, "std"
+        duration = _duration_choice(spec, "duration", ("5",), f"effect_scene {scene}", label="input.duration")
+        images = [image_input(spec["image"], "input.image", fetch)]
+    else:
+        model_name = spec.get("model_name") or TWO_PERSON_DEFAULT_MODEL
+        if model_name not in TWO_PERSON_MODELS:
+            raise invalid(f"input.model_name must be one of: {', '.join(TWO_PERSON_MODELS)} for effect_scene {scene}")
+        mode = _choice(spec, "mode", MODES, "std", label="input.mode")
+        sources = spec.get("images")
+        if not isinstance(sources, list) or len(sources) != 2:
+            raise invalid(f"input.images must contain exactly 2 images for effect_scene {scene}")
+        duration = _duration_choice(spec, "duration", ("5", "10"), f"effect_scene {scene}", label="input.duration")
+        images = [image_input(value, f"input.images[{index}]", fetch) for index, value in enumerate(sources)]
+    return EffectsRequest(
+        kind="effects",
+        model_name=model_name,
+        mode=mode,
+        effect_scene=scene,
+        duration=duration,
+        images=images,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+    )
+
+
+# -- multi-image2video ---------------------------------------------------------------------------------
+
+
+def validate_multi_image(body: dict, fetch: Fetch | None) -> MultiImageRequest:
+    model_name = body.get("model_name")
+    if model_name in (None, ""):
+        model_name = MULTI_IMAGE_MODEL
+    if not isinstance(model_name, str):
+        raise invalid("model_name must be a string")
+    if model_name != MULTI_IMAGE_MODEL:
+        if model_name in T2V_MODELS + I2V_MODELS:
+            raise invalid(f"model_name {model_name} does not support multi-image2video")
+        raise invalid(f"model_name must be one of: {MULTI_IMAGE_MODEL}")
+    entries = body.get("image_list")
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_MULTI_IMAGES:
+        raise invalid(f"image_list must contain 1 to {MAX_MULTI_IMAGES} images")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not _present(entry, "image"):
+            raise invalid(f'image_list[{index}] must be an object like {{"image": "<URL or Base64>"}}')
+    prompt = _text(body, "prompt")
+    if not prompt.strip():
+        raise invalid("prompt is required")
+    negative_prompt = _text(body, "negative_prompt")
+    mode = _choice(body, "mode", MODES, "std")
+    duration = _duration(body, model_name)
+    aspect_ratio = _choice(body, "aspect_ratio", ASPECT_RATIOS, "16:9")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    _screen(prompt)
+    images = [image_input(entry["image"], f"image_list[{index}].image", fetch) for index, entry in enumerate(entries)]
+    return MultiImageRequest(
+        kind="multi-image2video",
+        model_name=model_name,
+        mode=mode,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        aspect_ratio=aspect_ratio,
+        duration=duration,
+        images=images,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+    )

@@ -1,0 +1,96 @@
+"""Input audio for lip-sync: checked by content (it must decode, with an audio stream of a sane length),
+never by name or declared type.
+
+The upstream takes mp3, wav, m4a or aac files up to 5 MB; we also refuse audio shorter than 2 s (nothing
+to sync) or longer than 60 s (longer than any clip it could be synced to).
+"""
+
+import base64
+import binascii
+import io
+import re
+from dataclasses import dataclass
+
+import av
+
+from .errors import GenerationError
+
+MAX_AUDIO_BYTES = 5 * 1024 * 1024
+MIN_AUDIO_SECONDS, MAX_AUDIO_SECONDS = 2.0, 60.0
+_DATA_URL = re.compile(r"^data:audio/[a-zA-Z0-9.+-]+;base64,")
+# Container → (content type, file extension) for the formats the upstream accepts.
+_FORMATS = {
+    "wav": ("audio/wav", "wav"),
+    "mp3": ("audio/mpeg", "mp3"),
+    "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "m4a"),
+    "aac": ("audio/aac", "aac"),
+}
+
+
+@dataclass(frozen=True)
+class InputAudio:
+    data: bytes
+    content_type: str
+    extension: str
+    duration_s: float
+
+
+def _looks_like_audio(data: bytes) -> bool:
+    return (
+        (data[:4] == b"RIFF" and data[8:12] == b"WAVE")
+        or data[:3] == b"ID3"
+        or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)  # MPEG frame sync (mp3, ADTS aac)
+        or data[4:8] == b"ftyp"  # m4a
+    )
+
+
+def inspect_audio(data: bytes, *, field: str = "audio") -> InputAudio:
+    if len(data) > MAX_AUDIO_BYTES:
+        raise GenerationError("audio_too_large", f"{field} must be at most 5 MB; it is {len(data) / 1e6:.1f} MB.", field=field)
+    if not _looks_like_audio(data):
+        raise GenerationError("audio_unsupported_format", f"{field} must be an mp3, wav, m4a or aac file.", field=field)
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            if not container.streams.audio or container.streams.video:
+                raise GenerationError("audio_unsupported_format", f"{field} must contain audio only.", field=field)
+            formats = container.format.name
+            stream = container.streams.audio[0]
+            seconds = 0.0
+            for frame in container.decode(stream):  # decoding it all proves it is not truncated or corrupt
+                seconds = max(seconds, float((frame.pts or 0) * frame.time_base) + frame.samples / (frame.sample_rate or 1))
+    except GenerationError:
+        raise
+    except (av.FFmpegError, ValueError, OSError, IndexError, ZeroDivisionError) as exc:
+        raise GenerationError("audio_corrupt", f"{field} could not be decoded as audio.", field=field) from exc
+    content_type, extension = next(
+        (value for name, value in _FORMATS.items() if name == formats or name.split(",")[0] in formats.split(",")),
+        (None, None),
+    )
+    if content_type is None:
+        raise GenerationError("audio_unsupported_format", f"{field} must be an mp3, wav, m4a or aac file.", field=field)
+    if not MIN_AUDIO_SECONDS <= seconds <= MAX_AUDIO_SECONDS:
+        raise GenerationError(
+            "audio_duration_out_of_range",
+            f"{field} must last {MIN_AUDIO_SECONDS:g}–{MAX_AUDIO_SECONDS:g} seconds; it lasts {seconds:.1f}.",
+            field=field,
+        )
+    return InputAudio(data=data, content_type=content_type, extension=extension, duration_s=round(seconds, 3))
+
+
+def load_audio(value, *, field: str = "audio") -> InputAudio:
+    """An InputAudio from an upload (file object), bytes, or base64 text (a data:audio/… prefix is accepted)."""
+    if hasattr(value, "read"):
+        data = value.read(MAX_AUDIO_BYTES + 1)
+    elif isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+    elif isinstance(value, str):
+        text = _DATA_URL.sub("", value.strip())
+        if len(text) > MAX_AUDIO_BYTES * 4 // 3 + 16:
+            raise GenerationError("audio_too_large", f"{field} must be at most 5 MB.", field=field)
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise GenerationError("audio_invalid_base64", f"{field} is not valid base64.", field=field) from exc
+    else:
+        raise GenerationError("invalid_field_type", f"{field} must be base64 text or an upload.", field=field)
+    return inspect_audio(data, field=field)

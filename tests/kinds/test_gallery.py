@@ -1,0 +1,148 @@
+"""The team gallery: share (re-checked against today's policy), browse, like, remix, report → review queue."""
+
+import functools
+
+import pytest
+
+from accounts.models import AuditEvent, AuditEventType, StandingEvent, User
+from generations import gallery
+from generations.models import GalleryItem, GalleryStatus, Generation, ReviewItem
+from generations.moderation import review, scanning
+from tests.conftest import bearer
+from tests.helpers import constant_score_detector, drive_to_terminal
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def moderator(db):
+    return User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
+
+
+@pytest.fixture
+def clip(client, use_simulator, redis_conn, alice_key):
+    """A succeeded text→video generation of alice's."""
+    response = client.post(
+        "/api/v1/generations", {"prompt": "A paper boat on a rainy street", "model": "kling-v1-6"},
+        content_type="application/json", **bearer(alice_key),
+    )
+    assert response.status_code == 202, response.content
+    generation = drive_to_terminal(response.json()["id"])
+    assert generation.status == "succeeded"
+    return generation
+
+
+def test_share_like_and_remix_within_the_team(client, clip, alice, bob, charlie, other_team):
+    client.force_login(alice)
+    response = client.post(f"/generations/{clip.public_id}/share/", {"caption": "Rainy day"})
+    assert response.status_code == 302
+    item = GalleryItem.objects.get(generation=clip)
+    assert item.status == GalleryStatus.VISIBLE and item.recheck_result["decision"] == "allow"
+    assert item.recheck_result["video"]["verdict"] == "allow"
+    assert AuditEvent.objects.filter(event_type=AuditEventType.GALLERY_SHARED, target_id=str(item.public_id)).exists()
+
+    client.force_login(bob)
+    page = client.get("/gallery/")
+    assert page.status_code == 200 and b"Rainy day" in page.content
+    client.post(f"/gallery/{item.public_id}/like/")
+    client.post(f"/gallery/{item.public_id}/like/")  # a toggle: back to zero
+    client.post(f"/gallery/{item.public_id}/like/")
+    item.refresh_from_db()
+    assert item.like_count == 1 == item.likes.count()
+
+    # Remix: the prefilled form records its parent.
+    remix = client.get(f"/generations/new/?remix_of={clip.public_id}&prompt=A+paper+boat+at+night&model=kling-v1-6")
+    assert b"A paper boat at night" in remix.content
+    created = client.post(
+        f"/generations/new/?remix_of={clip.public_id}",
+        {"prompt": "A paper boat at night", "model": "kling-v1-6", "duration": "5", "aspect_ratio": "16:9", "mode": "std"},
+    )
+    assert created.status_code == 302, created.content
+    child = Generation.objects.exclude(pk=clip.pk).get(created_by=bob)
+    assert child.parent_id == clip.pk and child.lineage_label == "Remixed from"
+    assert b"Remixed from" in client.get(f"/generations/{child.public_id}/").content
+
+    # Another team sees none of it.
+    client.force_login(charlie)
+    assert b"Rainy day" not in client.get("/gallery/").content
+    assert client.post(f"/gallery/{item.public_id}/like/").status_code == 404
+    assert client.post(f"/gallery/{item.public_id}/report/", {"reason": "spam"}).status_code == 404
+    assert client.post(f"/generations/{clip.public_id}/share/").status_code == 404
+
+
+def test_only_the_author_can_share_and_only_once(clip, alice, bob):
+    with pytest.raises(gallery.GenerationError) as caught:
+        gallery.do_share(clip, user=bob)
+    assert caught.value.code == "not_your_generation"
+    gallery.do_share(clip, user=alice)
+    with pytest.raises(gallery.GenerationError) as caught:
+        gallery.do_share(clip, user=alice)
+    assert caught.value.code == "already_shared"
+
+
+def test_sharing_rechecks_the_clip_against_the_current_policy(clip, alice, monkeypatch):
+    # Since the clip was made, the detectors changed their mind about it.
+    monkeypatch.setattr(gallery.scanning, "scan_video", functools.partial(scanning.scan_video, detectors=[constant_score_detector(0.95)]))
+    with pytest.raises(gallery.GenerationError) as caught:
+        gallery.do_share(clip, user=alice)
+    assert caught.value.code == "policy_recheck_failed" and "sexual" in caught.value.message
+    assert not GalleryItem.objects.exists()
+
+
+def test_a_rejected_report_removes_the_item_and_counts_against_its_author(client, clip, alice, bob, moderator):
+    item = gallery.do_share(clip, user=alice)
+    client.force_login(bob)
+    assert client.post(f"/gallery/{item.public_id}/report/", {"reason": "This shows a real coworker without asking"}).status_code == 302
+    report = ReviewItem.objects.get(kind="report")
+    assert report.generation == clip and report.reported_by == bob and report.message.startswith("This shows")
+    # It is in the moderators' queue, and a second report by the same member adds nothing.
+    assert report in review.open_queue()
+    with pytest.raises(gallery.GenerationError):
+        gallery.do_report(item, user=bob, reason="again")
+
+    client.force_login(moderator)
+    page = client.get(f"/moderation/items/{report.public_id}/")
+    assert page.status_code == 200 and b"real coworker" in page.content
+
+    report = review.claim(report, moderator)
+    review.decide(report, moderator, review.REJECT, reason="identifiable person without consent", expected_version=report.version)
+    item.refresh_from_db()
+    assert item.status == GalleryStatus.REMOVED
+    client.force_login(bob)
+    assert b"id=\"item-" not in client.get("/gallery/").content
+    # The clip is withheld now, and its author has a strike for it.
+    assert client.get(f"/generations/{clip.public_id}/video.mp4").status_code == 404
+    strike = StandingEvent.objects.get(user=alice, source="report_upheld")
+    assert strike.points > 0 and strike.generation_ref == str(clip.public_id)
+    assert AuditEvent.objects.filter(event_type=AuditEventType.GALLERY_REMOVED, target_id=str(item.public_id)).exists()
+    # And it cannot be shared again.
+    with pytest.raises(gallery.GenerationError) as caught:
+        gallery.do_share(Generation.objects.get(pk=clip.pk), user=alice)
+    assert caught.value.code in ("removed_by_moderator", "not_shareable")
+
+
+def test_a_report_a_moderator_dismisses_leaves_the_item_and_the_author_alone(clip, alice, bob, moderator):
+    item = gallery.do_share(clip, user=alice)
+    report = gallery.do_report(item, user=bob, reason="I just do not like it")
+    report = review.claim(report, moderator)
+    review.decide(report, moderator, review.APPROVE, expected_version=report.version)
+    item.refresh_from_db()
+    assert item.status == GalleryStatus.VISIBLE
+    assert not StandingEvent.objects.filter(user=alice).exists()
+
+
+def test_unshare_by_author_and_by_team_admin_only(client, clip, alice, bob):
+    item = gallery.do_share(clip, user=alice)
+    with pytest.raises(gallery.GenerationError) as caught:
+        gallery.do_unshare(item, user=bob)
+    assert caught.value.code == "not_your_item"
+    gallery.do_unshare(item, user=alice)
+    item.refresh_from_db()
+    assert item.status == GalleryStatus.UNSHARED
+    # Sharing again re-checks and brings it back.
+    assert gallery.do_share(clip, user=alice).status == GalleryStatus.VISIBLE
+
+
+def test_the_pipeline_records_the_upstream_video_id(clip):
+    # What video-extend and lip-sync name upstream: the simulator's id of the result video.
+    assert len(clip.provider_video_id) >= 8
