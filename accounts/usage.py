@@ -8,16 +8,17 @@ minus released), the same figure `credits.member_spent_this_period` computes.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from .credits import next_period_start, period_start_for
 from .models import ApiKey, CreditEntry, CreditEntryKind, Membership
 
 RECENT_ENTRIES = 20
+CHART_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,29 @@ def team_usage(team, *, now=None) -> TeamUsage:
         keys=key_usage(team, since),
         recent_entries=recent_entries(team),
     )
+
+
+@dataclass(frozen=True)
+class DaySpend:
+    day: date
+    credits: int
+    # Bar height as a share of the busiest day, for the chart (0–100).
+    percent: int
+
+
+def daily_spend(team, *, days=CHART_DAYS, now=None) -> list[DaySpend]:
+    """Credits charged per day (UTC) over the last `days` days, oldest first, zero-filled: one query."""
+    today = (now or timezone.now()).date()
+    first = today - timedelta(days=days - 1)
+    totals = {
+        row["day"]: row["total"]
+        for row in CreditEntry.objects.filter(team=team, kind=CreditEntryKind.CAPTURE, created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(total=Sum("amount"))
+    }
+    peak = max(totals.values(), default=0)
+    return [
+        DaySpend(day, int(totals.get(day, 0)), round(100 * totals.get(day, 0) / peak) if peak else 0)
+        for day in (first + timedelta(days=offset) for offset in range(days))
+    ]

@@ -39,7 +39,7 @@ from .forms import (
 )
 from .models import ApiKey, Membership, Role
 from .selectors import SESSION_TEAM_KEY, current_membership
-from .usage import team_usage
+from .usage import daily_spend, team_usage
 
 # One-time secrets travel from the POST that made them to the next page render, then are dropped.
 NEW_KEY_SESSION_KEY = "accounts_new_api_key"
@@ -328,4 +328,11 @@ def api_key_revoke(request, key_id):
 @require_GET
 def usage(request):
     membership = _membership_or_404(request)
-    return render(request, "accounts/usage.html", {"team": membership.team, "usage": team_usage(membership.team)})
+    from generations.selectors import usage_by_kind
+
+    team = membership.team
+    return render(
+        request,
+        "accounts/usage.html",
+        {"team": team, "usage": team_usage(team), "days": daily_spend(team), "kinds": usage_by_kind(team, since=team.period_start)},
+    )

@@ -104,6 +104,21 @@ CAMERA_CONTROL_ALLOWED = {
     (TEXT2VIDEO, "kling-v1", "std", "5"),
     (IMAGE2VIDEO, "kling-v1-5", "pro", "5"),
 }
+# Named camera moves for the portal, as the camera_control they send.
+CAMERA_PRESETS = {
+    "zoom_in": ("Push in", {"type": "simple", "config": {"zoom": 5}}),
+    "zoom_out": ("Pull out", {"type": "simple", "config": {"zoom": -5}}),
+    "pan_left": ("Pan left", {"type": "simple", "config": {"pan": -5}}),
+    "pan_right": ("Pan right", {"type": "simple", "config": {"pan": 5}}),
+    "tilt_up": ("Tilt up", {"type": "simple", "config": {"tilt": 5}}),
+    "tilt_down": ("Tilt down", {"type": "simple", "config": {"tilt": -5}}),
+    "roll": ("Roll", {"type": "simple", "config": {"roll": 5}}),
+    "down_back": ("Rise and pull back", {"type": "down_back"}),
+    "forward_up": ("Push forward and up", {"type": "forward_up"}),
+    "right_turn_forward": ("Turn right, moving forward", {"type": "right_turn_forward"}),
+    "left_turn_forward": ("Turn left, moving forward", {"type": "left_turn_forward"}),
+}
+ALL_DURATIONS = V3_DURATIONS
 # End frames (image_tail): which models take them, in which modes (kling-v1 only for 5 s clips).
 IMAGE_TAIL_MODES = {
     "kling-v1": ("std", "pro"),

@@ -19,8 +19,10 @@ from accounts.selectors import current_membership
 
 from .actions import do_cancel_generation, do_submit_generation
 from .catalog import (
+    ALL_DURATIONS,
     ASPECT_RATIOS,
     CAMERA_CONTROL_ALLOWED,
+    CAMERA_PRESETS,
     EFFECT_SCENES,
     EXTEND_SECONDS,
     IMAGE_TAIL_MODES,
@@ -43,7 +45,32 @@ from .selectors import deliverable_asset, generation_for_team, team_generations
 from .states import Status
 
 
-class TextToVideoForm(forms.Form):
+DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
+CAMERA_CHOICES = [("", "None")] + [(name, label) for name, (label, _control) in CAMERA_PRESETS.items()]
+
+
+def _with_camera(data):
+    preset = data.pop("camera", "")
+    if preset:
+        data["camera_control"] = CAMERA_PRESETS[preset][1]
+    return data
+
+
+class CreateForm(forms.Form):
+    """A create page's form: its kind, and the request data it stands for."""
+
+    kind = ""
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def request_data(self):
+        return dict(self.cleaned_data)
+
+
+class TextToVideoForm(CreateForm):
+    kind = "text2video"
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
         max_length=MAX_PROMPT_CHARS,
@@ -55,12 +82,18 @@ class TextToVideoForm(forms.Form):
         help_text="What the model should avoid.",
     )
     model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
-    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
     aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+    camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
+                               help_text="Camera moves run on kling-v1 in standard mode for 5 s clips.")
+
+    def request_data(self):
+        return _with_camera(dict(self.cleaned_data))
 
 
-class ImageToVideoForm(forms.Form):
+class ImageToVideoForm(CreateForm):
+    kind = "image2video"
     image = forms.FileField(
         label="Start image",
         help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB. The clip takes its shape.",
@@ -80,8 +113,13 @@ class ImageToVideoForm(forms.Form):
     )
     negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.image2video])
-    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+    camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
+                               help_text="Camera moves run on kling-v1-5 in professional mode for 5 s clips, without an end image.")
+
+    def request_data(self):
+        return _with_camera(dict(self.cleaned_data))
 
 
 MODE_CHOICES = [(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES]
@@ -111,7 +149,7 @@ class _ConsentMixin:
         )
 
 
-class MultiImageForm(forms.Form):
+class MultiImageForm(CreateForm):
     kind = "multi-image2video"
     image = forms.FileField(label="Reference image 1", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
                             help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each.")
@@ -124,9 +162,6 @@ class MultiImageForm(forms.Form):
     aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
     mode = forms.ChoiceField(choices=MODE_CHOICES)
 
-    def __init__(self, *args, team=None, **kwargs):
-        super().__init__(*args, **kwargs)
-
     def request_data(self):
         data = dict(self.cleaned_data)
         data["images"] = [data.pop(name) for name in ("image", "image_2", "image_3", "image_4") if data.get(name)]
@@ -136,7 +171,7 @@ class MultiImageForm(forms.Form):
         return data
 
 
-class EffectForm(_ConsentMixin, forms.Form):
+class EffectForm(_ConsentMixin, CreateForm):
     kind = "effects"
     effect_scene = forms.ChoiceField(label="Effect", choices=[(scene, EFFECT_LABELS[scene]) for scene in EFFECT_SCENES])
     image = forms.FileField(label="Image", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
@@ -149,7 +184,7 @@ class EffectForm(_ConsentMixin, forms.Form):
     mode = forms.ChoiceField(choices=MODE_CHOICES)
 
     def __init__(self, *args, team=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, team=team, **kwargs)
         self._add_consent_field(team)
 
     def request_data(self):
@@ -162,20 +197,14 @@ class EffectForm(_ConsentMixin, forms.Form):
         return data
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(CreateForm):
     kind = "video-extend"
     prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="What happens next (optional)",
                              widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The boat drifts under a stone bridge"}))
     negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, team=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-    def request_data(self):
-        return dict(self.cleaned_data)
-
-
-class LipSyncForm(_ConsentMixin, forms.Form):
+class LipSyncForm(_ConsentMixin, CreateForm):
     kind = "lip-sync"
     text = forms.CharField(required=False, max_length=LIP_SYNC_MAX_TEXT, label="Words to speak",
                            widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Welcome to our studio tour!"}),
@@ -188,7 +217,7 @@ class LipSyncForm(_ConsentMixin, forms.Form):
                             help_text="mp3, wav, m4a or aac, 2–60 s, up to 5 MB.")
 
     def __init__(self, *args, team=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, team=team, **kwargs)
         self._add_consent_field(team)
 
     def request_data(self):
@@ -227,7 +256,10 @@ def dashboard(request):
     membership = current_membership(request)
     recent = team_generations(membership.team, created_by=request.user)[:6] if membership else []
     form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL})
-    return render(request, "generations/dashboard.html", {"form": form, "recent": recent, "prices": _price_table_json()})
+    return render(
+        request, "generations/dashboard.html",
+        {"form": form, "recent": recent, "prices": _price_table_json(), "catalog": _catalog_json()},
+    )
 
 
 def _create_page(request, *, form_class, template, kind=None, initial=None, parent=None, extra_context=None):
@@ -236,13 +268,13 @@ def _create_page(request, *, form_class, template, kind=None, initial=None, pare
     membership = _membership_or_404(request)
     kind = kind or form_class.kind
     context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
-    form_kwargs = {"team": membership.team} if hasattr(form_class, "request_data") else {}
+    form_kwargs = {"team": membership.team}
     if request.method != "POST":
         context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})}, **form_kwargs)
         return render(request, template, context)
     form = context["form"] = form_class(request.POST, request.FILES, **form_kwargs)
     if form.is_valid():
-        data = {"kind": kind, **(form.request_data() if hasattr(form, "request_data") else form.cleaned_data)}
+        data = {"kind": kind, **form.request_data()}
         if parent is not None:
             data["parent_id"] = str(parent.public_id)
         remix_of = request.GET.get("remix_of") or request.POST.get("remix_of")

@@ -53,3 +53,63 @@
     });
   });
 })();
+
+// Offer only what the chosen model can do: its durations, camera moves where the capability map allows
+// them, and the second image only for two-person effects. The server checks the same rules.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-catalog]").forEach(function (form) {
+    var catalog;
+    try { catalog = JSON.parse(form.dataset.catalog); } catch (error) { return; }
+    var kind = form.dataset.kind;
+    function field(name) { return form.querySelector('[name="' + name + '"]'); }
+    function show(name, visible) {
+      var element = field(name);
+      var wrapper = element && element.closest(".field");
+      if (wrapper) wrapper.hidden = !visible;
+      if (element && !visible && element.tagName === "INPUT" && element.type === "file") element.value = "";
+    }
+    function update() {
+      var model = field("model"), duration = field("duration"), mode = field("mode"), camera = field("camera");
+      var spec = model && catalog.models[model.value];
+      if (spec && duration && (kind === "text2video" || kind === "image2video")) {
+        var allowed = spec.durations;
+        Array.prototype.forEach.call(duration.options, function (option) {
+          var ok = allowed.indexOf(option.value) >= 0;
+          option.disabled = !ok;
+          option.hidden = !ok;
+        });
+        if (duration.selectedOptions.length && duration.selectedOptions[0].disabled) {
+          duration.value = allowed.indexOf("5") >= 0 ? "5" : allowed[0];
+        }
+      }
+      if (camera && model && mode && duration) {
+        var tail = field("image_tail");
+        var hasTail = tail && tail.files && tail.files.length > 0;
+        var ok = !hasTail && catalog.camera.some(function (entry) {
+          return entry[0] === kind && entry[1] === model.value && entry[2] === mode.value && entry[3] === duration.value;
+        });
+        camera.disabled = !ok;
+        if (!ok) camera.value = "";
+      }
+      var scene = field("effect_scene");
+      if (scene) {
+        var twoPeople = catalog.two_person_effects.indexOf(scene.value) >= 0;
+        show("image_2", twoPeople);
+        show("model", twoPeople);
+        show("mode", twoPeople);
+        if (!twoPeople && duration) duration.value = "5";
+        if (duration) Array.prototype.forEach.call(duration.options, function (option) {
+          option.disabled = !twoPeople && option.value !== "5";
+        });
+      }
+      var audio = field("audio");
+      if (audio && field("text")) {
+        var withAudio = audio.files && audio.files.length > 0;
+        ["text", "voice_id", "voice_language", "voice_speed"].forEach(function (name) { show(name, !withAudio); });
+      }
+    }
+    form.addEventListener("change", update);
+    update();
+  });
+})();
