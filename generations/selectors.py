@@ -35,3 +35,24 @@ def team_generations(team, *, created_by=None):
     if created_by is not None:
         queryset = queryset.filter(created_by=created_by)
     return queryset.order_by("-created_at", "-id")
+
+
+def usage_by_kind(team, *, since):
+    """Generations and credits charged per kind since `since`: one aggregate query."""
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import Coalesce
+
+    from .catalog import KIND_LABELS
+    from .models import CreditState
+
+    rows = (
+        Generation.objects.filter(team=team, created_at__gte=since)
+        .values("kind")
+        .annotate(
+            generations=Count("id"),
+            succeeded=Count("id", filter=Q(status="succeeded")),
+            credits=Coalesce(Sum("price_credits", filter=Q(credit_state=CreditState.CAPTURED)), 0),
+        )
+        .order_by("kind")
+    )
+    return [{**row, "label": KIND_LABELS.get(row["kind"], row["kind"])} for row in rows]
