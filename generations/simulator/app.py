@@ -1,5 +1,9 @@
 """The simulator's WSGI application: routes, the in-memory task store, render threads, callbacks, faults.
 
+Kinds: text2video, image2video, video-extend, lip-sync, effects and multi-image2video, each with create,
+query (task_id or external_task_id) and list under /v1/videos/<kind> and /kling/v1/videos/<kind>. Every
+result video is also registered by video id on disk (registry.py), so extend and lip-sync can find it.
+
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
 """
 
@@ -7,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import queue
 import re
@@ -24,18 +29,34 @@ import httpx
 from .auth import check_authorization
 from .config import SimulatorConfig
 from .faults import FaultInjector
+from .media import probe_video
+from .registry import VideoRecord, VideoRegistry
 from .render import render_clip
+from .render_images import render_effect, render_multi_image
+from .render_videos import (
+    audio_envelope,
+    render_extension,
+    render_lip_sync,
+    speech_envelope,
+    synthesise_voice,
+)
 from .validation import (
-    MAX_IMAGE_BYTES,
+    EXTEND_SECONDS,
     ApiError,
     CreateRequest,
+    EffectsRequest,
+    ExtendRequest,
+    LipSyncRequest,
+    MultiImageRequest,
+    TaskRequest,
     invalid,
+    megabytes,
     validate_create,
 )
 
 log = logging.getLogger("generations.simulator")
 
-KINDS = ("text2video", "image2video")
+KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video")
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -44,10 +65,11 @@ RENDER_FAILED_MESSAGE = "Server internal error, please try again later"
 PROCESSING_AT = 0.2
 MAX_BODY_BYTES = 32 * 1024 * 1024
 CALLBACK_TIMEOUT_S = 5.0
-IMAGE_FETCH_TIMEOUT_S = 10.0
+FETCH_TIMEOUT_S = 10.0
 
-COLLECTION = re.compile(r"^/v1/videos/(text2video|image2video)/?$")
-ITEM = re.compile(r"^/v1/videos/(text2video|image2video)/([^/]+)$")
+_KIND = "|".join(re.escape(kind) for kind in KINDS)
+COLLECTION = re.compile(rf"^/v1/videos/({_KIND})/?$")
+ITEM = re.compile(rf"^/v1/videos/({_KIND})/([^/]+)$")
 RESULT_FILE = re.compile(r"^/files/(\d+)\.mp4$")
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -56,20 +78,27 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def unit_deduction(request: CreateRequest) -> str:
-    """Resource-pack units a finished task costs (roughly the official price list's shape)."""
+def unit_deduction(request: TaskRequest) -> str:
+    """Resource-pack units a finished task costs (roughly the official price list's shape).
+
+    Per 5 s of video: 1 in std and 3.5 in pro, 10 for the v2 masters. An extend pays for the 5 s it adds,
+    at the mode of the video it extends; lip-sync pays 0.5 per started 5 s of the source; single-image
+    effects count as std; multi-image2video prices like image2video.
+    """
+    if request.kind == "lip-sync":
+        return f"{0.5 * math.ceil(request.duration_s / 5 - 1e-9):g}"
+    per_5s = 1.0 if request.mode == "std" else 3.5
     if request.model_name in ("kling-v2-master", "kling-v2-1-master"):
         per_5s = 10.0
-    else:
-        per_5s = 1.0 if request.mode == "std" else 3.5
-    return f"{per_5s * request.duration_s / 5:g}"
+    seconds = EXTEND_SECONDS if request.kind == "video-extend" else request.duration_s
+    return f"{per_5s * seconds / 5:g}"
 
 
 @dataclass
 class Task:
     task_id: str
     kind: str
-    request: CreateRequest
+    request: TaskRequest
     created_at: int
     updated_at: int
     status: str = SUBMITTED
@@ -78,6 +107,8 @@ class Task:
     risk_control: bool = False
     video_id: str | None = None
     video_url: str | None = None
+    # video-extend only: {id, url, duration} of the video it extends (task_info.parent_video).
+    parent_video: dict | None = None
 
     def _videos(self) -> list[dict]:
         if self.status != SUCCEED:
@@ -88,9 +119,12 @@ class Task:
         return [video]
 
     def _task_info(self) -> dict:
-        if self.request.external_task_id is None:
-            return {}
-        return {"external_task_id": self.request.external_task_id}
+        info = {}
+        if self.parent_video is not None:
+            info["parent_video"] = dict(self.parent_video)
+        if self.request.external_task_id is not None:
+            info["external_task_id"] = self.request.external_task_id
+        return info
 
     def _deduction(self) -> str:
         return unit_deduction(self.request) if self.status == SUCCEED else "0"
@@ -221,6 +255,7 @@ class SimulatorApp:
         self.store = TaskStore(config.concurrency_limit)
         self.data_dir = config.data_dir or tempfile.mkdtemp(prefix="kling-simulator-")
         os.makedirs(self.data_dir, exist_ok=True)
+        self.videos = VideoRegistry(self.data_dir)
         # Set by the server once bound; result URLs are built from it (or config.public_url).
         self.base_url: str | None = None
         self._stopping = threading.Event()
@@ -317,7 +352,7 @@ class SimulatorApp:
 
     def _create(self, kind: str, environ) -> dict:
         body = _read_json(environ)
-        request = validate_create(kind, body, fetch=self._fetch_image)
+        request = validate_create(kind, body, fetch=self._fetch, find_video=self.videos.find)
         created = now_ms()
         task = Task(
             task_id=self.store.new_task_id(),
@@ -327,11 +362,19 @@ class SimulatorApp:
             updated_at=created,
             stuck=self.faults.roll("stuck"),
             risk_control=self.faults.roll("risk_control"),
+            parent_video=self._parent_video(request.parent) if isinstance(request, ExtendRequest) else None,
         )
         data = self.store.add(task)
         self._notify(task.callback() if request.callback_url else None, request.callback_url)
         threading.Thread(target=self._run_task, args=(task.task_id,), name=f"sim-task-{task.task_id}", daemon=True).start()
         return data
+
+    def _file_url(self, task_id: str) -> str:
+        base = self.config.public_url or self.base_url or "http://127.0.0.1"
+        return f"{base}/files/{task_id}.mp4"
+
+    def _parent_video(self, parent: VideoRecord) -> dict:
+        return {"id": parent.video_id, "url": self._file_url(parent.task_id), "duration": f"{parent.duration_s:.1f}"}
 
     def _query(self, kind: str, ident: str) -> dict:
         data = self.store.find(kind, ident)
@@ -347,7 +390,9 @@ class SimulatorApp:
 
     def _result_file(self, task_id: str, environ) -> _Answer:
         path = os.path.join(self.data_dir, f"{task_id}.mp4")
-        if not self.store.has_result(task_id) or not os.path.exists(path):
+        # A finished task of this run, or a video registered by an earlier run on the same data_dir.
+        known = self.store.has_result(task_id) or self.videos.find_by_task(task_id) is not None
+        if not known or not os.path.exists(path):
             raise ApiError(404, 1203, "Requested resource does not exist")
         with open(path, "rb") as fh:
             data = fh.read()
@@ -374,8 +419,9 @@ class SimulatorApp:
         try:
             self._advance(task_id)
         finally:
-            # Decoded input images can be tens of MB; a long-running simulator must not keep them.
-            request.image = request.image_tail = None
+            # Decoded inputs (images, source videos, audio) can be tens of MB; a long-running simulator
+            # must not keep them.
+            request.release_inputs()
 
     def _advance(self, task_id: str) -> None:
         task = self.store.get(task_id)
@@ -394,15 +440,7 @@ class SimulatorApp:
             with self._render_slots:
                 if self._stopping.is_set():
                     return
-                clip = render_clip(
-                    request.prompt,
-                    duration=request.duration_s,
-                    aspect_ratio=request.aspect_ratio or "16:9",
-                    seed=self.config.seed,
-                    fps=self.config.fps,
-                    image=request.image,
-                    end_image=request.image_tail,
-                )
+                clip = self._render(request)
             path = os.path.join(self.data_dir, f"{task_id}.mp4")
             partial = f"{path}.part"
             with open(partial, "wb") as fh:
@@ -414,13 +452,61 @@ class SimulatorApp:
             return
         if self._stopping.wait(max(0.0, delay - (time.monotonic() - started))):
             return
-        base = self.config.public_url or self.base_url or "http://127.0.0.1"
-        self._transition(
-            task_id,
-            SUCCEED,
-            request.callback_url,
-            video_id=str(uuid.uuid4()),
-            video_url=f"{base}/files/{task_id}.mp4",
+        video_id = str(uuid.uuid4())
+        # Registered before `succeed` is visible, so a client can extend or lip-sync it at once.
+        self._register(video_id, task_id, request, path)
+        self._transition(task_id, SUCCEED, request.callback_url, video_id=video_id, video_url=self._file_url(task_id))
+
+    def _render(self, request: TaskRequest) -> bytes:
+        seed, fps = self.config.seed, self.config.fps
+        if isinstance(request, CreateRequest):
+            return render_clip(
+                request.prompt,
+                duration=request.duration_s,
+                aspect_ratio=request.aspect_ratio or "16:9",
+                seed=seed,
+                fps=fps,
+                image=request.image,
+                end_image=request.image_tail,
+            )
+        if isinstance(request, ExtendRequest):
+            parent = self.videos.file_path(request.parent)
+            return render_extension(parent, prompt=request.prompt, seconds=EXTEND_SECONDS, seed=seed)
+        if isinstance(request, LipSyncRequest):
+            if request.source_record is not None:
+                source = self.videos.file_path(request.source_record)
+            else:
+                source = request.source_video
+            if request.input_mode == "audio2video":
+                audio = request.audio
+                envelope = audio_envelope(audio)
+            else:
+                envelope = speech_envelope(request.text, request.voice_speed)
+                audio = synthesise_voice(envelope, request.voice_id)
+            return render_lip_sync(source, duration=request.duration_s, envelope=envelope, audio=audio)
+        if isinstance(request, EffectsRequest):
+            return render_effect(request.effect_scene, request.images, duration=request.duration_s, seed=seed, fps=fps)
+        if isinstance(request, MultiImageRequest):
+            return render_multi_image(
+                request.images, request.prompt, duration=request.duration_s, aspect_ratio=request.aspect_ratio, seed=seed, fps=fps
+            )
+        raise TypeError(f"no renderer for {type(request).__name__}")
+
+    def _register(self, video_id: str, task_id: str, request: TaskRequest, path: str) -> None:
+        info = probe_video(path)
+        self.videos.add(
+            VideoRecord(
+                video_id=video_id,
+                task_id=task_id,
+                kind=request.kind,
+                model_name=request.model_name,
+                mode=request.mode,
+                duration_s=round(info.duration_s, 3),
+                width=info.width,
+                height=info.height,
+                created_at=now_ms(),
+                path=os.path.basename(path),
+            )
         )
 
     def _transition(self, task_id: str, status: str, callback_url: str | None, **changes) -> None:
@@ -453,23 +539,26 @@ class SimulatorApp:
                 except httpx.HTTPError as error:
                     log.warning("simulator: callback to %s failed: %s", url, error)
 
-    # -- image URLs ----------------------------------------------------------------------------------
+    # -- input URLs ----------------------------------------------------------------------------------
 
-    def _fetch_image(self, url: str) -> bytes:
+    def _fetch(self, url: str, field_name: str, max_bytes: int) -> bytes:
+        """Download an image, video or audio URL a client named (it may be one of our own /files/)."""
         try:
-            with httpx.Client(timeout=IMAGE_FETCH_TIMEOUT_S, follow_redirects=True, trust_env=False) as client:
-                with client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        raise invalid(f"image could not be downloaded from {url} (HTTP {response.status_code})")
-                    chunks, total = [], 0
-                    for chunk in response.iter_bytes():
-                        total += len(chunk)
-                        if total > MAX_IMAGE_BYTES:
-                            raise invalid("image cannot be larger than 10MB")
-                        chunks.append(chunk)
-                    return b"".join(chunks)
+            with (
+                httpx.Client(timeout=FETCH_TIMEOUT_S, follow_redirects=True, trust_env=False) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code != 200:
+                    raise invalid(f"{field_name} could not be downloaded from {url} (HTTP {response.status_code})")
+                chunks, total = [], 0
+                for chunk in response.iter_bytes():
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise invalid(f"{field_name} cannot be larger than {megabytes(max_bytes)}")
+                    chunks.append(chunk)
+                return b"".join(chunks)
         except httpx.HTTPError as error:
-            raise invalid(f"image could not be downloaded from {url} ({type(error).__name__})") from None
+            raise invalid(f"{field_name} could not be downloaded from {url} ({type(error).__name__})") from None
 
 
 def _read_json(environ):

@@ -22,6 +22,7 @@ class SimulatorConfig:
     faults: dict[str, float] | str = field(default_factory=dict)
     # Seeds the fault RNG and every rendered clip.
     seed: int = 0
+    # Frame rate of generated clips; video-extend and lip-sync keep the rate of the video they start from.
     fps: int = 24
     # Where rendered clips are kept; None means a fresh temporary directory per app.
     data_dir: str | None = None

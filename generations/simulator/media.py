@@ -17,6 +17,9 @@ import numpy as np
 AUDIO_RATE = 24_000
 # Container names (PyAV's, split on ",") that hold the mp3/wav/m4a/aac the upstream accepts.
 AUDIO_CONTAINERS = frozenset({"mp3", "wav", "aac", "mp4", "m4a", "mov"})
+# Source videos are .mp4/.mov, as upstream; this also keeps still images (which FFmpeg opens as one-frame
+# "videos") out.
+VIDEO_CONTAINERS = frozenset({"mp4", "mov"})
 
 MediaSource = str | bytes  # a file path, or a whole file in memory
 
@@ -56,6 +59,8 @@ def probe_video(source: MediaSource) -> VideoInfo:
     """Size, rate and length of a video, after decoding its first frame (a header alone proves little)."""
     try:
         with _open(source) as container:
+            if not VIDEO_CONTAINERS & set(container.format.name.split(",")):
+                raise MediaError("must be an mp4 or mov video")
             if not container.streams.video:
                 raise MediaError("has no video stream")
             stream = container.streams.video[0]
@@ -72,7 +77,7 @@ def probe_video(source: MediaSource) -> VideoInfo:
             frames = stream.frames or round(duration * fps)
     except MediaError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - hostile files fail in many ways inside FFmpeg; all mean "not a video"
         raise MediaError("could not be decoded as a video") from None
     if fps <= 0 or width < 2 or height < 2:
         raise MediaError("could not be decoded as a video")
@@ -135,7 +140,7 @@ def decode_audio(data: bytes, max_seconds: float) -> AudioClip:
                 chunks.append(mono.to_ndarray().reshape(-1))
     except MediaError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - hostile files fail in many ways inside FFmpeg; all mean "not audio"
         raise MediaError("could not be decoded as audio (mp3, wav, m4a or aac)") from None
     samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     return AudioClip(samples=np.clip(samples, -1.0, 1.0), sample_rate=AUDIO_RATE)

@@ -5,7 +5,8 @@ words on a caption panel and a progress bar. Image→video: a slow Ken-Burns zoo
 image (cross-fading into the end frame when one is given) with the same caption and bar.
 
 Everything that does not change between frames is precomputed, so a frame is a slice copy plus a
-few small blends; libx264 (ultrafast) does the rest.
+few small blends; libx264 (ultrafast) does the rest. `encode_mp4` and the Ken-Burns camera, caption and
+progress bar are shared with render_videos.py (extend, lip-sync) and render_images.py (effects, multi-image).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class _AudioMuxer:
         self.position = 0
 
     def feed_until(self, seconds: float) -> None:
-        end = int(round(seconds * self.rate))
+        end = round(seconds * self.rate)
         if end <= self.position:
             return
         chunk = self.samples[self.position : end]

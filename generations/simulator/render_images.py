@@ -14,7 +14,16 @@ import random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .render import SIZES, KenBurns, Overlay, bright_colour, encode_mp4, output_size_for_image, progress_bar, seed_digest
+from .render import (
+    SIZES,
+    KenBurns,
+    Overlay,
+    bright_colour,
+    encode_mp4,
+    output_size_for_image,
+    progress_bar,
+    seed_digest,
+)
 
 CROSS_FADE_S = 0.6
 

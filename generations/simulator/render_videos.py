@@ -18,8 +18,22 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from .media import AUDIO_RATE, AudioClip, MediaSource, even_size, probe_video, video_frames
-from .render import KenBurns, Overlay, bright_colour, encode_mp4, progress_bar, seed_digest
+from .media import (
+    AUDIO_RATE,
+    AudioClip,
+    MediaSource,
+    even_size,
+    probe_video,
+    video_frames,
+)
+from .render import (
+    KenBurns,
+    Overlay,
+    bright_colour,
+    encode_mp4,
+    progress_bar,
+    seed_digest,
+)
 
 # Levels per second in a speech envelope; the band shows the last BAND_HISTORY_S of it, newest on the right.
 ENVELOPE_HZ = 100
@@ -154,7 +168,8 @@ def speech_envelope(text: str, voice_speed: float = 1.0, rate: int = ENVELOPE_HZ
         for index in range(syllables):
             length = max(2, round(SYLLABLE_S / voice_speed * rate))
             loudness = 0.55 + 0.45 * (zlib.crc32(f"{token}\x00{index}".encode()) / 0xFFFFFFFF)
-            shape = np.sin(np.linspace(0.0, math.pi, length, dtype=np.float32)) ** 0.7
+            # Clipped: sin(pi) rounds to a hair below zero, and a negative base to 0.7 is NaN.
+            shape = np.clip(np.sin(np.linspace(0.0, math.pi, length, dtype=np.float32)), 0.0, 1.0) ** 0.7
             levels.append(loudness * shape)
         silence(WORD_GAP_S)
     return np.concatenate(levels).astype(np.float32) if levels else np.zeros(0, np.float32)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import re
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field

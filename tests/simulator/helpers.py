@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import threading
 import time
+import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import av
 import httpx
+import numpy as np
 from PIL import Image
 
 TOKEN = "test-token"
@@ -19,6 +23,17 @@ def api_client(simulator, token: str | None = TOKEN, **kwargs) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     kwargs.setdefault("timeout", 15.0)
     return httpx.Client(base_url=simulator.url, headers=headers, trust_env=False, **kwargs)
+
+
+def assert_error(response, http_status, code, message=None):
+    """An answer in the upstream's error envelope with this HTTP status, business code and message part."""
+    assert response.status_code == http_status, response.text
+    body = response.json()
+    assert body["code"] == code
+    assert body["request_id"]
+    assert "data" not in body
+    if message is not None:
+        assert message in body["message"], body["message"]
 
 
 def wait_for_task(client, kind, ident, statuses=("succeed", "failed"), timeout=20.0, seen=None):
@@ -48,6 +63,34 @@ def image_bytes(width=800, height=450, colours=((220, 40, 40), (40, 60, 220)), f
 
 def image_base64(*args, **kwargs) -> str:
     return base64.b64encode(image_bytes(*args, **kwargs)).decode()
+
+
+def wav_bytes(seconds: float, loud_until: float | None = None, rate: int = 16_000) -> bytes:
+    """A mono 16-bit WAV: a 220 Hz tone until `loud_until` (default: throughout), silence after."""
+    t = np.arange(int(seconds * rate)) / rate
+    loud = t < (seconds if loud_until is None else loud_until)
+    samples = (np.sin(2 * math.pi * 220 * t) * 12_000 * loud).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return buffer.getvalue()
+
+
+def frames_at(data: bytes, indexes) -> dict[int, np.ndarray]:
+    """Decoded RGB frames (as int16, ready to subtract) at the given positions of a clip."""
+    wanted, found = set(indexes), {}
+    with av.open(io.BytesIO(data)) as container:
+        for position, frame in enumerate(container.decode(video=0)):
+            if position in wanted:
+                found[position] = frame.to_ndarray(format="rgb24").astype(np.int16)
+                if len(found) == len(wanted):
+                    break
+    missing = wanted - set(found)
+    assert not missing, f"clip has no frames {sorted(missing)}"
+    return found
 
 
 class LoopbackServer:

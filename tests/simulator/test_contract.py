@@ -16,7 +16,7 @@ import pytest
 
 from generations.simulator.render import probe_clip
 
-from .helpers import api_client, image_base64, image_bytes, wait_for_task
+from .helpers import api_client, assert_error, image_base64, image_bytes, wait_for_task
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 T2V = "/v1/videos/text2video"
@@ -26,16 +26,6 @@ I2V = "/v1/videos/image2video"
 def create(client, path=T2V, **body):
     body.setdefault("prompt", "a lighthouse in a storm")
     return client.post(path, json=body)
-
-
-def assert_error(response, http_status, code, message=None):
-    assert response.status_code == http_status, response.text
-    body = response.json()
-    assert body["code"] == code
-    assert body["request_id"]
-    assert "data" not in body
-    if message is not None:
-        assert message in body["message"]
 
 
 # -- the happy path --------------------------------------------------------------------------------
