@@ -275,8 +275,7 @@ def _check_likeness(request, *, user, parent, consent):
     from .moderation import faces, likeness
 
     inputs = {}
-    names = ("image", "image_tail") if request.image is not None or request.image_tail is not None else ()
-    named_images = [(name, image) for name, image in zip(names, (request.image, request.image_tail)) if image is not None]
+    named_images = [(name, image) for name, image in (("image", request.image), ("image_tail", request.image_tail)) if image is not None]
     named_images += [(f"images[{index}]", image) for index, image in enumerate(request.images)]
     try:
         for name, image in named_images:
@@ -289,7 +288,8 @@ def _check_likeness(request, *, user, parent, consent):
             "face_check_unavailable", "Inputs cannot be checked for faces right now; try again shortly.", http_status=503
         ) from exc
     except faces.FaceCheckError as exc:
-        raise GenerationError(exc.code, exc.message, field="image") from exc
+        # The user's file (corrupt) is a 400; our own missing file is worth a retry.
+        raise GenerationError(exc.code, exc.message, field="image", http_status=400 if exc.permanent else 503) from exc
     reanimation = likeness.reanimation_kind(
         kind=request.kind,
         effect_scene=request.options.get("effect_scene", ""),
