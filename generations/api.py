@@ -135,6 +135,8 @@ class GenerationOut(Schema):
     aspect_ratio: str
     error: GenerationErrorOut | None
     created_at: str
+    elapsed_s: int
+    eta_s: int | None = Field(None, description="A rough estimate of the seconds left; null when finished or waiting for a moderator")
     finished_at: str | None
     terminal: bool
     video_url: str | None

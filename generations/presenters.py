@@ -1,9 +1,26 @@
 """The public shape of a generation, shared by the JSON API and the portal's live status endpoint."""
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import AssetRole
 from .states import Status
+
+
+def estimated_seconds_left(generation, *, now=None):
+    """A rough estimate of the wait, for the progress bar: the expected render time (by clip length) less
+    what has elapsed since submission, plus the output scan. None when it ended or waits for a person."""
+    if generation.is_terminal or generation.status == Status.HELD:
+        return None
+    now = now or timezone.now()
+    render_s = generation.duration_seconds * settings.EXPECTED_RENDER_S_PER_SECOND if generation.duration else 0
+    scan_s = 1 + 0.1 * (int(generation.duration) if generation.duration else 5)
+    if generation.status == Status.SCANNING:
+        return round(scan_s)
+    if generation.status == Status.GENERATING and generation.submitted_at:
+        render_s = max(1.0, render_s - (now - generation.submitted_at).total_seconds())
+    return round(render_s + scan_s)
 
 
 def generation_summary(generation, *, for_api=True):
@@ -35,6 +52,8 @@ def generation_summary(generation, *, for_api=True):
             {"code": generation.error_code, "message": generation.error_message} if generation.error_code else None
         ),
         "created_at": generation.created_at.isoformat(),
+        "elapsed_s": round(((generation.finished_at or timezone.now()) - generation.created_at).total_seconds()),
+        "eta_s": estimated_seconds_left(generation),
         "finished_at": generation.finished_at.isoformat() if generation.finished_at else None,
         "terminal": generation.is_terminal,
         "video_url": video_url if deliverable and video and not video.quarantined else None,

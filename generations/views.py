@@ -82,7 +82,7 @@ class TextToVideoForm(CreateForm):
         help_text="What the model should avoid.",
     )
     model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
-    duration = forms.ChoiceField(choices=DURATION_CHOICES, help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, initial="5", help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
     aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
     camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
@@ -113,7 +113,7 @@ class ImageToVideoForm(CreateForm):
     )
     negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.image2video])
-    duration = forms.ChoiceField(choices=DURATION_CHOICES, help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, initial="5", help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
     camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
                                help_text="Camera moves run on kling-v1-5 in professional mode for 5 s clips, without an end image.")

@@ -26,7 +26,9 @@ def test_it_signs_in_submits_watches_progress_and_plays_the_video(page, live_ser
     page.get_by_role("button", name="Generate video").click()
     progress = page.get_by_role("progressbar", name="Generation progress")
     progress.wait_for()
-    assert "Queued" in page.locator(".progress-label").inner_text()
+    label = page.locator(".progress-label").inner_text()
+    assert "Queued" in label and "elapsed" in label and "left" in label  # elapsed time and an estimate
+    page.evaluate("window.stillTheSamePage = true")  # a full-page reload would lose this
     shot(page, "progress")
 
     run_workers()  # a real RQ worker drives the generation while the page keeps polling
@@ -38,6 +40,7 @@ def test_it_signs_in_submits_watches_progress_and_plays_the_video(page, live_ser
     page.wait_for_function(f"document.querySelector('video').currentTime > {start} + 0.3")
     shot(page, "playing")
     assert Generation.objects.get().status == "succeeded"
+    assert page.evaluate("window.stillTheSamePage === true")  # the player arrived without a reload
 
 
 def test_a_member_cannot_open_another_teams_generation(page, live_server, alice, team, charlie, other_team, use_simulator, redis_conn):

@@ -65,3 +65,20 @@ def test_a_moderator_approves_a_held_item(page, live_server, alice, team, use_si
     run_workers()
     generation.refresh_from_db()
     assert generation.status == "succeeded"
+
+
+def test_history_cards_follow_running_generations_live(page, live_server, alice, team, use_simulator, redis_conn):
+    from generations.actions import do_submit_generation
+    from generations.catalog import validate_generation_request
+
+    request = validate_generation_request({"prompt": "A hot-air balloon over vineyards"}, default_model="kling-v1-6")
+    do_submit_generation(team=team, user=alice, request=request)
+    sign_in(page, live_server, "alice@example.org", "alice-password-1")
+    page.goto(f"{live_server.url}/generations/")
+    card = page.locator("[data-live-card]")
+    assert "Queued" in card.inner_text()
+    page.evaluate("window.stillTheSamePage = true")
+    run_workers()
+    card.locator("img").wait_for()  # the poster replaced the placeholder
+    assert "Succeeded" in card.inner_text() and page.evaluate("window.stillTheSamePage === true")
+    shot(page, "history-live")

@@ -81,6 +81,7 @@
         });
         if (duration.selectedOptions.length && duration.selectedOptions[0].disabled) {
           duration.value = allowed.indexOf("5") >= 0 ? "5" : allowed[0];
+          duration.dispatchEvent(new Event("change", { bubbles: true }));  // the price follows
         }
       }
       if (camera && model && mode && duration) {
