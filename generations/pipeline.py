@@ -290,16 +290,11 @@ def _finish(generation, provider, snapshot):
         try:
             provider.download(snapshot.video_url, video_file, max_bytes=settings.MAX_OUTPUT_BYTES)
             video_file.flush()
-            info = probe_video(video_file.name)
-            poster = poster_jpeg(video_file.name)
         except ProviderError as error:
             if error.permanent:
                 _fail(generation, error)
             else:
                 actions.do_requeue_generation(generation)
-            return
-        except MediaError as error:
-            actions.do_fail_generation(generation, code=error.code, message=error.message)
             return
         if generation.status == Status.GENERATING:
             actions.do_transition(
@@ -309,23 +304,24 @@ def _finish(generation, provider, snapshot):
                 fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
             )
         try:
-            verdict = scanning.scan_video(video_file.name, frames=info.frames, thresholds=_scan_thresholds(generation))
+            # One decode answers "does it fully decode", frame count, duration, poster and the scan's first pass.
+            clip = scanning.inspect_and_scan(video_file.name, thresholds=_scan_thresholds(generation))
         except scanning.DetectorUnavailable:
             logger.error("operator attention: the frame detectors cannot load; generation %s waits", generation.public_id)
             actions.do_requeue_generation(generation)
             return
-        except scanning.ScanError as error:
+        except MediaError as error:  # output_corrupt / output_not_video, or a ScanError (one kind of MediaError)
             actions.do_fail_generation(generation, code=error.code, message=error.message)
             return
+        verdict = clip.verdict
         evidence = poster_blurred = None
         if verdict.verdict != scanning.ALLOW:
-            evidence = scanning.evidence_frames(video_file.name, verdict)
-            poster_blurred = scanning.blurred_poster(video_file.name, verdict)
+            evidence, poster_blurred = scanning.withheld_stills(video_file.name, verdict)
         actions.do_deliver_output(
             generation,
             video_file=video_file,
-            video_info=info,
-            poster_bytes=poster,
+            video_info=clip.info,
+            poster_bytes=clip.poster,
             verdict=verdict,
             blame=blame_for(generation.screening_result),
             evidence=evidence,

@@ -10,6 +10,9 @@ The verdict carries what a moderator and a replay need: the detectors with their
 thresholds, the frames that decided it (timestamps, scores, boxes), a per-frame score timeline and how
 long the scan took. A file that cannot be fully decoded raises ScanError; a scan never falls back to
 allow.
+
+`inspect_and_scan(path)` is the scan of a freshly rendered result: the same first pass also feeds a
+media.VideoInspector (frame count, duration, size, codec, poster), so the clip is decoded once.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import av
 from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..media import MediaError, VideoInfo, VideoInspector
 from . import frames as sampling_rules
 from .blur import GAUSSIAN, blur_image, jpeg_bytes
 from .detectors_visual import (
@@ -55,14 +60,18 @@ __all__ = [
     "REVIEW",
     "DecidingFrame",
     "DetectorUnavailable",
+    "FrameTap",
+    "InspectedClip",
     "ScanError",
     "ScanVerdict",
     "blurred_poster",
     "check_detectors_ready",
     "evidence_frames",
+    "inspect_and_scan",
     "scan_image",
     "scan_video",
     "warm_up",
+    "withheld_stills",
 ]
 
 THUMBNAIL_SIDE = 32
@@ -323,10 +332,22 @@ class _Stream:
         return index * self.frame_s
 
 
-def _first_pass(path, params: SamplingParams, scorer: _Scorer) -> tuple[_Stream, list]:
+class FrameTap(Protocol):
+    """Sees every frame the first pass decodes, in presentation order (media.VideoInspector is one)."""
+
+    def start(self, container, stream) -> None: ...
+
+    def frame(self, index: int, frame: av.VideoFrame) -> None: ...
+
+    def finish(self, container, stream) -> None: ...
+
+
+def _first_pass(path, params: SamplingParams, scorer: _Scorer, tap: FrameTap | None = None) -> tuple[_Stream, list]:
     info = _Stream()
     picks = []
     with _open_video(path) as (container, stream):
+        if tap is not None:
+            tap.start(container, stream)
         info.time_base = float(stream.time_base) if stream.time_base else 0.0
         rate = stream.average_rate or stream.guessed_rate
         info.frame_s = 1.0 / float(rate) if rate else 1.0 / 24
@@ -347,6 +368,8 @@ def _first_pass(path, params: SamplingParams, scorer: _Scorer) -> tuple[_Stream,
                 if frame.pts is not None:
                     info.pts_index[frame.pts] = index
                 current["frame"] = frame
+                if tap is not None:
+                    tap.frame(index, frame)
                 thumbnail = thumbnails.reformat(
                     frame, width=THUMBNAIL_SIDE, height=THUMBNAIL_SIDE, format="rgb24", interpolation="AREA"
                 ).to_ndarray()
@@ -357,6 +380,8 @@ def _first_pass(path, params: SamplingParams, scorer: _Scorer) -> tuple[_Stream,
             scorer.add(pick.index, _model_image(reformatter, current["frame"]))
             picks.append(pick)
         scorer.flush()
+        if tap is not None:
+            tap.finish(container, stream)
     return info, picks
 
 
@@ -470,12 +495,13 @@ def scan_video(
     thresholds: Mapping | None = None,
     sampling: SamplingParams | None = None,
     persistence: int | None = None,
+    tap: FrameTap | None = None,
 ) -> ScanVerdict:
     """Scan a video file. `frames` is the frame count a caller already decoded (probe_video): fewer
     here means the file changed or was cut short. `detectors` replaces the configured stack (tests
     inject doubles), `thresholds` overrides per detector and category ({name: {category: (review,
-    block)}}), `sampling` and `persistence` override the settings. Raises ScanError; never allows a
-    file it could not read."""
+    block)}}), `sampling` and `persistence` override the settings. `tap` is shown every frame of the
+    first pass (see inspect_and_scan). Raises ScanError; never allows a file it could not read."""
     started = time.perf_counter()
     params = sampling or SamplingParams.from_settings()
     k = _persistence(persistence)
@@ -483,7 +509,7 @@ def scan_video(
     limits = resolve_thresholds(detectors, thresholds)
     scorer = _Scorer(detectors, max(1, int(_setting("SCAN_BATCH_SIZE", 8))))
 
-    info, picks = _first_pass(path, params, scorer)
+    info, picks = _first_pass(path, params, scorer, tap)
     total = len(info.times)
     if total == 0:
         raise ScanError("scan_no_frames", "The video contains no decodable frames.")
@@ -563,6 +589,53 @@ def scan_video(
         },
         timings={"score_s": round(scorer.score_s, 4), "decode_s": round(elapsed - scorer.score_s, 4)},
     )
+
+
+@dataclass(frozen=True)
+class InspectedClip:
+    info: VideoInfo
+    poster: bytes  # JPEG, about 30 % into the clip
+    verdict: ScanVerdict
+
+
+# A scan error that says the file itself is not a whole, playable video: for a rendered result that is
+# the upstream's broken output, reported with the codes probe_video uses.
+_OUTPUT_CODES = {
+    "scan_unreadable": "output_corrupt",
+    "scan_corrupt": "output_corrupt",
+    "scan_truncated": "output_corrupt",
+    "scan_not_video": "output_not_video",
+    "scan_no_frames": "output_not_video",
+}
+
+
+def inspect_and_scan(
+    path,
+    *,
+    detectors: Sequence[FrameDetector] | None = None,
+    thresholds: Mapping | None = None,
+    sampling: SamplingParams | None = None,
+    persistence: int | None = None,
+    poster_at: float = 0.3,
+) -> InspectedClip:
+    """Check, describe and scan a rendered result in one decode: the scan's first pass feeds the
+    VideoInspector that probe_video uses, so the frame count, duration, size, codec and poster are the
+    ones probe_video and poster_jpeg give, and the verdict the one scan_video gives (the dense second
+    pass, when needed, seeks and decodes only around suspicious frames).
+
+    A file that does not fully decode raises MediaError `output_corrupt` (damaged, cut short, fewer
+    frames than its index declares) or `output_not_video`; DetectorUnavailable and the other
+    ScanErrors (a detector failed, misconfigured thresholds) pass through unchanged."""
+    inspector = VideoInspector(poster_at=poster_at)
+    try:
+        verdict = scan_video(
+            path, detectors=detectors, thresholds=thresholds, sampling=sampling, persistence=persistence, tap=inspector
+        )
+    except ScanError as error:
+        if error.code not in _OUTPUT_CODES:
+            raise
+        raise MediaError(_OUTPUT_CODES[error.code], error.message) from error
+    return InspectedClip(info=inspector.info, poster=inspector.poster, verdict=verdict)
 
 
 def _timeline(scorer: _Scorer, times: Sequence[float]) -> tuple:
@@ -702,6 +775,34 @@ def _blur_plan(verdict: ScanVerdict) -> dict[int, list | None]:
     return plan
 
 
+def _video_stills(path, wanted: set[int]) -> dict[int, Image.Image]:
+    """{index: image} of the frames at `wanted`, from one decode that stops at the last of them."""
+    stills: dict[int, Image.Image] = {}
+    with _open_video(path) as (container, stream):
+        last = max(wanted)
+        for index, frame in enumerate(_decoded(container, stream)):
+            if index in wanted:
+                stills[index] = frame.to_image()
+            if index >= last:
+                break
+    return stills
+
+
+def _blurred_evidence(stills, verdict: ScanVerdict, plan, *, max_side: int, strength: float, mode: str) -> list:
+    times = {frame.index: frame.t for frame in verdict.deciding_frames}
+    return sorted(
+        (times[index], jpeg_bytes(blur_image(stills[index], boxes, strength=strength, mode=mode), max_side=max_side))
+        for index, boxes in plan.items()
+        if index in stills
+    )
+
+
+def _strongest_deciding(verdict: ScanVerdict | None) -> int | None:
+    if verdict is None or not verdict.deciding_frames:
+        return None
+    return max(verdict.deciding_frames, key=lambda frame: frame.score).index
+
+
 def evidence_frames(
     path, verdict: ScanVerdict, *, max_side: int = 640, strength: float = 0.08, mode: str = GAUSSIAN
 ) -> list[tuple[float, bytes]]:
@@ -710,20 +811,32 @@ def evidence_frames(
     plan = _blur_plan(verdict)
     if not plan:
         return []
-    times = {frame.index: frame.t for frame in verdict.deciding_frames}
     if verdict.media == "image":
         image = _image_views(_open_image(path))[0]
         return [(0.0, jpeg_bytes(blur_image(image, plan[0], strength=strength, mode=mode), max_side=max_side))]
-    found: list[tuple[float, bytes]] = []
-    with _open_video(path) as (container, stream):
-        last = max(plan)
-        for index, frame in enumerate(_decoded(container, stream)):
-            if index in plan:
-                image = blur_image(frame.to_image(), plan[index], strength=strength, mode=mode)
-                found.append((times[index], jpeg_bytes(image, max_side=max_side)))
-            if index >= last:
-                break
-    return sorted(found)
+    stills = _video_stills(path, set(plan))
+    return _blurred_evidence(stills, verdict, plan, max_side=max_side, strength=strength, mode=mode)
+
+
+def withheld_stills(
+    path, verdict: ScanVerdict, *, max_side: int = 640, strength: float = 0.08, mode: str = GAUSSIAN
+) -> tuple[list[tuple[float, bytes]], bytes]:
+    """evidence_frames and blurred_poster of a withheld clip, from one decode: the poster's frame, the
+    strongest deciding one, is among the evidence frames."""
+    plan = _blur_plan(verdict)
+    target = _strongest_deciding(verdict)
+    if verdict.media == "image" or target is None:
+        return (
+            evidence_frames(path, verdict, max_side=max_side, strength=strength, mode=mode),
+            blurred_poster(path, verdict, max_side=max_side, strength=strength),
+        )
+    stills = _video_stills(path, set(plan))
+    evidence = _blurred_evidence(stills, verdict, plan, max_side=max_side, strength=strength, mode=mode)
+    if target not in stills:
+        # The clip ended before a frame its own scan scored: only a file changed since. Let
+        # blurred_poster decide what to show (or raise).
+        return evidence, blurred_poster(path, verdict, max_side=max_side, strength=strength)
+    return evidence, jpeg_bytes(blur_image(stills[target], strength=strength), max_side=max_side)
 
 
 def blurred_poster(
@@ -731,9 +844,7 @@ def blurred_poster(
 ) -> bytes:
     """A wholly blurred still for a review queue: the strongest deciding frame when the verdict has one,
     else the frame `at_fraction` into the clip."""
-    target = None
-    if verdict is not None and verdict.deciding_frames:
-        target = max(verdict.deciding_frames, key=lambda frame: frame.score).index
+    target = _strongest_deciding(verdict)
     if verdict is not None and verdict.media == "image":
         image = _image_views(_open_image(path))[0]
         return jpeg_bytes(blur_image(image, strength=strength), max_side=max_side)

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def detector(monkeypatch):
     def use(score):
-        monkeypatch.setattr(pipeline.scanning, "scan_video", functools.partial(scanning.scan_video, detectors=[constant_score_detector(score)]))
+        scan = functools.partial(scanning.inspect_and_scan, detectors=[constant_score_detector(score)])
+        monkeypatch.setattr(pipeline.scanning, "inspect_and_scan", scan)
 
     return use
 
