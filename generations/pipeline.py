@@ -21,7 +21,7 @@ from . import actions
 from .callbacks import callback_url_for
 from .catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
 from .images import upstream_base64
-from .media import MediaError, poster_jpeg, probe_video
+from .media import MediaError
 from .models import AssetRole, Generation
 from .moderation import scanning
 from .providers import ProviderError, get_provider

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import credits
-from accounts.models import CreditEntry, CreditEntryKind
+from accounts.models import CreditEntry
 from accounts.usage import daily_spend
 from generations.models import CreditState, Generation
 

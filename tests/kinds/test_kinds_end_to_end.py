@@ -1,7 +1,6 @@
 """Each newer kind end to end: API → submit (screening, faces, credits) → a real RQ worker → the simulator
 over loopback HTTP → download, decode, scan → succeeded, with the parent links kept."""
 
-import io
 
 import av
 import numpy as np
