@@ -312,9 +312,10 @@ def _first_status(decision, *, restricted):
 
 
 def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
-    """Accept a validated request: check standing and limits, screen the prompt, then in one short
-    transaction write the row, reserve its credits and concurrency slot, and record one audit event; the
-    job is enqueued after commit. A refusal by any limit leaves nothing behind.
+    """Accept a validated request: check standing and limits, resolve the clip it continues (if any), look
+    for faces in what it animates and apply the likeness rules, screen its text and scan its images, then
+    in one short transaction write the row, reserve its credits and concurrency slot, and record one audit
+    event; the job is enqueued after commit. A refusal by any limit leaves nothing behind.
 
     Screening runs before the transaction (it is pure CPU and reads), so the serialised part of a submit
     is only its writes. A blocked prompt still leaves a `blocked` generation behind, with nothing
