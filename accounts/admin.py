@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiKey, AuditEvent, CreditEntry, Membership, Notice, Standing, StandingEvent, Team, User
+from .models import (
+    ApiKey,
+    AuditChainHead,
+    AuditEvent,
+    CreditEntry,
+    Membership,
+    Notice,
+    Standing,
+    StandingEvent,
+    Team,
+    User,
+)
 
 
 @admin.register(User)
@@ -108,3 +119,19 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "team", "role", "monthly_credit_cap", "created_at"]
     list_filter = ["role", "team"]
     search_fields = ["user__email", "team__slug"]
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(admin.ModelAdmin):
+    """The head of the audit hash chain: how many events and the last hash. Read-only: only audit writes move it."""
+
+    list_display = ["id", "count", "last_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,6 +8,7 @@ from .models import (
     Generation,
     IdempotencyRecord,
     ReviewItem,
+    TeamCallbackSecret,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -87,3 +88,15 @@ class GalleryItemAdmin(admin.ModelAdmin):
 @admin.register(GalleryLike)
 class GalleryLikeAdmin(admin.ModelAdmin):
     list_display = ["item", "user", "created_at"]
+
+
+@admin.register(TeamCallbackSecret)
+class TeamCallbackSecretAdmin(admin.ModelAdmin):
+    """Which teams have a callback signing secret. The secret itself is never shown here."""
+
+    list_display = ["team", "created_at"]
+    fields = ["team", "created_at"]
+    readonly_fields = ["team", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
