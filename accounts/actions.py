@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from . import api_keys
+from . import api_keys, auth_cache
 from .audit import SYSTEM, Actor, record_audit_event
 from .errors import AccountError
 from .models import ApiKey, ApiKeyScope, AuditEventType, Membership, Role, Team, User
@@ -82,12 +82,21 @@ def do_revoke_api_key(*, key, actor, acting_membership=None, request=None):
 
 
 def authenticate_api_key(raw, *, ip_address=None):
-    """The ApiKey a raw bearer token names, or AccountError with a code saying why not (HTTP 401)."""
+    """The ApiKey a raw bearer token names, or AccountError with a code saying why not (HTTP 401).
+
+    A key that authenticated a moment ago comes from this process's cache (see `accounts.auth_cache`):
+    its secret and expiry are checked again, its row, creator and membership are not re-read unless one
+    of them changed (its team is, when first used: balances change with every submit).
+    """
     parts = api_keys.split_key(raw or "")
     if parts is None:
         raise AccountError("invalid_api_key", "The API key is missing or malformed.", http_status=401)
     lookup, secret = parts
-    key = ApiKey.objects.select_related("team", "created_by").filter(prefix=lookup).first()
+    generation = auth_cache.current_generation()  # read before the rows, so a change after it is noticed
+    key = auth_cache.cached_key(lookup, generation)
+    from_cache = key is not None
+    if key is None:
+        key = ApiKey.objects.select_related("team", "created_by").filter(prefix=lookup).first()
     if key is None or not api_keys.secret_matches(secret, key.secret_hash):
         raise AccountError("invalid_api_key", "The API key is not valid.", http_status=401)
     now = timezone.now()
@@ -95,13 +104,17 @@ def authenticate_api_key(raw, *, ip_address=None):
         raise AccountError("api_key_revoked", "This API key has been revoked.", http_status=401)
     if key.expires_at is not None and key.expires_at <= now:
         raise AccountError("api_key_expired", "This API key has expired.", http_status=401)
-    if not key.created_by.is_active or not Membership.objects.filter(team=key.team, user=key.created_by).exists():
-        raise AccountError(
-            "api_key_owner_removed", "The member who created this API key is no longer in the team.", http_status=401
-        )
+    if not from_cache:
+        if not key.created_by.is_active or not Membership.objects.filter(team=key.team, user=key.created_by).exists():
+            raise AccountError(
+                "api_key_owner_removed", "The member who created this API key is no longer in the team.", http_status=401
+            )
+        auth_cache.remember(lookup, key, generation)
     # Write last-used at most once a minute per key: a hot key should not turn every read into a write.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60 or key.last_used_ip != ip_address:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip_address)
+        key.last_used_at, key.last_used_ip = now, ip_address
+        auth_cache.note_use(lookup, last_used_at=now, last_used_ip=ip_address)
     return key
 
 

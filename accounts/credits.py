@@ -1,8 +1,9 @@
 """Team credits: a ledger, the pure arithmetic behind it, and the actions that move credits.
 
 Every movement writes one `CreditEntry` and changes the team's cached balances by the same deltas, in
-one transaction, with a conditional UPDATE (`… WHERE credits_available >= price`), so concurrent
-submits can never spend more than the team has and the cache always equals the ledger.
+one transaction, with a conditional UPDATE (`… WHERE credits_available >= price … RETURNING` the new
+balances), so concurrent submits can never spend more than the team has and the cache always equals the
+ledger. A submit's reservation is that one statement (plus the ledger row) while the team row is locked.
 
     kind      available   reserved
     grant        +n          0
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from .audit import SYSTEM, record_audit_event
+from .audit import SYSTEM, insert_statement, record_audit_event
 from .errors import AccountError
 from .models import AuditEventType, CreditEntry, Membership, Team
 
@@ -94,24 +95,79 @@ class Spender:
         return f"sk-{self.api_key.prefix}" if self.api_key is not None else self.member.email
 
 
-def _write_entry(team, kind, amount, *, reason, actor_label, member=None, api_key=None, generation_ref="", condition=None):
-    """Apply one entry to the team's cached balances (conditionally) and append it to the ledger.
+_COLUMNS = {}
 
-    Returns the entry, or None when `condition` did not hold (nothing was written).
+
+def _quoted_columns(conn):
+    """The SQL names `_move_balances` uses, quoted for this database (built once per vendor)."""
+    columns = _COLUMNS.get(conn.vendor)
+    if columns is None:
+        quote = conn.ops.quote_name
+
+        def column(model, name):
+            return quote(model._meta.get_field(name).column)
+
+        columns = _COLUMNS[conn.vendor] = {
+            "team": quote(Team._meta.db_table),
+            "id": column(Team, "id"),
+            "available": column(Team, "credits_available"),
+            "reserved": column(Team, "credits_reserved"),
+            "in_flight": column(Team, "generations_in_flight"),
+            "max_concurrent": column(Team, "max_concurrent_generations"),
+            "membership": quote(Membership._meta.db_table),
+            "m_team": column(Membership, "team"),
+            "m_user": column(Membership, "user"),
+            "m_cap": column(Membership, "monthly_credit_cap"),
+        }
+    return columns
+
+
+def _move_balances(team, delta_available, delta_reserved, *, take_slot=False, at_least=None, uncapped_member=None):
+    """One `UPDATE … RETURNING`: add the deltas to the team's cached balances (and take a concurrency slot)
+    if every condition holds — the team has `at_least` credits available, a free slot, and
+    `uncapped_member` has no monthly cap in the team. Sets the new balances on `team` and returns True,
+    or returns False and changes nothing.
+
+    One statement instead of a locking read, an update and a re-read: the row lock it takes is held to
+    commit, so the fewer round trips after it, the shorter every other submit of the team waits.
     """
+    conn = transaction.get_connection()
+    c = _quoted_columns(conn)
+    sets, params = [], []
+    if delta_available or delta_reserved:
+        sets = [f"{c['available']} = {c['available']} + %s", f"{c['reserved']} = {c['reserved']} + %s"]
+        params = [delta_available, delta_reserved]
+    where = [f"{c['id']} = %s"]
+    where_params = [team.pk]
+    if take_slot:
+        sets.append(f"{c['in_flight']} = {c['in_flight']} + 1")
+        where.append(f"{c['in_flight']} < {c['max_concurrent']}")
+    if at_least is not None:
+        where.append(f"{c['available']} >= %s")
+        where_params.append(at_least)
+    if uncapped_member is not None:
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM {c['membership']} WHERE {c['m_team']} = %s AND {c['m_user']} = %s "
+            f"AND {c['m_cap']} IS NOT NULL)"
+        )
+        where_params += [team.pk, uncapped_member.pk]
+    returning = [c["available"], c["reserved"]] + ([c["in_flight"]] if take_slot else [])
+    sql = f"UPDATE {c['team']} SET {', '.join(sets)} WHERE {' AND '.join(where)} RETURNING {', '.join(returning)}"
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params + where_params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    team.credits_available, team.credits_reserved = row[0], row[1]
+    if take_slot:
+        team.generations_in_flight = row[2]
+    return True
 
+
+def _ledger_entry(team, kind, amount, *, reason, actor_label, member=None, api_key=None, generation_ref=""):
+    """The ledger row for a movement just applied to `team`'s balances (which hold the values after it)."""
     delta_available, delta_reserved = entry_deltas(kind, amount)
-    rows = Team.objects.filter(pk=team.pk)
-    if condition is not None:
-        rows = rows.filter(condition)
-    updated = rows.update(
-        credits_available=F("credits_available") + delta_available,
-        credits_reserved=F("credits_reserved") + delta_reserved,
-    )
-    if not updated:
-        return None
-    team.refresh_from_db(fields=["credits_available", "credits_reserved"])
-    return CreditEntry.objects.create(
+    entry = CreditEntry(
         team=team,
         kind=kind,
         amount=amount,
@@ -123,6 +179,25 @@ def _write_entry(team, kind, amount, *, reason, actor_label, member=None, api_ke
         generation_ref=generation_ref,
         reason=reason,
         available_after=team.credits_available,
+    )
+    conn = transaction.get_connection()
+    sql, params = insert_statement(conn, entry, returning_id=True)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        entry.id = cursor.fetchone()[0]
+    entry._state.adding, entry._state.db = False, conn.alias
+    return entry
+
+
+def _write_entry(team, kind, amount, *, reason, actor_label, member=None, api_key=None, generation_ref=""):
+    """Apply one entry to the team's cached balances and append it to the ledger; returns the entry (None
+    if the team row is gone)."""
+
+    delta_available, delta_reserved = entry_deltas(kind, amount)
+    if not _move_balances(team, delta_available, delta_reserved):
+        return None
+    return _ledger_entry(
+        team, kind, amount, reason=reason, actor_label=actor_label, member=member, api_key=api_key, generation_ref=generation_ref
     )
 
 
@@ -143,17 +218,14 @@ def reserve_credits(team, spender: Spender, amount: int, *, generation_ref: str)
     """
 
     renew_allowance_if_due(team)
-    membership = Membership.objects.select_for_update().filter(team=team, user=spender.member).first()
-    if membership is not None and membership.monthly_credit_cap is not None:
-        spent = member_spent_this_period(team, spender.member)
-        if spent + amount > membership.monthly_credit_cap:
-            raise AccountError(
-                "member_cap_exceeded",
-                f"This would take your spending this month to {spent + amount} credits; your team caps you at "
-                f"{membership.monthly_credit_cap}. Ask a team admin to raise your cap.",
-                http_status=402,
-            )
-    entry = _write_entry(
+    # The common case, a member without a monthly cap, is one conditional UPDATE.
+    if _move_balances(team, -amount, amount, at_least=amount, uncapped_member=spender.member):
+        return _reserve_entry(team, spender, amount, generation_ref)
+    return _reserve_checked(team, spender, amount, generation_ref=generation_ref)
+
+
+def _reserve_entry(team, spender, amount, generation_ref):
+    return _ledger_entry(
         team,
         "reserve",
         amount,
@@ -162,16 +234,51 @@ def reserve_credits(team, spender: Spender, amount: int, *, generation_ref: str)
         member=spender.member,
         api_key=spender.api_key,
         generation_ref=generation_ref,
-        condition=Q(credits_available__gte=amount),
     )
-    if entry is None:
+
+
+def _reserve_checked(team, spender, amount, *, generation_ref):
+    """The reservation when the one-statement path refused: check the member's cap, then the balance, and
+    raise the error that says which one refused."""
+
+    cap = Membership.objects.filter(team=team, user=spender.member).values_list("monthly_credit_cap", flat=True).first()
+    if cap is not None:
+        # Lock the team row before summing the member's spending: concurrent reservations of the team
+        # queue up here, so two of them cannot both fit under the cap.
+        Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True).first()
+        spent = member_spent_this_period(team, spender.member)
+        if spent + amount > cap:
+            raise AccountError(
+                "member_cap_exceeded",
+                f"This would take your spending this month to {spent + amount} credits; your team caps you at "
+                f"{cap}. Ask a team admin to raise your cap.",
+                http_status=402,
+            )
+    if not _move_balances(team, -amount, amount, at_least=amount):
         team.refresh_from_db(fields=["credits_available"])
         raise AccountError(
             "insufficient_credits",
             f"This generation costs {amount} credits; the team has {team.credits_available} available.",
             http_status=402,
         )
-    return entry
+    return _reserve_entry(team, spender, amount, generation_ref)
+
+
+def reserve_generation(team, spender: Spender, amount: int, *, generation_ref: str):
+    """Take one of the team's concurrency slots and hold `amount` credits for a generation, or raise
+    AccountError: 429 `concurrency_limit` first, else 402 (which limit refused it). The same as
+    `acquire_generation_slot` then `reserve_credits`, in one statement when nothing refuses.
+
+    Must run inside the caller's transaction (the submit), so a refused or failed submit leaves nothing.
+    """
+
+    renew_allowance_if_due(team)
+    if _move_balances(team, -amount, amount, take_slot=True, at_least=amount, uncapped_member=spender.member):
+        return _reserve_entry(team, spender, amount, generation_ref)
+    # Something refused, or the member has a cap to check: take the steps one by one, in the same order
+    # and with the same errors as the separate calls. Nothing was written above.
+    acquire_generation_slot(team)
+    return _reserve_checked(team, spender, amount, generation_ref=generation_ref)
 
 
 def capture_credits(team, amount, *, member, generation_ref, api_key=None, reason="captured on success"):
@@ -189,10 +296,7 @@ def release_credits(team, amount, *, member, generation_ref, reason, api_key=Non
 def acquire_generation_slot(team):
     """Take one of the team's concurrent-generation slots, or raise AccountError (429)."""
 
-    updated = Team.objects.filter(pk=team.pk, generations_in_flight__lt=F("max_concurrent_generations")).update(
-        generations_in_flight=F("generations_in_flight") + 1
-    )
-    if not updated:
+    if not _move_balances(team, 0, 0, take_slot=True):
         raise AccountError(
             "concurrency_limit",
             f"Your team already has {team.max_concurrent_generations} generations in flight; wait for one to finish.",

@@ -1,4 +1,5 @@
-"""`bench api`: the create endpoint under load, against the production server (gunicorn, DEBUG off).
+"""`bench api`: the create endpoint under load, against the production server (gunicorn, DEBUG off, the
+launcher's processes × threads).
 
 A bounded load generator on loopback sends N creates with C connections, then the same load to a bare
 Django JSON view served by the same server in the same run; the ratio says what the studio's work on
@@ -17,7 +18,14 @@ import time
 import httpx
 from django.conf import settings
 
-from .launcher import free_port, http_ok, redis_server_binary, tcp_open, wait_until
+from .launcher import (
+    free_port,
+    http_ok,
+    redis_server_binary,
+    tcp_open,
+    wait_until,
+    web_server_args,
+)
 
 
 def _load(url, *, requests, connections, method="GET", json=None, headers=None):
@@ -56,6 +64,8 @@ def run_api_bench(*, n=2000, connections=16):
            "DEMO_ALLOWANCE": "100000000", "LOG_LEVEL": "WARNING", "STUDIO_PUBLIC_URL": ""}
     if not os.environ.get("DATABASE_URL"):
         env["STUDIO_VAR_DIR"] = workdir
+    # The same processes × threads as the launcher runs (WEB_CONCURRENCY / WEB_THREADS to compare others).
+    server_args = web_server_args(os.environ)
     children = []
     try:
         if not os.environ.get("REDIS_URL"):
@@ -73,8 +83,8 @@ def run_api_bench(*, n=2000, connections=16):
                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
         port = free_port()
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "studio.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--threads", "8", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "studio.wsgi:application", "--bind", f"127.0.0.1:{port}", *server_args,
+             "--log-level", "warning"],
             env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))
         base = f"http://127.0.0.1:{port}"
@@ -97,6 +107,8 @@ def run_api_bench(*, n=2000, connections=16):
         "database": "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite",
         "requests": n,
         "connections": connections,
+        "workers": int(server_args[1]),
+        "threads": int(server_args[3]),
         "rps": round(create_rps, 1),
         "p50_ms": round(statistics.median(create_ms), 2),
         "p99_ms": _percentile(create_ms, 0.99),

@@ -212,6 +212,9 @@ API_KEY_RATE_PER_MINUTE = env.int("API_KEY_RATE_PER_MINUTE", default=120)
 API_KEY_RATE_BURST = env.int("API_KEY_RATE_BURST", default=30)
 USER_CREATE_RATE_PER_MINUTE = env.int("USER_CREATE_RATE_PER_MINUTE", default=30)
 USER_CREATE_RATE_BURST = env.int("USER_CREATE_RATE_BURST", default=10)
+# Seconds a web process may reuse an API key it authenticated (the key, its creator, their membership)
+# without reading them again. Revoking a key or removing a member ends it at once everywhere; 0 turns the cache off.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 
 # Lifetime of the signed result URLs the Kling-compatible API hands out, in seconds.
 DOWNLOAD_URL_TTL_S = env.int("DOWNLOAD_URL_TTL_S", default=24 * 3600)
