@@ -491,7 +491,7 @@ def bulk_append_for_benchmark(n: int, *, batch_size=5000) -> int:
     return written
 
 
-def run_audit_bench(events=200_000) -> dict:
+def run_audit_bench(events=1_000_000) -> dict:
     """Time `verify_chain` over the ledger plus `events` synthetic events, then roll the synthetic ones back.
 
     Nothing is left behind, so it may run against any database; real audit writers wait while it runs.

@@ -420,8 +420,7 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         if not blocked:
             # Either refusal raises AccountError and rolls the whole submit back. The team row is locked
             # from here to commit, so these come last.
-            credits.acquire_generation_slot(team)
-            credits.reserve_credits(
+            credits.reserve_generation(
                 team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
             )
         record_audit_event(

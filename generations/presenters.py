@@ -24,15 +24,16 @@ def estimated_seconds_left(generation, *, now=None):
 
 
 def generation_summary(generation, *, for_api=True):
-    video = generation.asset(AssetRole.VIDEO)
-    poster = generation.asset(AssetRole.POSTER)
+    deliverable = generation.status == Status.SUCCEEDED
+    # Only a succeeded generation has a video to offer: don't query assets for the others.
+    video = generation.asset(AssetRole.VIDEO) if deliverable else None
+    poster = generation.asset(AssetRole.POSTER) if deliverable else None
     if for_api:
         video_url = f"/api/v1/generations/{generation.public_id}/video"
         poster_url = f"/api/v1/generations/{generation.public_id}/poster"
     else:
         video_url = reverse("generations:video", args=[generation.public_id])
         poster_url = reverse("generations:poster", args=[generation.public_id])
-    deliverable = generation.status == Status.SUCCEEDED
     return {
         "id": str(generation.public_id),
         "external_task_id": generation.client_reference,

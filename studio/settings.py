@@ -269,6 +269,11 @@ SCAN_DENSE_WINDOW_S = env.float("SCAN_DENSE_WINDOW_S", default=0.5)
 # An unsafe output whose prompt scored at least this in screening is on the user (a strike), else the model.
 SCAN_BLAME_PROMPT_SCORE = env.float("SCAN_BLAME_PROMPT_SCORE", default=0.2)
 
+# --- Faces in inputs (likeness / deepfake rules) -------------------------------------------------------
+# The smallest face the detector looks for, as a share of the picture's shorter side. Larger is faster and
+# misses small faces (a crowd in a wide shot); smaller finds more and costs more.
+FACE_MIN_SIZE_FRACTION = env.float("FACE_MIN_SIZE_FRACTION", default=0.04)
+
 # --- Human review -------------------------------------------------------------------------------
 # How long a moderator's claim on a review item lasts before it returns to the queue, in seconds.
 REVIEW_LEASE_S = env.int("REVIEW_LEASE_S", default=300)
