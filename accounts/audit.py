@@ -356,7 +356,14 @@ def _ledger_rows(batch_size):
     Skipping the ORM's per-value converters (and model instances) roughly doubles verification speed.
     """
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in ROW_FIELDS)
+    column_sql = [quote(AuditEvent._meta.get_field(name).column) for name in ROW_FIELDS]
+    if connection.vendor == "postgresql":
+        # Have the server render created_at the way it was hashed (UTC, microseconds, "+00:00"): parsing
+        # timestamps into datetimes client-side is the largest per-row cost after hashing itself.
+        column_sql[ROW_FIELDS.index("created_at")] = (
+            f"""to_char({column_sql[1]} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+        )
+    columns = ", ".join(column_sql)
     sql = f"SELECT {columns} FROM {quote(AuditEvent._meta.db_table)} WHERE id > %s ORDER BY id LIMIT %s"
     last_id = 0
     while True:
@@ -371,8 +378,11 @@ def _ledger_rows(batch_size):
 
 def _isoformat(value) -> str:
     """`created_at` as `datetime.isoformat()` rendered it when hashed, from a raw column value."""
-    if isinstance(value, str):  # SQLite stores naive UTC text
-        value = datetime.fromisoformat(value)
+    if isinstance(value, str):
+        if value.endswith("+00:00"):  # PostgreSQL, rendered by the query (see _ledger_rows)
+            # isoformat() leaves out a zero fraction of a second.
+            return value[:-13] + "+00:00" if value.endswith(".000000+00:00") else value
+        value = datetime.fromisoformat(value)  # SQLite stores naive UTC text
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat()

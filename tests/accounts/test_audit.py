@@ -38,3 +38,18 @@ def test_deleting_a_person_keeps_the_ledger_intact(alice, team):
     User.objects.filter(pk=alice.pk).delete()
     assert verify_chain().ok
     assert AuditEvent.objects.filter(actor_label="alice@example.org").exists() or AuditEvent.objects.filter(extra__email="alice@example.org").exists()
+
+
+@pytest.mark.parametrize("microsecond", [0, 7, 999_999])
+def test_the_chain_verifies_whatever_the_fraction_of_a_second(db, monkeypatch, microsecond):
+    """The verifier re-renders created_at as hashing saw it; isoformat() leaves out a zero fraction."""
+    import datetime as dt
+
+    from accounts import audit
+    from accounts.models import AuditEventType
+
+    moment = dt.datetime(2026, 11, 25, 1, 2, 3, microsecond, tzinfo=dt.UTC)
+    monkeypatch.setattr(audit.timezone, "now", lambda: moment)
+    audit.record_audit_event(AuditEventType.SIGN_IN, extra={"n": microsecond})
+    report = audit.verify_chain()
+    assert report.ok and report.count >= 1, report
