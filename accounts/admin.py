@@ -56,24 +56,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "secret_hash", "created_at", "last_used_at", "last_used_ip"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the ledger is append-only."""
-
-    list_display = ["id", "created_at", "event_type", "actor_label", "team", "target_type", "target_id"]
-    list_filter = ["event_type", "actor_kind"]
-    search_fields = ["actor_label", "target_id", "request_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Ledgers are changed only through their actions (audited), never by hand in the admin."""
 
@@ -85,6 +67,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Read-only: the ledger is append-only."""
+
+    list_display = ["id", "created_at", "event_type", "actor_label", "team", "target_type", "target_id"]
+    list_filter = ["event_type", "actor_kind"]
+    search_fields = ["actor_label", "target_id", "request_id"]
 
 
 @admin.register(CreditEntry)
@@ -122,16 +113,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditChainHead)
-class AuditChainHeadAdmin(admin.ModelAdmin):
-    """The head of the audit hash chain: how many events and the last hash. Read-only: only audit writes move it."""
+class AuditChainHeadAdmin(ReadOnlyAdmin):
+    """The head of the audit hash chain: how many events and the last hash. Only audit writes move it."""
 
     list_display = ["id", "count", "last_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -174,3 +174,13 @@ def test_which_requests_reanimate_a_likeness():
     assert reanimation_kind(kind="effects", effect_scene="kiss") == INTIMATE_EFFECT
     assert reanimation_kind(kind="effects", effect_scene="squish") == ""
     assert reanimation_kind(kind="image2video") == ""
+
+
+def test_the_studio_and_its_simulator_agree_on_the_contract_constants():
+    """The simulator is a separate service and keeps its own copy of the upstream's lists; they must match."""
+    from generations import catalog
+    from generations.simulator import validation
+
+    assert catalog.VOICE_IDS == validation.VOICE_IDS
+    assert set(catalog.EFFECT_SCENES) == set(validation.EFFECT_SCENES)
+    assert catalog.EXTEND_SECONDS == validation.EXTEND_SECONDS
