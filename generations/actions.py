@@ -258,10 +258,9 @@ def _check_consent(team, consent_id):
     if not consent_id:
         return None
     from .models import ConsentRecord
-    from .selectors import _as_uuid
+    from .selectors import team_object
 
-    parsed = _as_uuid(consent_id)
-    record = ConsentRecord.objects.filter(team=team, public_id=parsed, revoked_at=None).first() if parsed else None
+    record = team_object(ConsentRecord.objects.filter(revoked_at=None), team, consent_id)
     if record is None:
         raise GenerationError(
             "consent_not_found", "No active consent record of your team has that id.", field="consent_id", http_status=422

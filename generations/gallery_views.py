@@ -15,7 +15,7 @@ from . import consent as consent_actions
 from . import gallery
 from .errors import GenerationError
 from .models import ConsentRecord, GalleryItem, GalleryLike, GalleryStatus
-from .selectors import _as_uuid, generation_for_team
+from .selectors import generation_for_team, team_object
 from .views import remix_url
 
 GALLERY_PAGE_SIZE = 24
@@ -29,12 +29,7 @@ def _membership(request):
 
 
 def _item_or_404(membership, item_id):
-    parsed = _as_uuid(item_id)
-    item = (
-        GalleryItem.objects.select_related("generation", "team").filter(team=membership.team, public_id=parsed).first()
-        if parsed
-        else None
-    )
+    item = team_object(GalleryItem.objects.select_related("generation", "team"), membership.team, item_id)
     if item is None:
         raise Http404("No such gallery item.")
     return item
@@ -144,8 +139,7 @@ def consent_page(request):
 @require_POST
 def revoke_consent(request, record_id):
     membership = _membership(request)
-    parsed = _as_uuid(record_id)
-    record = ConsentRecord.objects.filter(team=membership.team, public_id=parsed).first() if parsed else None
+    record = team_object(ConsentRecord, membership.team, record_id)
     if record is None:
         raise Http404("No such consent record.")
     if record.created_by_id != request.user.pk and not membership.can_manage_team:

@@ -25,6 +25,16 @@ def generation_for_team(team, public_id):
     )
 
 
+def team_object(queryset, team, public_id):
+    """The team's row with this public id from `queryset` (a model or queryset with `team` and `public_id`),
+    or None — also for another team's row or a malformed id, which callers answer alike (404)."""
+    parsed = _as_uuid(public_id)
+    if parsed is None or team is None:
+        return None
+    manager = getattr(queryset, "objects", queryset)
+    return manager.filter(team=team, public_id=parsed).first()
+
+
 def deliverable_asset(generation, role):
     """An asset users may download: present and not quarantined."""
     return Asset.objects.filter(generation=generation, role=role, quarantined=False).first()

@@ -11,7 +11,7 @@ from accounts.selectors import current_membership
 
 from .models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
 from .outbound import UrlNotAllowed, resolve_target
-from .selectors import _as_uuid
+from .selectors import team_object
 from .webhooks import redeliver
 
 NEW_SECRET_SESSION_KEY = "new_webhook_secret"
@@ -99,7 +99,7 @@ def disable_endpoint(request, endpoint_id):
     membership = _manager(request)
     if membership is None:
         return redirect("generations:webhooks")
-    endpoint = WebhookEndpoint.objects.filter(team=membership.team, public_id=_as_uuid(endpoint_id)).first()
+    endpoint = team_object(WebhookEndpoint, membership.team, endpoint_id)
     if endpoint is None:
         raise Http404("No such endpoint.")
     endpoint.is_active = False
@@ -114,7 +114,7 @@ def redeliver_delivery(request, delivery_id):
     membership = _manager(request)
     if membership is None:
         return redirect("generations:webhooks")
-    delivery = WebhookDelivery.objects.filter(team=membership.team, public_id=_as_uuid(delivery_id)).first()
+    delivery = team_object(WebhookDelivery, membership.team, delivery_id)
     if delivery is None:
         raise Http404("No such delivery.")
     redeliver(delivery)
