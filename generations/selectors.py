@@ -14,15 +14,7 @@ def _as_uuid(value):
 
 def generation_for_team(team, public_id):
     """The team's generation with this public id, or None (also for another team's, or a malformed id)."""
-    parsed = _as_uuid(public_id)
-    if parsed is None or team is None:
-        return None
-    return (
-        Generation.objects.select_related("team", "created_by", "parent")
-        .prefetch_related("assets")
-        .filter(team=team, public_id=parsed)
-        .first()
-    )
+    return team_object(Generation.objects.select_related("team", "created_by", "parent").prefetch_related("assets"), team, public_id)
 
 
 def team_object(queryset, team, public_id):
