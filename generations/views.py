@@ -39,7 +39,7 @@ from .catalog import (
 )
 from .errors import GenerationError
 from .inputs import load_media_inputs
-from .models import AssetRole
+from .models import AssetRole, GalleryItem
 from .presenters import generation_summary
 from .selectors import deliverable_asset, generation_for_team, team_generations
 from .states import Status
@@ -452,7 +452,7 @@ def detail(request, generation_id):
             "held_item": generation.review_items.filter(kind="held", decision="").first(),
             "kind_label": KIND_LABELS.get(generation.kind, generation.kind),
             "children": generation.children.order_by("-id")[:12],
-            "gallery_item": getattr(generation, "gallery_item", None) if _has_gallery_item(generation) else None,
+            "gallery_item": GalleryItem.objects.filter(generation=generation).first(),
             "remix_url": remix_url(generation),
             "extra_inputs": [asset.role for asset in generation.assets.all() if asset.role.startswith("input_image_") and asset.role != "input_image_tail"],
             "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
@@ -534,12 +534,6 @@ def video(request, generation_id):
 @require_GET
 def poster(request, generation_id):
     return _media(request, generation_id, AssetRole.POSTER)
-
-
-def _has_gallery_item(generation):
-    from .models import GalleryItem
-
-    return GalleryItem.objects.filter(generation=generation).exists()
 
 
 INPUT_ROLES = {

@@ -199,8 +199,9 @@ class LipSyncRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
-class EffectsRequest(TaskRequest):
-    effect_scene: str
+class _ImagesRequest(TaskRequest):
+    """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
+
     duration: str
     images: list[Image.Image] = field(default_factory=list, repr=False)
 
@@ -213,18 +214,14 @@ class EffectsRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
-class MultiImageRequest(TaskRequest):
+class EffectsRequest(_ImagesRequest):
+    effect_scene: str
+
+
+@dataclass(kw_only=True)
+class MultiImageRequest(_ImagesRequest):
     negative_prompt: str
     aspect_ratio: str
-    duration: str
-    images: list[Image.Image] = field(default_factory=list, repr=False)
-
-    @property
-    def duration_s(self) -> float:
-        return float(self.duration)
-
-    def release_inputs(self) -> None:
-        self.images = []
 
 
 def validate_create(
