@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 
 from .normalize import fold_case_in_place, fold_literal
 
-_GAP = r"(?:\W+\w+){0,4}?\W+"
-_SEP = r"[\s\-_/.:='\"‘’“”]*"
+# Possessive and atomic: a run of separators or a gap is taken whole, never re-split on failure, so a prompt of
+# one word and thousands of separators costs linear time instead of quadratic backtracking.
+_GAP = r"(?:\W++\w++){0,4}?\W++"
+_SEP = r"(?>[\s\-_/.:='\"‘’“”]*)"
 CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\u3040-\u30ff]")
 _WORD_START = re.compile(r"\b\w(?:\w|[ \-.'](?=\w))")
 _LETTERS = re.compile(r"[^\W\d_]+")
