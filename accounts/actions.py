@@ -1,12 +1,19 @@
 """Every change to accounts goes through a `do_*` function: the write and its audit event together."""
 
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from . import api_keys, auth_cache
 from .audit import SYSTEM, Actor, record_audit_event
 from .errors import AccountError
-from .models import ApiKey, ApiKeyScope, AuditEventType, Membership, Role, Team, User
+from .models import ApiKey, ApiKeyScope, AuditEventType, Invitation, InvitationState, Membership, Role, Team, User
 
 
 @transaction.atomic
@@ -157,35 +164,221 @@ def _is_last_owner(membership):
     )
 
 
-@transaction.atomic
-def do_invite_member(*, team, email, role=Role.MEMBER, acting_user, request=None):
-    """Add a person to the team by email, creating their account if needed.
+# --- invitations ----------------------------------------------------------------------------------
+#
+# An invitation is an offer, sent to the address by e-mail. It adds nobody and creates no account: the
+# person who receives the token accepts it, signed in as that address (an existing account) or by choosing
+# a password (a new one). So no admin can take over an address by inviting it, and no team can pull an
+# existing account in without its owner saying yes.
 
-    Returns (membership, created_user): a created user has no password yet and sets one through the
-    password-reset link the portal shows.
+
+def _invitation_token():
+    """(raw token for the e-mail, hash to store)."""
+    raw = secrets.token_urlsafe(32)
+    return raw, invitation_token_hash(raw)
+
+
+def invitation_token_hash(raw) -> str:
+    return hashlib.sha256(f"invitation:{raw}".encode()).hexdigest()
+
+
+def invitation_url(request, raw):
+    path = reverse("invitation", args=[raw])
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return (settings.STUDIO_PUBLIC_URL or "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def _send_invitation_email(invitation, raw, request):
+    team = invitation.team
+    inviter = invitation.invited_by.email if invitation.invited_by else "A team admin"
+    body = (
+        f"{inviter} invited you to join the team {team.name} on Studio as {invitation.get_role_display().lower()}.\n\n"
+        f"Accept or decline here (the link works until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n"
+        f"{invitation_url(request, raw)}\n\n"
+        "If you did not expect this, ignore this message: nothing happens unless you accept."
+    )
+    try:
+        send_mail(f"Invitation to join {team.name}", body, None, [invitation.email])
+    except Exception as exc:  # any transport failure: the invitation stays pending and can be resent
+        raise AccountError(
+            "invitation_not_sent",
+            f"The invitation was saved but the e-mail to {invitation.email} could not be sent ({type(exc).__name__}); resend it later.",
+            http_status=502,
+        ) from exc
+
+
+def _clean_email(email):
+    email = User.objects.normalize_email(email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise AccountError("invalid_email", "Enter a valid email address.")
+    return email
+
+
+def do_invite_member(*, team, email, role=Role.MEMBER, acting_user, request=None):
+    """Send `email` an invitation to join `team` as `role`; returns the pending Invitation.
+
+    Nothing about an existing account is changed or revealed beyond "already a member" to the team's own admins.
     """
     _require_manager(team, acting_user, target_role=role, new_role=role)
     if role not in Role.values:
         raise AccountError("invalid_role", f"Unknown role {role!r}.")
-    email = User.objects.normalize_email(email or "").strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise AccountError("invalid_email", "Enter a valid email address.")
-    user = User.objects.filter(email__iexact=email).first()
-    created_user = None
-    if user is None:
-        user = created_user = User.objects.create_user(email, password=None)
-    if Membership.objects.filter(team=team, user=user).exists():
+    email = _clean_email(email)
+    if Membership.objects.filter(team=team, user__email__iexact=email).exists():
         raise AccountError("already_a_member", f"{email} is already in this team.", http_status=409)
-    membership = Membership.objects.create(team=team, user=user, role=role)
-    record_audit_event(
-        AuditEventType.MEMBER_ADDED,
-        actor=Actor(user=acting_user),
-        team=team,
-        target=user,
-        extra={"email": email, "role": role, "new_account": created_user is not None},
-        request=request,
+    _expire_stale_invitations(team=team, email=email)
+    if Invitation.objects.filter(team=team, email=email, state=InvitationState.PENDING).exists():
+        raise AccountError(
+            "already_invited", f"{email} already has a pending invitation: resend or revoke it below.", http_status=409
+        )
+    raw, token_hash = _invitation_token()
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            team=team, email=email, role=role, invited_by=acting_user, token_hash=token_hash, created_at=now, sent_at=now,
+            expires_at=now + dt.timedelta(hours=settings.INVITATION_TTL_HOURS),
+        )
+        record_audit_event(
+            AuditEventType.INVITATION_SENT, actor=Actor(user=acting_user), team=team, target=invitation,
+            extra={"email": email, "role": role, "expires_at": invitation.expires_at.isoformat()}, request=request,
+        )
+    _send_invitation_email(invitation, raw, request)
+    return invitation
+
+
+def do_resend_invitation(*, invitation, acting_user, request=None):
+    """A fresh token (the old link stops working) and a fresh expiry, e-mailed again."""
+    _require_manager(invitation.team, acting_user, target_role=invitation.role, new_role=invitation.role)
+    raw, token_hash = _invitation_token()
+    now = timezone.now()
+    with transaction.atomic():
+        expires_at = now + dt.timedelta(hours=settings.INVITATION_TTL_HOURS)
+        # Pending, or expired by the clock only: a revoked, declined or accepted invitation is not revived.
+        updated = Invitation.objects.filter(pk=invitation.pk, state=InvitationState.PENDING).update(
+            token_hash=token_hash, sent_at=now, expires_at=expires_at
+        )
+        if not updated:
+            raise AccountError("invitation_closed", "This invitation is no longer pending: send a new one.", http_status=409)
+        invitation.refresh_from_db()
+        record_audit_event(
+            AuditEventType.INVITATION_RESENT, actor=Actor(user=acting_user), team=invitation.team, target=invitation,
+            extra={"email": invitation.email, "expires_at": expires_at.isoformat()}, request=request,
+        )
+    _send_invitation_email(invitation, raw, request)
+    return invitation
+
+
+@transaction.atomic
+def do_revoke_invitation(*, invitation, acting_user, request=None):
+    _require_manager(invitation.team, acting_user, target_role=invitation.role, new_role=invitation.role)
+    updated = Invitation.objects.filter(pk=invitation.pk, state=InvitationState.PENDING).update(
+        state=InvitationState.REVOKED, decided_at=timezone.now()
     )
-    return membership, created_user
+    if not updated:
+        raise AccountError("invitation_closed", "This invitation is no longer pending.", http_status=409)
+    invitation.refresh_from_db()
+    record_audit_event(
+        AuditEventType.INVITATION_REVOKED, actor=Actor(user=acting_user), team=invitation.team, target=invitation,
+        extra={"email": invitation.email}, request=request,
+    )
+    return invitation
+
+
+def _expire_stale_invitations(*, team, email):
+    for invitation in Invitation.objects.filter(team=team, email=email, state=InvitationState.PENDING, expires_at__lte=timezone.now()):
+        _expire(invitation)
+
+
+@transaction.atomic
+def _expire(invitation):
+    if Invitation.objects.filter(pk=invitation.pk, state=InvitationState.PENDING).update(
+        state=InvitationState.EXPIRED, decided_at=timezone.now()
+    ):
+        invitation.refresh_from_db()
+        record_audit_event(
+            AuditEventType.INVITATION_EXPIRED, team=invitation.team, target=invitation, extra={"email": invitation.email}
+        )
+
+
+def open_invitation(raw):
+    """The pending Invitation a raw token names, or AccountError saying why not. An invitation past its
+    expiry is marked expired (audited) on first sight."""
+    invitation = Invitation.objects.select_related("team", "invited_by").filter(token_hash=invitation_token_hash(raw or "")).first()
+    if invitation is None:
+        raise AccountError("invitation_invalid", "This invitation link is not valid. Ask the team for a new one.", http_status=404)
+    if invitation.state == InvitationState.PENDING and invitation.expires_at <= timezone.now():
+        _expire(invitation)
+    if invitation.state == InvitationState.EXPIRED:
+        raise AccountError("invitation_expired", "This invitation has expired. Ask the team to resend it.", http_status=410)
+    if invitation.state != InvitationState.PENDING:
+        raise AccountError(
+            "invitation_closed", f"This invitation was already {invitation.get_state_display().lower()}.", http_status=410
+        )
+    return invitation
+
+
+def _require_invitee(invitation, user):
+    if user is None or not user.is_authenticated or user.email.lower() != invitation.email.lower():
+        raise AccountError(
+            "invitation_wrong_account", f"This invitation is for {invitation.email}: sign in as that address to answer it.",
+            http_status=403,
+        )
+
+
+@transaction.atomic
+def do_accept_invitation(*, invitation, user, request=None):
+    """`user`, signed in as the invited address, joins the team with the invited role."""
+    _require_invitee(invitation, user)
+    if not Invitation.objects.filter(pk=invitation.pk, state=InvitationState.PENDING, expires_at__gt=timezone.now()).update(
+        state=InvitationState.ACCEPTED, decided_at=timezone.now(), accepted_by=user
+    ):
+        raise AccountError("invitation_closed", "This invitation is no longer pending.", http_status=410)
+    membership, created = Membership.objects.get_or_create(team=invitation.team, user=user, defaults={"role": invitation.role})
+    actor = Actor(user=user)
+    record_audit_event(
+        AuditEventType.INVITATION_ACCEPTED, actor=actor, team=invitation.team, target=invitation,
+        extra={"email": user.email, "role": invitation.role}, request=request,
+    )
+    if created:
+        record_audit_event(
+            AuditEventType.MEMBER_ADDED, actor=actor, team=invitation.team, target=user,
+            extra={"email": user.email, "role": invitation.role, "invitation": str(invitation.public_id),
+                   "invited_by": invitation.invited_by.email if invitation.invited_by else ""},
+            request=request,
+        )
+    return membership
+
+
+@transaction.atomic
+def do_accept_invitation_as_new_account(*, invitation, password, full_name="", request=None):
+    """Create the invited address's account with the password its owner chose here, and join the team.
+
+    Refused when the address already has an account: its owner signs in and accepts instead."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise AccountError(
+            "account_exists", f"{invitation.email} already has an account: sign in to accept the invitation.", http_status=409
+        )
+    user = User.objects.create_user(invitation.email, password=password, full_name=(full_name or "")[:150])
+    membership = do_accept_invitation(invitation=invitation, user=user, request=request)
+    return user, membership
+
+
+@transaction.atomic
+def do_decline_invitation(*, invitation, user, request=None):
+    """The invitee says no. Signed in as the invited address, or (with no account yet) by holding the token."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        _require_invitee(invitation, user)
+    if not Invitation.objects.filter(pk=invitation.pk, state=InvitationState.PENDING).update(
+        state=InvitationState.DECLINED, decided_at=timezone.now()
+    ):
+        raise AccountError("invitation_closed", "This invitation is no longer pending.", http_status=410)
+    invitation.refresh_from_db()
+    record_audit_event(
+        AuditEventType.INVITATION_DECLINED,
+        actor=Actor(user=user) if user is not None and user.is_authenticated else SYSTEM,
+        team=invitation.team, target=invitation, extra={"email": invitation.email}, request=request,
+    )
+    return invitation
 
 
 @transaction.atomic
@@ -240,10 +433,15 @@ def do_remove_member(*, membership, acting_user, request=None):
 
 @transaction.atomic
 def do_set_member_cap(*, membership, cap, acting_user, request=None):
-    """Set (or clear, with None) a member's monthly credit cap."""
+    """Set (or clear, with None) a member's monthly credit cap. Nobody changes their own cap: it is set on
+    them by another owner or admin (an admin could otherwise lift the limit an owner put on them)."""
     _require_manager(membership.team, acting_user, target_role=membership.role)
+    if membership.user_id == acting_user.pk:
+        raise AccountError("own_cap", "You cannot change your own monthly credit cap: ask another owner.", http_status=403)
     if cap is not None and cap < 0:
         raise AccountError("invalid_amount", "A cap cannot be negative.")
+    if cap is not None and cap > PG_INTEGER_MAX:
+        raise AccountError("invalid_amount", f"A cap can be at most {PG_INTEGER_MAX} credits.", field="cap")
     old = membership.monthly_credit_cap
     membership.monthly_credit_cap = cap
     membership.save(update_fields=["monthly_credit_cap"])
@@ -258,34 +456,77 @@ def do_set_member_cap(*, membership, cap, acting_user, request=None):
     return membership
 
 
+PG_INTEGER_MAX = 2_147_483_647  # the columns are 32-bit integers on every database
+
+
+def is_operator(user) -> bool:
+    """Installation operators: staff and superusers. Only they set team limits beyond the owner maxima."""
+    return bool(user is not None and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def team_limit_bounds(*, operator: bool) -> dict:
+    """{field: largest value} someone may set: owners up to the operator-set maxima, operators up to the hard ceiling."""
+    if operator:
+        return {
+            "max_concurrent_generations": min(settings.TEAM_OPERATOR_MAX_CONCURRENCY, PG_INTEGER_MAX),
+            "monthly_allowance": min(settings.TEAM_OPERATOR_MAX_MONTHLY_ALLOWANCE, PG_INTEGER_MAX),
+        }
+    return {
+        "max_concurrent_generations": settings.TEAM_MAX_CONCURRENCY,
+        "monthly_allowance": settings.TEAM_MAX_MONTHLY_ALLOWANCE,
+    }
+
+
 @transaction.atomic
 def do_set_team_limits(*, team, acting_user=None, max_concurrent_generations=None, monthly_allowance=None, request=None):
-    """Change a team's concurrency cap or monthly allowance (owners only; operators act as SYSTEM)."""
+    """Change a team's concurrency cap or monthly allowance.
+
+    Owners may go up to TEAM_MAX_CONCURRENCY / TEAM_MAX_MONTHLY_ALLOWANCE; beyond that is an operator power
+    (staff, superusers, or the system acting for the CLI), bounded by the TEAM_OPERATOR_MAX_* ceilings.
+    """
     actor = SYSTEM
+    operator = acting_user is None or is_operator(acting_user)
     if acting_user is not None:
         acting = Membership.objects.filter(team=team, user=acting_user).first()
-        if not acting_user.is_superuser and (acting is None or acting.role != Role.OWNER):
+        if not operator and (acting is None or acting.role != Role.OWNER):
             raise AccountError("not_team_owner", "Only the team's owners can change its limits.", http_status=403)
         actor = Actor(user=acting_user)
+    bounds = team_limit_bounds(operator=operator)
     changes = {}
     if max_concurrent_generations is not None:
         if max_concurrent_generations < 1:
-            raise AccountError("invalid_amount", "A team needs at least one concurrent generation.")
+            raise AccountError("invalid_amount", "A team needs at least one concurrent generation.", field="max_concurrent_generations")
+        if max_concurrent_generations > bounds["max_concurrent_generations"]:
+            raise AccountError(
+                "limit_above_maximum",
+                f"Max concurrent generations can be at most {bounds['max_concurrent_generations']}"
+                + ("" if operator else "; ask an operator for more.") ,
+                http_status=403 if not operator else 400, field="max_concurrent_generations",
+            )
         changes["max_concurrent_generations"] = (team.max_concurrent_generations, max_concurrent_generations)
         team.max_concurrent_generations = max_concurrent_generations
     if monthly_allowance is not None:
         if monthly_allowance < 0:
-            raise AccountError("invalid_amount", "The allowance cannot be negative.")
+            raise AccountError("invalid_amount", "The allowance cannot be negative.", field="monthly_allowance")
+        if monthly_allowance > bounds["monthly_allowance"]:
+            raise AccountError(
+                "limit_above_maximum",
+                f"The monthly allowance can be at most {bounds['monthly_allowance']} credits"
+                + ("" if operator else "; ask an operator for more."),
+                http_status=403 if not operator else 400, field="monthly_allowance",
+            )
         changes["monthly_allowance"] = (team.monthly_allowance, monthly_allowance)
         team.monthly_allowance = monthly_allowance
     if changes:
         team.save(update_fields=list(changes))
+        extra = {name: {"old": old, "new": new} for name, (old, new) in changes.items()}
+        extra["operator"] = operator
         record_audit_event(
             AuditEventType.TEAM_LIMITS_CHANGED,
             actor=actor,
             team=team,
             target=team,
-            extra={name: {"old": old, "new": new} for name, (old, new) in changes.items()},
+            extra=extra,
             request=request,
         )
     return team

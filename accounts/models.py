@@ -199,6 +199,12 @@ class AuditEventType(models.IntegerChoices):
     ROLE_CHANGED = 304, "Role changed"
     MEMBER_CAP_CHANGED = 305, "Member credit cap changed"
     TEAM_LIMITS_CHANGED = 306, "Team limits changed"
+    INVITATION_SENT = 307, "Invitation sent"
+    INVITATION_RESENT = 308, "Invitation resent"
+    INVITATION_REVOKED = 309, "Invitation revoked"
+    INVITATION_ACCEPTED = 310, "Invitation accepted"
+    INVITATION_DECLINED = 311, "Invitation declined"
+    INVITATION_EXPIRED = 312, "Invitation expired"
     # 400–499: credits
     CREDITS_GRANTED = 401, "Credits granted"
     CREDITS_ADJUSTED = 402, "Credits adjusted"
@@ -331,3 +337,41 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class Invitation(models.Model):
+    """An offer to join a team, sent by e-mail. Nobody joins, and no account is created, until the person who
+    holds the e-mailed token accepts it. Only a hash of the token is stored."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=10, choices=InvitationState.choices, default=InvitationState.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per address and team: a second invite is a resend.
+            models.UniqueConstraint(
+                fields=["team", "email"], condition=models.Q(state="pending"), name="one_pending_invitation_per_email"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.team} ({self.state})"

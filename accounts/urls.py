@@ -13,7 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    # Invited people set their first password through Django's reset-confirm flow.
+    # Django's reset-confirm flow, for a link an operator sends to the account's own address.
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html"),
@@ -26,6 +26,9 @@ urlpatterns = [
     ),
     path("team/", views.team_members, name="team_members"),
     path("team/invite/", views.team_invite, name="team_invite"),
+    path("team/invitations/<uuid:invitation_id>/resend/", views.team_invitation_resend, name="team_invitation_resend"),
+    path("team/invitations/<uuid:invitation_id>/revoke/", views.team_invitation_revoke, name="team_invitation_revoke"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("team/leave/", views.team_leave, name="team_leave"),
     path("team/limits/", views.team_limits, name="team_limits"),
     path("team/members/<int:membership_id>/role/", views.team_member_role, name="team_member_role"),

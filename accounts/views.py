@@ -6,30 +6,36 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .actions import (
     can_manage_member,
     can_revoke_key,
+    do_accept_invitation,
+    do_accept_invitation_as_new_account,
     do_change_role,
     do_create_api_key,
+    do_decline_invitation,
     do_invite_member,
     do_remove_member,
+    do_resend_invitation,
     do_revoke_api_key,
+    do_revoke_invitation,
     do_set_member_cap,
     do_set_team_limits,
+    is_operator,
+    open_invitation,
+    team_limit_bounds,
 )
 from .audit import Actor
 from .errors import AccountError
 from .forms import (
+    AcceptInvitationForm,
     ApiKeyForm,
     InviteForm,
     MemberCapForm,
@@ -37,13 +43,12 @@ from .forms import (
     TeamLimitsForm,
     first_error,
 )
-from .models import ApiKey, Membership, Role
+from .models import ApiKey, Invitation, InvitationState, Membership, Role, User
 from .selectors import SESSION_TEAM_KEY, current_membership
 from .usage import daily_spend, team_usage
 
 # One-time secrets travel from the POST that made them to the next page render, then are dropped.
 NEW_KEY_SESSION_KEY = "accounts_new_api_key"
-INVITE_LINK_SESSION_KEY = "accounts_invite_link"
 
 
 # --- access helpers -------------------------------------------------------------------------------
@@ -78,10 +83,11 @@ def _invalid(request, form):
     messages.error(request, first_error(form))
 
 
-def _set_password_url(request, user):
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return request.build_absolute_uri(reverse("password_reset_confirm", args=[uidb64, token]))
+def _invitation_of_team_or_404(team, invitation_id):
+    invitation = Invitation.objects.select_related("team", "invited_by").filter(team=team, public_id=invitation_id).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
 
 
 # --- members --------------------------------------------------------------------------------------
@@ -115,12 +121,16 @@ def team_members(request):
             "grantable_roles": grantable_roles,
             "invite_form": InviteForm(),
             "limits_form": TeamLimitsForm(
+                bounds=team_limit_bounds(operator=is_operator(request.user)),
                 initial={
                     "max_concurrent_generations": team.max_concurrent_generations,
                     "monthly_allowance": team.monthly_allowance,
                 }
             ),
-            "invite_link": request.session.pop(INVITE_LINK_SESSION_KEY, None),
+            "invitations": Invitation.objects.filter(team=team, state=InvitationState.PENDING).select_related("invited_by")
+            if membership.can_manage_team
+            else [],
+            "now": timezone.now(),
         },
     )
 
@@ -134,7 +144,7 @@ def team_invite(request):
         _invalid(request, form)
         return redirect("team_members")
     try:
-        invited, created_user = do_invite_member(
+        invitation = do_invite_member(
             team=membership.team,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
@@ -144,13 +154,76 @@ def team_invite(request):
     except AccountError as error:
         _refused(request, error)
         return redirect("team_members")
-    if created_user is not None:
-        request.session[INVITE_LINK_SESSION_KEY] = {
-            "email": created_user.email,
-            "url": _set_password_url(request, created_user),
-        }
-    messages.success(request, f"{invited.user.email} joined {membership.team.name} as {invited.get_role_display().lower()}.")
+    messages.success(request, f"Invitation sent to {invitation.email}. They join {membership.team.name} when they accept it.")
     return redirect("team_members")
+
+
+@login_required
+@require_POST
+def team_invitation_resend(request, invitation_id):
+    membership = _membership_or_404(request)
+    invitation = _invitation_of_team_or_404(membership.team, invitation_id)
+    try:
+        do_resend_invitation(invitation=invitation, acting_user=request.user, request=request)
+    except AccountError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email} again; the earlier link no longer works.")
+    return redirect("team_members")
+
+
+@login_required
+@require_POST
+def team_invitation_revoke(request, invitation_id):
+    membership = _membership_or_404(request)
+    invitation = _invitation_of_team_or_404(membership.team, invitation_id)
+    try:
+        do_revoke_invitation(invitation=invitation, acting_user=request.user, request=request)
+    except AccountError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("team_members")
+
+
+@never_cache
+def invitation(request, token):
+    """The page the e-mailed link opens: accept or decline, signed in as the invited address, or choose a
+    password when the address has no account yet. Refusals render with their status and code."""
+    try:
+        invitation = open_invitation(token)
+    except AccountError as error:
+        return render(request, "accounts/invitation.html", {"error": error}, status=error.http_status)
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    signed_in_as_invitee = request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
+    form = AcceptInvitationForm(request.POST or None) if not has_account else None
+    context = {"invitation": invitation, "has_account": has_account, "signed_in_as_invitee": signed_in_as_invitee, "form": form}
+    if request.method != "POST":
+        return render(request, "accounts/invitation.html", context)
+    action = request.POST.get("action")
+    try:
+        if action == "decline":
+            do_decline_invitation(invitation=invitation, user=request.user, request=request)
+            messages.success(request, f"You declined the invitation to {invitation.team.name}.")
+            return redirect("login" if not request.user.is_authenticated else "generations:dashboard")
+        if action != "accept":
+            raise AccountError("invalid_action", "Choose accept or decline.")
+        if has_account:
+            do_accept_invitation(invitation=invitation, user=request.user, request=request)
+        else:
+            if not form.is_valid():
+                return render(request, "accounts/invitation.html", context, status=400)
+            user, _membership = do_accept_invitation_as_new_account(
+                invitation=invitation, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"],
+                request=request,
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    except AccountError as error:
+        context["error"] = error
+        return render(request, "accounts/invitation.html", context, status=error.http_status)
+    request.session[SESSION_TEAM_KEY] = invitation.team_id
+    messages.success(request, f"Welcome to {invitation.team.name}.")
+    return redirect("generations:dashboard")
 
 
 @login_required
@@ -229,7 +302,7 @@ def team_leave(request):
 @require_POST
 def team_limits(request):
     membership = _membership_or_404(request)
-    form = TeamLimitsForm(request.POST)
+    form = TeamLimitsForm(request.POST, bounds=team_limit_bounds(operator=is_operator(request.user)))
     if not form.is_valid():
         _invalid(request, form)
         return redirect("team_members")

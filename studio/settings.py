@@ -3,11 +3,15 @@
 Every variable read here is documented in `.env.example`.
 """
 
+import ipaddress
+import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,7 +23,59 @@ if (BASE_DIR / ".env").exists():
 VAR_DIR = Path(env("STUDIO_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-only-change-me-in-production-0123456789")
+
+# --- Secrets ----------------------------------------------------------------------------------------
+# Values anyone can read in this repository (old defaults, .env.example placeholders). Outside DEBUG one of
+# them is a start-up error naming the variable: with a published SECRET_KEY anyone could sign download links
+# and sessions, with a published AUDIT_CHECKPOINT_KEY a database writer could forge checkpoints.
+PUBLISHED_SECRETS = {
+    "SECRET_KEY": {"insecure-dev-only-change-me-in-production-0123456789", "change-me"},
+    "API_KEY_PEPPER": {"insecure-dev-only-api-key-pepper", "change-me-too"},
+    "AUDIT_CHECKPOINT_KEY": {"insecure-dev-only-audit-checkpoint-key", "change-me-three"},
+}
+# Unset secrets are generated once per install and kept here (mode 0600, under the git-ignored var/).
+SECRETS_FILE = Path(env("STUDIO_SECRETS_FILE", default=str(VAR_DIR / "secrets.json")))
+
+
+def _install_secrets(path):
+    """This install's generated secrets, creating the file (atomically, 0600) on first use."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = {name: secrets.token_urlsafe(48) for name in PUBLISHED_SECRETS}
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(fresh, handle)
+    try:
+        os.link(temporary, path)  # fails if another process got there first: then theirs wins
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
+    return json.loads(path.read_text())
+
+
+def _secret(name):
+    value = env(name, default="")
+    if value and value in PUBLISHED_SECRETS[name]:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                f"{name} is set to a published default value. Set it to a long random value, or unset it to use "
+                f"the one generated for this install in {SECRETS_FILE}."
+            )
+        return value
+    if value:
+        return value
+    generated = _install_secrets(SECRETS_FILE)
+    if name not in generated:
+        raise ImproperlyConfigured(f"{name} is unset and {SECRETS_FILE} does not hold one: set {name}.")
+    return generated[name]
+
+
+SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -126,6 +182,23 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy that sets this header (and strips it from clients), e.g.
+# "HTTP_X_FORWARDED_PROTO=https": links are then built as https://. Unset: no header is trusted.
+_PROXY_SSL_HEADER = env("SECURE_PROXY_SSL_HEADER", default="")
+if _PROXY_SSL_HEADER:
+    _header, _, _value = _PROXY_SSL_HEADER.partition("=")
+    if not _header.startswith("HTTP_") or not _value:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must look like HTTP_X_FORWARDED_PROTO=https.")
+    SECURE_PROXY_SSL_HEADER = (_header, _value)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Addresses (CIDRs) of reverse proxies whose X-Forwarded-For is believed. Empty: REMOTE_ADDR is the client.
+try:
+    TRUSTED_PROXIES = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in env.list("TRUSTED_PROXIES", default=[]))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -148,15 +221,31 @@ RQ_SHOW_ADMIN_LINK = True
 # Failed sign-ins for one email before sign-in is refused for SIGN_IN_LOCKOUT_S seconds (an address gets 4x).
 SIGN_IN_MAX_FAILURES = env.int("SIGN_IN_MAX_FAILURES", default=5)
 SIGN_IN_LOCKOUT_S = env.int("SIGN_IN_LOCKOUT_S", default=900)
+# Failed sign-ins from one client address (any accounts) before that address must wait; other clients are
+# unaffected. Refused attempts are audited once per account or address per window, with a count.
+SIGN_IN_MAX_CLIENT_FAILURES = env.int("SIGN_IN_MAX_CLIENT_FAILURES", default=20)
+
+# --- Invitations and e-mail -------------------------------------------------------------------------
+# How long an e-mailed invitation link stays valid.
+INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=168)
+# Offline default: each message is written as a file under var/mail/. SMTP: django.core.mail.backends.smtp.EmailBackend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="studio@localhost")
 
 # --- API keys ---------------------------------------------------------------------------------
 # A dedicated pepper (not SECRET_KEY) so rotating SECRET_KEY does not void every API key.
-API_KEY_PEPPER = env("API_KEY_PEPPER", default="insecure-dev-only-api-key-pepper")
+API_KEY_PEPPER = _secret("API_KEY_PEPPER")
 
 # --- Audit trail ----------------------------------------------------------------------------------
 # HMAC key that signs audit checkpoints. Dedicated, so that whoever can rewrite the database (and so
 # recompute the hash chain) still cannot sign a checkpoint that agrees with the rewrite.
-AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="insecure-dev-only-audit-checkpoint-key")
+AUDIT_CHECKPOINT_KEY = _secret("AUDIT_CHECKPOINT_KEY")
 # Name of that key, stored in every checkpoint, so old checkpoints still verify after a rotation.
 AUDIT_CHECKPOINT_KEY_ID = env("AUDIT_CHECKPOINT_KEY_ID", default="dev")
 # Keys rotated out, as id=key pairs: checkpoints they signed keep verifying.
@@ -202,6 +291,12 @@ EXPECTED_RENDER_S_PER_SECOND = env.float("EXPECTED_RENDER_S_PER_SECOND", default
 # --- Credits and limits ---------------------------------------------------------------------------
 # Concurrent generations a new team may have in flight (owners can change it per team).
 DEFAULT_TEAM_CONCURRENCY = env.int("DEFAULT_TEAM_CONCURRENCY", default=4)
+# The most a team owner may set; beyond these only operators (staff/superusers, or the CLI) may go.
+TEAM_MAX_CONCURRENCY = env.int("TEAM_MAX_CONCURRENCY", default=8)
+TEAM_MAX_MONTHLY_ALLOWANCE = env.int("TEAM_MAX_MONTHLY_ALLOWANCE", default=100_000)
+# Hard ceilings nobody exceeds (they fit the database columns).
+TEAM_OPERATOR_MAX_CONCURRENCY = env.int("TEAM_OPERATOR_MAX_CONCURRENCY", default=1000)
+TEAM_OPERATOR_MAX_MONTHLY_ALLOWANCE = env.int("TEAM_OPERATOR_MAX_MONTHLY_ALLOWANCE", default=1_000_000_000)
 # Price overrides as JSON: {"kling-v1-6": {"std": 10, "pro": 35}} = credits per 5 seconds of output.
 CREDIT_PRICES = env.json("CREDIT_PRICES_JSON", default={})
 # Whether a generation whose output fails the scan is still charged (the model did run).

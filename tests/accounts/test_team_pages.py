@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.actions import do_create_api_key
 from accounts.audit import SYSTEM
 from accounts.credits import do_grant_credits
-from accounts.models import ApiKey, AuditEvent, CreditEntry, Membership, Role, Team, User
+from accounts.models import ApiKey, AuditEvent, CreditEntry, Invitation, Membership, Role, Team, User
 from generations.models import Generation
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
@@ -19,7 +19,7 @@ from tests.helpers import drive_to_terminal
 pytestmark = pytest.mark.django_db
 
 RAW_KEY = re.compile(r"sk-[A-Za-z0-9]{48}")
-SET_PASSWORD_LINK = re.compile(r"http://testserver(/accounts/reset/[^/\"]+/[^/\"]+/)")
+INVITATION_LINK = re.compile(r"http://testserver(/accounts/invitations/[^/\s]+/)")
 
 
 def flashed(response):
@@ -70,41 +70,45 @@ def test_it_shows_the_team_links_only_to_people_with_a_team(client, alice, team)
 # --- members --------------------------------------------------------------------------------------
 
 
-def test_it_invites_a_new_person_who_sets_a_password_and_signs_in(client, alice, team):
+def test_it_invites_a_new_person_who_chooses_a_password_when_accepting(client, alice, team, mailoutbox):
     client.force_login(alice)
     response = client.post("/accounts/team/invite/", {"email": "Dana@Example.org", "role": "member"}, follow=True)
-    assert any("dana@example.org joined Alpha" in message for message in flashed(response))
+    assert flashed(response) == ["Invitation sent to dana@example.org. They join Alpha when they accept it."]
     page = response.content.decode()
-    assert "dana@example.org" in page
-    assert membership(team, User.objects.get(email="dana@example.org")).role == Role.MEMBER
-    link = SET_PASSWORD_LINK.search(page).group(1)
-    assert "it will not be shown again" in page
+    assert "dana@example.org" in page and "/accounts/invitations/" not in page and "/accounts/reset/" not in page
+    assert not User.objects.filter(email="dana@example.org").exists()  # no account until she accepts
 
-    # Shown once: a reload no longer carries the link.
-    assert "/accounts/reset/" not in client.get("/accounts/team/").content.decode()
+    (message,) = mailoutbox
+    assert message.to == ["dana@example.org"]
+    link = INVITATION_LINK.search(message.body).group(1)
 
     dana = Client()
-    opened = dana.get(link)
-    assert opened.status_code == 302 and opened["Location"].endswith("/set-password/")
-    form = dana.get(opened["Location"])
-    assert form.status_code == 200 and b"Set your password" in form.content and b'name="new_password1"' in form.content
-    done = dana.post(opened["Location"], {"new_password1": "violet-harbour-77", "new_password2": "violet-harbour-77"})
-    assert done.status_code == 302 and done["Location"] == "/accounts/reset/done/"
-    assert b"Password set" in dana.get(done["Location"]).content
-
-    signed_in = dana.post("/accounts/sign-in/", {"username": "dana@example.org", "password": "violet-harbour-77"})
-    assert signed_in.status_code == 302
+    form = dana.get(link)
+    assert form.status_code == 200 and b"Choose a password" in form.content and b'name="password1"' in form.content
+    done = dana.post(link, {"action": "accept", "password1": "violet-harbour-77", "password2": "violet-harbour-77"})
+    assert done.status_code == 302
+    assert membership(team, User.objects.get(email="dana@example.org")).role == Role.MEMBER
     assert b"Alpha" in dana.get("/accounts/team/").content
 
+    signed_in = Client().post("/accounts/sign-in/", {"username": "dana@example.org", "password": "violet-harbour-77"})
+    assert signed_in.status_code == 302
+
     # The link worked once; it does not work again.
-    assert b"invalid or has already been used" in Client().get(link, follow=True).content
+    again = Client().get(link)
+    assert again.status_code == 410 and b"invitation_closed" in again.content
 
 
-def test_it_adds_an_existing_account_without_a_password_link(client, alice, team, charlie):
+def test_an_existing_account_joins_only_when_its_owner_accepts(client, alice, team, charlie, mailoutbox):
     client.force_login(alice)
     response = client.post("/accounts/team/invite/", {"email": "charlie@example.org", "role": "admin"}, follow=True)
-    assert membership(team, charlie).role == Role.ADMIN
+    assert not Membership.objects.filter(team=team, user=charlie).exists()
     assert "/accounts/reset/" not in response.content.decode()
+    link = INVITATION_LINK.search(mailoutbox[0].body).group(1)
+
+    charlies_browser = Client()
+    charlies_browser.force_login(charlie)
+    assert charlies_browser.post(link, {"action": "accept"}).status_code == 302
+    assert membership(team, charlie).role == Role.ADMIN
 
 
 def test_it_says_why_an_invitation_was_refused(client, alice, bob, team):
@@ -133,6 +137,7 @@ def test_it_refuses_an_admin_making_someone_an_owner(client, alice, bob, team):
     invite = client.post("/accounts/team/invite/", {"email": "frank@example.org", "role": "owner"}, follow=True)
     assert "(not_team_owner)" in flashed(invite)[0]
     assert not User.objects.filter(email="frank@example.org").exists()
+    assert not Invitation.objects.filter(email="frank@example.org").exists()
 
     demote_owner = client.post(f"/accounts/team/members/{membership(team, alice).pk}/role/", {"role": "member"}, follow=True)
     assert "(not_team_owner)" in flashed(demote_owner)[0]
@@ -239,7 +244,7 @@ def test_it_escapes_what_people_typed(client, alice, team):
 
 def test_it_lets_only_an_owner_change_the_team_limits(client, alice, bob, team):
     client.force_login(bob)
-    refused = client.post("/accounts/team/limits/", {"max_concurrent_generations": "9", "monthly_allowance": "5000"}, follow=True)
+    refused = client.post("/accounts/team/limits/", {"max_concurrent_generations": "5", "monthly_allowance": "5000"}, follow=True)
     assert flashed(refused) == ["Only the team's owners can change its limits. (not_team_owner)"]
     client.force_login(alice)
     saved = client.post("/accounts/team/limits/", {"max_concurrent_generations": "3", "monthly_allowance": "1200"}, follow=True)
