@@ -208,6 +208,8 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Delivered"
     FAILED = "failed", "Gave up"
+    # The endpoint was stopped (or removed) while the delivery waited: never sent again.
+    CANCELED = "canceled", "Canceled"
 
 
 class WebhookDelivery(models.Model):
@@ -227,6 +229,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # The first bytes of the receiver's last answer, for the delivery log (the rest is never read).
+    last_response_excerpt = models.CharField(max_length=2048, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,7 +12,7 @@ from accounts.selectors import current_membership
 from .models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
 from .outbound import UrlNotAllowed, resolve_target
 from .selectors import team_object
-from .webhooks import redeliver
+from .webhooks import do_stop_endpoint, redeliver
 
 NEW_SECRET_SESSION_KEY = "new_webhook_secret"
 
@@ -102,9 +102,8 @@ def disable_endpoint(request, endpoint_id):
     endpoint = team_object(WebhookEndpoint, membership.team, endpoint_id)
     if endpoint is None:
         raise Http404("No such endpoint.")
-    endpoint.is_active = False
-    endpoint.save(update_fields=["is_active"])
-    messages.success(request, f"Stopped sending to {endpoint.url}.")
+    canceled = do_stop_endpoint(endpoint)
+    messages.success(request, f"Stopped sending to {endpoint.url}." + (f" {canceled} waiting deliveries were canceled." if canceled else ""))
     return redirect("generations:webhooks")
 
 

@@ -113,12 +113,33 @@ def signed_request(delivery, *, now=None):
     return body.encode(), headers
 
 
+ENDPOINT_STOPPED = "The endpoint was stopped; this delivery was canceled."
+
+
+def do_stop_endpoint(endpoint):
+    """Stop sending to an endpoint: it takes no new events and its waiting deliveries (retries included)
+    are canceled, in one transaction. Returns how many were canceled."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+        endpoint.is_active = False
+        return WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.CANCELED, last_error=ENDPOINT_STOPPED
+        )
+
+
 def deliver(delivery_id, *, transport=None):
     """One attempt. Claims the delivery with a compare-and-set so two workers never send it at once."""
     now = timezone.now()
     delivery = WebhookDelivery.objects.select_related("endpoint", "team").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.next_attempt_at > now:
         return delivery  # done, given up, or not due yet (a duplicate job must not skip the backoff)
+    if delivery.endpoint_id and not delivery.endpoint.is_active:
+        # A retry queued before the endpoint was stopped: do nothing, and say why in the log.
+        WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.CANCELED, last_error=ENDPOINT_STOPPED
+        )
+        delivery.refresh_from_db()
+        return delivery
     # Claim: push next_attempt_at forward so the reconciler does not send it again meanwhile.
     claimed = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING, attempts=delivery.attempts).update(
         attempts=delivery.attempts + 1, next_attempt_at=now + dt.timedelta(minutes=5)
@@ -127,18 +148,22 @@ def deliver(delivery_id, *, transport=None):
         return delivery
     delivery.attempts += 1
     body, headers = signed_request(delivery, now=now)
-    status_code, error = None, ""
+    status_code, error, excerpt = None, "", ""
     try:
-        status_code = outbound.post(delivery.url, body, headers=headers, transport=transport)
+        result = outbound.post(delivery.url, body, headers=headers, transport=transport)
+        status_code, excerpt = result.status_code, result.excerpt
     except (outbound.UrlNotAllowed, outbound.FetchFailed) as exc:
         error = exc.message
+    excerpt = excerpt.replace("\x00", "")[:2048]  # PostgreSQL text holds no NUL
     if status_code is not None and 200 <= status_code < 300:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.SUCCEEDED, last_status_code=status_code, last_error="", delivered_at=timezone.now()
+            status=DeliveryStatus.SUCCEEDED, last_status_code=status_code, last_error="", delivered_at=timezone.now(),
+            last_response_excerpt=excerpt,
         )
     else:
         delay = next_delay_s(delivery.attempts)
-        changes = {"last_status_code": status_code, "last_error": (error or f"HTTP {status_code}")[:300]}
+        changes = {"last_status_code": status_code, "last_error": (error or f"HTTP {status_code}")[:300],
+                   "last_response_excerpt": excerpt}
         if delay is None:
             changes["status"] = DeliveryStatus.FAILED
         else:
