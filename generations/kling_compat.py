@@ -45,6 +45,7 @@ _KLING_CODES = {
     "api_key_expired": (401, 1004),
     "token_not_yet_valid": (401, 1003),
     "token_expired": (401, 1004),
+    "token_lifetime_too_long": (401, 1004),
     "insufficient_scope": (403, 1103),
     "account_suspended": (403, 1103),
     "insufficient_credits": (429, 1102),
@@ -180,8 +181,10 @@ def authenticate(request):
             header_b64, payload_b64, signature_b64 = token.split(".")
             claims = json.loads(_b64url_decode(payload_b64))
             signature = _b64url_decode(signature_b64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401) from None
+        if not isinstance(claims, dict):  # JSON, but not a claims object: `[]`, `"x"`, `1`
+            raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401)
         raw_key = str(claims.get("iss") or "")
         key = authenticate_api_key(raw_key, ip_address=client_ip(request))
         expected = hmac.new(raw_key.encode(), f"{header_b64}.{payload_b64}".encode(), hashlib.sha256).digest()
@@ -192,8 +195,31 @@ def authenticate(request):
             raise AccountError("token_not_yet_valid", "Authorization is not yet valid", http_status=401)
         if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now:
             raise AccountError("token_expired", "Authorization has expired", http_status=401)
+        # A token is a short-lived credential: one valid for years is a leaked key that cannot be revoked
+        # short of revoking the key. Its lifetime is exp − iat, or what is left of it when iat is absent.
+        issued = claims.get("iat") if isinstance(claims.get("iat"), (int, float)) else now
+        if claims["exp"] - issued > settings.KLING_JWT_MAX_LIFETIME_S:
+            raise AccountError(
+                "token_lifetime_too_long",
+                f"Authorization is valid for too long (at most {settings.KLING_JWT_MAX_LIFETIME_S // 3600} hours)",
+                http_status=401,
+            )
     check_api_key_rate(key)
     return key
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+
+def parse_json_body(raw, *, empty=b"{}"):
+    """The request body as JSON, or GenerationError: `invalid_json` for what is not JSON, `json_too_deep`
+    for nesting no real request has (Python's parser raises RecursionError on it: a 500 if not caught)."""
+    try:
+        return json.loads(raw or empty)
+    except RecursionError:
+        raise GenerationError("json_too_deep", "Invalid request parameters: the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise GenerationError("invalid_json", "Invalid request parameters: the body is not JSON") from None
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -225,10 +251,7 @@ def tasks(request, kind):
 def _create(request, key, kind):
     if not key.has_scope(ApiKeyScope.GENERATE):
         raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise GenerationError("invalid_request", "Invalid request parameters: the body is not JSON") from None
+    body = parse_json_body(request.body)
     if not isinstance(body, dict):
         raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
     data = {

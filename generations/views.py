@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -483,6 +483,23 @@ def cancel(request, generation_id):
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+RANGE_CHUNK_BYTES = 64 * 1024
+
+
+def _file_range(asset, start, end):
+    """The bytes start..end (inclusive) of an asset's file, 64 KB at a time: a range of a whole clip never
+    sits in memory at once."""
+    with asset.file.open("rb") as handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            chunk = handle.read(min(RANGE_CHUNK_BYTES, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+
 def _serve_file(request, asset):
     """Serve an asset with HTTP Range support, so the browser's player can seek."""
     size = asset.size_bytes
@@ -502,10 +519,8 @@ def _serve_file(request, asset):
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    with asset.file.open("rb") as handle:
-        handle.seek(start)
-        body = handle.read(end - start + 1)
-    response = HttpResponse(body, status=206, content_type=asset.content_type)
+    response = StreamingHttpResponse(_file_range(asset, start, end), status=206, content_type=asset.content_type)
+    response["Content-Length"] = str(end - start + 1)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     return response
@@ -560,8 +575,6 @@ def input_image(request, generation_id, which):
 def check_prompt(request):
     """Screening feedback while typing: what would happen to this prompt, in the user's words — never the
     offending words back. Rate-limited; it records nothing and costs nothing."""
-    import json
-
     from accounts.ratelimit import RateLimited, check_prompt_check_rate
     from accounts.standing import current_standing
 
@@ -571,10 +584,14 @@ def check_prompt(request):
         check_prompt_check_rate(request.user)
     except RateLimited as error:
         return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=429)
+    from .kling_compat import parse_json_body
+
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        body = {}
+        body = parse_json_body(request.body)
+        if not isinstance(body, dict):
+            raise GenerationError("invalid_json", "The body must be a JSON object.")
+    except GenerationError as error:
+        return JsonResponse({"error": {**error.as_dict(), "request_id": getattr(request, "request_id", "")}}, status=400)
     prompt = str(body.get("prompt", ""))[:2500]
     if not prompt.strip():
         return JsonResponse({"decision": "allow", "message": ""})
