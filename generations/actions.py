@@ -168,7 +168,7 @@ def _scan_input_images(request, *, restricted):
     worst = None
     for image in images:
         try:
-            verdict = scanning.scan_image(image.data, thresholds=strict)
+            verdict = scanning.scan_image(image.for_analysis, thresholds=strict)
         except scanning.DetectorUnavailable as exc:
             raise GenerationError("scanner_unavailable", "Images cannot be checked right now; try again shortly.", http_status=503) from exc
         except scanning.ScanError as exc:
@@ -278,7 +278,7 @@ def _check_likeness(request, *, user, parent, consent):
     named_images += [(f"images[{index}]", image) for index, image in enumerate(request.images)]
     try:
         for name, image in named_images:
-            inputs[name] = faces.detect_faces_in_image(image.data).faces
+            inputs[name] = faces.detect_faces_in_image(image.for_analysis).faces
         if request.kind == catalog.LIP_SYNC and parent is not None:
             video = _parent_video(parent)
             inputs["parent video"] = faces.detect_faces_in_video(video.file.path).faces

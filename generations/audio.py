@@ -3,15 +3,21 @@ never by name or declared type.
 
 The upstream takes mp3, wav, m4a or aac files up to 5 MB; we also refuse audio shorter than 2 s (nothing
 to sync) or longer than 60 s (longer than any clip it could be synced to).
+
+A small file can decode into hours of 8-channel 192 kHz audio, so the order matters: the container and
+codec are probed against an allow-list, the header's sample rate and channel count are checked, and
+only then is anything decoded — stopping at the duration limit and at a CPU budget per upload.
 """
 
 import base64
 import binascii
 import io
 import re
+import time
 from dataclasses import dataclass
 
 import av
+from django.conf import settings
 
 from .errors import GenerationError
 
@@ -24,6 +30,15 @@ _FORMATS = {
     "mp3": ("audio/mpeg", "mp3"),
     "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "m4a"),
     "aac": ("audio/aac", "aac"),
+}
+
+
+# Decoders for what those containers carry in practice; anything else (flac, opus, dts…) is refused unopened.
+_CODECS = {
+    "wav": {"pcm_s16le", "pcm_s24le", "pcm_u8", "pcm_f32le", "pcm_s32le", "pcm_mulaw", "pcm_alaw"},
+    "mp3": {"mp3", "mp3float"},
+    "mov,mp4,m4a,3gp,3g2,mj2": {"aac", "mp3", "mp3float"},
+    "aac": {"aac"},
 }
 
 
@@ -44,31 +59,59 @@ def _looks_like_audio(data: bytes) -> bool:
     )
 
 
+def _max(name, default):
+    return getattr(settings, name, default)
+
+
 def inspect_audio(data: bytes, *, field: str = "audio") -> InputAudio:
     if len(data) > MAX_AUDIO_BYTES:
         raise GenerationError("audio_too_large", f"{field} must be at most 5 MB; it is {len(data) / 1e6:.1f} MB.", field=field)
     if not _looks_like_audio(data):
         raise GenerationError("audio_unsupported_format", f"{field} must be an mp3, wav, m4a or aac file.", field=field)
+    max_rate, max_channels = _max("AUDIO_MAX_SAMPLE_RATE", 48_000), _max("AUDIO_MAX_CHANNELS", 2)
+    cpu_budget = _max("AUDIO_DECODE_CPU_S", 1.0)
     try:
         with av.open(io.BytesIO(data)) as container:
+            formats = container.format.name
+            if formats not in _CODECS:
+                raise GenerationError("audio_unsupported_format", f"{field} must be an mp3, wav, m4a or aac file.", field=field)
             if not container.streams.audio or container.streams.video:
                 raise GenerationError("audio_unsupported_format", f"{field} must contain audio only.", field=field)
-            formats = container.format.name
             stream = container.streams.audio[0]
+            codec = stream.codec_context
+            if codec.name not in _CODECS[formats]:
+                raise GenerationError(
+                    "audio_unsupported_codec", f"{field} is encoded as {codec.name}; use mp3, aac or PCM audio.", field=field
+                )
+            if not 0 < (codec.sample_rate or 0) <= max_rate or not 0 < (codec.channels or 0) <= max_channels:
+                raise GenerationError(
+                    "audio_parameters_out_of_range",
+                    f"{field} must have at most {max_channels} channels at up to {max_rate} Hz; "
+                    f"it has {codec.channels} at {codec.sample_rate} Hz.",
+                    field=field,
+                )
             seconds = 0.0
-            for frame in container.decode(stream):  # decoding it all proves it is not truncated or corrupt
+            cpu_started = time.thread_time()
+            for frame in container.decode(stream):  # decoding proves it is not truncated or corrupt…
                 seconds = max(seconds, float((frame.pts or 0) * frame.time_base) + frame.samples / (frame.sample_rate or 1))
+                if seconds > MAX_AUDIO_SECONDS:
+                    break  # …up to the limit: what lies beyond it is refused without being decoded
+                if time.thread_time() - cpu_started > cpu_budget:
+                    raise GenerationError(
+                        "audio_too_complex", f"{field} takes too long to decode; send a plain mp3, aac or wav file.", field=field
+                    )
     except GenerationError:
         raise
     except (av.FFmpegError, ValueError, OSError, IndexError, ZeroDivisionError) as exc:
         raise GenerationError("audio_corrupt", f"{field} could not be decoded as audio.", field=field) from exc
-    content_type, extension = next(
-        (value for name, value in _FORMATS.items() if name == formats or name.split(",")[0] in formats.split(",")),
-        (None, None),
-    )
-    if content_type is None:
-        raise GenerationError("audio_unsupported_format", f"{field} must be an mp3, wav, m4a or aac file.", field=field)
-    if not MIN_AUDIO_SECONDS <= seconds <= MAX_AUDIO_SECONDS:
+    content_type, extension = _FORMATS[formats]
+    if seconds > MAX_AUDIO_SECONDS:
+        raise GenerationError(
+            "audio_duration_out_of_range",
+            f"{field} must last {MIN_AUDIO_SECONDS:g}–{MAX_AUDIO_SECONDS:g} seconds; it lasts longer than {MAX_AUDIO_SECONDS:g}.",
+            field=field,
+        )
+    if seconds < MIN_AUDIO_SECONDS:
         raise GenerationError(
             "audio_duration_out_of_range",
             f"{field} must last {MIN_AUDIO_SECONDS:g}–{MAX_AUDIO_SECONDS:g} seconds; it lasts {seconds:.1f}.",

@@ -1,7 +1,10 @@
 """Input images for image→video: checked by content, never by name or declared type.
 
 The rules are the upstream's (shared/KLING_API.md §3.2): JPEG or PNG, ≤ 10 MB, both sides ≥ 300 px,
-aspect between 1:2.5 and 2.5:1. Decompression bombs are refused before any pixel is decoded.
+aspect between 1:2.5 and 2.5:1. Decompression bombs are refused before any pixel is decoded: the pixel
+cap (MAX_INPUT_IMAGE_PIXELS) is read from the header. What passes is decoded exactly once, into a small
+analysis copy (at most ANALYSIS_MAX_SIDE px, JPEG decoded at reduced scale) that the face check and the
+scanner read instead of the original, so neither decodes a large image again.
 """
 
 import base64
@@ -10,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from .errors import GenerationError
@@ -17,8 +21,11 @@ from .errors import GenerationError
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MIN_IMAGE_SIDE = 300
 MAX_ASPECT = 2.5
-# About 50 megapixels: far above any real input, far below what would exhaust memory when decoded.
-MAX_IMAGE_PIXELS = 50_000_000
+# The default pixel cap (the setting MAX_INPUT_IMAGE_PIXELS overrides it): 4096 × 4096, about 64 MB decoded
+# as RGBA, the most one request's image may cost in memory.
+MAX_IMAGE_PIXELS = 4096 * 4096
+# The long side of the copy the face check and the scanner look at (they work at or below this size).
+ANALYSIS_MAX_SIDE = 1024
 _FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 _DATA_URL = re.compile(r"^data:image/[a-zA-Z0-9.+-]+;base64,")
 
@@ -29,6 +36,12 @@ class InputImage:
     content_type: str
     width: int
     height: int
+    # A JPEG of at most ANALYSIS_MAX_SIDE px for faces and scanning; None when not made (then use data).
+    analysis_data: bytes | None = None
+
+    @property
+    def for_analysis(self) -> bytes:
+        return self.analysis_data or self.data
 
     @property
     def extension(self):
@@ -45,9 +58,11 @@ def inspect_image(data: bytes, *, field: str = "image") -> InputImage:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             image_format = image.format
-            if width * height > MAX_IMAGE_PIXELS:
+            max_pixels = getattr(settings, "MAX_INPUT_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
+            if width * height > max_pixels:
                 raise GenerationError(
-                    "image_too_many_pixels", f"{field} has {width}×{height} pixels; the limit is 50 megapixels.", field=field
+                    "image_too_many_pixels",
+                    f"{field} has {width}×{height} pixels; the limit is {max_pixels / 1e6:.1f} megapixels.", field=field,
                 )
             image.verify()  # structure and checksums, without decoding every pixel
     except GenerationError:
@@ -64,7 +79,24 @@ def inspect_image(data: bytes, *, field: str = "image") -> InputImage:
         raise GenerationError(
             "image_aspect_out_of_range", f"{field} must have an aspect ratio between 1:2.5 and 2.5:1; it is {width}×{height}.", field=field
         )
-    return InputImage(data=data, content_type=_FORMATS[image_format], width=width, height=height)
+    return InputImage(
+        data=data, content_type=_FORMATS[image_format], width=width, height=height, analysis_data=_analysis_copy(data, field=field)
+    )
+
+
+def _analysis_copy(data: bytes, *, field: str) -> bytes:
+    """The one full decode of an input image: JPEG at reduced scale (draft), then shrunk before any mode
+    conversion, so an RGBA or 16-bit image is never copied at full size."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE))
+            image.thumbnail((ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE), reducing_gap=2.0)
+            small = image.convert("RGB")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise GenerationError("image_corrupt", f"{field} could not be read as an image.", field=field) from exc
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def decode_base64_image(text: str, *, field: str = "image") -> bytes:
@@ -99,7 +131,8 @@ def load_image(value, *, field: str = "image") -> InputImage:
         except outbound.UrlNotAllowed as exc:
             raise GenerationError("url_not_allowed", exc.message, field=field, http_status=422) from exc
         except outbound.FetchFailed as exc:
-            raise GenerationError("image_fetch_failed", exc.message, field=field, http_status=422) from exc
+            code = {"too_slow": "image_fetch_too_slow", "too_large": "image_too_large"}.get(exc.reason, "image_fetch_failed")
+            raise GenerationError(code, exc.message, field=field, http_status=422) from exc
     elif isinstance(value, str):
         data = decode_base64_image(value, field=field)
     else:

@@ -400,3 +400,44 @@ LOGGING = {
     # httpx logs every request at INFO: one line per upstream poll is noise, not information.
     "loggers": {"rq.worker": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# Hostile input bounds
+# (issue #17: what a hostile request, file, URL or receiver may cost the studio before it is refused)
+# Outbound requests to user-chosen URLs: ports besides 80/443 allowed for every host (hosts in
+# WEBHOOK_ALLOWED_HOSTS may use any port); the wall-clock deadline of one image fetch (all redirects and
+# the body) and of one webhook delivery; the slowest average transfer accepted after a short grace.
+OUTBOUND_ALLOWED_PORTS = [int(port) for port in env.list("OUTBOUND_ALLOWED_PORTS", default=[])]
+OUTBOUND_FETCH_DEADLINE_S = env.float("OUTBOUND_FETCH_DEADLINE_S", default=10.0)
+OUTBOUND_MIN_BYTES_PER_S = env.int("OUTBOUND_MIN_BYTES_PER_S", default=32 * 1024)
+OUTBOUND_RATE_GRACE_S = env.float("OUTBOUND_RATE_GRACE_S", default=2.0)
+WEBHOOK_DELIVERY_DEADLINE_S = env.float("WEBHOOK_DELIVERY_DEADLINE_S", default=10.0)
+# The longest lifetime (exp − iat) of a Kling-style JWT, in seconds.
+KLING_JWT_MAX_LIFETIME_S = env.int("KLING_JWT_MAX_LIFETIME_S", default=24 * 3600)
+# Input audio: the header's sample rate and channel count above which a file is refused before decoding,
+# and the CPU seconds one upload may spend being decoded.
+AUDIO_MAX_SAMPLE_RATE = env.int("AUDIO_MAX_SAMPLE_RATE", default=48_000)
+AUDIO_MAX_CHANNELS = env.int("AUDIO_MAX_CHANNELS", default=2)
+AUDIO_DECODE_CPU_S = env.float("AUDIO_DECODE_CPU_S", default=1.0)
+# Input images: the most pixels one may have (4096 × 4096), so decoding one stays within ~70 MB.
+MAX_INPUT_IMAGE_PIXELS = env.int("MAX_INPUT_IMAGE_PIXELS", default=4096 * 4096)
+# Days a blocked or held input image is kept in quarantine (for reviewers and appeals) before the
+# reconciler deletes it.
+QUARANTINED_INPUT_RETENTION_DAYS = env.int("QUARANTINED_INPUT_RETENTION_DAYS", default=30)
+# Seconds a moderator's unblur of an item's media lets them load the originals.
+MODERATION_UNBLUR_GRANT_S = env.int("MODERATION_UNBLUR_GRANT_S", default=600)
+# The largest multipart request read at all (four 10 MB images and their form fields): anything larger
+# is refused with 413 before a byte of it is written to disk. Keep the reverse proxy's body limit
+# (nginx client_max_body_size) at or below this.
+MAX_UPLOAD_REQUEST_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=42 * 1024 * 1024)
+# Uploaded files above this many bytes go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_BYTES", default=2_621_440)
+FILE_UPLOAD_HANDLERS = [
+    "generations.inputs.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware")],
+    "generations.inputs.UploadLimitMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") :],
+]
