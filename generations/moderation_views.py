@@ -1,20 +1,30 @@
 """The moderation dashboard: the review queue, one item at a time, and the numbers behind the queue.
 
 Only trust-and-safety staff (moderators, superusers) see these pages; everyone else gets 404. Media
-starts blurred; unblurring is a deliberate, logged act.
+starts blurred — the server sends a blurred rendition, never the original behind a CSS filter — and
+unblurring is a deliberate, audited act: the unblur POST records one event per asset (moderator, item,
+asset) and hands out short-lived grants; only a request carrying such a grant gets the original bytes.
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 
+import av
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db.models import Avg, Count, F
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.audit import Actor, record_audit_event
+from accounts.models import AuditEventType
+
+from .media import MediaError
 from .models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
 from .moderation import review
 from .moderation.review import ReviewError, is_moderator
@@ -108,6 +118,11 @@ def item_detail(request, item_id):
         .values("public_id", "status", "stage", "error_code", "created_at")[:10]
     )
     now = timezone.now()
+    extra_inputs = [
+        role.removeprefix("input_image_")
+        for role in generation.assets.filter(role__in=EXTRA_INPUT_ROLES.values()).order_by("role").values_list("role", flat=True)
+    ]
+    originals = _granted_originals(request, item)
     return render(
         request,
         "moderation/item.html",
@@ -122,12 +137,11 @@ def item_detail(request, item_id):
             "mine": item.claimed_by_id == request.user.pk and item.lease_expires_at and item.lease_expires_at > now,
             "has_video": generation.assets.filter(role=AssetRole.VIDEO).exists(),
             "has_input": generation.assets.filter(role=AssetRole.INPUT_IMAGE).exists(),
-            "extra_inputs": [
-                role.removeprefix("input_image_")
-                for role in generation.assets.filter(role__in=EXTRA_INPUT_ROLES.values()).order_by("role").values_list("role", flat=True)
-            ],
+            "extra_inputs": extra_inputs,
             "has_parent_video": generation.parent is not None and generation.parent.assets.filter(role=AssetRole.VIDEO).exists(),
             "likeness": (generation.screening_result or {}).get("likeness"),
+            "originals": originals,
+            "extra_media": [(which, originals.get(which)) for which in extra_inputs],
         },
     )
 
@@ -206,34 +220,116 @@ def decide_item(request, item_id):
     return redirect("moderation:item", following.public_id) if following else redirect("moderation:queue")
 
 
+EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4}
+MEDIA_ROLES = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE, **EXTRA_INPUT_ROLES}
+_GRANT_SALT = "moderation-unblur"
+_SESSION_KEY = "moderation_unblurred"
+
+
+def _item_assets(item):
+    """{which: asset} for every piece of media the item page shows."""
+    assets = {which: item.generation.assets.filter(role=role).first() for which, role in MEDIA_ROLES.items()}
+    parent = item.generation.parent
+    assets["parent"] = parent.assets.filter(role=AssetRole.VIDEO).first() if parent is not None else None
+    return {which: asset for which, asset in assets.items() if asset is not None}
+
+
+def _grant(user, item, which):
+    return signing.TimestampSigner(salt=_GRANT_SALT).sign(f"{user.pk}:{item.public_id}:{which}")
+
+
+def _grant_is_valid(token, user, item, which):
+    try:
+        value = signing.TimestampSigner(salt=_GRANT_SALT).unsign(token, max_age=settings.MODERATION_UNBLUR_GRANT_S)
+    except signing.BadSignature:  # also expired
+        return False
+    return value == f"{user.pk}:{item.public_id}:{which}"
+
+
+def _granted_originals(request, item):
+    """{which: URL of the original} for the media this moderator unblurred on this item, while the grants last."""
+    from django.urls import reverse
+
+    grants = request.session.get(_SESSION_KEY, {}).get(str(item.public_id), {})
+    return {
+        which: f"{reverse('moderation:media', args=[item.public_id, which])}?grant={token}"
+        for which, token in grants.items()
+        if _grant_is_valid(token, request.user, item, which)
+    }
+
+
 @login_required
 @require_POST
 def unblur_item(request, item_id):
+    """Record the unblur (one audit event per asset: moderator, item, asset) and grant this moderator the
+    originals for MODERATION_UNBLUR_GRANT_S. The page's form comes back to the item, which then loads them."""
     _moderator_or_404(request)
     item = _item_or_404(item_id)
-    review.record_unblur(item, request.user, request=request)
-    return JsonResponse({"ok": True})
+    assets = _item_assets(item)
+    wanted = request.POST.get("which", "")
+    if wanted:
+        assets = {which: asset for which, asset in assets.items() if which == wanted}
+    if not assets:
+        review.record_unblur(item, request.user, request=request)  # nothing to show, but the intent is on record
+    grants = {}
+    for which, asset in assets.items():
+        record_audit_event(
+            AuditEventType.MEDIA_UNBLURRED, actor=Actor(user=request.user), team=item.generation.team, target=item,
+            extra={"generation": str(item.generation.public_id), "asset": str(asset.public_id), "role": asset.role, "media": which},
+            request=request,
+        )
+        grants[which] = _grant(request.user, item, which)
+    stored = request.session.get(_SESSION_KEY, {})
+    stored[str(item.public_id)] = {**stored.get(str(item.public_id), {}), **grants}
+    request.session[_SESSION_KEY] = stored
+    if request.POST.get("from_page"):
+        return redirect("moderation:item", item.public_id)
+    return JsonResponse({"ok": True, "originals": _granted_originals(request, item)})
 
 
-EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4}
+def _blurred_rendition(asset) -> bytes:
+    """A blurred JPEG of an asset: the picture itself, or a still from a clip. Decoded at reduced size."""
+    import io
+
+    from PIL import Image
+
+    from .media import poster_jpeg
+    from .moderation.blur import blur_image, jpeg_bytes
+
+    if asset.content_type.startswith("video/"):
+        source = Image.open(io.BytesIO(poster_jpeg(asset.file.path, max_side=640)))
+    else:
+        with asset.file.open("rb") as handle:
+            source = Image.open(io.BytesIO(handle.read()))
+            source.draft("RGB", (640, 640))
+            source.thumbnail((640, 640))
+    return jpeg_bytes(blur_image(source, strength=0.08), max_side=640)
 
 
 @login_required
 def item_media(request, item_id, which):
-    """The item's media for moderators (quarantined outputs included); the page blurs it by default."""
+    """The item's media for moderators (quarantined outputs included): a blurred rendition, or — with a
+    grant from an audited unblur by this moderator — the original."""
     _moderator_or_404(request)
     item = _item_or_404(item_id)
-    if which == "parent":
-        # A lip-sync or extend is judged with the clip it starts from.
-        parent = item.generation.parent
-        asset = parent.assets.filter(role=AssetRole.VIDEO).first() if parent is not None else None
-    else:
-        role = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE,
-                **EXTRA_INPUT_ROLES}.get(which)
-        asset = item.generation.assets.filter(role=role).first() if role else None
+    asset = _item_assets(item).get(which)
     if asset is None:
         raise Http404("No such file.")
-    response = _serve_file(request, asset)
+    token = request.GET.get("grant", "")
+    if token:
+        if not _grant_is_valid(token, request.user, item, which):
+            response = JsonResponse(
+                {"error": {"code": "unblur_required", "message": "Unblur this item (a logged act) before loading the original.",
+                           "request_id": getattr(request, "request_id", "")}},
+                status=403,
+            )
+        else:
+            response = _serve_file(request, asset)
+    else:
+        try:
+            response = HttpResponse(_blurred_rendition(asset), content_type="image/jpeg")
+        except (OSError, ValueError, IndexError, MediaError, av.FFmpegError):
+            raise Http404("No preview for this file.") from None  # never its bytes instead
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -89,7 +89,7 @@ def test_unblurring_is_logged(client, alice_key, moderator, redis_conn):
     generation = held(client, alice_key, "something")
     item = ReviewItem.objects.get(generation=generation)
     client.force_login(moderator)
-    assert client.post(f"/moderation/items/{item.public_id}/unblur/").json() == {"ok": True}
+    assert client.post(f"/moderation/items/{item.public_id}/unblur/").json() == {"ok": True, "originals": {}}
     event = AuditEvent.objects.get(event_type=AuditEventType.MEDIA_UNBLURRED)
     assert event.actor_label == "mo@example.org" and event.target_id == str(item.public_id)
 
