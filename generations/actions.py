@@ -409,8 +409,11 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
             raise GenerationError(
                 "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
             ) from exc
+        # Images the scanner flagged are quarantined like outputs: never served to the team, kept for
+        # reviewers until QUARANTINED_INPUT_RETENTION_DAYS pass (the reconciler then deletes them).
+        quarantine_inputs = bool(input_scan) and input_scan["verdict"] != scanning.ALLOW
         for role, image in input_image_roles(request):
-            _store_input_image(generation, role, image)
+            _store_input_image(generation, role, image, quarantined=quarantine_inputs)
         if request.audio is not None:
             _store_asset(
                 generation, AssetRole.INPUT_AUDIO, request.audio.data, name=f"input.{request.audio.extension}",
@@ -478,10 +481,11 @@ def input_image_roles(request):
     return [(role, image) for role, image in pairs if image is not None]
 
 
-def _store_input_image(generation, role, image):
+def _store_input_image(generation, role, image, *, quarantined=False):
     asset = Asset(
         generation=generation,
         role=role,
+        quarantined=quarantined,
         content_type=image.content_type,
         size_bytes=len(image.data),
         sha256=hashlib.sha256(image.data).hexdigest(),

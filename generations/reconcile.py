@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -21,10 +22,10 @@ from accounts.models import Team
 from accounts.redis_client import redis_connection
 
 from . import actions, queueing
-from .models import Generation
+from .models import Asset, AssetRole, Generation
 from .moderation.review import expire_overdue
 from .pipeline import generation_deadline_s
-from .states import Status
+from .states import TERMINAL, Status
 from .webhooks import send_due_deliveries
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class ReconcileReport:
     renewed_teams: int = 0
     webhooks_sent: int = 0
     reviews_expired: int = 0
+    quarantined_inputs_removed: int = 0
 
 
 def _job_is_pending(generation) -> bool:
@@ -62,6 +64,34 @@ def _job_is_pending(generation) -> bool:
     return status in ("queued", "scheduled", "deferred")
 
 
+INPUT_ROLES = (
+    AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4,
+)
+
+
+def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
+    """Delete quarantined input images (file and row) of generations that ended more than
+    QUARANTINED_INPUT_RETENTION_DAYS ago and wait for no moderator (no open review or appeal)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.QUARANTINED_INPUT_RETENTION_DAYS)
+    expired = (
+        Asset.objects.filter(quarantined=True, role__in=INPUT_ROLES, generation__status__in=TERMINAL)
+        .filter(Q(generation__finished_at__lt=cutoff) | Q(generation__finished_at__isnull=True, generation__created_at__lt=cutoff))
+        .exclude(generation__review_items__decision="")
+        .select_related("generation")[:limit]
+    )
+    removed = 0
+    for asset in expired:
+        name = asset.file.name
+        if Asset.objects.filter(pk=asset.pk, quarantined=True).delete()[0]:
+            if name:
+                asset.file.storage.delete(name)  # after the row: a crash in between leaves a file, never a dangling row
+            removed += 1
+    if removed:
+        logger.info("reconciler: removed %s quarantined input images past their retention", removed)
+    return removed
+
+
 def reconcile(*, now=None) -> ReconcileReport:
     now = now or timezone.now()
     report = ReconcileReport()
@@ -82,6 +112,7 @@ def reconcile(*, now=None) -> ReconcileReport:
             report.requeued += 1
     report.webhooks_sent = send_due_deliveries(now=now)
     report.reviews_expired = expire_overdue(now=now)
+    report.quarantined_inputs_removed = remove_expired_quarantined_inputs(now=now)
     make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
     for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
         if renew_allowance_if_due(team, now=now) is not None:

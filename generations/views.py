@@ -526,10 +526,19 @@ def _serve_file(request, asset):
     return response
 
 
+def _released_input(generation, role):
+    """A quarantined input image of a generation a moderator approved after holding it."""
+    if not generation.review_items.filter(kind="held", decision="approved").exists():
+        return None
+    return generation.assets.filter(role=role).first()
+
+
 def _media(request, generation_id, role):
     generation = _generation_or_404(request, generation_id)
     if role in INPUT_ROLES.values():
-        asset = deliverable_asset(generation, role)  # the team's own upload: visible at any status
+        # The team's own upload, visible at any status — unless the scanner flagged it: then only once a
+        # moderator approved the generation.
+        asset = deliverable_asset(generation, role) or _released_input(generation, role)
     else:
         asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
     if asset is None:
