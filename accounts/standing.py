@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import SYSTEM, Actor, record_audit_event
+from .errors import AccountError
 from .models import AuditEventType, Notice, Standing, StandingEvent, StandingLevel
 
 NEVER_DECAYS = {"sexual_minors"}
@@ -266,9 +267,36 @@ def do_revert_strikes(generation_ref, *, actor, reason):
     return len(events)
 
 
+# Largest adjustment one moderator action may make, either way (a suspension needs 12 by default).
+MAX_ADJUSTMENT_POINTS = 1000
+
+
+def _require_independent(user, moderator):
+    """Nobody decides about their own standing, superusers included: another moderator must."""
+    if user.pk == moderator.pk:
+        code = "second_reviewer_required" if moderator.is_superuser else "own_standing"
+        raise AccountError(code, "This is your own standing: another moderator must decide about it.", http_status=403)
+
+
+def check_adjustment_points(points) -> float:
+    """The points of a moderator's adjustment as a finite number within bounds, or AccountError (400)."""
+    try:
+        points = float(points)
+    except (TypeError, ValueError):
+        raise AccountError("invalid_points", "Points must be a number, like 2 or -1.5.", field="points") from None
+    if not math.isfinite(points) or abs(points) > MAX_ADJUSTMENT_POINTS:
+        raise AccountError(
+            "invalid_points", f"Points must be a finite number between -{MAX_ADJUSTMENT_POINTS} and {MAX_ADJUSTMENT_POINTS}.",
+            field="points",
+        )
+    return points
+
+
 @transaction.atomic
 def do_adjust_standing(user, *, moderator, points, reason):
     """A moderator adds (or, negative, removes) points, with a reason."""
+    _require_independent(user, moderator)
+    points = check_adjustment_points(points)
     if not reason.strip():
         raise ValueError("a reason is required")
     StandingEvent.objects.create(
@@ -288,6 +316,7 @@ def do_adjust_standing(user, *, moderator, points, reason):
 def do_lift_suspension(user, *, moderator, reason):
     """Only a moderator or superuser lifts a suspension, with a reason. Non-decaying strikes stay on record
     but no longer hold the suspension; the user lands on the level their decayed points give."""
+    _require_independent(user, moderator)
     if not reason.strip():
         raise ValueError("a reason is required")
     standing = Standing.objects.select_for_update().get_or_create(user=user)[0]

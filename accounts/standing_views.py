@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .errors import AccountError
 from .models import Membership, Notice, Role, StandingEvent, User
 from .selectors import current_membership
 from .standing import current_standing, do_adjust_standing, do_lift_suspension
@@ -42,6 +43,10 @@ def moderator_user_standing(request, user_id):
     person = User.objects.filter(pk=user_id).first()
     if person is None:
         raise Http404("No such user.")
+    return _render_person(request, person)
+
+
+def _render_person(request, person, *, status=200):
     return render(
         request,
         "accounts/moderator_standing.html",
@@ -51,6 +56,7 @@ def moderator_user_standing(request, user_id):
             "events": StandingEvent.objects.filter(user=person)[:100],
             "teams": Membership.objects.filter(user=person).select_related("team"),
         },
+        status=status,
     )
 
 
@@ -68,8 +74,12 @@ def moderator_adjust(request, user_id):
             do_lift_suspension(person, moderator=request.user, reason=reason)
             messages.success(request, "Suspension lifted.")
         else:
-            do_adjust_standing(person, moderator=request.user, points=float(request.POST.get("points", "0")), reason=reason)
+            do_adjust_standing(person, moderator=request.user, points=request.POST.get("points", "0"), reason=reason)
             messages.success(request, "Standing adjusted.")
+    except AccountError as error:
+        # A refusal is shown on the page it came from, with its status: 400 for bad input, 403 for a conflict of interest.
+        messages.error(request, f"{error.message} ({error.code})")
+        return _render_person(request, person, status=error.http_status)
     except ValueError:
         messages.error(request, "A reason (and a number of points) is required. (reason_required)")
     return redirect("moderator_standing", person.pk)

@@ -77,6 +77,7 @@ def open_queue():
 def claim(item, moderator, *, now=None):
     """Take (or renew) the lease on an item. Refused while another moderator's lease runs."""
     _require_moderator(moderator)
+    _require_independent(item, moderator)
     if item.escalated and not moderator.is_superuser:
         raise ReviewError("escalated_item", "This item was escalated: a senior moderator (superuser) decides it.", http_status=403)
     now = now or timezone.now()
@@ -109,10 +110,19 @@ def decide(item, moderator, action, *, reason="", expected_version, now=None, re
     reason = (reason or "").strip()
     if action in (REJECT, ESCALATE) and not reason:
         raise ReviewError("reason_required", "Say why: a reason is required to reject or escalate.", field="reason")
+    _require_independent(item, moderator)
     if item.escalated and action != ESCALATE and not moderator.is_superuser:
         raise ReviewError("escalated_item", "This item was escalated: a senior moderator (superuser) decides it.", http_status=403)
+    if item.decision == "" and item.sla_due_at is not None and item.sla_due_at < now:
+        # Past its SLA the item is denied, whoever gets to it first: the same outcome the reconciler gives.
+        expire_item(item, now=now)
+        raise ReviewError(
+            "review_expired",
+            "This item was not decided within its SLA, so it was denied automatically; it can no longer be approved.",
+            http_status=409,
+        )
     mine = ReviewItem.objects.filter(
-        pk=item.pk, version=expected_version, decision="", claimed_by=moderator, lease_expires_at__gte=now
+        pk=item.pk, version=expected_version, decision="", claimed_by=moderator, lease_expires_at__gte=now, sla_due_at__gte=now
     )
     with transaction.atomic():
         if action == ESCALATE:
@@ -170,6 +180,16 @@ def _apply(item, *, approved, actor, reason):
         if approved:
             do_revert_strikes(str(generation.public_id), actor=actor, reason=reason or "appeal upheld")
         return
+    generation.refresh_from_db()
+    if generation.status != Status.HELD:
+        # Its owner canceled it (or it otherwise left `held`) before the decision: an approval releases
+        # nothing, but a rejection still counts against its author: cancelling does not dodge the strike.
+        if not approved:
+            do_record_strike(
+                generation.created_by, category=top_category, source="review_rejection",
+                generation_ref=str(generation.public_id), note=reason,
+            )
+        return
     if approved and item.stage == Stage.OUTPUT:
         generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)).update(quarantined=False)
         actions.do_transition(generation, Status.SUCCEEDED, expected=Status.HELD, stage=Stage.DONE, progress=100, actor=actor,
@@ -195,34 +215,40 @@ def expire_overdue(*, now=None):
     now = now or timezone.now()
     denied = 0
     for item in ReviewItem.objects.filter(decision="", sla_due_at__lt=now).select_related("generation", "generation__team"):
-        with transaction.atomic():
-            updated = ReviewItem.objects.filter(pk=item.pk, decision="", version=item.version).update(
-                decision=ReviewDecision.EXPIRED, decision_reason="Not reviewed within the SLA: denied automatically.",
-                decided_at=now, claimed_by=None, lease_expires_at=None, version=F("version") + 1,
-            )
-            if not updated:
-                continue
-            item.refresh_from_db()
-            if item.kind == ReviewKind.REPORT:
-                # Nobody looked in time: the clip leaves the gallery (erring on the safe side), but without a
-                # strike, since no one found it wrong.
-                from ..models import GalleryItem, GalleryStatus
-
-                GalleryItem.objects.filter(generation=item.generation, status=GalleryStatus.VISIBLE).update(
-                    status=GalleryStatus.REMOVED, removed_at=now
-                )
-            if item.kind == ReviewKind.HELD and item.generation.status == Status.HELD:
-                actions.do_transition(
-                    item.generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0,
-                    error_code="review_expired", error_message="It was not reviewed in time, so it was not released.",
-                    extra={"review": str(item.public_id), "automatic": True},
-                )
-            record_audit_event(
-                AuditEventType.REVIEW_EXPIRED, actor=SYSTEM, team=item.generation.team, target=item,
-                extra={"automatic": True, "kind": item.kind, "sla_due_at": item.sla_due_at.isoformat()},
-            )
-            denied += 1
+        denied += expire_item(item, now=now)
     return denied
+
+
+def expire_item(item, *, now):
+    """Deny one open item past its SLA; 1 if this call did it, 0 if someone else decided it first."""
+    with transaction.atomic():
+        updated = ReviewItem.objects.filter(pk=item.pk, decision="", sla_due_at__lt=now).update(
+            decision=ReviewDecision.EXPIRED, decision_reason="Not reviewed within the SLA: denied automatically.",
+            decided_at=now, claimed_by=None, lease_expires_at=None, version=F("version") + 1,
+        )
+        if not updated:
+            return 0
+        item.refresh_from_db()
+        if item.kind == ReviewKind.REPORT:
+            # Nobody looked in time: the clip leaves the gallery (erring on the safe side), but without a
+            # strike, since no one found it wrong.
+            from ..models import GalleryItem, GalleryStatus
+
+            GalleryItem.objects.filter(generation=item.generation, status=GalleryStatus.VISIBLE).update(
+                status=GalleryStatus.REMOVED, removed_at=now
+            )
+        item.generation.refresh_from_db()
+        if item.kind == ReviewKind.HELD and item.generation.status == Status.HELD:
+            actions.do_transition(
+                item.generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0,
+                error_code="review_expired", error_message="It was not reviewed in time, so it was not released.",
+                extra={"review": str(item.public_id), "automatic": True},
+            )
+        record_audit_event(
+            AuditEventType.REVIEW_EXPIRED, actor=SYSTEM, team=item.generation.team, target=item,
+            extra={"automatic": True, "kind": item.kind, "sla_due_at": item.sla_due_at.isoformat()},
+        )
+    return 1
 
 
 def do_appeal(generation, user, message, *, request=None):
@@ -261,3 +287,22 @@ def record_unblur(item, moderator, *, request=None):
 def _require_moderator(user):
     if not is_moderator(user):
         raise ReviewError("not_a_moderator", "Only trust-and-safety moderators can do that.", http_status=403)
+
+
+def is_about(item, user) -> bool:
+    """Pure: whether deciding `item` would be deciding about `user` themselves (their own generation, the
+    appeal or report of their own clip, or a report they filed)."""
+    return item.generation.created_by_id == user.pk or (item.reported_by_id is not None and item.reported_by_id == user.pk)
+
+
+def _require_independent(item, moderator):
+    """Nobody decides about themselves. A superuser is no exception: a second person must decide."""
+    if not is_about(item, moderator):
+        return
+    if moderator.is_superuser:
+        raise ReviewError(
+            "second_reviewer_required",
+            "This item is about you: another moderator must decide it, not you (even as a superuser).",
+            http_status=403,
+        )
+    raise ReviewError("own_item", "This item is about you: another moderator must decide it.", http_status=403)
