@@ -5,8 +5,9 @@ def current_team(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     membership = current_membership(request)
-    from .models import Standing
+    from .standing import current_standing
 
-    standing = Standing.objects.filter(user=request.user).only("level").first()
-    banner = standing if standing is not None and standing.level != "good" else None
+    # The one computation of standing (decay applied) that the standing page and the API report too.
+    standing = current_standing(request.user)
+    banner = standing if standing.level != "good" else None
     return {"current_membership": membership, "current_team": membership.team if membership else None, "standing_banner": banner}

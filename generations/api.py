@@ -455,8 +455,20 @@ def account(request):
             "monthly_credit_cap": membership.monthly_credit_cap if membership else None,
         },
         "key": {"name": key.name, "prefix": f"sk-{key.prefix}", "scopes": key.scopes, "expires_at": key.expires_at},
-        "standing": {"level": "good"},
+        "standing": _standing_out(key.created_by),
     })
+
+
+def _standing_out(user):
+    """The key's creator's standing, from the same function the portal's banner and standing page use."""
+    from accounts.standing import current_standing
+
+    view = current_standing(user)
+    return {
+        "level": view.level,
+        "points": view.points,
+        "next_level_down_at": view.next_level_down_at.isoformat() if view.next_level_down_at else None,
+    }
 
 
 class MemberUsageOut(Schema):
