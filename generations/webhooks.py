@@ -154,7 +154,7 @@ def deliver(delivery_id, *, transport=None):
         status_code, excerpt = result.status_code, result.excerpt
     except (outbound.UrlNotAllowed, outbound.FetchFailed) as exc:
         error = exc.message
-    excerpt = excerpt.replace("\x00", "")[:2048]  # PostgreSQL text holds no NUL
+    excerpt = excerpt.replace("\x00", "\ufffd")[:2048]  # PostgreSQL text holds no NUL
     if status_code is not None and 200 <= status_code < 300:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.SUCCEEDED, last_status_code=status_code, last_error="", delivered_at=timezone.now(),
