@@ -1,11 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .actions import do_revoke_api_key, do_set_team_limits
+from .audit import Actor
+from .errors import AccountError
 from .models import (
     ApiKey,
     AuditChainHead,
     AuditEvent,
     CreditEntry,
+    Invitation,
     Membership,
     Notice,
     Standing,
@@ -43,17 +47,64 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    """Balances are the credit ledger's sums and change only with a ledger row (`team_credits`, submits);
+    the limits change through `do_set_team_limits`, audited, when saved here."""
+
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
+    readonly_fields = ["credits_available", "credits_reserved", "generations_in_flight", "period_start", "created_at"]
+    LIMIT_FIELDS = ("max_concurrent_generations", "monthly_allowance")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        wanted = {name: form.cleaned_data[name] for name in self.LIMIT_FIELDS if name in form.changed_data}
+        stored = Team.objects.get(pk=obj.pk)
+        for name in self.LIMIT_FIELDS:
+            setattr(obj, name, getattr(stored, name))
+        super().save_model(request, obj, form, change)
+        if wanted:
+            try:
+                do_set_team_limits(team=obj, acting_user=request.user, request=request, **wanted)
+            except AccountError as error:
+                messages.error(request, f"{error.message} ({error.code})")
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    """A key's team, scopes and revocation are fixed here: revoke with the action below (audited, and it ends
+    the key's cached authentication everywhere), or in the portal."""
+
     list_display = ["name", "prefix", "team", "created_by", "scopes", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["team"]
     search_fields = ["name", "prefix", "created_by__email"]
-    readonly_fields = ["prefix", "secret_hash", "created_at", "last_used_at", "last_used_ip"]
+    readonly_fields = [
+        "prefix", "secret_hash", "team", "created_by", "scopes", "expires_at", "revoked_at", "created_at", "last_used_at", "last_used_ip",
+    ]
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request):
+        return False  # keys are created, shown once, in the portal or with `create_api_key`
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke_keys(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True).select_related("team"):
+            do_revoke_api_key(key=key, actor=Actor(user=request.user), request=request)
+        self.message_user(request, "Revoked.")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Sent, resent and revoked by team admins in the portal (audited); shown here only."""
+
+    list_display = ["email", "team", "role", "state", "invited_by", "created_at", "expires_at"]
+    list_filter = ["state", "team"]
+    search_fields = ["email", "team__slug"]
+    readonly_fields = [field.name for field in Invitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -22,17 +22,29 @@ class AssetInline(admin.TabularInline):
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
+    """Read-only: a generation moves only through `do_*` actions (compare-and-set, credits, audit). An edit
+    here of its status would skip the credit ledger and the audit trail."""
+
     list_display = ["public_id", "team", "created_by", "kind", "model_name", "status", "stage", "progress", "created_at"]
     list_filter = ["status", "stage", "kind", "model_name", "team"]
     search_fields = ["public_id", "prompt", "provider_task_id", "created_by__email"]
-    readonly_fields = ["public_id", "callback_token", "provider_task_id", "created_at", "updated_at"]
+    readonly_fields = [field.name for field in Generation._meta.fields]
     inlines = [AssetInline]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
+    """Read-only: releasing a quarantined clip is a moderator's audited review decision, not an admin edit."""
+
     list_display = ["public_id", "generation", "role", "content_type", "size_bytes", "quarantined", "created_at"]
     list_filter = ["role", "quarantined"]
+    readonly_fields = [field.name for field in Asset._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ReviewItem)
