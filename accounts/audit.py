@@ -20,6 +20,7 @@ can recompute every hash after changing history, but cannot sign a checkpoint th
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import time
 from dataclasses import dataclass
@@ -264,8 +265,43 @@ def _target_id(target):
 
 
 def client_ip(request):
-    # Behind a reverse proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the client that sent `request`.
+
+    REMOTE_ADDR, unless it is one of the operator's TRUSTED_PROXIES: then X-Forwarded-For is read right to
+    left, skipping trusted hops, and the first address not in the list is the client (anything to its left
+    was written by the client itself and proves nothing).
+    """
+    return forwarded_client(request.META.get("REMOTE_ADDR") or "", request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                            settings.TRUSTED_PROXIES)
+
+
+def forwarded_client(remote_addr: str, forwarded_for: str, trusted) -> str | None:
+    """Pure: the client address from the socket peer, the X-Forwarded-For header and the trusted proxy networks."""
+    peer = _parsed_ip(remote_addr)
+    if peer is None:
+        return remote_addr or None
+    if not _is_trusted(peer, trusted):
+        return str(peer)
+    nearest = peer
+    for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
+        address = _parsed_ip(hop)
+        if address is None:
+            break  # garbage: stop at the last hop a trusted proxy vouched for
+        if not _is_trusted(address, trusted):
+            return str(address)
+        nearest = address
+    return str(nearest)
+
+
+def _parsed_ip(value):
+    try:
+        return ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _is_trusted(address, trusted) -> bool:
+    return any(address.version == network.version and address in network for network in trusted)
 
 
 # --- checkpoints ----------------------------------------------------------------------------------
