@@ -127,7 +127,7 @@ def png_claiming(width, height):
 
 def test_an_image_above_the_pixel_cap_is_refused_from_its_header(client, team, alice_key):
     bomb = png_claiming(7000, 7000)  # 49 MP: under the old 50 MP cap
-    response = create(client, alice_key, {"kind": "image2video", "prompt": "A still", "image": b64(bomb)})
+    response = create(client, alice_key, {"kind": "image2video", "prompt": "A red fox running through fresh snow", "image": b64(bomb)})
     assert response.status_code == 400 and error(response)["code"] == "image_too_many_pixels"
     assert "16.8 megapixels" in error(response)["message"]
     assert not Generation.objects.exists()
@@ -199,7 +199,7 @@ def unsafe_scanner(monkeypatch):
 @pytest.mark.parametrize("score", [0.97, 0.6])  # blocked, held
 def test_a_flagged_input_image_is_quarantined_not_served_to_the_team(client, alice, bob, team, alice_key, unsafe_scanner, redis_conn, score):
     unsafe_scanner(score)
-    create(client, alice_key, {"kind": "image2video", "prompt": "A still", "image": b64(image_bytes())})
+    create(client, alice_key, {"kind": "image2video", "prompt": "A red fox running through fresh snow", "image": b64(image_bytes())})
     generation = Generation.objects.get()
     assert generation.status in ("blocked", "held")
     assert Asset.objects.get(generation=generation, role="input_image").quarantined
@@ -210,7 +210,7 @@ def test_a_flagged_input_image_is_quarantined_not_served_to_the_team(client, ali
 
 def test_a_clean_input_image_is_served_as_before(client, bob, team, alice_key, unsafe_scanner, redis_conn):
     unsafe_scanner(0.01)
-    create(client, alice_key, {"kind": "image2video", "prompt": "A still", "image": b64(image_bytes())})
+    create(client, alice_key, {"kind": "image2video", "prompt": "A red fox running through fresh snow", "image": b64(image_bytes())})
     generation = Generation.objects.get()
     client.force_login(bob)
     assert client.get(f"/generations/{generation.public_id}/input-start").status_code == 200
@@ -219,7 +219,7 @@ def test_a_clean_input_image_is_served_as_before(client, bob, team, alice_key, u
 def test_quarantined_inputs_are_deleted_after_the_retention_period(client, team, alice_key, unsafe_scanner, settings, redis_conn):
     settings.QUARANTINED_INPUT_RETENTION_DAYS = 30
     unsafe_scanner(0.97)
-    create(client, alice_key, {"kind": "image2video", "prompt": "A still", "image": b64(image_bytes())})
+    create(client, alice_key, {"kind": "image2video", "prompt": "A red fox running through fresh snow", "image": b64(image_bytes())})
     generation = Generation.objects.get(status="blocked")
     asset = Asset.objects.get(generation=generation, role="input_image")
     path = asset.file.path
