@@ -381,7 +381,8 @@ class ChainReport:
     count: int
     broken_event_id: int | None = None
     reason: str = ""
-    # Stable machine code of the problem: link_broken, content_altered, checkpoint_invalid, head_mismatch.
+    # Stable machine code of the problem: link_broken, content_altered, checkpoint_invalid, head_mismatch,
+    # checkpoint_stale, and against exported checkpoints checkpoint_file_invalid, checkpoint_mismatch, tail_truncated.
     code: str = ""
     checkpoints: int = 0
 
@@ -424,10 +425,49 @@ def _isoformat(value) -> str:
     return value.isoformat()
 
 
-def verify_chain(batch_size=5000) -> ChainReport:
-    """Walk the ledger in id order; report the first event whose link, content or checkpoint does not verify."""
+def read_checkpoint_file(path) -> list[dict]:
+    """The checkpoints an operator exported (`audit_checkpoint --append-to FILE`): JSON lines, or one JSON
+    object or list. Raises ValueError naming what is wrong."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read().strip()
+    if not text:
+        raise ValueError(f"{path} holds no checkpoint")
+    try:
+        loaded = json.loads(text)
+        entries = loaded if isinstance(loaded, list) else [loaded]
+    except json.JSONDecodeError:
+        try:
+            entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} is not JSON lines: {exc}") from None
+    for entry in entries:
+        if not isinstance(entry, dict) or not all(name in entry for name in ("count", "hash", "at", "key_id", "signature")):
+            raise ValueError(f"{path}: every checkpoint needs count, hash, at, key_id and signature")
+    return entries
+
+
+def verify_chain(batch_size=5000, *, external_checkpoints=(), now=None, check_freshness=True) -> ChainReport:
+    """Walk the ledger in id order; report the first event whose link, content or checkpoint does not verify.
+
+    `external_checkpoints` (exported by the operator, kept away from the database) must each agree with the
+    chain at their point, and the chain must reach them: a database whose newest events (checkpoints
+    included) were cut off fails here even though its own links and head were made to agree. With
+    `check_freshness`, a chain whose newest checkpoint is older than AUDIT_CHECKPOINT_INTERVAL_S (plus
+    AUDIT_CHECKPOINT_GRACE_S for the reconciler to get to it) while events follow it fails too: the reconciler
+    would have signed them, so the newer checkpoints were removed (or the reconciler is not running).
+    """
     checkpoint_type = int(AuditEventType.AUDIT_CHECKPOINT)
     keys = checkpoint_keys()
+    expected_at = {}
+    for index, entry in enumerate(external_checkpoints):
+        problem = checkpoint_problem(entry, count=entry.get("count"), prev_hash=entry.get("hash"), keys=keys)
+        if problem:
+            return ChainReport(False, 0, None, f"exported checkpoint {index + 1}: {problem}", "checkpoint_file_invalid")
+        expected_at.setdefault(int(entry["count"]), []).append((str(entry["hash"]), f"exported checkpoint of {entry['at']}"))
+        if entry.get("event_hash"):
+            expected_at.setdefault(int(entry["count"]) + 1, []).append(
+                (str(entry["event_hash"]), f"exported checkpoint event of {entry['at']}")
+            )
     sha256 = hashlib.sha256
     encode = _CANONICAL_ENCODER.encode
     loads = json.loads
@@ -436,8 +476,14 @@ def verify_chain(batch_size=5000) -> ChainReport:
     prev_id = None
     count = 0
     checkpoints = 0
+    reference_at = None  # when the newest checkpoint (or, before any, the first event) was written
+    since_reference = 0
     for row in _ledger_rows(batch_size):
         event_id = row[0]
+        for wanted, label in expected_at.pop(count, ()):
+            if wanted != prev_hash:
+                reason = f"the chain after {count} events does not match the {label}: history was rewritten"
+                return ChainReport(False, count, event_id, reason, "checkpoint_mismatch", checkpoints)
         if row[13] != prev_hash:
             after = f"event #{prev_id}" if prev_id is not None else "the start of the chain"
             reason = f"prev_hash does not match the hash of {after}: an event before it was removed or altered"
@@ -452,15 +498,43 @@ def verify_chain(batch_size=5000) -> ChainReport:
             if problem:
                 return ChainReport(False, count, event_id, problem, "checkpoint_invalid", checkpoints)
             checkpoints += 1
+            reference_at, since_reference = payload["created_at"], 0
+        else:
+            if reference_at is None:
+                reference_at = payload["created_at"]
+            since_reference += 1
         prev_hash = row[14]
         prev_id = event_id
         count += 1
+    for wanted, label in expected_at.pop(count, ()):
+        if wanted != prev_hash:
+            reason = f"the chain after {count} events does not match the {label}: history was rewritten"
+            return ChainReport(False, count, None, reason, "checkpoint_mismatch", checkpoints)
+    if expected_at:
+        furthest = max(int(entry["count"]) for entry in external_checkpoints)
+        reason = (
+            f"the database holds {count} events, but an exported checkpoint covers {furthest}: "
+            "events were removed from the end of the ledger"
+        )
+        return ChainReport(False, count, None, reason, "tail_truncated", checkpoints)
     head = AuditChainHead.objects.filter(id=1).first()
     if head is None and count:
         return ChainReport(False, count, None, "the chain head is missing", "head_mismatch", checkpoints)
     if head is not None and (head.last_hash != prev_hash or head.count != count):
         reason = "events after the last verified one are missing (chain head mismatch)"
         return ChainReport(False, count, None, reason, "head_mismatch", checkpoints)
+    if check_freshness and since_reference and reference_at is not None:
+        now = now or timezone.now()
+        allowed = timedelta(seconds=settings.AUDIT_CHECKPOINT_INTERVAL_S + settings.AUDIT_CHECKPOINT_GRACE_S)
+        age = now - datetime.fromisoformat(reference_at)
+        if age > allowed:
+            what = "the newest checkpoint" if checkpoints else "the first event, with no checkpoint since,"
+            reason = (
+                f"{what} is {int(age.total_seconds())} s old with {since_reference} events after it, more than "
+                f"AUDIT_CHECKPOINT_INTERVAL_S + AUDIT_CHECKPOINT_GRACE_S ({int(allowed.total_seconds())} s): newer "
+                "checkpoints were removed, or nothing is signing them (run the reconciler or `audit_checkpoint --if-due`)"
+            )
+            return ChainReport(False, count, None, reason, "checkpoint_stale", checkpoints)
     return ChainReport(True, count, checkpoints=checkpoints)
 
 

@@ -252,6 +252,9 @@ AUDIT_CHECKPOINT_KEY_ID = env("AUDIT_CHECKPOINT_KEY_ID", default="dev")
 AUDIT_CHECKPOINT_RETIRED_KEYS = env.dict("AUDIT_CHECKPOINT_RETIRED_KEYS", default={})
 # The reconciler signs a checkpoint when the last one is at least this old and events were added since.
 AUDIT_CHECKPOINT_INTERVAL_S = env.int("AUDIT_CHECKPOINT_INTERVAL_S", default=3600)
+# verify_audit refuses a chain whose newest checkpoint is older than the interval plus this, with events after it
+# (the reconciler would have signed them): a sign that newer checkpoints were cut off, or that nothing signs.
+AUDIT_CHECKPOINT_GRACE_S = env.int("AUDIT_CHECKPOINT_GRACE_S", default=300)
 
 # --- Upstream provider --------------------------------------------------------------------------
 PROVIDER = env("PROVIDER", default="simulator")
