@@ -85,18 +85,33 @@ def inspect_image(data: bytes, *, field: str = "image") -> InputImage:
 
 
 def _analysis_copy(data: bytes, *, field: str) -> bytes:
-    """The one full decode of an input image: JPEG at reduced scale (draft), then shrunk before any mode
-    conversion, so an RGBA or 16-bit image is never copied at full size."""
+    """The one full decode of an input image: JPEG at reduced scale (draft); other images shrunk band by
+    band, so no full-size copy (premultiplied alpha, RGB conversion) is ever made beside the decoded one."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.draft("RGB", (ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE))
-            image.thumbnail((ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE), reducing_gap=2.0)
-            small = image.convert("RGB")
+            image.load()
+            width, height = image.size
+            factor = max(1, -(-max(width, height) // ANALYSIS_MAX_SIDE))
+            if factor == 1:
+                small = _rgb(image)
+            else:
+                small = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+                band = factor * 64
+                for top in range(0, height, band):
+                    strip = _rgb(image.crop((0, top, width, min(height, top + band))))
+                    small.paste(strip.reduce(factor), (0, top // factor))
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise GenerationError("image_corrupt", f"{field} could not be read as an image.", field=field) from exc
     buffer = io.BytesIO()
     small.save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
+
+
+def _rgb(image):
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        image = image.point(lambda value: value / 256).convert("L")  # 16-bit greyscale to 8-bit
+    return image.convert("RGB")
 
 
 def decode_base64_image(text: str, *, field: str = "image") -> bytes:
