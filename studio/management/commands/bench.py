@@ -17,6 +17,7 @@ BENCHMARKS = {
     "pipeline": "generations.bench_pipeline:run_pipeline_bench",
     "history": "studio.bench_history:run_history_bench",
     "audit": "accounts.audit:run_audit_bench",
+    "abuse": "studio.bench_abuse:run_abuse_bench",
 }
 # Figures the issues state per core; the others are measured on the whole (2-core) machine.
 ONE_CORE = {"screening"}
