@@ -171,7 +171,9 @@ def current_standing(user, *, now=None) -> StandingView:
     now = now or timezone.now()
     config = _settings()
     found = _stored_with_events(user)
-    stored, events = found if found is not None else (standing_of(user), _point_events(user))
+    # No row yet: nothing was ever recorded against the user (every strike and adjustment writes one), so
+    # nothing to read or to create here.
+    stored, events = found if found is not None else (Standing(user_id=user.pk), [])
     # Rounded so a strike recorded a moment ago counts in full (decay over milliseconds is not a reprieve).
     points = round(decayed_points(events, now=now, half_life_days=config["half_life_days"]), 4)
     level = level_for(points, config["thresholds"])
