@@ -4,9 +4,8 @@ multipart request is read at all."""
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
-from django.http import QueryDict
 
 from .audio import load_audio
 from .catalog import LIP_SYNC, MULTI_IMAGE_MAX

@@ -14,7 +14,7 @@ from accounts.models import Team
 from generations import outbound, webhooks
 from generations.models import DeliveryStatus, Generation, WebhookDelivery, WebhookEndpoint
 from tests.conftest import bearer
-from tests.kinds.media import b64, image_bytes
+from tests.kinds.media import image_bytes
 
 pytestmark = pytest.mark.django_db
 
