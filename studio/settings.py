@@ -343,6 +343,9 @@ SCREENING_POLICY = env("SCREENING_POLICY", default=None)
 SCREENING_SHADOW_POLICY = env("SCREENING_SHADOW_POLICY", default=None)
 # How far back a user's prompts count for escalation (step-by-step pushes, rephrasings of a block).
 SCREENING_ESCALATION_WINDOW_S = env.int("SCREENING_ESCALATION_WINDOW_S", default=3600)
+# The semantic layer of prompt screening (a multilingual sentence encoder and a trained head, loaded once
+# per process, ~160 MB). Off: the lexicon alone decides, and every decision records that.
+SCREENING_SEMANTIC = env.bool("SCREENING_SEMANTIC", default=True)
 # Optional remote engines ("openai", "azure"), off by default; what a failure of one means
 # ("open": ignore it, recorded; "closed": hold the prompt for review); their timeout.
 SCREENING_REMOTE_ENGINES = tuple(env.list("SCREENING_REMOTE_ENGINES", default=[]))

@@ -366,10 +366,25 @@ class InjectionDetector(Detector):
 _NEGATIVE_CLOTHING = re.compile(
     r"\b(?:clothes|clothing|clothed|dressed|dress|shirt|shirts|top|tops|pants|trousers|underwear|bra|bras|panties|"
     r"bikini|swimsuit|swimwear|lingerie|covered|covering|modest|modesty|censored|censorship|censor|censoring|mosaic|"
-    r"blur|blurred|blurry genitals|bar censor|pixelated|pixelation|garments?|outfit|costume|towel|fabric|"
+    r"blurred genitals|blurry genitals|blur censor|bar censor|pixelated genitals|pixelation|towel|"
     r"ropa|vêtements|kleidung|vestiti|roupa|одежд\w*|衣服|服|옷)\b"
 )
-_NEGATIVE_ADULT = re.compile(r"\b(?:adult|adults|mature|grown-up|grown up|old|aged|wrinkles|wrinkled|elderly)\b")
+_NEGATIVE_ADULT = re.compile(
+    r"\b(?:adult|adults|mature|grown-up|grown up|old|aged|wrinkles|wrinkled|elderly|adult features|adult body|"
+    r"adult proportions|beard|stubble|over 18|18\+|adulto|adulte|erwachsen\w*|взросл\w*|成人|大人|성인)\b"
+)
+# Asking the model to avoid what keeps a scene safe for work uncovers the category it protects.
+_NEGATIVE_SFW = re.compile(
+    r"\b(?:sfw|safe for work|family[- ]friendly|kid[- ]friendly|pg|pg-13|modest|modesty|decent|tasteful|"
+    r"censor bars?|coverage|covered up)\b"
+)
+# Avoiding the rescue, the survival or the safety gear of someone in danger asks for the harm.
+_NEGATIVE_RESCUE = re.compile(
+    r"\b(?:rescue|rescued|rescuers?|saved|survives?|survival|survivors?|alive|breathing|help arriving|"
+    r"help arrives|paramedics?|ambulance|lifeguards?|happy ending|recovery|intervention|safety net|harness|"
+    r"safety rope|parachute|stunt double|fake blood|props?|cgi|stuntman|crash mat|airbag|"
+    r"rescate|sauvetage|rettung|salvataggio|resgate|спасение|救援|救助|구조)\b"
+)
 
 
 class NegativePromptDetector(Detector):
@@ -377,7 +392,7 @@ class NegativePromptDetector(Detector):
     it to avoid clothes, censoring or adulthood is asking for the opposite, and an injection is an injection."""
 
     name = "negative-prompt"
-    version = "1"
+    version = "2"
 
     def detect(self, ctx):
         if not ctx.negative_prompt or not ctx.negative_prompt.strip():
@@ -386,15 +401,15 @@ class NegativePromptDetector(Detector):
         scores = {}
         evidence = []
         reasons = []
-        clothing = [m for m in _NEGATIVE_CLOTHING.finditer(views.normalized)]
+        clothing = list(_NEGATIVE_CLOTHING.finditer(views.normalized)) + list(_NEGATIVE_SFW.finditer(views.normalized))
         if clothing:
             base = ctx.score("sexual")
-            score = 0.55 if base < 0.3 else min(1.0, base + 0.25)
+            score = 0.55 if base < 0.3 else min(1.0, max(0.75, base + 0.25))
             scores["sexual"] = score
-            reasons.append("sexual: negative prompt removes clothing or censoring")
+            reasons.append("sexual: negative prompt removes clothing, censoring or safe-for-work")
             for m in clothing[:3]:
-                evidence.append(Evidence(self.name, "clothing in negative prompt", ("sexual",), "negative",
-                                         m.start(), m.end(), m.group()))
+                evidence.append(Evidence(self.name, "clothing or censoring in negative prompt", ("sexual",),
+                                         "negative", m.start(), m.end(), m.group()))
         if ctx.score("sexual") >= 0.3 or clothing:
             adult = _NEGATIVE_ADULT.search(views.normalized)
             if adult:
@@ -402,6 +417,15 @@ class NegativePromptDetector(Detector):
                 reasons.append("minor signal: negative prompt removes adult features")
                 evidence.append(Evidence(self.name, "adulthood in negative prompt", (), "negative",
                                          adult.start(), adult.end(), adult.group()))
+        rescue = _NEGATIVE_RESCUE.search(views.normalized)
+        if rescue:
+            harmed = [c for c in ("self_harm", "violence") if ctx.score(c) >= 0.15]
+            for category in harmed or ["violence"]:
+                base = ctx.score(category)
+                scores[category] = min(1.0, max(0.75, base + 0.35)) if harmed else 0.45
+            reasons.append(f"{(harmed or ['violence'])[0]}: negative prompt removes the rescue or the safety")
+            evidence.append(Evidence(self.name, "rescue or safety in negative prompt", tuple(harmed or ["violence"]),
+                                     "negative", rescue.start(), rescue.end(), rescue.group()))
         injection = [w for w, *_ in injection_signals(views)]
         for hit_view, text in views.items():
             for hit in matchers()["raw" if hit_view == "raw" else "normalized"][0].scan(text, hit_view):
@@ -493,22 +517,32 @@ class FramingDetector(Detector):
 
 
 class MinorSexualRule(Detector):
+    """Zero tolerance: a term for a minor of any form ("a minor", "underage", "13yo", "schoolgirl") with any
+    sexual signal blocks. A weaker minor hint (teen, daughter, school uniform) blocks with a clear sexual
+    signal and is held with a faint one."""
+
     name = "minor-sexual"
-    version = "1"
+    version = "2"
+    EXPLICIT_TAGS = frozenset({"amp_explicit", "amp_show_all", "amp_suggestive", "sex_explicit"})
 
     def detect(self, ctx):
         minor = ctx.signals.get("_minor", 0.0)
-        sexual = ctx.score("sexual")
-        if not minor or sexual < 0.3:
+        if not minor:
             return DetectorResult(self.name, self.version, {})
-        if minor >= 1.0 or sexual >= 0.45:
-            score = 0.97 if minor >= 1.0 else 0.9
-            return DetectorResult(self.name, self.version, {"sexual_minors": score}, (),
-                                  ("sexual_minors: a minor signal together with a sexual signal",))
-        return DetectorResult(
-            self.name, self.version, {"sexual_minors": 0.3, "sexual": max(sexual, 0.5)}, (),
-            ("sexual: a possible minor with a mild sexual signal is held for review",),
-        )
+        sexual = ctx.score("sexual")
+        explicit = bool(ctx.tags & self.EXPLICIT_TAGS)
+        if minor >= 1.0 and (sexual >= 0.15 or explicit):
+            return DetectorResult(self.name, self.version, {"sexual_minors": 0.97}, (),
+                                  ("sexual_minors: a term for a minor together with a sexual signal",))
+        if sexual >= 0.3 or (explicit and sexual > 0):
+            return DetectorResult(self.name, self.version, {"sexual_minors": 0.9}, (),
+                                  ("sexual_minors: a possible minor together with a sexual signal",))
+        if sexual > 0 or explicit:
+            return DetectorResult(
+                self.name, self.version, {"sexual_minors": 0.3, "sexual": max(sexual, 0.5)}, (),
+                ("sexual: a possible minor with a faint sexual signal is held for review",),
+            )
+        return DetectorResult(self.name, self.version, {})
 
 
 class RealPersonRule(Detector):

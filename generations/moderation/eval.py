@@ -165,3 +165,27 @@ def format_report(summary):
         lines.append(f"benign sequences flagged: {seq['benign_flagged']}/{seq['benign']}")
         lines.append("flagged_at: " + ", ".join(f"{k}={v}" for k, v in seq["flagged_at"].items()))
     return "\n".join(lines)
+
+
+def format_table(summaries):
+    """One row per evaluation file: the figures the screening targets are stated in."""
+    header = (f"{'file':<34} {'n':>5} {'block rec.':>10} {'minors':>8} {'false blk':>10} {'review held':>11} "
+              f"{'allow held':>10} {'sequences':>14}")
+    lines = [header, "-" * len(header)]
+    for file, summary in summaries.items():
+        benign_n = sum(stats["n"] for name, stats in summary["by_category"].items() if name in BENIGN_CATEGORIES)
+        false_rate = summary["benign_false_blocks"] / benign_n if benign_n else None
+        blocked, total = summary["sexual_minors_blocked"]
+        allowed = sum(summary["confusion"][ALLOW].values())
+        seq = summary.get("sequences")
+        seq_text = "-"
+        if seq:
+            wrong = (seq["escalating"] - seq["escalating_flagged_by_last_step"]) + seq["benign_flagged"]
+            seq_text = f"{wrong} wrong/{seq['escalating'] + seq['benign']}"
+        name = file.rsplit("/", 1)[-1]
+        lines.append(
+            f"{name:<34} {summary['prompts']:>5} {_pct(summary['block_recall']):>10} {blocked:>4}/{total:<3} "
+            f"{_pct(false_rate):>10} {_pct(summary['review_held']):>11} "
+            f"{_pct(summary['allow_held_or_blocked'] / allowed if allowed else None):>10} {seq_text:>14}"
+        )
+    return "\n".join(lines)

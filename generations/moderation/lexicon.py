@@ -731,6 +731,27 @@ lingerie (store|stores|shop|shops|boutique|boutiques|display|brand|catalog|catal
 fake blood
 pies desnudos
 nackte (füße|füssen|wände|wahrheit)
+(árboles|arboles|ramas|paredes|muros|rocas|colinas|campos|montañas|montanas) (desnud[oa]s|pelad[oa]s)
+(árbol|arbol|muro|campo|paisaje) desnudo
+(roca|tierra|pared|rama|colina) desnuda
+(a )?ojo desnudo
+(ojos|ojo) desnud[oa]s?
+(голые|голых|голыми|голое|голая|голый) (деревья|деревьев|деревьями|ветки|ветви|веток|стены|стен|скалы|поля|холмы|равнины|земля|степь|лес|сучья|кроны|ладони)
+(голі|голе|голого) (дерева|гілля|гілки|стіни|поля|скелі)
+(nackte|nackten|nackter|nacktes) (bäume|baume|äste|aste|zweige|felsen|fels|wände|wande|mauern|erde|landschaft|hügel|hugel|glühbirne|gluhbirne)
+bloßem auge
+blossem auge
+(arbres|branches|murs|rochers|collines|champs) (nus|nues|dénudés|denudes|dénudées|denudees)
+(mur|arbre|rocher) nu
+(alberi|rami|muri|campi|colli) (nudi|spogli)
+(occhio|ad occhio) nudo
+(árvores|arvores|galhos|paredes|campos|rochas) (nus|nuas|desnudas|peladas)
+(a )?olho nu
+(nagie|nagich) (drzewa|drzew|gałęzie|galezie|ściany|sciany|skały|skaly|pola)
+gołym okiem
+golym okiem
+(çıplak|ciplak) (ağaçlar|agaclar|dallar|duvarlar|kayalar|göz|goz|gözle|gozle|ampul)
+(pohon|ranting|dinding) (gundul|telanjang)
 child (sexual )?abuse (prevention|awareness|hotline|survivor|survivors|charity)
 adult (education|class|classes|learner|learners|students|supervision|swim|coloring|colouring|size|tooth|teeth|dog|dogs|cat|cats|bird|birds|animal|animals|lion|lions|elephant|elephants|male|female|penguin|penguins|ballet)
 """)

@@ -17,8 +17,9 @@ engines' own settings (see remote.py).
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from . import explain
-from .detectors import DetectorResult, MinorSexualRule, RealPersonRule, analyze, rounded, warm_up
+from . import decode, explain, semantic, structure
+from .detectors import DetectorResult, Evidence, MinorSexualRule, RealPersonRule, analyze, rounded
+from .detectors import warm_up as warm_up_lexicon
 from .escalation import DEFAULT_WINDOW, EscalationSignal, PriorPrompt, escalation_signal
 from .normalize import VERSION as NORMALIZE_VERSION
 from .policy import (
@@ -39,7 +40,15 @@ from .policy import (
 from .remote import FAIL_CLOSED, RemoteEngineError, configured_engines, failure_mode
 
 ENGINE = "prompt-screen"
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
+DECODE_VERSION = "1"
+
+
+def warm_up():
+    """Load everything a first request would otherwise pay for: the lexicon's regexes, the encoder, the head."""
+    warm_up_lexicon()
+    if semantic.enabled():
+        semantic.warm_up()
 
 __all__ = [
     "ALLOW", "REVIEW", "BLOCK", "CATEGORIES", "DEFAULT", "STRICT", "POLICIES", "Policy", "PriorPrompt",
@@ -70,6 +79,9 @@ class ScreeningDecision:
     strict: bool = False
     user_message: str = ""
     suggestion: str = ""
+    parts: tuple = ()  # the parts screened: "prompt", "shot:shot 2", "decoded:rot13", ...
+    decided_by: dict | None = None  # {"part", "layer"} that set the top category's score
+    semantic: dict | None = None  # the semantic layer's scores and probabilities (None: it did not run)
 
     @property
     def blocked(self):
@@ -100,6 +112,9 @@ class ScreeningDecision:
             "remote_failures": [dict(f) for f in self.remote_failures],
             "shadow": self.shadow,
             "strict": self.strict,
+            "parts": list(self.parts),
+            "decided_by": self.decided_by,
+            "semantic": self.semantic,
         }
 
 
@@ -139,9 +154,184 @@ def _reasons(verdict, scores, policy, results):
     return tuple(out)
 
 
+# --- the pipeline: pure stages, each with its own table tests ------------------------------------------------
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of the request that is screened on its own: the whole prompt, a segment of it (a shot, a
+    JSON value, a line) or a decoded reading of it (base64, ROT13, reversed, ...)."""
+
+    kind: str  # "whole", "json", "shot", "line", "decoded"
+    label: str  # "prompt", "shot 2", "$.shots[1].action", "rot13", ...
+    text: str
+
+    @property
+    def name(self):
+        return "prompt" if self.kind == "whole" else f"{self.kind}:{self.label}"
+
+
+def prepare(prompt, wordlike=None):
+    """Stage 1, normalise and decode: the readings of the prompt with one kind of hiding undone (the
+    normalised views themselves are built by `analyze`, per part)."""
+    if wordlike is None and semantic.enabled():
+        wordlike = semantic.wordlike
+    return tuple(Part("decoded", name, text) for name, text in decode.decoded_views(prompt, wordlike))
+
+
+def split(prompt, decoded=()):
+    """Stage 2, segment: the whole prompt, its structural segments (JSON values and keys, shots, beats,
+    lines) and its decoded readings (each of which is segmented too when it has structure)."""
+    parts = [Part("whole", "prompt", prompt)]
+    parts += [Part(seg.kind, seg.label, seg.text) for seg in structure.segments(prompt)]
+    for part in decoded:
+        parts.append(part)
+        parts += [Part("decoded", f"{part.label} {seg.label}", seg.text) for seg in structure.segments(part.text)]
+    seen, unique = {prompt.strip()}, [parts[0]]
+    for part in parts[1:]:
+        key = part.text.strip()
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(part)
+    return tuple(unique[: structure.MAX_SEGMENTS + 1])
+
+
+def detect(parts, negative_prompt="", *, has_face_input=False):
+    """Stage 3a, the lexicon stack on every part (the negative prompt is read with the whole prompt only)."""
+    return tuple(
+        analyze(part.text, negative_prompt if part.kind == "whole" else "", has_face_input=has_face_input)
+        for part in parts
+    )
+
+
+def _semantic_texts(parts, contexts):
+    """Which texts the semantic layer reads, within its token budget (one encoder call per prompt): the
+    whole prompt when it fits, else its sentences, those holding a lexicon hit first and then the last
+    ones (where buried requests sit); then decoded readings and segments while the budget lasts."""
+    encoder = semantic.get_encoder()
+    whole = parts[0].text
+    budget = semantic.MAX_TOKENS
+    texts = []
+    cost = encoder.count_tokens(whole)
+    if cost <= budget:
+        texts.append(whole)
+        budget -= cost
+    else:
+        sentences = [sentence for sentence in structure.sentences(whole) if _words(sentence) >= 4] or [whole]
+        hits = [span.start for result in contexts[0].results for span in result.evidence if span.categories]
+        flagged, offset = set(), 0
+        for i, sentence in enumerate(sentences):
+            start = whole.find(sentence, offset)
+            end = start + len(sentence)
+            offset = max(offset, end)
+            if any(start <= hit < end for hit in hits):
+                flagged.add(i)
+        n = len(sentences)
+        order = sorted(range(n), key=lambda i: (i not in flagged, i < n - 2, -i))
+        chosen = []
+        for i in order:
+            tokens = encoder.count_tokens(sentences[i])
+            if tokens > budget:
+                if not chosen:  # one very long sentence: as much of it as the budget holds
+                    chosen.append((i, sentences[i][: max(1, len(sentences[i]) * budget // tokens)]))
+                    budget = 0
+                continue
+            chosen.append((i, sentences[i]))
+            budget -= tokens
+        texts += [text for _, text in sorted(chosen)]
+    # Segments and decoded readings: the head reads prose, so a fragment of a few words ("duration: 15s") or
+    # the initials of lines only reach it when the lexicon found something there.
+    extra = [part for part, ctx in zip(parts[1:], contexts[1:])
+             if ctx.scores or (_words(part.text) >= 5 and part.label not in ("initials", "joined-lines", "keys joined"))]
+    extra.sort(key=lambda part: part.kind != "decoded")
+    for part in extra:
+        if budget <= 0:
+            break
+        tokens = encoder.count_tokens(part.text)
+        if tokens <= budget:
+            texts.append(part.text)
+            budget -= tokens
+    return list(dict.fromkeys(texts))
+
+
+def _words(text):
+    return len(text.split())
+
+
+def understand(parts, contexts):
+    """Stage 3b, the semantic layer: the trained head over the encoder's reading of the parts. None when
+    the layer is switched off or cannot load (the decision then records that it did not run)."""
+    if not semantic.enabled() or semantic.get_encoder() is None or semantic.get_head() is None:
+        return None
+    texts = _semantic_texts(parts, contexts)
+    by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts)}
+    lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
+    return semantic.score_texts(texts, lexicon)
+
+
+def combine(parts, contexts, meaning, *, has_face_input=False):
+    """Stage 4, combine: a violation in any part is a violation of the request. The whole prompt's context
+    carries the scores, each category raised to the highest any part or the semantic layer gave it, and
+    the composition rules (a minor with any sexual signal; a real person with a sexual, defamatory or
+    deceptive one) run again over the combined signals. Returns the context and, per category, which part
+    and which layer decided it."""
+    ctx = contexts[0]
+    deciders = {category: {"part": "prompt", "layer": "lexicon"} for category, score in ctx.scores.items() if score}
+    for part, other in zip(parts[1:], contexts[1:]):
+        raised = {c: v for c, v in other.scores.items() if v > ctx.scores.get(c, 0.0)}
+        if raised:
+            ctx.merge(DetectorResult(f"part:{part.name}", "1", raised,
+                                     tuple(_tag_evidence(other, part)), tuple(_reasons_of(other, part))))
+            deciders.update({c: {"part": part.name, "layer": "lexicon"} for c in raised})
+        ctx.tags |= other.tags
+        for key, value in other.signals.items():
+            ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
+    if meaning is not None and meaning.scores:
+        raised = {c: v for c, v in meaning.scores.items() if v > ctx.scores.get(c, 0.0)}
+        # Sexualising minors needs both halves, and the minor half must be named: the head's reading counts
+        # only beside a term for a minor that the lexicon found (the sexual half is read on its own).
+        if "sexual_minors" in raised and not ctx.signals.get("_minor"):
+            raised.pop("sexual_minors")
+        if raised:
+            ctx.merge(DetectorResult("semantic", semantic.version(), raised, (),
+                                     tuple(f"{c}: the meaning of the text (semantic layer)" for c in raised)))
+            for category in raised:
+                text = meaning.texts.get(category, "")
+                deciders[category] = {"part": _part_of(parts, text), "layer": "semantic"}
+    for rule in (MinorSexualRule(), RealPersonRule()):
+        result = rule.detect(ctx)
+        raised = {c: v for c, v in result.scores.items() if v > ctx.scores.get(c, 0.0)}
+        if raised:
+            ctx.merge(result)
+            deciders.update({c: {"part": "prompt", "layer": f"rule:{rule.name}"} for c in raised})
+    return ctx, deciders
+
+
+def _part_of(parts, text):
+    for part in parts:
+        if part.text == text:
+            return part.name
+    return "sentence"
+
+
+def _tag_evidence(ctx, part):
+    for result in ctx.results:
+        for ev in result.evidence:
+            if ev.categories:
+                yield Evidence(ev.detector, ev.rule, ev.categories, f"{part.name}/{ev.view}", ev.start, ev.end, ev.text)
+
+
+def _reasons_of(ctx, part):
+    for result in ctx.results:
+        for reason in result.reasons:
+            yield f"{reason} (in {part.name})"
+
+
 def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=False, has_face_input=False,
                   policy=None, shadow_policy=None, engines=None, now=None) -> ScreeningDecision:
     """Screen one prompt (and its negative prompt).
+
+    The stages: prepare (normalise and decode) -> split (segments) -> detect (lexicon stack per part) and
+    understand (semantic layer) -> combine -> decide (policy) -> escalate (history) -> explain.
 
     history: the same user's recent prior prompts, newest last (PriorPrompt, dicts with the same keys, or
     strings). strict / a restricted user: the strict policy. has_face_input: the caller saw a face in an
@@ -151,7 +341,11 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     active = get_policy(policy or _setting("SCREENING_POLICY", None), strict=strict)
     engines = configured_engines() if engines is None else tuple(engines)
 
-    ctx = analyze(prompt, negative_prompt, has_face_input=has_face_input)
+    prompt = prompt or ""
+    parts = split(prompt, prepare(prompt))
+    contexts = detect(parts, negative_prompt, has_face_input=has_face_input)
+    meaning = understand(parts, contexts)
+    ctx, deciders = combine(parts, contexts, meaning, has_face_input=has_face_input)
     failures = []
     if engines:
         for engine in engines:
@@ -172,6 +366,8 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
                                    now=now, policy=active, window=window)
         if signal:
             ctx.merge(DetectorResult("escalation", "1", signal.scores, (), signal.reasons))
+            for category in signal.scores:
+                deciders[category] = {"part": "prompt", "layer": "escalation"}
 
     scores = rounded(ctx.scores)
     verdict = decide(scores, active)
@@ -193,6 +389,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     evidence = [ev for result in ctx.results for ev in result.evidence]
     views_fired = tuple(sorted({ev.view for ev in evidence if ev.categories}))
     escalated = bool(signal) and SEVERITY[alone] < SEVERITY[decision]
+    decided_by = deciders.get(top) if top else None
     return ScreeningDecision(
         decision=decision,
         categories=scores,
@@ -202,8 +399,8 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
         policy_version=active.version,
         policy_name=active.name,
         thresholds=dict(active.thresholds),
-        engines=(("normalize", NORMALIZE_VERSION),) + tuple(
-            dict.fromkeys((result.name, result.version) for result in ctx.results)
+        engines=(("normalize", NORMALIZE_VERSION), ("decode", DECODE_VERSION)) + tuple(
+            dict.fromkeys((result.name.split(":")[0], result.version) for result in ctx.results)
         ),
         raw_scores={result.name: {k: round(v, 3) for k, v in result.scores.items()} for result in ctx.results},
         spans=tuple(ev.as_dict() for ev in evidence),
@@ -216,6 +413,9 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
         strict=strict,
         user_message=explain.user_message(decision, top, escalated=escalated, remote_unavailable=remote_unavailable),
         suggestion=explain.suggestion(decision, top, remote_unavailable=remote_unavailable),
+        parts=tuple(part.name for part in parts),
+        decided_by=decided_by,
+        semantic=meaning.as_audit() if meaning is not None else None,
     )
 
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,36 +8,60 @@ from generations.moderation import eval as moderation_eval
 
 class Command(BaseCommand):
     help = (
-        "Screen a labelled JSONL file (shared/eval schema) and print recall and precision per category and "
-        "technique, false blocks on benign items and the confusion matrix."
+        "Screen labelled JSONL files (shared/eval schema) and print recall and precision per category and "
+        "technique, false blocks on benign items and the confusion matrix; with several files, one table row "
+        "per file (the cross-hand table) and the report of each with --detail."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="prompts: {id, prompt, label, category, technique} per line")
-        parser.add_argument("--sequences", help="sequences: {id, label, prompts: [...]} per line")
-        parser.add_argument("--out", help="write one decision per prompt (and flagged_at per sequence) here")
+        parser.add_argument("files", nargs="+", help="prompts: {id, prompt, label, category, technique} per line")
+        parser.add_argument("--sequences", help="sequences: {id, label, prompts: [...]} per line (one file only; "
+                                                "with several files, each X-prompts.jsonl finds its X-sequences.jsonl)")
+        parser.add_argument("--out", help="write one decision per prompt (and flagged_at per sequence) here; with "
+                                          "several files, a folder that gets one decisions file per input")
         parser.add_argument("--strict", action="store_true", help="use the strict policy")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+        parser.add_argument("--detail", action="store_true", help="with several files, also print each report")
 
-    def handle(self, *args, file, sequences, out, strict, json: bool, **options):
-        try:
-            rows = moderation_eval.read_jsonl(file)
-            seq_rows = moderation_eval.read_jsonl(sequences) if sequences else []
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"Cannot read the evaluation file: {exc}") from exc
-        results = moderation_eval.evaluate_prompts(rows, strict=strict)
-        seq_results = moderation_eval.evaluate_sequences(seq_rows, strict=strict)
-        if out:
-            with open(out, "w", encoding="utf-8") as handle:
-                for result in results:
-                    handle.write(_dumps(moderation_eval.decision_line(result)) + "\n")
-                for result in seq_results:
-                    handle.write(_dumps(moderation_eval.sequence_line(result)) + "\n")
-        summary = moderation_eval.summarize(results, seq_results)
+    def handle(self, *args, files, sequences, out, strict, json: bool, detail, **options):
+        several = len(files) > 1
+        summaries = {}
+        for file in files:
+            seq_file = sequences if not several else _sequences_beside(file)
+            try:
+                rows = moderation_eval.read_jsonl(file)
+                seq_rows = moderation_eval.read_jsonl(seq_file) if seq_file else []
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"Cannot read the evaluation file {file}: {exc}") from exc
+            results = moderation_eval.evaluate_prompts(rows, strict=strict)
+            seq_results = moderation_eval.evaluate_sequences(seq_rows, strict=strict)
+            if out:
+                target = Path(out) / (Path(file).stem + ".decisions.jsonl") if several else Path(out)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "w", encoding="utf-8") as handle:
+                    for result in results:
+                        handle.write(_dumps(moderation_eval.decision_line(result)) + "\n")
+                    for result in seq_results:
+                        handle.write(_dumps(moderation_eval.sequence_line(result)) + "\n")
+            summaries[file] = moderation_eval.summarize(results, seq_results)
         if json:
-            self.stdout.write(_dumps(summary))
-        else:
-            self.stdout.write(moderation_eval.format_report(summary))
+            self.stdout.write(_dumps(summaries if several else summaries[files[0]]))
+            return
+        if not several:
+            self.stdout.write(moderation_eval.format_report(summaries[files[0]]))
+            return
+        if detail:
+            for file, summary in summaries.items():
+                self.stdout.write(f"== {file}\n" + moderation_eval.format_report(summary) + "\n")
+        self.stdout.write(moderation_eval.format_table(summaries))
+
+
+def _sequences_beside(file):
+    path = Path(file)
+    if not path.name.endswith("prompts.jsonl"):
+        return None
+    candidate = path.with_name(path.name[: -len("prompts.jsonl")] + "sequences.jsonl")
+    return str(candidate) if candidate.exists() else None
 
 
 def _dumps(value):

