@@ -4,8 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import Actor, record_audit_event
-from accounts.models import AuditEventType
+from accounts.models import AuditEventType, StandingLevel
+from accounts.standing import current_standing
 
+from . import free_text
 from .errors import GenerationError
 from .models import ConsentRecord
 
@@ -25,11 +27,18 @@ def do_record_consent(*, team, user, subject_name, statement, request=None):
         )
     if len(statement) > MAX_STATEMENT:
         raise GenerationError("statement_too_long", f"The statement can be at most {MAX_STATEMENT} characters.", field="statement")
+    # The note is shown to the whole team and stored only when screening allows it. The name is not screened:
+    # naming a real, perhaps famous, person is what a consent record is for.
+    restricted = current_standing(user).level == StandingLevel.RESTRICTED
+    statement_screening = free_text.check_free_text(
+        statement, free_text.CONSENT_NOTE, user=user, team=team, strict=restricted, request=request
+    )
     with transaction.atomic():
         record = ConsentRecord.objects.create(team=team, subject_name=subject_name, statement=statement, created_by=user)
         record_audit_event(
             AuditEventType.CONSENT_RECORDED, actor=Actor(user=user), team=team, target=record,
-            extra={"subject_name": subject_name, "statement": statement}, request=request,
+            extra={"subject_name": subject_name, "statement": statement, "statement_screening": statement_screening},
+            request=request,
         )
     return record
 

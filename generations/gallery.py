@@ -9,6 +9,7 @@ from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike
 
+from . import free_text
 from .errors import GenerationError
 from .models import AssetRole, GalleryItem, GalleryLike, GalleryStatus, ReviewItem, ReviewKind
 from .moderation import scanning, screening
@@ -42,7 +43,8 @@ def recheck_for_sharing(generation, *, strict=False) -> dict:
 
 
 def do_share(generation, *, user, caption="", request=None):
-    """Share one's own succeeded, unwithheld generation with the team, after a fresh policy check."""
+    """Share one's own succeeded, unwithheld generation with the team, after a fresh policy check of the clip
+    and a screening of its caption (kept in `recheck_result["caption"]`; see `free_text`)."""
     caption = (caption or "").strip()
     if generation.created_by_id != user.pk:
         raise GenerationError("not_your_generation", "Only the person who made a clip can share it.", http_status=403)
@@ -57,7 +59,12 @@ def do_share(generation, *, user, caption="", request=None):
     if existing is not None and existing.status == GalleryStatus.VISIBLE:
         raise GenerationError("already_shared", "This clip is already in the team gallery.", http_status=409)
     strict = current_standing(user).level != StandingLevel.GOOD
+    # The caption first: it is cheaper than re-scanning the clip, and its refusal tells the author what to change.
+    caption_screening = free_text.check_free_text(
+        caption, free_text.CAPTION, user=user, team=generation.team, target=generation, strict=strict, request=request
+    )
     recheck = recheck_for_sharing(generation, strict=strict)
+    recheck["caption"] = caption_screening
     if recheck["decision"] != "allow":
         raise GenerationError(
             "policy_recheck_failed",

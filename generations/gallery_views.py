@@ -120,6 +120,7 @@ def report(request, item_id):
 def consent_page(request):
     """The team's likeness consent records: record a new one, revoke one."""
     membership = _membership(request)
+    refused = None
     if request.method == "POST":
         try:
             consent_actions.do_record_consent(
@@ -129,10 +130,12 @@ def consent_page(request):
             messages.success(request, "Consent recorded. Pick it when you animate this person's face.")
             return redirect("generations:consent")
         except GenerationError as error:
-            _report_error(request, error)
+            refused = error
     records = ConsentRecord.objects.filter(team=membership.team).select_related("created_by", "revoked_by")[:200]
-    return render(request, "generations/consent.html", {"records": records, "can_manage": membership.can_manage_team},
-                  status=400 if request.method == "POST" else 200)
+    # A refused form comes back filled in as it was sent, with the reason next to the field it concerns.
+    context = {"records": records, "can_manage": membership.can_manage_team, "error": refused,
+               "posted": request.POST if refused else {}}
+    return render(request, "generations/consent.html", context, status=400 if refused else 200)
 
 
 @login_required

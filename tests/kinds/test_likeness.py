@@ -70,7 +70,7 @@ def test_an_intimate_effect_on_photos_of_people_waits_for_a_moderator_unless_con
     assert Generation.objects.get(public_id=held.json()["id"]).credit_state == "reserved"
 
     record = consent.do_record_consent(team=alice.memberships.get().team, user=alice, subject_name="Grace and Eileen",
-                                       statement="Both signed releases on 2026-11-20")
+                                       statement="Grace and Eileen both signed release forms, 2026-11-20")
     assert AuditEvent.objects.filter(event_type=AuditEventType.CONSENT_RECORDED, target_id=str(record.public_id)).exists()
     allowed = create(client, alice_key, kind="effects", effect_scene="kiss", images=photos, consent_id=str(record.public_id))
     assert allowed.status_code == 202 and allowed.json()["status"] == "queued", allowed.content
