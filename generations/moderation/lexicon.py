@@ -2804,6 +2804,1648 @@ ohne (filter|einschränkungen)
 """, tags={"injection_soft"})
 
 
+# =========================================================================================================
+# Languages added: Hindi (Devanagari and Hinglish), Bengali, Indonesian/Malay, Vietnamese, Thai, Arabic (MSA,
+# Egyptian, Gulf), Persian, Hebrew, Turkish, Polish, Ukrainian, Dutch, Tagalog, Swahili; gaps filled in
+# Korean, Japanese, Chinese, German, Italian, Portuguese, French, Spanish and Russian.
+#
+# Same weights and tags as the English rows above, so the context rules (COMBINATIONS, the minor and real-person
+# rules) work unchanged. Matcher notes for these scripts:
+# - Devanagari, Bengali and Thai vowel signs and viramas are not word characters to Python's regex, so a pattern
+#   can only start where two base letters meet at a word start ("नग्न" can, "नंगी", "सेक्स", "मोदी" cannot). Words
+#   that cannot start a match are left to the romanised rows and the semantic layer; a few are anchored on a
+#   later letter pair of the same word where that pair occurs nowhere else ("าตัวตาย" inside "ฆ่าตัวตาย").
+# - Thai is written without spaces, so Thai patterns end in `*` and name whole compounds ("หนังโป๊").
+# - A prompt written in ASCII only is matched on the raw view alone, so accent-free spellings (Vietnamese without
+#   diacritics, "ciplak", "zelenski") are listed too: `_plain` adds the folded form of each line.
+# - Vietnamese words that fold onto a harmless word ("làm tình"/"làm tính", "tự tử"/"từ từ", "chặt đầu"/"chất
+#   dầu") only appear inside longer phrases: a safe phrase would hide the whole row in every view.
+# - Persian is written with a space where the zero-width non-joiner goes ("خامنه ای"): the normalised view removes
+#   the joiner, and a pattern space also matches nothing.
+# - An age written digits first ("12 साल की", "5-letnia") is spelled per number by `_aged`, because a pattern must
+#   start with two literal characters and a one-digit number's bucket includes the separator after it.
+# =========================================================================================================
+
+from .normalize import fold_literal as _fold_literal  # noqa: E402 - used only by the rows below
+
+
+def _plain(block):
+    """The block's lines plus their accent-free, look-alike-folded spelling (for prompts typed in ASCII)."""
+    lines = _p(block)
+    out = list(lines)
+    for line in lines:
+        folded = _fold_literal(line)
+        if folded not in out:
+            out.append(folded)
+    return "\n".join(out)
+
+
+_DIGITS = {
+    "ascii": "0123456789",
+    "arabic": "٠١٢٣٤٥٦٧٨٩",
+    "persian": "۰۱۲۳۴۵۶۷۸۹",
+}
+
+
+def _aged(words, scripts=("ascii",), low=1, high=17):
+    """Patterns for "<n> <word>" with n from low to high (an age under 18), one per number and digit script."""
+    out = []
+    for n in range(low, high + 1):
+        for script in scripts:
+            number = "".join(_DIGITS[script][int(d)] for d in str(n))
+            for word in _p(words):
+                if len(number) == 1:
+                    out += [f"{number} {word}", f"{number}-{word}", f"{number}{word}"]
+                else:
+                    out.append(f"{number} {word}")
+    return "\n".join(out)
+
+
+# --- Sexual content --------------------------------------------------------------------------------------
+
+term("explicit sexual act (added languages)", {"sexual": 0.92}, _plain("""
+अश्लील (वीडियो|फिल्म|फ़िल्म|क्लिप|फोटो|तस्वीर|तस्वीरें)
+chudai*
+sambhog
+muth (maar|mar)*
+পর্ন*
+bokep
+ngentot*
+ngewe
+bersetubuh
+persetubuhan
+hubungan (seks|intim) (eksplisit|tanpa sensor)
+masturbasi
+onani
+phim khiêu dâm
+khiêu dâm
+phim người lớn
+(cảnh|video|clip|phim|quay) làm tình
+thủ dâm
+địt nhau
+หนังโป๊*
+คลิปโป๊*
+ภาพโป๊*
+หนังเอ็กซ์*
+หนังผู้ใหญ่*
+เย็ด*
+(ال)?(إباحي|اباحي|إباحية|اباحية|اباحيه)
+(أفلام|افلام|فيلم|فيديو|مقطع|مقاطع) (سكس|جنسي|جنسية|إباحي|اباحي|إباحية|اباحية|بورنو)
+بورنو
+ممارسة الجنس
+(يمارس|يمارسون|تمارس|يمارسان) الجنس
+(مشهد|مشاهد) (جنسي|جنسية|جنس)
+پورن*
+پورنو*
+فیلم سوپر
+(سکس|سكس) (کردن|می کنند|میکنند)
+گاییدن
+פורנו
+סרט כחול
+(סרט|סרטון|סצנת) (סקס|מין)
+sikiş (video*|film*|sahne*)
+porno (video*|film*|sitesi)
+ruchanie
+ruchać
+ruchają
+stosunek seksualny
+neuken
+neukt
+neukende
+seksfilm*
+seksvideo*
+kantot*
+kinantot
+iyot
+pakikipagtalik
+nakikipagtalik
+jakol
+ngono
+(filamu|video|picha) za ngono
+kutomba*
+kutombana
+ficken
+fickt
+fickende
+sexfilme
+transar
+transando
+foder
+fodendo
+трахатися
+трахаються
+ハメ撮り
+エロ動画
+裸聊
+a片
+毛片
+黄色网站
+成人片
+约炮
+野外露出
+섹스 영상
+벗방
+""", ), tags={"sex_explicit"})
+
+term("rape (added languages)", {"sexual": 0.9, "violence": 0.5}, _plain("""
+बलात्कार*
+balatkar*
+ধর্ষণ*
+pemerkosaan
+perkosa*
+memperkosa
+diperkosa
+hiếp dâm
+cưỡng hiếp
+มขืน*
+(ال)?اغتصاب
+(ي|ت)غتصب
+تجاوز جنسی
+אונס
+לאנוס
+tecavüz (etti|ediyor|eden|edilen|edildi|edilmiş|sahnesi|videosu)
+tecavüze (uğrayan|uğradı|uğruyor|uğramış)
+zgwałcon*
+zgwałcił*
+gwałcenie
+zgwałcenie
+зґвалтуванн*
+зґвалтува*
+verkrachting*
+verkracht
+panggagahasa
+ginahasa
+kubaka
+ubakaji
+强奸
+レイプ
+강간
+""", ), tags={"sex_explicit"})
+
+term("making love (added languages)", {"sexual": 0.78}, _plain("""
+seks
+сексу
+سکس
+سكس
+סקס
+kufanya mapenzi
+wakifanya mapenzi
+berhubungan badan
+เซ็กส์*
+bumsen
+nagtatalik
+magtalik
+""", ), tags={"sex_explicit"})
+
+term("sexual wording (added languages)", {"sexual": 0.6}, _plain("""
+अश्लील
+ashleel
+vrijen
+vrijende
+bercinta
+অশ্লীল
+mesum
+cabul
+pencabulan
+đồi trụy
+อนาจาร*
+ลามก*
+عاهرة
+شرموطة
+جنده
+זונה
+erotyczn*
+seksualn*
+seksueel
+seksuele
+seksual
+seksüel
+cinsel
+еротичн*
+kahalayan
+tieten
+cycki
+memek
+kontol
+toket
+おっぱい
+엉덩이 노출
+""", ), tags={"sex_explicit"})
+
+term("nudity (added languages)", {"sexual": 0.82}, _plain("""
+नग्न*
+nangi
+nanga
+nange (ladke|ladki|ladkiyan|aurat|aurton)
+bina kapdon ke
+bina kapde (ke|ki)?
+নগ্ন*
+উলঙ্গ*
+telanjang
+bugil
+bogel
+tanpa busana
+tanpa pakaian
+tidak berpakaian
+tanpa seurat benang
+khỏa thân
+lõa thể
+lõa lồ
+cởi truồng
+không mặc (gì|quần áo)
+เปลือย*
+แก้ผ้า*
+โป๊(?!ะ|ว)*
+(ال)?(عاري|عارية|عاريه|عاريات|عراة|عريان|عريانة|عريانه|عريانين)
+(بدون|بلا|من غير|من دون) (ملابس|هدوم)
+برهنه
+لخت
+(بدون|بی) لباس
+لخت مادرزاد
+(עירום|עירומה|עירומים|עירומות|ערומה|ערומות|העירום|העירומה|העירומים|העירומות|הערומה|הערומות)
+בעירום
+(בלי|ללא) בגדים
+çıplak
+çırılçıplak
+anadan doğma
+soyunmuş
+nag(a|ą|i|ie|ich|iej|iego|im) (kobieta|kobiety|kobietę|dziewczyna|dziewczyny|dziewczynę|laska|laski|modelka|modelki|mężczyzna|facet|para|ciało|ciała|zdjęcia|zdjęcie|sesja|aktorka|pani|żona|nastolatka|nastolatki|dziewczynka|chłopiec|dziecko|dzieci|kobiet|dziewczyn|pośladki|piersi)
+(zupełnie|całkiem|całkowicie|kompletnie|cała|cały) nag(a|i|ie|o)
+nago
+nagość
+nagości
+na golasa
+goł(a|e|y|ą) (kobieta|kobiety|dziewczyna|dziewczyny|laska|laski|baba|modelka|facet|dupa|cycki|panna|żona)
+rozebran(a|y|e|ą)
+bez ubrania
+гол(ий|ого|ому|им|ої|ою|і|их|ими)
+гола (жінка|дівчина|модель|дружина|панночка|красуня|пара|фото)
+(зовсім|повністю|цілком|абсолютно) гол(а|ий|і)
+оголен(а|ий|і|у|ого|ої)
+без одягу
+роздягнен(а|ий|і|у)
+naakt
+naakte
+naaktfoto*
+naaktbeeld*
+poedelnaakt
+spiernaakt
+(helemaal|compleet|volledig|poedel) bloot
+blote (vrouw|vrouwen|meid|meiden|meisje|meisjes|borsten|billen|tieten|man|mannen)
+hubad
+nakahubad
+hubo't hubad
+walang damit
+walang saplot
+(mwanamke|msichana|mwanaume|wanawake|wasichana|wanaume|picha|video|mrembo) uchi
+uchi (kabisa|wa mnyama)
+akiwa uchi
+wakiwa uchi
+bila nguo
+à poil
+nackig
+nacktfotos
+pelada (na|no) (cama|praia|chuveiro)
+desnudita
+голая (девушка|женщина|модель|жена)
+野外露出
+벗은 여자
+벗은 여성
+벗은 몸
+벗은 모습
+홀딱 벗
+다 벗은
+""", ), tags={"nudity"})
+
+term("naked child (added languages)", {"sexual": 0.82, "_minor": 1.0}, _plain("""
+nangi (ladki|bachchi)
+(anak|gadis kecil|bocah) (telanjang|bugil)
+(trẻ em|bé gái|bé trai|em bé) khỏa thân
+(طفل|طفلة|أطفال|اطفال) (عاري|عارية|عراة)
+(çocuk|kız çocuğu) çıplak
+çıplak (çocuk|kız çocuğu|çocuklar)
+nagie dzieci
+nagi chłopiec
+naga dziewczynka
+голі діти
+naakte kinderen
+hubad na bata
+watoto uchi
+""", ), tags={"nudity"})
+
+term("undressing (added languages)", {"sexual": 0.56}, _plain("""
+kapde utar*
+कपड़े उतार*
+membuka baju
+melepas (pakaian|baju|bh|celana dalam)
+cởi (đồ|quần áo|áo ngực)
+ถอดเสื้อผ้า*
+(يخلع|تخلع|خلع|تخلعي) (ملابسها|ملابسه|ملابس|الملابس|هدومها)
+لباس(ش|هایش)? را (در می آورد|درآورد|در آورد)
+מתפשטת
+מתפשט
+להתפשט
+soyunuyor
+soyunan
+soyun
+rozbiera (się)?
+rozbierając
+rozebrała
+роздягаєть*
+роздягнулась
+роздягається
+uitkleden
+kleedt zich uit
+naghuhubad
+maghubad
+anavua nguo
+akivua nguo
+""", ), tags={"undress"}, unless={"diy_ctx"})
+
+tag("uncensored (added languages)", {"amp_explicit"}, _plain("""
+bina censor
+tanpa sensor
+không che
+không che mosaic
+ไม่เซ็นเซอร์*
+(بدون|بلا) (رقابة|رقابه|سانسور|حذف)
+بدون سانسور
+(בלי|ללא) צנזורה
+sansürsüz
+bez cenzury
+без цензури
+zonder censuur
+walang censor
+bila kuhaririwa
+無修正
+""", ))
+
+# Benign phrases built from the words above.
+safe("benign phrase (sexual look-alike, added languages)", _plain("""
+nanga parbat
+nangi talwar
+nange (pair|paon|paer|haath)
+नग्न (आंखों|आँखों|आंख|आँख)
+telanjang kaki
+(mata|dengan mata) telanjang
+pendidikan seks
+kesehatan (seksual|reproduksi)
+สายไฟเปลือย*
+(عاري|عارى) (الصدر|القدمين|الرأس)
+(عاري|عارية|عار|عارٍ) (من|عن) (الصحة|الصحه)
+(عارية|عاريه) القدمين
+(ال)?(أشجار|اشجار|أغصان|اغصان|جدران|صخور|تلال) (ال)?(عارية|عاريه)
+(أسلاك|اسلاك|سلك|الأسلاك|الاسلاك|كابلات) (عارية|عاريه|عاري)
+(پا|پای|پاهای|سر|درخت|درختان|درختهای|درخت های|شاخه|شاخه های|شاخه‌های|دیوار|دیوارهای|سیم|سیم های|شمشیر) (برهنه|لخت)
+(עצים|ענפים|קירות|סלעים) (עירומים|חשופים)
+האמת העירומה
+çıplak (ayak*|el|elle|eller|ellerle|elleriyle)
+yalın ayak
+cinsel (sağlık|eğitim|eğitimi|sağlığı|yönelim)
+edukacj(a|i) seksualn(a|ej)
+gołymi (rękami|rękoma|rekami|rekoma)
+naga prawda
+nagą prawdę
+na gwałt
+голим оком
+голими руками
+оголен(ий|і|ого|ими|их) (дріт|дроти|дроту|провід|проводи|нерв|нерви|нервами|кабель)
+blote (voeten|handen|oog)
+op blote voeten
+met (het )?blote oog
+met blote handen
+naakte (waarheid|bomen|takken|muren|rotsen|velden)
+seksuele (voorlichting|gezondheid|oriëntatie)
+hubad na (katotohanan|puno|mga puno|sanga|pader|bundok)
+à poils? (ras|long|longs|court|courts|dur|durs|mi-long|mi-longs)
+""", ))
+
+# --- Children and minors ---------------------------------------------------------------------------------
+
+term("child (added languages)", {"_minor": 1.0}, _plain("""
+बच्च(ा|ी|े|ों)
+बच्चि(यां|याँ|यों)
+bachch(a|i|e|on|iyan)
+bacch(a|i|e|iyan)
+chhoti (ladki|bachchi|bacchi)
+choti (ladki|bachchi|bacchi)
+nabalig
+school (wali|ki) ladki
+anak kecil
+anak(-anak)? (di bawah umur|sd|smp|sekolah dasar|tk|paud)
+anak-anak
+gadis kecil
+bocah
+(di )?bawah umur
+siswi (sd|smp)
+kanak-kanak
+budak kecil
+trẻ em
+trẻ con
+bé gái
+bé trai
+cô bé
+em bé
+vị thành niên
+chưa đủ tuổi
+học sinh tiểu học
+nữ sinh (tiểu học|cấp 2|lớp #)
+เด็ก*
+(ال)?(طفل|طفلة|طفله|أطفال|اطفال|رضيع|رضيعة)
+(ال)?(قاصر|قاصرة|قاصره|قاصرات|قاصرين)
+(بنت|فتاة|فتاه) صغيرة
+(ال)?(تلميذة|تلميذه|تلميذات)
+(ال)?ياهل
+(کودک|كودك|کودکان|كودكان|خردسال|خردسالان)
+(دختر|پسر) (بچه|بچه ها)
+زیر سن قانونی
+(ילד|ילדה|ילדים|ילדות|פעוט|פעוטה|תינוקת|הילד|הילדה|הילדים|הילדות|הפעוט|הפעוטה|התינוקת|לילד|לילדה|לילדים|לילדות|לפעוט|לפעוטה|לתינוקת|וילד|וילדה|וילדים|וילדות|ופעוט|ופעוטה|ותינוקת|שילד|שילדה|שילדים|שילדות|שפעוט|שפעוטה|שתינוקת)
+(קטין|קטינה|קטינים|קטינות|הקטין|הקטינה|הקטינים|הקטינות)
+תלמידת (בית ספר יסודי|יסודי)
+çocuk*
+küçük (kız|oğlan|erkek çocuk)
+kız çocuğu
+reşit olmayan
+ilkokul*
+ortaokul*
+dziec(ko|ka|ku|kiem|i|iak|iaki)
+dziewczynk*
+chłopczyk*
+nieletni*
+małolat*
+gimnazjalist*
+дит(ина|ини|ину|иною|ячий|яча|яче|ячі)
+діт(ей|ям|ьми|и)
+дівчинк*
+хлопчик*
+неповнолітн*
+школярк*
+kind(je|jes|eren)
+klein(e)? meisje(s)?
+jong(e)? meisje(s)?
+minderjarig*
+basisschool*
+batang (babae|lalaki)
+mga bata
+menor de edad
+mtoto
+watoto
+mtoto wa kike
+(msichana|wasichana) (mdogo|wadogo|wa shule)
+chini ya miaka (kumi na nane|18)
+grundschüler*
+grundschulkind*
+collégienne*
+studentessa delle medie
+女児
+幼児
+小女孩
+小男孩
+初中女生
+小学女生
+女子小学生
+ロリエロ
+초딩
+중딩
+여자아이
+남자아이
+어린아이
+미성년
+""", ))
+
+term("teenager (added languages)", {"_minor": 0.6}, _plain("""
+anak (perempuan|sma)
+budak perempuan
+remaja
+abg
+siswi
+học sinh
+nữ sinh
+thiếu nữ
+tuổi teen
+ยรุ่น*
+เยาวชน*
+(ال)?(مراهق|مراهقة|مراهقه|مراهقات|مراهقين)
+طالبة (ثانوي|ثانوية|مدرسة)
+نوجوان*
+دانش آموز
+(נערה|נער|נערות|נערים|מתבגרת|מתבגר|מתבגרות|תיכוניסטית|הנערה|הנער|הנערות|הנערים|המתבגרת|המתבגר|המתבגרות|התיכוניסטית)
+liseli*
+ergen(ler|lik)?
+nastolat*
+licealist*
+підлітк*
+підліт(ок)?
+школяр(і|ів)?
+tiener*
+scholier*
+dalagita
+binatilyo
+mwanafunzi wa kike
+novinha(s)?
+colegial(es)?
+schülerin*
+lycéenne*
+liceale
+старшеклассниц*
+高中女生
+고딩
+""", ))
+
+term("stated age under 18 (added languages)", {"_minor": 1.0}, [
+    *_p(_aged("""
+साल (की|का|के) (लड़की|लड़का|बच्ची|बच्चा|बेटी|बेटा|छात्रा)
+वर्षीय
+saal (ki|ka|ke) (ladki|ladka|bachchi|bachcha|beti|beta)
+বছর বয়সী
+বছরের (মেয়ে|ছেলে)
+tuổi
+tuoi
+ขวบ*
+anyos
+taong gulang
+yaşında*
+yasinda*
+latka
+latek
+jarige
+jaar oud
+letni(a|ą|ej)? (dziewczyn*|córk*|cork*|uczennic*|chłop*|chlop*|syn*)
+річн(а|у|ої|ий|ого) (дівчин*|доньк*|школярк*|хлопч*|син*)
+""")),
+    *_p(_aged("ساله", scripts=("ascii", "arabic", "persian"))),
+    *_p("""
+(anak|gadis|bocah|cewek|siswi|remaja|perempuan|cowok) (berusia |umur |usia )?(1[0-7]|[1-9]) tahun
+(berusia|umur|usia) (1[0-7]|[1-9]) tahun
+อายุ (1[0-7]|[1-9]) ปี*
+(عمرها|عمره|بعمر|سنها|سنه) (1[0-7]|[1-9]|١[٠-٧]|[١-٩])
+(בת|בן) (1[0-7]|[1-9])
+(wa|ya|mwenye) (umri wa )?miaka (1[0-7]|[1-9]|kumi na (moja|mbili|tatu|nne|tano|sita|saba)|kumi)
+"""),
+])
+
+term("child sexual abuse material (added languages)", {"sexual_minors": 0.97, "sexual": 0.9}, _plain("""
+bachchon ka porn
+(pornografi|porno|bokep) anak
+ấu dâm
+khiêu dâm trẻ em
+ลามกเด็ก*
+(إباحية|اباحية|اباحيه|بورنو) (ال)?(أطفال|اطفال)
+(ال)?(بيدوفيليا|بيدوفيل)
+پورن (کودک|كودك|کودکان)
+(פורנו|פורנוגרפיית) ילדים
+פדופיל*
+çocuk pornosu
+pornografia dziecięca
+дитяч(е|а) порн*
+педофіл*
+ponografia ya watoto
+picha za ngono za watoto
+아청물
+幼女色情
+萝莉色情
+恋童
+""", ))
+
+# --- Violence --------------------------------------------------------------------------------------------
+
+term("gore (added languages)", {"violence": 0.86}, _plain("""
+सर कलम
+sar kalam
+sir kalam
+(gala|gardan) kaat(na|ne|a|kar|ke|te)
+(sir|sar) kaat(na|ne|a|kar|ke|te)
+गला काट*
+गर्दन काट*
+রশ্ছেদ*
+memenggal
+pemenggalan
+dipenggal
+penggal kepala
+mutilasi
+dimutilasi
+memutilasi
+(mayat|jasad) (dipotong|dimutilasi|terpotong-potong)
+menyiksa (kucing|anjing|hewan|binatang)
+penyiksaan (hewan|binatang|kucing|anjing)
+chém đầu
+bị chặt đầu
+chặt đầu (con tin|tù nhân|người)
+phân xác
+mổ bụng (người|nạn nhân)
+hành hạ (chó|mèo|động vật|con vật)
+(ال)?(قطع|جز|حز) (ال)?(رأس|راس|رؤوس|رءوس|الرأس|الراس)
+(ذبح|يذبح|يذبحون|ذبحوا) (ال)?(رهائن|رهينة|أسرى|اسرى|أسير|اسير|إنسان|انسان|رجل|امرأة|مدنيين)
+(ال)?(تقطيع|تمزيق) (ال)?(جثث|جثة|جثه|الجسد)
+(جثة|جثه|جثث) (مقطعة|مقطعه|ممزقة|مشوهة|مشوهه)
+(ال)?تمثيل (بال)?(جثث|جثة)
+(فيديو|مقطع) (إعدام|اعدام|ذبح|قطع رأس)
+(تعذيب|يعذب|يعذبون) (ال)?(حيوانات|قطط|قطة|كلاب|كلب|حيوان)
+سر (بریدن|بریده|بریدند|میبرند|می برند)
+گردن (زدن|زدند|میزنند|می زنند)
+مثله (کردن|کرد|کردند|شده)
+(شکنجه|آزار) (حیوانات|حیوان|گربه|سگ)
+(עריפת|כריתת|העריפת|הכריתת) (ראש|ראשים|הראש)
+ערף את ראש*
+(ה)?ביתור (גופה|גופות|הגופה)?
+(גופה|גופות) (מבותרת|מבותרות|מרוטשת)
+(התעללות|עינוי|עינויים) (ב)?(בעלי חיים|חתולים|כלבים|חתול|כלב)
+kafa kesme*
+(kafasını|başını|kafalarını|başlarını) kes*
+kafası kesil*
+kafası kesilmiş
+(ceset|cesedi|cesetleri) parçala*
+parçalanmış (ceset|beden|vücut)
+hayvan(a|lara)? (işkence|eziyet)
+(kedi|köpek)(ye|e|lere|lara)? işkence
+ścięcie głowy
+ściął głowę
+(ścięt|odcięt)(a|e|ą) głow*
+odcięta głowa
+poćwiartowan*
+ćwiartowanie zwłok
+rozczłonkowan*
+torturowanie (zwierząt|kota|psa)
+обезголов*
+відрубан(а|у|ої|і|их) голов*
+відрубати голову
+розчлен*
+катування (тварин|котів|собак|кота|собаки)
+onthoofd*
+verminkt*
+verminking*
+in stukken gehakt
+(lijk|lichaam) in stukken
+(dieren|katten|honden|een kat|een hond) martelen
+pinugutan
+pugot na ulo
+pinugutan ng ulo
+tinadtad na (katawan|bangkay)
+(kukata|kukatwa|alikatwa|walikatwa) kichwa
+kuchinjwa kwa (binadamu|mtu|watu|mateka)
+köpfung
+degola(r|do|da|dos|das|ção)
+esquarteja(r|do|da|dos|das|mento)
+sgozza(re|to|ta|ti|mento)
+squartat[oaie]
+égorg(é|ée|és|ées|er|ement)
+отрубленн(ая|ой|ую|ые|ых) голов*
+отрубить голову
+живодёр*
+живодер*
+割喉
+虐猫
+虐杀动物
+首切り
+首を斬
+목을 베
+사지 절단
+""", ), tags={"gore"})
+
+safe("benign phrase (violence look-alike, added languages)", _plain("""
+गला काट (प्रतियोगिता|स्पर्धा|प्रतिस्पर्धा|मुकाबला)
+(ال)?ذبح (ال)?(أضحية|اضحية|الأضاحي|خروف|الخروف|عجل|دجاج|الدجاج|ذبيحة)
+kurban kesme*
+ścięcie (drzewa|drzew|trawy)
+""", ))
+
+term("bloody harm (added languages)", {"violence": 0.6}, _plain("""
+darah (di mana-mana|berceceran|muncrat)
+penyiksaan
+disiksa sampai
+máu me khắp nơi
+bị tra tấn
+tra tấn (dã man|tù nhân|con tin|đến chết)
+(ال)?(أشلاء|اشلاء)
+(ال)?تعذيب
+(ال)?(إعدام|اعدام) (ميداني|علني)
+شکنجه
+(ה)?עינויים
+işkence
+vahşet
+tortur(y|owany|owana|owanie)
+катуванн(я|і)
+кров скрізь
+marteling*
+gemarteld
+pagpapahirap
+pinahirapan
+kuteswa
+mateso makali
+tortur(ada|ado|ados|adas)
+torturé(e|s|es)?
+bain de sang
+blutbad
+""", ), tags={"violent_harm"})
+
+term("violence (added languages)", {"violence": 0.46}, _plain("""
+動物虐待
+kekejaman (terhadap )?(hewan|binatang)
+ngược đãi động vật
+(ال)?(قسوة|القسوة) (على|مع) (ال)?(حيوانات|الحيوانات)
+آزار حیوانات
+התעללות בבעלי חיים
+hayvana şiddet
+znęcanie się nad zwierzętami
+жорстоке поводження з тваринами
+знущання з тварин*
+dierenmishandeling
+pagmamalupit sa (hayop|mga hayop)
+ukatili (kwa|dhidi ya) wanyama
+tierquälerei
+maltrato animal
+maltrattamento (degli )?animali
+maus-tratos (a|aos) animais
+maltraitance animale
+жестокое обращение с животными
+虐待动物
+동물 학대
+""", ), tags={"violent_harm"})
+
+term("violence (weak, added languages)", {"violence": 0.36}, _plain("""
+mayat
+xác chết
+(ال)?(جثة|جثه|جثث)
+جسد (بیجان|بی جان)
+(גופה|גופות|הגופה|הגופות)
+ceset*
+zwłoki
+труп(и|ів|а|ом|у)?
+lijk
+bangkay
+maiti
+""", ), tags={"violent_harm"})
+
+# --- Self-harm -------------------------------------------------------------------------------------------
+
+term("self-harm (added languages)", {"self_harm": 0.72}, _plain("""
+नस काट*
+कलाई काट*
+nas kaat(na|ne|i|a|ti|te|ke)
+kalai kaat(na|ne|i|a|ti|te|ke)
+(menyayat|mengiris|memotong|sayat|potong|iris) (tangan|nadi|pergelangan tangan|urat nadi)
+(melukai|menyakiti) diri (sendiri)?
+tự làm hại bản thân
+tự gây thương tích
+(cắt|rạch) (cổ tay|gân tay)
+rạch tay
+pro ana
+ana coach
+프로아나
+กรีดข้อมือ*
+กรีดแขน*
+(ال)?(إيذاء|ايذاء|أذى|اذى|أذية|اذية) (ال)?(نفس|ذات)
+(قطع|جرح|يجرح|تجرح) (ال)?(وريد|أوردة|اوردة|شرايين|معصم|معصمها|معصمه|شريان)
+خودزنی
+آسیب به خود
+رگ ~ (زدن|زد|زده|بزنم|بزند)
+פגיעה עצמית
+(ל)?חתוך (את )?(ה)?(ורידים|וורידים|הוורידים|פרקי הידיים)
+kendine zarar (vermek|veren|verme|veriyor)
+(bileklerini|bileğini|bilek) kes*
+samookaleczen*
+(podciąć|podcina|podcięła|podciął) (sobie )?żyły
+cięcie się
+самоушкодж*
+(порізати|різати|перерізати) (собі )?вени
+zelfbeschadig*
+zelfverwonding*
+(polsen|aders) (door)?snijden
+(saktan|sinasaktan|sinaktan) ang sarili
+(laslas|naglaslas|maglaslas) (ng )?(pulso|braso)
+kujikata
+kujidhuru
+kujijeruhi
+""", ), tags={"self_harm_act"})
+
+term("suicide method (added languages)", {"self_harm": 0.8}, _plain("""
+(fansi|phansi|phaansi) (laga|lagana|lagane|lagake|lagai|lagaya|lagayi|pe latak)
+khud ko (maar|khatam)
+গলায় দড়ি
+(gantung|menggantung|menggantungkan) diri
+(lompat|melompat|terjun) dari (gedung|jembatan|atap) untuk bunuh diri
+treo cổ (tự tử|tự sát)
+tự treo cổ
+(nhảy|nhẩy) (lầu|cầu) tự tử
+แขวนคอ*
+(شنق|يشنق|تشنق|شنقت|شنق) (نفسه|نفسها|نفسي)
+خود(ش|م)? را حلق آویز
+خودکشی با حلق آویز
+(לתלות|תלה|תלתה) את (עצמו|עצמה|עצמי)
+kendini (astı|asmak|asan|asarak|asmış|asmaya)
+(powiesić|powiesił|powiesiła|powiesili) się
+(повіситися|повісився|повісилася|повіситись)
+(zichzelf|zich) (ophangen|opgehangen|ophing)
+(magbigti|nagbigti|nagpabigti)
+kujinyonga
+alijinyonga
+sich (erhängen|erhängt|aufhängen|aufgehängt)
+impiccarsi
+se pendre
+s'est pendu(e)?
+ahorcarse
+se ahorcó
+se enforcar
+se enforcou
+повеситься
+повесился
+повесилась
+вскрыть (себе )?вены
+飛び降り首を吊
+목을 매
+투신 자살
+跳楼自杀
+""", ), tags={"self_harm_act", "method"})
+
+term("suicide (added languages)", {"self_harm": 0.46}, _plain("""
+आत्महत्या*
+khudkushi
+aatmahatya
+atmahatya
+marna chaht(a|i|e) (hu|hoon|hun)
+আত্মহত্যা*
+bunuh diri
+tự sát
+าตัวตาย*
+(ال)?انتحار
+(ينتحر|تنتحر|انتحر|انتحرت)
+خودکشی
+(ה)?התאבדות
+להתאבד
+(התאבד|התאבדה)
+intihar*
+samobój*
+самогубств*
+суїцид*
+zelfmoord*
+(magpakamatay|nagpakamatay|pagpapakamatay)
+kujiua
+alijiua
+anoreksia
+anorexie
+magersucht
+死にたい
+自殺
+죽고 싶
+""", ), tags={"suicide"})
+
+safe("benign phrase (self-harm look-alike, added languages)", _plain("""
+(pencegahan|cegah) bunuh diri
+(gol|bramka|bramkę|bramki) samobójcz*
+samobójcz(y|ego|ym|ą|a) (gol|bramk)*
+""", ))
+
+tag("support framing (added languages)", {"damp_selfharm"}, _plain("""
+pencegahan
+kesadaran
+konseling
+phòng chống
+phòng ngừa
+đường dây nóng
+tư vấn
+الوقاية
+التوعية
+خط المساعدة
+پیشگیری
+مشاوره
+מניעת
+קו סיוע
+önleme
+farkındalık
+yardım hattı
+zapobieganie
+telefon zaufania
+профілактик*
+гаряча лінія
+preventie
+hulplijn
+pag-iwas
+kuzuia
+prävention
+prévention
+prevención
+prevenção
+prevenzione
+профилактик*
+预防
+予防
+예방
+""", ))
+
+# --- Illegal: explosives, weapons, drugs, terrorism ------------------------------------------------------
+# A bare word for "bomb" that is also slang for "great" ("bomba gibi", "przepis bomba") or an English word
+# ("bom": bill of materials) would turn any recipe into a bomb recipe through the "explosive" + "instructions"
+# rule, so those languages only get phrases.
+
+term("bomb (added languages)", {"illegal": 0.3}, _plain("""
+बम
+bahan peledak
+quả bom
+trái bom
+ระเบิดมือ*
+ระเบิดเวลา*
+(ال)?(قنبلة|قنبله|قنابل|متفجرات|المتفجرات)
+بمب
+نارنجک
+مواد منفجره
+חומרי נפץ
+חומר נפץ
+patlayıcı*
+el bombası
+materiały wybuchowe
+materiał wybuchowy
+вибухівк*
+бомб(и|ою)
+explosieven
+vilipuzi
+bomu
+""", ), tags={"explosive"})
+
+term("explosive device (added languages)", {"illegal": 0.6}, _plain("""
+bom (pipa|paku|panci|rakitan)
+bom ống
+ระเบิดท่อ*
+ระเบิดแสวงเครื่อง*
+(عبوة|عبوه|عبوات) (ناسفة|ناسفه)
+(حزام|أحزمة|احزمة) (ناسف|ناسفة)
+کمربند انفجاری
+(מטען|מטעני) (חבלה|נפץ)
+חגורת נפץ
+boru bombası
+bomb(a|ę|y) rurow*
+ładunek wybuchowy
+вибуховий пристрій
+саморобний вибуховий пристрій
+пояс шахида
+взрывное устройство
+rohrbombe*
+""", ), tags={"explosive"})
+
+term("bomb-making (added languages)", {"illegal": 0.85}, _plain("""
+बम बना*
+bomb (kaise )?bana(na|ne|te|o|ye|yen|en)
+bom (kaise )?bana(na|ne|te|o|ye|yen|en)
+(membuat|merakit|rakit|bikin|meracik) bom
+bom rakitan
+(chế tạo|chế|làm|lắp ráp) bom
+bom tự chế
+chế tạo thuốc nổ
+ประกอบระเบิด*
+ระเบิดทำเอง*
+(صنع|تصنيع|تركيب|صناعة|اصنع|أصنع) (ال)?(قنبلة|قنبله|قنابل|متفجرات|عبوة ناسفة|عبوات ناسفة|حزام ناسف)
+(قنبلة|قنبله) (محلية|يدوية) الصنع
+ساخت (بمب|مواد منفجره|نارنجک)
+بمب دست ساز
+(להכין|לבנות|להרכיב|הכנת|בניית|הרכבת|מכינים|בונים) (פצצה|פצצות|מטען|מטען חבלה)
+(el yapımı|ev yapımı) (bomba|patlayıcı)
+bomba (yapımı|yapmak|yapılır|yapılışı|nasıl yapılır|yapma)
+(zrobić|zbudować|skonstruować|zrobic|zbudowac|skonstruowac) (bombę|bombe|ładunek wybuchowy)
+(bomba|bombę) domowej roboty
+саморобн(а|у|ої) бомб*
+(як )?(зробити|виготовити|зібрати) бомбу
+(een )?(bom|bommen) (maken|bouwen|in elkaar zetten)
+hoe (maak|bouw) (je|ik) (een )?(bom|bommen)
+zelfgemaakte (bom|bommen|explosieven)
+(gumawa|paggawa) ng (bomba|pampasabog)
+(kutengeneza|kutengenezwa) (bomu|vilipuzi)
+(fazer|fabricar|construir|montar) uma bomba
+(como|cómo|come) (fazer|hacer|fabricar|construir|costruire|fare) (uma |una )?bomba
+bombe (basteln|herstellen)
+sprengsatz (bauen|basteln)
+изготовлени(е|я) бомб*
+폭탄 제조
+爆弾を作
+土制炸弹
+自制炸药
+制作炸药
+""", ), tags={"explosive", "instructions"})
+
+safe("benign phrase (explosive look-alike, added languages)", _plain("""
+बम बम भोले
+(قنبلة|قنبله) (الشوكولاتة|شوكولاتة|الشوكولا|شوكولا|الكاكاو|استحمام|الاستحمام|حمام|الحمام)
+bomba gibi
+""", ))
+
+term("homemade weapon (added languages)", {"illegal": 0.8}, _plain("""
+senjata (api )?rakitan
+súng tự chế
+(سلاح|مسدس|بندقية) (محلي|محلية|يدوي|يدوية) الصنع
+اسلحه دست ساز
+(נשק|אקדח|רובה) (מאולתר|תוצרת בית)
+ev yapımı (silah|tabanca)
+broń domowej roboty
+саморобн(а|у|ої) зброя
+саморобн(ий|ого) (пістолет|автомат)
+zelfgemaakt(e)? (wapen|pistool|geweer)
+paltik
+selbstgebaute (waffe|pistole)
+arma (casera|caseira|artesanal|fatta in casa)
+arme artisanale
+""", ), tags={"weapon_build", "instructions"})
+
+term("drug (added languages)", {"illegal": 0.32}, _plain("""
+चरस
+अफीम
+नशीले पदार्थ
+chitta
+charas
+ইয়াবা
+narkoba
+sabu-sabu
+sabu
+syabu
+dadah
+putaw
+ekstasi
+ma túy
+ma túy đá
+thuốc lắc
+ยาบ้า*
+ยาไอซ์*
+ยาเสพติด*
+เฮโรอีน*
+(ال)?(مخدرات|حشيش|كوكايين|هيروين|الهيروين|ميثامفيتامين|الميثامفيتامين|كبتاجون|الكبتاجون|شبو|الشبو|شابو)
+مواد مخدر
+(کراک|هروئین|تریاک|متامفتامین|شیشه و کراک)
+(סמים|קוקאין|הרואין|מתאמפטמין|הסמים|הקוקאין|ההרואין|המתאמפטמין)
+uyuşturucu
+metamfetamin*
+eroin
+kokain
+bonzai
+narkotyk*
+amfetamin*
+kokaina
+mefedron
+dopalacz*
+наркотик*
+метамфетамін*
+героїн*
+кокаїн*
+мефедрон*
+амфетамін*
+первитин*
+xtc
+shabu
+(ipinagbabawal na gamot)
+dawa za kulevya
+madawa ya kulevya
+bangi
+cocaína
+drogas
+drogues?
+大麻
+摇头丸
+k粉
+麻薬
+대마초
+메스암페타민
+코카인
+헤로인
+""", ), tags={"drug"})
+
+safe("benign phrase (drug look-alike, added languages)", _plain("""
+shabu ?shabu
+esrar perdesi
+esrarengiz
+""", ))
+
+term("drug manufacturing (added languages)", {"illegal": 0.85}, _plain("""
+(chitta|drugs|nasha) (kaise )?bana(na|ne|te|o|ye|en)
+(membuat|meracik|memasak|produksi|bikin) (sabu|sabu-sabu|narkoba|ekstasi|syabu|dadah)
+(nấu|chế|điều chế|sản xuất) (ma túy|ma túy đá|thuốc lắc)
+ผลิตยาบ้า*
+(تصنيع|صنع|طبخ|انتاج|إنتاج) (ال)?(مخدرات|كبتاجون|الكبتاجون|ميث|الميث|شبو|الشبو|كريستال|هيروين|الهيروين)
+(ساخت|تولید|پخت) (مواد مخدر|شیشه|کراک|هروئین)
+(ייצור|מעבדת|לבשל|בישול) (סמים|מת'|מתאמפטמין|קריסטל)
+(uyuşturucu|metamfetamin|meth) (yapımı|üretimi|yapmak|nasıl yapılır)
+(produkcja|produkować|robić|zrobić|ugotować) (narkotyków|narkotyki|metamfetaminy|amfetaminy|mety)
+(виготовлення|варити|зварити|виготовити) (наркотиків|наркотики|метамфетаміну|амфетаміну|мет)
+(изготовление|варить|сварить) (наркотиков|метамфетамина|амфетамина|мет)
+(drugslab|drugslabs|xtc-lab)
+(drugs|xtc|crystal meth) (maken|produceren|koken)
+(gumawa|paggawa) ng shabu(?! ?shabu)
+(kutengeneza|kupika) dawa za kulevya
+(cocinar|fabricar|producir) (metanfetamina|cristal|meta|drogas|cocaína)
+(cozinhar|fabricar|produzir) (metanfetamina|drogas|cocaína|crack)
+laboratorio de (drogas|metanfetamina)
+laboratório de (drogas|metanfetamina)
+(fabriquer|produire|cuisiner) (de la )?(drogue|méthamphétamine|meth|crack)
+(meth|crystal|drogen|crystal meth) (kochen|herstellen)
+drogenlabor*
+(cucinare|produrre|fabbricare) (metanfetamina|droga|droghe|cocaina)
+마약 제조
+필로폰 제조
+필로폰 만드는
+覚醒剤の作り方
+覚醒剤を作
+制造冰毒
+冰毒制作
+冰毒配方
+冰毒的制作
+""", ), tags={"drug", "drug_make"})
+
+term("terrorist organisation (added languages)", {"illegal": 0.45}, _plain("""
+आतंकवाद*
+आतंकी
+জঙ্গি*
+সন্ত্রাসী*
+teroris*
+khủng bố
+อการร้าย*
+(ال)?(إرهابي|ارهابي|إرهابية|ارهابية|إرهابيين|ارهابيين|إرهاب|ارهاب)
+داعش
+تنظيم (الدولة|القاعدة)
+(ال)?(مجاهدين|جهاديين|جهادي)
+تروریست*
+(מחבל|מחבלים|טרוריסט|טרוריסטים|טרור|המחבל|המחבלים|הטרוריסט|הטרוריסטים|הטרור)
+דאעש
+terörist*
+terör örgütü
+terrorysta
+terroryści
+terrorystyczn*
+dżihad*
+терорист*
+тероризм*
+джихад*
+terreurgroep*
+terreurorganisatie*
+terorista
+magaidi
+gaidi
+ugaidi
+테러 조직
+テロ攻撃
+自爆テロ
+恐怖组织
+""", ), tags={"terror"})
+
+tag("propaganda (added languages)", {"propaganda"}, _plain("""
+भर्ती वीडियो
+video perekrutan
+perekrutan
+tuyên truyền
+tuyển mộ
+(ال)?دعاية
+(ال)?تجنيد
+(فيديو|مقطع) تجنيد
+(ال)?(شهيد|شهداء|استشهادي|استشهادية|الاستشهاد)
+(ال)?خلافة
+بيعة
+پروپاگاندا
+عضوگیری
+جذب نیرو
+תעמולה
+סרטון גיוס
+(ה)?שאהיד*
+örgüte katıl*
+şehit*
+werbunek
+werbunkow*
+вербуванн*
+вербовк*
+ronsel(en|video|filmpje)
+pangangalap
+kuajiri
+anwerb*
+招募视频
+勧誘動画
+프로파간다
+""", ))
+
+tag("how-to framing (added languages)", {"instructions"}, _plain("""
+बनाने (का|की|के) (तरीका|तरीके|विधि|प्रक्रिया)
+करने (का|की|के) (तरीका|तरीके|विधि)
+(karne|banane) (ka|ki|ke) (tarika|tareeka|tarike|vidhi)
+बनाना सिखा*
+(kaise|kese|kaisay) (banaye|banaen|banayein|banate|banaen|banaya jata|bnaye|bnate)
+banane (ka|ki|ke) (tarika|tareeka|vidhi|process)
+পদ্ধতি
+cara (membuat|bikin|merakit|meracik|buat)
+langkah demi langkah
+panduan
+petunjuk
+resep
+resipi
+cách (làm|chế tạo|chế|điều chế|nấu)
+hướng dẫn
+từng bước
+công thức
+สอนทำ*
+นตอน*
+(طريقة|طريقه|كيفية|كيفيه) (صنع|تصنيع|عمل|تحضير|صناعة)
+كيف (أصنع|اصنع|تصنع|نصنع|يصنع|أعمل|اعمل)
+خطوة (ب|بـ)?خطوة
+(ال)?(وصفة|وصفه|تعليمات)
+(ازاي|إزاي) (اعمل|نعمل|تعمل|أعمل)
+(شلون|كيف) (اسوي|نسوي|أسوي)
+آموزش (ساخت|درست کردن|تهیه)
+طرز (تهیه|ساخت)
+نحوه (ساخت|تهیه)
+(چطور|چگونه) (بسازیم|بسازم|درست کنیم|درست کنم)
+مرحله به مرحله
+دستور (ساخت|پخت)
+איך (להכין|לבנות|לייצר|מכינים|בונים|מייצרים)
+שלב אחר שלב
+(מתכון|הוראות|מדריך|המתכון|ההוראות|המדריך)
+nasıl (yapılır|yapilir|yapabilirim|yaparım)
+adım adım
+tarif(i|ini|leri|lerini)
+talimat*
+jak (zrobić|zbudować|zrobic|zbudowac|wyprodukować|przygotować|przygotowac|zrobić w domu)
+krok po kroku
+przepis na
+instrukcj*
+poradnik
+як (зробити|виготовити|зібрати|приготувати)
+покроков*
+інструкці*
+hoe (maak|bouw) (je|ik)
+stap voor stap
+(het )?recept
+handleiding
+zelf maken
+paano (gumawa|gawin|magluto)
+hakbang-hakbang
+paraan ng paggawa
+jinsi ya (kutengeneza|kupika|kuunda)
+hatua kwa hatua
+maelekezo
+wie (baut|stellt) man
+bauanleitung*
+rezept
+selber (bauen|machen|herstellen)
+tuto
+recette
+mode d'emploi
+receta
+ricetta
+receita (de|para)
+как изготовить
+제조법
+제조 방법
+레시피
+단계별
+作る方法
+製造方法
+レシピ
+やり方
+制作方法
+配方
+""", ))
+
+tag("making (added languages)", {"synth"}, _plain("""
+herstellen
+herstellung
+fabriquer
+изготовить
+изготовлени*
+виготовлення
+üretimi
+produkcja
+""", ))
+
+# --- Real people: heads of state and government, in their own scripts and common transliterations ---------
+# A surname that is also a common word gets a first name or title ("lula" is squid, "meloni" melons, "tusk" a
+# tooth, "merz" a surname in many firms). Names written only with a leading vowel sign ("मोदी", "পুতিন") cannot
+# start a match (see above) and are written with the first name.
+
+term("political figure (added languages)", {"political": 0.5}, _plain("""
+नरेंद्र मोदी
+नरेन्द्र मोदी
+नमंत्री मोदी
+modi ji
+modiji
+pradhan mantri modi
+নরেন্দ্র মোদী
+(ال)?(مودي|ناريندرا مودي)
+مودی
+путін*
+(ال)?(بوتين|بوتن)
+پوتین
+פוטין
+ทรัมป์*
+(ال)?(ترامب|ترمب)
+ترامپ
+ترمپ
+טראמפ
+tập cận bình
+(ال)?(شي جين بينغ|شي جينبينغ)
+شی جین پینگ
+שי ג'ינפינג
+erdoğan
+(ال)?(أردوغان|اردوغان)
+اردوغان
+ארדואן
+эрдоган*
+ердоган*
+зеленськ*
+zełenski*
+zelenski*
+(ال)?(زيلينسكي|زيلنسكي)
+زلنسکی
+זלנסקי
+كيم جونغ (أون|اون)
+کیم جونگ اون
+קים ג'ונג און
+кім чен ин
+ким чен ын
+presidente lula
+president lula
+luiz inácio lula
+luís inácio lula
+lula da silva
+prabowo*
+jokowi
+joko widodo
+(ال)?(نتنياهو|نتانياهو)
+نتانیاهو
+נתניהו
+ביבי נתניהו
+нетаньяху
+нетаньягу
+(ال)?(خامنئي|خامنئى)
+خامنه ای
+آیت الله خامنه ای
+חמינאי
+хаменеи
+хаменеї
+pezeshkian
+پزشکیان
+(ال)?(بزشكيان)
+עמנואל מקרון
+kanzler (scholz|merz)
+bundeskanzler (scholz|merz)
+(ال)?(شولتس|ميرتس)
+premier meloni
+presidente meloni
+la meloni
+sheinbaum
+presidenta sheinbaum
+anwar ibrahim
+(perdana menteri|pm|datuk seri|dato seri) anwar
+bongbong marcos
+(president|pangulong|presidente) marcos
+ferdinand marcos
+william ruto
+(rais|president) ruto
+tinubu
+bola tinubu
+shehbaz sharif
+shahbaz sharif
+شہباز شریف
+شهباز شريف
+sheikh hasina
+muhammad yunus
+ইউনূস
+phạm minh chính
+(thủ tướng|tổng bí thư|chủ tịch nước|chủ tịch) (tô lâm|phạm minh chính|lương cường)
+السيسي
+عبد الفتاح السيسي
+محمد بن سلمان
+محمد بن زايد
+paetongtarn
+แพทองธาร*
+อนุทิน*
+anutin
+samia suluhu
+donald tusk
+premier tusk
+karol nawrocki
+andrzej duda
+mark rutte
+dick schoof
+(ال)?(ماكرون|بايدن|أوباما|اوباما)
+لولا دا سيلفا
+莫迪
+埃尔多安
+梅洛尼
+朔尔茨
+默茨
+卢拉
+米莱
+普拉博沃
+安瓦尔
+小马科斯
+哈梅内伊
+马杜罗
+モディ
+マクロン
+メローニ
+エルドアン
+ネタニヤフ
+ハメネイ
+高市早苗
+모디
+마크롱
+에르도안
+네타냐후
+멜로니
+문재인
+""", ), tags={"real_named", "real_political"})
+
+# --- Deceptive and defamatory framing (read by the real-person rule) -------------------------------------
+
+tag("deceptive framing (added languages)", {"deceptive"}, _plain("""
+फर्जी खबर
+fake khabar
+jhoothi khabar
+breaking khabar
+ghoshna
+ऐलान
+elaan
+berita (palsu|bohong|hoaks|terkini)
+hoaks
+video (bocor|viral bocoran)
+bocoran
+mengumumkan
+pengumuman (resmi)?
+tin giả
+tin nóng
+video (bị )?rò rỉ
+rò rỉ
+tuyên bố
+thông báo (chính thức)?
+าวปลอม*
+าวด่วน*
+คลิปหลุด*
+ประกาศ*
+(ال)?(أخبار|اخبار) (كاذبة|كاذبه|مزيفة|مزيفه|عاجلة)
+خبر عاجل
+عاجل
+(ال)?(فيديو|مقطع) (مسرب|مسربة|مسرّب)
+(ال)?(مسرب|مسربة|تسريب)
+(يعلن|تعلن|أعلن|اعلن|يعلنان|إعلان|اعلان) 
+بيان رسمي
+خبر (جعلی|فوری)
+اخبار جعلی
+(ویدیو|ویدئو|فیلم) (لو رفته|فاش شده)
+اعلام (کرد|می کند|میکند)
+(חדשות כזב|פייק ניוז|מבזק|החדשות כזב|הפייק ניוז|המבזק)
+(הודיע|הודיעה|מודיע|מודיעה|הכריז|הכריזה|מכריז|מכריזה|ההודיע|ההודיעה|המודיע|המודיעה|ההכריז|ההכריזה|המכריז|המכריזה)
+(סרטון|וידאו) (שדלף|דלף|מודלף)
+הודעה רשמית
+sahte haber
+son dakika
+(sızdırılmış|sizdirilmis|sızan) (video|görüntü|görüntüler)
+(açıkladı|açıklıyor|duyurdu|duyuruyor|ilan ediyor|ilan etti)
+resmi açıklama
+fałszyw(a|e) (wiadomość|wiadomości|informacj*)
+(wyciekł(o|e)|wyciek) (nagranie|wideo|film)
+(ogłasza|ogłosił|ogłosiła)
+oficjalne oświadczenie
+фейков(і|а) новин*
+злите відео
+(оголошує|оголосив|оголосила)
+офіційна заява
+терміново
+фейков(ые|ая) новост*
+слит(ое|ые) видео
+(объявляет|объявил|объявила)
+nepnieuws
+(gelekte|uitgelekte) (video|beelden)
+(kondigt|kondigde) ~ aan
+officiële verklaring
+pekeng balita
+(nag-anunsyo|inanunsyo|ipinahayag)
+habari (za uongo|bandia)
+(video|picha) (iliyovuja|zilizovuja)
+(anatangaza|alitangaza)
+(noticia|notícia) falsa
+(notizia|notizie) fals(a|e)
+fausse (information|nouvelle|annonce)
+falschmeldung
+eilmeldung
+geleakt(es|e)?
+(vídeo|video) (vazado|filtrado|trapelato)
+假新闻
+突发新闻
+官方宣布
+泄露视频
+偷拍
+フェイクニュース
+速報
+流出動画
+流出映像
+가짜 뉴스
+속보
+유출된
+""", ))
+
+tag("defamatory situation (added languages)", {"defamatory"}, _plain("""
+नशे में
+नशे मे
+nashe (mein|me|main)
+sharabi
+giraftar
+jail mein
+rishwat
+mabuk
+ditangkap
+diborgol
+(di )?penjara
+menerima suap
+nyabu
+say rượu
+bị bắt
+còng tay
+nhận hối lộ
+(ngồi|vào|trong) tù
+เมา*
+(ال)?(سكران|سكرانة|ثمل|ثملة|مخمور|مخمورة)
+(القبض عليه|القبض عليها|اعتقال|اعتقل|اعتقلت|معتقل|مقبوض عليه)
+(ال)?(أصفاد|اصفاد|كلبشات)
+(في|فى) (السجن|الحبس)
+(يأخذ|يتلقى|ياخذ) رشوة
+رشوة
+يتعاطى (ال)?(مخدرات|حشيش)
+مست
+بازداشت (شد|شده)
+دستگیر (شد|شده)
+در زندان
+رشوه
+(שיכור|שיכורה|שתוי|שתויה|השיכור|השיכורה|השתוי|השתויה)
+(נעצר|נעצרה|עצור|עצורה|באזיקים)
+בכלא
+(לוקח|לוקחת|קיבל) שוחד
+sarhoş
+tutuklandı
+tutuklanıyor
+kelepçeli
+hapiste
+rüşvet (alıyor|alırken|aldı)
+pijan(y|a|i)
+aresztowan(y|a|i)
+zatrzyman(y|a)
+w kajdankach
+w więzieniu
+(bierze|brał|wzięła) łapówk*
+п'ян(ий|а|і)
+заарештован(ий|а|і)
+в наручниках
+у в'язниці
+хабар
+(dronken|bezopen)
+gearresteerd
+in de boeien
+in de gevangenis
+steekpenningen
+(lasing|lasheng)
+inaresto
+naka(posas|-posas)
+nakakulong
+(amelewa|mlevi)
+(amekamatwa|alikamatwa|kukamatwa)
+(gerezani|jela)
+rushwa
+betrunken
+verhaftet
+festgenommen
+in handschellen
+im gefängnis
+(borracho|borracha|ebri(o|a))
+(detenido|detenida|arrestado|arrestada|esposado)
+(bêbado|bêbada)
+(foi|fue|está|esta) preso
+(ubriaco|ubriaca|arrestato|arrestata|ammanettato)
+(ivre|menotté|menottée|en prison|en état d'arrestation)
+пьяный
+пьяная
+арестован(ный|а|)
+в наручниках
+醉酒
+喝醉
+被捕
+被逮捕
+戴着手铐
+受贿
+吸毒
+泥酔
+酔っ払
+逮捕
+手錠
+賄賂
+술에 취한
+체포
+수갑
+뇌물
+""", ))
+
+term("political topic (added languages)", {"political": 0.46}, _plain("""
+חמאס
+(kecurangan pemilu|pemilu curang)
+(gian lận bầu cử)
+(seçim hilesi)
+(sfałszowane wybory)
+(фальсифікація виборів)
+(verkiezingsfraude)
+wahlbetrug
+fraude electoral
+fraude eleitoral
+""", ), tags={"political_topic"})
+
+
 ENTRIES = tuple(_ENTRIES)
 
 
