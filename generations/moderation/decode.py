@@ -129,10 +129,10 @@ def unpig(text, wordlike):
         stem = m.group(1) + (m.group(2) or "")
         readings = [stem[:-1]] if stem.endswith(("w", "y", "h")) else []
         readings += [stem[-k:] + stem[:-k] for k in (1, 2, 3) if len(stem) > k]
-        if not readings:
-            return m.group()
-        changed = True
-        return max(readings, key=wordlike)
+        # The word as written is a reading too: "today" and "away" stay what they are.
+        best = max(readings + [m.group()], key=wordlike)
+        changed = changed or best != m.group()
+        return best
 
     out = _PIG_WORD.sub(fix, text.lower())
     return out if changed else None
@@ -190,6 +190,19 @@ def join_broken_words(text):
     return _MID_WORD_BREAK.sub("", text)
 
 
+_SPACED_LETTERS = re.compile(r"(?:(?<=\s)|^)[^\W\d_](?: [^\W\d_])+(?=\s|$)")
+
+
+def unspace(text):
+    """Letters spaced out one by one with wider gaps between words ("г о л а я  ж е н щ и н а") closed up."""
+    if not re.search(r"[^\W\d_] [^\W\d_] [^\W\d_] [^\W\d_]", text) or "  " not in text:
+        return None
+    words = re.split(r"\s{2,}", text.strip())
+    if sum(1 for word in words if _SPACED_LETTERS.fullmatch(word)) < 2:
+        return None
+    return " ".join(word.replace(" ", "") if _SPACED_LETTERS.fullmatch(word) else word for word in words)
+
+
 def split_words(text):
     """Words broken across lines, or spelled by the first letters of lines ("N / U / D / E" as an acrostic)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -234,7 +247,8 @@ def decoded_views(text, wordlike=None):
     offer("joined-words", join_broken_words(text), require_gain=False)
     pig_words = len(_PIG_WORD.findall(text.lower()))
     if pig_words >= 2:
-        offer("pig-latin", unpig(text, wordlike))
+        offer("pig-latin", unpig(text, wordlike), require_gain=pig_words < 3)
+    offer("unspaced", unspace(text), require_gain=False)
     for name, candidate in split_words(text):
         offer(name, candidate, require_gain=False)
     return tuple(out)

@@ -534,7 +534,7 @@ class MinorSexualRule(Detector):
         if minor >= 1.0 and (sexual >= 0.15 or explicit):
             return DetectorResult(self.name, self.version, {"sexual_minors": 0.97}, (),
                                   ("sexual_minors: a term for a minor together with a sexual signal",))
-        if sexual >= 0.3 or (explicit and sexual > 0):
+        if sexual >= 0.45 or (minor >= 1.0 and sexual >= 0.3) or (explicit and sexual >= 0.3):
             return DetectorResult(self.name, self.version, {"sexual_minors": 0.9}, (),
                                   ("sexual_minors: a possible minor together with a sexual signal",))
         if sexual > 0 or explicit:

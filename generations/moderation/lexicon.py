@@ -248,7 +248,7 @@ hot (girl|girls|woman|women|babe|babes|chick|chicks|model|models)
 big (boobs|tits|breasts|butt|ass)
 massive (breasts|boobs)
 bouncing (breasts|boobs)
-spicy (video|videos|scene|scenes|content|pics|pictures|version|photos)
+spicy (video|videos|vid|vids|clip|clips|reel|reels|scene|scenes|content|pics|pictures|version|photos|stuff|edit)
 steamy (scene|scenes|sex|shower|bedroom|romance|video)
 hot and steamy
 between the sheets
@@ -494,6 +494,7 @@ slip(s|ped|ping)? out of (her|his) (dress|clothes|robe|bikini|clothing)
 strip(s|ped|ping)? off
 stripping
 strips down
+strips
 strip(s|ping)? (on camera|for the camera|for me|for him|for her|tease)
 skinny ?dip*
 wardrobe malfunction
@@ -700,6 +701,8 @@ summa cum laude
 cock (a doodle doo|crow|crowing|crows|of the walk)
 comic strip*
 strip (mall|malls|steak|steaks|light|lights|of paper|of land|of light|of fabric|of film|of beach|of sand)
+(chicken|bacon|paper|fabric|leather|tape|metal|wood|wooden|pepper|zucchini|steak|beef|led|light|comic|film|land|pastry|dough|carrot|cloth|rubber|velcro) strips
+strips (of|the paint|the wallpaper|the varnish|wire|the bed|bark)
 landing strip
 film ?strip*
 led strip*
@@ -4444,6 +4447,252 @@ wahlbetrug
 fraude electoral
 fraude eleitoral
 """, ), tags={"political_topic"})
+
+
+# =========================================================================================================
+# Words in scripts with combining vowel signs (Devanagari, Bengali, Thai): the matcher now finds these
+# anywhere (matching.ABUGIDA), so the common words that could not start a pattern before are here.
+# =========================================================================================================
+
+term("nudity (abugida scripts)", {"sexual": 0.82}, """
+नंगी
+नंगा
+नंगे
+नंगापन
+निर्वस्त्र
+उलंग
+বিবস্ত্র
+উলঙ্গ
+ন্যাংটো
+নগ্ন
+เปลือย
+โป๊
+แก้ผ้า
+""")
+
+term("explicit sexual act (abugida scripts)", {"sexual": 0.92}, """
+सेक्स
+पोर्न
+चुदाई
+संभोग
+अश्लील वीडियो
+ब्लू फिल्म
+সেক্স
+পর্ন
+চোদাচুদি
+เซ็กส์
+เย็ด
+หนังโป๊
+ร่วมเพศ
+""")
+
+term("undressing (abugida scripts)", {"sexual": 0.56}, """
+कपड़े उतार
+कपडे उतार
+बिना कपड़ों
+बिना कपड़े
+কাপড় খুল
+ถอดเสื้อผ้า
+""")
+
+term("child (abugida scripts)", {"_minor": 1.0}, """
+नाबालिग
+बच्ची
+बच्चा
+बच्चे
+बच्चों
+स्कूली लड़की
+स्कूल की लड़की
+छोटी लड़की
+নাবালিকা
+নাবালক
+শিশু
+বাচ্চা
+স্কুলছাত্রী
+เด็กหญิง
+เด็กชาย
+เด็กนักเรียน
+ผู้เยาว์
+""")
+
+term("teenager (abugida scripts)", {"_minor": 0.6}, """
+किशोरी
+किशोर
+কিশোরী
+วัยรุ่น
+""")
+
+term("gore (abugida scripts)", {"violence": 0.86}, """
+सिर काट
+सर काट
+सिर कलम
+टुकड़े टुकड़े
+पीट पीट कर मार
+लाशें
+শিরশ্ছেদ
+মাথা কাট
+ตัดหัว
+ตัดคอ
+หั่นศพ
+""")
+
+term("violence (abugida scripts)", {"violence": 0.46}, """
+मार डालो
+मार डाला
+हत्या
+খুন
+ฆ่า
+""")
+
+term("self-harm (abugida scripts)", {"self_harm": 0.72}, """
+नस काट
+कलाई काट
+फांसी लगा
+फाँसी लगा
+আত্মহত্যা কর
+হাত কাট
+กรีดข้อมือ
+ผูกคอตาย
+""")
+
+term("suicide (abugida scripts)", {"self_harm": 0.46}, """
+आत्महत्या
+खुदकुशी
+আত্মহত্যা
+ฆ่าตัวตาย
+""")
+
+term("bomb (abugida scripts)", {"illegal": 0.3}, """
+बम
+বোমা
+ระเบิด
+""")
+
+tag("how-to framing (abugida scripts)", {"instructions"}, """
+कैसे बनाएं
+कैसे बनाये
+कैसे बनाते
+बनाने का तरीका
+बनाने की विधि
+स्टेप बाय स्टेप
+কিভাবে বানা
+বানানোর নিয়ম
+วิธีทำ
+ทีละขั้นตอน
+""")
+
+tag("making (abugida scripts)", {"synth"}, """
+बनाना
+बनाओ
+বানাও
+ทำ
+""")
+
+term("political figure (abugida scripts)", {"political": 0.5}, """
+मोदी
+राहुल गांधी
+शेख हसीना
+ইউনূস
+হাসিনা
+""", tags={"real_named", "real_political"})
+tag("defamatory situation (abugida scripts)", {"defamatory"}, """
+गिरफ्तार
+रिश्वत
+नशे में
+जेल में
+हथकड़ी
+গ্রেফতার
+ঘুষ
+মাতাল
+ถูกจับ
+รับสินบน
+เมา
+""")
+
+tag("deceptive framing (abugida scripts)", {"deceptive"}, """
+फर्जी खबर
+फ़र्ज़ी ख़बर
+नकली खबर
+ब्रेकिंग न्यूज़
+ब्रेकिंग न्यूज
+लीक वीडियो
+चुनाव रद्द
+चुनाव स्थगित
+ভুয়া খবর
+ব্রেকিং নিউজ
+নির্বাচন বাতিল
+ข่าวปลอม
+ข่าวด่วน
+เลื่อนการเลือกตั้ง
+""")
+
+
+safe("benign phrase (abugida look-alikes)", """
+नंगे पैर
+नंगे पांव
+नंगी तलवार
+नंगी आंखों
+बम बम भोले
+बच्चों का पार्क
+बच्चों के लिए
+शिशु रोग
+শিশু পার্ক
+শিশু দিবস
+ระเบิดเวลา
+เด็กๆ เล่น
+วันเด็ก
+""")
+
+
+# =========================================================================================================
+# Community slang and plain requests the first lexicon did not know: self-harm words used to dodge filters,
+# animal cruelty asked plainly, abbreviations for abuse material.
+# =========================================================================================================
+
+term("self-harm slang", {"self_harm": 0.72}, """
+unaliv*
+un-aliv*
+sewerslide
+sewer slide
+self ?delet*
+kms
+kys
+(cat scratches|barcode|barcodes|beans|styro|bars) on (my|her|his|their) (arm|arms|wrist|wrists|thigh|thighs|legs?)
+(my|her|his) (arm|arms|wrist|wrists|thigh|thighs) (cat scratches|barcode|barcodes|bars)
+cat scratches tutorial
+sh (scars|marks|tutorial|relapse|urges?|tools?|kit)
+(how to|ways to) sh
+ana coach
+thinspo*
+meanspo
+bonespo
+""")
+
+tag("concealment (slang)", {"concealment"}, """
+(without|so) (anyone|my parents|my mom|my dad|parents|people|nobody|no one) (noticing|notice|knowing|finding out|sees|seeing|dont notice|don't notice)
+""")
+
+term("animal cruelty", {"violence": 0.86}, """
+(cat|cats|kitten|kittens|dog|dogs|puppy|puppies|hamster|rabbit|bunny|bird|pet|animal|animals) in (the|a) (microwave|oven|blender|freezer|dryer|washing machine|fire)
+(kick*|beat*|torture*|burn*|drown*|skin*|strangl*|stab*|set fire to|throw*|hang*) (a|the|my|some|stray)? (cat|cats|kitten|kittens|dog|dogs|puppy|puppies|animal|animals|pet|pets|horse|stray|strays)
+(cat|dog|puppy|kitten|animal) (being )?(tortured|skinned|burned|drowned|beaten to death|set on fire|kicked to death)
+animal (torture|crush|crush video|cruelty video)
+crush (video|videos|fetish)
+""")
+
+term("abuse material (abbreviations)", {"sexual_minors": 0.97, "sexual": 0.9}, """
+cp (vid|vids|video|videos|pics|links?|content|collection|folder|trade)
+(child|kiddie|kid|preteen|pthc) porn*
+pthc
+""")
+
+term("nudes (leet and slang)", {"sexual": 0.72}, """
+noods
+noodes
+nudez
+nudies
+nood pics
+""")
 
 
 ENTRIES = tuple(_ENTRIES)

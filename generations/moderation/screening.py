@@ -14,6 +14,7 @@ SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WI
 engines' own settings (see remote.py).
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -262,10 +263,16 @@ def understand(parts, contexts):
     the layer is switched off or cannot load (the decision then records that it did not run)."""
     if not semantic.enabled() or semantic.get_encoder() is None or semantic.get_head() is None:
         return None
-    texts = _semantic_texts(parts, contexts)
+    texts = [text for text in _semantic_texts(parts, contexts) if semantic.covers(text) and semantic.long_enough(text)]
+    readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
-    return semantic.score_texts(texts, lexicon)
+    result = semantic.score_texts(readings, lexicon)
+    if result is not None:  # name the texts as the user wrote them
+        back = dict(zip(readings, texts))
+        result = semantic.SemanticResult(result.scores, result.probabilities,
+                                         {c: back.get(t, t) for c, t in result.texts.items()})
+    return result
 
 
 def combine(parts, contexts, meaning, *, has_face_input=False):
@@ -287,9 +294,13 @@ def combine(parts, contexts, meaning, *, has_face_input=False):
             ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
     if meaning is not None and meaning.scores:
         raised = {c: v for c, v in meaning.scores.items() if v > ctx.scores.get(c, 0.0)}
-        # Sexualising minors needs both halves, and the minor half must be named: the head's reading counts
-        # only beside a term for a minor that the lexicon found (the sexual half is read on its own).
-        if "sexual_minors" in raised and not ctx.signals.get("_minor"):
+        # Sexualising minors needs both halves, each of them found: a term for a minor (the lexicon) and a
+        # sexual signal (the lexicon or the head's sexual reading). The head's sexual_minors reading alone
+        # keys on ages and school words, so "a 16-year-old at her first job" must not block on it.
+        sexual_seen = (ctx.scores.get("sexual", 0.0) >= 0.15
+                       or meaning.scores.get("sexual", 0.0) >= DEFAULT.threshold("sexual")[1]
+                       or bool(ctx.tags & MinorSexualRule.EXPLICIT_TAGS))
+        if "sexual_minors" in raised and not (ctx.signals.get("_minor") and sexual_seen):
             raised.pop("sexual_minors")
         if raised:
             ctx.merge(DetectorResult("semantic", semantic.version(), raised, (),
@@ -297,13 +308,31 @@ def combine(parts, contexts, meaning, *, has_face_input=False):
             for category in raised:
                 text = meaning.texts.get(category, "")
                 deciders[category] = {"part": _part_of(parts, text), "layer": "semantic"}
+    _compose(ctx, deciders, meaning)
+    return ctx, deciders
+
+
+def _compose(ctx, deciders, meaning):
+    """The composition rules (a minor, or a real person, with a sexual signal) over the combined signals. A
+    sexual reading that only the semantic layer gave, and only in its review band, is doubt, not evidence:
+    with a minor or a real person it holds the prompt for a human (sexual, review) instead of blocking."""
+    review, block = DEFAULT.threshold("sexual")
+    sexual = ctx.scores.get("sexual", 0.0)
+    doubtful = (meaning is not None and deciders.get("sexual", {}).get("layer") == "semantic" and sexual < block)
+    if doubtful:
+        lexical = max((r.scores.get("sexual", 0.0) for r in ctx.results if r.name != "semantic"), default=0.0)
+        ctx.scores["sexual"] = lexical
     for rule in (MinorSexualRule(), RealPersonRule()):
         result = rule.detect(ctx)
         raised = {c: v for c, v in result.scores.items() if v > ctx.scores.get(c, 0.0)}
         if raised:
             ctx.merge(result)
             deciders.update({c: {"part": "prompt", "layer": f"rule:{rule.name}"} for c in raised})
-    return ctx, deciders
+    if doubtful:
+        ctx.scores["sexual"] = max(ctx.scores.get("sexual", 0.0), sexual)
+        person = ctx.has_face_input or ctx.tags & {"real_named", "private_person", "photo_source", "real_generic"}
+        if ctx.signals.get("_minor") or person:
+            ctx.scores["sexual"] = max(ctx.scores["sexual"], review + 0.1)
 
 
 def _part_of(parts, text):

@@ -22,12 +22,14 @@ The encoder and head are loaded once per process (`warm_up()`), thread-safely.
 import hashlib
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .normalize import normalize_text, strip_accents
 from .policy import CATEGORIES, DEFAULT
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,47 @@ class Encoder:
         return float(self._scores[ids].sum()) / len(text)
 
 
+# Scripts and letters of languages the encoder was not trained on: there it reads noise, so the semantic
+# layer abstains and the lexicon decides alone (Devanagari and the other Indic scripts, Sinhala, Hebrew,
+# Ethiopic, Georgian, Armenian, Khmer, Lao, Myanmar; Vietnamese by its own letters).
+_UNCOVERED_RANGES = ((0x0590, 0x05FF), (0x0900, 0x0DFF), (0x0E80, 0x0EFF), (0x1000, 0x109F), (0x10A0, 0x10FF),
+                     (0x1200, 0x139F), (0x1780, 0x17FF), (0x0530, 0x058F))
+_VIETNAMESE = set("ơưăđƠƯĂĐ") | {chr(cp) for cp in range(0x1EA0, 0x1EFA)}
+
+
+def covers(text):
+    """False when most letters of the text are in a language the encoder does not know."""
+    letters = uncovered = vietnamese = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        cp = ord(ch)
+        if ch in _VIETNAMESE:
+            vietnamese += 1
+        elif any(low <= cp <= high for low, high in _UNCOVERED_RANGES):
+            uncovered += 1
+    if not letters:
+        return False
+    return uncovered / letters < 0.3 and vietnamese < 3
+
+
+def reading(text):
+    """What the encoder reads: the text as written, unless unmasking changed its letters (spelled out,
+    leetspeak, look-alikes, invisible characters, math alphanumerics): then the unmasked text. Training
+    reads its examples the same way, so an obfuscated example teaches the words, not the disguise."""
+    normalized = normalize_text(text)
+    plain = re.sub(r"\s+", " ", strip_accents(text.casefold())).strip()
+    return text if plain == normalized.strip() else normalized
+
+
+def long_enough(text):
+    """The head reads sentences: one or two words ("hi", "Release on file" is three) are too little to place,
+    and the lexicon reads those better. Three words, or ten letters of a script without spaces."""
+    words = len(text.split())
+    return words >= 3 or (words >= 1 and sum(1 for ch in text if ch.isalpha()) >= 10 and " " not in text.strip())
+
+
 def wordlike(text):
     """In [0, 1]: 1 for ordinary prose in a language the vocabulary knows, near 0 for ciphered letters."""
     encoder = get_encoder()
@@ -114,6 +157,8 @@ class Head:
     prototypes: np.ndarray  # (n, dim) labelled examples
     prototype_targets: np.ndarray  # (n, 2 * n_categories) their review and block targets
     prototype_allowed: np.ndarray  # (n,) labelled allow
+    gate_margin: float = 0.0
+    similarity_floor: float = 0.0
 
     def nearest(self, vector):
         """Per category, the highest similarity to an example of it at review (and at block) level, and the
@@ -129,7 +174,8 @@ class Head:
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
 
-def load_head(path=HEAD_PATH):
+def load_head(path=None):
+    path = HEAD_PATH if path is None else path
     raw = Path(path).read_bytes()
     with np.load(path, allow_pickle=False) as data:
         categories = tuple(str(c) for c in data["categories"])
@@ -145,6 +191,8 @@ def load_head(path=HEAD_PATH):
             prototypes=data["prototypes"].astype(np.float32),
             prototype_targets=data["prototype_targets"].astype(np.uint8),
             prototype_allowed=data["prototype_allowed"].astype(bool),
+            gate_margin=float(data["gate_margin"]) if "gate_margin" in data.files else 0.0,
+            similarity_floor=float(data["similarity_floor"]) if "similarity_floor" in data.files else 0.0,
         )
 
 
@@ -284,9 +332,10 @@ def score_texts(texts, lexicon_scores):
         for k, category in enumerate(head.categories):
             p_review, p_block = float(probs[k]), float(probs[n + k])
             # The gate: nearer to an example of the category (at that level) than to any allowed example.
-            if nearest[k] <= allowed:
+            floor = head.similarity_floor
+            if nearest[k] <= allowed + head.gate_margin or nearest[k] < floor:
                 p_review = min(p_review, float(head.review_at[k]) - 1e-3)
-            if nearest[n + k] <= allowed:
+            if nearest[n + k] <= allowed + head.gate_margin or nearest[n + k] < floor:
                 p_block = min(p_block, float(head.block_at[k]) - 1e-3)
             score = to_score(category, p_review, p_block, float(head.review_at[k]), float(head.block_at[k]))
             if category not in probabilities or score > scores.get(category, 0.0):

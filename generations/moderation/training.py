@@ -1,6 +1,7 @@
 """Training and calibrating the semantic head (offline; `manage.py train_screening_head`).
 
-Rows are labelled prompts in the shared/eval schema. Each row gives two targets per category: "at least
+Rows are labelled prompts in the shared/eval schema (a harmful row with no known category, like an
+obfuscation row, takes the category the lexicon finds in it). Each row gives two targets per category: "at least
 review" and "block". The targets come from the row's category (art_nudity counts as sexual; sexual_minors as
 both sexual_minors and sexual; prompt_injection as injection; an obfuscation row as the category the lexicon
 finds once the text is unmasked, since its label is that of the unmasked prompt) and its label.
@@ -19,15 +20,19 @@ the review threshold the lowest that flags at most REVIEW_FALSE_RATE of the allo
 
 import hashlib
 import json
+import re
 
 import numpy as np
 
+from . import decode, semantic
 from .detectors import analyze
 from .semantic import HEAD_CATEGORIES, features
 
 FOLDS = 5
-BLOCK_FALSE_RATE = 0.002
+BLOCK_FALSE_RATE = 0.005
 REVIEW_FALSE_RATE = 0.005
+GATE_MARGIN = 0.03
+SIMILARITY_FLOOR = 0.45  # a text like nothing in the corpus ("hi", "Release on file") gets no say
 _CATEGORY_TARGETS = {
     "sexual": ("sexual",),
     "art_nudity": ("sexual",),
@@ -45,7 +50,7 @@ def targets(row, lexicon_scores):
     """(review targets, block targets): two 0/1 vectors over HEAD_CATEGORIES."""
     label = row["label"]
     category = row.get("category", "")
-    if category == "obfuscation":
+    if category == "obfuscation" or (category not in _CATEGORY_TARGETS and label != "allow"):
         harmful = {c: s for c, s in lexicon_scores.items() if s > 0 and c not in ("injection", "political")}
         cats = (max(harmful, key=harmful.get),) if harmful else ()
         if "sexual_minors" in cats:
@@ -63,9 +68,16 @@ def targets(row, lexicon_scores):
     return review, block
 
 
+def example_text(prompt, wordlike=None):
+    """The text an example teaches: a decoded reading when the prompt hides its words (base64, ROT13,
+    reversed, ...), then unmasked the way the encoder reads at screening time."""
+    decoded = decode.decoded_views(prompt, wordlike)
+    return semantic.reading(decoded[0][1] if decoded else prompt)
+
+
 def build(rows, encoder):
-    """Features and targets for the rows (the embedding is of the whole prompt)."""
-    texts = [row["prompt"] for row in rows]
+    """Features and targets for the rows (the embedding is of the whole prompt's reading)."""
+    texts = [example_text(row["prompt"], semantic.wordlike) for row in rows]
     vectors = encoder.encode(texts)
     X, Y = [], []
     for row, vector in zip(rows, vectors):
@@ -115,15 +127,30 @@ def predict(model, X):
     return 1.0 / (1.0 + np.exp(-np.clip(Z @ W.T + b, -30, 30)))
 
 
-def out_of_fold(X, Y, *, seed=7, **kwargs):
-    """Every row's probabilities from a model trained on the other folds."""
+def gate(P, vectors, prototypes, targets, allowed, margin=GATE_MARGIN):
+    """The nearest-example gate, as `semantic.Head` applies it: a probability only counts when the text is
+    nearer (by `margin`) to an example of that category and level than to any allowed example."""
+    sims = vectors @ prototypes.T
+    nearest_allowed = np.where(allowed[None, :], sims, -1.0).max(axis=1)
+    out = P.copy()
+    for j in range(targets.shape[1]):
+        positives = targets[:, j] == 1
+        nearest = np.where(positives[None, :], sims, -1.0).max(axis=1) if positives.any() else np.full(len(P), -1.0)
+        out[(nearest <= nearest_allowed + margin) | (nearest < SIMILARITY_FLOOR), j] = 0.0
+    return out
+
+
+def out_of_fold(X, Y, allowed, *, seed=7, **kwargs):
+    """Every row's gated probabilities from a model (and prototypes) of the other folds."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(X))
     P = np.zeros_like(Y)
+    dim = X.shape[1] - len(HEAD_CATEGORIES)
     for fold in range(FOLDS):
         test = order[fold::FOLDS]
         train = np.setdiff1d(order, test)
-        P[test] = predict(fit(X[train], Y[train], **kwargs), X[test])
+        raw = predict(fit(X[train], Y[train], **kwargs), X[test])
+        P[test] = gate(raw, X[test, :dim], X[train, :dim], Y[train], allowed[train])
     return P
 
 
@@ -150,16 +177,53 @@ def calibrate(P, Y, labels):
     return review_at, block_at
 
 
+def teaches(row):
+    """Whether the row's prompt text carries its label. A harmful row that carries a negative prompt may owe
+    its label to the negative prompt (a harmless scene whose negative prompt removes the clothes): its prompt
+    would teach that a woman on a beach is sexual, so it is left to the negative-prompt rules."""
+    return not (row.get("negative_prompt", "").strip() and row.get("label") != "allow")
+
+
+def contrast(row):
+    """The harmful example with the words that made it harmful taken out, as an allowed example ("nude woman
+    walking on a beach" -> "woman walking on a beach"). Sentence encoders weigh the scene more than the one
+    word that changes its meaning; these pairs teach the head where the meaning sits. Only when the lexicon
+    found every harmful word in the text as written and finds nothing in what is left."""
+    if row.get("label") != "block":
+        return None
+    prompt = row["prompt"]
+    ctx = analyze(prompt)
+    spans = [ev for result in ctx.results for ev in result.evidence if ev.categories]
+    if not spans or any(ev.view != "raw" for ev in spans):
+        return None
+    keep, last = [], 0
+    for ev in sorted(spans, key=lambda ev: ev.start):
+        if ev.start >= last:
+            keep.append(prompt[last:ev.start])
+            last = ev.end
+    keep.append(prompt[last:])
+    rest = re.sub(r"\s+", " ", re.sub(r"\s+([,.;:!?])", r"\1", "".join(keep))).strip(" ,.;:-")
+    if len(rest.split()) < 3 or any(analyze(rest).scores.values()):
+        return None
+    return {"id": f"{row.get('id', '')}~contrast", "prompt": rest, "label": "allow", "category": "benign",
+            "technique": "contrast"}
+
+
 def train(rows, encoder, **kwargs):
-    """Fit on all rows, thresholds from out-of-fold scores. Returns the arrays to save and a report."""
+    """Fit on all rows (and their contrast pairs), thresholds from out-of-fold scores. Returns the arrays to
+    save and a report."""
+    rows = [row for row in rows if teaches(row)]
+    rows += [pair for pair in map(contrast, rows) if pair is not None]
     X, Y = build(rows, encoder)
-    P = out_of_fold(X, Y, **kwargs)
     labels = [row["label"] for row in rows]
+    P = out_of_fold(X, Y, np.array([label == "allow" for label in labels]), **kwargs)
     review_at, block_at = calibrate(P, Y, labels)
     W, b, mean, scale = fit(X, Y, **kwargs)
     dim = X.shape[1] - len(HEAD_CATEGORIES)
     allowed = np.array([label == "allow" for label in labels])
     arrays = {
+        "gate_margin": np.array(GATE_MARGIN, dtype=np.float32),
+        "similarity_floor": np.array(SIMILARITY_FLOOR, dtype=np.float32),
         "weights": W, "bias": b, "mean": mean, "scale": scale, "review_at": review_at, "block_at": block_at,
         "categories": np.array(HEAD_CATEGORIES),
         # Prototypes: the labelled examples themselves. The head only speaks for a category when the text is

@@ -5,6 +5,9 @@ import pytest
 from generations.moderation.detectors import analyze, find_ages
 from generations.moderation.screening import ALLOW, BLOCK, REVIEW, screen_prompt
 
+# Context rules are the lexicon's: tested on the lexicon alone, so a retrained semantic head cannot move them.
+pytestmark = pytest.mark.usefixtures("lexicon_only")
+
 
 @pytest.mark.parametrize(
     ("benign", "harmful"),

@@ -97,6 +97,7 @@ def test_it_names_the_category_in_plain_words(prompt, words):
     assert words in screen_prompt(prompt).user_message
 
 
+@pytest.mark.usefixtures("lexicon_only")
 def test_it_records_everything_needed_to_replay_a_decision():
     decision = screen_prompt("Nude model on the beach, realistic", "blurry")
     audit = decision.as_audit()
@@ -104,13 +105,14 @@ def test_it_records_everything_needed_to_replay_a_decision():
     assert audit["policy"] == "default" and audit["policy_version"] == DEFAULT.version
     assert audit["thresholds"]["sexual"] == {"review": 0.4, "block": 0.7}
     names = [engine["name"] for engine in audit["engines"]]
-    assert names[:3] == ["normalize", "lexicon", "injection"]
+    assert names[:4] == ["normalize", "decode", "lexicon", "injection"]
     assert all(engine["version"] for engine in audit["engines"])
     assert audit["raw_scores"]["lexicon"]["sexual"] > 0
     assert any(span["text"] == "nude" and span["view"] == "raw" for span in audit["spans"])
     assert replay(audit) == decision.decision == BLOCK
 
 
+@pytest.mark.usefixtures("lexicon_only")
 def test_it_replays_a_recorded_decision_under_another_policy():
     audit = screen_prompt("A dress showing some cleavage").as_audit()
     assert replay(audit) == ALLOW
@@ -127,6 +129,7 @@ def test_it_keeps_the_fields_the_generation_pipeline_reads():
     assert audit["engine"] == "prompt-screen"
 
 
+@pytest.mark.usefixtures("lexicon_only")
 def test_it_is_stricter_for_restricted_users():
     prompt = "A dress showing some cleavage"
     assert screen_prompt(prompt).decision == ALLOW
@@ -144,6 +147,7 @@ def test_it_uses_a_policy_by_name_and_rejects_unknown_names():
         get_policy("lenient")
 
 
+@pytest.mark.usefixtures("lexicon_only")
 def test_it_counts_a_shadow_policys_disagreements():
     SHADOW.reset()
     screen_prompt("A dress showing some cleavage", shadow_policy="strict")
@@ -156,6 +160,7 @@ def test_it_counts_a_shadow_policys_disagreements():
 
 
 def test_it_reads_the_shadow_policy_from_settings(settings):
+    settings.SCREENING_SEMANTIC = False  # policy arithmetic on the lexicon's scores
     SHADOW.reset()
     settings.SCREENING_SHADOW_POLICY = "strict"
     screen_prompt("A dress showing some cleavage")
