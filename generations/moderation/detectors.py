@@ -133,10 +133,10 @@ _SPELLED = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }
 _AGE_PATTERNS = (
-    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:years?|yrs?|yr)[\s-]*old\b"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:years?|yrs?|yr)[\s-]*olds?\b"),
     re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:yo|y/o|y\.o\.?)(?![a-z])"),
     re.compile(r"\b(?:aged?|age of)\s+(\d{1,2})\b"),
-    re.compile(r"\b(" + "|".join(_SPELLED) + r")[\s-]*(?:years?|yr)[\s-]*old\b"),
+    re.compile(r"\b(" + "|".join(_SPELLED) + r")[\s-]*(?:years?|yr)[\s-]*olds?\b"),
     re.compile(r"\b(?:de|con|tiene|tenía|a|aos|com|di|ha)\s+(\d{1,2})\s*(?:años|anos|añitos|aninhos|ans|anni)\b"),
     re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:años|anos|ans|anni)\s+(?:de edad|de idade|d'âge)"),
     re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:jährig\w*|jahre\s+alt)"),

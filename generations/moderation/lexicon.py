@@ -4689,6 +4689,8 @@ pthc
 term("nudes (leet and slang)", {"sexual": 0.72}, """
 noods
 noodes
+noode
+nood
 nudez
 nudies
 nood pics

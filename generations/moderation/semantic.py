@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 VERSION = "1"
 HEAD_PATH = Path(__file__).with_name("semantic_head.npz")
 MAX_TOKENS = 128
+KNN_SIMILARITY = 0.7  # a labelled example this near is a paraphrase or a translation of the text
+KNN_MARGIN = 0.05  # ... and nearer than any allowed example by this much
 HEAD_CATEGORIES = CATEGORIES  # sexual, sexual_minors, violence, self_harm, deepfake, illegal, political, injection
 LEXICON_FEATURES = CATEGORIES  # the lexicon's scores are features of the head too
 
@@ -333,6 +335,11 @@ def score_texts(texts, lexicon_scores):
             p_review, p_block = float(probs[k]), float(probs[n + k])
             # The gate: nearer to an example of the category (at that level) than to any allowed example.
             floor = head.similarity_floor
+            # A close paraphrase (or translation) of a labelled example says what that example says.
+            if nearest[n + k] >= KNN_SIMILARITY and nearest[n + k] >= allowed + KNN_MARGIN:
+                p_block = max(p_block, float(head.block_at[k]))
+            if nearest[k] >= KNN_SIMILARITY and nearest[k] >= allowed + KNN_MARGIN:
+                p_review = max(p_review, float(head.review_at[k]))
             if nearest[k] <= allowed + head.gate_margin or nearest[k] < floor:
                 p_review = min(p_review, float(head.review_at[k]) - 1e-3)
             if nearest[n + k] <= allowed + head.gate_margin or nearest[n + k] < floor:
