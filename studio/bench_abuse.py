@@ -197,6 +197,8 @@ def _prepare(case, params):
         from generations.moderation import screening
 
         prompt = "kill" + "-" * 2496
+        screening.warm_up()  # the lexicon, encoder and head load once per process, not per prompt
+        screening.screen_prompt("a red fox running through fresh snow")
 
         def screen():
             decision = screening.screen_prompt(prompt)

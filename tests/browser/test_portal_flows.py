@@ -82,3 +82,30 @@ def test_history_cards_follow_running_generations_live(page, live_server, alice,
     card.locator("img").wait_for()  # the poster replaced the placeholder
     assert "Succeeded" in card.inner_text() and page.evaluate("window.stillTheSamePage === true")
     shot(page, "history-live")
+
+
+def test_a_moderator_unblurs_with_the_shortcut_and_the_server_logs_it(page, live_server, client, alice_key, team,
+                                                                         redis_conn):
+    import io
+
+    from accounts.models import AuditEvent, AuditEventType
+    from tests.conftest import bearer
+    from tests.kinds.media import b64
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 400), (30, 110, 170)).save(buffer, format="PNG")
+    response = client.post("/api/v1/generations", {"kind": "image2video", "image": b64(buffer.getvalue()),
+                                                   "prompt": "Joe Biden giving a speech at a rally"},
+                           content_type="application/json", **bearer(alice_key))
+    assert response.status_code == 202 and Generation.objects.get().status == "held"
+    User.objects.create_user("mo@example.org", "pw-mo-12345", is_moderator=True)
+
+    sign_in(page, live_server, "mo@example.org", "pw-mo-12345")
+    page.goto(f"{live_server.url}/moderation/")
+    page.get_by_role("link", name="Held generation · prompt").click()
+    page.get_by_text("blurred until you choose to look").wait_for()
+    assert not AuditEvent.objects.filter(event_type=AuditEventType.MEDIA_UNBLURRED).exists()
+    page.keyboard.press("u")  # the unblur shortcut submits the audited form
+    page.get_by_text("originals shown: your unblur is logged").wait_for()
+    assert AuditEvent.objects.filter(event_type=AuditEventType.MEDIA_UNBLURRED).count() == 1
+    assert "?grant=" in page.locator(".review-media img").first.get_attribute("src")

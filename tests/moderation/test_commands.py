@@ -91,3 +91,10 @@ def test_it_benchmarks_screening_as_one_json_line():
 def test_it_names_the_known_benchmarks_when_asked_for_an_unknown_one():
     with pytest.raises(CommandError, match="Unknown benchmark 'nonsense'. Known benchmarks: .*screening"):
         run("bench", "nonsense")
+
+
+def test_it_explains_which_part_and_which_layer_decided():
+    text = run("screen_prompt", "Shot 1: a harbour at dawn. Shot 2: a man is decapitated on the pier, realistic.")
+    assert "decision: block" in text
+    assert "decided by: the " in text and "shot 2" in text
+    assert "parts screened: prompt, shot:shot 1, shot:shot 2" in text

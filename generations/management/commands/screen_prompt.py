@@ -48,6 +48,13 @@ class Command(BaseCommand):
             for span in fired:
                 categories = ", ".join(span["categories"])
                 out(f"  - [{span['detector']}] {span['view']}: {span['text']!r} -> {categories} ({span['rule']})")
+        if decision.decided_by:
+            out(f"decided by: the {decision.decided_by['layer']} layer, in {decision.decided_by['part']}")
+        out("parts screened: " + ", ".join(decision.parts))
+        if decision.semantic is None:
+            out("semantic layer: did not run (switched off, not loaded, or a language it does not read)")
+        elif decision.semantic["scores"]:
+            out("semantic layer: " + ", ".join(f"{c} {v:.2f}" for c, v in decision.semantic["scores"].items()))
         if decision.escalation:
             out(f"escalation: {decision.escalation}")
         out("engines: " + ", ".join(f"{name}@{version}" for name, version in decision.engines))
