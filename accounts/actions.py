@@ -493,30 +493,22 @@ def do_set_team_limits(*, team, acting_user=None, max_concurrent_generations=Non
         actor = Actor(user=acting_user)
     bounds = team_limit_bounds(operator=operator)
     changes = {}
-    if max_concurrent_generations is not None:
-        if max_concurrent_generations < 1:
-            raise AccountError("invalid_amount", "A team needs at least one concurrent generation.", field="max_concurrent_generations")
-        if max_concurrent_generations > bounds["max_concurrent_generations"]:
+    for field, value, minimum, label, unit in (
+        ("max_concurrent_generations", max_concurrent_generations, 1, "Max concurrent generations", ""),
+        ("monthly_allowance", monthly_allowance, 0, "The monthly allowance", " credits"),
+    ):
+        if value is None:
+            continue
+        if value < minimum:
+            raise AccountError("invalid_amount", f"{label} cannot be less than {minimum}.", field=field)
+        if value > bounds[field]:
             raise AccountError(
                 "limit_above_maximum",
-                f"Max concurrent generations can be at most {bounds['max_concurrent_generations']}"
-                + ("" if operator else "; ask an operator for more.") ,
-                http_status=403 if not operator else 400, field="max_concurrent_generations",
+                f"{label} can be at most {bounds[field]}{unit}" + ("" if operator else "; ask an operator for more."),
+                http_status=403 if not operator else 400, field=field,
             )
-        changes["max_concurrent_generations"] = (team.max_concurrent_generations, max_concurrent_generations)
-        team.max_concurrent_generations = max_concurrent_generations
-    if monthly_allowance is not None:
-        if monthly_allowance < 0:
-            raise AccountError("invalid_amount", "The allowance cannot be negative.", field="monthly_allowance")
-        if monthly_allowance > bounds["monthly_allowance"]:
-            raise AccountError(
-                "limit_above_maximum",
-                f"The monthly allowance can be at most {bounds['monthly_allowance']} credits"
-                + ("" if operator else "; ask an operator for more."),
-                http_status=403 if not operator else 400, field="monthly_allowance",
-            )
-        changes["monthly_allowance"] = (team.monthly_allowance, monthly_allowance)
-        team.monthly_allowance = monthly_allowance
+        changes[field] = (getattr(team, field), value)
+        setattr(team, field, value)
     if changes:
         team.save(update_fields=list(changes))
         extra = {name: {"old": old, "new": new} for name, (old, new) in changes.items()}

@@ -17,7 +17,10 @@ import binascii
 import codecs
 import re
 
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 12
+# Decodings that recover the text itself (rather than a fragment or one of several guessed fillings).
+READINGS = ("base64", "rtl-override", "emoji", "rot13", "reversed", "reversed-words", "rot13-clause",
+            "reversed-clause", "reversed-words-clause", "joined-words", "pig-latin", "unspaced")
 MAX_ENCODED_RUNS = 6
 _GAIN = 0.25  # how much more word-like a candidate must read than its source
 
@@ -203,6 +206,16 @@ def unspace(text):
     return " ".join(word.replace(" ", "") if _SPACED_LETTERS.fullmatch(word) else word for word in words)
 
 
+_MASKED_WORD = re.compile(r"\b[^\W\d_]+(?:[*#@]+[^\W\d_]*)+\b|\b[^\W\d_]+[*#]+(?=\W|$)")
+
+
+def unmask_vowels(text, vowel):
+    """Vowels hidden behind a mask ("n*de", "s*x", "p#rn") filled with one vowel; None without masks."""
+    if not _MASKED_WORD.search(text):
+        return None
+    return _MASKED_WORD.sub(lambda m: re.sub(r"[*#@]+", vowel, m.group()), text)
+
+
 def split_words(text):
     """Words broken across lines, or spelled by the first letters of lines ("N / U / D / E" as an acrostic)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -249,6 +262,8 @@ def decoded_views(text, wordlike=None):
     if pig_words >= 2:
         offer("pig-latin", unpig(text, wordlike), require_gain=pig_words < 3)
     offer("unspaced", unspace(text), require_gain=False)
+    for vowel in "aeiou":  # the writer masked a letter on purpose: every filling is a reading
+        offer(f"unmasked-{vowel}", unmask_vowels(text, vowel), require_gain=False)
     for name, candidate in split_words(text):
         offer(name, candidate, require_gain=False)
     return tuple(out)

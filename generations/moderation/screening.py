@@ -28,6 +28,7 @@ from .policy import (
     BLOCK,
     CATEGORIES,
     DEFAULT,
+    HARMFUL,
     POLICIES,
     REVIEW,
     SEVERITY,
@@ -42,6 +43,7 @@ from .remote import FAIL_CLOSED, RemoteEngineError, configured_engines, failure_
 
 ENGINE = "prompt-screen"
 ENGINE_VERSION = "2"
+CERTAIN = 0.9  # a lexicon score this high blocks whatever the semantic layer would add
 DECODE_VERSION = "1"
 
 
@@ -210,6 +212,8 @@ def _semantic_texts(parts, contexts):
     ones (where buried requests sit); then decoded readings and segments while the budget lasts."""
     encoder = semantic.get_encoder()
     whole = parts[0].text
+    if any(part.kind == "json" for part in parts[1:]):
+        whole = structure.json_values_text(whole) or whole  # the encoder reads prose, not braces and keys
     budget = semantic.MAX_TOKENS
     texts = []
     cost = encoder.count_tokens(whole)
@@ -241,8 +245,10 @@ def _semantic_texts(parts, contexts):
         texts += [text for _, text in sorted(chosen)]
     # Segments and decoded readings: the head reads prose, so a fragment of a few words ("duration: 15s") or
     # the initials of lines only reach it when the lexicon found something there.
+    guesses = ("initials", "joined-lines", "keys joined")  # fragments, or one of several guessed fillings
     extra = [part for part, ctx in zip(parts[1:], contexts[1:])
-             if ctx.scores or (_words(part.text) >= 5 and part.label not in ("initials", "joined-lines", "keys joined"))]
+             if ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
+                               and not part.label.startswith("unmasked-"))]
     extra.sort(key=lambda part: part.kind != "decoded")
     for part in extra:
         if budget <= 0:
@@ -263,6 +269,8 @@ def understand(parts, contexts):
     the layer is switched off or cannot load (the decision then records that it did not run)."""
     if not semantic.enabled() or semantic.get_encoder() is None or semantic.get_head() is None:
         return None
+    if max((score for ctx in contexts for c, score in ctx.scores.items() if c in HARMFUL), default=0.0) >= CERTAIN:
+        return None  # the lexicon already blocks with certainty: the encoder's time would change nothing
     texts = [text for text in _semantic_texts(parts, contexts) if semantic.covers(text) and semantic.long_enough(text)]
     readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts)}

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 VERSION = "1"
 HEAD_PATH = Path(__file__).with_name("semantic_head.npz")
-MAX_TOKENS = 128
+MAX_TOKENS = 96
 KNN_SIMILARITY = 0.7  # a labelled example this near is a paraphrase or a translation of the text
 KNN_MARGIN = 0.05  # ... and nearer than any allowed example by this much
 HEAD_CATEGORIES = CATEGORIES  # sexual, sexual_minors, violence, self_harm, deepfake, illegal, political, injection
@@ -65,6 +65,15 @@ class Encoder:
 
         self._use = USE(threads=1)
         model = self._use._model  # loads the weights now, not on the first request
+        try:
+            # One BLAS thread for the process, set once: small matrix products gain nothing from threads, and
+            # entering a thread-limit context on every call costs ~0.3 ms.
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1, user_api="blas")
+            model._threadpool = None
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+            pass
         try:
             import sentencepiece
 
@@ -103,21 +112,17 @@ _UNCOVERED_RANGES = ((0x0590, 0x05FF), (0x0900, 0x0DFF), (0x0E80, 0x0EFF), (0x10
 _VIETNAMESE = set("ơưăđƠƯĂĐ") | {chr(cp) for cp in range(0x1EA0, 0x1EFA)}
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_UNCOVERED = re.compile("[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _UNCOVERED_RANGES) + "]")
+_VIETNAMESE_LETTER = re.compile("[" + "".join(sorted(_VIETNAMESE)) + "]")
+
+
 def covers(text):
     """False when most letters of the text are in a language the encoder does not know."""
-    letters = uncovered = vietnamese = 0
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        letters += 1
-        cp = ord(ch)
-        if ch in _VIETNAMESE:
-            vietnamese += 1
-        elif any(low <= cp <= high for low, high in _UNCOVERED_RANGES):
-            uncovered += 1
+    letters = len(_LETTER.findall(text))
     if not letters:
         return False
-    return uncovered / letters < 0.3 and vietnamese < 3
+    return len(_UNCOVERED.findall(text)) / letters < 0.3 and len(_VIETNAMESE_LETTER.findall(text)) < 3
 
 
 def reading(text):
@@ -198,31 +203,27 @@ def load_head(path=None):
         )
 
 
+def _once(key, load, errors, message):
+    """Load a process-wide resource on first use, once even under threads; None (logged) when it fails."""
+    if key not in _state:
+        with _lock:
+            if key not in _state:
+                try:
+                    _state[key] = load()
+                except errors:
+                    logger.exception(message)
+                    _state[key] = None
+    return _state[key]
+
+
 def get_encoder():
-    """The process's encoder, loaded on first use; None when it cannot load (logged once)."""
-    if "encoder" in _state:
-        return _state["encoder"]
-    with _lock:
-        if "encoder" not in _state:
-            try:
-                _state["encoder"] = Encoder()
-            except Exception:  # noqa: BLE001 - any failure to load means: no semantic layer
-                logger.exception("The sentence encoder could not be loaded; screening runs on the lexicon alone")
-                _state["encoder"] = None
-    return _state["encoder"]
+    """The process's encoder; None when it cannot load (any failure: screening runs on the lexicon alone)."""
+    return _once("encoder", Encoder, Exception, "The sentence encoder could not be loaded; screening runs on the lexicon alone")
 
 
 def get_head():
-    if "head" in _state:
-        return _state["head"]
-    with _lock:
-        if "head" not in _state:
-            try:
-                _state["head"] = load_head()
-            except (OSError, KeyError, ValueError):
-                logger.exception("The screening head %s could not be loaded", HEAD_PATH)
-                _state["head"] = None
-    return _state["head"]
+    """The trained head; None when its file is missing or unreadable."""
+    return _once("head", load_head, (OSError, KeyError, ValueError), "The screening head could not be loaded")
 
 
 def enabled():

@@ -98,9 +98,21 @@ def json_segments(text):
     if keys:
         segments.append(Segment("json", "keys", " ".join(keys)))
         joined = "".join(k.replace("_", "") for k in keys if len(k) <= 6)
-        if len(joined) >= 4:
-            segments.append(Segment("json", "keys joined", joined))
+        if len(joined) >= 4 and joined.isalpha():
+            # Spelled out, so normalising joins it and splits it into the words it hides ("na", "ked", "wo",
+            # "man" -> "naked woman").
+            segments.append(Segment("json", "keys joined", " ".join(joined)))
     return segments
+
+
+def json_values_text(text):
+    """A JSON prompt as prose: its string values joined, for readers that want sentences (the semantic
+    layer); None when the text is not JSON."""
+    found = json_segments(text)
+    if not found:
+        return None
+    values = [segment.text for segment in found if segment.label not in ("keys", "keys joined")]
+    return ". ".join(values) if values else None
 
 
 def _all_keys(value, out=None):

@@ -71,8 +71,8 @@ def targets(row, lexicon_scores):
 def example_text(prompt, wordlike=None):
     """The text an example teaches: a decoded reading when the prompt hides its words (base64, ROT13,
     reversed, ...), then unmasked the way the encoder reads at screening time."""
-    decoded = decode.decoded_views(prompt, wordlike)
-    return semantic.reading(decoded[0][1] if decoded else prompt)
+    decoded = [text for name, text in decode.decoded_views(prompt, wordlike) if name in decode.READINGS]
+    return semantic.reading(decoded[0] if decoded else prompt)
 
 
 def build(rows, encoder):

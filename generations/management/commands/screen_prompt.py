@@ -52,7 +52,8 @@ class Command(BaseCommand):
             out(f"decided by: the {decision.decided_by['layer']} layer, in {decision.decided_by['part']}")
         out("parts screened: " + ", ".join(decision.parts))
         if decision.semantic is None:
-            out("semantic layer: did not run (switched off, not loaded, or a language it does not read)")
+            out("semantic layer: did not run (switched off, not loaded, a language it does not read, or the "
+                "lexicon already blocked with certainty)")
         elif decision.semantic["scores"]:
             out("semantic layer: " + ", ".join(f"{c} {v:.2f}" for c, v in decision.semantic["scores"].items()))
         if decision.escalation:
