@@ -14,7 +14,6 @@ SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WI
 engines' own settings (see remote.py).
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 

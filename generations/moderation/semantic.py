@@ -21,7 +21,6 @@ The encoder and head are loaded once per process (`warm_up()`), thread-safely.
 
 import hashlib
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
