@@ -1,15 +1,18 @@
 """Prompt screening: `screen_prompt` turns a prompt into an allow / review / block decision.
 
-Synchronous, in the request, pure Python (budget: 2 ms p99 for the default local stack; see
-`manage.py bench screening`). The pipeline:
+Synchronous, in the request (see `manage.py bench screening` for what it costs). The pipeline, each stage a
+pure function with its own table tests:
 
-    normalize (normalize.py) -> detectors (detectors.py) -> optional remote engines (remote.py)
-    -> escalation memory (escalation.py) -> policy thresholds (policy.py) -> explanation (explain.py)
+    prepare (normalise and decode: decode.py)  -> split (segments: structure.py)
+    -> detect (the lexicon stack on every part: detectors.py) and understand (the semantic layer: semantic.py)
+    -> combine (a violation in any part; the composition rules) -> optional remote engines (remote.py)
+    -> escalate (the user's recent prompts: escalation.py) -> decide (policy.py) -> explain (explain.py)
 
 Every decision records the engines and their versions, the policy and its thresholds, the raw scores of each
-detector and the matched spans, so `decision.as_audit()` is enough to replay it (`replay(audit)`).
+detector, the matched spans, the parts screened, which part and layer decided, and the semantic layer's
+probabilities, so `decision.as_audit()` is enough to explain and replay it (`replay(audit)`).
 
-Settings (all optional, read with defaults): SCREENING_POLICY, SCREENING_SHADOW_POLICY,
+Settings (all optional, read with defaults): SCREENING_POLICY, SCREENING_SHADOW_POLICY, SCREENING_SEMANTIC,
 SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WINDOW_S, and the remote
 engines' own settings (see remote.py).
 """
