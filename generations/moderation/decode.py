@@ -206,13 +206,18 @@ def unspace(text):
     return " ".join(word.replace(" ", "") if _SPACED_LETTERS.fullmatch(word) else word for word in words)
 
 
-_MASKED_WORD = re.compile(r"\b[^\W\d_]+(?:[*#@]+[^\W\d_]*)+\b|\b[^\W\d_]+[*#]+(?=\W|$)")
+# A masked word has two letters or more on one side of its mask ("n*de", "m*nor", "p*rn"); "o*n" is a
+# spelled-out word, which normalising joins.
+_MASKED_WORD = re.compile(r"\b(?:[^\W\d_]{2,}[*#@]+[^\W\d_]+|[^\W\d_]+[*#@]+[^\W\d_]{2,})\b")
+
+
+_SPELLED_WITH_MASKS = re.compile(r"[^\W\d_][*#@][^\W\d_][*#@][^\W\d_]")
 
 
 def unmask_vowels(text, vowel):
     """Vowels hidden behind a mask ("n*de", "s*x", "p#rn") filled with one vowel; None without masks."""
-    if not _MASKED_WORD.search(text):
-        return None
+    if not _MASKED_WORD.search(text) or _SPELLED_WITH_MASKS.search(text):
+        return None  # no mask, or "*" between every letter: a spelled-out word, which normalising joins
     return _MASKED_WORD.sub(lambda m: re.sub(r"[*#@]+", vowel, m.group()), text)
 
 
