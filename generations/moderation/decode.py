@@ -45,7 +45,7 @@ EMOJI_WORDS = {
 _EMOJI = re.compile("|".join(sorted(map(re.escape, EMOJI_WORDS), key=len, reverse=True)))
 
 
-def _default_wordlike(text):
+def default_wordlike(text):
     """Without a vocabulary: the share of words that have a vowel and no run of four consonants."""
     words = _WORDS.findall(text.lower())
     if not words:
@@ -240,7 +240,7 @@ def decoded_views(text, wordlike=None):
     """(name, decoded text) for every kind of hiding that undoing makes the text read more like language."""
     if not text or not text.strip():
         return ()
-    wordlike = wordlike or _default_wordlike
+    wordlike = wordlike or default_wordlike
     source = wordlike(text)
     out = []
 

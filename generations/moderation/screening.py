@@ -208,22 +208,30 @@ def detect(parts, negative_prompt="", *, has_face_input=False):
     )
 
 
+def _readable(text):
+    """Whether the head can place the text: a language the encoder knows, and enough words."""
+    return semantic.covers(text) and semantic.long_enough(text)
+
+
 def _semantic_texts(parts, contexts):
     """Which texts the semantic layer reads, within its token budget (one encoder call per prompt): the
     whole prompt when it fits, else its sentences, those holding a lexicon hit first and then the last
-    ones (where buried requests sit); then decoded readings and segments while the budget lasts."""
+    ones (where buried requests sit); then decoded readings and segments while the budget lasts. Only
+    readable texts are considered, so none spends budget the layer would then drop."""
     encoder = semantic.get_encoder()
     whole = parts[0].text
-    if any(part.kind == "json" for part in parts[1:]):
-        whole = structure.json_values_text(whole) or whole  # the encoder reads prose, not braces and keys
+    values = [part.text for part in parts[1:] if part.kind == "json" and part.label not in ("keys", "keys joined")]
+    if values:
+        whole = ". ".join(values)  # a JSON prompt read as prose: the encoder reads sentences, not braces and keys
     budget = semantic.MAX_TOKENS
     texts = []
     cost = encoder.count_tokens(whole)
-    if cost <= budget:
+    if cost <= budget and _readable(whole):
         texts.append(whole)
         budget -= cost
     else:
-        sentences = [sentence for sentence in structure.sentences(whole) if _words(sentence) >= 4] or [whole]
+        sentences = [sentence for sentence in structure.sentences(whole)
+                     if _words(sentence) >= 4 and _readable(sentence)] or ([whole] if _readable(whole) else [])
         hits = [span.start for result in contexts[0].results for span in result.evidence if span.categories]
         flagged, offset = set(), 0
         for i, sentence in enumerate(sentences):
@@ -249,8 +257,8 @@ def _semantic_texts(parts, contexts):
     # the initials of lines only reach it when the lexicon found something there.
     guesses = ("initials", "joined-lines", "keys joined")  # fragments, or one of several guessed fillings
     extra = [part for part, ctx in zip(parts[1:], contexts[1:])
-             if ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
-                               and not part.label.startswith("unmasked-"))]
+             if _readable(part.text) and (ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
+                                                         and not part.label.startswith("unmasked-")))]
     extra.sort(key=lambda part: part.kind != "decoded")
     for part in extra:
         if budget <= 0:
@@ -273,7 +281,7 @@ def understand(parts, contexts):
         return None
     if max((score for ctx in contexts for c, score in ctx.scores.items() if c in HARMFUL), default=0.0) >= CERTAIN:
         return None  # the lexicon already blocks with certainty: the encoder's time would change nothing
-    texts = [text for text in _semantic_texts(parts, contexts) if semantic.covers(text) and semantic.long_enough(text)]
+    texts = _semantic_texts(parts, contexts)
     readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
@@ -285,7 +293,7 @@ def understand(parts, contexts):
     return result
 
 
-def combine(parts, contexts, meaning, *, has_face_input=False):
+def combine(parts, contexts, meaning):
     """Stage 4, combine: a violation in any part is a violation of the request. The whole prompt's context
     carries the scores, each category raised to the highest any part or the semantic layer gave it, and
     the composition rules (a minor with any sexual signal; a real person with a sexual, defamatory or
@@ -384,7 +392,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     parts = split(prompt, prepare(prompt))
     contexts = detect(parts, negative_prompt, has_face_input=has_face_input)
     meaning = understand(parts, contexts)
-    ctx, deciders = combine(parts, contexts, meaning, has_face_input=has_face_input)
+    ctx, deciders = combine(parts, contexts, meaning)
     failures = []
     if engines:
         for engine in engines:

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 
+from .decode import default_wordlike
 from .normalize import normalize_text, strip_accents
 from .policy import CATEGORIES, DEFAULT
 
@@ -43,10 +45,6 @@ LEXICON_FEATURES = CATEGORIES  # the lexicon's scores are features of the head t
 
 _lock = threading.Lock()
 _state = {}
-
-
-class SemanticUnavailable(RuntimeError):
-    """The encoder or the head could not be loaded (screening then runs on the lexicon alone and says so)."""
 
 
 def _resources():
@@ -144,9 +142,7 @@ def wordlike(text):
     """In [0, 1]: 1 for ordinary prose in a language the vocabulary knows, near 0 for ciphered letters."""
     encoder = get_encoder()
     if encoder is None:
-        from .decode import _default_wordlike
-
-        return _default_wordlike(text)
+        return default_wordlike(text)
     return float(min(1.0, max(0.0, (encoder.log_prob_per_char(text) + 4.5) / 2.5)))
 
 
@@ -161,7 +157,7 @@ class Head:
     fingerprint: str
     categories: tuple
     prototypes: np.ndarray  # (n, dim) labelled examples
-    prototype_targets: np.ndarray  # (n, 2 * n_categories) their review and block targets
+    prototype_targets: np.ndarray  # (n, 2 * n_categories) bool: their review and block targets
     prototype_allowed: np.ndarray  # (n,) labelled allow
     gate_margin: float = 0.0
     similarity_floor: float = 0.0
@@ -171,7 +167,7 @@ class Head:
         highest similarity to an allowed example."""
         sims = self.prototypes @ vector
         allowed = float(sims[self.prototype_allowed].max()) if self.prototype_allowed.any() else -1.0
-        masked = np.where(self.prototype_targets.astype(bool), sims[:, None], -1.0)
+        masked = np.where(self.prototype_targets, sims[:, None], -1.0)
         return masked.max(axis=0), allowed
 
     def probabilities(self, features):
@@ -195,7 +191,7 @@ def load_head(path=None):
             fingerprint=hashlib.sha256(raw).hexdigest()[:12],
             categories=categories,
             prototypes=data["prototypes"].astype(np.float32),
-            prototype_targets=data["prototype_targets"].astype(np.uint8),
+            prototype_targets=data["prototype_targets"].astype(bool),
             prototype_allowed=data["prototype_allowed"].astype(bool),
             gate_margin=float(data["gate_margin"]) if "gate_margin" in data.files else 0.0,
             similarity_floor=float(data["similarity_floor"]) if "similarity_floor" in data.files else 0.0,
@@ -226,8 +222,6 @@ def get_head():
 
 
 def enabled():
-    from django.conf import settings
-
     return bool(getattr(settings, "SCREENING_SEMANTIC", True))
 
 
@@ -268,22 +262,6 @@ def embed(texts):
                 _memo[texts[i]] = vector
                 out[i] = vector
     return out
-
-
-def budget(sentences, priority):
-    """Which sentences fit MAX_TOKENS, most important first; returns their indices in text order."""
-    encoder = get_encoder()
-    order = sorted(range(len(sentences)), key=priority)
-    chosen, used = [], 0
-    for i in order:
-        cost = encoder.count_tokens(sentences[i])
-        if used + cost > MAX_TOKENS:
-            if not chosen:  # one very long sentence: its first part
-                chosen.append(i)
-            continue
-        chosen.append(i)
-        used += cost
-    return sorted(chosen)
 
 
 def features(vector, lexicon_scores):

@@ -19,7 +19,7 @@ _MIN_SEGMENT_CHARS = 3
 
 _SHOT_WORDS = (
     r"shot|scene|clip|cut|part|beat|panel|frame|take|sequence|act|step|plano|escena|toma|cena|scène|scena|"
-    r"szene|einstellung|ujęcie|scena|sahne|adegan|cảnh|сцена|кадр|сцена|ショット|シーン|カット|镜头|鏡頭|场景|場景|"
+    r"szene|einstellung|ujęcie|sahne|adegan|cảnh|сцена|кадр|ショット|シーン|カット|镜头|鏡頭|场景|場景|"
     r"장면|샷|컷|दृश्य|शॉट|ฉาก|مشهد|לקח"
 )
 _SHOT_MARKER = re.compile(
@@ -38,7 +38,8 @@ class Segment:
     text: str
 
 
-def _json_depth_ok(text):
+def json_depth_ok(text):
+    """False when JSON-like text nests deeper than MAX_DEPTH (checked without recursion)."""
     depth = 0
     in_string = escaped = False
     for ch in text:
@@ -58,11 +59,6 @@ def _json_depth_ok(text):
         elif ch in "]}":
             depth -= 1
     return True
-
-
-def json_depth_ok(text):
-    """False when JSON-like text nests deeper than MAX_DEPTH (checked without recursion)."""
-    return _json_depth_ok(text)
 
 
 def _walk(value, path, out):
@@ -85,7 +81,7 @@ def _walk(value, path, out):
 
 def json_segments(text):
     stripped = text.strip()
-    if not stripped or stripped[0] not in "[{" or not _json_depth_ok(stripped):
+    if not stripped or stripped[0] not in "[{" or not json_depth_ok(stripped):
         return None
     try:
         value = json.loads(stripped)
@@ -103,16 +99,6 @@ def json_segments(text):
             # "man" -> "naked woman").
             segments.append(Segment("json", "keys joined", " ".join(joined)))
     return segments
-
-
-def json_values_text(text):
-    """A JSON prompt as prose: its string values joined, for readers that want sentences (the semantic
-    layer); None when the text is not JSON."""
-    found = json_segments(text)
-    if not found:
-        return None
-    values = [segment.text for segment in found if segment.label not in ("keys", "keys joined")]
-    return ". ".join(values) if values else None
 
 
 def _all_keys(value, out=None):
