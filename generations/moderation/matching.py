@@ -33,6 +33,7 @@ CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\u3040-\
 # Sinhala, Thai, Lao, Myanmar, Khmer). Thai, Lao, Khmer and Myanmar write no spaces between words.
 ABUGIDA = re.compile(r"[\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _ABUGIDA_LETTER = r"\u0900-\u0dff"
+ABUGIDA_KEY = "abugida"  # the bucket of those patterns: no two-letter word start is spelled like it
 _WORD_START = re.compile(r"\b\w(?:\w|[ \-.'](?=\w))")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -214,7 +215,6 @@ class Matcher:
         self.fold = fold
         buckets = {}
         cjk = {}
-        abugida = {}
         for entry in entries:
             for written in entry.patterns:
                 if is_cjk_pattern(written):
@@ -222,9 +222,10 @@ class Matcher:
                     continue
                 if is_abugida_pattern(written):
                     for pattern in expand(written):
-                        # Not inside a longer Indic word (those scripts do space their words).
+                        # One bucket, matched anywhere; not inside a longer Indic word (those scripts do
+                        # space their words).
                         body = rf"(?<![{_ABUGIDA_LETTER}])" + compile_pattern(pattern, fold)
-                        abugida.setdefault(body, []).append(entry)
+                        buckets.setdefault(ABUGIDA_KEY, {}).setdefault(body, []).append(entry)
                     continue
                 for pattern in expand(written):
                     key = bucket_key(pattern, fold)
@@ -242,11 +243,6 @@ class Matcher:
         self.cjk_entries = cjk
         literals = sorted(cjk, key=len, reverse=True)
         self.cjk = re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None
-        # Safe phrases first, then the longest, as in the word-start buckets.
-        ordered = sorted(abugida.items(), key=lambda item: (not any(e.safe for e in item[1]), -_min_width(item[0])))
-        self.abugida_parts = [(body, tuple(dict.fromkeys(owners))) for body, owners in ordered]
-        self.abugida = re.compile("|".join(f"(?:{body})" for body, _ in self.abugida_parts)) if ordered else None
-        self._abugida_singles = None
 
     def _compile(self, key):
         """Order one bucket (safe phrases first, then the longest match) and compile it. Locked: group names
@@ -311,19 +307,11 @@ class Matcher:
             for found in self.cjk.finditer(text, start, end):
                 for entry in self.cjk_entries[found.group()]:
                     hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
-        if self.abugida is not None and ABUGIDA.search(text, start, end):
-            for found in self.abugida.finditer(text, start, end):
-                for owners, regex in self._abugida_regexes():
-                    if regex.match(text, found.start(), found.end()) and regex.match(text, found.start()).end() == found.end():
-                        for entry in owners:
-                            hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
-                        break
+        if ABUGIDA_KEY in self._pending and ABUGIDA.search(text, start, end):
+            for found in self.bucket(ABUGIDA_KEY).finditer(text, start, end):
+                for entry in self.groups[found.lastgroup]:
+                    hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
         return hits
-
-    def _abugida_regexes(self):
-        if self._abugida_singles is None:
-            self._abugida_singles = [(owners, re.compile(body)) for body, owners in self.abugida_parts]
-        return self._abugida_singles
 
     def _open_bucket(self, key):
         """The bucket's regex without the trailing word boundary (joined runs have no boundaries)."""
@@ -340,7 +328,7 @@ class Matcher:
         if ABUGIDA.search(hit.text) and not CJK.search(hit.text):
             return [
                 entry
-                for owners, regex in self._abugida_regexes()
+                for owners, regex in self._singles(ABUGIDA_KEY)
                 if regex.search(text, hit.start, hit.end)
                 for entry in owners
                 if not entry.safe
