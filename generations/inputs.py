@@ -1,6 +1,8 @@
-"""Loading the media a create request carries (images, audio) into checked objects, for every entry point
-(API JSON, multipart uploads, the portal, the Kling-compatible routes) — and the bound on how much of a
-multipart request is read at all."""
+"""Loading what a request carries into checked objects, for every entry point (API JSON, multipart uploads,
+the portal, the Kling-compatible routes): the media (images, audio), a JSON body, and the bound on how much
+of a multipart request is read at all."""
+
+import json
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -112,3 +114,14 @@ class UploadLimitMiddleware:
             if any(getattr(handler, "too_large", False) for handler in request.upload_handlers):
                 return _too_large_response(request)
         return self.get_response(request)
+
+
+def parse_json_body(raw, *, empty=b"{}"):
+    """The request body as JSON, or GenerationError: `invalid_json` for what is not JSON, `json_too_deep`
+    for nesting no real request has (Python's parser raises RecursionError on it: a 500 if not caught)."""
+    try:
+        return json.loads(raw or empty)
+    except RecursionError:
+        raise GenerationError("json_too_deep", "Invalid request parameters: the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise GenerationError("invalid_json", "Invalid request parameters: the body is not JSON") from None

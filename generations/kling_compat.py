@@ -31,7 +31,7 @@ from accounts.ratelimit import check_api_key_rate
 from .actions import do_submit_generation
 from .catalog import KINDS, validate_generation_request
 from .errors import GenerationError
-from .inputs import load_media_inputs
+from .inputs import load_media_inputs, parse_json_body
 from .models import Asset, AssetRole, CreditState, Generation
 from .selectors import _as_uuid, deliverable_asset
 from .states import Status
@@ -206,20 +206,6 @@ def authenticate(request):
             )
     check_api_key_rate(key)
     return key
-
-
-# --- request bodies ----------------------------------------------------------------------------
-
-
-def parse_json_body(raw, *, empty=b"{}"):
-    """The request body as JSON, or GenerationError: `invalid_json` for what is not JSON, `json_too_deep`
-    for nesting no real request has (Python's parser raises RecursionError on it: a 500 if not caught)."""
-    try:
-        return json.loads(raw or empty)
-    except RecursionError:
-        raise GenerationError("json_too_deep", "Invalid request parameters: the JSON is nested too deeply") from None
-    except (ValueError, UnicodeDecodeError):
-        raise GenerationError("invalid_json", "Invalid request parameters: the body is not JSON") from None
 
 
 # --- views --------------------------------------------------------------------------------------

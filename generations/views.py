@@ -38,7 +38,7 @@ from .catalog import (
     validate_generation_request,
 )
 from .errors import GenerationError
-from .inputs import load_media_inputs
+from .inputs import load_media_inputs, parse_json_body
 from .models import AssetRole, GalleryItem
 from .presenters import generation_summary
 from .selectors import deliverable_asset, generation_for_team, team_generations
@@ -593,8 +593,6 @@ def check_prompt(request):
         check_prompt_check_rate(request.user)
     except RateLimited as error:
         return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=429)
-    from .kling_compat import parse_json_body
-
     try:
         body = parse_json_body(request.body)
         if not isinstance(body, dict):
