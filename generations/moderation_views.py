@@ -7,9 +7,11 @@ asset) and hands out short-lived grants; only a request carrying such a grant ge
 """
 
 import datetime as dt
+import io
 from collections import Counter, defaultdict
 
 import av
+from PIL import Image
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,15 +20,15 @@ from django.core import signing
 from django.db.models import Avg, Count, F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.audit import Actor, record_audit_event
-from accounts.models import AuditEventType
 
-from .media import MediaError
+from .media import MediaError, poster_jpeg
 from .models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
 from .moderation import review
+from .moderation.blur import blur_image, jpeg_bytes
 from .moderation.review import ReviewError, is_moderator
 from .selectors import _as_uuid
 from .views import _serve_file
@@ -248,8 +250,6 @@ def _grant_is_valid(token, user, item, which):
 
 def _granted_originals(request, item):
     """{which: URL of the original} for the media this moderator unblurred on this item, while the grants last."""
-    from django.urls import reverse
-
     grants = request.session.get(_SESSION_KEY, {}).get(str(item.public_id), {})
     return {
         which: f"{reverse('moderation:media', args=[item.public_id, which])}?grant={token}"
@@ -273,11 +273,7 @@ def unblur_item(request, item_id):
         review.record_unblur(item, request.user, request=request)  # nothing to show, but the intent is on record
     grants = {}
     for which, asset in assets.items():
-        record_audit_event(
-            AuditEventType.MEDIA_UNBLURRED, actor=Actor(user=request.user), team=item.generation.team, target=item,
-            extra={"generation": str(item.generation.public_id), "asset": str(asset.public_id), "role": asset.role, "media": which},
-            request=request,
-        )
+        review.record_unblur(item, request.user, asset=asset, which=which, request=request)
         grants[which] = _grant(request.user, item, which)
     stored = request.session.get(_SESSION_KEY, {})
     stored[str(item.public_id)] = {**stored.get(str(item.public_id), {}), **grants}
@@ -289,13 +285,6 @@ def unblur_item(request, item_id):
 
 def _blurred_rendition(asset) -> bytes:
     """A blurred JPEG of an asset: the picture itself, or a still from a clip. Decoded at reduced size."""
-    import io
-
-    from PIL import Image
-
-    from .media import poster_jpeg
-    from .moderation.blur import blur_image, jpeg_bytes
-
     if asset.content_type.startswith("video/"):
         source = Image.open(io.BytesIO(poster_jpeg(asset.file.path, max_side=640)))
     else:

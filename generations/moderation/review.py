@@ -276,11 +276,15 @@ def do_appeal(generation, user, message, *, request=None):
     return item
 
 
-def record_unblur(item, moderator, *, request=None):
+def record_unblur(item, moderator, *, asset=None, which="", request=None):
+    """One audited unblur: of one file of the item (its asset and role), or of the item when it has none."""
     _require_moderator(moderator)
+    extra = {"generation": str(item.generation.public_id)}
+    if asset is not None:
+        extra.update(asset=str(asset.public_id), role=asset.role, media=which)
     record_audit_event(
         AuditEventType.MEDIA_UNBLURRED, actor=Actor(user=moderator), team=item.generation.team, target=item,
-        extra={"generation": str(item.generation.public_id)}, request=request,
+        extra=extra, request=request,
     )
 
 
