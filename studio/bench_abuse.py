@@ -8,68 +8,29 @@ in this parent process, on 127.0.0.1, bounded in bytes and time, so their work i
 case: ≤ 1 s of CPU and ≤ 100 MB of extra RSS.
 """
 
+import gc
+import io
 import json
 import os
-import socket
+import struct
 import subprocess
 import sys
-import threading
 import time
 import zlib
+
+import av
+import django
+import numpy as np
+from django.conf import settings
+
+from studio.hostile_servers import HostileServer
 
 CASES = ("audio_bomb", "image_bomb", "image_at_cap", "slow_drip_url", "webhook_400mb_body", "pathological_prompt", "deep_json")
 # Cases that are refusals; the others are measured for reference (image_at_cap is a legitimate image).
 REFUSALS = ("audio_bomb", "image_bomb", "slow_drip_url", "webhook_400mb_body", "deep_json")
 
 
-# --- hostile loopback servers (parent side) ------------------------------------------------------------
-
-
-class _LoopbackServer:
-    """Answers up to `connections` requests with `behaviour`, then closes; never lives past `lifetime_s`."""
-
-    def __init__(self, behaviour, *, connections=1, lifetime_s=60.0):
-        self.behaviour, self.connections = behaviour, connections
-        self.deadline = time.monotonic() + lifetime_s
-        self.bytes_sent = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def alive(self):
-        return time.monotonic() < self.deadline
-
-    def _serve(self):
-        served = 0
-        while served < self.connections and self.alive():
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            served += 1
-            with connection:
-                connection.settimeout(2)
-                try:
-                    data = b""
-                    while b"\r\n\r\n" not in data and len(data) < 65536:
-                        chunk = connection.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    self.behaviour(connection, self)
-                except OSError:
-                    pass  # the studio hung up
-        self.listener.close()
-
-    def send(self, connection, data):
-        connection.sendall(data)
-        self.bytes_sent += len(data)
-
-    def stop(self):
-        self.deadline = 0
-        self.thread.join(5)
+# --- behaviours of the hostile loopback servers (parent side; the servers: studio.hostile_servers) ------
 
 
 def _zeros_behaviour(total_bytes):
@@ -97,8 +58,6 @@ def _drip_behaviour(*, every_s=0.05):
 
 def _png_of_zeros(width, height):
     """A real RGBA PNG of transparent black, compressed row by row: a huge image, a small file, little memory."""
-    import struct
-
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -114,11 +73,6 @@ def _png_of_zeros(width, height):
 
 def _flac_bomb(seconds):
     """7.1-channel 192 kHz silence, FLAC in an MP4 box (it starts with `ftyp`, like an m4a)."""
-    import io
-
-    import av
-    import numpy as np
-
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as out:
         stream = out.add_stream("flac", rate=192_000, layout="7.1")
@@ -135,9 +89,8 @@ def _flac_bomb(seconds):
 
 
 def _prepare(case, params):
-    """(function to measure, what it is fed: for the record)."""
-    from django.conf import settings
-
+    """(function to measure, what it is fed: for the record). Runs in the child after django.setup(), so the
+    studio's modules are imported here, and only those the case exercises."""
     from generations.errors import GenerationError
 
     def refusal(call):
@@ -247,8 +200,6 @@ def _reset_peak():
 
 def run_case(case, params):
     """Child side: prepare, then measure one case. Returns the record."""
-    import gc
-
     measure, fed = _prepare(case, params)
     gc.collect()
     reset = _reset_peak()
@@ -294,11 +245,11 @@ def run_abuse_bench(*, n=400):
         server = None
         case_params = dict(params.get(case, {}))
         if case == "slow_drip_url":
-            server = _LoopbackServer(_drip_behaviour(), lifetime_s=30)
+            server = HostileServer(_drip_behaviour(), max_connections=1, lifetime_s=30).start()
             case_params["url"] = f"http://127.0.0.1:{server.port}/image.png"
         elif case == "webhook_400mb_body":
             body_bytes = n * 1024 * 1024
-            server = _LoopbackServer(_zeros_behaviour(body_bytes), lifetime_s=60)
+            server = HostileServer(_zeros_behaviour(body_bytes), max_connections=1, lifetime_s=60).start()
             case_params.update(url=f"http://127.0.0.1:{server.port}/hook", body_bytes=body_bytes)
         try:
             record = _in_child(case, case_params, timeout_s=120)
@@ -313,8 +264,6 @@ def run_abuse_bench(*, n=400):
 
 
 if __name__ == "__main__":
-    import django
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
     django.setup()
     print(json.dumps(run_case(sys.argv[1], json.loads(sys.argv[2]))))
