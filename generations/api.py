@@ -20,6 +20,7 @@ from accounts.audit import Actor, client_ip
 from accounts.errors import AccountError
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import RateLimited, check_api_key_rate
+from accounts.standing import current_standing
 
 from .actions import do_cancel_generation, do_submit_generation
 from .catalog import KINDS, validate_generation_request
@@ -461,8 +462,6 @@ def account(request):
 
 def _standing_out(user):
     """The key's creator's standing, from the same function the portal's banner and standing page use."""
-    from accounts.standing import current_standing
-
     view = current_standing(user)
     return {
         "level": view.level,

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.actions import do_create_api_key
-from accounts.models import ApiKey, AuditEvent, AuditEventType, CreditEntry, Team, User
+from accounts.models import AuditEvent, AuditEventType, CreditEntry, User
 from generations.models import Asset, AssetRole, Generation
 from generations.states import Status
 

@@ -1,7 +1,6 @@
 """Findings 6 and 13 (issue #17): owners minting credits and hogging the upstream; an admin lifting their own cap."""
 
 import pytest
-from django.test import Client
 
 from accounts.actions import do_set_member_cap, do_set_team_limits
 from accounts.errors import AccountError

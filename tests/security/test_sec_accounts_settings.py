@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from accounts.actions import do_invite_member
 
 ROOT = Path(__file__).resolve().parents[2]
 
