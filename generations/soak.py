@@ -36,6 +36,7 @@ class SoakReport:
     faults: str
     seconds: float = 0.0
     statuses: dict = field(default_factory=dict)
+    faults_injected: dict = field(default_factory=dict)
     non_terminal: int = 0
     duplicated_upstream: int = 0
     credits_reserved: int = 0
@@ -140,4 +141,5 @@ def run_soak(*, generations=200, faults=DEFAULT_FAULTS, seed=7, time_limit_s=600
             log(f"{rows.filter(status__in=TERMINAL).count()}/{generations} terminal")
 
         report.duplicated_upstream = count_duplicated_upstream(upstream)
+        report.faults_injected = dict(upstream.app.faults.injected)
     return check_invariants(report, team, started=started)

@@ -6,6 +6,7 @@ A fault spec is a comma-separated list of ``name:probability`` pairs, e.g.
 
 from __future__ import annotations
 
+import collections
 import random
 import threading
 
@@ -58,6 +59,8 @@ class FaultInjector:
             raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        # How many times each fault actually fired: a soak shows its faults happened, not just were asked for.
+        self.injected: collections.Counter[str] = collections.Counter()
 
     def set(self, name: str, probability: float) -> None:
         """Change one fault's probability on a running simulator (tests toggle faults mid-scenario)."""
@@ -75,6 +78,7 @@ class FaultInjector:
             probability = self.faults.get(name, 0.0)
             if probability <= 0.0:
                 return False
-            if probability >= 1.0:
-                return True
-            return self._rng.random() < probability
+            fired = probability >= 1.0 or self._rng.random() < probability
+            if fired:
+                self.injected[name] += 1
+            return fired

@@ -18,4 +18,7 @@ def test_every_generation_ends_terminal_and_the_books_balance_under_25_percent_f
     assert report.credits_reserved == 0 and report.ledger_balanced, report
     assert report.failures_without_reason == 0, report
     assert report.audit_chain_intact
-    assert report.statuses.get("succeeded", 0) > 0 and len(report.statuses) > 1, report.statuses
+    # The faults really fired (several kinds, many times) and the studio still delivered most of the work.
+    # Which generations end failed depends on thread timing, so the statuses themselves are not asserted.
+    assert len(report.faults_injected) >= 3 and sum(report.faults_injected.values()) >= 5, report.faults_injected
+    assert report.statuses.get("succeeded", 0) > 0, report.statuses

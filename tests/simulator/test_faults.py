@@ -57,6 +57,17 @@ def test_it_rolls_faults_reproducibly_at_the_configured_rate():
     assert sequence == [second.roll("rate_limit") for _ in range(2000)]
     assert 0.2 < sum(sequence) / len(sequence) < 0.3
     assert not FaultInjector({}, seed=3).roll("stuck")
+    assert first.injected == {"rate_limit": sum(sequence)}
+
+
+def test_it_counts_only_the_faults_that_fired():
+    injector = FaultInjector({"stuck": 1.0, "timeout": 0.0}, seed=1)
+    for _ in range(3):
+        injector.roll("stuck")
+        injector.roll("timeout")
+        injector.roll("bad_json")
+
+    assert injector.injected == {"stuck": 3}
 
 
 def test_it_reads_its_configuration_from_the_environment(tmp_path):
