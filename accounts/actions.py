@@ -10,10 +10,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import api_keys, auth_cache
-from .audit import SYSTEM, Actor, record_audit_event
-from .errors import AccountError
-from .models import ApiKey, ApiKeyScope, AuditEventType, Invitation, InvitationState, Membership, Role, Team, User
+from accounts import api_keys, auth_cache
+from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.errors import AccountError
+from accounts.models import ApiKey, ApiKeyScope, AuditEventType, Invitation, InvitationState, Membership, Role, Team, User
 
 
 @transaction.atomic

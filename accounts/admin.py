@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .actions import do_revoke_api_key, do_set_team_limits
-from .audit import Actor
-from .errors import AccountError
-from .models import (
+from accounts.actions import do_revoke_api_key, do_set_team_limits
+from accounts.audit import Actor
+from accounts.errors import AccountError
+from accounts.models import (
     ApiKey,
     AuditChainHead,
     AuditEvent,

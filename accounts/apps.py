@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from accounts import signals  # noqa: F401  (connects the sign-in audit receivers)

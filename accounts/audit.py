@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditEvent, AuditEventType
+from accounts.models import AuditChainHead, AuditEvent, AuditEventType
 
 GENESIS_HASH = "0" * 64
 

@@ -17,14 +17,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .audit import (
+from accounts.audit import (
     Actor,
     canonical_json,
     events_matching,
     record_audit_event,
     verify_chain,
 )
-from .models import AuditChainHead, AuditEvent, AuditEventType
+from accounts.models import AuditChainHead, AuditEvent, AuditEventType
 
 PAGE_SIZE = 50
 VERIFY_RESULT_SESSION_KEY = "accounts_audit_verify_result"

@@ -22,7 +22,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
-from .redis_client import redis_connection
+from accounts.redis_client import redis_connection
 
 logger = logging.getLogger(__name__)
 

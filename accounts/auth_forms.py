@@ -16,9 +16,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
-from .audit import SYSTEM, client_ip, record_audit_event
-from .models import AuditEventType
-from .redis_client import redis_connection
+from accounts.audit import SYSTEM, client_ip, record_audit_event
+from accounts.models import AuditEventType
+from accounts.redis_client import redis_connection
 
 logger = logging.getLogger(__name__)
 

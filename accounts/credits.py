@@ -20,9 +20,9 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from .audit import SYSTEM, insert_statement, record_audit_event
-from .errors import AccountError
-from .models import AuditEventType, CreditEntry, Membership, Team
+from accounts.audit import SYSTEM, insert_statement, record_audit_event
+from accounts.errors import AccountError
+from accounts.models import AuditEventType, CreditEntry, Membership, Team
 
 _DELTAS = {
     "grant": (1, 0),

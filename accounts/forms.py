@@ -4,7 +4,7 @@ from django import forms
 from django.core import validators
 from django.contrib.auth import password_validation
 
-from .models import ApiKeyScope, Role
+from accounts.models import ApiKeyScope, Role
 
 MAX_KEY_LIFETIME_DAYS = 3650
 

@@ -54,7 +54,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def _current_period_start():
-    from .credits import period_start_for
+    from accounts.credits import period_start_for
 
     return period_start_for(timezone.now())
 

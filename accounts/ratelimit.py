@@ -13,8 +13,8 @@ import time
 import redis
 from django.conf import settings
 
-from .errors import AccountError
-from .redis_client import redis_connection
+from accounts.errors import AccountError
+from accounts.redis_client import redis_connection
 
 logger = logging.getLogger(__name__)
 

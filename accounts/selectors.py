@@ -1,6 +1,6 @@
 """Read-side helpers. Access helpers answer None for another team's objects; views turn that into 404."""
 
-from .models import Membership
+from accounts.models import Membership
 
 SESSION_TEAM_KEY = "current_team_id"
 

@@ -6,9 +6,9 @@ from django.contrib.auth.signals import (
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import auth_cache
-from .audit import SYSTEM, Actor, record_audit_event
-from .models import ApiKey, AuditEventType, Membership, User
+from accounts import auth_cache
+from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.models import ApiKey, AuditEventType, Membership, User
 
 
 @receiver(user_logged_in)

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import SYSTEM, Actor, record_audit_event
-from .errors import AccountError
-from .models import AuditEventType, Notice, Standing, StandingEvent, StandingLevel
+from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.errors import AccountError
+from accounts.models import AuditEventType, Notice, Standing, StandingEvent, StandingLevel
 
 NEVER_DECAYS = {"sexual_minors"}
 

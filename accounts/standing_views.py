@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .errors import AccountError
-from .models import Membership, Notice, Role, StandingEvent, User
-from .selectors import current_membership
-from .standing import current_standing, do_adjust_standing, do_lift_suspension
+from accounts.errors import AccountError
+from accounts.models import Membership, Notice, Role, StandingEvent, User
+from accounts.selectors import current_membership
+from accounts.standing import current_standing, do_adjust_standing, do_lift_suspension
 
 
 def _is_moderator(user):

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, standing_views, views
-from .auth_forms import RateLimitedAuthenticationForm
+from accounts import audit_views, standing_views, views
+from accounts.auth_forms import RateLimitedAuthenticationForm
 
 urlpatterns = [
     path(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .actions import (
+from accounts.actions import (
     can_manage_member,
     can_revoke_key,
     do_accept_invitation,
@@ -32,9 +32,9 @@ from .actions import (
     open_invitation,
     team_limit_bounds,
 )
-from .audit import Actor
-from .errors import AccountError
-from .forms import (
+from accounts.audit import Actor
+from accounts.errors import AccountError
+from accounts.forms import (
     AcceptInvitationForm,
     ApiKeyForm,
     InviteForm,
@@ -43,9 +43,9 @@ from .forms import (
     TeamLimitsForm,
     first_error,
 )
-from .models import ApiKey, Invitation, InvitationState, Membership, Role, User
-from .selectors import SESSION_TEAM_KEY, current_membership
-from .usage import daily_spend, team_usage
+from accounts.models import ApiKey, Invitation, InvitationState, Membership, Role, User
+from accounts.selectors import SESSION_TEAM_KEY, current_membership
+from accounts.usage import daily_spend, team_usage
 
 # One-time secrets travel from the POST that made them to the next page render, then are dropped.
 NEW_KEY_SESSION_KEY = "accounts_new_api_key"

@@ -6,7 +6,7 @@ call, with the upstream's own wording where it has one.
 
 from dataclasses import dataclass, field
 
-from .errors import GenerationError
+from generations.errors import GenerationError
 
 MAX_PROMPT_CHARS = 2500
 
@@ -144,12 +144,12 @@ class GenerationRequest:
     negative_prompt: str = ""
     cfg_scale: float | None = None
     camera_control: dict | None = None
-    # Checked input images (generations.images.InputImage) for image→video.
+    # Checked input images (generations.inputs.images.InputImage) for image→video.
     image: object = None
     image_tail: object = None
     # Further reference images: multi-image→video (1–4, `image` stays None) and two-person effects (2).
     images: tuple = ()
-    # Checked input audio (generations.audio.InputAudio) for lip-sync.
+    # Checked input audio (generations.inputs.audio.InputAudio) for lip-sync.
     audio: object = None
     # The public id of the generation this one continues (video-extend, lip-sync) or remixes.
     parent_id: str = ""

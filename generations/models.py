@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Team
 
-from .states import TERMINAL, Stage, Status
+from generations.states import TERMINAL, Stage, Status
 
 
 class CreditState(models.TextChoices):
@@ -114,7 +114,7 @@ class Generation(models.Model):
     @property
     def lineage_label(self):
         """How this generation relates to its parent, in words: "Extended from", "Lip-synced from", …"""
-        from .catalog import LINEAGE_LABELS
+        from generations.catalog import LINEAGE_LABELS
 
         return LINEAGE_LABELS.get(self.kind, "Remixed from")
 

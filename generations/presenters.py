@@ -4,8 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import AssetRole
-from .states import Status
+from generations.models import AssetRole
+from generations.states import Status
 
 
 def estimated_seconds_left(generation, *, now=None):

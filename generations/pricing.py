@@ -4,7 +4,7 @@ import math
 
 from django.conf import settings
 
-from .catalog import EXTEND_SECONDS, LIP_SYNC, MODELS, VIDEO_EXTEND
+from generations.catalog import EXTEND_SECONDS, LIP_SYNC, MODELS, VIDEO_EXTEND
 
 # Credits per 5 seconds of output, by model and mode. Ten credits are one upstream "unit" (Kling bills
 # std 5 s = 1 unit, pro 5 s = 3.5 units, the v2 master models 10 units).

@@ -2,7 +2,7 @@
 
 import uuid
 
-from .models import Asset, Generation
+from generations.models import Asset, Generation
 
 
 def _as_uuid(value):
@@ -44,8 +44,8 @@ def usage_by_kind(team, *, since):
     from django.db.models import Count, Q, Sum
     from django.db.models.functions import Coalesce
 
-    from .catalog import KIND_LABELS
-    from .models import CreditState
+    from generations.catalog import KIND_LABELS
+    from generations.models import CreditState
 
     rows = (
         Generation.objects.filter(team=team, created_at__gte=since)

@@ -1,7 +1,7 @@
 import re
 import uuid
 
-from .logs import current_request_id
+from studio.logs import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

@@ -438,12 +438,12 @@ MAX_UPLOAD_REQUEST_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=42 * 1024
 # Uploaded files above this many bytes go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_BYTES", default=2_621_440)
 FILE_UPLOAD_HANDLERS = [
-    "generations.inputs.BoundedUploadHandler",
+    "generations.inputs.loading.BoundedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 MIDDLEWARE = [
     *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware")],
-    "generations.inputs.UploadLimitMiddleware",
+    "generations.inputs.loading.UploadLimitMiddleware",
     *MIDDLEWARE[MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") :],
 ]

@@ -2,12 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations import kling_compat
-from generations.api import api
-from generations.callbacks import provider_callback
+from generations.api import kling as kling_compat
+from generations.api.native import api
+from generations.api.callbacks import provider_callback
 
-from .health import healthz
-from .metrics import metrics
+from studio.health import healthz
+from studio.metrics import metrics
 
 admin.site.site_header = "Studio administration"
 
@@ -20,13 +20,13 @@ urlpatterns = [
     path("kling/v1/files/<str:asset_id>", kling_compat.signed_file, name="kling-file"),
     path("providers/callback/<str:generation_id>/<str:token>", provider_callback, name="provider-callback"),
     path("accounts/", include("accounts.urls")),
-    path("moderation/", include("generations.moderation_urls")),
+    path("moderation/", include("generations.web.moderation_urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
-    path("", include("generations.urls")),
+    path("", include("generations.web.urls")),
 ]
 
 if settings.BENCH_VIEWS:
-    from .bench_views import bare
+    from studio.bench_views import bare
 
     urlpatterns.append(path("bench/bare", bare))

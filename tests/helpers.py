@@ -30,7 +30,7 @@ def drive_to_terminal(generation_id, *, max_rounds=50):
 def constant_score_detector(score, category="sexual"):
     """A frame detector that scores every frame it is shown the same: the simplest honest stand-in for an
     unsafe (or borderline) image or clip. Built on demand so importing this module loads no scanner."""
-    from generations.moderation.detectors_visual import FrameDetector, FrameScore
+    from generations.moderation.visual.detectors import FrameDetector, FrameScore
 
     class ConstantScore(FrameDetector):
         name = "constant-score"

@@ -11,7 +11,7 @@ from accounts.audit import SYSTEM
 from accounts.credits import do_set_credits, renew_allowance_if_due
 from accounts.errors import AccountError
 from accounts.models import AuditEvent, AuditEventType, CreditEntry, Membership, Role, Team
-from generations.actions import do_cancel_generation
+from generations.actions.generation import do_cancel_generation
 from generations.models import Generation
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal

@@ -44,7 +44,7 @@ def test_it_signs_in_submits_watches_progress_and_plays_the_video(page, live_ser
 
 
 def test_a_member_cannot_open_another_teams_generation(page, live_server, alice, team, charlie, other_team, use_simulator, redis_conn):
-    from generations.actions import do_submit_generation
+    from generations.actions.generation import do_submit_generation
     from generations.catalog import validate_generation_request
 
     request = validate_generation_request({"prompt": "Charlie's secret clip"}, default_model="kling-v1-6")

@@ -4,7 +4,7 @@ at desktop and phone widths."""
 
 import pytest
 
-from generations.actions import do_submit_generation
+from generations.actions.generation import do_submit_generation
 from generations.catalog import validate_generation_request
 from generations.models import GalleryItem, Generation, ReviewItem
 from tests.browser.conftest import shot

@@ -47,7 +47,7 @@ def test_a_blocked_prompt_shows_the_explanation_without_the_words(page, live_ser
 
 
 def test_a_moderator_approves_a_held_item(page, live_server, alice, team, use_simulator, redis_conn):
-    from generations.actions import do_submit_generation
+    from generations.actions.generation import do_submit_generation
     from generations.catalog import validate_generation_request
 
     request = validate_generation_request({"prompt": "Joe Biden giving a speech at a rally"}, default_model="kling-v1-6")
@@ -68,7 +68,7 @@ def test_a_moderator_approves_a_held_item(page, live_server, alice, team, use_si
 
 
 def test_history_cards_follow_running_generations_live(page, live_server, alice, team, use_simulator, redis_conn):
-    from generations.actions import do_submit_generation
+    from generations.actions.generation import do_submit_generation
     from generations.catalog import validate_generation_request
 
     request = validate_generation_request({"prompt": "A hot-air balloon over vineyards"}, default_model="kling-v1-6")

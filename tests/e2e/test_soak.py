@@ -2,7 +2,7 @@
 
 import pytest
 
-from generations.soak import run_soak
+from studio.perf.soak import run_soak
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from generations import pipeline
+from generations.worker import pipeline
 from generations.models import Generation
 from generations.providers.kling import BearerAuth, KlingClient
 from generations.simulator import SimulatorConfig, start_in_thread

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from generations.models import Generation
-from generations.reconcile import reconcile
+from generations.worker.housekeeping import reconcile
 from generations.states import Status
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal

@@ -8,7 +8,7 @@ import httpx
 import jwt
 import pytest
 
-from generations.callbacks import task_from_payload
+from generations.api.callbacks import task_from_payload
 from generations.providers.base import ProviderError
 from generations.providers.kling import JwtAuth, KlingClient, parse_task
 from generations.simulator import SimulatorConfig, start_in_thread

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from generations.errors import GenerationError
-from generations.images import inspect_image
+from generations.inputs.images import inspect_image
 from generations.models import AssetRole, Generation
 from tests.conftest import bearer
 from tests.helpers import constant_score_detector, drive_to_terminal
@@ -145,7 +145,7 @@ def test_the_portal_explains_a_refused_upload(client, alice, team):
 def test_an_input_image_is_scanned_before_anything_is_submitted(client, alice, alice_key, team, redis_conn, monkeypatch, score, status):
     import functools
 
-    from generations.moderation import scanning
+    from generations.moderation.visual import scanning
 
     monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(score)]))
     response = create(client, alice_key, {"kind": "image2video", "image": b64(image_bytes())})

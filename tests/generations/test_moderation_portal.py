@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import AuditEvent, AuditEventType, User
-from generations.actions import do_transition
+from generations.actions.generation import do_transition
 from generations.models import Generation, ReviewItem
 from generations.states import Stage, Status
 from tests.conftest import bearer

@@ -126,7 +126,7 @@ def test_the_owner_can_cancel_from_the_page(signed_in, redis_conn):
 
 
 def test_history_searches_filters_and_pages_by_keyset(client, alice, team, redis_conn, settings):
-    from generations import views
+    from generations.web import generations as views
 
     settings_page = views.HISTORY_PAGE_SIZE
     views.HISTORY_PAGE_SIZE = 2

@@ -8,10 +8,11 @@ them is a finding, not a flaky test."""
 import pytest
 
 from accounts.models import AuditEvent, AuditEventType, StandingEvent
-from generations import free_text, gallery
+from generations.actions import free_text
+from generations.actions import gallery
 from generations.catalog import VOICE_IDS
 from generations.models import AssetRole, ConsentRecord, GalleryItem, GalleryStatus, Generation, ReviewItem
-from generations.moderation.screening import ScreeningDecision
+from generations.moderation.text.screening import ScreeningDecision
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 

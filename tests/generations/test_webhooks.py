@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from generations import webhooks
+from generations.actions import webhooks
 from generations.models import Generation, WebhookDelivery, WebhookEndpoint
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal, run_workers

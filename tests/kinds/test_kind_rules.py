@@ -10,8 +10,8 @@ from generations.catalog import (
     validate_generation_request,
 )
 from generations.errors import GenerationError
-from generations.images import InputImage
-from generations.moderation.likeness import INTIMATE_EFFECT, OTHERS_FOOTAGE, likeness_decision, reanimation_kind
+from generations.inputs.images import InputImage
+from generations.moderation.visual.likeness import INTIMATE_EFFECT, OTHERS_FOOTAGE, likeness_decision, reanimation_kind
 from generations.pricing import price_generation
 
 IMAGE = InputImage(data=b"...", content_type="image/png", width=640, height=480)

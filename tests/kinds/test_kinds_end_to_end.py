@@ -11,7 +11,7 @@ from generations.models import AssetRole, Generation
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 
-from .media import b64, image_bytes, wav_bytes
+from tests.kinds.media import b64, image_bytes, wav_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

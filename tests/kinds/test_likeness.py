@@ -10,9 +10,9 @@ import os
 import pytest
 
 from accounts.models import AuditEvent, AuditEventType, StandingEvent
-from generations import consent
+from generations.actions import consent
 from generations.models import Generation, ReviewItem
-from generations.moderation import faces
+from generations.moderation.visual import faces
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 

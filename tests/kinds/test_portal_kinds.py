@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generations.models import Generation
 
-from .media import image_bytes, wav_bytes
+from tests.kinds.media import image_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,12 @@ multi-image → extend → lip-sync → effects runs against a simulator that de
 
 import pytest
 
-from generations import pipeline
+from generations.worker import pipeline
 from generations.simulator import SimulatorConfig, start_in_thread
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 
-from .media import b64, image_bytes
+from tests.kinds.media import b64, image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ import pytest
 from generations.models import Generation
 from tests.conftest import bearer
 
-from .media import b64, image_bytes
+from tests.kinds.media import b64, image_bytes
 
 pytestmark = pytest.mark.django_db
 

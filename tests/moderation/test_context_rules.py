@@ -2,8 +2,8 @@
 
 import pytest
 
-from generations.moderation.detectors import analyze, find_ages
-from generations.moderation.screening import ALLOW, BLOCK, REVIEW, screen_prompt
+from generations.moderation.text.detectors import analyze, find_ages
+from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, screen_prompt
 
 # Context rules are the lexicon's: tested on the lexicon alone, so a retrained semantic head cannot move them.
 pytestmark = pytest.mark.usefixtures("lexicon_only")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from generations.moderation import eval as moderation_eval
+from generations.moderation.text import evaluation as moderation_eval
 
 EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "eval"
 pytestmark = pytest.mark.skipif(not (EVAL_DIR / "dev-prompts.jsonl").exists(), reason="shared/eval is not here")

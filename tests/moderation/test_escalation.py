@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from generations.moderation.escalation import PriorPrompt, escalation_signal, similarity
-from generations.moderation.screening import ALLOW, BLOCK, REVIEW, screen_prompt
+from generations.moderation.text.escalation import PriorPrompt, escalation_signal, similarity
+from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, screen_prompt
 
 # Escalation is a stage of its own: these tables read the lexicon's scores, so retraining the semantic head
 # cannot move them (tests/moderation/test_semantic.py covers that layer).

@@ -7,7 +7,7 @@ lexicon is tested alone (semantic layer off); the look-alikes are also checked w
 
 import pytest
 
-from generations.moderation.screening import ALLOW, BLOCK, REVIEW, screen_prompt
+from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, screen_prompt
 
 ACCEPTED = {
     "allow": {ALLOW},

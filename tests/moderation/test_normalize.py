@@ -1,6 +1,6 @@
 import pytest
 
-from generations.moderation.normalize import fold_literal, normalize, normalize_text
+from generations.moderation.text.normalize import fold_literal, normalize, normalize_text
 
 ZW = "\u200b"
 

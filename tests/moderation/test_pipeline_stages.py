@@ -8,8 +8,12 @@ import json
 
 import pytest
 
-from generations.moderation import decode, semantic, structure
-from generations.moderation.screening import ALLOW, BLOCK, REVIEW, prepare, screen_prompt, split
+from generations.moderation.text import decode
+
+from generations.moderation.text import semantic
+
+from generations.moderation.text import structure
+from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, prepare, screen_prompt, split
 
 
 def b64(text):
@@ -261,7 +265,7 @@ def test_a_doubtful_sexual_reading_with_a_face_is_held_not_blocked():
 # --- bounded work ----------------------------------------------------------------------------------------
 
 def test_separator_runs_and_gaps_are_matched_without_backtracking():
-    from generations.moderation.matching import compile_pattern
+    from generations.moderation.text.matching import compile_pattern
 
     # Possessive runs (atomic groups): "kill" and 2,496 separators is linear (see `bench screening`).
     assert "(?>" in compile_pattern("self harm", str) and "++" in compile_pattern("cut ~ wrists", str)

@@ -9,8 +9,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generations.moderation.normalize import TO_LATIN
-from generations.moderation.screening import ALLOW, BLOCK, screen_prompt
+from generations.moderation.text.normalize import TO_LATIN
+from generations.moderation.text.screening import ALLOW, BLOCK, screen_prompt
 from tests.moderation import corpus
 
 INVISIBLES = [

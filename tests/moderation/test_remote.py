@@ -3,13 +3,13 @@ import json
 import httpx
 import pytest
 
-from generations.moderation.remote import (
+from generations.moderation.text.remote import (
     AzureContentSafety,
     OpenAIModeration,
     RemoteEngineError,
     configured_engines,
 )
-from generations.moderation.screening import ALLOW, BLOCK, REVIEW, screen_prompt
+from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, screen_prompt
 
 OPENAI_CATEGORIES = [
     "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit", "illicit/violent",

@@ -3,9 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from generations.moderation import screening
-from generations.moderation.policy import DEFAULT, SHADOW, STRICT, decide, get_policy, negative_prompt_for
-from generations.moderation.screening import ALLOW, BLOCK, REVIEW, ScreeningDecision, replay, screen_prompt
+from generations.moderation.text import screening
+from generations.moderation.text.policy import DEFAULT, SHADOW, STRICT, decide, get_policy, negative_prompt_for
+from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, ScreeningDecision, replay, screen_prompt
 from tests.moderation import corpus
 
 ACCEPTED = {

@@ -1,8 +1,8 @@
 import pytest
 
-from generations.moderation import detectors_visual
+from generations.moderation.visual import detectors as detectors_visual
 
-from .clips import render_clip
+from tests.scanning.clips import render_clip
 
 FPS = 24
 # Shots of the shared clip: blue, a cut to red at 2.0 s, a short green insert from 3.3 s to 3.45 s

@@ -7,9 +7,9 @@ wrong time, the verdict's timestamps would not match the flagged ones.
 
 from typing import ClassVar
 
-from generations.moderation.detectors_visual import FrameDetector, FrameScore
+from generations.moderation.visual.detectors import FrameDetector, FrameScore
 
-from .clips import read_barcode
+from tests.scanning.clips import read_barcode
 
 
 class FlaggingDetector(FrameDetector):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generations.moderation.scan_aggregate import (
+from generations.moderation.visual.aggregate import (
     ALLOW,
     BLOCK,
     PERSISTENT,
@@ -108,7 +108,7 @@ def test_it_refuses_inconsistent_thresholds(review, block):
 def outcome(level, score, index=None):
     deciding = ()
     if index is not None:
-        from generations.moderation.scan_aggregate import Deciding
+        from generations.moderation.visual.aggregate import Deciding
 
         deciding = (Deciding(ScoredFrame(index=index, t=index / 24, score=score, confirmed=True), SINGLE_FRAME),)
     return SeriesOutcome(level=level, score=score, peak=score, persistent=0.0, deciding=deciding)

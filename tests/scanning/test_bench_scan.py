@@ -2,7 +2,7 @@
 
 import pytest
 
-from generations.moderation.bench_scan import run_scan_bench
+from studio.perf.bench_scan import run_scan_bench
 
 
 def test_it_reports_scan_time_against_clip_length_on_a_short_clip(real_detectors):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generations.moderation.blur import PIXELATE, blur_image
-from generations.moderation.detectors_visual import Box
-from generations.moderation.scanning import (
+from generations.moderation.visual.blur import PIXELATE, blur_image
+from generations.moderation.visual.detectors import Box
+from generations.moderation.visual.scanning import (
     ALLOW,
     BLOCK,
     blurred_poster,
@@ -19,9 +19,9 @@ from generations.moderation.scanning import (
     scan_video,
 )
 
-from .clips import read_barcode
-from .conftest import FPS
-from .doubles import FlaggingDetector
+from tests.scanning.clips import read_barcode
+from tests.scanning.conftest import FPS
+from tests.scanning.doubles import FlaggingDetector
 
 
 def sharp_image(size=(320, 240)):
@@ -133,7 +133,7 @@ def test_it_blurs_image_evidence_over_the_boxes(tmp_path):
         label = "flag-all@1"
 
         def score_frames(self, images):
-            from generations.moderation.detectors_visual import FrameScore
+            from generations.moderation.visual.detectors import FrameScore
 
             return [FrameScore({"sexual": 0.9}, (Box("BUTTOCKS_EXPOSED", 0.9, 0.0, 0.0, 0.5, 0.5),))] * len(images)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from generations.moderation import detectors_visual
-from generations.moderation.detectors_visual import (
+from generations.moderation.visual import detectors as detectors_visual
+from generations.moderation.visual.detectors import (
     Box,
     DetectorConfig,
     DetectorUnavailable,
@@ -21,7 +21,7 @@ from generations.moderation.detectors_visual import (
     nudenet_frame_score,
     nudenet_input,
 )
-from generations.moderation.scanning import ALLOW, ScanError, scan_image, scan_video
+from generations.moderation.visual.scanning import ALLOW, ScanError, scan_image, scan_video
 from generations.simulator.render import render_clip
 
 NUDENET_INSTALLED = importlib.util.find_spec("nudenet") is not None

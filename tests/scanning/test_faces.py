@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from generations.moderation import faces
-from generations.moderation.faces import (
+from generations.moderation.visual import faces
+from generations.moderation.visual.faces import (
     FaceCheckError,
     FaceDetectorUnavailable,
     detect_faces_in_image,
@@ -454,7 +454,7 @@ def test_without_the_cascade_file_the_check_fails_closed(monkeypatch, hopper_byt
 
 
 def test_importing_the_module_does_not_load_opencv():
-    code = "import sys, generations.moderation.faces; print('cv2' in sys.modules)"
+    code = "import sys, generations.moderation.visual.faces; print('cv2' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=os.getcwd())
 
     assert result.stdout.strip() == "False"

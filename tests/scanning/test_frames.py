@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from av.video.reformatter import VideoReformatter
 
-from generations.moderation.frames import (
+from generations.moderation.visual.sampling import (
     CUT,
     FIRST,
     LAST,
@@ -20,8 +20,8 @@ from generations.moderation.frames import (
     select_frames,
 )
 
-from .clips import render_clip
-from .conftest import FPS, SCENES
+from tests.scanning.clips import render_clip
+from tests.scanning.conftest import FPS, SCENES
 
 
 def flat(colour, size=32):

@@ -7,9 +7,9 @@ import av
 import pytest
 from PIL import Image
 
-from generations.media import MediaError, poster_jpeg, probe_video
-from generations.moderation.frames import SamplingParams
-from generations.moderation.scanning import (
+from generations.inputs.media import MediaError, poster_jpeg, probe_video
+from generations.moderation.visual.sampling import SamplingParams
+from generations.moderation.visual.scanning import (
     ALLOW,
     BLOCK,
     REVIEW,
@@ -22,10 +22,10 @@ from generations.moderation.scanning import (
     withheld_stills,
 )
 
-from .clips import read_barcode, render_clip
-from .conftest import DURATION, FPS
-from .doubles import FlaggingDetector
-from .test_scan_video import _corrupt_middle, _png
+from tests.scanning.clips import read_barcode, render_clip
+from tests.scanning.conftest import DURATION, FPS
+from tests.scanning.doubles import FlaggingDetector
+from tests.scanning.test_scan_video import _corrupt_middle, _png
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from generations.moderation import scanning
-from generations.moderation.detectors_visual import FrameDetector, FrameScore
-from generations.moderation.frames import SamplingParams
-from generations.moderation.scanning import (
+from generations.moderation.visual import scanning
+from generations.moderation.visual.detectors import FrameDetector, FrameScore
+from generations.moderation.visual.sampling import SamplingParams
+from generations.moderation.visual.scanning import (
     ALLOW,
     BLOCK,
     REVIEW,
@@ -18,9 +18,9 @@ from generations.moderation.scanning import (
     scan_video,
 )
 
-from .clips import render_clip
-from .conftest import DURATION, FPS
-from .doubles import FlaggingDetector
+from tests.scanning.clips import render_clip
+from tests.scanning.conftest import DURATION, FPS
+from tests.scanning.doubles import FlaggingDetector
 
 FRAME_S = 1 / FPS
 
@@ -277,7 +277,7 @@ def test_it_refuses_a_clip_with_fewer_frames_than_the_caller_counted(clip_bytes,
 
 
 def test_it_is_a_media_error_for_callers_that_already_refuse_bad_media():
-    from generations.media import MediaError
+    from generations.inputs.media import MediaError
 
     assert issubclass(ScanError, MediaError)
     assert scanning.ScanVerdict(verdict=ALLOW).as_audit()["verdict"] == ALLOW

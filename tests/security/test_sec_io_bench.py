@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from studio.bench_abuse import CASES, REFUSALS
+from studio.perf.bench_abuse import CASES, REFUSALS
 
 
 @pytest.mark.slow

@@ -151,7 +151,7 @@ def edge_energy(data):
 
 @pytest.fixture
 def held_input_item(client, alice_key, team, monkeypatch, redis_conn):
-    from generations.moderation import scanning
+    from generations.moderation.visual import scanning
 
     monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(0.6)]))
     client.post("/api/v1/generations", {"kind": "image2video", "prompt": "A red fox running through fresh snow", "image": b64(sharp_image())},

@@ -16,10 +16,10 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Team
-from generations import images
-from generations.audio import inspect_audio
+from generations.inputs import images
+from generations.inputs.audio import inspect_audio
 from generations.models import Asset, Generation
-from generations.reconcile import remove_expired_quarantined_inputs
+from generations.worker.housekeeping import remove_expired_quarantined_inputs
 from tests.conftest import bearer
 from tests.helpers import constant_score_detector
 from tests.kinds.media import b64, image_bytes
@@ -66,7 +66,7 @@ def error(response):
 
 def test_audio_on_a_kind_that_takes_none_is_refused_before_it_is_decoded(client, team, alice_key, flac_bomb, monkeypatch):
     decoded = []
-    monkeypatch.setattr("generations.audio.av.open", lambda *a, **k: decoded.append(1) or (_ for _ in ()).throw(AssertionError))
+    monkeypatch.setattr("generations.inputs.audio.av.open", lambda *a, **k: decoded.append(1) or (_ for _ in ()).throw(AssertionError))
     response = create(client, alice_key, {"kind": "text2video", "prompt": "A calm lake", "audio": b64(flac_bomb)})
     assert response.status_code == 400
     assert error(response)["code"] == "audio_not_applicable" and error(response)["field"] == "audio"
@@ -189,7 +189,7 @@ def test_an_upload_under_the_limit_goes_through(client, team, alice_key, setting
 
 @pytest.fixture
 def unsafe_scanner(monkeypatch):
-    from generations.moderation import scanning
+    from generations.moderation.visual import scanning
 
     def use(score):
         monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(score)]))

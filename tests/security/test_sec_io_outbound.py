@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Team
-from generations import outbound, webhooks
+from generations import outbound
+from generations.actions import webhooks
 from generations.models import DeliveryStatus, Generation, WebhookDelivery, WebhookEndpoint
-from studio.hostile_servers import HostileServer
+from studio.perf.hostile_servers import HostileServer
 from tests.conftest import bearer
 from tests.kinds.media import image_bytes
 

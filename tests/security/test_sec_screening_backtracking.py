@@ -5,7 +5,7 @@ runs and word gaps are atomic, so the work is linear in the prompt (the time is 
 import pytest
 
 from generations.models import Generation
-from generations.moderation.matching import compile_pattern
+from generations.moderation.text.matching import compile_pattern
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 
 from generations.simulator import SimulatorConfig, start_in_thread
 
-from .helpers import LoopbackServer, api_client
+from tests.simulator.helpers import LoopbackServer, api_client
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from generations.simulator.render import probe_clip
 
-from .helpers import api_client, assert_error, image_base64, image_bytes, wait_for_task
+from tests.simulator.helpers import api_client, assert_error, image_base64, image_bytes, wait_for_task
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 T2V = "/v1/videos/text2video"

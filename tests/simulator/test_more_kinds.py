@@ -39,7 +39,7 @@ from generations.simulator.validation import (
     validate_video_extend,
 )
 
-from .helpers import (
+from tests.simulator.helpers import (
     LoopbackServer,
     api_client,
     assert_error,

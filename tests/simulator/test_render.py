@@ -10,7 +10,7 @@ from PIL import Image
 
 from generations.simulator.render import output_size_for_image, probe_clip, render_clip
 
-from .helpers import image_bytes
+from tests.simulator.helpers import image_bytes
 
 
 def frame_at(data: bytes, index: int) -> np.ndarray:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.moderation import eval as moderation_eval
+from generations.moderation.text import evaluation as moderation_eval
 
 
 class Command(BaseCommand):

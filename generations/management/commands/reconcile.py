@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from generations.reconcile import reconcile
+from generations.worker.housekeeping import reconcile
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image, UnidentifiedImageError
 
-from generations.moderation.detectors_visual import warm_up
-from generations.moderation.scanning import (
+from generations.moderation.visual.detectors import warm_up
+from generations.moderation.visual.scanning import (
     ScanError,
     evidence_frames,
     scan_image,

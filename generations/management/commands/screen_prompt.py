@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from generations.moderation.policy import negative_prompt_for
-from generations.moderation.screening import screen_prompt
+from generations.moderation.text.policy import negative_prompt_for
+from generations.moderation.text.screening import screen_prompt
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.soak import DEFAULT_FAULTS, run_soak
+from studio.perf.soak import DEFAULT_FAULTS, run_soak
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, generations, faults, time_limit, json: bool, chaos, **options):
         runner = run_soak
         if chaos:
-            from generations.chaos_soak import run_chaos_soak as runner
+            from studio.perf.chaos_soak import run_chaos_soak as runner
         report = runner(
             generations=generations,
             faults=faults,

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.moderation import scanning
+from generations.moderation.visual import scanning
 
 
 class Command(BaseCommand):

@@ -3,8 +3,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.moderation import semantic, training
-from generations.moderation.eval import read_jsonl
+from generations.moderation.text import semantic
+
+from generations.moderation.text import training
+from generations.moderation.text.evaluation import read_jsonl
 
 
 class Command(BaseCommand):

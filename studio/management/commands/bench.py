@@ -11,13 +11,13 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 BENCHMARKS = {
-    "screening": "generations.moderation.benchmark:bench_screening",
-    "scan": "generations.moderation.bench_scan:run_scan_bench",
-    "api": "studio.bench_api:run_api_bench",
-    "pipeline": "generations.bench_pipeline:run_pipeline_bench",
-    "history": "studio.bench_history:run_history_bench",
+    "screening": "studio.perf.bench_screening:bench_screening",
+    "scan": "studio.perf.bench_scan:run_scan_bench",
+    "api": "studio.perf.bench_api:run_api_bench",
+    "pipeline": "studio.perf.bench_pipeline:run_pipeline_bench",
+    "history": "studio.perf.bench_history:run_history_bench",
     "audit": "accounts.audit:run_audit_bench",
-    "abuse": "studio.bench_abuse:run_abuse_bench",
+    "abuse": "studio.perf.bench_abuse:run_abuse_bench",
 }
 # Figures the issues state per core; the others are measured on the whole (2-core) machine.
 ONE_CORE = {"screening"}

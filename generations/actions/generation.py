@@ -1,0 +1,689 @@
+"""Every change to a generation is one `do_*` call: the row, its audit event and, after commit, the next job.
+
+Transitions are compare-and-set updates (`filter(pk=…, status=old).update(…)`), so two workers, or a
+worker and a user cancelling, can never both move the same generation.
+"""
+
+import dataclasses
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts import credits, ratelimit
+from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.errors import AccountError
+from accounts.models import AuditEventType, StandingLevel
+from accounts.standing import current_standing, do_record_strike
+
+from generations import catalog
+
+from generations.worker import queueing
+
+from generations.actions import webhooks
+from generations.catalog import GenerationRequest
+from generations.errors import GenerationError
+from generations.models import Asset, AssetRole, CreditState, Generation
+from generations.moderation.visual import scanning
+from generations.moderation.text import screening
+from generations.outbound import UrlNotAllowed, resolve_target
+from generations.pricing import price_generation
+from generations.states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
+
+logger = logging.getLogger(__name__)
+
+
+class StaleTransition(Exception):
+    """The generation was no longer in the expected state: someone else moved it first."""
+
+
+def do_transition(
+    generation,
+    new_status,
+    *,
+    expected=None,
+    stage=None,
+    progress=None,
+    error_code=None,
+    error_message=None,
+    actor=SYSTEM,
+    extra=None,
+    fields=None,
+):
+    """Move `generation` from `expected` (default: its current status) to `new_status`, or raise StaleTransition.
+
+    Updates the in-memory instance to match the row.
+    """
+    old_status = expected or generation.status
+    if not can_transition(old_status, new_status):
+        raise StaleTransition(f"{old_status} → {new_status} is not a transition of the state machine")
+    now = timezone.now()
+    changes = {"status": new_status, "updated_at": now}
+    if stage is not None:
+        changes["stage"] = stage
+    if progress is None:
+        progress = BASE_PROGRESS.get(new_status)
+    if progress is not None:
+        changes["progress"] = progress
+    if error_code is not None:
+        changes["error_code"] = error_code
+        changes["error_message"] = (error_message or "")[:500]
+    if new_status == Status.QUEUED:
+        changes["queued_at"] = now
+    if new_status in TERMINAL:
+        changes["finished_at"] = now
+    changes.update(fields or {})
+    with transaction.atomic():
+        updated = Generation.objects.filter(pk=generation.pk, status=old_status).update(**changes)
+        if not updated:
+            raise StaleTransition(f"generation {generation.public_id} is no longer {old_status}")
+        if new_status in TERMINAL:
+            _settle_credits(generation, new_status, changes.get("stage", generation.stage))
+        if new_status == Status.HELD:
+            from generations.actions.review import open_review_for_held
+
+            generation.refresh_from_db(fields=["screening_result", "scan_result"])
+            held_stage = changes.get("stage", generation.stage)
+            decision = generation.scan_result if held_stage == Stage.OUTPUT else generation.screening_result
+            open_review_for_held(generation, stage=held_stage, categories=(decision or {}).get("categories"))
+        if new_status in webhooks.NATIVE_EVENTS or new_status in webhooks.KLING_CALLBACK_STATES:
+            fresh = Generation.objects.select_related("team").prefetch_related("assets").get(pk=generation.pk)
+            webhooks.events_for_transition(fresh, new_status)
+        record_audit_event(
+            AuditEventType.GENERATION_STATUS_CHANGED,
+            actor=actor,
+            team=generation.team,
+            target=generation,
+            extra={
+                "from": old_status,
+                "to": new_status,
+                "stage": changes.get("stage", generation.stage),
+                **({"error_code": error_code} if error_code else {}),
+                **(extra or {}),
+            },
+        )
+    generation.refresh_from_db()
+    return generation
+
+
+def check_callback_url(url):
+    try:
+        resolve_target(url)
+    except UrlNotAllowed as exc:
+        raise GenerationError("url_not_allowed", exc.message, field="callback_url", http_status=422) from exc
+
+
+def _settle_credits(generation, new_status, stage):
+    """Runs once, inside the transition to a terminal state: free the slot, capture or release credits."""
+    team = generation.team
+    if Generation.objects.filter(pk=generation.pk, holds_slot=True).update(holds_slot=False):
+        credits.release_generation_slot(team)
+    charged = new_status == Status.SUCCEEDED or (
+        new_status == Status.BLOCKED and stage == Stage.OUTPUT and settings.CHARGE_BLOCKED_OUTPUTS
+    )
+    new_state = CreditState.CAPTURED if charged else CreditState.RELEASED
+    if not Generation.objects.filter(pk=generation.pk, credit_state=CreditState.RESERVED).update(credit_state=new_state):
+        return
+    ref = str(generation.public_id)
+    if charged:
+        credits.capture_credits(
+            team, generation.price_credits, member=generation.created_by, api_key=generation.api_key, generation_ref=ref
+        )
+    else:
+        credits.release_credits(
+            team,
+            generation.price_credits,
+            member=generation.created_by,
+            api_key=generation.api_key,
+            generation_ref=ref,
+            reason=f"released: {new_status}",
+        )
+
+
+def screening_history(user, *, limit=8, hours=24):
+    """The user's recent prompts, oldest first, for the screening's escalation memory."""
+    since = timezone.now() - timezone.timedelta(hours=hours)
+    rows = (
+        Generation.objects.filter(created_by=user, created_at__gte=since)
+        .order_by("-id")
+        .values_list("prompt", "screening_result", "created_at")[:limit]
+    )
+    return [
+        screening.PriorPrompt(
+            text=prompt,
+            decision=(result or {}).get("decision", screening.ALLOW),
+            categories=(result or {}).get("categories", {}),
+            at=created_at,
+        )
+        for prompt, result, created_at in reversed(list(rows))
+    ]
+
+
+def _scan_input_images(request, *, restricted):
+    """Scan input images with the output detectors before anything is submitted. Returns the worst
+    verdict as a dict (or None without images)."""
+    images = request.input_images
+    if not images:
+        return None
+    strict = settings.SCAN_STRICT_THRESHOLDS if restricted else None
+    worst = None
+    for image in images:
+        try:
+            verdict = scanning.scan_image(image.for_analysis, thresholds=strict)
+        except scanning.DetectorUnavailable as exc:
+            raise GenerationError("scanner_unavailable", "Images cannot be checked right now; try again shortly.", http_status=503) from exc
+        except scanning.ScanError as exc:
+            raise GenerationError("image_corrupt", exc.message, field="image") from exc
+        rank = {scanning.ALLOW: 0, scanning.REVIEW: 1, scanning.BLOCK: 2}[verdict.verdict]
+        if worst is None or rank > worst[0]:
+            worst = (rank, verdict)
+    verdict = worst[1]
+    flagged = flagged_categories(verdict)
+    return {
+        "verdict": verdict.verdict,
+        "categories": flagged,
+        "top": max(flagged, key=flagged.get) if flagged else "sexual",
+        "detectors": list(verdict.detectors),
+    }
+
+
+def _parent_video(parent):
+    return next((asset for asset in parent.assets.all() if asset.role == AssetRole.VIDEO), None)
+
+
+def _resolve_parent(team, request):
+    """The generation a request continues or remixes, checked against what its kind needs; the request
+    comes back with what follows from the parent filled in (model, mode, duration, aspect). Another
+    team's generation is indistinguishable from a missing one (404)."""
+    from generations.selectors import generation_for_team
+
+    if not request.parent_id:
+        return None, request
+    parent = generation_for_team(team, request.parent_id)
+    if parent is None:
+        raise GenerationError(
+            "parent_not_found", "No generation of your team has that id.", field="parent_id", http_status=404
+        )
+    if request.kind not in catalog.PARENT_KINDS:
+        return parent, request  # a remix only records where it came from
+    verb = "extended" if request.kind == catalog.VIDEO_EXTEND else "lip-synced"
+    video = _parent_video(parent)
+    if parent.status == Status.BLOCKED or (video is not None and video.quarantined):
+        raise GenerationError(
+            "parent_blocked", f"A blocked or withheld clip cannot be {verb}.", field="parent_id", http_status=409
+        )
+    if parent.status != Status.SUCCEEDED or video is None:
+        raise GenerationError(
+            "parent_not_finished", f"Only a finished clip can be {verb}; this one is {parent.status}.", field="parent_id",
+            http_status=409,
+        )
+    if not parent.provider_video_id:
+        raise GenerationError(
+            "parent_not_available", f"The video service no longer knows this clip, so it cannot be {verb}.",
+            field="parent_id", http_status=409,
+        )
+    if timezone.now() - (parent.render_finished_at or parent.finished_at) > timezone.timedelta(days=catalog.UPSTREAM_RETENTION_DAYS):
+        raise GenerationError(
+            "parent_expired",
+            f"The video service keeps clips for {catalog.UPSTREAM_RETENTION_DAYS} days; this one is older, so it cannot be {verb}.",
+            field="parent_id", http_status=409,
+        )
+    seconds = video.duration_s or parent.duration_seconds
+    if request.kind == catalog.VIDEO_EXTEND:
+        if parent.model_name not in catalog.EXTENDABLE_MODELS:
+            raise GenerationError(
+                "model_not_capable",
+                f"video-extend only supports videos generated by {', '.join(catalog.EXTENDABLE_MODELS)}; this one was made by {parent.model_name}.",
+                field="parent_id", http_status=422,
+            )
+        total = seconds + catalog.EXTEND_SECONDS
+        if total > catalog.EXTEND_MAX_TOTAL_SECONDS + 0.5:
+            raise GenerationError(
+                "extend_too_long", "The extended video cannot be longer than 3 minutes.", field="parent_id", http_status=422
+            )
+        duration = str(round(total))
+    else:
+        if not catalog.LIP_SYNC_MIN_SECONDS - 0.25 <= seconds <= catalog.LIP_SYNC_MAX_SECONDS + 0.25:
+            raise GenerationError(
+                "invalid_video_duration",
+                f"Lip-sync works on clips of {catalog.LIP_SYNC_MIN_SECONDS}–{catalog.LIP_SYNC_MAX_SECONDS} seconds; this one lasts {seconds:.1f}.",
+                field="parent_id", http_status=422,
+            )
+        duration = str(max(1, round(seconds)))
+    return parent, dataclasses.replace(
+        request, model_name=parent.model_name, mode=parent.mode, duration=duration, aspect_ratio=parent.aspect_ratio
+    )
+
+
+def _check_consent(team, consent_id):
+    if not consent_id:
+        return None
+    from generations.models import ConsentRecord
+    from generations.selectors import team_object
+
+    record = team_object(ConsentRecord.objects.filter(revoked_at=None), team, consent_id)
+    if record is None:
+        raise GenerationError(
+            "consent_not_found", "No active consent record of your team has that id.", field="consent_id", http_status=422
+        )
+    return record
+
+
+def _check_likeness(request, *, user, parent, consent):
+    """Look for faces in what a request animates (uploaded images; the clip a lip-sync re-voices) and apply
+    the likeness rules. Returns (LikenessCheck, faces seen?). Fails closed when faces cannot be checked."""
+    from generations.moderation.visual import faces
+    from generations.moderation.visual import likeness
+
+    inputs = {}
+    named_images = [(name, image) for name, image in (("image", request.image), ("image_tail", request.image_tail)) if image is not None]
+    named_images += [(f"images[{index}]", image) for index, image in enumerate(request.images)]
+    try:
+        for name, image in named_images:
+            inputs[name] = faces.detect_faces_in_image(image.for_analysis).faces
+        if request.kind == catalog.LIP_SYNC and parent is not None:
+            video = _parent_video(parent)
+            inputs["parent video"] = faces.detect_faces_in_video(video.file.path).faces
+    except faces.FaceDetectorUnavailable as exc:
+        raise GenerationError(
+            "face_check_unavailable", "Inputs cannot be checked for faces right now; try again shortly.", http_status=503
+        ) from exc
+    except faces.FaceCheckError as exc:
+        # The user's file (corrupt) is a 400; our own missing file is worth a retry.
+        raise GenerationError(exc.code, exc.message, field="image", http_status=400 if exc.permanent else 503) from exc
+    reanimation = likeness.reanimation_kind(
+        kind=request.kind,
+        effect_scene=request.options.get("effect_scene", ""),
+        parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
+    )
+    check = likeness.likeness_decision(
+        face_counts=inputs, reanimation=reanimation, consent_id=str(consent.public_id) if consent else ""
+    )
+    return check, bool(check.inputs_with_faces)
+
+
+def _first_status(decision, *, restricted):
+    """Where a new generation starts, from its screening: blocked, held for a human, or queued."""
+    if decision.decision == screening.BLOCK:
+        return Status.BLOCKED, Stage.PROMPT
+    if decision.decision == screening.REVIEW or restricted:
+        # A restricted account's generations all wait for a human, whatever screening says.
+        return Status.HELD, Stage.PROMPT
+    return Status.QUEUED, Stage.QUEUE
+
+
+def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
+    """Accept a validated request: check standing and limits, resolve the clip it continues (if any), look
+    for faces in what it animates and apply the likeness rules, screen its text and scan its images, then
+    in one short transaction write the row, reserve its credits and concurrency slot, and record one audit
+    event; the job is enqueued after commit. A refusal by any limit leaves nothing behind.
+
+    Screening runs before the transaction (it is pure CPU and reads), so the serialised part of a submit
+    is only its writes. A blocked prompt still leaves a `blocked` generation behind, with nothing
+    reserved, so the user can see what happened; it counts against their standing.
+    """
+    actor = Actor(user=user, api_key=api_key)
+    standing = current_standing(user)  # API keys act with their creator's standing
+    if standing.level == StandingLevel.SUSPENDED:
+        raise AccountError(
+            "account_suspended",
+            "Your account is suspended, so it cannot start generations. See your standing page; a moderator can lift it.",
+            http_status=403,
+        )
+    restricted = standing.level == StandingLevel.RESTRICTED
+    ratelimit.check_create_rate(user, restricted=restricted)
+    parent, request = _resolve_parent(team, request)
+    consent = _check_consent(team, request.consent_id)
+    price = price_generation(request.kind, request.model_name, request.mode, request.duration)
+    if request.callback_url:
+        # Refuse a callback to a private address now, with a clear error, not at delivery time.
+        check_callback_url(request.callback_url)
+    if request.client_reference and Generation.objects.filter(team=team, client_reference=request.client_reference).exists():
+        raise GenerationError(
+            "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
+        )
+    likeness_check, face_input = None, False
+    if request.input_images or request.kind == catalog.LIP_SYNC:
+        likeness_check, face_input = _check_likeness(request, user=user, parent=parent, consent=consent)
+    decision = screening.screen_prompt(
+        request.screened_text,
+        request.negative_prompt,
+        user=user,
+        history=screening_history(user),
+        strict=restricted,
+        has_face_input=face_input,
+    )
+    status, stage = _first_status(decision, restricted=restricted)
+    input_scan = _scan_input_images(request, restricted=restricted)
+    if input_scan and status != Status.BLOCKED and input_scan["verdict"] != scanning.ALLOW:
+        status = Status.BLOCKED if input_scan["verdict"] == scanning.BLOCK else Status.HELD
+        stage = Stage.INPUT
+    held_for_likeness = status == Status.QUEUED and likeness_check is not None and likeness_check.decision != "allow"
+    if held_for_likeness:
+        status, stage = Status.HELD, Stage.INPUT
+    blocked = status == Status.BLOCKED
+    blocked_message = (decision.user_message or "The prompt was blocked by the content policy.")
+    if blocked and stage == Stage.INPUT:
+        blocked_message = f"The input image was refused: it shows {input_scan['top'].replace('_', ' ')} content the policy forbids."
+    options = dict(request.options)
+    if consent is not None:
+        options["consent_id"] = str(consent.public_id)
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            generation = Generation.objects.create(
+                team=team,
+                created_by=user,
+                api_key=api_key,
+                kind=request.kind,
+                prompt=request.prompt,
+                negative_prompt=request.negative_prompt,
+                model_name=request.model_name,
+                mode=request.mode,
+                duration=request.duration,
+                aspect_ratio=request.aspect_ratio,
+                cfg_scale=request.cfg_scale,
+                camera_control=request.camera_control,
+                options=options,
+                parent=parent,
+                client_reference=request.client_reference,
+                callback_url=request.callback_url,
+                callback_format=callback_format,
+                status=status,
+                stage=stage,
+                progress=BASE_PROGRESS.get(status, 0),
+                queued_at=now if status == Status.QUEUED else None,
+                finished_at=now if blocked else None,
+                error_code=("input_blocked" if stage == Stage.INPUT else "policy_violation") if blocked else "",
+                error_message=blocked_message[:500] if blocked else "",
+                screening_result={
+                    **decision.as_audit(),
+                    "user_message": decision.user_message,
+                    "suggestion": decision.suggestion,
+                    "input_scan": input_scan,
+                    "likeness": likeness_check.as_record() if likeness_check else None,
+                },
+                price_credits=price,
+                credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
+                holds_slot=not blocked,
+            )
+        except IntegrityError as exc:  # a concurrent submit took the same external_task_id
+            raise GenerationError(
+                "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
+            ) from exc
+        # Images the scanner flagged are quarantined like outputs: never served to the team, kept for
+        # reviewers until QUARANTINED_INPUT_RETENTION_DAYS pass (the reconciler then deletes them).
+        quarantine_inputs = bool(input_scan) and input_scan["verdict"] != scanning.ALLOW
+        for role, image in input_image_roles(request):
+            _store_input_image(generation, role, image, quarantined=quarantine_inputs)
+        if request.audio is not None:
+            _store_asset(
+                generation, AssetRole.INPUT_AUDIO, request.audio.data, name=f"input.{request.audio.extension}",
+                content_type=request.audio.content_type, duration_s=request.audio.duration_s,
+            )
+        if not blocked:
+            # Either refusal raises AccountError and rolls the whole submit back. The team row is locked
+            # from here to commit, so these come last.
+            credits.reserve_generation(
+                team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
+            )
+        record_audit_event(
+            AuditEventType.GENERATION_SUBMITTED,
+            actor=actor,
+            team=team,
+            target=generation,
+            extra={
+                "kind": request.kind,
+                "model_name": request.model_name,
+                "mode": request.mode,
+                "duration": request.duration,
+                "aspect_ratio": request.aspect_ratio,
+                "price_credits": price,
+                **({"parent": str(parent.public_id)} if parent else {}),
+                **({"options": options} if options else {}),
+                **({"likeness": likeness_check.as_record()} if likeness_check and likeness_check.inputs_with_faces else {}),
+                # created → screening → this, inside the submit:
+                "status": status,
+                "held_for_standing": restricted and decision.decision == screening.ALLOW,
+                "screening": decision.as_audit(),
+            },
+            request=http_request,
+        )
+        if status == Status.HELD:
+            from generations.actions.review import open_review_for_held
+
+            if held_for_likeness:
+                held_categories = likeness_check.categories
+            elif stage == Stage.INPUT:
+                held_categories = input_scan["categories"]
+            else:
+                held_categories = decision.categories
+            open_review_for_held(generation, stage=stage, categories=held_categories)
+        elif status == Status.QUEUED:
+            transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
+        if blocked:
+            if stage == Stage.INPUT:
+                category, source = input_scan["top"], "input_block"
+            else:
+                category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
+                source = "injection" if category == "injection" else "prompt_block"
+            do_record_strike(user, category=category, source=source, generation_ref=str(generation.public_id))
+        if status in (Status.HELD, Status.BLOCKED):
+            webhooks.events_for_transition(generation, status)
+    return generation
+
+
+_EXTRA_IMAGE_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4)
+
+
+def input_image_roles(request):
+    """(role, image) for every input image of a request, in the order the upstream receives them."""
+    pairs = [(AssetRole.INPUT_IMAGE, request.image), (AssetRole.INPUT_IMAGE_TAIL, request.image_tail)]
+    pairs += list(zip(_EXTRA_IMAGE_ROLES, request.images))
+    return [(role, image) for role, image in pairs if image is not None]
+
+
+def _store_input_image(generation, role, image, *, quarantined=False):
+    asset = Asset(
+        generation=generation,
+        role=role,
+        quarantined=quarantined,
+        content_type=image.content_type,
+        size_bytes=len(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
+        width=image.width,
+        height=image.height,
+    )
+    asset.file.save(f"input.{image.extension}", ContentFile(image.data), save=False)
+    asset.save()
+    return asset
+
+
+def do_cancel_generation(generation, *, actor):
+    if generation.is_terminal:
+        raise GenerationError(
+            "generation_finished", f"This generation already ended ({generation.status}).", http_status=409
+        )
+    try:
+        return do_transition(
+            generation,
+            Status.CANCELED,
+            error_code="canceled",
+            error_message="Canceled by its owner.",
+            actor=actor,
+        )
+    except StaleTransition:
+        generation.refresh_from_db()
+        if generation.is_terminal:
+            raise GenerationError(
+                "generation_finished", f"This generation already ended ({generation.status}).", http_status=409
+            ) from None
+        return do_cancel_generation(generation, actor=actor)
+
+
+def do_fail_generation(generation, *, code, message, extra=None):
+    """End a running generation as failed with a reason the user can read. No-op if it already ended."""
+    generation.refresh_from_db()
+    if generation.is_terminal:
+        return generation
+    try:
+        return do_transition(generation, Status.FAILED, error_code=code, error_message=message, extra=extra)
+    except StaleTransition:
+        return do_fail_generation(generation, code=code, message=message, extra=extra)
+
+
+def do_block_upstream(generation, *, expected, upstream_code, message):
+    """The upstream refused the request under its content-safety policy: blocked at stage upstream."""
+    with transaction.atomic():
+        do_transition(
+            generation,
+            Status.BLOCKED,
+            expected=expected,
+            stage=Stage.UPSTREAM,
+            progress=0,
+            error_code="upstream_content_policy",
+            error_message="The video service refused this request under its content-safety policy.",
+            extra={"upstream_code": upstream_code, "upstream_message": message[:300]},
+        )
+        record_audit_event(
+            AuditEventType.UPSTREAM_REFUSED,
+            team=generation.team,
+            target=generation,
+            extra={"upstream_code": upstream_code, "upstream_message": message[:300]},
+        )
+        do_record_strike(
+            generation.created_by, category="default", source="upstream_refusal", generation_ref=str(generation.public_id)
+        )
+    return generation
+
+
+def do_record_progress(generation, *, progress, stage=None, provider_status=None):
+    """Move the progress bar of a generating generation; False if it is no longer generating."""
+    changes = {"progress": progress, "updated_at": timezone.now()}
+    if stage is not None:
+        changes["stage"] = stage
+    if provider_status is not None:
+        changes["provider_status"] = provider_status
+    updated = Generation.objects.filter(pk=generation.pk, status=Status.GENERATING).update(**changes)
+    if updated:
+        for name, value in changes.items():
+            setattr(generation, name, value)
+    return bool(updated)
+
+
+def do_count_submit_attempt(generation):
+    Generation.objects.filter(pk=generation.pk).update(submit_attempts=F("submit_attempts") + 1)
+    generation.refresh_from_db(fields=["submit_attempts"])
+
+
+def do_requeue_generation(generation):
+    """Hand a still-running generation back to the queue for another worker turn."""
+    Generation.objects.filter(pk=generation.pk).update(poll_rounds=F("poll_rounds") + 1)
+    generation.refresh_from_db(fields=["poll_rounds"])
+    round_number = generation.poll_rounds
+    transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=round_number))
+
+
+def _sha256_of(fileobj):
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def _store_asset(generation, role, data_or_file, *, name, content_type, quarantined=False, **info):
+    if isinstance(data_or_file, (bytes, bytearray)):
+        content = ContentFile(bytes(data_or_file))
+        size, digest = len(data_or_file), hashlib.sha256(data_or_file).hexdigest()
+    else:
+        content = File(data_or_file)
+        size, digest = data_or_file.seek(0, 2) or 0, _sha256_of(data_or_file)
+    asset = Asset(generation=generation, role=role, content_type=content_type, size_bytes=size, sha256=digest,
+                  quarantined=quarantined, **info)
+    asset.file.save(name, content, save=False)
+    asset.save()
+    return asset
+
+
+def _evidence_strip(frames):
+    """The blurred deciding frames side by side in one JPEG, for reviewers."""
+    import io
+
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(jpeg)).convert("RGB") for _, jpeg in frames[:6]]
+    if not images:
+        return None
+    height = min(image.height for image in images)
+    images = [image.resize((max(1, image.width * height // image.height), height)) for image in images]
+    strip = Image.new("RGB", (sum(image.width for image in images), height))
+    x = 0
+    for image in images:
+        strip.paste(image, (x, 0))
+        x += image.width
+    buffer = io.BytesIO()
+    strip.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def flagged_categories(verdict) -> dict:
+    """{category: peak score} for the categories a scan verdict did not allow."""
+    flagged = {}
+    for name, detail in (verdict.categories or {}).items():
+        if isinstance(detail, dict):
+            if detail.get("level", "allow") != "allow":
+                flagged[name] = float(detail.get("peak", detail.get("score", 0.0)))
+        elif isinstance(detail, (int, float)) and detail > 0:
+            flagged[name] = float(detail)
+    return flagged
+
+
+def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict, blame="model_output", evidence=None,
+                      blurred_poster=None, provider_video_id=""):
+    """Act on the output scan, in one transaction: store the clip and its poster, then
+    allow → succeeded; review → held at stage output (files quarantined until a moderator releases them);
+    block → blocked at stage output (files quarantined for good; blurred evidence kept for reviewers, and a
+    strike when the blame is the user's). The files are stored first so that everything a success
+    announces (webhooks, callbacks) exists.
+    """
+    withheld = verdict.verdict != scanning.ALLOW
+    flagged = flagged_categories(verdict)
+    scan_record = {**verdict.as_audit(), "blame": blame if withheld else None, "categories": flagged}
+    with transaction.atomic():
+        record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
+        Generation.objects.filter(pk=generation.pk).update(scan_result=scan_record, provider_video_id=provider_video_id[:64])
+        generation.scan_result = scan_record
+        generation.provider_video_id = provider_video_id[:64]
+        video_asset = _store_asset(
+            generation, AssetRole.VIDEO, video_file, name="clip.mp4", content_type="video/mp4", quarantined=withheld,
+            width=video_info.width, height=video_info.height, duration_s=video_info.duration_s,
+        )
+        _store_asset(generation, AssetRole.POSTER, poster_bytes, name="poster.jpg", content_type="image/jpeg", quarantined=withheld)
+        if blurred_poster:
+            _store_asset(generation, AssetRole.BLURRED_POSTER, blurred_poster, name="poster-blurred.jpg", content_type="image/jpeg")
+        strip = _evidence_strip(evidence or [])
+        if strip:
+            _store_asset(generation, AssetRole.EVIDENCE, strip, name="evidence.jpg", content_type="image/jpeg")
+        extra = {"sha256": video_asset.sha256, "duration_s": video_info.duration_s, "scan_s": getattr(verdict, "scan_s", None)}
+        if verdict.verdict == "block":
+            category = max(flagged, key=flagged.get) if flagged else "sexual"
+            do_transition(
+                generation, Status.BLOCKED, expected=Status.SCANNING, stage=Stage.OUTPUT, progress=0,
+                error_code="output_blocked",
+                error_message=f"The finished clip was withheld: it showed {category.replace('_', ' ')} content the policy forbids.",
+                extra={**extra, "blame": blame, "categories": flagged},
+            )
+            if blame == "user_intent":
+                do_record_strike(generation.created_by, category=category, source="output_block", generation_ref=str(generation.public_id))
+        elif verdict.verdict == "review":
+            do_transition(generation, Status.HELD, expected=Status.SCANNING, stage=Stage.OUTPUT, extra={**extra, "blame": blame})
+        else:
+            do_transition(generation, Status.SUCCEEDED, expected=Status.SCANNING, stage=Stage.DONE, progress=100, extra=extra)
+    return generation
+

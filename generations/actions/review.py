@@ -1,0 +1,312 @@
+"""Human review: the queue of held generations and appeals, leases, decisions, SLA expiry.
+
+Moderators claim an item for a limited time (a lease); a decision is a compare-and-set on the item's
+`version`, made only by the moderator holding an unexpired lease, so two moderators can never both
+decide an item and a stale page gets a clear conflict. An item past its SLA is denied, never approved,
+and the decision says it was automatic.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.models import AuditEventType
+from accounts.standing import do_record_strike, do_revert_strikes
+
+from generations.actions import generation as actions
+from generations.errors import GenerationError
+from generations.models import AssetRole, ReviewDecision, ReviewItem, ReviewKind
+from generations.states import Stage, Status
+
+APPROVE, REJECT, ESCALATE = "approve", "reject", "escalate"
+APPEALABLE_STAGES = (Stage.PROMPT, Stage.INPUT, Stage.OUTPUT)
+
+
+class ReviewError(GenerationError):
+    pass
+
+
+def is_moderator(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and (user.is_moderator or user.is_superuser))
+
+
+def priority_for(categories: dict, severity: float) -> int:
+    """Pure: 3 (urgent) for anything touching minors or scoring high, 2 for clear signals, else 1."""
+    if categories.get("sexual_minors", 0) > 0 or severity >= 0.8:
+        return 3
+    if severity >= 0.5:
+        return 2
+    return 1
+
+
+def sla_for(priority: int) -> dt.timedelta:
+    hours = settings.REVIEW_SLA_HOURS.get(str(priority), settings.REVIEW_SLA_HOURS.get(priority, 24))
+    return dt.timedelta(hours=float(hours))
+
+
+def open_review_for_held(generation, *, stage, categories=None, now=None):
+    """Queue a held generation for a human (called inside the transition to `held`)."""
+    categories = {name: float(score) for name, score in (categories or {}).items()}
+    severity = max(categories.values(), default=0.0)
+    priority = priority_for(categories, severity)
+    now = now or timezone.now()
+    return ReviewItem.objects.create(
+        generation=generation,
+        kind=ReviewKind.HELD,
+        stage=stage,
+        categories=categories,
+        severity=severity,
+        priority=priority,
+        sla_due_at=now + sla_for(priority),
+    )
+
+
+def open_queue():
+    """Undecided items, most urgent first: escalated, then priority, then oldest."""
+    return (
+        ReviewItem.objects.filter(decision="")
+        .select_related("generation", "generation__created_by", "generation__team", "claimed_by")
+        .order_by("-escalated", "-priority", "created_at")
+    )
+
+
+def claim(item, moderator, *, now=None):
+    """Take (or renew) the lease on an item. Refused while another moderator's lease runs."""
+    _require_moderator(moderator)
+    _require_independent(item, moderator)
+    if item.escalated and not moderator.is_superuser:
+        raise ReviewError("escalated_item", "This item was escalated: a senior moderator (superuser) decides it.", http_status=403)
+    now = now or timezone.now()
+    lease_until = now + dt.timedelta(seconds=settings.REVIEW_LEASE_S)
+    claimed = (
+        ReviewItem.objects.filter(pk=item.pk, decision="")
+        .filter(Q(claimed_by__isnull=True) | Q(lease_expires_at__lt=now) | Q(claimed_by=moderator))
+        .update(claimed_by=moderator, lease_expires_at=lease_until, version=F("version") + 1)
+    )
+    item.refresh_from_db()
+    if not claimed:
+        if item.decision:
+            raise ReviewError("review_decided", "This item has already been decided.", http_status=409)
+        raise ReviewError(
+            "review_claimed", f"{item.claimed_by} is reviewing this item until {item.lease_expires_at:%H:%M} UTC.", http_status=409
+        )
+    record_audit_event(
+        AuditEventType.REVIEW_CLAIMED, actor=Actor(user=moderator), team=item.generation.team, target=item,
+        extra={"lease_until": lease_until.isoformat()},
+    )
+    return item
+
+
+def decide(item, moderator, action, *, reason="", expected_version, now=None, request=None):
+    """Approve, reject or escalate an item the moderator has claimed, as of the version they saw."""
+    _require_moderator(moderator)
+    now = now or timezone.now()
+    if action not in (APPROVE, REJECT, ESCALATE):
+        raise ReviewError("invalid_action", "The action must be approve, reject or escalate.")
+    reason = (reason or "").strip()
+    if action in (REJECT, ESCALATE) and not reason:
+        raise ReviewError("reason_required", "Say why: a reason is required to reject or escalate.", field="reason")
+    _require_independent(item, moderator)
+    if item.escalated and action != ESCALATE and not moderator.is_superuser:
+        raise ReviewError("escalated_item", "This item was escalated: a senior moderator (superuser) decides it.", http_status=403)
+    if item.decision == "" and item.sla_due_at is not None and item.sla_due_at < now:
+        # Past its SLA the item is denied, whoever gets to it first: the same outcome the reconciler gives.
+        expire_item(item, now=now)
+        raise ReviewError(
+            "review_expired",
+            "This item was not decided within its SLA, so it was denied automatically; it can no longer be approved.",
+            http_status=409,
+        )
+    mine = ReviewItem.objects.filter(
+        pk=item.pk, version=expected_version, decision="", claimed_by=moderator, lease_expires_at__gte=now, sla_due_at__gte=now
+    )
+    with transaction.atomic():
+        if action == ESCALATE:
+            updated = mine.update(escalated=True, priority=3, claimed_by=None, lease_expires_at=None, version=F("version") + 1)
+        else:
+            decision = ReviewDecision.APPROVED if action == APPROVE else ReviewDecision.REJECTED
+            updated = mine.update(
+                decision=decision, decision_reason=reason, decided_by=moderator, decided_at=now, version=F("version") + 1
+            )
+        if not updated:
+            raise ReviewError(
+                "review_conflict",
+                "This item changed since you opened it: another moderator decided it, or your claim expired. Reload it.",
+                http_status=409,
+            )
+        item.refresh_from_db()
+        actor = Actor(user=moderator)
+        if action == ESCALATE:
+            record_audit_event(
+                AuditEventType.REVIEW_ESCALATED, actor=actor, team=item.generation.team, target=item, extra={"reason": reason},
+                request=request,
+            )
+            return item
+        _apply(item, approved=action == APPROVE, actor=actor, reason=reason)
+        record_audit_event(
+            AuditEventType.REVIEW_DECIDED,
+            actor=actor,
+            team=item.generation.team,
+            target=item,
+            extra={
+                "decision": item.decision,
+                "reason": reason,
+                "kind": item.kind,
+                "stage": item.stage,
+                "generation": str(item.generation.public_id),
+                "categories": item.categories,
+            },
+            request=request,
+        )
+    return item
+
+
+def _apply(item, *, approved, actor, reason):
+    """What a decision does to the generation."""
+    generation = item.generation
+    top_category = max(item.categories, key=item.categories.get) if item.categories else "default"
+    if item.kind == ReviewKind.REPORT:
+        from generations.actions.gallery import apply_report_decision
+
+        apply_report_decision(item, approved=approved, actor=actor, reason=reason)
+        return
+    if item.kind == ReviewKind.APPEAL:
+        # The generation stays blocked; the outcome is the item's decision, shown to the user. An upheld
+        # appeal removes the strike the block caused.
+        if approved:
+            do_revert_strikes(str(generation.public_id), actor=actor, reason=reason or "appeal upheld")
+        return
+    generation.refresh_from_db()
+    if generation.status != Status.HELD:
+        # Its owner canceled it (or it otherwise left `held`) before the decision: an approval releases
+        # nothing, but a rejection still counts against its author: cancelling does not dodge the strike.
+        if not approved:
+            do_record_strike(
+                generation.created_by, category=top_category, source="review_rejection",
+                generation_ref=str(generation.public_id), note=reason,
+            )
+        return
+    if approved and item.stage == Stage.OUTPUT:
+        generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)).update(quarantined=False)
+        actions.do_transition(generation, Status.SUCCEEDED, expected=Status.HELD, stage=Stage.DONE, progress=100, actor=actor,
+                              extra={"review": str(item.public_id)})
+    elif approved:
+        actions.do_transition(generation, Status.QUEUED, expected=Status.HELD, stage=Stage.QUEUE, actor=actor,
+                              extra={"review": str(item.public_id)})
+        transaction.on_commit(lambda: actions.queueing.enqueue_generation(generation.pk, round_number=generation.poll_rounds))
+    else:
+        actions.do_transition(
+            generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0, actor=actor,
+            error_code="policy_violation", error_message="A moderator reviewed this and found it violates the content policy.",
+            extra={"review": str(item.public_id), "reason": reason},
+        )
+        do_record_strike(
+            generation.created_by, category=top_category, source="review_rejection",
+            generation_ref=str(generation.public_id), note=reason,
+        )
+
+
+def expire_overdue(*, now=None):
+    """Deny every open item past its SLA (never approve), recorded as an automatic decision."""
+    now = now or timezone.now()
+    denied = 0
+    for item in ReviewItem.objects.filter(decision="", sla_due_at__lt=now).select_related("generation", "generation__team"):
+        denied += expire_item(item, now=now)
+    return denied
+
+
+def expire_item(item, *, now):
+    """Deny one open item past its SLA; 1 if this call did it, 0 if someone else decided it first."""
+    with transaction.atomic():
+        updated = ReviewItem.objects.filter(pk=item.pk, decision="", sla_due_at__lt=now).update(
+            decision=ReviewDecision.EXPIRED, decision_reason="Not reviewed within the SLA: denied automatically.",
+            decided_at=now, claimed_by=None, lease_expires_at=None, version=F("version") + 1,
+        )
+        if not updated:
+            return 0
+        item.refresh_from_db()
+        if item.kind == ReviewKind.REPORT:
+            # Nobody looked in time: the clip leaves the gallery (erring on the safe side), but without a
+            # strike, since no one found it wrong.
+            from generations.models import GalleryItem, GalleryStatus
+
+            GalleryItem.objects.filter(generation=item.generation, status=GalleryStatus.VISIBLE).update(
+                status=GalleryStatus.REMOVED, removed_at=now
+            )
+        item.generation.refresh_from_db()
+        if item.kind == ReviewKind.HELD and item.generation.status == Status.HELD:
+            actions.do_transition(
+                item.generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0,
+                error_code="review_expired", error_message="It was not reviewed in time, so it was not released.",
+                extra={"review": str(item.public_id), "automatic": True},
+            )
+        record_audit_event(
+            AuditEventType.REVIEW_EXPIRED, actor=SYSTEM, team=item.generation.team, target=item,
+            extra={"automatic": True, "kind": item.kind, "sla_due_at": item.sla_due_at.isoformat()},
+        )
+    return 1
+
+
+def do_appeal(generation, user, message, *, request=None):
+    """The owner of a blocked generation asks a human to look again, once."""
+    message = (message or "").strip()
+    if generation.created_by_id != user.pk:
+        raise ReviewError("not_your_generation", "Only the person who made this generation can appeal it.", http_status=403)
+    if generation.status != Status.BLOCKED or generation.stage not in APPEALABLE_STAGES:
+        raise ReviewError("not_appealable", "Only a generation blocked by the studio's own checks can be appealed.", http_status=409)
+    if not message:
+        raise ReviewError("message_required", "Tell the moderators why you think this was a mistake.", field="message")
+    if ReviewItem.objects.filter(generation=generation, kind=ReviewKind.APPEAL).exists():
+        raise ReviewError("already_appealed", "This generation has already been appealed.", http_status=409)
+    now = timezone.now()
+    categories = (generation.screening_result or {}).get("categories") or {}
+    with transaction.atomic():
+        item = ReviewItem.objects.create(
+            generation=generation, kind=ReviewKind.APPEAL, stage=generation.stage, categories=categories,
+            severity=max(categories.values(), default=0.0), priority=2, message=message[:2000], sla_due_at=now + sla_for(2),
+        )
+        record_audit_event(
+            AuditEventType.APPEAL_FILED, actor=Actor(user=user), team=generation.team, target=item,
+            extra={"generation": str(generation.public_id)}, request=request,
+        )
+    return item
+
+
+def record_unblur(item, moderator, *, asset=None, which="", request=None):
+    """One audited unblur: of one file of the item (its asset and role), or of the item when it has none."""
+    _require_moderator(moderator)
+    extra = {"generation": str(item.generation.public_id)}
+    if asset is not None:
+        extra.update(asset=str(asset.public_id), role=asset.role, media=which)
+    record_audit_event(
+        AuditEventType.MEDIA_UNBLURRED, actor=Actor(user=moderator), team=item.generation.team, target=item,
+        extra=extra, request=request,
+    )
+
+
+def _require_moderator(user):
+    if not is_moderator(user):
+        raise ReviewError("not_a_moderator", "Only trust-and-safety moderators can do that.", http_status=403)
+
+
+def is_about(item, user) -> bool:
+    """Pure: whether deciding `item` would be deciding about `user` themselves (their own generation, the
+    appeal or report of their own clip, or a report they filed)."""
+    return item.generation.created_by_id == user.pk or (item.reported_by_id is not None and item.reported_by_id == user.pk)
+
+
+def _require_independent(item, moderator):
+    """Nobody decides about themselves. A superuser is no exception: a second person must decide."""
+    if not is_about(item, moderator):
+        return
+    if moderator.is_superuser:
+        raise ReviewError(
+            "second_reviewer_required",
+            "This item is about you: another moderator must decide it, not you (even as a superuser).",
+            http_status=403,
+        )
+    raise ReviewError("own_item", "This item is about you: another moderator must decide it.", http_status=403)

@@ -1,0 +1,356 @@
+"""The Kling-compatible door: /kling/v1/videos/{text2video|image2video}.
+
+Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
+request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
+timestamps, string durations and the official error codes — with the studio's screening, credits and
+audit in front. Authentication takes either the studio API key as a plain Bearer token (CometAPI style)
+or a Kling-style HS256 JWT whose access key *and* secret key are that same API key (the studio stores
+only a hash of keys, so the JWT is checked by first authenticating `iss`, then verifying the signature
+with it).
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from accounts.actions import authenticate_api_key
+from accounts.audit import client_ip
+from accounts.errors import AccountError
+from accounts.models import ApiKeyScope
+from accounts.ratelimit import check_api_key_rate
+
+from generations.actions.generation import do_submit_generation
+from generations.catalog import KINDS, validate_generation_request
+from generations.errors import GenerationError
+from generations.inputs.loading import load_media_inputs, parse_json_body
+from generations.models import Asset, AssetRole, CreditState, Generation
+from generations.selectors import _as_uuid, deliverable_asset
+from generations.states import Status
+
+# The studio's stable codes → (HTTP status, Kling business code).
+_KLING_CODES = {
+    "missing_api_key": (401, 1001),
+    "invalid_api_key": (401, 1002),
+    "api_key_revoked": (401, 1002),
+    "api_key_owner_removed": (401, 1002),
+    "api_key_expired": (401, 1004),
+    "token_not_yet_valid": (401, 1003),
+    "token_expired": (401, 1004),
+    "token_lifetime_too_long": (401, 1004),
+    "insufficient_scope": (403, 1103),
+    "account_suspended": (403, 1103),
+    "insufficient_credits": (429, 1102),
+    "member_cap_exceeded": (429, 1102),
+    "concurrency_limit": (429, 1303),
+    "rate_limited": (429, 1302),
+    "policy_violation": (400, 1301),
+    "not_found": (404, 1203),
+    "external_task_id_exists": (400, 1201),
+}
+_STATUS = {
+    Status.SUCCEEDED: "succeed",
+    Status.FAILED: "failed",
+    Status.BLOCKED: "failed",
+    Status.CANCELED: "failed",
+    Status.GENERATING: "processing",
+    Status.SCANNING: "processing",
+}
+
+
+def kling_status(generation) -> str:
+    return _STATUS.get(generation.status, "submitted")
+
+
+def _ms(moment):
+    return int(moment.timestamp() * 1000)
+
+
+def envelope(request, data, *, code=0, message="SUCCEED", status=200):
+    body = {"code": code, "message": message, "request_id": getattr(request, "request_id", "")}
+    if code == 0:
+        body["data"] = data
+    return JsonResponse(body, status=status)
+
+
+def error_response(request, code, message, *, retry_after=None):
+    http_status, kling_code = _KLING_CODES.get(code, (400, 1201))
+    response = envelope(request, None, code=kling_code, message=message, status=http_status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- signed download links ----------------------------------------------------------------------
+
+
+def _download_signature(asset_id: str, expires: int) -> str:
+    key = hashlib.sha256(("kling-download:" + settings.SECRET_KEY).encode()).digest()
+    return hmac.new(key, f"{asset_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_download_url(request, asset) -> str:
+    expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
+    path = reverse("kling-file", args=[asset.public_id])
+    url = f"{path}?expires={expires}&signature={_download_signature(str(asset.public_id), expires)}"
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+@require_GET
+def signed_file(request, asset_id):
+    """A result file behind an expiring signature: what Kling calls an anti-leech URL."""
+    from generations.models import Asset
+    from generations.web.generations import _serve_file
+
+    try:
+        expires = int(request.GET.get("expires", "0"))
+    except ValueError:
+        expires = 0
+    signature = request.GET.get("signature", "")
+    if expires < time.time() or not hmac.compare_digest(signature, _download_signature(str(asset_id), expires)):
+        raise Http404("This link is invalid or has expired.")
+    asset = Asset.objects.select_related("generation").filter(public_id=_as_uuid(asset_id), quarantined=False).first()
+    if asset is None or asset.generation.status != Status.SUCCEEDED:
+        raise Http404("No such file.")
+    return _serve_file(request, asset)
+
+
+# --- the task object ----------------------------------------------------------------------------
+
+
+def task_object(generation, *, request=None) -> dict:
+    status = kling_status(generation)
+    video = deliverable_asset(generation, AssetRole.VIDEO) if generation.status == Status.SUCCEEDED else None
+    videos = []
+    if video is not None:
+        videos.append(
+            {
+                "id": str(video.public_id),
+                "url": signed_download_url(request, video),
+                "duration": f"{video.duration_s:.1f}" if video.duration_s else generation.duration,
+            }
+        )
+    data = {
+        "task_id": str(generation.public_id),
+        "task_status": status,
+        "task_status_msg": generation.error_message if status == "failed" else "",
+        "task_info": {"external_task_id": generation.client_reference},
+        "task_result": {"videos": videos},
+        "watermark_info": {"enabled": False},
+        "final_unit_deduction": str(generation.price_credits if generation.credit_state == CreditState.CAPTURED else 0),
+        "created_at": _ms(generation.created_at),
+        "updated_at": _ms(generation.updated_at),
+    }
+    if generation.kind == "video-extend" and generation.parent_id:
+        parent_video = deliverable_asset(generation.parent, AssetRole.VIDEO)
+        if parent_video is not None:
+            data["task_info"]["parent_video"] = {
+                "id": str(parent_video.public_id),
+                "url": signed_download_url(request, parent_video),
+                "duration": f"{parent_video.duration_s:.1f}" if parent_video.duration_s else "",
+            }
+    return data
+
+
+# --- authentication -----------------------------------------------------------------------------
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def authenticate(request):
+    """The ApiKey behind the request's Authorization header, or AccountError with a code."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AccountError("missing_api_key", "Authorization is empty", http_status=401)
+    if token.count(".") != 2:
+        key = authenticate_api_key(token, ip_address=client_ip(request))
+    else:
+        try:
+            header_b64, payload_b64, signature_b64 = token.split(".")
+            claims = json.loads(_b64url_decode(payload_b64))
+            signature = _b64url_decode(signature_b64)
+        except (ValueError, TypeError, RecursionError):
+            raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401) from None
+        if not isinstance(claims, dict):  # JSON, but not a claims object: `[]`, `"x"`, `1`
+            raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401)
+        raw_key = str(claims.get("iss") or "")
+        key = authenticate_api_key(raw_key, ip_address=client_ip(request))
+        expected = hmac.new(raw_key.encode(), f"{header_b64}.{payload_b64}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(signature, expected):
+            raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401)
+        now = time.time()
+        if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] > now + 5:
+            raise AccountError("token_not_yet_valid", "Authorization is not yet valid", http_status=401)
+        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now:
+            raise AccountError("token_expired", "Authorization has expired", http_status=401)
+        # A token is a short-lived credential: one valid for years is a leaked key that cannot be revoked
+        # short of revoking the key. Its lifetime is exp − iat, or what is left of it when iat is absent.
+        issued = claims.get("iat") if isinstance(claims.get("iat"), (int, float)) else now
+        if claims["exp"] - issued > settings.KLING_JWT_MAX_LIFETIME_S:
+            raise AccountError(
+                "token_lifetime_too_long",
+                f"Authorization is valid for too long (at most {settings.KLING_JWT_MAX_LIFETIME_S // 3600} hours)",
+                http_status=401,
+            )
+    check_api_key_rate(key)
+    return key
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+def _kind_or_404(kind):
+    if kind not in KINDS:
+        raise Http404("Unknown kind.")
+    return kind
+
+
+@csrf_exempt
+def tasks(request, kind):
+    """POST: create a task. GET: list the team's tasks of this kind (pageNum, pageSize)."""
+    _kind_or_404(kind)
+    try:
+        key = authenticate(request)
+        if request.method == "POST":
+            return _create(request, key, kind)
+        if request.method == "GET":
+            return _list(request, key, kind)
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    except GenerationError as error:
+        return error_response(request, error.code, error.message)
+    return error_response(request, "method_not_allowed", "Requested method is invalid")
+
+
+def _create(request, key, kind):
+    if not key.has_scope(ApiKeyScope.GENERATE):
+        raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+    body = parse_json_body(request.body)
+    if not isinstance(body, dict):
+        raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
+    data = {
+        "kind": kind,
+        "model": body.get("model_name") or ("kling-v1" if body.get("model") else settings.DEFAULT_MODEL),
+        **{
+            name: body.get(name)
+            for name in ("prompt", "negative_prompt", "cfg_scale", "mode", "aspect_ratio", "duration", "camera_control",
+                         "callback_url", "external_task_id")
+            if body.get(name) is not None
+        },
+    }
+    for name in ("image", "image_tail"):
+        if body.get(name):
+            if kind != "image2video":
+                raise GenerationError("image_not_applicable", f"{name} is only used by image2video", field=name)
+            data[name] = body[name]
+    data.update(_kind_fields(kind, body, key.team))
+    validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
+    generation = do_submit_generation(
+        team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request, callback_format="kling"
+    )
+    if generation.status == Status.BLOCKED:
+        return error_response(request, "policy_violation", "Trigger the content security policy of the platform")
+    task = task_object(generation, request=request)
+    created = {name: task[name] for name in ("task_id", "task_status", "task_info", "created_at", "updated_at")}
+    return envelope(request, created)
+
+
+def _parent_from_video_id(video_id, team):
+    """The generation whose result video this door reported as `video_id` (the video asset's id)."""
+    if not isinstance(video_id, str) or not video_id:
+        raise GenerationError("parent_required", "Invalid request parameters: video_id is required", field="video_id")
+    parsed = _as_uuid(video_id)
+    asset = Asset.objects.filter(public_id=parsed, role=AssetRole.VIDEO, generation__team=team).select_related("generation").first() if parsed else None
+    if asset is None:
+        raise GenerationError("parent_not_found", f"video_id {video_id[:64]} does not exist", field="video_id")
+    return str(asset.generation.public_id)
+
+
+def _kind_fields(kind, body, team):
+    """The fields of the newer kinds, from the upstream's body shapes to the studio's request fields."""
+    if kind == "multi-image2video":
+        image_list = body.get("image_list")
+        if not isinstance(image_list, list) or not all(isinstance(item, dict) for item in image_list):
+            raise GenerationError("invalid_image_count", "Invalid request parameters: image_list must be a list of {image}")
+        return {"images": [item.get("image") for item in image_list], "model": body.get("model_name") or "kling-v1-6"}
+    if kind == "video-extend":
+        return {"parent_id": _parent_from_video_id(body.get("video_id"), team)}
+    if kind == "lip-sync":
+        lip_sync = body.get("input")
+        if not isinstance(lip_sync, dict):
+            raise GenerationError("invalid_request", "Invalid request parameters: input must be an object")
+        if lip_sync.get("video_url"):
+            raise GenerationError("invalid_request", "Invalid request parameters: use video_id (a video of this account)")
+        fields = {"parent_id": _parent_from_video_id(lip_sync.get("video_id"), team)}
+        if lip_sync.get("mode") == "audio2video":
+            if lip_sync.get("audio_type") != "file" or not lip_sync.get("audio_file"):
+                raise GenerationError("invalid_request", "Invalid request parameters: audio2video needs audio_type file and audio_file")
+            fields["audio"] = lip_sync["audio_file"]
+        else:
+            fields.update({name: lip_sync[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in lip_sync})
+        return fields
+    if kind == "effects":
+        effect_input = body.get("input")
+        if not isinstance(effect_input, dict):
+            raise GenerationError("invalid_request", "Invalid request parameters: input must be an object")
+        fields = {"effect_scene": body.get("effect_scene"), "images": effect_input.get("images") or [effect_input.get("image")]}
+        fields.update({name: effect_input[name] for name in ("mode", "duration") if name in effect_input})
+        fields["model"] = effect_input.get("model_name") or "kling-v1-6"
+        return fields
+    return {}
+
+
+def _page_param(request, name, default, upper):
+    value = request.GET.get(name, str(default))
+    if not value.isdigit() or not 1 <= int(value) <= upper:
+        raise GenerationError("invalid_request", f"Invalid request parameters: {name} must be between 1 and {upper}")
+    return int(value)
+
+
+def _list(request, key, kind):
+    if not key.has_scope(ApiKeyScope.READ):
+        raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+    page_num = _page_param(request, "pageNum", 1, 1000)
+    page_size = _page_param(request, "pageSize", 30, 500)
+    start = (page_num - 1) * page_size
+    rows = (
+        Generation.objects.filter(team=key.team, kind=kind)
+        .prefetch_related("assets")
+        .order_by("-created_at", "-id")[start : start + page_size]
+    )
+    return envelope(request, [task_object(generation, request=request) for generation in rows])
+
+
+@csrf_exempt
+def task_detail(request, kind, task_id):
+    """GET one task by the studio's task_id or the caller's external_task_id."""
+    _kind_or_404(kind)
+    try:
+        key = authenticate(request)
+        if request.method != "GET":
+            return error_response(request, "method_not_allowed", "Requested method is invalid")
+        if not key.has_scope(ApiKeyScope.READ):
+            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+        match = Q(client_reference=task_id) if task_id else Q(pk__in=[])
+        parsed = _as_uuid(task_id)
+        if parsed is not None:
+            match |= Q(public_id=parsed)
+        generation = Generation.objects.filter(match, team=key.team, kind=kind).prefetch_related("assets").first()
+        if generation is None:
+            return error_response(request, "not_found", "Requested resource does not exist")
+        return envelope(request, task_object(generation, request=request))
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+

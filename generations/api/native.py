@@ -1,0 +1,506 @@
+"""The native JSON API, /api/v1/. Bearer API keys; every error in one shape:
+`{"error": {"code", "message", "field"?, "stage"?, "categories"?, "request_id"}}`.
+"""
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import FileResponse
+from django.utils import timezone
+from ninja import Field, File, Form, NinjaAPI, Schema, Status, UploadedFile
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from accounts.actions import authenticate_api_key
+from accounts.audit import Actor, client_ip
+from accounts.errors import AccountError
+from accounts.models import ApiKeyScope
+from accounts.ratelimit import RateLimited, check_api_key_rate
+from accounts.standing import current_standing
+
+from generations.actions.generation import do_cancel_generation, do_submit_generation
+from generations.catalog import KINDS, validate_generation_request
+from generations.errors import GenerationError
+from generations.inputs.images import load_image
+from generations.inputs.loading import load_media_inputs
+from generations.models import AssetRole, IdempotencyRecord
+from generations.presenters import generation_summary
+from generations.selectors import deliverable_asset, generation_for_team, team_generations
+from generations.states import Status as Status_
+
+
+class ApiKeyBearer(HttpBearer):
+    def authenticate(self, request, token):
+        key = authenticate_api_key(token, ip_address=client_ip(request))  # raises AccountError with a code
+        check_api_key_rate(key)
+        request.api_key = key
+        return key
+
+
+api = NinjaAPI(
+    title="Studio API",
+    version="1",
+    description="Text-to-video and image-to-video generation with screening, scanning and review.",
+    urls_namespace="api-v1",
+    auth=ApiKeyBearer(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    request_id: str
+    field: str | None = None
+    stage: str | None = None
+    categories: list[str] | None = None
+    suggestion: str | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class CameraConfigIn(Schema):
+    horizontal: float | None = None
+    vertical: float | None = None
+    pan: float | None = None
+    tilt: float | None = None
+    roll: float | None = None
+    zoom: float | None = None
+
+
+class CameraControlIn(Schema):
+    type: str
+    config: CameraConfigIn | None = None
+
+
+class GenerationIn(Schema):
+    kind: str = "text2video"
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    model: str | None = None
+    duration: str | int | None = "5"
+    aspect_ratio: str | None = None
+    mode: str | None = None
+    cfg_scale: float | None = None
+    camera_control: CameraControlIn | None = None
+    image: str | None = Field(None, description="image→video start frame: base64 (a data: prefix is accepted) or an http(s) URL")
+    image_tail: str | None = Field(None, description="image→video end frame: base64 or an http(s) URL")
+    images: list[str] | None = Field(
+        None, description="multi-image2video: 1–4 reference images; effects: one image, or two for hug/kiss/heart_gesture"
+    )
+    parent_id: str | None = Field(None, description="video-extend and lip-sync: the id of a succeeded generation of your team")
+    remix_of: str | None = Field(None, description="text2video/image2video: the generation this one remixes (recorded)")
+    effect_scene: str | None = Field(None, description="effects: bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, hug, kiss, heart_gesture")
+    text: str | None = Field(None, description="lip-sync: the words to speak (≤ 120 characters)")
+    voice_id: str | None = Field(None, description="lip-sync with text: the voice")
+    voice_language: str | None = Field(None, description="lip-sync with text: en or zh")
+    voice_speed: float | None = Field(None, description="lip-sync with text: 0.8–2.0")
+    audio: str | None = Field(None, description="lip-sync: base64 mp3/wav/m4a/aac (≤ 5 MB) instead of text")
+    consent_id: str | None = Field(None, description="A consent record of your team for the person whose face an input shows")
+    callback_url: str | None = Field(None, description="Receives generation.* events for this generation, signed per Standard Webhooks")
+    external_task_id: str | None = Field(None, description="Your own id for this generation, unique within the team")
+
+
+class GenerationErrorOut(Schema):
+    code: str
+    message: str
+
+
+class VideoOut(Schema):
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    size_bytes: int
+    sha256: str
+
+
+class GenerationOut(Schema):
+    id: str
+    external_task_id: str
+    kind: str
+    status: str
+    stage: str
+    progress: int
+    prompt: str
+    negative_prompt: str
+    model: str
+    mode: str
+    duration: str
+    aspect_ratio: str
+    error: GenerationErrorOut | None
+    created_at: str
+    elapsed_s: int
+    eta_s: int | None = Field(None, description="A rough estimate of the seconds left; null when finished or waiting for a moderator")
+    finished_at: str | None
+    terminal: bool
+    video_url: str | None
+    poster_url: str | None
+    video: VideoOut | None
+    parent_id: str | None
+    options: dict[str, Any]
+
+
+class GenerationListOut(Schema):
+    data: list[GenerationOut]
+    next_cursor: str | None
+
+
+def error_response(request, code, message, status, **extra):
+    body = {"code": code, "message": message, "request_id": getattr(request, "request_id", "")}
+    body.update({key: value for key, value in extra.items() if value})
+    return api.create_response(request, {"error": body}, status=status)
+
+
+@api.exception_handler(GenerationError)
+def _generation_error(request, exc):
+    return error_response(
+        request, exc.code, exc.message, exc.http_status, field=exc.field, stage=exc.stage, categories=exc.categories,
+        suggestion=getattr(exc, "suggestion", None),
+    )
+
+
+def blocked_at_submit_response(request, generation):
+    """A prompt blocked by screening answers 422 `policy_violation`: the category, never the words, and a
+    hint. A response, not an exception, so the blocked row (and its strike) is kept and an idempotent
+    retry gets the same answer."""
+    if generation.status != "blocked" or generation.stage not in ("prompt", "input"):
+        return None
+    result = generation.screening_result or {}
+    if generation.stage == "input":
+        categories = sorted((result.get("input_scan") or {}).get("categories") or {})
+    else:
+        categories = sorted(name for name, score in (result.get("categories") or {}).items() if score >= 0.5) or (
+            [result["top_category"]] if result.get("top_category") else []
+        )
+    body = {
+        "code": "policy_violation",
+        "message": generation.error_message,
+        "stage": generation.stage,
+        "categories": categories,
+        "suggestion": result.get("suggestion") or "Rephrase the prompt without the content the policy forbids.",
+        "request_id": getattr(request, "request_id", ""),
+    }
+    return Status(422, {"error": body})
+
+
+@api.exception_handler(AccountError)
+def _account_error(request, exc):
+    response = error_response(request, exc.code, exc.message, exc.http_status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _missing_key(request, exc):
+    return error_response(request, "missing_api_key", "Send your API key as `Authorization: Bearer sk-…`.", 401)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request, exc):
+    first = exc.errors[0] if exc.errors else {}
+    location = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "payload"))
+    message = f"{location}: {first.get('msg', 'invalid value')}" if location else "The request body is not valid JSON for this operation."
+    return error_response(request, "invalid_request", message, 422, field=location or None)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return error_response(request, "http_error", str(exc), exc.status_code)
+
+
+def _as_utc(moment, field):
+    """A filter time in UTC (any offset the client sent, applied), or a 400 if it cannot be one."""
+    try:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        raise GenerationError("invalid_datetime", f"{field} is not a representable date-time.", field=field) from None
+
+
+def _require_scope(request, scope):
+    if not request.auth.has_scope(scope):
+        raise AccountError("insufficient_scope", f"This API key lacks the `{scope}` scope.", http_status=403)
+
+
+def _generation_or_404(request, generation_id):
+    generation = generation_for_team(request.auth.team, generation_id)
+    if generation is None:
+        raise GenerationError("not_found", "No such generation.", http_status=404)
+    return generation
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+CREATE_ERRORS = {**ERRORS, 402: ErrorOut}
+
+
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
+
+
+@api.post(
+    "/generations",
+    response={202: GenerationOut, **CREATE_ERRORS},
+    summary="Create a generation",
+    description=(
+        "Send an `Idempotency-Key` header to make retries safe: the same key with the same body within 24 h "
+        "returns the first response; the same key with another body is a 409 `idempotency_key_reused`."
+    ),
+)
+def create_generation(request, payload: GenerationIn):
+    _require_scope(request, ApiKeyScope.GENERATE)
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is None:
+        return _create_generation(request, payload)
+    if not 1 <= len(idempotency_key) <= 200:
+        raise GenerationError("invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters.")
+    team = request.auth.team
+    body_hash = hashlib.sha256(request.body).hexdigest()
+    IdempotencyRecord.objects.filter(team=team, key=idempotency_key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW).delete()
+    earlier = IdempotencyRecord.objects.filter(team=team, key=idempotency_key).first()
+    if earlier is None:
+        try:
+            with transaction.atomic():
+                response = _create_generation(request, payload)
+                IdempotencyRecord.objects.create(
+                    team=team, key=idempotency_key, request_hash=body_hash,
+                    status_code=response.status_code, response_body=response.value,
+                )
+                return response
+        except IntegrityError:
+            # A concurrent request with the same key won the race: answer as it did.
+            earlier = IdempotencyRecord.objects.filter(team=team, key=idempotency_key).first()
+    if earlier is None or earlier.request_hash != body_hash:
+        raise GenerationError(
+            "idempotency_key_reused", "This Idempotency-Key was used with a different request body.", http_status=409
+        )
+    return Status(earlier.status_code, earlier.response_body)
+
+
+def _create_generation(request, payload):
+    key = request.auth
+    data = payload.dict(exclude_none=True)
+    if "camera_control" in data and "config" in data["camera_control"]:
+        data["camera_control"]["config"] = {k: v for k, v in data["camera_control"]["config"].items() if v is not None}
+    validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
+    generation = do_submit_generation(
+        team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request
+    )
+    return blocked_at_submit_response(request, generation) or Status(202, generation_summary(generation))
+
+
+class UploadIn(Schema):
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    model: str | None = None
+    duration: str | None = "5"
+    mode: str | None = None
+    callback_url: str | None = None
+    external_task_id: str | None = None
+
+
+@api.post(
+    "/generations/upload",
+    response={202: GenerationOut, **CREATE_ERRORS},
+    summary="Create an image→video generation from uploaded files (multipart/form-data)",
+)
+def create_generation_upload(
+    request, form: Form[UploadIn], image: File[UploadedFile], image_tail: File[UploadedFile] | None = None
+):
+    _require_scope(request, ApiKeyScope.GENERATE)
+    key = request.auth
+    data = {"kind": "image2video", **form.dict(exclude_none=True), "image": load_image(image, field="image")}
+    if image_tail is not None:
+        data["image_tail"] = load_image(image_tail, field="image_tail")
+    validated = validate_generation_request(data, default_model=settings.DEFAULT_MODEL)
+    generation = do_submit_generation(team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request)
+    return blocked_at_submit_response(request, generation) or Status(202, generation_summary(generation))
+
+
+@api.get("/generations", response={200: GenerationListOut, **ERRORS}, summary="List the team's generations")
+def list_generations(
+    request,
+    limit: int = 20,
+    cursor: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    member: str | None = None,
+    created_after: dt.datetime | None = None,
+    created_before: dt.datetime | None = None,
+):
+    """Newest first. Filter by status, kind, member (email) and creation time; page with `next_cursor`."""
+    _require_scope(request, ApiKeyScope.READ)
+    limit = max(1, min(limit, 100))
+    queryset = team_generations(request.auth.team)
+    if status:
+        if status not in Status_.values:
+            raise GenerationError("invalid_status", f"status must be one of: {', '.join(Status_.values)}.", field="status")
+        queryset = queryset.filter(status=status)
+    if kind:
+        if kind not in KINDS:
+            raise GenerationError("invalid_kind", f"kind must be one of: {', '.join(KINDS)}.", field="kind")
+        queryset = queryset.filter(kind=kind)
+    if member:
+        queryset = queryset.filter(created_by__email__iexact=member)
+    if created_after:
+        queryset = queryset.filter(created_at__gte=_as_utc(created_after, "created_after"))
+    if created_before:
+        queryset = queryset.filter(created_at__lt=_as_utc(created_before, "created_before"))
+    if cursor:
+        if not cursor.isdigit():
+            raise GenerationError("invalid_cursor", "cursor must be a value returned as next_cursor.", field="cursor")
+        queryset = queryset.filter(id__lt=int(cursor))
+    rows = list(queryset.order_by("-id")[: limit + 1])
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return Status(200, {"data": [generation_summary(g) for g in rows[:limit]], "next_cursor": next_cursor})
+
+
+@api.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS}, summary="Get one generation")
+def get_generation(request, generation_id: str):
+    _require_scope(request, ApiKeyScope.READ)
+    return Status(200, generation_summary(_generation_or_404(request, generation_id)))
+
+
+@api.post("/generations/{generation_id}/cancel", response={200: GenerationOut, **ERRORS}, summary="Cancel a running generation")
+def cancel_generation(request, generation_id: str):
+    _require_scope(request, ApiKeyScope.GENERATE)
+    generation = _generation_or_404(request, generation_id)
+    do_cancel_generation(generation, actor=Actor(user=request.auth.created_by, api_key=request.auth))
+    return Status(200, generation_summary(generation))
+
+
+def _asset_download(request, generation_id, role, filename):
+    _require_scope(request, ApiKeyScope.READ)
+    generation = _generation_or_404(request, generation_id)
+    asset = deliverable_asset(generation, role) if generation.status == "succeeded" else None
+    if asset is None:
+        raise GenerationError("not_ready", "This generation has no deliverable file (yet).", http_status=404)
+    return FileResponse(asset.file.open("rb"), content_type=asset.content_type, as_attachment=True, filename=filename)
+
+
+@api.get("/generations/{generation_id}/video", response={200: Any, **ERRORS}, summary="Download the video (MP4)")
+def download_video(request, generation_id: str):
+    return _asset_download(request, generation_id, AssetRole.VIDEO, f"{generation_id}.mp4")
+
+
+@api.get("/generations/{generation_id}/poster", response={200: Any, **ERRORS}, summary="Download the poster frame (JPEG)")
+def download_poster(request, generation_id: str):
+    return _asset_download(request, generation_id, AssetRole.POSTER, f"{generation_id}.jpg")
+
+
+class CreditsOut(Schema):
+    available: int
+    reserved: int
+    spent_this_period: int
+    monthly_allowance: int
+    period_start: dt.datetime
+    renews_at: dt.datetime
+
+
+class LimitsOut(Schema):
+    max_concurrent_generations: int
+    generations_in_flight: int
+    key_requests_per_minute: int
+    creates_per_minute: int
+    monthly_credit_cap: int | None
+
+
+class KeyOut(Schema):
+    name: str
+    prefix: str
+    scopes: list[str]
+    expires_at: dt.datetime | None
+
+
+class AccountOut(Schema):
+    team: dict
+    user: str
+    credits: CreditsOut
+    limits: LimitsOut
+    key: KeyOut
+    standing: dict
+
+
+@api.get("/account", response={200: AccountOut, **ERRORS}, summary="Credits, limits and standing of the key's team and user")
+def account(request):
+    from accounts.models import Membership
+    from accounts.usage import team_usage
+
+    key = request.auth
+    team = key.team
+    usage = team_usage(team)
+    membership = Membership.objects.filter(team=team, user=key.created_by).first()
+    return Status(200, {
+        "team": {"slug": team.slug, "name": team.name},
+        "user": key.created_by.email,
+        "credits": {
+            "available": usage.available,
+            "reserved": usage.reserved,
+            "spent_this_period": usage.spent,
+            "monthly_allowance": usage.allowance,
+            "period_start": usage.period_start,
+            "renews_at": usage.renews_at,
+        },
+        "limits": {
+            "max_concurrent_generations": team.max_concurrent_generations,
+            "generations_in_flight": team.generations_in_flight,
+            "key_requests_per_minute": settings.API_KEY_RATE_PER_MINUTE,
+            "creates_per_minute": settings.USER_CREATE_RATE_PER_MINUTE,
+            "monthly_credit_cap": membership.monthly_credit_cap if membership else None,
+        },
+        "key": {"name": key.name, "prefix": f"sk-{key.prefix}", "scopes": key.scopes, "expires_at": key.expires_at},
+        "standing": _standing_out(key.created_by),
+    })
+
+
+def _standing_out(user):
+    """The key's creator's standing, from the same function the portal's banner and standing page use."""
+    view = current_standing(user)
+    return {
+        "level": view.level,
+        "points": view.points,
+        "next_level_down_at": view.next_level_down_at.isoformat() if view.next_level_down_at else None,
+    }
+
+
+class MemberUsageOut(Schema):
+    email: str
+    spent: int
+    reserved: int
+    cap: int | None
+
+
+class KeyUsageOut(Schema):
+    name: str
+    prefix: str
+    spent: int
+    generations: int
+
+
+class UsageOut(Schema):
+    period_start: dt.datetime
+    spent: int
+    members: list[MemberUsageOut]
+    keys: list[KeyUsageOut]
+
+
+@api.get("/usage", response={200: UsageOut, **ERRORS}, summary="Credits spent this period, per member and per key")
+def usage(request):
+    from accounts.usage import team_usage
+
+    _require_scope(request, ApiKeyScope.READ)
+    figures = team_usage(request.auth.team)
+    return Status(200, {
+        "period_start": figures.period_start,
+        "spent": figures.spent,
+        "members": [{"email": m.email, "spent": m.spent, "reserved": m.reserved, "cap": m.cap} for m in figures.members],
+        "keys": [{"name": k.name, "prefix": f"sk-{k.prefix}", "spent": k.spent, "generations": k.generations} for k in figures.keys],
+    })
+

@@ -1,0 +1,127 @@
+"""Loading what a request carries into checked objects, for every entry point (API JSON, multipart uploads,
+the portal, the Kling-compatible routes): the media (images, audio), a JSON body, and the bound on how much
+of a multipart request is read at all."""
+
+import json
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import JsonResponse, QueryDict
+from django.utils.datastructures import MultiValueDict
+
+from generations.inputs.audio import load_audio
+from generations.catalog import LIP_SYNC, MULTI_IMAGE_MAX
+from generations.errors import GenerationError
+from generations.inputs.images import load_image
+
+# Kinds that take an audio input; for every other kind `audio` is refused before anything decodes it.
+AUDIO_KINDS = (LIP_SYNC,)
+
+
+def load_media_inputs(data: dict) -> dict:
+    """`data` with image, image_tail, images[] and audio replaced by InputImage / InputAudio. Each value may
+    be base64 text, an http(s) URL (images only, through the outbound guard) or an upload."""
+    data = dict(data)
+    if data.get("audio") not in (None, "") and data.get("kind") not in AUDIO_KINDS:
+        # Refused first: decoding an upload is the expensive part, and this kind would ignore it anyway.
+        raise GenerationError(
+            "audio_not_applicable", f"audio is only used by {', '.join(AUDIO_KINDS)}; remove it or pick that kind.", field="audio"
+        )
+    for name in ("image", "image_tail"):
+        if data.get(name) not in (None, ""):
+            data[name] = load_image(data[name], field=name)
+        else:
+            data.pop(name, None)
+    images = data.get("images")
+    if images not in (None, "", [], ()):
+        if not isinstance(images, (list, tuple)):
+            raise GenerationError("invalid_field_type", "images must be a list of images.", field="images")
+        if len(images) > MULTI_IMAGE_MAX:
+            # Refuse before fetching or decoding any of them.
+            raise GenerationError("invalid_image_count", f"At most {MULTI_IMAGE_MAX} images.", field="images")
+        data["images"] = [load_image(image, field=f"images[{index}]") for index, image in enumerate(images)]
+    else:
+        data.pop("images", None)
+    if data.get("audio") not in (None, ""):
+        data["audio"] = load_audio(data["audio"])
+    else:
+        data.pop("audio", None)
+    return data
+
+
+# --- the multipart size bound ------------------------------------------------------------------------
+
+REQUEST_TOO_LARGE = "request_too_large"
+
+
+def _max_upload_bytes():
+    return settings.MAX_UPLOAD_REQUEST_BYTES
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """First in FILE_UPLOAD_HANDLERS: refuses a multipart body whose declared length is over the limit
+    without reading it, and stops reading one that turns out longer (every file chunk passes through
+    here before the next handler writes it to memory or disk). `too_large` tells the middleware."""
+
+    too_large = False
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length > _max_upload_bytes():
+            self.too_large = True
+            return QueryDict(encoding=encoding), MultiValueDict()  # parsed as empty: nothing is read
+        return None
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > _max_upload_bytes():
+            self.too_large = True
+            raise StopUpload(connection_reset=True)  # Django closes and deletes what was written so far
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _too_large_response(request):
+    limit_mb = _max_upload_bytes() / (1024 * 1024)
+    return JsonResponse(
+        {"error": {"code": REQUEST_TOO_LARGE, "message": f"The request is larger than {limit_mb:g} MB; nothing was stored.",
+                   "request_id": getattr(request, "request_id", "")}},
+        status=413,
+    )
+
+
+class UploadLimitMiddleware:
+    """Before CSRF (which parses the body to find its token) or any view: a multipart request larger than
+    MAX_UPLOAD_REQUEST_BYTES is answered 413 `request_too_large`, having read at most that much."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > _max_upload_bytes():
+                return _too_large_response(request)
+            request.POST  # parse now, through BoundedUploadHandler  # noqa: B018
+            if any(getattr(handler, "too_large", False) for handler in request.upload_handlers):
+                return _too_large_response(request)
+        return self.get_response(request)
+
+
+def parse_json_body(raw, *, empty=b"{}"):
+    """The request body as JSON, or GenerationError: `invalid_json` for what is not JSON, `json_too_deep`
+    for nesting no real request has (Python's parser raises RecursionError on it: a 500 if not caught)."""
+    try:
+        return json.loads(raw or empty)
+    except RecursionError:
+        raise GenerationError("json_too_deep", "Invalid request parameters: the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise GenerationError("invalid_json", "Invalid request parameters: the body is not JSON") from None

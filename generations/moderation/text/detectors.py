@@ -1,0 +1,612 @@
+"""Detectors: each one reads the shared `Context` and returns a `DetectorResult` (scores per category in
+[0, 1], evidence spans, reasons). They run in order and later ones may read what earlier ones found:
+
+1. lexicon          multilingual terms, phrases and context rules (and the age-in-years rule)
+2. injection        override instructions, fake SYSTEM/ADMIN tags, closing-tag tricks
+3. negative-prompt  a negative prompt that asks to remove clothes (or holds an injection)
+4. framing          euphemism and framing: explicitness and realism amplify; art, medical, cartoon and
+                    support framing dampen; a pretext or an obfuscated term is itself a signal
+5. minor-sexual     a minor signal with a sexual signal is sexual_minors
+6. real-person      a real (named, private or uploaded) person with a sexual, defamatory or deceptive
+                    signal is deepfake
+Optional remote engines (remote.py) implement the same `detect` interface.
+
+Everything here is pure: text and flags in, scores out.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from generations.moderation.text import lexicon
+from generations.moderation.text.matching import build_matchers, segment
+from generations.moderation.text.normalize import INVISIBLE, normalize
+from generations.moderation.text.policy import CATEGORIES, HARMFUL
+
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    detector: str
+    rule: str
+    categories: tuple
+    view: str
+    start: int
+    end: int
+    text: str
+
+    def as_dict(self):
+        return {
+            "detector": self.detector,
+            "rule": self.rule,
+            "categories": list(self.categories),
+            "view": self.view,
+            "span": [self.start, self.end],
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class DetectorResult:
+    name: str
+    version: str
+    scores: dict
+    evidence: tuple = ()
+    reasons: tuple = ()
+    # "max": merged by maximum with what earlier detectors found; "set": replaces those categories
+    # (the framing layer lowers as well as raises).
+    mode: str = "max"
+
+    def as_audit(self):
+        return {
+            "name": self.name,
+            "version": self.version,
+            "mode": self.mode,
+            "scores": {k: round(v, 3) for k, v in self.scores.items()},
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass
+class Context:
+    prompt: str
+    negative_prompt: str = ""
+    has_face_input: bool = False
+    views: object = None
+    tags: set = field(default_factory=set)
+    signals: dict = field(default_factory=dict)
+    contributions: dict = field(default_factory=dict)  # category -> [(weight, entry, view)]
+    evasion_categories: set = field(default_factory=set)
+    second_hits: set = field(default_factory=set)  # rows matched twice with different words
+    scores: dict = field(default_factory=dict)
+    results: list = field(default_factory=list)
+
+    def merge(self, result):
+        self.results.append(result)
+        for category, score in result.scores.items():
+            score = min(1.0, max(0.0, score))
+            if result.mode == "set":
+                self.scores[category] = score
+            elif score > self.scores.get(category, 0.0):
+                self.scores[category] = score
+
+    def score(self, category):
+        return self.scores.get(category, 0.0)
+
+
+def combine(weights):
+    """Noisy-or that trusts the strongest signal fully and each further one at 40 %: two weak hints do not
+    add up to one strong term."""
+    acc = 1.0
+    for i, weight in enumerate(sorted(weights, reverse=True)):
+        acc *= 1.0 - (weight if i == 0 else 0.4 * weight)
+    return 1.0 - acc
+
+
+def noisy_or(weights):
+    acc = 1.0
+    for weight in weights:
+        acc *= 1.0 - weight
+    return 1.0 - acc
+
+
+@lru_cache(maxsize=1)
+def matchers():
+    return build_matchers(lexicon.ENTRIES)
+
+
+def warm_up():
+    """Compile every lexicon bucket now rather than on first use (about a second, once per process), so no
+    request pays for a rare bucket. Call at process start where first-request latency matters."""
+    for pair in matchers().values():
+        for matcher in pair:
+            for key in list(matcher._pending):
+                matcher.bucket(key)
+
+
+# --- ages --------------------------------------------------------------------------------------------------
+
+_SPELLED = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+_AGE_PATTERNS = (
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:years?|yrs?|yr)[\s-]*olds?\b"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:yo|y/o|y\.o\.?)(?![a-z])"),
+    re.compile(r"\b(?:aged?|age of)\s+(\d{1,2})\b"),
+    re.compile(r"\b(" + "|".join(_SPELLED) + r")[\s-]*(?:years?|yr)[\s-]*olds?\b"),
+    re.compile(r"\b(?:de|con|tiene|tenía|a|aos|com|di|ha)\s+(\d{1,2})\s*(?:años|anos|añitos|aninhos|ans|anni)\b"),
+    re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:años|anos|ans|anni)\s+(?:de edad|de idade|d'âge)"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:jährig\w*|jahre\s+alt)"),
+    re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:летн\w*|лет(?!\w))"),
+    re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:岁|歳|살|세)"),
+    re.compile(
+        r"\b(?:girl|boy|kid|child|daughter|son|niña|niño|fille|garçon|mädchen|junge|ragazza|ragazzo|menina|menino)"
+        r"\s*,?\s*(\d{1,2})\b"
+    ),
+    re.compile(r"\blooks?\s+(?:about\s+|like\s+|barely\s+)?(\d{1,2})\b"),
+    re.compile(r"\b(?:of|aged?)\s+(" + "|".join(_SPELLED) + r")\b"),
+)
+_CJK_YOUNG = re.compile(r"(?:十[一二三四五六七]?|[一二三四五六七八九])\s*[岁歳]")
+
+
+def find_ages(text):
+    """(age, start, end) for every stated age in text."""
+    found = []
+    for pattern in _AGE_PATTERNS:
+        for m in pattern.finditer(text):
+            raw = m.group(1)
+            age = _SPELLED.get(raw) if not raw.isdigit() else int(raw)
+            if age is not None:
+                found.append((age, m.start(), m.end()))
+    for m in _CJK_YOUNG.finditer(text):
+        found.append((12, m.start(), m.end()))
+    return found
+
+
+def _split_by_invisible(raw, hit):
+    """A raw hit that an invisible character cut out of a longer word ("nudi<ZWSP>branch") is an artifact."""
+    before = raw[hit.start - 1] if hit.start > 0 else ""
+    after = raw[hit.end] if hit.end < len(raw) else ""
+    return (before and ord(before) in INVISIBLE) or (after and ord(after) in INVISIBLE)
+
+
+def segmented_view(views):
+    """Spelled-out runs that merged several words ("n a k e d g i r l") re-spaced into words, as one more view."""
+    if not views.joined:
+        return ()
+    text = views.normalized
+    changed = False
+    for word in views.joined:
+        pieces = segment(word, matchers()["normalized"])
+        if pieces:
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ".join(pieces), text, count=1)
+            changed = True
+    return (("segmented", text),) if changed else ()
+
+
+# A word or two put in quotes ("'fireworks'", "'special fireworks'"): the writer is winking at a euphemism.
+_SCARE_QUOTES = re.compile(r"(?:^|[\s(])['\"“‘«]([^\W\d_]{3,24}(?: [^\W\d_]{2,24}){0,2})['\"”’»](?=[\s,.;:!?)]|$)")
+
+
+# --- detectors ---------------------------------------------------------------------------------------------
+
+class Detector:
+    name = "detector"
+    version = "0"
+
+    def detect(self, ctx):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LexiconDetector(Detector):
+    name = "lexicon"
+    version = f"{lexicon.VERSION}+{lexicon.fingerprint()}"
+
+    def detect(self, ctx):
+        views = self.views(ctx.views)
+        found, second, masked, safe_tags = self.collect(views)
+        counted = [hit for entry, hit in found.items() if entry not in masked]
+        # A row can depend on context ("au naturel" is not nudity next to "makeup"): drop those first.
+        present = set(safe_tags).union(*(hit.entry.tags for hit in counted))
+        counted = [hit for hit in counted if not (hit.entry.unless & present)]
+        tags = set(safe_tags).union(*(hit.entry.tags for hit in counted))
+        second = {entry for entry in second if entry not in masked and any(h.entry is entry for h in counted)}
+
+        evidence = []
+        contributions = {}
+        signals = {}
+        for hit in counted:
+            entry = hit.entry
+            categories = tuple(k for k in entry.scores if not k.startswith("_"))
+            for key, weight in entry.scores.items():
+                if key.startswith("_"):
+                    signals[key] = max(signals.get(key, 0.0), weight)
+                else:
+                    contributions.setdefault(key, []).append((weight, entry, hit.view))
+            evidence.append(Evidence(self.name, entry.label, categories, hit.view, hit.start, hit.end, hit.text))
+            if hit.view != "raw" and categories:
+                # Found only once the text was unmasked: the writer hid it on purpose.
+                ctx.evasion_categories.update(categories)
+        for view, text in views:
+            for age, start, end in find_ages(text):
+                if age < 18:
+                    signals["_minor"] = 1.0
+                    evidence.append(Evidence(self.name, "stated age under 18", (), view, start, end, text[start:end]))
+        if _SCARE_QUOTES.search(ctx.views.raw):
+            tags.add("scare_quotes")
+
+        scores, reasons = self.score(contributions, second, tags)
+        ctx.tags |= tags
+        ctx.second_hits |= second
+        for key, value in signals.items():
+            ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
+        for category, items in contributions.items():
+            ctx.contributions.setdefault(category, []).extend(items)
+        return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
+
+    @staticmethod
+    def views(views):
+        out = views.items() + segmented_view(views)
+        if views.translit:
+            out += (("translit", views.translit),)
+        return out
+
+    @staticmethod
+    def collect(views):
+        """First hit per row (raw view first), a second hit with other words, rows hidden by safe phrases."""
+        found, second, masked, safe_tags = {}, {}, set(), set()
+        for view, text in views:
+            for matcher in matchers()["raw" if view == "raw" else "normalized"]:
+                for hit in matcher.scan(text, view):
+                    if view == "raw" and _split_by_invisible(text, hit):
+                        continue
+                    entry = hit.entry
+                    if entry.safe:
+                        safe_tags |= entry.tags
+                        masked.update(matcher.masked_by(hit, text))
+                    elif entry not in found:
+                        found[entry] = hit
+                    elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
+                        second[entry] = hit
+        return found, second, masked, safe_tags
+
+    @staticmethod
+    def score(contributions, second, tags):
+        scores = {}
+        reasons = []
+        for category, items in contributions.items():
+            if category == "injection":
+                continue  # the injection detector owns this category
+            best = {}
+            for weight, entry, _view in items:
+                best[entry] = max(best.get(entry, 0.0), weight)
+            # Two different words of one row ("stabbed", "blood everywhere") count twice, a third does not.
+            weights = list(best.values()) + [best[entry] for entry in best if entry in second]
+            scores[category] = combine(weights)
+            reasons.append(f"{category}: {max(best, key=best.get).label}")
+        for required, category, score, reason in lexicon.COMBINATIONS:
+            if all(t in tags for t in required) and score > scores.get(category, 0.0):
+                scores[category] = score
+                reasons.append(f"{category}: {reason}")
+        return scores, reasons
+
+
+_INJECTION_PATTERNS = (
+    (
+        re.compile(
+            r"(?:^|[\n\r]|[\[<{(#*|]\s*)\s*(?:system|admin|administrator|developer|root|assistant|moderator|operator|"
+            r"sudo|superuser)(?:\s+(?:prompt|message|note|override|mode|instructions?|notice|command))?\s*"
+            r"(?:[:\]>}|)]|-{2,}>)",
+            re.IGNORECASE,
+        ),
+        0.45,
+        "fake system or admin tag",
+    ),
+    (re.compile(r"<\|\s*[a-z_]+\s*\|>|<<\s*/?sys\s*>>|\[/?inst\]|<\|?endoftext\|?>", re.IGNORECASE), 0.7,
+     "model control token"),
+    (
+        re.compile(
+            r"</\s*(?:prompt|user|user_input|input|instructions?|system|query|context|rules|policy|content|message|"
+            r"human|assistant|request)\s*>",
+            re.IGNORECASE,
+        ),
+        0.55,
+        "closing-tag trick",
+    ),
+    (
+        re.compile(
+            r"(?:^|\n)\s*(?:-{3,}|={3,}|#{2,}|\*{3,})\s*(?:end|new|begin|system|admin|override)\b"
+            r"|\bend of (?:the )?(?:prompt|user input|input|instructions|user message)\b",
+            re.IGNORECASE,
+        ),
+        0.5,
+        "fake prompt boundary",
+    ),
+    (re.compile(r"[\"']role[\"']\s*:\s*[\"'](?:system|developer|admin)[\"']", re.IGNORECASE), 0.6, "fake role field"),
+)
+
+
+def injection_signals(views):
+    """(weight, label, view, start, end, text) for each structural injection pattern found."""
+    out = []
+    for view, text in views.items():
+        for pattern, weight, label in _INJECTION_PATTERNS:
+            m = pattern.search(text)
+            if m:
+                out.append((weight, label, view, m.start(), m.end(), m.group()))
+    return out
+
+
+class InjectionDetector(Detector):
+    name = "injection"
+    version = "1"
+
+    def detect(self, ctx):
+        weights = {}
+        evidence = []
+        for weight, entry, _view in ctx.contributions.get("injection", ()):
+            weights[entry.label] = max(weights.get(entry.label, 0.0), weight)
+        for entry in ctx.second_hits:
+            if "injection" in entry.scores:
+                weights[entry.label + " (again)"] = entry.scores["injection"]
+        for weight, label, view, start, end, text in injection_signals(ctx.views):
+            if weight > weights.get(label, 0.0):
+                weights[label] = weight
+            evidence.append(Evidence(self.name, label, ("injection",), view, start, end, text))
+        if not weights:
+            return DetectorResult(self.name, self.version, {})
+        score = noisy_or(weights.values())
+        reasons = tuple(f"injection: {label}" for label in sorted(weights, key=weights.get, reverse=True))
+        return DetectorResult(self.name, self.version, {"injection": score}, tuple(evidence), reasons)
+
+
+_NEGATIVE_CLOTHING = re.compile(
+    r"\b(?:clothes|clothing|clothed|dressed|dress|shirt|shirts|top|tops|pants|trousers|underwear|bra|bras|panties|"
+    r"bikini|swimsuit|swimwear|lingerie|covered|covering|modest|modesty|censored|censorship|censor|censoring|mosaic|"
+    r"blurred genitals|blurry genitals|blur censor|bar censor|pixelated genitals|pixelation|towel|"
+    r"ropa|vêtements|kleidung|vestiti|roupa|одежд\w*|衣服|服|옷)\b"
+)
+_NEGATIVE_ADULT = re.compile(
+    r"\b(?:adult|adults|mature|grown-up|grown up|old|aged|wrinkles|wrinkled|elderly|adult features|adult body|"
+    r"adult proportions|beard|stubble|over 18|18\+|adulto|adulte|erwachsen\w*|взросл\w*|成人|大人|성인)\b"
+)
+# Asking the model to avoid what keeps a scene safe for work uncovers the category it protects.
+_NEGATIVE_SFW = re.compile(
+    r"\b(?:sfw|safe for work|family[- ]friendly|kid[- ]friendly|pg|pg-13|modest|modesty|decent|tasteful|"
+    r"censor bars?|coverage|covered up)\b"
+)
+# Avoiding the rescue, the survival or the safety gear of someone in danger asks for the harm.
+_NEGATIVE_RESCUE = re.compile(
+    r"\b(?:rescue|rescued|rescuers?|saved|survives?|survival|survivors?|alive|breathing|help arriving|"
+    r"help arrives|paramedics?|ambulance|lifeguards?|happy ending|recovery|intervention|safety net|harness|"
+    r"safety rope|parachute|stunt double|fake blood|props?|cgi|stuntman|crash mat|airbag|"
+    r"rescate|sauvetage|rettung|salvataggio|resgate|спасение|救援|救助|구조)\b"
+)
+
+
+class NegativePromptDetector(Detector):
+    """A negative prompt is what the model should avoid. Harmful words there are fine ("nudity, gore"); asking
+    it to avoid clothes, censoring or adulthood is asking for the opposite, and an injection is an injection."""
+
+    name = "negative-prompt"
+    version = "2"
+
+    def detect(self, ctx):
+        if not ctx.negative_prompt or not ctx.negative_prompt.strip():
+            return DetectorResult(self.name, self.version, {})
+        views = normalize(ctx.negative_prompt)
+        scores = {}
+        evidence = []
+        reasons = []
+        clothing = list(_NEGATIVE_CLOTHING.finditer(views.normalized)) + list(_NEGATIVE_SFW.finditer(views.normalized))
+        if clothing:
+            base = ctx.score("sexual")
+            score = 0.55 if base < 0.3 else min(1.0, max(0.75, base + 0.25))
+            scores["sexual"] = score
+            reasons.append("sexual: negative prompt removes clothing, censoring or safe-for-work")
+            for m in clothing[:3]:
+                evidence.append(Evidence(self.name, "clothing or censoring in negative prompt", ("sexual",),
+                                         "negative", m.start(), m.end(), m.group()))
+        if ctx.score("sexual") >= 0.3 or clothing:
+            adult = _NEGATIVE_ADULT.search(views.normalized)
+            if adult:
+                ctx.signals["_minor"] = max(ctx.signals.get("_minor", 0.0), 0.6)
+                reasons.append("minor signal: negative prompt removes adult features")
+                evidence.append(Evidence(self.name, "adulthood in negative prompt", (), "negative",
+                                         adult.start(), adult.end(), adult.group()))
+        rescue = _NEGATIVE_RESCUE.search(views.normalized)
+        if rescue:
+            harmed = [c for c in ("self_harm", "violence") if ctx.score(c) >= 0.15]
+            for category in harmed or ["violence"]:
+                base = ctx.score(category)
+                scores[category] = min(1.0, max(0.75, base + 0.35)) if harmed else 0.45
+            reasons.append(f"{(harmed or ['violence'])[0]}: negative prompt removes the rescue or the safety")
+            evidence.append(Evidence(self.name, "rescue or safety in negative prompt", tuple(harmed or ["violence"]),
+                                     "negative", rescue.start(), rescue.end(), rescue.group()))
+        injection = [w for w, *_ in injection_signals(views)]
+        for hit_view, text in views.items():
+            for hit in matchers()["raw" if hit_view == "raw" else "normalized"][0].scan(text, hit_view):
+                weight = hit.entry.scores.get("injection")
+                if weight and not hit.entry.safe:
+                    injection.append(weight)
+        if injection:
+            scores["injection"] = noisy_or(injection)
+            reasons.append("injection: in the negative prompt")
+        return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
+
+
+class FramingDetector(Detector):
+    """The euphemism and framing layer: the same subject reads differently wrapped in explicitness, realism,
+    art, medicine, cartoons or support; an obfuscated term or a pretext shows intent."""
+
+    name = "framing"
+    version = "1"
+
+    def detect(self, ctx):
+        tags = ctx.tags
+        scores = {}
+        reasons = []
+        amp = 0.0
+        for tag, bonus in (("amp_explicit", 0.25), ("amp_show_all", 0.25), ("amp_realism", 0.1), ("amp_photo", 0.05),
+                           ("amp_detail", 0.1), ("evasion_frame", 0.1)):
+            if tag in tags:
+                amp += bonus
+        for category in ("sexual", "violence", "self_harm"):
+            score = ctx.score(category)
+            if score < 0.3:
+                continue
+            bonus = amp + (0.1 if category in ctx.evasion_categories else 0.0)
+            if category == "sexual" and "amp_suggestive" in tags:
+                bonus += 0.15
+            bonus = min(bonus, 0.3)
+            if bonus:
+                scores[category] = min(1.0, score + bonus)
+                reasons.append(f"{category}: amplified by framing (+{bonus:.2f})")
+        for category in ("illegal", "deepfake"):
+            if category in ctx.evasion_categories and ctx.score(category) >= 0.3:
+                scores[category] = min(1.0, ctx.score(category) + 0.1)
+                reasons.append(f"{category}: term written to evade the filter")
+
+        sexual = scores.get("sexual", ctx.score("sexual"))
+        sexual_tags = {tag for _, entry, _ in ctx.contributions.get("sexual", ()) for tag in entry.tags}
+        strong_sexual = "sex_explicit" in sexual_tags
+        art_held = tags & {"amp_explicit", "amp_show_all"} or (
+            "amp_photo" in tags and "art_object" not in tags  # a photographed statue is still a statue
+        )
+        if sexual >= 0.3 and "art_ctx" in tags and not strong_sexual and not art_held:
+            if "museum_ctx" in tags and tags & {"art_object", "artwork"} and sexual > 0.35:
+                # Existing art on display (a statue in a museum) is allowed, like Michelangelo's David.
+                scores["sexual"] = sexual = 0.35
+                reasons.append("sexual: nudity of existing art on display")
+            elif sexual > 0.58:
+                scores["sexual"] = sexual = 0.58
+                reasons.append("sexual: nudity in an art framing is held for review, not blocked")
+        if sexual >= 0.3 and "medical_ctx" in tags and not strong_sexual and not tags & {
+            "amp_explicit", "amp_show_all", "amp_detail", "amp_realism", "amp_photo"
+        }:
+            if sexual > 0.5:
+                scores["sexual"] = 0.5
+                reasons.append("sexual: body in a medical framing is held for review, not blocked")
+
+        violence = scores.get("violence", ctx.score("violence"))
+        if violence > 0 and "damp_violence" in tags:
+            scores["violence"] = violence = max(0.0, violence - 0.3)
+            reasons.append("violence: non-graphic framing (cartoon, no blood, choreographed)")
+        if violence > 0.6 and "distance_ctx" in tags and "gore" not in tags and not tags & {
+            "amp_explicit", "amp_detail", "amp_show_all"
+        }:
+            scores["violence"] = 0.6
+            reasons.append("violence: historical or distant violence is held for review, not blocked")
+
+        self_harm = scores.get("self_harm", ctx.score("self_harm"))
+        if self_harm > 0 and "damp_selfharm" in tags and not tags & {"method", "instructions", "concealment"}:
+            scores["self_harm"] = max(0.0, self_harm - 0.35)
+            reasons.append("self_harm: support or prevention framing")
+
+        if ctx.score("injection") >= 0.4:
+            for category in HARMFUL:
+                score = scores.get(category, ctx.score(category))
+                if score >= 0.2:
+                    scores[category] = min(1.0, score + 0.15)
+                    reasons.append(f"{category}: requested alongside an attempt to bypass moderation")
+        evidence = ()
+        return DetectorResult(self.name, self.version, scores, evidence, tuple(reasons), mode="set")
+
+
+class MinorSexualRule(Detector):
+    """Zero tolerance: a term for a minor of any form ("a minor", "underage", "13yo", "schoolgirl") with any
+    sexual signal blocks. A weaker minor hint (teen, daughter, school uniform) blocks with a clear sexual
+    signal and is held with a faint one."""
+
+    name = "minor-sexual"
+    version = "2"
+    EXPLICIT_TAGS = frozenset({"amp_explicit", "amp_show_all", "amp_suggestive", "sex_explicit"})
+
+    def detect(self, ctx):
+        minor = ctx.signals.get("_minor", 0.0)
+        if not minor:
+            return DetectorResult(self.name, self.version, {})
+        sexual = ctx.score("sexual")
+        explicit = bool(ctx.tags & self.EXPLICIT_TAGS)
+        if minor >= 1.0 and (sexual >= 0.15 or explicit):
+            return DetectorResult(self.name, self.version, {"sexual_minors": 0.97}, (),
+                                  ("sexual_minors: a term for a minor together with a sexual signal",))
+        if sexual >= 0.45 or (minor >= 1.0 and sexual >= 0.3) or (explicit and sexual >= 0.3):
+            return DetectorResult(self.name, self.version, {"sexual_minors": 0.9}, (),
+                                  ("sexual_minors: a possible minor together with a sexual signal",))
+        if sexual > 0 or explicit:
+            return DetectorResult(
+                self.name, self.version, {"sexual_minors": 0.3, "sexual": max(sexual, 0.5)}, (),
+                ("sexual: a possible minor with a faint sexual signal is held for review",),
+            )
+        return DetectorResult(self.name, self.version, {})
+
+
+class RealPersonRule(Detector):
+    name = "real-person"
+    version = "1"
+
+    def detect(self, ctx):
+        tags = ctx.tags
+        named = "real_named" in tags
+        private = "private_person" in tags
+        # A face the studio actually detected in an input is a real person as surely as a name is.
+        face = ctx.has_face_input
+        photo = "photo_source" in tags or face
+        generic = "real_generic" in tags
+        swap = "face_swap" in tags
+        person = named or private or photo
+        sexual = ctx.score("sexual")
+        rules = []
+        if sexual >= 0.3 and (person or generic or swap):
+            rules.append((0.96, "a real person in sexual content"))
+        if ctx.score("violence") >= 0.4 and (named or private):
+            rules.append((0.8, "a real person in violent content"))
+        if "defamatory" in tags:
+            if named or private or face:
+                rules.append((0.85, "a real person in a defamatory situation"))
+            elif photo:
+                rules.append((0.6, "a pictured person in a defamatory situation"))
+            elif generic:
+                rules.append((0.45, "an unnamed famous person in a defamatory situation"))
+        if "deceptive" in tags:
+            if named or face:
+                rules.append((0.82, "a real person in deceptive footage"))
+            elif private or photo:
+                rules.append((0.6, "a private person in deceptive footage"))
+            elif generic:
+                rules.append((0.45, "an unnamed famous person in deceptive footage"))
+        if swap and (person or generic):
+            rules.append((0.6, "a face swap of a real person"))
+        if not rules:
+            return DetectorResult(self.name, self.version, {})
+        score, reason = max(rules)
+        return DetectorResult(self.name, self.version, {"deepfake": score}, (), (f"deepfake: {reason}",))
+
+
+LOCAL_DETECTORS = (
+    LexiconDetector(),
+    InjectionDetector(),
+    NegativePromptDetector(),
+    FramingDetector(),
+    MinorSexualRule(),
+    RealPersonRule(),
+)
+
+
+def analyze(prompt, negative_prompt="", *, has_face_input=False, engines=()):
+    """Run the local detectors (then any extra engines) and return the filled Context."""
+    ctx = Context(prompt=prompt or "", negative_prompt=negative_prompt or "", has_face_input=has_face_input)
+    ctx.views = normalize(ctx.prompt)
+    for detector in LOCAL_DETECTORS:
+        ctx.merge(detector.detect(ctx))
+    for engine in engines:
+        ctx.merge(engine.detect(ctx))
+    return ctx
+
+
+def rounded(scores):
+    return {category: round(scores.get(category, 0.0), 3) for category in CATEGORIES}

@@ -1,0 +1,484 @@
+"""Prompt screening: `screen_prompt` turns a prompt into an allow / review / block decision.
+
+Synchronous, in the request (see `manage.py bench screening` for what it costs). The pipeline, each stage a
+pure function with its own table tests:
+
+    prepare (normalise and decode: decode.py)  -> split (segments: structure.py)
+    -> detect (the lexicon stack on every part: detectors.py) and understand (the semantic layer: semantic.py)
+    -> combine (a violation in any part; the composition rules) -> optional remote engines (remote.py)
+    -> escalate (the user's recent prompts: escalation.py) -> decide (policy.py) -> explain (explain.py)
+
+Every decision records the engines and their versions, the policy and its thresholds, the raw scores of each
+detector, the matched spans, the parts screened, which part and layer decided, and the semantic layer's
+probabilities, so `decision.as_audit()` is enough to explain and replay it (`replay(audit)`).
+
+Settings (all optional, read with defaults): SCREENING_POLICY, SCREENING_SHADOW_POLICY, SCREENING_SEMANTIC,
+SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WINDOW_S, and the remote
+engines' own settings (see remote.py).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from generations.moderation.text import decode
+
+from generations.moderation.text import explain
+
+from generations.moderation.text import semantic
+
+from generations.moderation.text import structure
+from generations.moderation.text.detectors import DetectorResult, Evidence, MinorSexualRule, RealPersonRule, analyze, rounded
+from generations.moderation.text.detectors import warm_up as warm_up_lexicon
+from generations.moderation.text.escalation import DEFAULT_WINDOW, EscalationSignal, PriorPrompt, escalation_signal
+from generations.moderation.text.normalize import VERSION as NORMALIZE_VERSION
+from generations.moderation.text.policy import (
+    ALLOW,
+    BLOCK,
+    CATEGORIES,
+    DEFAULT,
+    HARMFUL,
+    POLICIES,
+    REVIEW,
+    SEVERITY,
+    SHADOW,
+    STRICT,
+    Policy,
+    decide,
+    get_policy,
+    negative_prompt_for,
+)
+from generations.moderation.text.remote import FAIL_CLOSED, RemoteEngineError, configured_engines, failure_mode
+
+ENGINE = "prompt-screen"
+ENGINE_VERSION = "2"
+CERTAIN = 0.9  # a lexicon score this high blocks whatever the semantic layer would add
+DECODE_VERSION = "1"
+
+
+def warm_up():
+    """Load everything a first request would otherwise pay for: the lexicon's regexes, the encoder, the head."""
+    warm_up_lexicon()
+    if semantic.enabled():
+        semantic.warm_up()
+
+__all__ = [
+    "ALLOW", "REVIEW", "BLOCK", "CATEGORIES", "DEFAULT", "STRICT", "POLICIES", "Policy", "PriorPrompt",
+    "EscalationSignal", "ScreeningDecision", "screen_prompt", "escalation_signal", "negative_prompt_for",
+    "replay", "SHADOW", "warm_up",
+]
+
+
+@dataclass(frozen=True)
+class ScreeningDecision:
+    decision: str
+    categories: dict = field(default_factory=dict)
+    reasons: tuple = ()
+    engine: str = "passthrough"
+    engine_version: str = "0"
+    policy_version: str = "0"
+    policy_name: str = ""
+    thresholds: dict = field(default_factory=dict)
+    engines: tuple = ()  # ((name, version), ...) in the order they ran
+    raw_scores: dict = field(default_factory=dict)  # detector name -> {category: score}
+    spans: tuple = ()  # evidence dicts: detector, rule, categories, view, span, text
+    views_fired: tuple = ()
+    needs_human: bool = False
+    top_category: str | None = None
+    escalation: dict | None = None
+    remote_failures: tuple = ()
+    shadow: dict | None = None
+    strict: bool = False
+    user_message: str = ""
+    suggestion: str = ""
+    parts: tuple = ()  # the parts screened: "prompt", "shot:shot 2", "decoded:rot13", ...
+    decided_by: dict | None = None  # {"part", "layer"} that set the top category's score
+    semantic: dict | None = None  # the semantic layer's scores and probabilities (None: it did not run)
+
+    @property
+    def blocked(self):
+        return self.decision == BLOCK
+
+    @property
+    def held(self):
+        return self.decision == REVIEW
+
+    def as_audit(self):
+        """Everything needed to explain and replay the decision, as JSON-able values."""
+        return {
+            "decision": self.decision,
+            "categories": dict(self.categories),
+            "reasons": list(self.reasons),
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "policy": self.policy_name,
+            "policy_version": self.policy_version,
+            "thresholds": {cat: {"review": r, "block": b} for cat, (r, b) in self.thresholds.items()},
+            "engines": [{"name": name, "version": version} for name, version in self.engines],
+            "raw_scores": {name: dict(scores) for name, scores in self.raw_scores.items()},
+            "spans": [dict(span) for span in self.spans],
+            "views_fired": list(self.views_fired),
+            "needs_human": self.needs_human,
+            "top_category": self.top_category,
+            "escalation": self.escalation,
+            "remote_failures": [dict(f) for f in self.remote_failures],
+            "shadow": self.shadow,
+            "strict": self.strict,
+            "parts": list(self.parts),
+            "decided_by": self.decided_by,
+            "semantic": self.semantic,
+        }
+
+
+def _setting(name, default):
+    try:
+        from django.conf import settings
+
+        return getattr(settings, name, default)
+    except Exception:  # settings not configured (a bare script): defaults that run offline
+        return default
+
+
+def user_is_restricted(user):
+    """Users in the penalty box get the strict policy. Reads what the standing feature exposes, if anything."""
+    if user is None:
+        return False
+    if getattr(user, "screening_strict", False):
+        return True
+    standing = getattr(user, "standing", None)
+    standing = getattr(standing, "level", standing)
+    standing = getattr(standing, "value", standing)
+    return isinstance(standing, str) and standing.lower() in {"restricted"}
+
+
+def _reasons(verdict, scores, policy, results):
+    out = []
+    for category, level in verdict.levels.items():
+        review, block = policy.threshold(category)
+        limit = block if scores[category] >= block else review
+        out.append(f"{category} {scores[category]:.2f} reached {level} threshold {limit:.2f}")
+    seen = set(out)
+    for result in results:
+        for reason in result.reasons:
+            if reason not in seen:
+                seen.add(reason)
+                out.append(reason)
+    return tuple(out)
+
+
+# --- the pipeline: pure stages, each with its own table tests ------------------------------------------------
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of the request that is screened on its own: the whole prompt, a segment of it (a shot, a
+    JSON value, a line) or a decoded reading of it (base64, ROT13, reversed, ...)."""
+
+    kind: str  # "whole", "json", "shot", "line", "decoded"
+    label: str  # "prompt", "shot 2", "$.shots[1].action", "rot13", ...
+    text: str
+
+    @property
+    def name(self):
+        return "prompt" if self.kind == "whole" else f"{self.kind}:{self.label}"
+
+
+def prepare(prompt, wordlike=None):
+    """Stage 1, normalise and decode: the readings of the prompt with one kind of hiding undone (the
+    normalised views themselves are built by `analyze`, per part)."""
+    if wordlike is None and semantic.enabled():
+        wordlike = semantic.wordlike
+    return tuple(Part("decoded", name, text) for name, text in decode.decoded_views(prompt, wordlike))
+
+
+def split(prompt, decoded=()):
+    """Stage 2, segment: the whole prompt, its structural segments (JSON values and keys, shots, beats,
+    lines) and its decoded readings (each of which is segmented too when it has structure)."""
+    parts = [Part("whole", "prompt", prompt)]
+    parts += [Part(seg.kind, seg.label, seg.text) for seg in structure.segments(prompt)]
+    for part in decoded:
+        parts.append(part)
+        parts += [Part("decoded", f"{part.label} {seg.label}", seg.text) for seg in structure.segments(part.text)]
+    seen, unique = {prompt.strip()}, [parts[0]]
+    for part in parts[1:]:
+        key = part.text.strip()
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(part)
+    return tuple(unique[: structure.MAX_SEGMENTS + 1])
+
+
+def detect(parts, negative_prompt="", *, has_face_input=False):
+    """Stage 3a, the lexicon stack on every part (the negative prompt is read with the whole prompt only)."""
+    return tuple(
+        analyze(part.text, negative_prompt if part.kind == "whole" else "", has_face_input=has_face_input)
+        for part in parts
+    )
+
+
+def _readable(text):
+    """Whether the head can place the text: a language the encoder knows, and enough words."""
+    return semantic.covers(text) and semantic.long_enough(text)
+
+
+def _semantic_texts(parts, contexts):
+    """Which texts the semantic layer reads, within its token budget (one encoder call per prompt): the
+    whole prompt when it fits, else its sentences, those holding a lexicon hit first and then the last
+    ones (where buried requests sit); then decoded readings and segments while the budget lasts. Only
+    readable texts are considered, so none spends budget the layer would then drop."""
+    encoder = semantic.get_encoder()
+    whole = parts[0].text
+    values = [part.text for part in parts[1:] if part.kind == "json" and part.label not in ("keys", "keys joined")]
+    if values:
+        whole = ". ".join(values)  # a JSON prompt read as prose: the encoder reads sentences, not braces and keys
+    budget = semantic.MAX_TOKENS
+    texts = []
+    cost = encoder.count_tokens(whole)
+    if cost <= budget and _readable(whole):
+        texts.append(whole)
+        budget -= cost
+    else:
+        sentences = [sentence for sentence in structure.sentences(whole)
+                     if _words(sentence) >= 4 and _readable(sentence)] or ([whole] if _readable(whole) else [])
+        hits = [span.start for result in contexts[0].results for span in result.evidence if span.categories]
+        flagged, offset = set(), 0
+        for i, sentence in enumerate(sentences):
+            start = whole.find(sentence, offset)
+            end = start + len(sentence)
+            offset = max(offset, end)
+            if any(start <= hit < end for hit in hits):
+                flagged.add(i)
+        n = len(sentences)
+        order = sorted(range(n), key=lambda i: (i not in flagged, i < n - 2, -i))
+        chosen = []
+        for i in order:
+            tokens = encoder.count_tokens(sentences[i])
+            if tokens > budget:
+                if not chosen:  # one very long sentence: as much of it as the budget holds
+                    chosen.append((i, sentences[i][: max(1, len(sentences[i]) * budget // tokens)]))
+                    budget = 0
+                continue
+            chosen.append((i, sentences[i]))
+            budget -= tokens
+        texts += [text for _, text in sorted(chosen)]
+    # Segments and decoded readings: the head reads prose, so a fragment of a few words ("duration: 15s") or
+    # the initials of lines only reach it when the lexicon found something there.
+    guesses = ("initials", "joined-lines", "keys joined")  # fragments, or one of several guessed fillings
+    extra = [part for part, ctx in zip(parts[1:], contexts[1:])
+             if _readable(part.text) and (ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
+                                                         and not part.label.startswith("unmasked-")))]
+    extra.sort(key=lambda part: part.kind != "decoded")
+    for part in extra:
+        if budget <= 0:
+            break
+        tokens = encoder.count_tokens(part.text)
+        if tokens <= budget:
+            texts.append(part.text)
+            budget -= tokens
+    return list(dict.fromkeys(texts))
+
+
+def _words(text):
+    return len(text.split())
+
+
+def understand(parts, contexts):
+    """Stage 3b, the semantic layer: the trained head over the encoder's reading of the parts. None when
+    the layer is switched off or cannot load (the decision then records that it did not run)."""
+    if not semantic.enabled() or semantic.get_encoder() is None or semantic.get_head() is None:
+        return None
+    if max((score for ctx in contexts for c, score in ctx.scores.items() if c in HARMFUL), default=0.0) >= CERTAIN:
+        return None  # the lexicon already blocks with certainty: the encoder's time would change nothing
+    texts = _semantic_texts(parts, contexts)
+    readings = [semantic.reading(text) for text in texts]
+    by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts)}
+    lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
+    result = semantic.score_texts(readings, lexicon)
+    if result is not None:  # name the texts as the user wrote them
+        back = dict(zip(readings, texts))
+        result = semantic.SemanticResult(result.scores, result.probabilities,
+                                         {c: back.get(t, t) for c, t in result.texts.items()})
+    return result
+
+
+def combine(parts, contexts, meaning):
+    """Stage 4, combine: a violation in any part is a violation of the request. The whole prompt's context
+    carries the scores, each category raised to the highest any part or the semantic layer gave it, and
+    the composition rules (a minor with any sexual signal; a real person with a sexual, defamatory or
+    deceptive one) run again over the combined signals. Returns the context and, per category, which part
+    and which layer decided it."""
+    ctx = contexts[0]
+    deciders = {category: {"part": "prompt", "layer": "lexicon"} for category, score in ctx.scores.items() if score}
+    for part, other in zip(parts[1:], contexts[1:]):
+        raised = {c: v for c, v in other.scores.items() if v > ctx.scores.get(c, 0.0)}
+        if raised:
+            ctx.merge(DetectorResult(f"part:{part.name}", "1", raised,
+                                     tuple(_tag_evidence(other, part)), tuple(_reasons_of(other, part))))
+            deciders.update({c: {"part": part.name, "layer": "lexicon"} for c in raised})
+        ctx.tags |= other.tags
+        for key, value in other.signals.items():
+            ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
+    if meaning is not None and meaning.scores:
+        raised = {c: v for c, v in meaning.scores.items() if v > ctx.scores.get(c, 0.0)}
+        # Sexualising minors needs both halves, each of them found: a term for a minor (the lexicon) and a
+        # sexual signal (the lexicon or the head's sexual reading). The head's sexual_minors reading alone
+        # keys on ages and school words, so "a 16-year-old at her first job" must not block on it.
+        sexual_seen = (ctx.scores.get("sexual", 0.0) >= 0.15
+                       or meaning.scores.get("sexual", 0.0) >= DEFAULT.threshold("sexual")[1]
+                       or bool(ctx.tags & MinorSexualRule.EXPLICIT_TAGS))
+        if "sexual_minors" in raised and not (ctx.signals.get("_minor") and sexual_seen):
+            raised.pop("sexual_minors")
+        if raised:
+            ctx.merge(DetectorResult("semantic", semantic.version(), raised, (),
+                                     tuple(f"{c}: the meaning of the text (semantic layer)" for c in raised)))
+            for category in raised:
+                text = meaning.texts.get(category, "")
+                deciders[category] = {"part": _part_of(parts, text), "layer": "semantic"}
+    _compose(ctx, deciders, meaning)
+    return ctx, deciders
+
+
+def _compose(ctx, deciders, meaning):
+    """The composition rules (a minor, or a real person, with a sexual signal) over the combined signals. A
+    sexual reading that only the semantic layer gave, and only in its review band, is doubt, not evidence:
+    with a minor or a real person it holds the prompt for a human (sexual, review) instead of blocking."""
+    review, block = DEFAULT.threshold("sexual")
+    sexual = ctx.scores.get("sexual", 0.0)
+    doubtful = (meaning is not None and deciders.get("sexual", {}).get("layer") == "semantic" and sexual < block)
+    if doubtful:
+        lexical = max((r.scores.get("sexual", 0.0) for r in ctx.results if r.name != "semantic"), default=0.0)
+        ctx.scores["sexual"] = lexical
+    for rule in (MinorSexualRule(), RealPersonRule()):
+        result = rule.detect(ctx)
+        raised = {c: v for c, v in result.scores.items() if v > ctx.scores.get(c, 0.0)}
+        if raised:
+            ctx.merge(result)
+            deciders.update({c: {"part": "prompt", "layer": f"rule:{rule.name}"} for c in raised})
+    if doubtful:
+        ctx.scores["sexual"] = max(ctx.scores.get("sexual", 0.0), sexual)
+        person = ctx.has_face_input or ctx.tags & {"real_named", "private_person", "photo_source", "real_generic"}
+        if ctx.signals.get("_minor") or person:
+            ctx.scores["sexual"] = max(ctx.scores["sexual"], review + 0.1)
+
+
+def _part_of(parts, text):
+    for part in parts:
+        if part.text == text:
+            return part.name
+    return "sentence"
+
+
+def _tag_evidence(ctx, part):
+    for result in ctx.results:
+        for ev in result.evidence:
+            if ev.categories:
+                yield Evidence(ev.detector, ev.rule, ev.categories, f"{part.name}/{ev.view}", ev.start, ev.end, ev.text)
+
+
+def _reasons_of(ctx, part):
+    for result in ctx.results:
+        for reason in result.reasons:
+            yield f"{reason} (in {part.name})"
+
+
+def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=False, has_face_input=False,
+                  policy=None, shadow_policy=None, engines=None, now=None) -> ScreeningDecision:
+    """Screen one prompt (and its negative prompt).
+
+    The stages: prepare (normalise and decode) -> split (segments) -> detect (lexicon stack per part) and
+    understand (semantic layer) -> combine -> decide (policy) -> escalate (history) -> explain.
+
+    history: the same user's recent prior prompts, newest last (PriorPrompt, dicts with the same keys, or
+    strings). strict / a restricted user: the strict policy. has_face_input: the caller saw a face in an
+    uploaded image. engines: extra detectors (default: the remote engines configured in settings, none by
+    default). policy / shadow_policy: a Policy or a registered name (default from settings)."""
+    strict = bool(strict) or user_is_restricted(user)
+    active = get_policy(policy or _setting("SCREENING_POLICY", None), strict=strict)
+    engines = configured_engines() if engines is None else tuple(engines)
+
+    prompt = prompt or ""
+    parts = split(prompt, prepare(prompt))
+    contexts = detect(parts, negative_prompt, has_face_input=has_face_input)
+    meaning = understand(parts, contexts)
+    ctx, deciders = combine(parts, contexts, meaning)
+    failures = []
+    if engines:
+        for engine in engines:
+            try:
+                ctx.merge(engine.detect(ctx))
+            except RemoteEngineError as exc:
+                failures.append({"engine": engine.name, "error": exc.message, "code": exc.code,
+                                 "mode": failure_mode()})
+        # Remote scores can complete a pattern the local rules look for.
+        for rule in (MinorSexualRule(), RealPersonRule()):
+            ctx.merge(rule.detect(ctx))
+
+    signal = EscalationSignal()
+    alone = decide(rounded(ctx.scores), active).decision
+    if history:
+        window = timedelta(seconds=_setting("SCREENING_ESCALATION_WINDOW_S", DEFAULT_WINDOW.total_seconds()))
+        signal = escalation_signal(prompt, history, scores=ctx.scores, tags=ctx.tags, has_face_input=has_face_input,
+                                   now=now, policy=active, window=window)
+        if signal:
+            ctx.merge(DetectorResult("escalation", "1", signal.scores, (), signal.reasons))
+            for category in signal.scores:
+                deciders[category] = {"part": "prompt", "layer": "escalation"}
+
+    scores = rounded(ctx.scores)
+    verdict = decide(scores, active)
+    decision, top, needs_human = verdict.decision, verdict.top_category, verdict.needs_human
+    reasons = _reasons(verdict, scores, active, ctx.results)
+    remote_unavailable = False
+    if failures and failure_mode() == FAIL_CLOSED and decision == ALLOW:
+        decision, needs_human, remote_unavailable = REVIEW, True, True
+        reasons += ("a remote engine failed and the policy is fail-closed: held for review",)
+
+    shadow = None
+    shadow_name = shadow_policy or _setting("SCREENING_SHADOW_POLICY", None)
+    if shadow_name:
+        shadow_policy_obj = get_policy(shadow_name)
+        shadow_decision = decide(scores, shadow_policy_obj).decision
+        SHADOW.record(active.label, shadow_policy_obj.label, decision, shadow_decision)
+        shadow = {"policy": shadow_policy_obj.label, "decision": shadow_decision, "agrees": shadow_decision == decision}
+
+    evidence = [ev for result in ctx.results for ev in result.evidence]
+    views_fired = tuple(sorted({ev.view for ev in evidence if ev.categories}))
+    escalated = bool(signal) and SEVERITY[alone] < SEVERITY[decision]
+    decided_by = deciders.get(top) if top else None
+    return ScreeningDecision(
+        decision=decision,
+        categories=scores,
+        reasons=reasons,
+        engine=ENGINE,
+        engine_version=ENGINE_VERSION,
+        policy_version=active.version,
+        policy_name=active.name,
+        thresholds=dict(active.thresholds),
+        engines=(("normalize", NORMALIZE_VERSION), ("decode", DECODE_VERSION)) + tuple(
+            dict.fromkeys((result.name.split(":")[0], result.version) for result in ctx.results)
+        ),
+        raw_scores={result.name: {k: round(v, 3) for k, v in result.scores.items()} for result in ctx.results},
+        spans=tuple(ev.as_dict() for ev in evidence),
+        views_fired=views_fired,
+        needs_human=needs_human,
+        top_category=top,
+        escalation=signal.as_audit() if signal else None,
+        remote_failures=tuple(failures),
+        shadow=shadow,
+        strict=strict,
+        user_message=explain.user_message(decision, top, escalated=escalated, remote_unavailable=remote_unavailable),
+        suggestion=explain.suggestion(decision, top, remote_unavailable=remote_unavailable),
+        parts=tuple(part.name for part in parts),
+        decided_by=decided_by,
+        semantic=meaning.as_audit() if meaning is not None else None,
+    )
+
+
+def replay(audit, policy=None):
+    """Re-apply a policy (default: the recorded thresholds) to the recorded scores of an audit dict."""
+    if policy is None:
+        thresholds = {cat: (t["review"], t["block"]) for cat, t in audit["thresholds"].items()}
+        base = POLICIES.get(audit.get("policy"), DEFAULT)
+        policy = Policy(name=base.name, version=audit.get("policy_version", base.version), thresholds=thresholds,
+                        always_block=base.always_block, human_review=base.human_review)
+    else:
+        policy = get_policy(policy)
+    return decide(audit["categories"], policy).decision

@@ -1,0 +1,72 @@
+"""Deepfake risk from faces in the inputs: pure rules, no I/O.
+
+Two ways a real person's face gets abused, and what the studio does about each:
+
+1. A face in an input (an uploaded image, the clip a lip-sync re-voices) together with a sexual,
+   defamatory or deceptive prompt. Screening handles it: it is told a face was seen (`has_face_input`)
+   and its real-person rule blocks the combination under the `deepfake` category.
+2. Re-animating a face in a way its owner may never have agreed to, however harmless the words: making
+   the person in someone else's footage say things (lip-sync of a clip another member made), or putting
+   two pictured people in an intimate pose (the hug/kiss/heart effects). That is held for a moderator,
+   unless the team has attested consent for the person (an audited `ConsentRecord`).
+"""
+
+from dataclasses import dataclass
+
+ALLOW, REVIEW = "allow", "review"
+# Where a held likeness case lands in the review queue: clearly flagged, below an outright block.
+REANIMATION_SCORE = 0.6
+
+OTHERS_FOOTAGE = "others_footage"
+INTIMATE_EFFECT = "intimate_effect"
+
+
+@dataclass(frozen=True)
+class LikenessCheck:
+    decision: str
+    faces: int
+    inputs_with_faces: tuple
+    reanimation: str
+    consent_id: str
+    reason: str
+
+    @property
+    def categories(self) -> dict:
+        return {"deepfake": REANIMATION_SCORE} if self.decision == REVIEW else {}
+
+    def as_record(self) -> dict:
+        return {
+            "decision": self.decision,
+            "faces": self.faces,
+            "inputs_with_faces": list(self.inputs_with_faces),
+            "reanimation": self.reanimation,
+            "consent_id": self.consent_id,
+            "reason": self.reason,
+        }
+
+
+def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False) -> str:
+    """Which re-animation, if any, a request performs (before looking at faces)."""
+    from generations.catalog import EFFECTS, INTIMATE_EFFECTS, LIP_SYNC
+
+    if kind == LIP_SYNC and parent_made_by_someone_else:
+        return OTHERS_FOOTAGE
+    if kind == EFFECTS and effect_scene in INTIMATE_EFFECTS:
+        return INTIMATE_EFFECT
+    return ""
+
+
+def likeness_decision(*, face_counts: dict, reanimation: str, consent_id: str = "") -> LikenessCheck:
+    """face_counts: {input name: faces found in it}. Review when a face is re-animated without consent."""
+    with_faces = tuple(name for name, count in face_counts.items() if count)
+    faces = sum(face_counts.values())
+    if not with_faces or not reanimation:
+        reason = "no face in the inputs" if not with_faces else "faces present; no re-animation of someone's likeness"
+        return LikenessCheck(ALLOW, faces, with_faces, reanimation, consent_id, reason)
+    if consent_id:
+        return LikenessCheck(ALLOW, faces, with_faces, reanimation, consent_id, "the team attested consent for this person")
+    what = {
+        OTHERS_FOOTAGE: "makes the person in another member's footage say something",
+        INTIMATE_EFFECT: "puts pictured people in an intimate pose",
+    }[reanimation]
+    return LikenessCheck(REVIEW, faces, with_faces, reanimation, "", f"it {what} and no consent record was given")

@@ -1,0 +1,613 @@
+"""Portal views: thin. They check access, call actions, and render."""
+
+import datetime
+import re
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.audit import Actor
+from accounts.errors import AccountError
+from accounts.selectors import current_membership
+
+from generations.actions.generation import do_cancel_generation, do_submit_generation
+from generations.catalog import (
+    ALL_DURATIONS,
+    ASPECT_RATIOS,
+    CAMERA_CONTROL_ALLOWED,
+    CAMERA_PRESETS,
+    EFFECT_SCENES,
+    EXTEND_SECONDS,
+    IMAGE_TAIL_MODES,
+    KIND_LABELS,
+    KINDS,
+    LIP_SYNC_MAX_TEXT,
+    MAX_PROMPT_CHARS,
+    MODELS,
+    MODES,
+    TWO_PERSON_EFFECT_MODELS,
+    TWO_PERSON_EFFECTS,
+    VOICE_IDS,
+    validate_generation_request,
+)
+from generations.errors import GenerationError
+from generations.inputs.loading import load_media_inputs, parse_json_body
+from generations.models import AssetRole, GalleryItem
+from generations.presenters import generation_summary
+from generations.selectors import deliverable_asset, generation_for_team, team_generations
+from generations.states import Status
+
+
+DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
+CAMERA_CHOICES = [("", "None")] + [(name, label) for name, (label, _control) in CAMERA_PRESETS.items()]
+
+
+def _with_camera(data):
+    preset = data.pop("camera", "")
+    if preset:
+        data["camera_control"] = CAMERA_PRESETS[preset][1]
+    return data
+
+
+class CreateForm(forms.Form):
+    """A create page's form: its kind, and the request data it stands for."""
+
+    kind = ""
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def request_data(self):
+        return dict(self.cleaned_data)
+
+
+class TextToVideoForm(CreateForm):
+    kind = "text2video"
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
+        max_length=MAX_PROMPT_CHARS,
+    )
+    negative_prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "blurry, low quality"}),
+        help_text="What the model should avoid.",
+    )
+    model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, initial="5", help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
+    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+    camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
+                               help_text="Camera moves run on kling-v1 in standard mode for 5 s clips.")
+
+    def request_data(self):
+        return _with_camera(dict(self.cleaned_data))
+
+
+class ImageToVideoForm(CreateForm):
+    kind = "image2video"
+    image = forms.FileField(
+        label="Start image",
+        help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB. The clip takes its shape.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "data-preview": "image-preview"}),
+    )
+    image_tail = forms.FileField(
+        label="End image (optional)",
+        required=False,
+        help_text="Where the clip should end. Pro mode only on most models.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "data-preview": "image-tail-preview"}),
+    )
+    prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The camera slowly pushes in as leaves drift past"}),
+        help_text="Optional: describe the motion.",
+    )
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+    model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.image2video])
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, initial="5", help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
+    mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+    camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
+                               help_text="Camera moves run on kling-v1-5 in professional mode for 5 s clips, without an end image.")
+
+    def request_data(self):
+        return _with_camera(dict(self.cleaned_data))
+
+
+MODE_CHOICES = [(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES]
+EFFECT_LABELS = {
+    "bloombloom": "Bloom", "dizzydizzy": "Dizzy spin", "fuzzyfuzzy": "Fuzzy", "squish": "Squish", "expansion": "Expand",
+    "hug": "Hug (two people)", "kiss": "Kiss (two people)", "heart_gesture": "Heart gesture (two people)",
+}
+IMAGE_ACCEPT = {"accept": "image/jpeg,image/png"}
+
+
+def _consent_choices(team):
+    from generations.models import ConsentRecord
+
+    records = ConsentRecord.objects.filter(team=team, revoked_at=None).order_by("subject_name")[:200] if team else []
+    return [("", "No consent record")] + [(str(record.public_id), record.subject_name) for record in records]
+
+
+class _ConsentMixin:
+    """Adds the optional "consent record" choice, filled from the team's active records."""
+
+    def _add_consent_field(self, team):
+        self.fields["consent_id"] = forms.ChoiceField(
+            label="Consent record",
+            required=False,
+            choices=_consent_choices(team),
+            help_text="If a real person's face appears, pick the consent your team recorded for them; without one, re-animating it waits for a moderator.",
+        )
+
+
+class MultiImageForm(CreateForm):
+    kind = "multi-image2video"
+    image = forms.FileField(label="Reference image 1", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each.")
+    image_2 = forms.FileField(label="Reference image 2 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    image_3 = forms.FileField(label="Reference image 3 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    image_4 = forms.FileField(label="Reference image 4 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    prompt = forms.CharField(max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The three friends walk along the pier at sunset"}))
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
+    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        data["images"] = [data.pop(name) for name in ("image", "image_2", "image_3", "image_4") if data.get(name)]
+        for name in ("image_2", "image_3", "image_4"):
+            data.pop(name, None)
+        data["model"] = "kling-v1-6"
+        return data
+
+
+class EffectForm(_ConsentMixin, CreateForm):
+    kind = "effects"
+    effect_scene = forms.ChoiceField(label="Effect", choices=[(scene, EFFECT_LABELS[scene]) for scene in EFFECT_SCENES])
+    image = forms.FileField(label="Image", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
+                            help_text="JPEG or PNG, at least 300 px on each side.")
+    image_2 = forms.FileField(label="Second person's image", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT),
+                              help_text="Only for the two-person effects (hug, kiss, heart gesture).")
+    model = forms.ChoiceField(choices=[(name, name) for name in TWO_PERSON_EFFECT_MODELS], initial="kling-v1-6",
+                              help_text="Two-person effects only; the others always use kling-v1-6.")
+    duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")], help_text="10 s for two-person effects only.")
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        data["images"] = [data.pop(name) for name in ("image", "image_2") if data.get(name)]
+        data.pop("image_2", None)
+        if data["effect_scene"] not in TWO_PERSON_EFFECTS:
+            data.pop("model", None)
+            data.pop("mode", None)
+        return data
+
+
+class ExtendForm(CreateForm):
+    kind = "video-extend"
+    prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="What happens next (optional)",
+                             widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The boat drifts under a stone bridge"}))
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LipSyncForm(_ConsentMixin, CreateForm):
+    kind = "lip-sync"
+    text = forms.CharField(required=False, max_length=LIP_SYNC_MAX_TEXT, label="Words to speak",
+                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Welcome to our studio tour!"}),
+                           help_text=f"Up to {LIP_SYNC_MAX_TEXT} characters, spoken by the voice below. Or upload audio instead.")
+    voice_id = forms.ChoiceField(label="Voice", choices=[(voice, voice) for voice in VOICE_IDS])
+    voice_language = forms.ChoiceField(label="Language", choices=[("en", "English"), ("zh", "Chinese")])
+    voice_speed = forms.FloatField(label="Speed", min_value=0.8, max_value=2.0, initial=1.0, widget=forms.NumberInput(attrs={"step": "0.1"}))
+    audio = forms.FileField(label="Or an audio file", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/aac"}),
+                            help_text="mp3, wav, m4a or aac, 2–60 s, up to 5 MB.")
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        if data.get("audio"):
+            for name in ("text", "voice_id", "voice_language", "voice_speed"):
+                data.pop(name, None)
+        return data
+
+
+def _membership_or_404(request):
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any team.")
+    return membership
+
+
+def _generation_or_404(request, generation_id):
+    membership = _membership_or_404(request)
+    generation = generation_for_team(membership.team, generation_id)
+    if generation is None:
+        raise Http404("No such generation.")
+    return generation
+
+
+def _price_table_json():
+    import json
+
+    from generations.pricing import price_table
+
+    return json.dumps(price_table())
+
+
+@login_required
+def dashboard(request):
+    membership = current_membership(request)
+    recent = team_generations(membership.team, created_by=request.user)[:6] if membership else []
+    form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL})
+    return render(
+        request, "generations/dashboard.html",
+        {"form": form, "recent": recent, "prices": _price_table_json(), "catalog": _catalog_json()},
+    )
+
+
+def _create_page(request, *, form_class, template, kind=None, initial=None, parent=None, extra_context=None):
+    """Every create page: show the form; on POST validate, submit, and go to the new generation, or show
+    what was refused (with its stable code) on the form."""
+    membership = _membership_or_404(request)
+    kind = kind or form_class.kind
+    context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
+    form_kwargs = {"team": membership.team}
+    if request.method != "POST":
+        context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})}, **form_kwargs)
+        return render(request, template, context)
+    form = context["form"] = form_class(request.POST, request.FILES, **form_kwargs)
+    if form.is_valid():
+        data = {"kind": kind, **form.request_data()}
+        if parent is not None:
+            data["parent_id"] = str(parent.public_id)
+        remix_of = request.GET.get("remix_of") or request.POST.get("remix_of")
+        if remix_of and kind in ("text2video", "image2video"):
+            data["remix_of"] = remix_of
+        try:
+            validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
+            generation = do_submit_generation(team=membership.team, user=request.user, request=validated, http_request=request)
+        except (GenerationError, AccountError) as error:
+            field = getattr(error, "field", None)
+            field = "image" if field and field.startswith("images[") else field
+            form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
+        else:
+            return redirect("generations:detail", generation.public_id)
+    return render(request, template, context, status=400)
+
+
+def _catalog_json():
+    """What the create form's script needs to offer only valid combinations."""
+    import json
+
+    return json.dumps(
+        {
+            "models": {
+                name: {"text2video": spec.text2video, "image2video": spec.image2video, "durations": list(spec.durations),
+                       "cfg_scale": spec.cfg_scale}
+                for name, spec in MODELS.items()
+            },
+            "camera": [list(entry) for entry in sorted(CAMERA_CONTROL_ALLOWED)],
+            "image_tail_modes": {name: list(modes) for name, modes in IMAGE_TAIL_MODES.items()},
+            "two_person_effects": list(TWO_PERSON_EFFECTS),
+        }
+    )
+
+
+@login_required
+def create(request):
+    # A "remix" link pre-fills the form from the query string.
+    return _create_page(
+        request, form_class=TextToVideoForm, template="generations/create.html", kind="text2video", initial=request.GET.dict()
+    )
+
+
+@login_required
+def create_from_image(request):
+    return _create_page(
+        request, form_class=ImageToVideoForm, template="generations/create_image.html", kind="image2video", initial=request.GET.dict()
+    )
+
+
+@login_required
+def create_from_images(request):
+    return _create_page(request, form_class=MultiImageForm, template="generations/create_kind.html", initial=request.GET.dict(),
+                        extra_context={"title": "Several images to video",
+                                       "intro": "Up to four reference images (people, objects, places) in one clip. Runs on kling-v1-6."})
+
+
+@login_required
+def create_effect(request):
+    return _create_page(request, form_class=EffectForm, template="generations/create_kind.html", initial=request.GET.dict(),
+                        extra_context={"title": "Apply an effect",
+                                       "intro": "Animate a photo with a ready-made effect. Two-person effects take two images."})
+
+
+def _parent_page(request, generation_id, *, form_class, title, intro):
+    parent = _generation_or_404(request, generation_id)
+    return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
+                        extra_context={"title": title, "intro": intro})
+
+
+@login_required
+def extend(request, generation_id):
+    return _parent_page(request, generation_id, form_class=ExtendForm, title="Extend this clip",
+                        intro=f"Adds {EXTEND_SECONDS} seconds that continue from the last frame (kling-v1.x clips, up to 3 minutes in all).")
+
+
+@login_required
+def lip_sync(request, generation_id):
+    return _parent_page(request, generation_id, form_class=LipSyncForm, title="Lip-sync this clip",
+                        intro="Makes the person in the clip speak your words (or your audio). Clips of 2–10 seconds.")
+
+
+HISTORY_PAGE_SIZE = 24
+
+
+@login_required
+def history(request):
+    """The user's (or, for everyone in the team, the team's) generations, newest first, keyset-paginated:
+    each page asks for rows with an id below the last one seen, so page 500 costs what page 1 costs."""
+    membership = _membership_or_404(request)
+    params = request.GET
+    scope = params.get("scope") if params.get("scope") in ("mine", "team") else "mine"
+    queryset = team_generations(membership.team, created_by=request.user if scope == "mine" else None)
+    filters = {name: params.get(name, "").strip() for name in ("status", "kind", "model", "member", "q", "since", "until")}
+    if filters["status"] in Status.values:
+        queryset = queryset.filter(status=filters["status"])
+    if filters["kind"] in KINDS:
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters["model"] in MODELS:
+        queryset = queryset.filter(model_name=filters["model"])
+    if filters["member"] and scope == "team":
+        queryset = queryset.filter(created_by__email__iexact=filters["member"])
+    if filters["q"]:
+        queryset = queryset.filter(prompt__icontains=filters["q"][:200])
+    for name, lookup in (("since", "created_at__date__gte"), ("until", "created_at__date__lte")):
+        if filters[name]:
+            try:
+                queryset = queryset.filter(**{lookup: datetime.date.fromisoformat(filters[name])})
+            except ValueError:
+                filters[name] = ""
+    before = params.get("before", "")
+    if before.isdigit():
+        queryset = queryset.filter(id__lt=int(before))
+    rows = list(queryset.order_by("-id")[: HISTORY_PAGE_SIZE + 1])
+    page, more = rows[:HISTORY_PAGE_SIZE], len(rows) > HISTORY_PAGE_SIZE
+    query = {key: value for key, value in filters.items() if value}
+    query["scope"] = scope
+    return render(
+        request,
+        "generations/history.html",
+        {
+            "generations": page,
+            "next_query": urlencode({**query, "before": page[-1].id}) if more else None,
+            "first_query": urlencode(query) if before else None,
+            "scope": scope,
+            "filters": filters,
+            "statuses": Status.choices,
+            "models": [name for name in MODELS],
+            "kinds": list(KIND_LABELS.items()),
+        },
+    )
+
+
+def remix_url(generation):
+    """A create form prefilled from `generation`, recording it as the parent."""
+    from django.urls import reverse
+
+    query = {"remix_of": str(generation.public_id)}
+    if generation.kind in ("text2video", "image2video", "multi-image2video"):
+        query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, mode=generation.mode,
+                     duration=generation.duration)
+    if generation.kind == "text2video":
+        query.update(model=generation.model_name, aspect_ratio=generation.aspect_ratio)
+        return f"{reverse('generations:create')}?{urlencode(query)}"
+    if generation.kind == "image2video":
+        query["model"] = generation.model_name
+        return f"{reverse('generations:create_from_image')}?{urlencode(query)}"
+    if generation.kind == "multi-image2video":
+        query["aspect_ratio"] = generation.aspect_ratio
+        return f"{reverse('generations:create_from_images')}?{urlencode(query)}"
+    if generation.kind == "effects":
+        return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': (generation.options or {}).get('effect_scene', '')})}"
+    # An extended or lip-synced clip is remixed by extending it further.
+    return reverse("generations:extend", args=[generation.public_id])
+
+
+@login_required
+def detail(request, generation_id):
+    generation = _generation_or_404(request, generation_id)
+    appeal = generation.review_items.filter(kind="appeal").first()
+    can_appeal = (
+        appeal is None
+        and generation.status == Status.BLOCKED
+        and generation.stage in ("prompt", "input", "output")
+        and generation.created_by_id == request.user.pk
+    )
+    return render(
+        request,
+        "generations/detail.html",
+        {
+            "generation": generation,
+            "summary": generation_summary(generation, for_api=False),
+            "appeal": appeal,
+            "can_appeal": can_appeal,
+            "held_item": generation.review_items.filter(kind="held", decision="").first(),
+            "kind_label": KIND_LABELS.get(generation.kind, generation.kind),
+            "children": generation.children.order_by("-id")[:12],
+            "gallery_item": GalleryItem.objects.filter(generation=generation).first(),
+            "remix_url": remix_url(generation),
+            "extra_inputs": [asset.role for asset in generation.assets.all() if asset.role.startswith("input_image_") and asset.role != "input_image_tail"],
+            "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def status(request, generation_id):
+    generation = _generation_or_404(request, generation_id)
+    return JsonResponse(generation_summary(generation, for_api=False))
+
+
+@login_required
+@require_POST
+def cancel(request, generation_id):
+    generation = _generation_or_404(request, generation_id)
+    try:
+        do_cancel_generation(generation, actor=Actor(user=request.user))
+        messages.success(request, "Generation canceled.")
+    except GenerationError as error:
+        messages.error(request, error.message)
+    return redirect("generations:detail", generation.public_id)
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+RANGE_CHUNK_BYTES = 64 * 1024
+
+
+def _file_range(asset, start, end):
+    """The bytes start..end (inclusive) of an asset's file, 64 KB at a time: a range of a whole clip never
+    sits in memory at once."""
+    with asset.file.open("rb") as handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            chunk = handle.read(min(RANGE_CHUNK_BYTES, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+
+def _serve_file(request, asset):
+    """Serve an asset with HTTP Range support, so the browser's player can seek."""
+    size = asset.size_bytes
+    match = _RANGE.match(request.headers.get("Range", ""))
+    if not match or (not match.group(1) and not match.group(2)):
+        response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start_text, end_text = match.groups()
+    if start_text:
+        start = int(start_text)
+        end = min(int(end_text), size - 1) if end_text else size - 1
+    else:
+        start = max(0, size - int(end_text))
+        end = size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(_file_range(asset, start, end), status=206, content_type=asset.content_type)
+    response["Content-Length"] = str(end - start + 1)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _released_input(generation, role):
+    """A quarantined input image of a generation a moderator approved after holding it."""
+    if not generation.review_items.filter(kind="held", decision="approved").exists():
+        return None
+    return generation.assets.filter(role=role).first()
+
+
+def _media(request, generation_id, role):
+    generation = _generation_or_404(request, generation_id)
+    if role in INPUT_ROLES.values():
+        # The team's own upload, visible at any status — unless the scanner flagged it: then only once a
+        # moderator approved the generation.
+        asset = deliverable_asset(generation, role) or _released_input(generation, role)
+    else:
+        asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
+    if asset is None:
+        raise Http404("No such file.")
+    response = _serve_file(request, asset)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def video(request, generation_id):
+    return _media(request, generation_id, AssetRole.VIDEO)
+
+
+@login_required
+@require_GET
+def poster(request, generation_id):
+    return _media(request, generation_id, AssetRole.POSTER)
+
+
+INPUT_ROLES = {
+    "start": AssetRole.INPUT_IMAGE,
+    "end": AssetRole.INPUT_IMAGE_TAIL,
+    "2": AssetRole.INPUT_IMAGE_2,
+    "3": AssetRole.INPUT_IMAGE_3,
+    "4": AssetRole.INPUT_IMAGE_4,
+    "audio": AssetRole.INPUT_AUDIO,
+}
+
+
+@login_required
+@require_GET
+def input_image(request, generation_id, which):
+    role = INPUT_ROLES.get(which)
+    if role is None:
+        raise Http404("No such file.")
+    return _media(request, generation_id, role)
+
+
+@login_required
+@require_POST
+def check_prompt(request):
+    """Screening feedback while typing: what would happen to this prompt, in the user's words — never the
+    offending words back. Rate-limited; it records nothing and costs nothing."""
+    from accounts.ratelimit import RateLimited, check_prompt_check_rate
+    from accounts.standing import current_standing
+
+    from generations.moderation.text import screening
+
+    try:
+        check_prompt_check_rate(request.user)
+    except RateLimited as error:
+        return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=429)
+    try:
+        body = parse_json_body(request.body)
+        if not isinstance(body, dict):
+            raise GenerationError("invalid_json", "The body must be a JSON object.")
+    except GenerationError as error:
+        return JsonResponse({"error": {**error.as_dict(), "request_id": getattr(request, "request_id", "")}}, status=400)
+    prompt = str(body.get("prompt", ""))[:2500]
+    if not prompt.strip():
+        return JsonResponse({"decision": "allow", "message": ""})
+    restricted = current_standing(request.user).level == "restricted"
+    decision = screening.screen_prompt(prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted)
+    if decision.decision == screening.BLOCK:
+        message = f"This will be blocked: {decision.user_message}"
+    elif decision.decision == screening.REVIEW or restricted:
+        message = "This will be held for a moderator to review before it runs."
+    else:
+        message = ""
+    return JsonResponse({"decision": decision.decision, "message": message, "suggestion": decision.suggestion if message else ""})

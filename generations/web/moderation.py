@@ -1,0 +1,346 @@
+"""The moderation dashboard: the review queue, one item at a time, and the numbers behind the queue.
+
+Only trust-and-safety staff (moderators, superusers) see these pages; everyone else gets 404. Media
+starts blurred — the server sends a blurred rendition, never the original behind a CSS filter — and
+unblurring is a deliberate, audited act: the unblur POST records one event per asset (moderator, item,
+asset) and hands out short-lived grants; only a request carrying such a grant gets the original bytes.
+"""
+
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+
+import av
+from PIL import Image
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db.models import Avg, Count, F
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+
+from generations.inputs.media import MediaError, poster_jpeg
+from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
+from generations.actions import review
+from generations.moderation.visual.blur import blur_image, jpeg_bytes
+from generations.actions.review import ReviewError, is_moderator
+from generations.selectors import _as_uuid
+from generations.web.generations import _serve_file
+
+
+def _moderator_or_404(request):
+    if not is_moderator(request.user):
+        raise Http404("No such page.")
+
+
+def _item_or_404(item_id):
+    item = (
+        ReviewItem.objects.select_related("generation", "generation__team", "generation__created_by", "claimed_by", "decided_by")
+        .filter(public_id=_as_uuid(item_id))
+        .first()
+    )
+    if item is None:
+        raise Http404("No such review item.")
+    return item
+
+
+@login_required
+def queue(request):
+    _moderator_or_404(request)
+    now = timezone.now()
+    items = list(review.open_queue()[:200])
+    for item in items:
+        item.age = now - item.created_at
+        item.overdue_in = item.sla_due_at - now
+        item.leased = item.claimed_by_id is not None and item.lease_expires_at and item.lease_expires_at > now
+    return render(request, "moderation/queue.html", {"items": items, "stats": dashboard_stats(now=now)})
+
+
+def _bar_chart(pairs, *, width=560, bar_height=22):
+    """Rows for a server-rendered SVG bar chart: [(label, value, bar width, y)]."""
+    top = max((value for _, value in pairs), default=0) or 1
+    return {
+        "rows": [(label, value, round(value / top * (width - 180)), index * (bar_height + 6)) for index, (label, value) in enumerate(pairs)],
+        "height": max(1, len(pairs)) * (bar_height + 6),
+        "width": width,
+    }
+
+
+def dashboard_stats(*, now=None, days=14):
+    now = now or timezone.now()
+    open_items = ReviewItem.objects.filter(decision="")
+    by_priority = Counter(open_items.values_list("priority", flat=True))
+    ages = [now - created for created in open_items.values_list("created_at", flat=True)]
+    since = now - dt.timedelta(days=days)
+    decided = ReviewItem.objects.filter(decided_at__gte=since).exclude(decision="")
+    per_category = defaultdict(int)
+    for categories in decided.values_list("categories", flat=True):
+        top = max(categories.items(), key=lambda pair: pair[1])[0] if categories else "uncategorised"
+        per_category[top] += 1
+    time_to_decision = decided.filter(decided_by__isnull=False).aggregate(avg=Avg(F("decided_at") - F("created_at")))["avg"]
+    appeals = ReviewItem.objects.filter(kind=ReviewKind.APPEAL).exclude(decision="")
+    overturned = appeals.filter(decision=ReviewDecision.APPROVED).count()
+    top_users = (
+        Generation.objects.filter(status="blocked", finished_at__gte=since)
+        .values("created_by__email")
+        .annotate(blocks=Count("id"))
+        .order_by("-blocks")[:5]
+    )
+    return {
+        "open": open_items.count(),
+        "by_priority": [(f"P{priority}", by_priority.get(priority, 0)) for priority in (3, 2, 1)],
+        "oldest": max(ages, default=None),
+        "per_category_chart": _bar_chart(sorted(per_category.items(), key=lambda pair: -pair[1])),
+        "decided": decided.count(),
+        "time_to_decision": time_to_decision,
+        "appeals_decided": appeals.count(),
+        "overturn_rate": (overturned / appeals.count()) if appeals.count() else None,
+        "top_users": list(top_users),
+        "days": days,
+    }
+
+
+@login_required
+def item_detail(request, item_id):
+    _moderator_or_404(request)
+    item = _item_or_404(item_id)
+    generation = item.generation
+    screening = generation.screening_result or {}
+    scan = generation.scan_result or {}
+    recent = (
+        Generation.objects.filter(created_by=generation.created_by)
+        .exclude(pk=generation.pk)
+        .order_by("-created_at")
+        .values("public_id", "status", "stage", "error_code", "created_at")[:10]
+    )
+    now = timezone.now()
+    extra_inputs = [
+        role.removeprefix("input_image_")
+        for role in generation.assets.filter(role__in=EXTRA_INPUT_ROLES.values()).order_by("role").values_list("role", flat=True)
+    ]
+    originals = _granted_originals(request, item)
+    return render(
+        request,
+        "moderation/item.html",
+        {
+            "item": item,
+            "generation": generation,
+            "prompt_parts": highlight_spans(generation.prompt, screening.get("spans") or screening.get("evidence") or []),
+            "screening": screening,
+            "scan": scan,
+            "timeline": timeline_bars(scan.get("timeline") or []),
+            "recent": recent,
+            "mine": item.claimed_by_id == request.user.pk and item.lease_expires_at and item.lease_expires_at > now,
+            "has_video": generation.assets.filter(role=AssetRole.VIDEO).exists(),
+            "has_input": generation.assets.filter(role=AssetRole.INPUT_IMAGE).exists(),
+            "extra_inputs": extra_inputs,
+            "has_parent_video": generation.parent is not None and generation.parent.assets.filter(role=AssetRole.VIDEO).exists(),
+            "likeness": (generation.screening_result or {}).get("likeness"),
+            "originals": originals,
+            "extra_media": [(which, originals.get(which)) for which in extra_inputs],
+        },
+    )
+
+
+def timeline_bars(timeline, *, width=556):
+    """(x, score, t) per scored frame for the SVG timeline; accepts [t, score] pairs or {"t", "score"} dicts."""
+    points = []
+    for point in timeline:
+        t, score = (point.get("t"), point.get("score")) if isinstance(point, dict) else (point[0], point[1])
+        if isinstance(t, (int, float)) and isinstance(score, (int, float)):
+            points.append((float(t), max(0.0, min(1.0, float(score)))))
+    end = max((t for t, _ in points), default=0) or 1
+    return [(round(t / end * width), round(score, 3), round(t, 2)) for t, score in points]
+
+
+def highlight_spans(text, spans):
+    """Split text into (piece, matched) parts from [start, end) spans the screening recorded."""
+    cleaned = []
+    for span in spans:
+        if isinstance(span, dict):
+            if span.get("view") not in (None, "raw"):
+                continue  # offsets into a normalised view do not map onto the text as typed
+            start, end = span.get("span") or (span.get("start"), span.get("end"))
+        else:
+            start, end = (span[0], span[1]) if len(span) >= 2 else (None, None)
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            cleaned.append((start, end))
+    parts, position = [], 0
+    for start, end in sorted(cleaned):
+        if start < position:
+            continue
+        if start > position:
+            parts.append((text[position:start], False))
+        parts.append((text[start:end], True))
+        position = end
+    if position < len(text):
+        parts.append((text[position:], False))
+    return parts
+
+
+def _act(request, item_id, action):
+    item = _item_or_404(item_id)
+    try:
+        action(item)
+    except ReviewError as error:
+        messages.error(request, f"{error.message} ({error.code})")
+    return item
+
+
+@login_required
+@require_POST
+def claim_item(request, item_id):
+    _moderator_or_404(request)
+    item = _act(request, item_id, lambda item: review.claim(item, request.user))
+    return redirect("moderation:item", item.public_id)
+
+
+@login_required
+@require_POST
+def decide_item(request, item_id):
+    _moderator_or_404(request)
+    action = request.POST.get("action", "")
+    try:
+        version = int(request.POST.get("version", "-1"))
+    except ValueError:
+        version = -1
+
+    def act(item):
+        review.decide(item, request.user, action, reason=request.POST.get("reason", ""), expected_version=version, request=request)
+        messages.success(request, {"approve": "Approved.", "reject": "Rejected.", "escalate": "Escalated."}.get(action, "Done."))
+
+    item = _act(request, item_id, act)
+    if not item.decision and action != review.ESCALATE:
+        return redirect("moderation:item", item.public_id)
+    following = review.open_queue().exclude(pk=item.pk).first()
+    return redirect("moderation:item", following.public_id) if following else redirect("moderation:queue")
+
+
+EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4}
+MEDIA_ROLES = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE, **EXTRA_INPUT_ROLES}
+_GRANT_SALT = "moderation-unblur"
+_SESSION_KEY = "moderation_unblurred"
+
+
+def _item_assets(item):
+    """{which: asset} for every piece of media the item page shows."""
+    assets = {which: item.generation.assets.filter(role=role).first() for which, role in MEDIA_ROLES.items()}
+    parent = item.generation.parent
+    assets["parent"] = parent.assets.filter(role=AssetRole.VIDEO).first() if parent is not None else None
+    return {which: asset for which, asset in assets.items() if asset is not None}
+
+
+def _grant(user, item, which):
+    return signing.TimestampSigner(salt=_GRANT_SALT).sign(f"{user.pk}:{item.public_id}:{which}")
+
+
+def _grant_is_valid(token, user, item, which):
+    try:
+        value = signing.TimestampSigner(salt=_GRANT_SALT).unsign(token, max_age=settings.MODERATION_UNBLUR_GRANT_S)
+    except signing.BadSignature:  # also expired
+        return False
+    return value == f"{user.pk}:{item.public_id}:{which}"
+
+
+def _granted_originals(request, item):
+    """{which: URL of the original} for the media this moderator unblurred on this item, while the grants last."""
+    grants = request.session.get(_SESSION_KEY, {}).get(str(item.public_id), {})
+    return {
+        which: f"{reverse('moderation:media', args=[item.public_id, which])}?grant={token}"
+        for which, token in grants.items()
+        if _grant_is_valid(token, request.user, item, which)
+    }
+
+
+@login_required
+@require_POST
+def unblur_item(request, item_id):
+    """Record the unblur (one audit event per asset: moderator, item, asset) and grant this moderator the
+    originals for MODERATION_UNBLUR_GRANT_S. The page's form comes back to the item, which then loads them."""
+    _moderator_or_404(request)
+    item = _item_or_404(item_id)
+    assets = _item_assets(item)
+    wanted = request.POST.get("which", "")
+    if wanted:
+        assets = {which: asset for which, asset in assets.items() if which == wanted}
+    if not assets:
+        review.record_unblur(item, request.user, request=request)  # nothing to show, but the intent is on record
+    grants = {}
+    for which, asset in assets.items():
+        review.record_unblur(item, request.user, asset=asset, which=which, request=request)
+        grants[which] = _grant(request.user, item, which)
+    stored = request.session.get(_SESSION_KEY, {})
+    stored[str(item.public_id)] = {**stored.get(str(item.public_id), {}), **grants}
+    request.session[_SESSION_KEY] = stored
+    if request.POST.get("from_page"):
+        return redirect("moderation:item", item.public_id)
+    return JsonResponse({"ok": True, "originals": _granted_originals(request, item)})
+
+
+def _blurred_rendition(asset) -> bytes:
+    """A blurred JPEG of an asset: the picture itself, or a still from a clip. Decoded at reduced size."""
+    if asset.content_type.startswith("video/"):
+        source = Image.open(io.BytesIO(poster_jpeg(asset.file.path, max_side=640)))
+    else:
+        with asset.file.open("rb") as handle:
+            source = Image.open(io.BytesIO(handle.read()))
+            source.draft("RGB", (640, 640))
+            source.thumbnail((640, 640))
+    return jpeg_bytes(blur_image(source, strength=0.08), max_side=640)
+
+
+@login_required
+def item_media(request, item_id, which):
+    """The item's media for moderators (quarantined outputs included): a blurred rendition, or — with a
+    grant from an audited unblur by this moderator — the original."""
+    _moderator_or_404(request)
+    item = _item_or_404(item_id)
+    asset = _item_assets(item).get(which)
+    if asset is None:
+        raise Http404("No such file.")
+    token = request.GET.get("grant", "")
+    if token:
+        if not _grant_is_valid(token, request.user, item, which):
+            response = JsonResponse(
+                {"error": {"code": "unblur_required", "message": "Unblur this item (a logged act) before loading the original.",
+                           "request_id": getattr(request, "request_id", "")}},
+                status=403,
+            )
+        else:
+            response = _serve_file(request, asset)
+    else:
+        try:
+            response = HttpResponse(_blurred_rendition(asset), content_type="image/jpeg")
+        except (OSError, ValueError, IndexError, MediaError, av.FFmpegError):
+            raise Http404("No preview for this file.") from None  # never its bytes instead
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the user's side: appeals -----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def appeal(request, generation_id):
+    from accounts.selectors import current_membership
+
+    from generations.selectors import generation_for_team
+
+    membership = current_membership(request)
+    generation = generation_for_team(membership.team if membership else None, generation_id)
+    if generation is None:
+        raise Http404("No such generation.")
+    try:
+        review.do_appeal(generation, request.user, request.POST.get("message", ""), request=request)
+        messages.success(request, "Your appeal is with a moderator. You will see the outcome here.")
+    except ReviewError as error:
+        messages.error(request, f"{error.message} ({error.code})")
+    return redirect("generations:detail", generation.public_id)
+

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from generations.web import gallery as gallery_views
+
+from generations.web import moderation as moderation_views
+
+from generations.web import generations as views
+
+from generations.web import webhooks as webhook_views
+
+app_name = "generations"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("generations/", views.history, name="history"),
+    path("webhooks/", webhook_views.webhooks_page, name="webhooks"),
+    path("webhooks/new/", webhook_views.create_endpoint, name="webhook_create"),
+    path("webhooks/<str:endpoint_id>/stop/", webhook_views.disable_endpoint, name="webhook_disable"),
+    path("webhooks/deliveries/<str:delivery_id>/redeliver/", webhook_views.redeliver_delivery, name="webhook_redeliver"),
+    path("generations/new/", views.create, name="create"),
+    path("generations/new/image/", views.create_from_image, name="create_from_image"),
+    path("generations/new/images/", views.create_from_images, name="create_from_images"),
+    path("generations/new/effect/", views.create_effect, name="create_effect"),
+    path("gallery/", gallery_views.gallery_page, name="gallery"),
+    path("gallery/<str:item_id>/unshare/", gallery_views.unshare, name="gallery_unshare"),
+    path("gallery/<str:item_id>/like/", gallery_views.like, name="gallery_like"),
+    path("gallery/<str:item_id>/report/", gallery_views.report, name="gallery_report"),
+    path("consent/", gallery_views.consent_page, name="consent"),
+    path("consent/<str:record_id>/revoke/", gallery_views.revoke_consent, name="consent_revoke"),
+    path("generations/check/", views.check_prompt, name="check_prompt"),
+    path("generations/<str:generation_id>/", views.detail, name="detail"),
+    path("generations/<str:generation_id>/status.json", views.status, name="status"),
+    path("generations/<str:generation_id>/cancel/", views.cancel, name="cancel"),
+    path("generations/<str:generation_id>/extend/", views.extend, name="extend"),
+    path("generations/<str:generation_id>/lip-sync/", views.lip_sync, name="lip_sync"),
+    path("generations/<str:generation_id>/share/", gallery_views.share, name="share"),
+    path("generations/<str:generation_id>/appeal/", moderation_views.appeal, name="appeal"),
+    path("generations/<str:generation_id>/video.mp4", views.video, name="video"),
+    path("generations/<str:generation_id>/poster.jpg", views.poster, name="poster"),
+    path("generations/<str:generation_id>/input-<str:which>", views.input_image, name="input_image"),
+]

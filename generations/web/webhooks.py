@@ -1,0 +1,121 @@
+"""Portal pages for a team's webhook endpoints: create (secret shown once), disable, delivery log, redeliver."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import current_membership
+
+from generations.models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
+from generations.outbound import UrlNotAllowed, resolve_target
+from generations.selectors import team_object
+from generations.actions.webhooks import do_stop_endpoint, redeliver
+
+NEW_SECRET_SESSION_KEY = "new_webhook_secret"
+
+
+class EndpointForm(forms.Form):
+    url = forms.URLField(label="Endpoint URL", max_length=500, assume_scheme="https")
+    description = forms.CharField(max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        choices=[(event, event) for event in WEBHOOK_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every event.",
+    )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            resolve_target(url)
+        except UrlNotAllowed as exc:
+            raise forms.ValidationError(f"{exc.message} (url_not_allowed)") from exc
+        return url
+
+
+def _membership(request):
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any team.")
+    return membership
+
+
+def _manager(request):
+    membership = _membership(request)
+    if not membership.can_manage_team:
+        messages.error(request, "Only the team's owners and admins can change webhooks. (not_team_admin)")
+        return None
+    return membership
+
+
+@login_required
+def webhooks_page(request, form=None, status=200):
+    membership = _membership(request)
+    team = membership.team
+    callback_secret = None
+    if membership.can_manage_team:
+        callback_secret, _ = TeamCallbackSecret.objects.get_or_create(team=team)
+    return render(
+        request,
+        "generations/webhooks.html",
+        {
+            "endpoints": WebhookEndpoint.objects.filter(team=team).order_by("-created_at"),
+            "deliveries": WebhookDelivery.objects.filter(team=team).select_related("endpoint", "generation")[:50],
+            "form": form or EndpointForm(),
+            "can_manage": membership.can_manage_team,
+            "new_secret": request.session.pop(NEW_SECRET_SESSION_KEY, None),
+            "callback_secret": callback_secret,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def create_endpoint(request):
+    membership = _manager(request)
+    if membership is None:
+        return redirect("generations:webhooks")
+    form = EndpointForm(request.POST)
+    if not form.is_valid():
+        return webhooks_page(request, form=form, status=400)
+    endpoint = WebhookEndpoint.objects.create(
+        team=membership.team,
+        url=form.cleaned_data["url"],
+        description=form.cleaned_data["description"],
+        events=form.cleaned_data["events"],
+        created_by=request.user,
+    )
+    request.session[NEW_SECRET_SESSION_KEY] = {"url": endpoint.url, "secret": endpoint.secret}
+    return redirect("generations:webhooks")
+
+
+@login_required
+@require_POST
+def disable_endpoint(request, endpoint_id):
+    membership = _manager(request)
+    if membership is None:
+        return redirect("generations:webhooks")
+    endpoint = team_object(WebhookEndpoint, membership.team, endpoint_id)
+    if endpoint is None:
+        raise Http404("No such endpoint.")
+    canceled = do_stop_endpoint(endpoint)
+    messages.success(request, f"Stopped sending to {endpoint.url}." + (f" {canceled} waiting deliveries were canceled." if canceled else ""))
+    return redirect("generations:webhooks")
+
+
+@login_required
+@require_POST
+def redeliver_delivery(request, delivery_id):
+    membership = _manager(request)
+    if membership is None:
+        return redirect("generations:webhooks")
+    delivery = team_object(WebhookDelivery, membership.team, delivery_id)
+    if delivery is None:
+        raise Http404("No such delivery.")
+    redeliver(delivery)
+    messages.success(request, f"Queued {delivery.event_type} for {delivery.url} again.")
+    return redirect("generations:webhooks")

@@ -1,0 +1,122 @@
+"""The reconciler: the database row, not the queue, is the source of truth.
+
+A generation whose job was lost (a worker killed mid-job, Redis restarted without its data) sits in a
+non-terminal state with nothing driving it. Every pass finds such rows and either hands them back to the
+queue or, past their deadline, fails them (releasing their credits), so no generation stays stuck.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from accounts.audit import make_checkpoint
+from accounts.credits import renew_allowance_if_due
+from accounts.models import Team
+from accounts.redis_client import redis_connection
+
+from generations.actions import generation as actions
+
+from generations.worker import queueing
+from generations.models import Asset, AssetRole, Generation
+from generations.actions.review import expire_overdue
+from generations.worker.pipeline import generation_deadline_s
+from generations.states import TERMINAL, Status
+from generations.actions.webhooks import send_due_deliveries
+
+logger = logging.getLogger(__name__)
+
+DRIVEN_STATES = (Status.QUEUED, Status.SUBMITTING, Status.GENERATING, Status.SCANNING)
+
+
+@dataclass
+class ReconcileReport:
+    requeued: int = 0
+    failed: int = 0
+    renewed_teams: int = 0
+    webhooks_sent: int = 0
+    reviews_expired: int = 0
+    quarantined_inputs_removed: int = 0
+
+
+def _job_is_pending(generation) -> bool:
+    """Whether the generation's latest job is still waiting or running."""
+    job_id = queueing.job_id_for(generation.pk, generation.poll_rounds)
+    try:
+        job = Job.fetch(job_id, connection=redis_connection(queueing.GENERATIONS_QUEUE))
+    except NoSuchJobError:
+        return False
+    except redis.RedisError:
+        return True  # cannot tell: leave it for the next pass rather than enqueue into nothing
+    status = job.get_status(refresh=False)
+    if status == "started":
+        # A worker killed mid-job leaves its job "started" for good; only a recent heartbeat means alive.
+        heartbeat = job.last_heartbeat
+        if heartbeat is None:
+            return False
+        if heartbeat.tzinfo is None:
+            heartbeat = heartbeat.replace(tzinfo=dt.timezone.utc)
+        return (timezone.now() - heartbeat).total_seconds() < settings.GENERATION_STALL_S
+    return status in ("queued", "scheduled", "deferred")
+
+
+INPUT_ROLES = (
+    AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4,
+)
+
+
+def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
+    """Delete quarantined input images (file and row) of generations that ended more than
+    QUARANTINED_INPUT_RETENTION_DAYS ago and wait for no moderator (no open review or appeal)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.QUARANTINED_INPUT_RETENTION_DAYS)
+    expired = (
+        Asset.objects.filter(quarantined=True, role__in=INPUT_ROLES, generation__status__in=TERMINAL)
+        .filter(Q(generation__finished_at__lt=cutoff) | Q(generation__finished_at__isnull=True, generation__created_at__lt=cutoff))
+        .exclude(generation__review_items__decision="")
+        .select_related("generation")[:limit]
+    )
+    removed = 0
+    for asset in expired:
+        name = asset.file.name
+        if Asset.objects.filter(pk=asset.pk, quarantined=True).delete()[0]:
+            if name:
+                asset.file.storage.delete(name)  # after the row: a crash in between leaves a file, never a dangling row
+            removed += 1
+    if removed:
+        logger.info("reconciler: removed %s quarantined input images past their retention", removed)
+    return removed
+
+
+def reconcile(*, now=None) -> ReconcileReport:
+    now = now or timezone.now()
+    report = ReconcileReport()
+    stalled_before = now - timezone.timedelta(seconds=settings.GENERATION_STALL_S)
+    for generation in Generation.objects.filter(status__in=DRIVEN_STATES, updated_at__lt=stalled_before).select_related("team"):
+        age_s = (now - generation.created_at).total_seconds()
+        if age_s > generation_deadline_s(generation) + settings.GENERATION_STALL_S:
+            actions.do_fail_generation(
+                generation,
+                code="deadline_exceeded",
+                message="The generation did not finish in time; its credits were released.",
+                extra={"reconciled": True},
+            )
+            report.failed += 1
+        elif not _job_is_pending(generation):
+            logger.warning("reconciler: generation %s was %s with no job; requeuing", generation.public_id, generation.status)
+            actions.do_requeue_generation(generation)
+            report.requeued += 1
+    report.webhooks_sent = send_due_deliveries(now=now)
+    report.reviews_expired = expire_overdue(now=now)
+    report.quarantined_inputs_removed = remove_expired_quarantined_inputs(now=now)
+    make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
+    for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
+        if renew_allowance_if_due(team, now=now) is not None:
+            report.renewed_teams += 1
+    return report

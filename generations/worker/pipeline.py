@@ -1,0 +1,361 @@
+"""Driving one generation through the upstream: submit, poll, download, scan, deliver.
+
+`advance_generation` is idempotent: whatever state the row is in, it takes the next step from there, so
+a job that runs twice, or a worker that died half-way, never produces a second upstream task (the
+generation's public id is the upstream `external_task_id`) or a second delivery (transitions are
+compare-and-set).
+"""
+
+import logging
+import random
+import tempfile
+import time
+
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.redis_client import redis_connection
+
+from generations.actions import generation as actions
+from generations.api.callbacks import callback_url_for
+from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
+from generations.inputs.images import upstream_base64
+from generations.inputs.media import MediaError
+from generations.models import AssetRole, Generation
+from generations.moderation.visual import scanning
+from generations.providers import ProviderError, get_provider
+from generations.providers.base import FAILED, SUCCEED
+from generations.providers.errors import is_risk_control_failure
+from generations.states import Stage, Status, rendering_progress
+
+logger = logging.getLogger(__name__)
+
+# Injected by tests that need to observe or shorten waiting; production sleeps for real.
+sleep = time.sleep
+
+
+def advance_generation(generation_id):
+    generation = Generation.objects.select_related("team", "parent").filter(pk=generation_id).first()
+    if generation is None or generation.is_terminal:
+        return
+    provider = get_provider()
+    try:
+        if generation.status == Status.QUEUED:
+            _submit(generation, provider)
+        elif generation.status == Status.SUBMITTING:
+            # A worker died while submitting: the upstream may or may not have the task.
+            _recover_submission(generation, provider)
+        if generation.status == Status.GENERATING:
+            _poll(generation, provider)
+        elif generation.status == Status.SCANNING:
+            # A worker died after the render finished: fetch the result again.
+            _finish(generation, provider, provider.get_task(generation.kind, generation.provider_task_id))
+    except actions.StaleTransition:
+        # Someone else (a cancel, another worker) moved the generation first; their move stands.
+        logger.info("generation %s moved under us; leaving it", generation.public_id)
+
+
+def upstream_payload(generation) -> dict:
+    """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md)."""
+    images = _input_images_base64(generation)
+    common = {"external_task_id": str(generation.public_id)}
+    callback_url = callback_url_for(generation)
+    if callback_url:
+        common["callback_url"] = callback_url
+    options = generation.options or {}
+    if generation.kind == VIDEO_EXTEND:
+        payload = {"video_id": generation.parent.provider_video_id}
+        payload.update(_texts(generation))
+        if generation.cfg_scale is not None:
+            payload["cfg_scale"] = generation.cfg_scale
+        return {**payload, **common}
+    if generation.kind == LIP_SYNC:
+        lip_sync = {"video_id": generation.parent.provider_video_id, "mode": options.get("mode", "text2video")}
+        if lip_sync["mode"] == "audio2video":
+            audio = generation.assets.filter(role=AssetRole.INPUT_AUDIO).first()
+            with audio.file.open("rb") as handle:
+                lip_sync.update(audio_type="file", audio_file=upstream_base64(handle.read()))
+        else:
+            lip_sync.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
+        return {"input": lip_sync, **common}
+    if generation.kind == EFFECTS:
+        scene = options.get("effect_scene", "")
+        pictures = list(images.values())
+        if scene in TWO_PERSON_EFFECTS:
+            effect_input = {"model_name": generation.model_name, "mode": generation.mode, "images": pictures,
+                            "duration": generation.duration}
+        else:
+            effect_input = {"image": pictures[0], "duration": generation.duration}
+        return {"effect_scene": scene, "input": effect_input, **common}
+    payload = {"model_name": generation.model_name, "mode": generation.mode, "duration": generation.duration}
+    payload.update(_texts(generation))
+    if generation.kind in (TEXT2VIDEO, MULTI_IMAGE2VIDEO):
+        payload["aspect_ratio"] = generation.aspect_ratio
+    if generation.cfg_scale is not None:
+        payload["cfg_scale"] = generation.cfg_scale
+    if generation.camera_control:
+        payload["camera_control"] = generation.camera_control
+    if generation.kind == MULTI_IMAGE2VIDEO:
+        payload["image_list"] = [{"image": image} for image in images.values()]
+    else:
+        for role, name in ((AssetRole.INPUT_IMAGE, "image"), (AssetRole.INPUT_IMAGE_TAIL, "image_tail")):
+            if role in images:
+                payload[name] = images[role]
+    return {**payload, **common}
+
+
+def _texts(generation):
+    texts = {"prompt": generation.prompt} if generation.prompt else {}
+    if generation.negative_prompt:
+        texts["negative_prompt"] = generation.negative_prompt
+    return texts
+
+
+_IMAGE_ORDER = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3,
+                AssetRole.INPUT_IMAGE_4)
+
+
+def _input_images_base64(generation) -> dict:
+    """{role: raw base64} of the generation's input images, in upload order."""
+    assets = {asset.role: asset for asset in generation.assets.filter(role__in=_IMAGE_ORDER)}
+    encoded = {}
+    for role in _IMAGE_ORDER:
+        if role in assets:
+            with assets[role].file.open("rb") as handle:
+                encoded[role] = upstream_base64(handle.read())
+    return encoded
+
+
+def backoff_delay(attempt: int, *, base=1.0, cap=8.0, jitter=random.random) -> float:
+    """Exponential backoff with full jitter: attempt 1 → up to 1 s, 2 → up to 2 s, … capped."""
+    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + 0.5 * jitter())
+
+
+COOLDOWN_KEY = "upstream:cooldown"
+
+
+def upstream_is_saturated() -> bool:
+    """Whether to hold back new submits: the upstream recently said "too many", or the studio already has
+    UPSTREAM_MAX_IN_FLIGHT tasks there. Lets the upstream recover instead of being hammered."""
+    try:
+        if redis_connection().exists(COOLDOWN_KEY):
+            return True
+    except redis.RedisError:
+        pass
+    in_flight = Generation.objects.filter(status__in=(Status.SUBMITTING, Status.GENERATING)).count()
+    return in_flight >= settings.UPSTREAM_MAX_IN_FLIGHT
+
+
+def _start_cooldown(seconds):
+    try:
+        redis_connection().set(COOLDOWN_KEY, 1, px=max(1, int(seconds * 1000)))
+    except redis.RedisError:
+        pass
+
+
+def _submit(generation, provider):
+    if upstream_is_saturated():
+        sleep(backoff_delay(1))
+        actions.do_requeue_generation(generation)
+        return
+    while True:
+        actions.do_transition(
+            generation,
+            Status.SUBMITTING,
+            stage=Stage.UPSTREAM,
+            fields={"submit_attempts": generation.submit_attempts + 1, "provider": provider.name},
+        )
+        try:
+            snapshot = provider.create_task(generation.kind, upstream_payload(generation))
+        except ProviderError as error:
+            delay = error.retry_after_s or backoff_delay(generation.submit_attempts)
+            if error.code in ("upstream_rate_limited", "upstream_concurrency_limit"):
+                _start_cooldown(delay)  # every worker holds back, not just this one
+            if error.upstream_code == 1201 and "external_task_id" in error.message.lower():
+                # An earlier attempt reached the upstream even though we saw an error: adopt that task.
+                _recover_submission(generation, provider)
+                return
+            if error.content_policy:
+                actions.do_block_upstream(
+                    generation, expected=Status.SUBMITTING, upstream_code=error.upstream_code, message=error.message
+                )
+                return
+            if error.permanent or generation.submit_attempts >= settings.GENERATION_MAX_SUBMIT_ATTEMPTS:
+                _fail(generation, error)
+                return
+            actions.do_transition(
+                generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE, extra={"retry_after_error": error.code}
+            )
+            sleep(delay)
+            continue
+        _mark_generating(generation, snapshot)
+        return
+
+
+def _recover_submission(generation, provider):
+    """Find the upstream task by our external_task_id; if it does not exist, submit again."""
+    try:
+        snapshot = provider.get_task(generation.kind, str(generation.public_id))
+    except ProviderError as error:
+        if error.upstream_code == 1203 or error.http_status == 404:
+            actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE)
+            _submit(generation, provider)
+        elif error.permanent or generation.submit_attempts >= settings.GENERATION_MAX_SUBMIT_ATTEMPTS:
+            _fail(generation, error)
+        else:
+            # Looking for the task counts as an attempt, so an upstream that never answers sanely is bounded.
+            actions.do_count_submit_attempt(generation)
+            sleep(error.retry_after_s or backoff_delay(generation.submit_attempts))
+            actions.do_requeue_generation(generation)
+        return
+    _mark_generating(generation, snapshot)
+
+
+def _mark_generating(generation, snapshot):
+    actions.do_transition(
+        generation,
+        Status.GENERATING,
+        expected=Status.SUBMITTING,
+        stage=Stage.UPSTREAM,
+        fields={
+            "provider_task_id": snapshot.task_id,
+            "provider_status": snapshot.status,
+            "submitted_at": generation.submitted_at or timezone.now(),
+        },
+    )
+
+
+def generation_deadline_s(generation) -> int:
+    return settings.GENERATION_DEADLINE_BASE_S + settings.GENERATION_DEADLINE_PER_SECOND_S * generation.duration_seconds
+
+
+def _poll(generation, provider):
+    slice_ends = time.monotonic() + settings.GENERATION_POLL_SLICE_S
+    interval = settings.GENERATION_POLL_INITIAL_S
+    expected_render_s = generation.duration_seconds * settings.EXPECTED_RENDER_S_PER_SECOND
+    while True:
+        elapsed = (timezone.now() - generation.submitted_at).total_seconds()
+        try:
+            snapshot = provider.get_task(generation.kind, generation.provider_task_id)
+        except ProviderError as error:
+            if error.permanent:
+                _fail(generation, error)
+                return
+            logger.warning("polling %s: %s", generation.public_id, error.code)
+        else:
+            if snapshot.status == SUCCEED:
+                _finish(generation, provider, snapshot)
+                return
+            if snapshot.status == FAILED:
+                if is_risk_control_failure(snapshot.status_message):
+                    actions.do_block_upstream(
+                        generation, expected=Status.GENERATING, upstream_code=None, message=snapshot.status_message
+                    )
+                else:
+                    actions.do_fail_generation(
+                        generation,
+                        code="upstream_task_failed",
+                        message=f"The video service could not render this clip: {snapshot.status_message or 'no reason given'}.",
+                    )
+                return
+            still_ours = actions.do_record_progress(
+                generation, progress=rendering_progress(elapsed, expected_render_s), provider_status=snapshot.status
+            )
+            if not still_ours:
+                return
+        if elapsed > generation_deadline_s(generation):
+            actions.do_fail_generation(
+                generation,
+                code="upstream_deadline",
+                message=f"The video service did not finish within {generation_deadline_s(generation) // 60} minutes.",
+            )
+            return
+        if time.monotonic() >= slice_ends:
+            actions.do_requeue_generation(generation)
+            return
+        sleep(interval)
+        interval = min(interval * 1.5, settings.GENERATION_POLL_MAX_S)
+
+
+def _finish(generation, provider, snapshot):
+    """Download the result, verify it decodes, scan it, deliver it."""
+    if not snapshot.video_url:
+        actions.do_fail_generation(generation, code="upstream_bad_response", message="The video service reported success without a video.")
+        return
+    if generation.status == Status.GENERATING:
+        if not actions.do_record_progress(generation, progress=86, stage=Stage.DOWNLOAD, provider_status=snapshot.status):
+            return
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as video_file:
+        try:
+            provider.download(snapshot.video_url, video_file, max_bytes=settings.MAX_OUTPUT_BYTES)
+            video_file.flush()
+        except ProviderError as error:
+            if error.permanent:
+                _fail(generation, error)
+            else:
+                actions.do_requeue_generation(generation)
+            return
+        if generation.status == Status.GENERATING:
+            actions.do_transition(
+                generation,
+                Status.SCANNING,
+                stage=Stage.OUTPUT,
+                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
+            )
+        try:
+            # One decode answers "does it fully decode", frame count, duration, poster and the scan's first pass.
+            clip = scanning.inspect_and_scan(video_file.name, thresholds=_scan_thresholds(generation))
+        except scanning.DetectorUnavailable:
+            logger.error("operator attention: the frame detectors cannot load; generation %s waits", generation.public_id)
+            actions.do_requeue_generation(generation)
+            return
+        except MediaError as error:  # output_corrupt / output_not_video, or a ScanError (one kind of MediaError)
+            actions.do_fail_generation(generation, code=error.code, message=error.message)
+            return
+        verdict = clip.verdict
+        evidence = poster_blurred = None
+        if verdict.verdict != scanning.ALLOW:
+            evidence, poster_blurred = scanning.withheld_stills(video_file.name, verdict)
+        actions.do_deliver_output(
+            generation,
+            video_file=video_file,
+            video_info=clip.info,
+            poster_bytes=clip.poster,
+            verdict=verdict,
+            blame=blame_for(generation.screening_result),
+            evidence=evidence,
+            blurred_poster=poster_blurred,
+            provider_video_id=snapshot.video_id,
+        )
+
+
+def blame_for(screening_result) -> str:
+    """Who an unsafe output is on. A prompt that screening passed with low scores and that shows no sign of
+    evasion: the model (`model_output`, no strike). One that was borderline, evasive or held: the user
+    (`user_intent`, a strike)."""
+    result = screening_result or {}
+    top = max((result.get("categories") or {}).values(), default=0.0)
+    evasive = any(view != "raw" for view in result.get("views_fired") or [])
+    if result.get("decision", "allow") != "allow" or top >= settings.SCAN_BLAME_PROMPT_SCORE or evasive or result.get("escalation"):
+        return "user_intent"
+    return "model_output"
+
+
+def _scan_thresholds(generation):
+    """Stricter output thresholds for users in the penalty box."""
+    from accounts.models import Standing
+
+    level = Standing.objects.filter(user_id=generation.created_by_id).values_list("level", flat=True).first()
+    return settings.SCAN_STRICT_THRESHOLDS if level == "restricted" else None
+
+
+def _fail(generation, error):
+    actions.do_fail_generation(
+        generation,
+        code=error.code,
+        message=error.message,
+        extra={"upstream_code": error.upstream_code, "operator_alert": error.operator_alert},
+    )
+    if error.operator_alert:
+        logger.error("operator attention: generation %s failed with %s (%s)", generation.public_id, error.code, error.message)
