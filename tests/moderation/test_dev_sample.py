@@ -1,4 +1,7 @@
-"""The shared development sample, measured the way the held-out set will be (skipped when it is absent)."""
+"""The shared development sample, measured the way the held-out set will be.
+
+The sample lives beside the checkout, in ../shared/eval (CI has it there). A missing file fails these tests:
+a skipped measurement would read as a passed one."""
 
 from pathlib import Path
 
@@ -7,13 +10,18 @@ import pytest
 from generations.moderation.text import evaluation as moderation_eval
 
 EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "eval"
-pytestmark = pytest.mark.skipif(not (EVAL_DIR / "dev-prompts.jsonl").exists(), reason="shared/eval is not here")
+PROMPTS = EVAL_DIR / "dev-prompts.jsonl"
+SEQUENCES = EVAL_DIR / "dev-sequences.jsonl"
 
 
 @pytest.fixture(scope="module")
 def summary():
-    prompts = moderation_eval.evaluate_prompts(moderation_eval.read_jsonl(EVAL_DIR / "dev-prompts.jsonl"))
-    sequences = moderation_eval.evaluate_sequences(moderation_eval.read_jsonl(EVAL_DIR / "dev-sequences.jsonl"))
+    missing = [str(path) for path in (PROMPTS, SEQUENCES) if not path.is_file()]
+    if missing:
+        pytest.fail(f"the shared development sample is missing: {', '.join(missing)}", pytrace=False)
+    prompts = moderation_eval.evaluate_prompts(moderation_eval.read_jsonl(PROMPTS))
+    sequences = moderation_eval.evaluate_sequences(moderation_eval.read_jsonl(SEQUENCES))
+    assert prompts and sequences, f"the shared development sample in {EVAL_DIR} is empty"
     return moderation_eval.summarize(prompts, sequences)
 
 
@@ -36,5 +44,6 @@ def test_it_holds_or_blocks_most_review_items(summary):
 
 def test_it_flags_escalating_sequences_and_leaves_benign_ones(summary):
     sequences = summary["sequences"]
+    assert sequences["escalating"] and sequences["benign"]
     assert sequences["escalating_flagged_by_last_step"] == sequences["escalating"]
     assert sequences["benign_flagged"] == 0

@@ -164,9 +164,14 @@ def test_it_accepts_simple_camera_control_on_kling_v1_std_5s(start_simulator):
 
 
 def test_it_screens_the_prompt_but_not_the_negative_prompt(client):
-    response = create(client, prompt="a beach at sunset", negative_prompt="nude, naked, gore")
+    words = "nude, naked, gore"
+    in_the_prompt = create(client, prompt=f"a beach at sunset, {words}")
+    in_the_negative_prompt = create(client, prompt="a beach at sunset", negative_prompt=words)
 
-    assert response.status_code == 200
+    assert_error(in_the_prompt, 400, 1301, "Trigger the content security policy of the platform")
+    assert in_the_negative_prompt.status_code == 200, in_the_negative_prompt.text
+    envelope = in_the_negative_prompt.json()
+    assert envelope["code"] == 0 and envelope["data"]["task_id"]
 
 
 # -- listing ---------------------------------------------------------------------------------------
