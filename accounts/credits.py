@@ -13,7 +13,6 @@ ledger. A submit's reservation is that one statement (plus the ledger row) while
     adjust       ±n          0
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -23,6 +22,7 @@ from django.utils import timezone
 from accounts.audit import SYSTEM, insert_statement, record_audit_event
 from accounts.errors import AccountError
 from accounts.models import AuditEventType, CreditEntry, Membership, Team
+from accounts.periods import period_start_for
 
 _DELTAS = {
     "grant": (1, 0),
@@ -59,17 +59,6 @@ def balances(entries) -> tuple[int, int]:
         if available < 0 or reserved < 0:
             raise ValueError(f"{kind} {amount} would leave available={available}, reserved={reserved}")
     return available, reserved
-
-
-def period_start_for(moment: dt.datetime) -> dt.datetime:
-    """The start (UTC midnight on the 1st) of the calendar month containing `moment`."""
-    moment = moment.astimezone(dt.timezone.utc)
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def next_period_start(period_start: dt.datetime) -> dt.datetime:
-    year, month = (period_start.year + 1, 1) if period_start.month == 12 else (period_start.year, period_start.month + 1)
-    return period_start.replace(year=year, month=month, day=1)
 
 
 def renewal_top_up(available: int, allowance: int) -> int:

@@ -11,6 +11,8 @@ from django.contrib.auth.models import (
 from django.db import models
 from django.utils import timezone
 
+from accounts.periods import period_start_for
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -54,8 +56,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def _current_period_start():
-    from accounts.credits import period_start_for
-
     return period_start_for(timezone.now())
 
 
@@ -241,6 +241,10 @@ class AuditEventType(models.IntegerChoices):
     GALLERY_UNSHARED = 1102, "Withdrawn from the team gallery"
     GALLERY_REPORTED = 1103, "Gallery item reported"
     GALLERY_REMOVED = 1104, "Gallery item removed by a moderator"
+
+    WEBHOOK_ENDPOINT_CREATED = 1201, "Webhook endpoint created"
+    WEBHOOK_ENDPOINT_STOPPED = 1202, "Webhook endpoint stopped"
+    WEBHOOK_REDELIVERED = 1203, "Webhook delivery sent again"
 
 
 class AuditEvent(models.Model):

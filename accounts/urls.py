@@ -37,7 +37,6 @@ urlpatterns = [
     path("keys/", views.api_keys, name="api_keys"),
     path("keys/new/", views.api_key_create, name="api_key_create"),
     path("keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
-    path("usage/", views.usage, name="usage"),
     path("audit/", audit_views.audit_events, name="audit_events"),
     path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
     path("audit/export.<str:fmt>", audit_views.audit_export, name="audit_export"),

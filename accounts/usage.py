@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.credits import next_period_start, period_start_for
+from accounts.periods import next_period_start, period_start_for
 from accounts.models import ApiKey, CreditEntry, CreditEntryKind, Membership
 
 RECENT_ENTRIES = 20

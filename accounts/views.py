@@ -45,7 +45,6 @@ from accounts.forms import (
 )
 from accounts.models import ApiKey, Invitation, InvitationState, Membership, Role, User
 from accounts.selectors import SESSION_TEAM_KEY, current_membership
-from accounts.usage import daily_spend, team_usage
 
 # One-time secrets travel from the POST that made them to the next page render, then are dropped.
 NEW_KEY_SESSION_KEY = "accounts_new_api_key"
@@ -392,20 +391,3 @@ def api_key_revoke(request, key_id):
     else:
         messages.success(request, f"Revoked {key.name} (sk-{key.prefix}…).")
     return redirect("api_keys")
-
-
-# --- usage ----------------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def usage(request):
-    membership = _membership_or_404(request)
-    from generations.selectors import usage_by_kind
-
-    team = membership.team
-    return render(
-        request,
-        "accounts/usage.html",
-        {"team": team, "usage": team_usage(team), "days": daily_spend(team), "kinds": usage_by_kind(team, since=team.period_start)},
-    )

@@ -1,10 +1,16 @@
-"""The public shape of a generation, shared by the JSON API and the portal's live status endpoint."""
+"""The public shapes of a generation: the native API's summary (also the portal's live status), the Kling
+task object (the Kling door and Kling-format callbacks), signed download links and provider callback URLs."""
+
+import hashlib
+import hmac
+import time
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.models import AssetRole
+from generations.models import AssetRole, CreditState
+from generations.selectors import deliverable_asset
 from generations.states import Status
 
 
@@ -74,3 +80,74 @@ def generation_summary(generation, *, for_api=True):
             else None
         ),
     }
+
+
+_STATUS = {
+    Status.SUCCEEDED: "succeed",
+    Status.FAILED: "failed",
+    Status.BLOCKED: "failed",
+    Status.CANCELED: "failed",
+    Status.GENERATING: "processing",
+    Status.SCANNING: "processing",
+}
+
+
+def kling_status(generation) -> str:
+    return _STATUS.get(generation.status, "submitted")
+
+
+def _ms(moment):
+    return int(moment.timestamp() * 1000)
+
+
+def download_signature(asset_id: str, expires: int) -> str:
+    key = hashlib.sha256(("kling-download:" + settings.SECRET_KEY).encode()).digest()
+    return hmac.new(key, f"{asset_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_download_url(request, asset) -> str:
+    expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
+    path = reverse("kling-file", args=[asset.public_id])
+    url = f"{path}?expires={expires}&signature={download_signature(str(asset.public_id), expires)}"
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+def kling_task_object(generation, *, request=None) -> dict:
+    status = kling_status(generation)
+    video = deliverable_asset(generation, AssetRole.VIDEO) if generation.status == Status.SUCCEEDED else None
+    videos = []
+    if video is not None:
+        videos.append(
+            {
+                "id": str(video.public_id),
+                "url": signed_download_url(request, video),
+                "duration": f"{video.duration_s:.1f}" if video.duration_s else generation.duration,
+            }
+        )
+    data = {
+        "task_id": str(generation.public_id),
+        "task_status": status,
+        "task_status_msg": generation.error_message if status == "failed" else "",
+        "task_info": {"external_task_id": generation.client_reference},
+        "task_result": {"videos": videos},
+        "watermark_info": {"enabled": False},
+        "final_unit_deduction": str(generation.price_credits if generation.credit_state == CreditState.CAPTURED else 0),
+        "created_at": _ms(generation.created_at),
+        "updated_at": _ms(generation.updated_at),
+    }
+    if generation.kind == "video-extend" and generation.parent_id:
+        parent_video = deliverable_asset(generation.parent, AssetRole.VIDEO)
+        if parent_video is not None:
+            data["task_info"]["parent_video"] = {
+                "id": str(parent_video.public_id),
+                "url": signed_download_url(request, parent_video),
+                "duration": f"{parent_video.duration_s:.1f}" if parent_video.duration_s else "",
+            }
+    return data
+
+
+def callback_url_for(generation) -> str:
+    if not settings.STUDIO_PUBLIC_URL:
+        return ""
+    base = settings.STUDIO_PUBLIC_URL.rstrip("/")
+    return f"{base}/providers/callback/{generation.public_id}/{generation.callback_token}"

@@ -2,10 +2,14 @@
 
 import uuid
 
-from generations.models import Asset, Generation
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from generations.catalog import KIND_LABELS
+from generations.models import Asset, CreditState, Generation
 
 
-def _as_uuid(value):
+def as_uuid(value):
     try:
         return uuid.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
@@ -20,7 +24,7 @@ def generation_for_team(team, public_id):
 def team_object(queryset, team, public_id):
     """The team's row with this public id from `queryset` (a model or queryset with `team` and `public_id`),
     or None — also for another team's row or a malformed id, which callers answer alike (404)."""
-    parsed = _as_uuid(public_id)
+    parsed = as_uuid(public_id)
     if parsed is None or team is None:
         return None
     manager = getattr(queryset, "objects", queryset)
@@ -41,12 +45,6 @@ def team_generations(team, *, created_by=None):
 
 def usage_by_kind(team, *, since):
     """Generations and credits charged per kind since `since`: one aggregate query."""
-    from django.db.models import Count, Q, Sum
-    from django.db.models.functions import Coalesce
-
-    from generations.catalog import KIND_LABELS
-    from generations.models import CreditState
-
     rows = (
         Generation.objects.filter(team=team, created_at__gte=since)
         .values("kind")

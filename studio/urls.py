@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations.api import kling as kling_compat
-from generations.api.native import api
+from generations.api import kling
 from generations.api.callbacks import provider_callback
+from generations.api.native import api
+from generations.web.usage import usage
 
 from studio.health import healthz
 from studio.metrics import metrics
@@ -15,10 +16,13 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("api/v1/", api.urls),
-    path("kling/v1/videos/<str:kind>", kling_compat.tasks, name="kling-tasks"),
-    path("kling/v1/videos/<str:kind>/<str:task_id>", kling_compat.task_detail, name="kling-task"),
-    path("kling/v1/files/<str:asset_id>", kling_compat.signed_file, name="kling-file"),
+    path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
+    path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
+    path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),
     path("providers/callback/<str:generation_id>/<str:token>", provider_callback, name="provider-callback"),
+    # The usage page sits under /accounts/ with the other team pages, but reads generations, so its view is
+    # generations' (accounts imports nothing of generations).
+    path("accounts/usage/", usage, name="usage"),
     path("accounts/", include("accounts.urls")),
     path("moderation/", include("generations.web.moderation_urls")),
     path("admin/rq/", include("django_rq.urls")),

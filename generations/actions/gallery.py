@@ -5,11 +5,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
-from accounts.standing import current_standing, do_record_strike
+from accounts.standing import current_standing
 
 from generations.actions import free_text
+from generations.actions.generation import flagged_categories
+from generations.actions.review_queue import sla_for
 from generations.errors import GenerationError
 from generations.models import AssetRole, GalleryItem, GalleryLike, GalleryStatus, ReviewItem, ReviewKind
 from generations.moderation.visual import scanning
@@ -29,8 +31,6 @@ def recheck_for_sharing(generation, *, strict=False) -> dict:
     )
     video = generation.asset(AssetRole.VIDEO)
     verdict = scanning.scan_video(video.file.path, thresholds=None)
-    from generations.actions.generation import flagged_categories
-
     flagged = flagged_categories(verdict)
     worst = max((decision.decision, verdict.verdict), key=("allow", "review", "block").index)
     category = decision.top_category if decision.decision != "allow" else (max(flagged, key=flagged.get) if flagged else "")
@@ -124,8 +124,6 @@ def do_toggle_like(item, *, user):
 
 def do_report(item, *, user, reason, request=None):
     """A member asks the moderators to look at a gallery item: a review item with the reason."""
-    from generations.actions.review import sla_for
-
     reason = (reason or "").strip()
     if item.status != GalleryStatus.VISIBLE:
         raise GenerationError("not_shared", "This clip is not in the gallery.", http_status=409)
@@ -151,26 +149,3 @@ def do_report(item, *, user, reason, request=None):
     return review_item
 
 
-def apply_report_decision(review_item, *, approved, actor, reason):
-    """Called inside a moderator's decision on a report. Kept: nothing changes. Rejected: the item leaves
-    the gallery, the clip is withheld, and its author gets a strike."""
-    if approved:
-        return
-    generation = review_item.generation
-    item = GalleryItem.objects.filter(generation=generation).first()
-    if item is not None:
-        GalleryItem.objects.filter(pk=item.pk).update(status=GalleryStatus.REMOVED, removed_at=timezone.now())
-        record_audit_event(
-            AuditEventType.GALLERY_REMOVED, actor=actor or SYSTEM, team=generation.team, target=item,
-            extra={"generation": str(generation.public_id), "review": str(review_item.public_id), "reason": reason},
-        )
-    generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)).update(quarantined=True)
-    # Other open reports of the same clip are settled by this decision.
-    ReviewItem.objects.filter(generation=generation, kind=ReviewKind.REPORT, decision="").exclude(pk=review_item.pk).update(
-        decision=review_item.decision, decision_reason=f"Settled with report {review_item.public_id}.",
-        decided_by=review_item.decided_by, decided_at=review_item.decided_at, version=F("version") + 1,
-    )
-    category = (review_item.categories and max(review_item.categories, key=review_item.categories.get)) or "default"
-    do_record_strike(
-        generation.created_by, category=category, source="report_upheld", generation_ref=str(generation.public_id), note=reason
-    )

@@ -20,11 +20,9 @@ from accounts.errors import AccountError
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike
 
-from generations import catalog
-
-from generations.worker import queueing
-
+from generations import catalog, queueing
 from generations.actions import webhooks
+from generations.actions.review_queue import do_open_review_for_held
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
 from generations.models import Asset, AssetRole, CreditState, Generation
@@ -84,12 +82,10 @@ def do_transition(
         if new_status in TERMINAL:
             _settle_credits(generation, new_status, changes.get("stage", generation.stage))
         if new_status == Status.HELD:
-            from generations.actions.review import open_review_for_held
-
             generation.refresh_from_db(fields=["screening_result", "scan_result"])
             held_stage = changes.get("stage", generation.stage)
             decision = generation.scan_result if held_stage == Stage.OUTPUT else generation.screening_result
-            open_review_for_held(generation, stage=held_stage, categories=(decision or {}).get("categories"))
+            do_open_review_for_held(generation, stage=held_stage, categories=(decision or {}).get("categories"))
         if new_status in webhooks.NATIVE_EVENTS or new_status in webhooks.KLING_CALLBACK_STATES:
             fresh = Generation.objects.select_related("team").prefetch_related("assets").get(pk=generation.pk)
             webhooks.events_for_transition(fresh, new_status)
@@ -454,15 +450,13 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
             request=http_request,
         )
         if status == Status.HELD:
-            from generations.actions.review import open_review_for_held
-
             if held_for_likeness:
                 held_categories = likeness_check.categories
             elif stage == Stage.INPUT:
                 held_categories = input_scan["categories"]
             else:
                 held_categories = decision.categories
-            open_review_for_held(generation, stage=stage, categories=held_categories)
+            do_open_review_for_held(generation, stage=stage, categories=held_categories)
         elif status == Status.QUEUED:
             transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
         if blocked:

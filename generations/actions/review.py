@@ -17,9 +17,11 @@ from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
 from accounts.standing import do_record_strike, do_revert_strikes
 
+from generations import queueing
 from generations.actions import generation as actions
+from generations.actions.review_queue import sla_for
 from generations.errors import GenerationError
-from generations.models import AssetRole, ReviewDecision, ReviewItem, ReviewKind
+from generations.models import AssetRole, GalleryItem, GalleryStatus, ReviewDecision, ReviewItem, ReviewKind
 from generations.states import Stage, Status
 
 APPROVE, REJECT, ESCALATE = "approve", "reject", "escalate"
@@ -34,37 +36,6 @@ def is_moderator(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and (user.is_moderator or user.is_superuser))
 
 
-def priority_for(categories: dict, severity: float) -> int:
-    """Pure: 3 (urgent) for anything touching minors or scoring high, 2 for clear signals, else 1."""
-    if categories.get("sexual_minors", 0) > 0 or severity >= 0.8:
-        return 3
-    if severity >= 0.5:
-        return 2
-    return 1
-
-
-def sla_for(priority: int) -> dt.timedelta:
-    hours = settings.REVIEW_SLA_HOURS.get(str(priority), settings.REVIEW_SLA_HOURS.get(priority, 24))
-    return dt.timedelta(hours=float(hours))
-
-
-def open_review_for_held(generation, *, stage, categories=None, now=None):
-    """Queue a held generation for a human (called inside the transition to `held`)."""
-    categories = {name: float(score) for name, score in (categories or {}).items()}
-    severity = max(categories.values(), default=0.0)
-    priority = priority_for(categories, severity)
-    now = now or timezone.now()
-    return ReviewItem.objects.create(
-        generation=generation,
-        kind=ReviewKind.HELD,
-        stage=stage,
-        categories=categories,
-        severity=severity,
-        priority=priority,
-        sla_due_at=now + sla_for(priority),
-    )
-
-
 def open_queue():
     """Undecided items, most urgent first: escalated, then priority, then oldest."""
     return (
@@ -74,7 +45,7 @@ def open_queue():
     )
 
 
-def claim(item, moderator, *, now=None):
+def do_claim(item, moderator, *, now=None):
     """Take (or renew) the lease on an item. Refused while another moderator's lease runs."""
     _require_moderator(moderator)
     _require_independent(item, moderator)
@@ -101,7 +72,7 @@ def claim(item, moderator, *, now=None):
     return item
 
 
-def decide(item, moderator, action, *, reason="", expected_version, now=None, request=None):
+def do_decide(item, moderator, action, *, reason="", expected_version, now=None, request=None):
     """Approve, reject or escalate an item the moderator has claimed, as of the version they saw."""
     _require_moderator(moderator)
     now = now or timezone.now()
@@ -115,7 +86,7 @@ def decide(item, moderator, action, *, reason="", expected_version, now=None, re
         raise ReviewError("escalated_item", "This item was escalated: a senior moderator (superuser) decides it.", http_status=403)
     if item.decision == "" and item.sla_due_at is not None and item.sla_due_at < now:
         # Past its SLA the item is denied, whoever gets to it first: the same outcome the reconciler gives.
-        expire_item(item, now=now)
+        do_expire_review(item, now=now)
         raise ReviewError(
             "review_expired",
             "This item was not decided within its SLA, so it was denied automatically; it can no longer be approved.",
@@ -170,9 +141,7 @@ def _apply(item, *, approved, actor, reason):
     generation = item.generation
     top_category = max(item.categories, key=item.categories.get) if item.categories else "default"
     if item.kind == ReviewKind.REPORT:
-        from generations.actions.gallery import apply_report_decision
-
-        apply_report_decision(item, approved=approved, actor=actor, reason=reason)
+        _apply_report_decision(item, approved=approved, actor=actor, reason=reason)
         return
     if item.kind == ReviewKind.APPEAL:
         # The generation stays blocked; the outcome is the item's decision, shown to the user. An upheld
@@ -197,7 +166,7 @@ def _apply(item, *, approved, actor, reason):
     elif approved:
         actions.do_transition(generation, Status.QUEUED, expected=Status.HELD, stage=Stage.QUEUE, actor=actor,
                               extra={"review": str(item.public_id)})
-        transaction.on_commit(lambda: actions.queueing.enqueue_generation(generation.pk, round_number=generation.poll_rounds))
+        transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=generation.poll_rounds))
     else:
         actions.do_transition(
             generation, Status.BLOCKED, expected=Status.HELD, stage=item.stage, progress=0, actor=actor,
@@ -210,16 +179,16 @@ def _apply(item, *, approved, actor, reason):
         )
 
 
-def expire_overdue(*, now=None):
+def do_expire_overdue_reviews(*, now=None):
     """Deny every open item past its SLA (never approve), recorded as an automatic decision."""
     now = now or timezone.now()
     denied = 0
     for item in ReviewItem.objects.filter(decision="", sla_due_at__lt=now).select_related("generation", "generation__team"):
-        denied += expire_item(item, now=now)
+        denied += do_expire_review(item, now=now)
     return denied
 
 
-def expire_item(item, *, now):
+def do_expire_review(item, *, now):
     """Deny one open item past its SLA; 1 if this call did it, 0 if someone else decided it first."""
     with transaction.atomic():
         updated = ReviewItem.objects.filter(pk=item.pk, decision="", sla_due_at__lt=now).update(
@@ -232,8 +201,6 @@ def expire_item(item, *, now):
         if item.kind == ReviewKind.REPORT:
             # Nobody looked in time: the clip leaves the gallery (erring on the safe side), but without a
             # strike, since no one found it wrong.
-            from generations.models import GalleryItem, GalleryStatus
-
             GalleryItem.objects.filter(generation=item.generation, status=GalleryStatus.VISIBLE).update(
                 status=GalleryStatus.REMOVED, removed_at=now
             )
@@ -276,7 +243,7 @@ def do_appeal(generation, user, message, *, request=None):
     return item
 
 
-def record_unblur(item, moderator, *, asset=None, which="", request=None):
+def do_record_unblur(item, moderator, *, asset=None, which="", request=None):
     """One audited unblur: of one file of the item (its asset and role), or of the item when it has none."""
     _require_moderator(moderator)
     extra = {"generation": str(item.generation.public_id)}
@@ -310,3 +277,28 @@ def _require_independent(item, moderator):
             http_status=403,
         )
     raise ReviewError("own_item", "This item is about you: another moderator must decide it.", http_status=403)
+
+
+def _apply_report_decision(review_item, *, approved, actor, reason):
+    """Called inside a moderator's decision on a report. Kept: nothing changes. Rejected: the item leaves
+    the gallery, the clip is withheld, and its author gets a strike."""
+    if approved:
+        return
+    generation = review_item.generation
+    item = GalleryItem.objects.filter(generation=generation).first()
+    if item is not None:
+        GalleryItem.objects.filter(pk=item.pk).update(status=GalleryStatus.REMOVED, removed_at=timezone.now())
+        record_audit_event(
+            AuditEventType.GALLERY_REMOVED, actor=actor or SYSTEM, team=generation.team, target=item,
+            extra={"generation": str(generation.public_id), "review": str(review_item.public_id), "reason": reason},
+        )
+    generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)).update(quarantined=True)
+    # Other open reports of the same clip are settled by this decision.
+    ReviewItem.objects.filter(generation=generation, kind=ReviewKind.REPORT, decision="").exclude(pk=review_item.pk).update(
+        decision=review_item.decision, decision_reason=f"Settled with report {review_item.public_id}.",
+        decided_by=review_item.decided_by, decided_at=review_item.decided_at, version=F("version") + 1,
+    )
+    category = (review_item.categories and max(review_item.categories, key=review_item.categories.get)) or "default"
+    do_record_strike(
+        generation.created_by, category=category, source="report_upheld", generation_ref=str(generation.public_id), note=reason
+    )

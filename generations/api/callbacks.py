@@ -9,7 +9,6 @@ import hmac
 import json
 
 import redis
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -18,17 +17,10 @@ from accounts.redis_client import redis_connection
 
 from generations.actions import generation as actions
 from generations.models import Generation
-from generations.selectors import _as_uuid
+from generations.selectors import as_uuid
 from generations.states import Status
 
 MAX_CALLBACK_BYTES = 64 * 1024
-
-
-def callback_url_for(generation) -> str:
-    if not settings.STUDIO_PUBLIC_URL:
-        return ""
-    base = settings.STUDIO_PUBLIC_URL.rstrip("/")
-    return f"{base}/providers/callback/{generation.public_id}/{generation.callback_token}"
 
 
 def task_from_payload(payload) -> dict | None:
@@ -49,11 +41,10 @@ def _first_time_seen(generation, status) -> bool:
         return False  # polling covers it
 
 
-
 @csrf_exempt
 @require_POST
 def provider_callback(request, generation_id, token):
-    generation = Generation.objects.filter(public_id=_as_uuid(generation_id)).first() if _as_uuid(generation_id) else None
+    generation = Generation.objects.filter(public_id=as_uuid(generation_id)).first() if as_uuid(generation_id) else None
     if generation is None or not hmac.compare_digest(generation.callback_token, token):
         return JsonResponse({"error": {"code": "not_found", "message": "No such callback."}}, status=404)
     if len(request.body) > MAX_CALLBACK_BYTES:

@@ -18,7 +18,6 @@ import time
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, JsonResponse
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -32,9 +31,11 @@ from generations.actions.generation import do_submit_generation
 from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import Asset, AssetRole, CreditState, Generation
-from generations.selectors import _as_uuid, deliverable_asset
+from generations.models import Asset, AssetRole, Generation
+from generations.presenters import download_signature, kling_task_object
+from generations.selectors import as_uuid
 from generations.states import Status
+from generations.web.files import serve_file
 
 # The studio's stable codes → (HTTP status, Kling business code).
 _KLING_CODES = {
@@ -56,22 +57,6 @@ _KLING_CODES = {
     "not_found": (404, 1203),
     "external_task_id_exists": (400, 1201),
 }
-_STATUS = {
-    Status.SUCCEEDED: "succeed",
-    Status.FAILED: "failed",
-    Status.BLOCKED: "failed",
-    Status.CANCELED: "failed",
-    Status.GENERATING: "processing",
-    Status.SCANNING: "processing",
-}
-
-
-def kling_status(generation) -> str:
-    return _STATUS.get(generation.status, "submitted")
-
-
-def _ms(moment):
-    return int(moment.timestamp() * 1000)
 
 
 def envelope(request, data, *, code=0, message="SUCCEED", status=200):
@@ -92,72 +77,23 @@ def error_response(request, code, message, *, retry_after=None):
 # --- signed download links ----------------------------------------------------------------------
 
 
-def _download_signature(asset_id: str, expires: int) -> str:
-    key = hashlib.sha256(("kling-download:" + settings.SECRET_KEY).encode()).digest()
-    return hmac.new(key, f"{asset_id}:{expires}".encode(), hashlib.sha256).hexdigest()
-
-
-def signed_download_url(request, asset) -> str:
-    expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
-    path = reverse("kling-file", args=[asset.public_id])
-    url = f"{path}?expires={expires}&signature={_download_signature(str(asset.public_id), expires)}"
-    return request.build_absolute_uri(url) if request is not None else url
-
-
 @require_GET
 def signed_file(request, asset_id):
     """A result file behind an expiring signature: what Kling calls an anti-leech URL."""
-    from generations.models import Asset
-    from generations.web.generations import _serve_file
-
     try:
         expires = int(request.GET.get("expires", "0"))
     except ValueError:
         expires = 0
     signature = request.GET.get("signature", "")
-    if expires < time.time() or not hmac.compare_digest(signature, _download_signature(str(asset_id), expires)):
+    if expires < time.time() or not hmac.compare_digest(signature, download_signature(str(asset_id), expires)):
         raise Http404("This link is invalid or has expired.")
-    asset = Asset.objects.select_related("generation").filter(public_id=_as_uuid(asset_id), quarantined=False).first()
+    asset = Asset.objects.select_related("generation").filter(public_id=as_uuid(asset_id), quarantined=False).first()
     if asset is None or asset.generation.status != Status.SUCCEEDED:
         raise Http404("No such file.")
-    return _serve_file(request, asset)
+    return serve_file(request, asset)
 
 
 # --- the task object ----------------------------------------------------------------------------
-
-
-def task_object(generation, *, request=None) -> dict:
-    status = kling_status(generation)
-    video = deliverable_asset(generation, AssetRole.VIDEO) if generation.status == Status.SUCCEEDED else None
-    videos = []
-    if video is not None:
-        videos.append(
-            {
-                "id": str(video.public_id),
-                "url": signed_download_url(request, video),
-                "duration": f"{video.duration_s:.1f}" if video.duration_s else generation.duration,
-            }
-        )
-    data = {
-        "task_id": str(generation.public_id),
-        "task_status": status,
-        "task_status_msg": generation.error_message if status == "failed" else "",
-        "task_info": {"external_task_id": generation.client_reference},
-        "task_result": {"videos": videos},
-        "watermark_info": {"enabled": False},
-        "final_unit_deduction": str(generation.price_credits if generation.credit_state == CreditState.CAPTURED else 0),
-        "created_at": _ms(generation.created_at),
-        "updated_at": _ms(generation.updated_at),
-    }
-    if generation.kind == "video-extend" and generation.parent_id:
-        parent_video = deliverable_asset(generation.parent, AssetRole.VIDEO)
-        if parent_video is not None:
-            data["task_info"]["parent_video"] = {
-                "id": str(parent_video.public_id),
-                "url": signed_download_url(request, parent_video),
-                "duration": f"{parent_video.duration_s:.1f}" if parent_video.duration_s else "",
-            }
-    return data
 
 
 # --- authentication -----------------------------------------------------------------------------
@@ -262,7 +198,7 @@ def _create(request, key, kind):
     )
     if generation.status == Status.BLOCKED:
         return error_response(request, "policy_violation", "Trigger the content security policy of the platform")
-    task = task_object(generation, request=request)
+    task = kling_task_object(generation, request=request)
     created = {name: task[name] for name in ("task_id", "task_status", "task_info", "created_at", "updated_at")}
     return envelope(request, created)
 
@@ -271,7 +207,7 @@ def _parent_from_video_id(video_id, team):
     """The generation whose result video this door reported as `video_id` (the video asset's id)."""
     if not isinstance(video_id, str) or not video_id:
         raise GenerationError("parent_required", "Invalid request parameters: video_id is required", field="video_id")
-    parsed = _as_uuid(video_id)
+    parsed = as_uuid(video_id)
     asset = Asset.objects.filter(public_id=parsed, role=AssetRole.VIDEO, generation__team=team).select_related("generation").first() if parsed else None
     if asset is None:
         raise GenerationError("parent_not_found", f"video_id {video_id[:64]} does not exist", field="video_id")
@@ -330,7 +266,7 @@ def _list(request, key, kind):
         .prefetch_related("assets")
         .order_by("-created_at", "-id")[start : start + page_size]
     )
-    return envelope(request, [task_object(generation, request=request) for generation in rows])
+    return envelope(request, [kling_task_object(generation, request=request) for generation in rows])
 
 
 @csrf_exempt
@@ -344,13 +280,13 @@ def task_detail(request, kind, task_id):
         if not key.has_scope(ApiKeyScope.READ):
             raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
         match = Q(client_reference=task_id) if task_id else Q(pk__in=[])
-        parsed = _as_uuid(task_id)
+        parsed = as_uuid(task_id)
         if parsed is not None:
             match |= Q(public_id=parsed)
         generation = Generation.objects.filter(match, team=key.team, kind=kind).prefetch_related("assets").first()
         if generation is None:
             return error_response(request, "not_found", "Requested resource does not exist")
-        return envelope(request, task_object(generation, request=request))
+        return envelope(request, kling_task_object(generation, request=request))
     except AccountError as error:
         return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
 

@@ -1,14 +1,13 @@
 """Portal views: thin. They check access, call actions, and render."""
 
 import datetime
-import re
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -43,6 +42,7 @@ from generations.models import AssetRole, GalleryItem
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Status
+from generations.web.files import serve_file
 
 
 DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
@@ -480,52 +480,6 @@ def cancel(request, generation_id):
     return redirect("generations:detail", generation.public_id)
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-RANGE_CHUNK_BYTES = 64 * 1024
-
-
-def _file_range(asset, start, end):
-    """The bytes start..end (inclusive) of an asset's file, 64 KB at a time: a range of a whole clip never
-    sits in memory at once."""
-    with asset.file.open("rb") as handle:
-        handle.seek(start)
-        left = end - start + 1
-        while left > 0:
-            chunk = handle.read(min(RANGE_CHUNK_BYTES, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
-
-
-def _serve_file(request, asset):
-    """Serve an asset with HTTP Range support, so the browser's player can seek."""
-    size = asset.size_bytes
-    match = _RANGE.match(request.headers.get("Range", ""))
-    if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
-        response["Accept-Ranges"] = "bytes"
-        return response
-    start_text, end_text = match.groups()
-    if start_text:
-        start = int(start_text)
-        end = min(int(end_text), size - 1) if end_text else size - 1
-    else:
-        start = max(0, size - int(end_text))
-        end = size - 1
-    if start >= size or start > end:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    response = StreamingHttpResponse(_file_range(asset, start, end), status=206, content_type=asset.content_type)
-    response["Content-Length"] = str(end - start + 1)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    return response
-
-
 def _released_input(generation, role):
     """A quarantined input image of a generation a moderator approved after holding it."""
     if not generation.review_items.filter(kind="held", decision="approved").exists():
@@ -543,7 +497,7 @@ def _media(request, generation_id, role):
         asset = deliverable_asset(generation, role) if generation.status == Status.SUCCEEDED else None
     if asset is None:
         raise Http404("No such file.")
-    response = _serve_file(request, asset)
+    response = serve_file(request, asset)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

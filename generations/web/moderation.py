@@ -30,8 +30,8 @@ from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem
 from generations.actions import review
 from generations.moderation.visual.blur import blur_image, jpeg_bytes
 from generations.actions.review import ReviewError, is_moderator
-from generations.selectors import _as_uuid
-from generations.web.generations import _serve_file
+from generations.selectors import as_uuid
+from generations.web.files import serve_file
 
 
 def _moderator_or_404(request):
@@ -42,7 +42,7 @@ def _moderator_or_404(request):
 def _item_or_404(item_id):
     item = (
         ReviewItem.objects.select_related("generation", "generation__team", "generation__created_by", "claimed_by", "decided_by")
-        .filter(public_id=_as_uuid(item_id))
+        .filter(public_id=as_uuid(item_id))
         .first()
     )
     if item is None:
@@ -197,7 +197,7 @@ def _act(request, item_id, action):
 @require_POST
 def claim_item(request, item_id):
     _moderator_or_404(request)
-    item = _act(request, item_id, lambda item: review.claim(item, request.user))
+    item = _act(request, item_id, lambda item: review.do_claim(item, request.user))
     return redirect("moderation:item", item.public_id)
 
 
@@ -212,7 +212,7 @@ def decide_item(request, item_id):
         version = -1
 
     def act(item):
-        review.decide(item, request.user, action, reason=request.POST.get("reason", ""), expected_version=version, request=request)
+        review.do_decide(item, request.user, action, reason=request.POST.get("reason", ""), expected_version=version, request=request)
         messages.success(request, {"approve": "Approved.", "reject": "Rejected.", "escalate": "Escalated."}.get(action, "Done."))
 
     item = _act(request, item_id, act)
@@ -270,10 +270,10 @@ def unblur_item(request, item_id):
     if wanted:
         assets = {which: asset for which, asset in assets.items() if which == wanted}
     if not assets:
-        review.record_unblur(item, request.user, request=request)  # nothing to show, but the intent is on record
+        review.do_record_unblur(item, request.user, request=request)  # nothing to show, but the intent is on record
     grants = {}
     for which, asset in assets.items():
-        review.record_unblur(item, request.user, asset=asset, which=which, request=request)
+        review.do_record_unblur(item, request.user, asset=asset, which=which, request=request)
         grants[which] = _grant(request.user, item, which)
     stored = request.session.get(_SESSION_KEY, {})
     stored[str(item.public_id)] = {**stored.get(str(item.public_id), {}), **grants}
@@ -313,7 +313,7 @@ def item_media(request, item_id, which):
                 status=403,
             )
         else:
-            response = _serve_file(request, asset)
+            response = serve_file(request, asset)
     else:
         try:
             response = HttpResponse(_blurred_rendition(asset), content_type="image/jpeg")

@@ -12,7 +12,7 @@ from accounts.selectors import current_membership
 from generations.models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.selectors import team_object
-from generations.actions.webhooks import do_stop_endpoint, redeliver
+from generations.actions.webhooks import do_create_endpoint, do_redeliver, do_stop_endpoint
 
 NEW_SECRET_SESSION_KEY = "new_webhook_secret"
 
@@ -82,12 +82,13 @@ def create_endpoint(request):
     form = EndpointForm(request.POST)
     if not form.is_valid():
         return webhooks_page(request, form=form, status=400)
-    endpoint = WebhookEndpoint.objects.create(
+    endpoint = do_create_endpoint(
         team=membership.team,
+        user=request.user,
         url=form.cleaned_data["url"],
         description=form.cleaned_data["description"],
         events=form.cleaned_data["events"],
-        created_by=request.user,
+        request=request,
     )
     request.session[NEW_SECRET_SESSION_KEY] = {"url": endpoint.url, "secret": endpoint.secret}
     return redirect("generations:webhooks")
@@ -102,7 +103,7 @@ def disable_endpoint(request, endpoint_id):
     endpoint = team_object(WebhookEndpoint, membership.team, endpoint_id)
     if endpoint is None:
         raise Http404("No such endpoint.")
-    canceled = do_stop_endpoint(endpoint)
+    canceled = do_stop_endpoint(endpoint, user=request.user, request=request)
     messages.success(request, f"Stopped sending to {endpoint.url}." + (f" {canceled} waiting deliveries were canceled." if canceled else ""))
     return redirect("generations:webhooks")
 
@@ -116,6 +117,6 @@ def redeliver_delivery(request, delivery_id):
     delivery = team_object(WebhookDelivery, membership.team, delivery_id)
     if delivery is None:
         raise Http404("No such delivery.")
-    redeliver(delivery)
+    do_redeliver(delivery, user=request.user, request=request)
     messages.success(request, f"Queued {delivery.event_type} for {delivery.url} again.")
     return redirect("generations:webhooks")

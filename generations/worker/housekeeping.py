@@ -1,8 +1,11 @@
-"""The reconciler: the database row, not the queue, is the source of truth.
+"""Housekeeping (the reconciler): the database row, not the queue, is the source of truth.
 
 A generation whose job was lost (a worker killed mid-job, Redis restarted without its data) sits in a
 non-terminal state with nothing driving it. Every pass finds such rows and either hands them back to the
 queue or, past their deadline, fails them (releasing their credits), so no generation stays stuck.
+The same pass does the studio's other periodic duties, one function each: send webhook deliveries whose
+job was lost, expire reviews past their SLA, delete quarantined inputs past retention, write the audit
+checkpoint when one is due, and renew monthly credit allowances.
 """
 
 import datetime as dt
@@ -21,14 +24,12 @@ from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
 from accounts.redis_client import redis_connection
 
-from generations.actions import generation as actions
-
-from generations.worker import queueing
-from generations.models import Asset, AssetRole, Generation
-from generations.actions.review import expire_overdue
-from generations.worker.pipeline import generation_deadline_s
+from generations import queueing
+from generations.actions.generation import do_fail_generation, do_requeue_generation
+from generations.actions.review import do_expire_overdue_reviews
+from generations.models import Asset, AssetRole, DeliveryStatus, Generation, WebhookDelivery
 from generations.states import TERMINAL, Status
-from generations.actions.webhooks import send_due_deliveries
+from generations.worker.pipeline import generation_deadline_s
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ DRIVEN_STATES = (Status.QUEUED, Status.SUBMITTING, Status.GENERATING, Status.SCA
 
 
 @dataclass
-class ReconcileReport:
+class HousekeepingReport:
     requeued: int = 0
     failed: int = 0
     renewed_teams: int = 0
@@ -90,33 +91,58 @@ def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
                 asset.file.storage.delete(name)  # after the row: a crash in between leaves a file, never a dangling row
             removed += 1
     if removed:
-        logger.info("reconciler: removed %s quarantined input images past their retention", removed)
+        logger.info("housekeeping: removed %s quarantined input images past their retention", removed)
     return removed
 
 
-def reconcile(*, now=None) -> ReconcileReport:
-    now = now or timezone.now()
-    report = ReconcileReport()
-    stalled_before = now - timezone.timedelta(seconds=settings.GENERATION_STALL_S)
+def requeue_or_fail_stalled(*, now) -> tuple[int, int]:
+    """Generations in a driven state with nothing driving them: back on the queue, or failed (credits
+    released) once past their deadline. Returns (requeued, failed)."""
+    requeued = failed = 0
+    stalled_before = now - dt.timedelta(seconds=settings.GENERATION_STALL_S)
     for generation in Generation.objects.filter(status__in=DRIVEN_STATES, updated_at__lt=stalled_before).select_related("team"):
         age_s = (now - generation.created_at).total_seconds()
         if age_s > generation_deadline_s(generation) + settings.GENERATION_STALL_S:
-            actions.do_fail_generation(
+            do_fail_generation(
                 generation,
                 code="deadline_exceeded",
                 message="The generation did not finish in time; its credits were released.",
                 extra={"reconciled": True},
             )
-            report.failed += 1
+            failed += 1
         elif not _job_is_pending(generation):
-            logger.warning("reconciler: generation %s was %s with no job; requeuing", generation.public_id, generation.status)
-            actions.do_requeue_generation(generation)
-            report.requeued += 1
+            logger.warning("housekeeping: generation %s was %s with no job; requeuing", generation.public_id, generation.status)
+            do_requeue_generation(generation)
+            requeued += 1
+    return requeued, failed
+
+
+def send_due_deliveries(*, now=None, grace_s=60, limit=500):
+    """Enqueue webhook deliveries overdue by more than `grace_s` (their own job was lost)."""
+    now = now or timezone.now()
+    overdue = now - dt.timedelta(seconds=grace_s)
+    due = list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=overdue).values_list("pk", flat=True)[:limit]
+    )
+    for delivery_id in due:
+        queueing.enqueue_delivery(delivery_id)
+    return len(due)
+
+
+def renew_due_allowances(*, now) -> int:
+    """Start the new monthly credit period of every team whose period ended."""
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return sum(1 for team in Team.objects.filter(period_start__lt=month_start) if renew_allowance_if_due(team, now=now) is not None)
+
+
+def run_housekeeping(*, now=None) -> HousekeepingReport:
+    """One pass of every periodic duty (`manage.py reconcile` runs it; workers run it on a timer)."""
+    now = now or timezone.now()
+    report = HousekeepingReport()
+    report.requeued, report.failed = requeue_or_fail_stalled(now=now)
     report.webhooks_sent = send_due_deliveries(now=now)
-    report.reviews_expired = expire_overdue(now=now)
+    report.reviews_expired = do_expire_overdue_reviews(now=now)
     report.quarantined_inputs_removed = remove_expired_quarantined_inputs(now=now)
     make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
-    for team in Team.objects.filter(period_start__lt=timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)):
-        if renew_allowance_if_due(team, now=now) is not None:
-            report.renewed_teams += 1
+    report.renewed_teams = renew_due_allowances(now=now)
     return report

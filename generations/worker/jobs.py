@@ -1,6 +1,6 @@
-"""RQ job functions: thin shims that call into the pipeline with ids."""
+"""RQ job functions: thin shims that call into the worker with ids (`generations.queueing` names them)."""
 
-from generations.worker import pipeline
+from generations.worker import delivery, pipeline
 
 
 def advance_generation_job(generation_id):
@@ -8,6 +8,4 @@ def advance_generation_job(generation_id):
 
 
 def deliver_webhook_job(delivery_id):
-    from generations.actions import webhooks
-
-    webhooks.deliver(delivery_id)
+    delivery.deliver(delivery_id)

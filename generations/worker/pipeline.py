@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.redis_client import redis_connection
 
 from generations.actions import generation as actions
-from generations.api.callbacks import callback_url_for
+from generations.presenters import callback_url_for
 from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError

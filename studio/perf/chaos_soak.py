@@ -65,7 +65,7 @@ def _worker(env):
 def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, log=lambda message: None):
 
     from generations.models import Generation
-    from generations.worker.housekeeping import reconcile
+    from generations.worker.housekeeping import run_housekeeping
     from generations.simulator import SimulatorConfig, start_in_thread
     from generations.states import TERMINAL
 
@@ -112,7 +112,7 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
                         workers[index] = _worker(env)
                         kills.append(f"worker exited (code {worker.returncode}) and was restarted at {done}/{generations}")
                 time.sleep(1)
-                reconcile()
+                run_housekeeping()
             report.duplicated_upstream = count_duplicated_upstream(upstream)
     finally:
         for worker in workers:

@@ -23,7 +23,7 @@ from accounts.models import CreditEntry, Team, User
 from generations.actions.generation import do_submit_generation
 from generations.catalog import validate_generation_request
 from generations.models import Generation
-from generations.worker.housekeeping import reconcile
+from generations.worker.housekeeping import run_housekeeping
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.states import TERMINAL
 
@@ -137,7 +137,7 @@ def run_soak(*, generations=200, faults=DEFAULT_FAULTS, seed=7, time_limit_s=600
                 _drain(queues)
             else:
                 time.sleep(0.5)
-                reconcile()
+                run_housekeeping()
             log(f"{rows.filter(status__in=TERMINAL).count()}/{generations} terminal")
 
         report.duplicated_upstream = count_duplicated_upstream(upstream)

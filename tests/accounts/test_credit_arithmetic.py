@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from accounts.credits import balances, entry_deltas, next_period_start, period_start_for, renewal_top_up
+from accounts.credits import balances, entry_deltas, renewal_top_up
+from accounts.periods import next_period_start, period_start_for
 from generations.pricing import price_credits
 
 UTC = dt.timezone.utc

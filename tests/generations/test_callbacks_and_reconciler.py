@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from generations.models import Generation
-from generations.worker.housekeeping import reconcile
+from generations.worker.housekeeping import run_housekeeping
 from generations.states import Status
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
@@ -87,7 +87,7 @@ def test_the_reconciler_requeues_a_generation_whose_job_was_lost(client, alice_k
     generation = submit(client, alice_key)
     redis_conn.flushdb()  # the job is lost (Redis restarted without its data)
     Generation.objects.filter(pk=generation.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=10))
-    report = reconcile()
+    report = run_housekeeping()
     assert report.requeued == 1
     assert drive_to_terminal(generation.public_id).status == "succeeded"
 
@@ -95,14 +95,14 @@ def test_the_reconciler_requeues_a_generation_whose_job_was_lost(client, alice_k
 def test_the_reconciler_leaves_a_generation_whose_job_is_waiting(client, alice_key, redis_conn):
     generation = submit(client, alice_key)
     Generation.objects.filter(pk=generation.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=10))
-    assert reconcile().requeued == 0
+    assert run_housekeeping().requeued == 0
 
 
 def test_the_reconciler_fails_a_generation_past_its_deadline_and_releases_credits(client, alice_key, team, redis_conn):
     generation = generating(submit(client, alice_key))
     long_ago = timezone.now() - dt.timedelta(days=1)
     Generation.objects.filter(pk=generation.pk).update(updated_at=long_ago, created_at=long_ago)
-    assert reconcile().failed == 1
+    assert run_housekeeping().failed == 1
     generation.refresh_from_db()
     team.refresh_from_db()
     assert (generation.status, generation.error_code, generation.credit_state) == ("failed", "deadline_exceeded", "released")
@@ -116,8 +116,8 @@ def test_a_submit_while_redis_is_down_is_accepted_and_runs_when_it_returns(clien
     assert response.status_code == 202  # recorded; the database is the outbox
     generation = Generation.objects.get(public_id=response.json()["id"])
     assert generation.status == "queued"
-    assert reconcile(now=timezone.now() + dt.timedelta(minutes=10)).requeued == 0  # Redis still down: nothing lost, nothing done
+    assert run_housekeeping(now=timezone.now() + dt.timedelta(minutes=10)).requeued == 0  # Redis still down: nothing lost, nothing done
 
     settings.RQ_QUEUES = working_queues
-    assert reconcile(now=timezone.now() + dt.timedelta(minutes=10)).requeued == 1
+    assert run_housekeeping(now=timezone.now() + dt.timedelta(minutes=10)).requeued == 1
     assert drive_to_terminal(generation.public_id).status == "succeeded"

@@ -42,14 +42,14 @@ def test_holding_a_generation_queues_it_for_review_with_priority_from_its_scores
 def test_two_decisions_at_once_exactly_one_lands(client, alice_key, moderators, redis_conn):
     item = ReviewItem.objects.get(generation=held_generation(client, alice_key))
     moderator, _ = moderators
-    item = review.claim(item, moderator)
+    item = review.do_claim(item, moderator)
     outcomes = []
     barrier = threading.Barrier(2)
 
     def decide(action):
         try:
             barrier.wait(10)
-            review.decide(ReviewItem.objects.get(pk=item.pk), moderator, action, reason="looked at it", expected_version=item.version)
+            review.do_decide(ReviewItem.objects.get(pk=item.pk), moderator, action, reason="looked at it", expected_version=item.version)
             outcomes.append(("ok", action))
         except review.ReviewError as error:
             outcomes.append((error.code, action))
@@ -68,11 +68,11 @@ def test_two_decisions_at_once_exactly_one_lands(client, alice_key, moderators, 
 def test_another_moderator_cannot_decide_or_claim_a_leased_item(client, alice_key, moderators, redis_conn):
     item = ReviewItem.objects.get(generation=held_generation(client, alice_key))
     first, second = moderators
-    item = review.claim(item, first)
+    item = review.do_claim(item, first)
     with pytest.raises(review.ReviewError) as claimed:
-        review.claim(item, second)
+        review.do_claim(item, second)
     with pytest.raises(review.ReviewError) as decided:
-        review.decide(item, second, review.APPROVE, expected_version=item.version)
+        review.do_decide(item, second, review.APPROVE, expected_version=item.version)
     assert (claimed.value.code, decided.value.code) == ("review_claimed", "review_conflict")
 
 
@@ -80,20 +80,20 @@ def test_an_expired_lease_returns_the_item_to_the_queue(client, alice_key, moder
     item = ReviewItem.objects.get(generation=held_generation(client, alice_key))
     first, second = moderators
     then = timezone.now()
-    stale = review.claim(item, first, now=then)
+    stale = review.do_claim(item, first, now=then)
     later = then + dt.timedelta(seconds=settings.REVIEW_LEASE_S + 1)
-    fresh = review.claim(item, second, now=later)
+    fresh = review.do_claim(item, second, now=later)
     assert fresh.claimed_by == second
     with pytest.raises(review.ReviewError) as caught:
-        review.decide(stale, first, review.APPROVE, expected_version=stale.version, now=later)
+        review.do_decide(stale, first, review.APPROVE, expected_version=stale.version, now=later)
     assert caught.value.code == "review_conflict"
-    review.decide(fresh, second, review.REJECT, reason="graphic", expected_version=fresh.version, now=later)
+    review.do_decide(fresh, second, review.REJECT, reason="graphic", expected_version=fresh.version, now=later)
     assert Generation.objects.get(pk=item.generation.pk).status == "blocked"
 
 
 def test_an_item_past_its_sla_is_denied_not_approved(client, alice_key, team, redis_conn):
     generation = held_generation(client, alice_key)
-    assert review.expire_overdue(now=timezone.now() + dt.timedelta(days=30)) == 1
+    assert review.do_expire_overdue_reviews(now=timezone.now() + dt.timedelta(days=30)) == 1
     item = ReviewItem.objects.get(generation=generation)
     generation.refresh_from_db()
     assert (item.decision, generation.status, generation.error_code, generation.credit_state) == ("expired", "blocked", "review_expired", "released")
@@ -103,46 +103,46 @@ def test_an_item_past_its_sla_is_denied_not_approved(client, alice_key, team, re
 
 def test_an_approved_prompt_goes_on_to_render(client, alice_key, moderators, use_simulator, redis_conn):
     generation = held_generation(client, alice_key)
-    item = review.claim(ReviewItem.objects.get(generation=generation), moderators[0])
-    review.decide(item, moderators[0], review.APPROVE, expected_version=item.version)
+    item = review.do_claim(ReviewItem.objects.get(generation=generation), moderators[0])
+    review.do_decide(item, moderators[0], review.APPROVE, expected_version=item.version)
     assert drive_to_terminal(generation.public_id).status == "succeeded"
 
 
 def test_a_rejection_needs_a_reason_and_blocks(client, alice_key, moderators, team, redis_conn):
     generation = held_generation(client, alice_key)
-    item = review.claim(ReviewItem.objects.get(generation=generation), moderators[0])
+    item = review.do_claim(ReviewItem.objects.get(generation=generation), moderators[0])
     with pytest.raises(review.ReviewError) as caught:
-        review.decide(item, moderators[0], review.REJECT, expected_version=item.version)
+        review.do_decide(item, moderators[0], review.REJECT, expected_version=item.version)
     assert caught.value.code == "reason_required"
-    review.decide(item, moderators[0], review.REJECT, reason="depicts a real politician", expected_version=item.version)
+    review.do_decide(item, moderators[0], review.REJECT, reason="depicts a real politician", expected_version=item.version)
     generation.refresh_from_db()
     team.refresh_from_db()
     assert generation.status == "blocked" and team.credits_reserved == 0
 
 
 def test_an_escalated_item_waits_for_a_superuser(client, alice_key, moderators, redis_conn):
-    item = review.claim(ReviewItem.objects.get(generation=held_generation(client, alice_key)), moderators[0])
-    item = review.decide(item, moderators[0], review.ESCALATE, reason="not sure", expected_version=item.version)
+    item = review.do_claim(ReviewItem.objects.get(generation=held_generation(client, alice_key)), moderators[0])
+    item = review.do_decide(item, moderators[0], review.ESCALATE, reason="not sure", expected_version=item.version)
     assert item.escalated and item.claimed_by is None and item.priority == 3
     with pytest.raises(review.ReviewError) as caught:
-        review.claim(item, moderators[1])
+        review.do_claim(item, moderators[1])
     assert caught.value.code == "escalated_item"
     root = User.objects.create_superuser("root@example.org", "root-pass-123")
-    item = review.claim(item, root)
-    assert review.decide(item, root, review.APPROVE, expected_version=item.version).decision == "approved"
+    item = review.do_claim(item, root)
+    assert review.do_decide(item, root, review.APPROVE, expected_version=item.version).decision == "approved"
 
 
 def test_only_moderators_review(client, alice_key, alice, redis_conn):
     item = ReviewItem.objects.get(generation=held_generation(client, alice_key))
     with pytest.raises(review.ReviewError) as caught:
-        review.claim(item, alice)
+        review.do_claim(item, alice)
     assert caught.value.code == "not_a_moderator"
 
 
 def test_the_owner_can_appeal_a_block_once(client, alice_key, alice, bob, moderators, redis_conn):
     generation = held_generation(client, alice_key)
-    item = review.claim(ReviewItem.objects.get(generation=generation), moderators[0])
-    review.decide(item, moderators[0], review.REJECT, reason="violence", expected_version=item.version)
+    item = review.do_claim(ReviewItem.objects.get(generation=generation), moderators[0])
+    review.do_decide(item, moderators[0], review.REJECT, reason="violence", expected_version=item.version)
     generation.refresh_from_db()
     with pytest.raises(review.ReviewError) as not_owner:
         review.do_appeal(generation, bob, "please")

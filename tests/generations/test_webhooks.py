@@ -7,7 +7,9 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from accounts.models import AuditEvent, AuditEventType
 from generations.actions import webhooks
+from generations.worker import delivery as webhook_delivery
 from generations.models import Generation, WebhookDelivery, WebhookEndpoint
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal, run_workers
@@ -88,7 +90,7 @@ def test_a_receiver_that_fails_three_times_gets_the_event_on_the_fourth_try(clie
                                               url=target.url, event_type="generation.failed", payload={"type": "generation.failed"})
     waits = []
     for attempt in range(1, 5):
-        delivery = webhooks.deliver(delivery.pk)
+        delivery = webhook_delivery.deliver(delivery.pk)
         if attempt < 4:
             assert delivery.status == "pending" and delivery.attempts == attempt and delivery.last_status_code == 500
             waits.append(round((delivery.next_attempt_at - timezone.now()).total_seconds()))
@@ -100,15 +102,15 @@ def test_a_receiver_that_fails_three_times_gets_the_event_on_the_fourth_try(clie
 
 
 def test_the_retry_schedule_spans_more_than_a_day():
-    assert sum(webhooks.RETRY_SCHEDULE_S) > 24 * 3600
-    assert webhooks.next_delay_s(len(webhooks.RETRY_SCHEDULE_S) + 1) is None
+    assert sum(webhook_delivery.RETRY_SCHEDULE_S) > 24 * 3600
+    assert webhook_delivery.next_delay_s(len(webhook_delivery.RETRY_SCHEDULE_S) + 1) is None
 
 
 def test_a_delivery_is_not_sent_before_it_is_due(team, receiver):
     target = receiver()
     delivery = WebhookDelivery.objects.create(team=team, url=target.url, event_type="generation.failed", payload={},
                                               next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
-    webhooks.deliver(delivery.pk)
+    webhook_delivery.deliver(delivery.pk)
     assert target.requests == []
 
 
@@ -192,3 +194,24 @@ def test_an_outsider_cannot_touch_another_teams_webhooks(client, alice, team, ch
     assert endpoint.url.encode() not in client.get("/webhooks/").content
     endpoint.refresh_from_db()
     assert endpoint.is_active
+
+
+def test_adding_stopping_and_redelivering_are_in_the_audit_trail_with_who_did_it(client, alice, team, public_dns, redis_conn):
+    client.force_login(alice)
+    client.post("/webhooks/new/", {"url": "https://hooks.example.com/audited", "events": ["generation.failed"]})
+    endpoint = WebhookEndpoint.objects.get(team=team)
+    delivery = WebhookDelivery.objects.create(team=team, endpoint=endpoint, url=endpoint.url, event_type="generation.failed",
+                                              payload={"type": "generation.failed"}, status="failed", attempts=11)
+    client.post(f"/webhooks/deliveries/{delivery.public_id}/redeliver/")
+    client.post(f"/webhooks/{endpoint.public_id}/stop/")
+
+    events = AuditEvent.objects.filter(team=team, event_type__in=[
+        AuditEventType.WEBHOOK_ENDPOINT_CREATED, AuditEventType.WEBHOOK_REDELIVERED, AuditEventType.WEBHOOK_ENDPOINT_STOPPED,
+    ]).order_by("id")
+    assert [(event.event_type, event.actor_user_id) for event in events] == [
+        (AuditEventType.WEBHOOK_ENDPOINT_CREATED, alice.pk),
+        (AuditEventType.WEBHOOK_REDELIVERED, alice.pk),
+        (AuditEventType.WEBHOOK_ENDPOINT_STOPPED, alice.pk),
+    ]
+    assert events[0].extra["url"] == "https://hooks.example.com/audited"
+    assert events[2].extra["canceled_deliveries"] == 1  # the redelivery was still pending when the endpoint stopped

@@ -105,8 +105,8 @@ def test_a_rejected_report_removes_the_item_and_counts_against_its_author(client
     page = client.get(f"/moderation/items/{report.public_id}/")
     assert page.status_code == 200 and b"real coworker" in page.content
 
-    report = review.claim(report, moderator)
-    review.decide(report, moderator, review.REJECT, reason="identifiable person without consent", expected_version=report.version)
+    report = review.do_claim(report, moderator)
+    review.do_decide(report, moderator, review.REJECT, reason="identifiable person without consent", expected_version=report.version)
     item.refresh_from_db()
     assert item.status == GalleryStatus.REMOVED
     client.force_login(bob)
@@ -125,8 +125,8 @@ def test_a_rejected_report_removes_the_item_and_counts_against_its_author(client
 def test_a_report_a_moderator_dismisses_leaves_the_item_and_the_author_alone(clip, alice, bob, moderator):
     item = gallery.do_share(clip, user=alice)
     report = gallery.do_report(item, user=bob, reason="I just do not like it")
-    report = review.claim(report, moderator)
-    review.decide(report, moderator, review.APPROVE, expected_version=report.version)
+    report = review.do_claim(report, moderator)
+    review.do_decide(report, moderator, review.APPROVE, expected_version=report.version)
     item.refresh_from_db()
     assert item.status == GalleryStatus.VISIBLE
     assert not StandingEvent.objects.filter(user=alice).exists()
@@ -154,7 +154,7 @@ def test_a_report_nobody_reviews_in_time_takes_the_item_down_without_a_strike(cl
 
     item = gallery.do_share(clip, user=alice)
     report = gallery.do_report(item, user=bob, reason="looks like someone I know")
-    assert review.expire_overdue(now=report.sla_due_at + dt.timedelta(seconds=1)) == 1
+    assert review.do_expire_overdue_reviews(now=report.sla_due_at + dt.timedelta(seconds=1)) == 1
     item.refresh_from_db()
     report.refresh_from_db()
     assert item.status == GalleryStatus.REMOVED and report.decision == "expired"

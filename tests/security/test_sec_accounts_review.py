@@ -49,7 +49,7 @@ def moderator_key(moderator, team):
 def test_a_moderator_cannot_claim_or_approve_their_own_held_generation(client, team, moderator, second_moderator, redis_conn):
     item = held_item(client, moderator_key(moderator, team))
     with pytest.raises(review.ReviewError) as claimed:
-        review.claim(item, moderator)
+        review.do_claim(item, moderator)
     assert claimed.value.code == "own_item" and claimed.value.http_status == 403
 
     # Through the portal too: the refusal is shown and nothing was decided.
@@ -61,8 +61,8 @@ def test_a_moderator_cannot_claim_or_approve_their_own_held_generation(client, t
     assert item.claimed_by is None and item.decision == ""
 
     # Another moderator decides it.
-    item = review.claim(item, second_moderator)
-    review.decide(item, second_moderator, review.APPROVE, expected_version=item.version)
+    item = review.do_claim(item, second_moderator)
+    review.do_decide(item, second_moderator, review.APPROVE, expected_version=item.version)
     assert Generation.objects.get(pk=item.generation_id).status == Status.QUEUED
 
 
@@ -70,24 +70,24 @@ def test_a_superuser_deciding_about_themselves_needs_a_second_reviewer(client, t
     boss = User.objects.create_superuser("boss@example.org", "boss-password-1")
     item = held_item(client, moderator_key(boss, team))
     with pytest.raises(review.ReviewError) as refused:
-        review.claim(item, boss)
+        review.do_claim(item, boss)
     assert refused.value.code == "second_reviewer_required"
     # Even holding a lease (say, from before this rule), the decision itself is refused.
     ReviewItem.objects.filter(pk=item.pk).update(claimed_by=boss, lease_expires_at=timezone.now() + dt.timedelta(minutes=5))
     item.refresh_from_db()
     with pytest.raises(review.ReviewError) as decided:
-        review.decide(item, boss, review.APPROVE, expected_version=item.version)
+        review.do_decide(item, boss, review.APPROVE, expected_version=item.version)
     assert decided.value.code == "second_reviewer_required"
     assert ReviewItem.objects.get(pk=item.pk).decision == ""
 
 
 def test_a_moderator_cannot_decide_the_appeal_of_their_own_block(client, team, moderator, second_moderator, redis_conn):
     item = held_item(client, moderator_key(moderator, team))
-    item = review.claim(item, second_moderator)
-    review.decide(item, second_moderator, review.REJECT, reason="violent", expected_version=item.version)
+    item = review.do_claim(item, second_moderator)
+    review.do_decide(item, second_moderator, review.REJECT, reason="violent", expected_version=item.version)
     appeal = review.do_appeal(Generation.objects.get(pk=item.generation_id), moderator, "it was a film scene")
     with pytest.raises(review.ReviewError) as refused:
-        review.claim(appeal, moderator)
+        review.do_claim(appeal, moderator)
     assert refused.value.code == "own_item"
 
 
@@ -130,7 +130,7 @@ def test_rejecting_an_item_whose_generation_was_canceled_still_strikes(client, a
     assert cancel.status_code == 200 and cancel.json()["status"] == "canceled"
     assert ReviewItem.objects.filter(pk=item.pk, decision="").exists()  # the item survives the cancel
 
-    item = review.claim(item, moderator)
+    item = review.do_claim(item, moderator)
     browser = Client()
     browser.force_login(moderator)
     response = browser.post(
@@ -146,8 +146,8 @@ def test_rejecting_an_item_whose_generation_was_canceled_still_strikes(client, a
 def test_approving_an_item_whose_generation_was_canceled_releases_nothing(client, alice_key, moderator, redis_conn):
     item = held_item(client, alice_key)
     client.post(f"/api/v1/generations/{item.generation.public_id}/cancel", **bearer(alice_key))
-    item = review.claim(item, moderator)
-    review.decide(item, moderator, review.APPROVE, expected_version=item.version)
+    item = review.do_claim(item, moderator)
+    review.do_decide(item, moderator, review.APPROVE, expected_version=item.version)
     assert Generation.objects.get(pk=item.generation_id).status == Status.CANCELED
     assert ReviewItem.objects.get(pk=item.pk).decision == "approved"
 
@@ -157,11 +157,11 @@ def test_approving_an_item_whose_generation_was_canceled_releases_nothing(client
 
 def test_an_item_past_its_sla_cannot_be_approved_and_is_denied_like_the_reconciler_would(client, alice_key, moderator, redis_conn):
     item = held_item(client, alice_key)
-    item = review.claim(item, moderator)
+    item = review.do_claim(item, moderator)
     ReviewItem.objects.filter(pk=item.pk).update(sla_due_at=timezone.now() - dt.timedelta(seconds=1))
     item.refresh_from_db()
     with pytest.raises(review.ReviewError) as refused:
-        review.decide(item, moderator, review.APPROVE, expected_version=item.version)
+        review.do_decide(item, moderator, review.APPROVE, expected_version=item.version)
     assert refused.value.code == "review_expired" and refused.value.http_status == 409
     item.refresh_from_db()
     assert item.decision == "expired"
@@ -170,4 +170,4 @@ def test_an_item_past_its_sla_cannot_be_approved_and_is_denied_like_the_reconcil
     assert AuditEvent.objects.filter(event_type=AuditEventType.REVIEW_EXPIRED, target_id=str(item.public_id)).count() == 1
     assert not AuditEvent.objects.filter(event_type=AuditEventType.REVIEW_DECIDED, target_id=str(item.public_id)).exists()
     # The reconciler finds nothing left to do.
-    assert review.expire_overdue() == 0
+    assert review.do_expire_overdue_reviews() == 0

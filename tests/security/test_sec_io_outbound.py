@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Team
 from generations import outbound
 from generations.actions import webhooks
+from generations.worker import delivery as webhook_delivery
 from generations.models import DeliveryStatus, Generation, WebhookDelivery, WebhookEndpoint
 from studio.perf.hostile_servers import HostileServer
 from tests.conftest import bearer
@@ -64,7 +65,7 @@ def test_it_reads_only_an_excerpt_of_an_endless_webhook_answer(team, loopback_al
     with HostileServer(endless_zeros, max_connections=1, max_bytes=64 * 1024 * 1024) as server:
         delivery = _delivery(team, server.url("/hook"))
         started = time.monotonic()
-        webhooks.deliver(delivery.pk)
+        webhook_delivery.deliver(delivery.pk)
         elapsed = time.monotonic() - started
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.last_status_code == 200
@@ -79,7 +80,7 @@ def test_a_webhook_receiver_that_drips_its_answer_is_cut_at_the_delivery_deadlin
     with HostileServer(drip(b"x" * 10_000, every_s=0.05), max_connections=1, lifetime_s=15) as server:
         delivery = _delivery(team, server.url("/hook"))
         started = time.monotonic()
-        webhooks.deliver(delivery.pk)
+        webhook_delivery.deliver(delivery.pk)
         elapsed = time.monotonic() - started
     delivery.refresh_from_db()
     assert elapsed < 3, f"a 1 s delivery deadline held the worker {elapsed:.1f} s"
@@ -198,7 +199,7 @@ def test_stopping_an_endpoint_cancels_its_waiting_retries_and_nothing_is_sent(cl
         assert client.post(f"/webhooks/{endpoint.public_id}/stop/").status_code == 302
         retry.refresh_from_db()
         assert retry.status == DeliveryStatus.CANCELED and "stopped" in retry.last_error
-        webhooks.deliver(retry.pk)  # the retry job fires anyway
+        webhook_delivery.deliver(retry.pk)  # the retry job fires anyway
     assert server.requests == 0
     retry.refresh_from_db()
     assert retry.status == DeliveryStatus.CANCELED and retry.attempts == 2
@@ -208,7 +209,7 @@ def test_a_delivery_job_for_an_inactive_endpoint_does_nothing_and_says_why(team,
     with HostileServer(ok_counter, max_connections=1, lifetime_s=5) as server:
         endpoint = WebhookEndpoint.objects.create(team=team, url=server.url("/hook"), created_by=alice, is_active=False)
         delivery = _delivery(team, endpoint.url, endpoint=endpoint)
-        result = webhooks.deliver(delivery.pk)
+        result = webhook_delivery.deliver(delivery.pk)
     assert server.requests == 0
     assert result.status == DeliveryStatus.CANCELED and result.attempts == 0
     assert result.last_error == webhooks.ENDPOINT_STOPPED

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from generations.worker.housekeeping import reconcile
+from generations.worker.housekeeping import run_housekeeping
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, every, **options):
         while True:
-            report = reconcile()
+            report = run_housekeeping()
             if report.requeued or report.failed or report.renewed_teams or not every:
                 self.stdout.write(
                     f"reconcile: requeued {report.requeued}, failed {report.failed}, renewed {report.renewed_teams} team(s)"

@@ -1,0 +1,56 @@
+"""Serving stored files to a browser or a client: the one helper every door uses (portal, moderation,
+the Kling door's signed links). Callers decide who may see a file; this only streams it, with HTTP Range
+support so a player can seek."""
+
+import re
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+
+RANGE_CHUNK_BYTES = 64 * 1024
+
+
+
+def _file_range(asset, start, end):
+    """The bytes start..end (inclusive) of an asset's file, 64 KB at a time: a range of a whole clip never
+    sits in memory at once."""
+    with asset.file.open("rb") as handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            chunk = handle.read(min(RANGE_CHUNK_BYTES, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+
+
+def serve_file(request, asset):
+    """Serve an asset with HTTP Range support, so the browser's player can seek."""
+    size = asset.size_bytes
+    match = _RANGE.match(request.headers.get("Range", ""))
+    if not match or (not match.group(1) and not match.group(2)):
+        response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start_text, end_text = match.groups()
+    if start_text:
+        start = int(start_text)
+        end = min(int(end_text), size - 1) if end_text else size - 1
+    else:
+        start = max(0, size - int(end_text))
+        end = size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(_file_range(asset, start, end), status=206, content_type=asset.content_type)
+    response["Content-Length"] = str(end - start + 1)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
