@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean-var
+.PHONY: run test test-fast install clean-var
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the real pipeline (e2e), the browser, soaks and other slow tests.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e and not slow and not browser" $(PYTEST_ARGS)
 
 clean-var:
 	rm -rf var

@@ -15,7 +15,7 @@ from tests.browser.conftest import ARTIFACTS, shot
 from tests.browser.test_first_video import sign_in
 from tests.helpers import drive_to_terminal
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

@@ -7,7 +7,7 @@ from generations.models import Generation
 from tests.browser.conftest import shot
 from tests.helpers import run_workers
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, live_server, email, password):

@@ -11,7 +11,7 @@ from tests.browser.conftest import shot
 from tests.browser.test_first_video import sign_in
 from tests.helpers import drive_to_terminal, run_workers
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _finished_clip(team, user, prompt="A paper boat on a rainy street"):

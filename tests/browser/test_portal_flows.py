@@ -11,7 +11,7 @@ from tests.browser.conftest import shot
 from tests.browser.test_first_video import sign_in
 from tests.helpers import run_workers
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_image_to_video_with_an_upload(page, live_server, alice, team, use_simulator, redis_conn, tmp_path):

@@ -16,7 +16,9 @@ from generations.moderation.text.screening import ScreeningDecision
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# The doors, lip-syncs and captions need a finished clip (Redis, RQ, the simulator) and are marked e2e one by one;
+# consent notes and the refusal table need only the database.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HARMLESS_PROMPT = "A red fox running through fresh snow"
 UNDRESSING_NEGATIVE = "clothes, clothing, underwear, censored, mosaic"
@@ -116,6 +118,7 @@ DOORS = ("api", "kling", "portal")
 # --- negative prompts ---------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("door", DOORS)
 def test_it_stops_a_negative_prompt_that_removes_clothing_or_censoring(door, client, use_simulator, redis_conn, alice, alice_key):
     response, generation = text2video(door, client, alice, alice_key, negative_prompt=UNDRESSING_NEGATIVE)
@@ -132,6 +135,7 @@ def test_it_stops_a_negative_prompt_that_removes_clothing_or_censoring(door, cli
         assert generation.credit_state == "none" and not generation.holds_slot
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("door", DOORS)
 def test_it_never_stops_a_negative_prompt_that_lists_harms_to_avoid(door, client, use_simulator, redis_conn, alice, alice_key):
     response, generation = text2video(door, client, alice, alice_key, negative_prompt=HARMS_TO_AVOID)
@@ -143,6 +147,7 @@ def test_it_never_stops_a_negative_prompt_that_lists_harms_to_avoid(door, client
     assert not StandingEvent.objects.filter(user=alice).exists()
 
 
+@pytest.mark.e2e
 def test_it_screens_the_negative_prompt_of_a_kling_video_extend(client, clip, alice, alice_key):
     video = clip.asset(AssetRole.VIDEO)
     response = submit_kling(client, alice_key, "video-extend", video_id=str(video.public_id),
@@ -157,6 +162,7 @@ def test_it_screens_the_negative_prompt_of_a_kling_video_extend(client, clip, al
 # --- lip-sync: the words someone is made to say -------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("door", DOORS)
 def test_it_refuses_a_lip_sync_that_speaks_an_explicit_sexual_line(door, client, clip, alice, alice_key):
     response, generation = lip_sync(door, client, alice, alice_key, clip, EXPLICIT_LINE)
@@ -170,6 +176,7 @@ def test_it_refuses_a_lip_sync_that_speaks_an_explicit_sexual_line(door, client,
     assert StandingEvent.objects.filter(user=alice, source="prompt_block", generation_ref=str(generation.public_id)).exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("door", ("api", "kling"))
 def test_it_refuses_a_lip_sync_that_fakes_an_official_announcement_by_a_head_of_state(door, client, clip, alice, alice_key):
     response, generation = lip_sync(door, client, alice, alice_key, clip, FAKE_ANNOUNCEMENT)
@@ -181,6 +188,7 @@ def test_it_refuses_a_lip_sync_that_fakes_an_official_announcement_by_a_head_of_
     assert_screening_recorded(generation)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("door", DOORS)
 def test_it_lets_a_lip_sync_with_harmless_words_through(door, client, clip, alice, alice_key):
     response, generation = lip_sync(door, client, alice, alice_key, clip, HARMLESS_LINE)
@@ -200,6 +208,7 @@ def refused_events(field):
     return AuditEvent.objects.filter(event_type=AuditEventType.PROMPT_SCREENED, extra__field=field)
 
 
+@pytest.mark.e2e
 def test_it_refuses_to_share_a_clip_under_an_explicit_caption(client, clip, alice):
     client.force_login(alice)
     response = client.post(f"/generations/{clip.public_id}/share/", {"caption": EXPLICIT}, follow=True)
@@ -215,6 +224,7 @@ def test_it_refuses_to_share_a_clip_under_an_explicit_caption(client, clip, alic
     assert not AuditEvent.objects.filter(event_type=AuditEventType.GALLERY_SHARED).exists()
 
 
+@pytest.mark.e2e
 def test_it_refuses_a_borderline_caption_and_asks_to_rephrase_it(client, clip, alice):
     client.force_login(alice)
     response = client.post(f"/generations/{clip.public_id}/share/", {"caption": BORDERLINE}, follow=True)
@@ -225,6 +235,7 @@ def test_it_refuses_a_borderline_caption_and_asks_to_rephrase_it(client, clip, a
     assert refused_events("caption").get().extra["screening"]["decision"] == "review"
 
 
+@pytest.mark.e2e
 def test_it_shares_a_clip_with_a_harmless_caption_and_keeps_the_decision(client, clip, alice, bob):
     client.force_login(alice)
     client.post(f"/generations/{clip.public_id}/share/", {"caption": "Hello and welcome to our bakery"})
@@ -239,6 +250,7 @@ def test_it_shares_a_clip_with_a_harmless_caption_and_keeps_the_decision(client,
     assert b"Hello and welcome to our bakery" in client.get("/gallery/").content
 
 
+@pytest.mark.e2e
 def test_it_screens_a_new_caption_when_a_clip_is_shared_again(client, clip, alice):
     item = gallery.do_share(clip, user=alice, caption="Rainy day")
     gallery.do_unshare(item, user=alice)
@@ -250,6 +262,7 @@ def test_it_screens_a_new_caption_when_a_clip_is_shared_again(client, clip, alic
     assert refused_events("caption").get().extra["code"] == "caption_blocked"
 
 
+@pytest.mark.e2e
 def test_it_does_not_let_an_outsider_share_or_screen_through_another_teams_clip(client, clip, charlie, other_team):
     client.force_login(charlie)
     assert client.post(f"/generations/{clip.public_id}/share/", {"caption": EXPLICIT}).status_code == 404
