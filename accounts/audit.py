@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -569,67 +568,31 @@ def events_matching(*, event_type=None, actor="", team="", target="", since=None
     return events
 
 
-# --- benchmark ------------------------------------------------------------------------------------
+# --- bulk append ----------------------------------------------------------------------------------
 
 
-def bulk_append_for_benchmark(n: int, *, batch_size=5000) -> int:
-    """Append `n` synthetic, correctly chained events in bulk; return how many. For benchmarks only.
+def append_in_bulk(rows, *, batch_size=5000) -> int:
+    """Append events given as field dicts (`event_type`, `actor_kind`, `actor_label`, `target_type`, …) in
+    batches, each sealed onto the chain exactly as `record_audit_event` would; return how many.
 
-    Holds the head lock for the whole run, so real writers wait; `run_audit_bench` rolls it all back.
+    Holds the head lock for the whole call, so other writers wait: meant for imports and the audit
+    benchmark (`studio.perf.bench_audit`), which runs it inside a transaction it rolls back.
     """
-    labels = ("alice@example.org", "bob@example.org", "sk-bench0001", "system")
-    types = [int(value) for value in (AuditEventType.SIGN_IN, AuditEventType.GENERATION_SUBMITTED, AuditEventType.CREDITS_GRANTED)]
-    base = timezone.now()
+    written = 0
     with transaction.atomic():
         head = _locked_head()
-        written = 0
-        while written < n:
-            size = min(batch_size, n - written)
+        rows = iter(rows)
+        while True:
+            batch = [row for _, row in zip(range(batch_size), rows)]
+            if not batch:
+                break
             events = []
-            for event_id in _allocate_ids(size):
-                index = written + len(events)
-                label = labels[index % len(labels)]
-                event = AuditEvent(
-                    id=event_id,
-                    created_at=base + timedelta(microseconds=index),
-                    event_type=types[index % len(types)],
-                    actor_kind="system" if label == "system" else ("api_key" if label.startswith("sk-") else "user"),
-                    actor_label=label,
-                    target_type="Generation",
-                    target_id=f"bench-{index}",
-                    extra={"n": index, "prompt": "A red fox runs through fresh snow ✓", "credits": index % 97},
-                    request_id=f"bench{index:027d}",
-                    ip_address="192.0.2.10",
-                )
-                _seal(event, head.last_hash)
+            for event_id, fields in zip(_allocate_ids(len(batch)), batch):
+                event = _seal(AuditEvent(id=event_id, **fields), head.last_hash)
                 head.last_hash = event.hash
                 events.append(event)
             AuditEvent.objects.bulk_create(events, batch_size=1000)
-            written += size
+            written += len(events)
         head.count += written
         head.save(update_fields=["last_hash", "count"])
     return written
-
-
-def run_audit_bench(events=1_000_000) -> dict:
-    """Time `verify_chain` over the ledger plus `events` synthetic events, then roll the synthetic ones back.
-
-    Nothing is left behind, so it may run against any database; real audit writers wait while it runs.
-    """
-    with transaction.atomic():
-        started = time.perf_counter()
-        bulk_append_for_benchmark(events)
-        seeded_s = time.perf_counter() - started
-        started = time.perf_counter()
-        report = verify_chain()
-        verify_s = time.perf_counter() - started
-        transaction.set_rollback(True)
-    return {
-        "database": connection.vendor,
-        "events": report.count,
-        "verified": report.ok,
-        "seconds": round(verify_s, 3),
-        "events_per_s": round(report.count / verify_s) if verify_s else 0,
-        "seeded": events,
-        "seed_events_per_s": round(events / seeded_s) if seeded_s else 0,
-    }

@@ -25,16 +25,16 @@ from accounts.audit import (
     PAYLOAD_FIELDS,
     SYSTEM,
     Actor,
-    bulk_append_for_benchmark,
+    append_in_bulk,
     chain_hash,
     checkpoint_signature,
     event_payload,
     make_checkpoint,
     record_audit_event,
-    run_audit_bench,
     verify_chain,
 )
 from accounts.models import AuditChainHead, AuditEvent, AuditEventType, User
+from studio.perf.bench_audit import run_audit_bench, synthetic_events
 
 on_postgresql = connection.vendor == "postgresql"
 AUDIT_URL = "/accounts/audit/"
@@ -602,13 +602,13 @@ def test_it_verifies_the_chain_from_the_viewer(moderator):
     assert "data-verify" not in client.get(AUDIT_URL).content.decode()
 
 
-# --- speed ----------------------------------------------------------------------------------------------
+# --- bulk append and the benchmark ----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 def test_it_bulk_appends_a_chain_that_verifies_between_ordinary_writes():
     _write_events(2)
-    assert bulk_append_for_benchmark(1200, batch_size=500) == 1200
+    assert append_in_bulk(synthetic_events(1200), batch_size=500) == 1200
     _write_events(1)
 
     report = verify_chain(batch_size=400)

@@ -16,7 +16,7 @@ BENCHMARKS = {
     "api": "studio.perf.bench_api:run_api_bench",
     "pipeline": "studio.perf.bench_pipeline:run_pipeline_bench",
     "history": "studio.perf.bench_history:run_history_bench",
-    "audit": "accounts.audit:run_audit_bench",
+    "audit": "studio.perf.bench_audit:run_audit_bench",
     "abuse": "studio.perf.bench_abuse:run_abuse_bench",
 }
 # Figures the issues state per core; the others are measured on the whole (2-core) machine.
