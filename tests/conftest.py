@@ -37,10 +37,10 @@ def redis_url(tmp_path_factory):
         try:
             client.ping()
             break
-        except redis.ConnectionError:
+        except redis.ConnectionError as error:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("the test Redis server did not start")
+                raise RuntimeError("the test Redis server did not start") from error
             time.sleep(0.05)
     yield url
     process.terminate()

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from accounts.models import User
+from generations.actions.gallery import do_share
 from generations.actions.generation import do_submit_generation
 from generations.catalog import validate_generation_request
-from generations.actions.gallery import do_share
 from tests.browser.conftest import ARTIFACTS, shot
 from tests.browser.test_first_video import sign_in
 from tests.helpers import drive_to_terminal

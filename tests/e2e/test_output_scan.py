@@ -6,10 +6,10 @@ import functools
 import pytest
 
 from accounts.models import StandingEvent, User
-from generations.worker import pipeline
-from generations.models import AssetRole, Generation, ReviewItem
 from generations.actions import review
+from generations.models import AssetRole, Generation, ReviewItem
 from generations.moderation.visual import scanning
+from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import constant_score_detector, drive_to_terminal, run_workers
 

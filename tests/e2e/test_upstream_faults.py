@@ -3,11 +3,11 @@
 import httpx
 import pytest
 
-from generations.worker import pipeline
 from generations.models import Generation
 from generations.providers.kling import BearerAuth, KlingClient
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.states import Status
+from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 

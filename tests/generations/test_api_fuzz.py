@@ -4,7 +4,6 @@ no 5xx, and every response conforms to the documented schema and status codes.""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from generations.models import Generation
-from generations.worker.housekeeping import run_housekeeping
 from generations.states import Status
+from generations.worker.housekeeping import run_housekeeping
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 

@@ -155,7 +155,7 @@ def test_the_prompt_check_says_what_would_happen_without_echoing(signed_in, redi
     assert held["decision"] == "review" and "held" in held["message"]
     fine = signed_in.post("/generations/check/", {"prompt": "A red kite over the dunes"}, content_type="application/json").json()
     assert fine == {"decision": "allow", "message": "", "suggestion": ""}
-    from generations.models import Generation
     from accounts.models import StandingEvent
+    from generations.models import Generation
 
     assert not Generation.objects.exists() and not StandingEvent.objects.exists()  # checking records nothing

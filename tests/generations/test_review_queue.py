@@ -6,9 +6,9 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.models import AuditEvent, AuditEventType, User
+from generations.actions import review
 from generations.actions.generation import do_transition
 from generations.models import Generation, ReviewItem
-from generations.actions import review
 from generations.states import Stage, Status
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal

@@ -8,8 +8,7 @@ them is a finding, not a flaky test."""
 import pytest
 
 from accounts.models import AuditEvent, AuditEventType, StandingEvent
-from generations.actions import free_text
-from generations.actions import gallery
+from generations.actions import free_text, gallery
 from generations.catalog import VOICE_IDS
 from generations.models import AssetRole, ConsentRecord, GalleryItem, GalleryStatus, Generation, ReviewItem
 from generations.moderation.text.screening import ScreeningDecision

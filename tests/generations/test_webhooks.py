@@ -8,9 +8,8 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import AuditEvent, AuditEventType
-from generations.actions import webhooks
-from generations.worker import delivery as webhook_delivery
 from generations.models import Generation, WebhookDelivery, WebhookEndpoint
+from generations.worker import delivery as webhook_delivery
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal, run_workers
 

@@ -5,9 +5,8 @@ import functools
 import pytest
 
 from accounts.models import AuditEvent, AuditEventType, StandingEvent, User
-from generations.actions import gallery
+from generations.actions import gallery, review
 from generations.models import GalleryItem, GalleryStatus, Generation, ReviewItem
-from generations.actions import review
 from generations.moderation.visual import scanning
 from tests.conftest import bearer
 from tests.helpers import constant_score_detector, drive_to_terminal

@@ -10,7 +10,6 @@ from accounts.models import AuditEvent, AuditEventType
 from generations.models import AssetRole, Generation
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
-
 from tests.kinds.media import b64, image_bytes, wav_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generations.models import Generation
-
 from tests.kinds.media import image_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db

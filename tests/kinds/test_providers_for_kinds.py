@@ -3,11 +3,10 @@ multi-image → extend → lip-sync → effects runs against a simulator that de
 
 import pytest
 
-from generations.worker import pipeline
 from generations.simulator import SimulatorConfig, start_in_thread
+from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
-
 from tests.kinds.media import b64, image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

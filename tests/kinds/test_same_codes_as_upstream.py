@@ -9,7 +9,6 @@ import pytest
 
 from generations.models import Generation
 from tests.conftest import bearer
-
 from tests.kinds.media import b64, image_bytes
 
 pytestmark = pytest.mark.django_db

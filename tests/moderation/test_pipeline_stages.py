@@ -8,11 +8,7 @@ import json
 
 import pytest
 
-from generations.moderation.text import decode
-
-from generations.moderation.text import semantic
-
-from generations.moderation.text import structure
+from generations.moderation.text import decode, semantic, structure
 from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, prepare, screen_prompt, split
 
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, AuditEventType, Membership, Role, Standing, StandingEvent, StandingLevel, User
 from accounts.standing import do_adjust_standing, do_lift_suspension, do_record_strike
+from generations.actions import review
 from generations.actions.generation import do_transition
 from generations.models import Generation, ReviewItem
-from generations.actions import review
 from generations.states import Stage, Status
 from tests.conftest import bearer
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import Team
 from generations import outbound
 from generations.actions import webhooks
-from generations.worker import delivery as webhook_delivery
 from generations.models import DeliveryStatus, Generation, WebhookDelivery, WebhookEndpoint
+from generations.worker import delivery as webhook_delivery
 from studio.perf.hostile_servers import HostileServer
 from tests.conftest import bearer
 from tests.kinds.media import image_bytes

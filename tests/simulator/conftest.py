@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from generations.simulator import SimulatorConfig, start_in_thread
-
 from tests.simulator.helpers import LoopbackServer, api_client
 
 

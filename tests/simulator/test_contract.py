@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from generations.simulator.render import probe_clip
-
 from tests.simulator.helpers import api_client, assert_error, image_base64, image_bytes, wait_for_task
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,6 @@ import pytest
 
 from generations.simulator import SimulatorConfig
 from generations.simulator.faults import FaultInjector, parse_faults
-
 from tests.simulator.helpers import api_client, wait_for_task
 
 T2V = "/v1/videos/text2video"

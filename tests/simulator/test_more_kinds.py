@@ -38,7 +38,6 @@ from generations.simulator.validation import (
     validate_lip_sync,
     validate_video_extend,
 )
-
 from tests.simulator.helpers import (
     LoopbackServer,
     api_client,

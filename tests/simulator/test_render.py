@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 
 from generations.simulator.render import output_size_for_image, probe_clip, render_clip
-
 from tests.simulator.helpers import image_bytes
 
 
