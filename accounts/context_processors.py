@@ -1,11 +1,11 @@
 from accounts.selectors import current_membership
+from accounts.standing import current_standing
 
 
 def current_team(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     membership = current_membership(request)
-    from accounts.standing import current_standing
 
     # The one computation of standing (decay applied) that the standing page and the API report too.
     standing = current_standing(request.user)

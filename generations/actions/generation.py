@@ -31,6 +31,13 @@ from generations.moderation.text import screening
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.pricing import price_generation
 from generations.states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
+from generations.selectors import generation_for_team
+from generations.models import ConsentRecord
+from generations.selectors import team_object
+from generations.moderation.visual import faces
+from generations.moderation.visual import likeness
+import io
+from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +202,6 @@ def _resolve_parent(team, request):
     """The generation a request continues or remixes, checked against what its kind needs; the request
     comes back with what follows from the parent filled in (model, mode, duration, aspect). Another
     team's generation is indistinguishable from a missing one (404)."""
-    from generations.selectors import generation_for_team
-
     if not request.parent_id:
         return None, request
     parent = generation_for_team(team, request.parent_id)
@@ -258,8 +263,6 @@ def _resolve_parent(team, request):
 def _check_consent(team, consent_id):
     if not consent_id:
         return None
-    from generations.models import ConsentRecord
-    from generations.selectors import team_object
 
     record = team_object(ConsentRecord.objects.filter(revoked_at=None), team, consent_id)
     if record is None:
@@ -272,9 +275,6 @@ def _check_consent(team, consent_id):
 def _check_likeness(request, *, user, parent, consent):
     """Look for faces in what a request animates (uploaded images; the clip a lip-sync re-voices) and apply
     the likeness rules. Returns (LikenessCheck, faces seen?). Fails closed when faces cannot be checked."""
-    from generations.moderation.visual import faces
-    from generations.moderation.visual import likeness
-
     inputs = {}
     named_images = [(name, image) for name, image in (("image", request.image), ("image_tail", request.image_tail)) if image is not None]
     named_images += [(f"images[{index}]", image) for index, image in enumerate(request.images)]
@@ -607,10 +607,6 @@ def _store_asset(generation, role, data_or_file, *, name, content_type, quaranti
 
 def _evidence_strip(frames):
     """The blurred deciding frames side by side in one JPEG, for reviewers."""
-    import io
-
-    from PIL import Image
-
     images = [Image.open(io.BytesIO(jpeg)).convert("RGB") for _, jpeg in frames[:6]]
     if not images:
         return None

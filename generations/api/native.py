@@ -31,6 +31,8 @@ from generations.models import AssetRole, IdempotencyRecord
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Status as Status_
+from accounts.models import Membership
+from accounts.usage import team_usage
 
 
 class ApiKeyBearer(HttpBearer):
@@ -430,9 +432,6 @@ class AccountOut(Schema):
 
 @api.get("/account", response={200: AccountOut, **ERRORS}, summary="Credits, limits and standing of the key's team and user")
 def account(request):
-    from accounts.models import Membership
-    from accounts.usage import team_usage
-
     key = request.auth
     team = key.team
     usage = team_usage(team)
@@ -493,8 +492,6 @@ class UsageOut(Schema):
 
 @api.get("/usage", response={200: UsageOut, **ERRORS}, summary="Credits spent this period, per member and per key")
 def usage(request):
-    from accounts.usage import team_usage
-
     _require_scope(request, ApiKeyScope.READ)
     figures = team_usage(request.auth.team)
     return Status(200, {

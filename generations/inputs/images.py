@@ -17,6 +17,7 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from generations.errors import GenerationError
+from generations import outbound
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MIN_IMAGE_SIDE = 300
@@ -134,8 +135,6 @@ def upstream_base64(data: bytes) -> str:
 def load_image(value, *, field: str = "image") -> InputImage:
     """An InputImage from an upload (file object or bytes), an http(s) URL (fetched through the outbound
     guard), or base64 text. Raises GenerationError with a stable code."""
-    from generations import outbound
-
     if hasattr(value, "read"):
         data = value.read(MAX_IMAGE_BYTES + 1)
     elif isinstance(value, (bytes, bytearray)):

@@ -43,6 +43,13 @@ from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Status
 from generations.web.files import serve_file
+from generations.models import ConsentRecord
+import json
+from generations.pricing import price_table
+from django.urls import reverse
+from accounts.ratelimit import RateLimited, check_prompt_check_rate
+from accounts.standing import current_standing
+from generations.moderation.text import screening
 
 
 DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
@@ -131,8 +138,6 @@ IMAGE_ACCEPT = {"accept": "image/jpeg,image/png"}
 
 
 def _consent_choices(team):
-    from generations.models import ConsentRecord
-
     records = ConsentRecord.objects.filter(team=team, revoked_at=None).order_by("subject_name")[:200] if team else []
     return [("", "No consent record")] + [(str(record.public_id), record.subject_name) for record in records]
 
@@ -244,10 +249,6 @@ def _generation_or_404(request, generation_id):
 
 
 def _price_table_json():
-    import json
-
-    from generations.pricing import price_table
-
     return json.dumps(price_table())
 
 
@@ -294,8 +295,6 @@ def _create_page(request, *, form_class, template, kind=None, initial=None, pare
 
 def _catalog_json():
     """What the create form's script needs to offer only valid combinations."""
-    import json
-
     return json.dumps(
         {
             "models": {
@@ -410,8 +409,6 @@ def history(request):
 
 def remix_url(generation):
     """A create form prefilled from `generation`, recording it as the parent."""
-    from django.urls import reverse
-
     query = {"remix_of": str(generation.public_id)}
     if generation.kind in ("text2video", "image2video", "multi-image2video"):
         query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, mode=generation.mode,
@@ -538,11 +535,6 @@ def input_image(request, generation_id, which):
 def check_prompt(request):
     """Screening feedback while typing: what would happen to this prompt, in the user's words — never the
     offending words back. Rate-limited; it records nothing and costs nothing."""
-    from accounts.ratelimit import RateLimited, check_prompt_check_rate
-    from accounts.standing import current_standing
-
-    from generations.moderation.text import screening
-
     try:
         check_prompt_check_rate(request.user)
     except RateLimited as error:

@@ -32,6 +32,8 @@ from generations.moderation.visual.blur import blur_image, jpeg_bytes
 from generations.actions.review import ReviewError, is_moderator
 from generations.selectors import as_uuid
 from generations.web.files import serve_file
+from accounts.selectors import current_membership
+from generations.selectors import generation_for_team
 
 
 def _moderator_or_404(request):
@@ -329,10 +331,6 @@ def item_media(request, item_id, which):
 @login_required
 @require_POST
 def appeal(request, generation_id):
-    from accounts.selectors import current_membership
-
-    from generations.selectors import generation_for_team
-
     membership = current_membership(request)
     generation = generation_for_team(membership.team if membership else None, generation_id)
     if generation is None:

