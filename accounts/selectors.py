@@ -19,6 +19,3 @@ def current_membership(request):
     request._current_membership = membership
     return membership
 
-
-def is_member(user, team):
-    return Membership.objects.filter(user=user, team=team).exists()

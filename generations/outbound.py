@@ -48,10 +48,6 @@ class FetchFailed(Exception):
 RESPONSE_EXCERPT_BYTES = 2048
 
 
-def _setting(name, default):
-    return getattr(settings, name, default)
-
-
 class Deadline:
     """A wall-clock budget for one exchange, and a minimum average rate once a grace period has passed."""
 
@@ -125,11 +121,11 @@ def address_is_public(address: str) -> bool:
 
 
 def allowed_ports():
-    return {80, 443} | {int(port) for port in _setting("OUTBOUND_ALLOWED_PORTS", [])}
+    return {80, 443} | {int(port) for port in settings.OUTBOUND_ALLOWED_PORTS}
 
 
 def _allowed_hosts():
-    return {host.lower() for host in getattr(settings, "WEBHOOK_ALLOWED_HOSTS", [])}
+    return {host.lower() for host in settings.WEBHOOK_ALLOWED_HOSTS}
 
 
 def resolve_target(url: str, *, resolver=None) -> Target:
@@ -189,9 +185,9 @@ def fetch(url: str, *, max_bytes: int, timeout_s: float | None = None, resolver=
     """GET a user-supplied URL through the guard; returns the body (at most `max_bytes`). The whole fetch,
     redirects included, ends within `timeout_s` (default OUTBOUND_FETCH_DEADLINE_S) of wall-clock time."""
     deadline = Deadline(
-        timeout_s if timeout_s is not None else _setting("OUTBOUND_FETCH_DEADLINE_S", 10.0),
-        min_bytes_per_s=_setting("OUTBOUND_MIN_BYTES_PER_S", 32 * 1024),
-        grace_s=_setting("OUTBOUND_RATE_GRACE_S", 2.0),
+        timeout_s if timeout_s is not None else settings.OUTBOUND_FETCH_DEADLINE_S,
+        min_bytes_per_s=settings.OUTBOUND_MIN_BYTES_PER_S,
+        grace_s=settings.OUTBOUND_RATE_GRACE_S,
     )
     for _ in range(MAX_REDIRECTS + 1):
         target = resolve_target(url, resolver=resolver)
@@ -236,7 +232,7 @@ def post(url: str, body: bytes, *, headers: dict, timeout_s: float | None = None
     """POST to a user-supplied URL through the guard (no redirects followed). The answer is streamed and
     only its first few KB are read; the whole exchange ends within `timeout_s` (default
     WEBHOOK_DELIVERY_DEADLINE_S) of wall-clock time."""
-    deadline = Deadline(timeout_s if timeout_s is not None else _setting("WEBHOOK_DELIVERY_DEADLINE_S", 10.0))
+    deadline = Deadline(timeout_s if timeout_s is not None else settings.WEBHOOK_DELIVERY_DEADLINE_S)
     target = resolve_target(url, resolver=resolver)
     pinned, host_header, extensions = _pinned(url, target)
     request_headers = {**headers, "Host": host_header, "User-Agent": "studio-webhooks/0.1"}

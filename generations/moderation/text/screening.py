@@ -12,13 +12,15 @@ Every decision records the engines and their versions, the policy and its thresh
 detector, the matched spans, the parts screened, which part and layer decided, and the semantic layer's
 probabilities, so `decision.as_audit()` is enough to explain and replay it (`replay(audit)`).
 
-Settings (all optional, read with defaults): SCREENING_POLICY, SCREENING_SHADOW_POLICY, SCREENING_SEMANTIC,
-SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WINDOW_S, and the remote
-engines' own settings (see remote.py).
+Settings (declared with their defaults in studio/settings.py): SCREENING_POLICY, SCREENING_SHADOW_POLICY,
+SCREENING_SEMANTIC, SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WINDOW_S, and
+the remote engines' own settings (see remote.py).
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from django.conf import settings
 
 from generations.moderation.text import decode
 
@@ -29,7 +31,7 @@ from generations.moderation.text import semantic
 from generations.moderation.text import structure
 from generations.moderation.text.detectors import DetectorResult, Evidence, MinorSexualRule, RealPersonRule, analyze, rounded
 from generations.moderation.text.detectors import warm_up as warm_up_lexicon
-from generations.moderation.text.escalation import DEFAULT_WINDOW, EscalationSignal, PriorPrompt, escalation_signal
+from generations.moderation.text.escalation import EscalationSignal, PriorPrompt, escalation_signal
 from generations.moderation.text.normalize import VERSION as NORMALIZE_VERSION
 from generations.moderation.text.policy import (
     ALLOW,
@@ -127,15 +129,6 @@ class ScreeningDecision:
             "decided_by": self.decided_by,
             "semantic": self.semantic,
         }
-
-
-def _setting(name, default):
-    try:
-        from django.conf import settings
-
-        return getattr(settings, name, default)
-    except Exception:  # settings not configured (a bare script): defaults that run offline
-        return default
 
 
 def user_is_restricted(user):
@@ -391,7 +384,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     uploaded image. engines: extra detectors (default: the remote engines configured in settings, none by
     default). policy / shadow_policy: a Policy or a registered name (default from settings)."""
     strict = bool(strict) or user_is_restricted(user)
-    active = get_policy(policy or _setting("SCREENING_POLICY", None), strict=strict)
+    active = get_policy(policy or settings.SCREENING_POLICY, strict=strict)
     engines = configured_engines() if engines is None else tuple(engines)
 
     prompt = prompt or ""
@@ -414,7 +407,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     signal = EscalationSignal()
     alone = decide(rounded(ctx.scores), active).decision
     if history:
-        window = timedelta(seconds=_setting("SCREENING_ESCALATION_WINDOW_S", DEFAULT_WINDOW.total_seconds()))
+        window = timedelta(seconds=settings.SCREENING_ESCALATION_WINDOW_S)
         signal = escalation_signal(prompt, history, scores=ctx.scores, tags=ctx.tags, has_face_input=has_face_input,
                                    now=now, policy=active, window=window)
         if signal:
@@ -432,7 +425,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
         reasons += ("a remote engine failed and the policy is fail-closed: held for review",)
 
     shadow = None
-    shadow_name = shadow_policy or _setting("SCREENING_SHADOW_POLICY", None)
+    shadow_name = shadow_policy or settings.SCREENING_SHADOW_POLICY
     if shadow_name:
         shadow_policy_obj = get_policy(shadow_name)
         shadow_decision = decide(scores, shadow_policy_obj).decision

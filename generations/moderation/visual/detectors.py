@@ -73,11 +73,10 @@ class RuntimeOptions:
     def from_settings(cls) -> RuntimeOptions:
         from django.conf import settings
 
-        cores = os.cpu_count() or 1
         return cls(
-            intra_op_threads=int(getattr(settings, "SCAN_ONNX_INTRA_OP_THREADS", min(cores, 4))),
-            inter_op_threads=int(getattr(settings, "SCAN_ONNX_INTER_OP_THREADS", 1)),
-            batch_size=max(1, int(getattr(settings, "SCAN_BATCH_SIZE", 8))),
+            intra_op_threads=int(settings.SCAN_ONNX_INTRA_OP_THREADS),
+            inter_op_threads=int(settings.SCAN_ONNX_INTER_OP_THREADS),
+            batch_size=max(1, int(settings.SCAN_BATCH_SIZE)),
         )
 
 
@@ -327,10 +326,7 @@ class NudeNetDetector(FrameDetector):
 
 # --- configuration, cache, readiness -----------------------------------------------------------------
 
-_FACTORIES = {
-    "open_nsfw": (OpenNsfwDetector, "SCAN_OPEN_NSFW_MODEL_PATH"),
-    "nudenet": (NudeNetDetector, "SCAN_NUDENET_MODEL_PATH"),
-}
+_FACTORIES = {"open_nsfw": OpenNsfwDetector, "nudenet": NudeNetDetector}
 _cache: dict[tuple, FrameDetector] = {}
 _lock = threading.Lock()
 
@@ -346,21 +342,21 @@ class DetectorConfig:
     def from_settings(cls) -> DetectorConfig:
         from django.conf import settings
 
-        required = tuple(getattr(settings, "SCAN_DETECTORS", ("open_nsfw",)))
-        optional = tuple(name for name in getattr(settings, "SCAN_OPTIONAL_DETECTORS", ("nudenet",)) if name not in required)
+        required = tuple(settings.SCAN_DETECTORS)
+        optional = tuple(name for name in settings.SCAN_OPTIONAL_DETECTORS if name not in required)
         for name in required + optional:
             if name not in _FACTORIES:
                 raise DetectorUnavailable(name, f"unknown detector; known: {', '.join(sorted(_FACTORIES))}")
         if not required:
             # An empty stack would scan nothing and allow everything.
             raise DetectorUnavailable("(none)", "SCAN_DETECTORS is empty; at least one detector is required")
-        paths = {name: getattr(settings, setting, None) for name, (_, setting) in _FACTORIES.items()}
+        paths = {"open_nsfw": settings.SCAN_OPEN_NSFW_MODEL_PATH, "nudenet": settings.SCAN_NUDENET_MODEL_PATH}
         return cls(required=required, optional=optional, options=RuntimeOptions.from_settings(), model_paths=paths)
 
 
 def load_detector(name: str, config: DetectorConfig) -> FrameDetector:
     """The process-wide instance for this name and configuration, built on first use."""
-    factory, _ = _FACTORIES[name]
+    factory = _FACTORIES[name]
     key = (name, config.options, config.model_paths.get(name))
     with _lock:
         detector = _cache.get(key)
@@ -409,7 +405,3 @@ def warm_up(config: DetectorConfig | None = None) -> dict:
         detector.warm_up(config.options.batch_size)
     return report
 
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()

@@ -236,7 +236,7 @@ def warm_up() -> str:
 def _min_size_fraction() -> float:
     from django.conf import settings
 
-    value = getattr(settings, "FACE_MIN_SIZE_FRACTION", DEFAULT_MIN_SIZE_FRACTION) if settings.configured else None
+    value = settings.FACE_MIN_SIZE_FRACTION if settings.configured else None
     try:
         fraction = float(DEFAULT_MIN_SIZE_FRACTION if value is None else value)
     except (TypeError, ValueError):

@@ -47,13 +47,12 @@ class SamplingParams:
     def from_settings(cls) -> SamplingParams:
         from django.conf import settings
 
-        defaults = cls()
         return cls(
-            uniform_fps=float(getattr(settings, "SCAN_UNIFORM_FPS", defaults.uniform_fps)),
-            cut_threshold=float(getattr(settings, "SCAN_CUT_THRESHOLD", defaults.cut_threshold)),
-            min_cut_gap_s=float(getattr(settings, "SCAN_CUT_MIN_GAP_S", defaults.min_cut_gap_s)),
-            dense_window_s=float(getattr(settings, "SCAN_DENSE_WINDOW_S", defaults.dense_window_s)),
-            max_dense_frames=int(getattr(settings, "SCAN_DENSE_MAX_FRAMES", defaults.max_dense_frames)),
+            uniform_fps=float(settings.SCAN_UNIFORM_FPS),
+            cut_threshold=float(settings.SCAN_CUT_THRESHOLD),
+            min_cut_gap_s=float(settings.SCAN_CUT_MIN_GAP_S),
+            dense_window_s=float(settings.SCAN_DENSE_WINDOW_S),
+            max_dense_frames=int(settings.SCAN_DENSE_MAX_FRAMES),
         )
 
     def as_dict(self) -> dict:

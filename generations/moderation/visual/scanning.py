@@ -1,10 +1,10 @@
 """Output scanning: is this clip (or input image) safe to show?
 
 `scan_video(path)` decodes the clip once, picks frames to score from the stream itself (first, last,
-every hard cut, uniform at ≥ 2 fps; see frames.py), scores them in batches with every configured frame
-detector (detectors_visual.py), then takes a dense second look, every frame within ±0.5 s, around any
+every hard cut, uniform at ≥ 2 fps; see sampling.py), scores them in batches with every configured frame
+detector (detectors.py), then takes a dense second look, every frame within ±0.5 s, around any
 frame that scored at or above a review threshold. The clip's verdict is the maximum with k-frame
-persistence, never a mean (scan_aggregate.py): `allow`, `review` (held for a human) or `block`.
+persistence, never a mean (aggregate.py): `allow`, `review` (held for a human) or `block`.
 
 The verdict carries what a moderator and a replay need: the detectors with their versions, the
 thresholds, the frames that decided it (timestamps, scores, boxes), a per-frame score timeline and how
@@ -28,20 +28,11 @@ from typing import Protocol
 
 import av
 from av.video.reformatter import VideoReformatter
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from generations.inputs.media import MediaError, VideoInfo, VideoInspector
 from generations.moderation.visual import sampling as sampling_rules
-from generations.moderation.visual.blur import GAUSSIAN, blur_image, jpeg_bytes
-from generations.moderation.visual.detectors import (
-    Box,
-    FrameDetector,
-    FrameScore,
-    active_detectors,
-    check_detectors_ready,
-    warm_up,
-)
-from generations.moderation.visual.sampling import DENSE, SamplingParams
 from generations.moderation.visual.aggregate import (
     ALLOW,
     BLOCK,
@@ -52,7 +43,17 @@ from generations.moderation.visual.aggregate import (
     aggregate_series,
     combine,
 )
+from generations.moderation.visual.blur import GAUSSIAN, blur_image, jpeg_bytes
+from generations.moderation.visual.detectors import (
+    Box,
+    FrameDetector,
+    FrameScore,
+    active_detectors,
+    check_detectors_ready,
+    warm_up,
+)
 from generations.moderation.visual.errors import DetectorUnavailable, ScanError
+from generations.moderation.visual.sampling import DENSE, SamplingParams
 
 __all__ = [
     "ALLOW",
@@ -146,17 +147,11 @@ class ScanVerdict:
 # --- configuration -----------------------------------------------------------------------------------
 
 
-def _setting(name, default):
-    from django.conf import settings
-
-    return getattr(settings, name, default)
-
-
 def resolve_thresholds(detectors: Sequence[FrameDetector], override: Mapping | None = None) -> dict:
     """{(detector, category): Thresholds}: an explicit override (a stricter policy for an account in the
     penalty box), else settings.SCAN_THRESHOLDS, else the detector's defaults. Values are
     (review, block) pairs or {"review": …, "block": …}."""
-    configured = _setting("SCAN_THRESHOLDS", {}) or {}
+    configured = settings.SCAN_THRESHOLDS or {}
     resolved = {}
     for detector in detectors:
         for category in detector.categories:
@@ -185,7 +180,7 @@ def resolve_thresholds(detectors: Sequence[FrameDetector], override: Mapping | N
 
 
 def _persistence(override: int | None) -> int:
-    return max(1, int(override if override is not None else _setting("SCAN_PERSISTENCE_FRAMES", 2)))
+    return max(1, int(override if override is not None else settings.SCAN_PERSISTENCE_FRAMES))
 
 
 def _detectors(detectors) -> list[FrameDetector]:
@@ -227,7 +222,7 @@ def _open_video(path):
             raise ScanError("scan_not_video", "The file has no video stream.")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        stream.codec_context.thread_count = int(_setting("SCAN_DECODE_THREADS", 0))
+        stream.codec_context.thread_count = int(settings.SCAN_DECODE_THREADS)
         yield container, stream
     finally:
         container.close()
@@ -507,14 +502,37 @@ def scan_video(
     k = _persistence(persistence)
     detectors = _detectors(detectors)
     limits = resolve_thresholds(detectors, thresholds)
-    scorer = _Scorer(detectors, max(1, int(_setting("SCAN_BATCH_SIZE", 8))))
+    scorer = _Scorer(detectors, max(1, int(settings.SCAN_BATCH_SIZE)))
 
+    # Open and decode the clip once, pick frames from the stream and score them in batches.
     info, picks = _first_pass(path, params, scorer, tap)
-    total = len(info.times)
-    if total == 0:
-        raise ScanError("scan_no_frames", "The video contains no decodable frames.")
-    _check_complete(info, max(frames, info.declared_frames))
+    _check_decoded(info, max(frames, info.declared_frames))
+    # Score every frame near one at or above a review threshold, within the dense budget.
+    dense = _dense_second_look(path, info, params, scorer, detectors, limits)
+    # Per detector and category, the maximum with k-frame persistence; then one verdict for the clip.
+    outcome = _aggregate(scorer, detectors, limits, dense.confirmed, info.times, k)
+    # The verdict with its evidence: deciding frames, thresholds, timeline, sampling and timings.
+    return _video_verdict(
+        outcome, scorer, info, picks, params, dense, limits=limits, k=k, elapsed=time.perf_counter() - started
+    )
 
+
+def _check_decoded(info: _Stream, expected_frames: int) -> None:
+    if not info.times:
+        raise ScanError("scan_no_frames", "The video contains no decodable frames.")
+    _check_complete(info, expected_frames)
+
+
+@dataclass(frozen=True)
+class _DenseLook:
+    scored: int  # frames scored in the second look
+    budget_exhausted: bool  # some frames near a suspicious one were left unscored
+    confirmed: dict[int, bool]  # {scored frame: every frame around it was scored too}
+
+
+def _dense_second_look(path, info: _Stream, params: SamplingParams, scorer: _Scorer, detectors, limits) -> _DenseLook:
+    """Score the frames within ±dense_window_s of every suspicious frame, most suspicious first, until none
+    is left unscored or max_dense_frames is spent. Newly scored frames can be suspicious in turn."""
     monotonic = all(b >= a for a, b in zip(info.times, info.times[1:]))
     budget = params.max_dense_frames
     dense_scored = 0
@@ -545,22 +563,27 @@ def scan_video(
         dense_scored += len(take)
 
     confirmed = {index: all(near in scorer.results for near in neighbours(index)) for index in scorer.results}
-    outcomes: dict[tuple[str, str], SeriesOutcome] = {
-        key: aggregate_series(frames_, limits[key], k=k, clip_frames=total)
-        for key, frames_ in _series(scorer, detectors, limits, confirmed, info.times).items()
-    }
-    verdict, categories, deciding = combine(outcomes)
+    return _DenseLook(scored=dense_scored, budget_exhausted=budget_exhausted, confirmed=confirmed)
 
-    reasons: dict[str, int] = {}
-    for pick in picks:
-        for reason in pick.reasons:
-            reasons[reason] = reasons.get(reason, 0) + 1
-    reasons[DENSE] = dense_scored
-    elapsed = time.perf_counter() - started
+
+def _aggregate(scorer: _Scorer, detectors, limits, confirmed: Mapping[int, bool], times: Sequence[float], k: int):
+    """(verdict, categories, deciding) of the clip: see aggregate.combine."""
+    outcomes: dict[tuple[str, str], SeriesOutcome] = {
+        key: aggregate_series(series, limits[key], k=k, clip_frames=len(times))
+        for key, series in _series(scorer, detectors, limits, confirmed, times).items()
+    }
+    return combine(outcomes)
+
+
+def _video_verdict(
+    outcome, scorer: _Scorer, info: _Stream, picks, params: SamplingParams, dense: _DenseLook, *,
+    limits, k: int, elapsed: float,
+) -> ScanVerdict:
+    verdict, categories, deciding = outcome
     return ScanVerdict(
         verdict=verdict,
         frames_scored=len(scorer.results),
-        detectors=tuple(detector.label for detector in detectors),
+        detectors=tuple(detector.label for detector in scorer.detectors),
         deciding_frames=tuple(
             DecidingFrame(
                 t=entry.frame.t,
@@ -578,17 +601,27 @@ def scan_video(
         scan_s=elapsed,
         media="video",
         duration_s=(info.times[-1] + info.frame_s) if info.times else 0.0,
-        frames_total=total,
+        frames_total=len(info.times),
         persistence=k,
         thresholds=_thresholds_dict(limits),
-        sampling={
-            "picked": reasons,
-            "cuts_s": [round(pick.t, 3) for pick in picks if sampling_rules.CUT in pick.reasons],
-            "dense_budget_exhausted": budget_exhausted,
-            "params": params.as_dict(),
-        },
+        sampling=_sampling_report(picks, params, dense),
         timings={"score_s": round(scorer.score_s, 4), "decode_s": round(elapsed - scorer.score_s, 4)},
     )
+
+
+def _sampling_report(picks, params: SamplingParams, dense: _DenseLook) -> dict:
+    """Frames scored by why they were picked, the cuts found, whether the dense budget ran out, the parameters."""
+    reasons: dict[str, int] = {}
+    for pick in picks:
+        for reason in pick.reasons:
+            reasons[reason] = reasons.get(reason, 0) + 1
+    reasons[DENSE] = dense.scored
+    return {
+        "picked": reasons,
+        "cuts_s": [round(pick.t, 3) for pick in picks if sampling_rules.CUT in pick.reasons],
+        "dense_budget_exhausted": dense.budget_exhausted,
+        "params": params.as_dict(),
+    }
 
 
 @dataclass(frozen=True)
