@@ -102,15 +102,34 @@ def test_every_import_respects_the_layers(path, module):
     assert not problems
 
 
+def explained(lines, line):
+    """A comment on the import's line, or above it or above the block of imports it belongs to."""
+    index = line - 1
+    if "#" in lines[index]:
+        return True
+    while index > 0:
+        above = lines[index - 1].strip()
+        if above.startswith("#"):
+            return True
+        if not above.startswith(("import ", "from ")):
+            return False
+        index -= 1
+    return False
+
+
 def test_an_import_inside_a_function_says_why():
     unexplained = []
     for path, module in modules():
         lines = path.read_text().splitlines()
         for line, imported, in_function in imports_of(path, module):
-            text, above = lines[line - 1], lines[line - 2].strip() if line > 1 else ""
-            if in_function and "#" not in text and not above.startswith("#"):
+            if in_function and not explained(lines, line):
                 unexplained.append(f"{path.relative_to(ROOT)}:{line} {imported}")
     assert not unexplained, "\n".join(unexplained)
+
+
+def test_a_comment_explains_a_block_of_imports_but_not_code_after_it():
+    lines = ["def f():", "    # optional package", "    import a", "    from a import b", "    x = 1", "    import c"]
+    assert explained(lines, 3) and explained(lines, 4) and not explained(lines, 6)
 
 
 def test_the_house_has_no_import_cycle():

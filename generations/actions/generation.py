@@ -211,7 +211,21 @@ def _resolve_parent(team, request):
         )
     if request.kind not in catalog.PARENT_KINDS:
         return parent, request  # a remix only records where it came from
-    verb = "extended" if request.kind == catalog.VIDEO_EXTEND else "lip-synced"
+    video = _continuable_video(parent, request.kind)
+    return parent, dataclasses.replace(
+        request, model_name=parent.model_name, mode=parent.mode, duration=_continued_duration(parent, video, request.kind),
+        aspect_ratio=parent.aspect_ratio,
+    )
+
+
+def _verb(kind):
+    return "extended" if kind == catalog.VIDEO_EXTEND else "lip-synced"
+
+
+def _continuable_video(parent, kind):
+    """The parent's clip, if the video service can still continue it: finished, not withheld, known
+    upstream and within its retention. Raises GenerationError (409) saying which of these failed."""
+    verb = _verb(kind)
     video = _parent_video(parent)
     if parent.status == Status.BLOCKED or (video is not None and video.quarantined):
         raise GenerationError(
@@ -233,8 +247,14 @@ def _resolve_parent(team, request):
             f"The video service keeps clips for {catalog.UPSTREAM_RETENTION_DAYS} days; this one is older, so it cannot be {verb}.",
             field="parent_id", http_status=409,
         )
+    return video
+
+
+def _continued_duration(parent, video, kind) -> str:
+    """The duration of what continuing the clip makes: the clip plus an extension (video-extend, up to
+    the limit, on models that can), or the clip's own length (lip-sync, within its range). Raises 422."""
     seconds = video.duration_s or parent.duration_seconds
-    if request.kind == catalog.VIDEO_EXTEND:
+    if kind == catalog.VIDEO_EXTEND:
         if parent.model_name not in catalog.EXTENDABLE_MODELS:
             raise GenerationError(
                 "model_not_capable",
@@ -246,18 +266,14 @@ def _resolve_parent(team, request):
             raise GenerationError(
                 "extend_too_long", "The extended video cannot be longer than 3 minutes.", field="parent_id", http_status=422
             )
-        duration = str(round(total))
-    else:
-        if not catalog.LIP_SYNC_MIN_SECONDS - 0.25 <= seconds <= catalog.LIP_SYNC_MAX_SECONDS + 0.25:
-            raise GenerationError(
-                "invalid_video_duration",
-                f"Lip-sync works on clips of {catalog.LIP_SYNC_MIN_SECONDS}–{catalog.LIP_SYNC_MAX_SECONDS} seconds; this one lasts {seconds:.1f}.",
-                field="parent_id", http_status=422,
-            )
-        duration = str(max(1, round(seconds)))
-    return parent, dataclasses.replace(
-        request, model_name=parent.model_name, mode=parent.mode, duration=duration, aspect_ratio=parent.aspect_ratio
-    )
+        return str(round(total))
+    if not catalog.LIP_SYNC_MIN_SECONDS - 0.25 <= seconds <= catalog.LIP_SYNC_MAX_SECONDS + 0.25:
+        raise GenerationError(
+            "invalid_video_duration",
+            f"Lip-sync works on clips of {catalog.LIP_SYNC_MIN_SECONDS}–{catalog.LIP_SYNC_MAX_SECONDS} seconds; this one lasts {seconds:.1f}.",
+            field="parent_id", http_status=422,
+        )
+    return str(max(1, round(seconds)))
 
 
 def _check_consent(team, consent_id):
@@ -291,7 +307,7 @@ def _check_likeness(request, *, user, parent, consent):
     except faces.FaceCheckError as exc:
         # The user's file (corrupt) is a 400; our own missing file is worth a retry.
         raise GenerationError(exc.code, exc.message, field="image", http_status=400 if exc.permanent else 503) from exc
-    reanimation = likeness.reanimation_kind(
+    reanimation = reanimation_kind(
         kind=request.kind,
         effect_scene=request.options.get("effect_scene", ""),
         parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
@@ -302,27 +318,47 @@ def _check_likeness(request, *, user, parent, consent):
     return check, bool(check.inputs_with_faces)
 
 
-def _first_status(decision, *, restricted):
-    """Where a new generation starts, from its screening: blocked, held for a human, or queued."""
-    if decision.decision == screening.BLOCK:
-        return Status.BLOCKED, Stage.PROMPT
-    if decision.decision == screening.REVIEW or restricted:
-        # A restricted account's generations all wait for a human, whatever screening says.
-        return Status.HELD, Stage.PROMPT
-    return Status.QUEUED, Stage.QUEUE
+@dataclasses.dataclass(frozen=True)
+class Admission:
+    """What a request may do, decided before any screening: the parent it continues (its settings filled
+    into `request`), the consent record it relies on, its price, and whether its author is restricted."""
+
+    request: GenerationRequest
+    parent: Generation | None
+    consent: object | None
+    price: int
+    restricted: bool
 
 
-def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
-    """Accept a validated request: check standing and limits, resolve the clip it continues (if any), look
-    for faces in what it animates and apply the likeness rules, screen its text and scan its images, then
-    in one short transaction write the row, reserve its credits and concurrency slot, and record one audit
-    event; the job is enqueued after commit. A refusal by any limit leaves nothing behind.
+@dataclasses.dataclass(frozen=True)
+class Assessment:
+    """What screening found: the prompt's decision, the input images' scan, the likeness rules' verdict."""
 
-    Screening runs before the transaction (it is pure CPU and reads), so the serialised part of a submit
-    is only its writes. A blocked prompt still leaves a `blocked` generation behind, with nothing
-    reserved, so the user can see what happened; it counts against their standing.
-    """
-    actor = Actor(user=user, api_key=api_key)
+    decision: screening.ScreeningDecision
+    input_scan: dict | None
+    likeness: likeness.LikenessCheck | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Disposition:
+    """Where a new generation starts and why: its status and stage, the error a blocked one shows, the
+    categories a held one is reviewed under, and the strike a blocked one earns."""
+
+    status: str
+    stage: str
+    error_code: str = ""
+    error_message: str = ""
+    held_categories: dict | None = None
+    strike: tuple[str, str] | None = None  # (category, source)
+
+    @property
+    def blocked(self):
+        return self.status == Status.BLOCKED
+
+
+def _admit(team, user, request) -> Admission:
+    """Standing, rate and limits, the parent, consent, price, callback address, external id: every
+    refusal that needs no screening, raised before any work is done."""
     standing = current_standing(user)  # API keys act with their creator's standing
     if standing.level == StandingLevel.SUSPENDED:
         raise AccountError(
@@ -342,35 +378,61 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
         raise GenerationError(
             "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
         )
+    return Admission(request=request, parent=parent, consent=consent, price=price, restricted=restricted)
+
+
+def _assess(admission: Admission, *, user) -> Assessment:
+    """Look for faces in what the request animates, screen its text, scan its images (pure CPU and reads)."""
+    request = admission.request
     likeness_check, face_input = None, False
     if request.input_images or request.kind == catalog.LIP_SYNC:
-        likeness_check, face_input = _check_likeness(request, user=user, parent=parent, consent=consent)
+        likeness_check, face_input = _check_likeness(request, user=user, parent=admission.parent, consent=admission.consent)
     decision = screening.screen_prompt(
         request.screened_text,
         request.negative_prompt,
         user=user,
         history=screening_history(user),
-        strict=restricted,
+        strict=admission.restricted,
         has_face_input=face_input,
     )
-    status, stage = _first_status(decision, restricted=restricted)
-    input_scan = _scan_input_images(request, restricted=restricted)
-    if input_scan and status != Status.BLOCKED and input_scan["verdict"] != scanning.ALLOW:
-        status = Status.BLOCKED if input_scan["verdict"] == scanning.BLOCK else Status.HELD
-        stage = Stage.INPUT
-    held_for_likeness = status == Status.QUEUED and likeness_check is not None and likeness_check.decision != "allow"
-    if held_for_likeness:
-        status, stage = Status.HELD, Stage.INPUT
-    blocked = status == Status.BLOCKED
-    blocked_message = (decision.user_message or "The prompt was blocked by the content policy.")
-    if blocked and stage == Stage.INPUT:
-        blocked_message = f"The input image was refused: it shows {input_scan['top'].replace('_', ' ')} content the policy forbids."
+    input_scan = _scan_input_images(request, restricted=admission.restricted)
+    return Assessment(decision=decision, input_scan=input_scan, likeness=likeness_check)
+
+
+def initial_disposition(assessment: Assessment, *, restricted: bool) -> Disposition:
+    """Pure: where a new generation starts. A blocked prompt blocks; then flagged input images block or
+    hold; a prompt for review, or a restricted author, holds; faces without consent hold; else queued."""
+    decision, input_scan, likeness_check = assessment.decision, assessment.input_scan, assessment.likeness
+    if decision.decision == screening.BLOCK:
+        category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
+        return Disposition(
+            Status.BLOCKED, Stage.PROMPT, "policy_violation",
+            (decision.user_message or "The prompt was blocked by the content policy.")[:500],
+            strike=(category, "injection" if category == "injection" else "prompt_block"),
+        )
+    if input_scan and input_scan["verdict"] == scanning.BLOCK:
+        message = f"The input image was refused: it shows {input_scan['top'].replace('_', ' ')} content the policy forbids."
+        return Disposition(Status.BLOCKED, Stage.INPUT, "input_blocked", message[:500], strike=(input_scan["top"], "input_block"))
+    if input_scan and input_scan["verdict"] != scanning.ALLOW:
+        return Disposition(Status.HELD, Stage.INPUT, held_categories=input_scan["categories"])
+    if decision.decision == screening.REVIEW or restricted:
+        # A restricted account's generations all wait for a human, whatever screening says.
+        return Disposition(Status.HELD, Stage.PROMPT, held_categories=decision.categories)
+    if likeness_check is not None and likeness_check.decision != "allow":
+        return Disposition(Status.HELD, Stage.INPUT, held_categories=likeness_check.categories)
+    return Disposition(Status.QUEUED, Stage.QUEUE)
+
+
+def _write(*, team, user, api_key, admission, assessment, disposition, callback_format, http_request):
+    """Inside the submit's transaction: the row, its input files, the credit reservation, one audit event."""
+    request, decision, likeness_check = admission.request, assessment.decision, assessment.likeness
     options = dict(request.options)
-    if consent is not None:
-        options["consent_id"] = str(consent.public_id)
+    if admission.consent is not None:
+        options["consent_id"] = str(admission.consent.public_id)
+    status, stage, blocked = disposition.status, disposition.stage, disposition.blocked
     now = timezone.now()
-    with transaction.atomic():
-        try:
+    try:
+        with transaction.atomic():
             generation = Generation.objects.create(
                 team=team,
                 created_by=user,
@@ -385,7 +447,7 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 cfg_scale=request.cfg_scale,
                 camera_control=request.camera_control,
                 options=options,
-                parent=parent,
+                parent=admission.parent,
                 client_reference=request.client_reference,
                 callback_url=request.callback_url,
                 callback_format=callback_format,
@@ -394,80 +456,97 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
                 progress=BASE_PROGRESS.get(status, 0),
                 queued_at=now if status == Status.QUEUED else None,
                 finished_at=now if blocked else None,
-                error_code=("input_blocked" if stage == Stage.INPUT else "policy_violation") if blocked else "",
-                error_message=blocked_message[:500] if blocked else "",
+                error_code=disposition.error_code,
+                error_message=disposition.error_message,
                 screening_result={
                     **decision.as_audit(),
                     "user_message": decision.user_message,
                     "suggestion": decision.suggestion,
-                    "input_scan": input_scan,
+                    "input_scan": assessment.input_scan,
                     "likeness": likeness_check.as_record() if likeness_check else None,
                 },
-                price_credits=price,
+                price_credits=admission.price,
                 credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
                 holds_slot=not blocked,
             )
-        except IntegrityError as exc:  # a concurrent submit took the same external_task_id
-            raise GenerationError(
-                "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
-            ) from exc
-        # Images the scanner flagged are quarantined like outputs: never served to the team, kept for
-        # reviewers until QUARANTINED_INPUT_RETENTION_DAYS pass (the reconciler then deletes them).
-        quarantine_inputs = bool(input_scan) and input_scan["verdict"] != scanning.ALLOW
-        for role, image in input_image_roles(request):
-            _store_input_image(generation, role, image, quarantined=quarantine_inputs)
-        if request.audio is not None:
-            _store_asset(
-                generation, AssetRole.INPUT_AUDIO, request.audio.data, name=f"input.{request.audio.extension}",
-                content_type=request.audio.content_type, duration_s=request.audio.duration_s,
-            )
-        if not blocked:
-            # Either refusal raises AccountError and rolls the whole submit back. The team row is locked
-            # from here to commit, so these come last.
-            credits.reserve_generation(
-                team, credits.Spender(member=user, api_key=api_key), price, generation_ref=str(generation.public_id)
-            )
-        record_audit_event(
-            AuditEventType.GENERATION_SUBMITTED,
-            actor=actor,
-            team=team,
-            target=generation,
-            extra={
-                "kind": request.kind,
-                "model_name": request.model_name,
-                "mode": request.mode,
-                "duration": request.duration,
-                "aspect_ratio": request.aspect_ratio,
-                "price_credits": price,
-                **({"parent": str(parent.public_id)} if parent else {}),
-                **({"options": options} if options else {}),
-                **({"likeness": likeness_check.as_record()} if likeness_check and likeness_check.inputs_with_faces else {}),
-                # created → screening → this, inside the submit:
-                "status": status,
-                "held_for_standing": restricted and decision.decision == screening.ALLOW,
-                "screening": decision.as_audit(),
-            },
-            request=http_request,
+    except IntegrityError as exc:  # a concurrent submit took the same external_task_id
+        raise GenerationError(
+            "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
+        ) from exc
+    # Images the scanner flagged are quarantined like outputs: never served to the team, kept for
+    # reviewers until QUARANTINED_INPUT_RETENTION_DAYS pass (housekeeping then deletes them).
+    quarantine_inputs = bool(assessment.input_scan) and assessment.input_scan["verdict"] != scanning.ALLOW
+    for role, image in input_image_roles(request):
+        _store_input_image(generation, role, image, quarantined=quarantine_inputs)
+    if request.audio is not None:
+        _store_asset(
+            generation, AssetRole.INPUT_AUDIO, request.audio.data, name=f"input.{request.audio.extension}",
+            content_type=request.audio.content_type, duration_s=request.audio.duration_s,
         )
-        if status == Status.HELD:
-            if held_for_likeness:
-                held_categories = likeness_check.categories
-            elif stage == Stage.INPUT:
-                held_categories = input_scan["categories"]
-            else:
-                held_categories = decision.categories
-            do_open_review_for_held(generation, stage=stage, categories=held_categories)
-        elif status == Status.QUEUED:
-            transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
-        if blocked:
-            if stage == Stage.INPUT:
-                category, source = input_scan["top"], "input_block"
-            else:
-                category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
-                source = "injection" if category == "injection" else "prompt_block"
-            do_record_strike(user, category=category, source=source, generation_ref=str(generation.public_id))
-        if status in (Status.HELD, Status.BLOCKED):
-            webhooks.events_for_transition(generation, status)
+    if not blocked:
+        # Either refusal raises AccountError and rolls the whole submit back. The team row is locked
+        # from here to commit, so these come last.
+        credits.reserve_generation(
+            team, credits.Spender(member=user, api_key=api_key), admission.price, generation_ref=str(generation.public_id)
+        )
+    record_audit_event(
+        AuditEventType.GENERATION_SUBMITTED,
+        actor=Actor(user=user, api_key=api_key),
+        team=team,
+        target=generation,
+        extra={
+            "kind": request.kind,
+            "model_name": request.model_name,
+            "mode": request.mode,
+            "duration": request.duration,
+            "aspect_ratio": request.aspect_ratio,
+            "price_credits": admission.price,
+            **({"parent": str(admission.parent.public_id)} if admission.parent else {}),
+            **({"options": options} if options else {}),
+            **({"likeness": likeness_check.as_record()} if likeness_check and likeness_check.inputs_with_faces else {}),
+            # created → screening → this, inside the submit:
+            "status": status,
+            "held_for_standing": admission.restricted and decision.decision == screening.ALLOW,
+            "screening": decision.as_audit(),
+        },
+        request=http_request,
+    )
+    return generation
+
+
+def _follow_ups(generation, disposition: Disposition, *, user):
+    """Still inside the transaction: a review item for a held one, the job (after commit) for a queued
+    one, a strike for a blocked one, and the webhook events of a generation that did not queue."""
+    if disposition.status == Status.HELD:
+        do_open_review_for_held(generation, stage=disposition.stage, categories=disposition.held_categories)
+    elif disposition.status == Status.QUEUED:
+        transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=0))
+    if disposition.strike:
+        category, source = disposition.strike
+        do_record_strike(user, category=category, source=source, generation_ref=str(generation.public_id))
+    if disposition.status in (Status.HELD, Status.BLOCKED):
+        webhooks.events_for_transition(generation, disposition.status)
+
+
+def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
+    """Accept a validated request: check standing and limits, resolve the clip it continues (if any), look
+    for faces in what it animates and apply the likeness rules, screen its text and scan its images, then
+    in one short transaction write the row, reserve its credits and concurrency slot, and record one audit
+    event; the job is enqueued after commit. A refusal by any limit leaves nothing behind.
+
+    Screening runs before the transaction (it is pure CPU and reads), so the serialised part of a submit
+    is only its writes. A blocked prompt still leaves a `blocked` generation behind, with nothing
+    reserved, so the user can see what happened; it counts against their standing.
+    """
+    admission = _admit(team, user, request)
+    assessment = _assess(admission, user=user)
+    disposition = initial_disposition(assessment, restricted=admission.restricted)
+    with transaction.atomic():
+        generation = _write(
+            team=team, user=user, api_key=api_key, admission=admission, assessment=assessment, disposition=disposition,
+            callback_format=callback_format, http_request=http_request,
+        )
+        _follow_ups(generation, disposition, user=user)
     return generation
 
 
@@ -677,3 +756,13 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
             do_transition(generation, Status.SUCCEEDED, expected=Status.SCANNING, stage=Stage.DONE, progress=100, extra=extra)
     return generation
 
+
+
+def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False) -> str:
+    """Which re-animation, if any, a request performs (before looking at faces): the catalog's kinds mapped
+    onto the likeness rules' cases."""
+    if kind == catalog.LIP_SYNC and parent_made_by_someone_else:
+        return likeness.OTHERS_FOOTAGE
+    if kind == catalog.EFFECTS and effect_scene in catalog.INTIMATE_EFFECTS:
+        return likeness.INTIMATE_EFFECT
+    return ""

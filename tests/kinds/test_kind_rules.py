@@ -11,7 +11,8 @@ from generations.catalog import (
 )
 from generations.errors import GenerationError
 from generations.inputs.images import InputImage
-from generations.moderation.visual.likeness import INTIMATE_EFFECT, OTHERS_FOOTAGE, likeness_decision, reanimation_kind
+from generations.actions.generation import reanimation_kind
+from generations.moderation.visual.likeness import INTIMATE_EFFECT, OTHERS_FOOTAGE, likeness_decision
 from generations.pricing import price_generation
 
 IMAGE = InputImage(data=b"...", content_type="image/png", width=640, height=480)

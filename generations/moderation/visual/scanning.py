@@ -54,6 +54,7 @@ from generations.moderation.visual.detectors import (
 )
 from generations.moderation.visual.errors import DetectorUnavailable, ScanError
 from generations.moderation.visual.sampling import DENSE, SamplingParams
+from generations.inputs.images import MAX_IMAGE_PIXELS
 
 __all__ = [
     "ALLOW",
@@ -689,8 +690,6 @@ def _thresholds_dict(limits) -> dict:
 
 
 def _open_image(data) -> Image.Image:
-    from generations.inputs.images import MAX_IMAGE_PIXELS
-
     if isinstance(data, Image.Image):
         return data
     if isinstance(data, (bytes, bytearray)):
