@@ -1,5 +1,6 @@
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
+from accounts.models import StandingLevel
 
 
 def current_team(request):
@@ -9,5 +10,5 @@ def current_team(request):
 
     # The one computation of standing (decay applied) that the standing page and the API report too.
     standing = current_standing(request.user)
-    banner = standing if standing.level != "good" else None
+    banner = standing if standing.level != StandingLevel.GOOD else None
     return {"current_membership": membership, "current_team": membership.team if membership else None, "standing_banner": banner}

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from generations.catalog import KIND_LABELS
 from generations.models import Asset, CreditState, Generation
+from generations.states import Status
 
 
 def as_uuid(value):
@@ -50,7 +51,7 @@ def usage_by_kind(team, *, since):
         .values("kind")
         .annotate(
             generations=Count("id"),
-            succeeded=Count("id", filter=Q(status="succeeded")),
+            succeeded=Count("id", filter=Q(status=Status.SUCCEEDED)),
             credits=Coalesce(Sum("price_credits", filter=Q(credit_state=CreditState.CAPTURED)), 0),
         )
         .order_by("kind")

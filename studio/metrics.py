@@ -11,6 +11,7 @@ from django.http import HttpResponse, HttpResponseNotFound
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from generations.models import Generation, ReviewItem, WebhookDelivery
+from generations.states import Status
 
 
 def _authorised(request):
@@ -36,13 +37,13 @@ def collect():
 
     by_status = Generation.objects.values("status").annotate(n=Count("id")).order_by()
     metric("studio_generations", "gauge", "Generations by status.", [_line("studio_generations", r["n"], status=r["status"]) for r in by_status])
-    failures = Generation.objects.filter(status__in=("failed", "blocked")).values("status", "stage", "error_code").annotate(n=Count("id")).order_by()
+    failures = Generation.objects.filter(status__in=(Status.FAILED, Status.BLOCKED)).values("status", "stage", "error_code").annotate(n=Count("id")).order_by()
     metric(
         "studio_generation_outcomes_total", "counter", "Failed and blocked generations by stage and code (upstream errors included).",
         [_line("studio_generation_outcomes_total", r["n"], status=r["status"], stage=r["stage"], code=r["error_code"]) for r in failures],
     )
     hour_ago = timezone.now() - timezone.timedelta(hours=1)
-    recent = Generation.objects.filter(status="succeeded", finished_at__gte=hour_ago, render_finished_at__isnull=False)
+    recent = Generation.objects.filter(status=Status.SUCCEEDED, finished_at__gte=hour_ago, render_finished_at__isnull=False)
     scan = recent.aggregate(avg=Avg(F("finished_at") - F("render_finished_at")))["avg"]
     metric("studio_scan_seconds_avg", "gauge", "Mean download+scan time of generations finished in the last hour.",
            [_line("studio_scan_seconds_avg", round(scan.total_seconds(), 3) if scan else 0)])

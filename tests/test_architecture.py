@@ -1,7 +1,7 @@
 """The house's import rule, read from the source (ARCHITECTURE.md explains it).
 
 Layers of `generations`, lowest first: the core (models, states, catalog, pricing, errors, selectors,
-presenters, queueing, outbound, forms), `inputs`, `moderation` (a library: nothing of generations but
+presenters, queueing, outbound), `inputs`, `moderation` (a library: nothing of generations but
 `inputs`), `providers`, then `actions` (the only writers), then `worker`, `web` and `api` (the doors).
 `accounts` imports nothing of `generations`. An import inside a function needs a comment saying why.
 """
@@ -13,8 +13,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("accounts", "generations", "studio")
-CORE = {"models", "states", "catalog", "pricing", "errors", "selectors", "presenters", "queueing", "outbound", "forms",
-        "admin", "apps"}
+CORE = {"models", "states", "catalog", "pricing", "errors", "selectors", "presenters", "queueing", "outbound", "admin", "apps"}
 
 # What each room may import of `generations` (by the second part of the dotted name). The simulator and
 # the providers stand alone; management commands and studio/ are entry points and may import anything.

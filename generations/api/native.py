@@ -30,9 +30,10 @@ from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, IdempotencyRecord
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
-from generations.states import Status as Status_
 from accounts.models import Membership
 from accounts.usage import team_usage
+from generations.states import Stage
+from generations.states import Status as GenerationStatus  # ninja's Status is the response helper
 
 
 class ApiKeyBearer(HttpBearer):
@@ -172,7 +173,7 @@ def blocked_at_submit_response(request, generation):
     """A prompt blocked by screening answers 422 `policy_violation`: the category, never the words, and a
     hint. A response, not an exception, so the blocked row (and its strike) is kept and an idempotent
     retry gets the same answer."""
-    if generation.status != "blocked" or generation.stage not in ("prompt", "input"):
+    if generation.status != GenerationStatus.BLOCKED or generation.stage not in (Stage.PROMPT, Stage.INPUT):
         return None
     result = generation.screening_result or {}
     if generation.stage == "input":
@@ -342,8 +343,8 @@ def list_generations(
     limit = max(1, min(limit, 100))
     queryset = team_generations(request.auth.team)
     if status:
-        if status not in Status_.values:
-            raise GenerationError("invalid_status", f"status must be one of: {', '.join(Status_.values)}.", field="status")
+        if status not in GenerationStatus.values:
+            raise GenerationError("invalid_status", f"status must be one of: {', '.join(GenerationStatus.values)}.", field="status")
         queryset = queryset.filter(status=status)
     if kind:
         if kind not in KINDS:
@@ -381,7 +382,7 @@ def cancel_generation(request, generation_id: str):
 def _asset_download(request, generation_id, role, filename):
     _require_scope(request, ApiKeyScope.READ)
     generation = _generation_or_404(request, generation_id)
-    asset = deliverable_asset(generation, role) if generation.status == "succeeded" else None
+    asset = deliverable_asset(generation, role) if generation.status == GenerationStatus.SUCCEEDED else None
     if asset is None:
         raise GenerationError("not_ready", "This generation has no deliverable file (yet).", http_status=404)
     return FileResponse(asset.file.open("rb"), content_type=asset.content_type, as_attachment=True, filename=filename)

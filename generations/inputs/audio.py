@@ -59,17 +59,13 @@ def _looks_like_audio(data: bytes) -> bool:
     )
 
 
-def _max(name, default):
-    return getattr(settings, name, default)
-
-
 def inspect_audio(data: bytes, *, field: str = "audio") -> InputAudio:
     if len(data) > MAX_AUDIO_BYTES:
         raise GenerationError("audio_too_large", f"{field} must be at most 5 MB; it is {len(data) / 1e6:.1f} MB.", field=field)
     if not _looks_like_audio(data):
         raise GenerationError("audio_unsupported_format", f"{field} must be an mp3, wav, m4a or aac file.", field=field)
-    max_rate, max_channels = _max("AUDIO_MAX_SAMPLE_RATE", 48_000), _max("AUDIO_MAX_CHANNELS", 2)
-    cpu_budget = _max("AUDIO_DECODE_CPU_S", 1.0)
+    max_rate, max_channels = settings.AUDIO_MAX_SAMPLE_RATE, settings.AUDIO_MAX_CHANNELS
+    cpu_budget = settings.AUDIO_DECODE_CPU_S
     try:
         with av.open(io.BytesIO(data)) as container:
             formats = container.format.name

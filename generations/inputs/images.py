@@ -59,7 +59,7 @@ def inspect_image(data: bytes, *, field: str = "image") -> InputImage:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             image_format = image.format
-            max_pixels = getattr(settings, "MAX_INPUT_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
+            max_pixels = settings.MAX_INPUT_IMAGE_PIXELS
             if width * height > max_pixels:
                 raise GenerationError(
                     "image_too_many_pixels",

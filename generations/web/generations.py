@@ -50,6 +50,8 @@ from django.urls import reverse
 from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.standing import current_standing
 from generations.moderation.text import screening
+from generations.models import ReviewDecision, ReviewKind
+from accounts.models import StandingLevel
 
 
 DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
@@ -446,7 +448,7 @@ def detail(request, generation_id):
             "summary": generation_summary(generation, for_api=False),
             "appeal": appeal,
             "can_appeal": can_appeal,
-            "held_item": generation.review_items.filter(kind="held", decision="").first(),
+            "held_item": generation.review_items.filter(kind=ReviewKind.HELD, decision="").first(),
             "kind_label": KIND_LABELS.get(generation.kind, generation.kind),
             "children": generation.children.order_by("-id")[:12],
             "gallery_item": GalleryItem.objects.filter(generation=generation).first(),
@@ -479,7 +481,7 @@ def cancel(request, generation_id):
 
 def _released_input(generation, role):
     """A quarantined input image of a generation a moderator approved after holding it."""
-    if not generation.review_items.filter(kind="held", decision="approved").exists():
+    if not generation.review_items.filter(kind=ReviewKind.HELD, decision=ReviewDecision.APPROVED).exists():
         return None
     return generation.assets.filter(role=role).first()
 
@@ -548,7 +550,7 @@ def check_prompt(request):
     prompt = str(body.get("prompt", ""))[:2500]
     if not prompt.strip():
         return JsonResponse({"decision": "allow", "message": ""})
-    restricted = current_standing(request.user).level == "restricted"
+    restricted = current_standing(request.user).level == StandingLevel.RESTRICTED
     decision = screening.screen_prompt(prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted)
     if decision.decision == screening.BLOCK:
         message = f"This will be blocked: {decision.user_message}"

@@ -34,6 +34,7 @@ from generations.selectors import as_uuid
 from generations.web.files import serve_file
 from accounts.selectors import current_membership
 from generations.selectors import generation_for_team
+from generations.states import Status
 
 
 def _moderator_or_404(request):
@@ -89,7 +90,7 @@ def dashboard_stats(*, now=None, days=14):
     appeals = ReviewItem.objects.filter(kind=ReviewKind.APPEAL).exclude(decision="")
     overturned = appeals.filter(decision=ReviewDecision.APPROVED).count()
     top_users = (
-        Generation.objects.filter(status="blocked", finished_at__gte=since)
+        Generation.objects.filter(status=Status.BLOCKED, finished_at__gte=since)
         .values("created_by__email")
         .annotate(blocks=Count("id"))
         .order_by("-blocks")[:5]

@@ -29,6 +29,7 @@ from generations.providers.base import FAILED, SUCCEED
 from generations.providers.errors import is_risk_control_failure
 from generations.states import Stage, Status, rendering_progress
 from accounts.models import Standing
+from accounts.models import StandingLevel
 
 logger = logging.getLogger(__name__)
 
@@ -346,7 +347,7 @@ def blame_for(screening_result) -> str:
 def _scan_thresholds(generation):
     """Stricter output thresholds for users in the penalty box."""
     level = Standing.objects.filter(user_id=generation.created_by_id).values_list("level", flat=True).first()
-    return settings.SCAN_STRICT_THRESHOLDS if level == "restricted" else None
+    return settings.SCAN_STRICT_THRESHOLDS if level == StandingLevel.RESTRICTED else None
 
 
 def _fail(generation, error):

@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.actions import do_create_team
 from accounts.audit import SYSTEM
 from accounts.models import User
+from generations.states import Status
 
 SAMPLE_PROMPTS = [
     "A red fox running through fresh snow", "Neon koi in a rainy street", "A lighthouse in a storm",
@@ -20,7 +21,7 @@ SAMPLE_PROMPTS = [
 
 
 def seed(team, user, count, *, batch=5000):
-    statuses = ["succeeded"] * 8 + ["failed", "blocked"]
+    statuses = [Status.SUCCEEDED] * 8 + [Status.FAILED, Status.BLOCKED]
     made = 0
     rng = random.Random(42)
     while made < count:

@@ -26,6 +26,7 @@ from generations.catalog import validate_generation_request
 from generations.models import Generation
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.simulator.render import render_clip
+from generations.states import Status
 
 
 def run_pipeline_bench(*, n=20):
@@ -60,7 +61,7 @@ def run_pipeline_bench(*, n=20):
             render_times.append(time.perf_counter() - begin)
             render_cpu.append(time.process_time() - cpu_begin)
         finished = Generation.objects.filter(team=team)
-        succeeded = finished.filter(status="succeeded").count()
+        succeeded = finished.filter(status=Status.SUCCEEDED).count()
         scan_times = [result["scan_s"] for result in finished.values_list("scan_result", flat=True) if result]
     per_generation = wall / n
     render_s = statistics.median(render_times)

@@ -80,6 +80,8 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
     try:
         with start_in_thread(config) as upstream, override_settings(
             RQ_QUEUES=queues, PROVIDER="simulator", SIMULATOR_URL=upstream.url,
+            # The workers read FAST from their environment as text; this process gets the same values with
+            # each setting's own type (looked up by name, hence getattr).
             **{name: type(getattr(settings, name))(value) if name != "STUDIO_PUBLIC_URL" else value
                for name, value in FAST.items() if name != "LOG_LEVEL"},
         ):

@@ -26,6 +26,7 @@ from generations.models import Generation
 from generations.worker.housekeeping import run_housekeeping
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.states import TERMINAL
+from generations.states import Status
 
 DEFAULT_FAULTS = "rate_limit:0.08,server_error:0.06,timeout:0.03,stuck:0.03,risk_control:0.03,bad_json:0.03"
 
@@ -87,7 +88,7 @@ def check_invariants(report, team, *, started):
     report.seconds = round(time.monotonic() - started, 1)
     report.statuses = dict(collections.Counter(rows.values_list("status", flat=True)))
     report.non_terminal = rows.exclude(status__in=TERMINAL).count()
-    report.failures_without_reason = rows.filter(status="failed", error_message="").count()
+    report.failures_without_reason = rows.filter(status=Status.FAILED, error_message="").count()
     team.refresh_from_db()
     report.credits_reserved = team.credits_reserved
     totals = CreditEntry.objects.filter(team=team).aggregate(a=Sum("available_delta"), r=Sum("reserved_delta"))

@@ -138,9 +138,120 @@ def reads_as_edit(prompt):
     return bool(tokens) and tokens <= _INTENSIFIER_WORDS
 
 
+class _Priors:
+    """The recent prompts, analysed at most once each, on demand."""
+
+    def __init__(self, recent):
+        self.recent = recent
+        self._analyses = {}
+
+    def ctx(self, index, prior):
+        if index not in self._analyses:
+            self._analyses[index] = analyze(prior.text)
+        return self._analyses[index]
+
+    def scores(self, index, prior):
+        return prior.categories or self.ctx(index, prior).scores
+
+
+class _Raises:
+    """What the rules add: a category's score is raised only above the prompt's own and any earlier raise."""
+
+    def __init__(self, scores):
+        self.scores = scores
+        self.out, self.reasons, self.kinds, self.related = {}, [], [], set()
+
+    def raise_to(self, category, score, reason, kind, indexes):
+        score = min(1.0, score)
+        if score <= self.scores.get(category, 0.0) or score < self.out.get(category, 0.0):
+            return
+        self.out[category] = score
+        self.reasons.append(f"{category}: {reason}")
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        self.related.update(indexes)
+
+
+def _trajectory_and_probing(raises, series, scores, policy):
+    """Prompts that climb step by step toward a category, or keep trying near (or past) its limit."""
+    for category in HARMFUL:
+        review, block = policy.threshold(category)
+        current = scores.get(category, 0.0)
+        if current < review - 0.15:
+            continue
+        window_scores = [s.get(category, 0.0) for _, _, s in series[-4:]] + [current]
+        rises = sum(1 for a, b in zip(window_scores, window_scores[1:], strict=False) if b > a + 0.05)
+        if rises >= 2 and current >= max(window_scores[:-1]) and current - min(window_scores) >= 0.25:
+            target = max(review, current + 0.2) if current < review else max(block, current + 0.2)
+            raises.raise_to(category, target, "the recent prompts climb step by step toward this category",
+                            "trajectory", [index for index, _, _ in series[-4:]])
+        held = [index for index, prior, s in series
+                if SEVERITY.get(prior.decision, 0) >= 1 and s.get(category, 0.0) >= review]
+        if len(held) >= 2 and current >= review - 0.1:
+            raises.raise_to(category, block, "repeated attempts near the limit of this category", "probing", held)
+        blocked_here = [index for index, prior, s in series[-3:]
+                        if prior.decision == BLOCK and s.get(category, 0.0) >= block]
+        if blocked_here and current >= review:
+            raises.raise_to(category, block, "keeps pushing toward a category that was just blocked", "probing", blocked_here)
+
+
+def _intensifying_edit(raises, prompt, tags, series, policy):
+    """An edit that only intensifies ("show everything", "make it graphic") inherits what it intensifies."""
+    boost = min(0.3, sum(v for t, v in _INTENSIFIERS.items() if t in tags))
+    if not boost or not reads_as_edit(prompt):
+        return
+    for index, _prior, s in series[-2:]:
+        for category in ("sexual", "violence", "self_harm"):
+            review, _ = policy.threshold(category)
+            if s.get(category, 0.0) >= review:
+                raises.raise_to(category, s[category] + boost, "intensifies a recent prompt in this category",
+                                "carry-over", [index])
+
+
+def _rephrased_block(raises, prompt, scores, series, policy):
+    """A prompt close to one blocked recently: review once, block when repeated or still carrying the signal."""
+    blocked = [(index, prior, s) for index, prior, s in series if prior.decision == BLOCK]
+    similar = [item for item in blocked if similarity(prompt, item[1].text) >= REPHRASE_SIMILARITY]
+    if not similar:
+        return
+    verdicts = [decide(s, policy) for _, _, s in similar]
+    categories = {v.top_category for v in verdicts if v.top_category} or {"sexual"}
+    for category in categories:
+        review, block = policy.threshold(category)
+        keeps_signal = scores.get(category, 0.0) >= 0.2
+        if len(similar) >= 2 or keeps_signal:
+            raises.raise_to(category, max(block, 0.7), "rephrases a recently blocked prompt", "rephrase",
+                            [index for index, _, _ in similar])
+        else:
+            raises.raise_to(category, review, "closely resembles a recently blocked prompt", "rephrase",
+                            [index for index, _, _ in similar])
+
+
+def _who_is_in_the_scene(raises, prompt, scores, priors):
+    """A sexual edit that refers back ("make her…") to a scene with a minor or a real person in it."""
+    sexual = scores.get("sexual", 0.0)
+    if sexual < 0.3 or not _BACK_REFERENCE.search(prompt):
+        return
+    minor, person, minor_from = 0.0, [], []
+    for index, prior in priors.recent[-3:]:
+        ctx = priors.ctx(index, prior)
+        if ctx.signals.get("_minor", 0.0) > minor:
+            minor = ctx.signals["_minor"]
+        if ctx.signals.get("_minor", 0.0):
+            minor_from.append(index)
+        if ctx.tags & {"real_named", "private_person", "photo_source"}:
+            person.append(index)
+    if minor >= 1.0 or (minor and sexual >= 0.45):
+        raises.raise_to("sexual_minors", 0.97 if minor >= 1.0 else 0.9,
+                        "a sexual edit of a scene that has a minor in it", "carry-over", minor_from)
+    if person:
+        raises.raise_to("deepfake", 0.9, "a sexual edit of a scene with a real person in it", "carry-over", person)
+
+
 def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_input=False, now=None,
                       policy=DEFAULT, window=DEFAULT_WINDOW):
-    """What the recent history adds to the current prompt's scores (empty when it adds nothing)."""
+    """What the recent history adds to the current prompt's scores (empty when it adds nothing): four
+    rules, applied in order, each raising a category only above what the prompt and earlier rules gave."""
     if not history:
         return EscalationSignal()
     if scores is None or tags is None:
@@ -151,109 +262,19 @@ def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_in
     recent = _recent(history, now, window)
     if not recent:
         return EscalationSignal()
-
-    analyses = {}
-
-    def prior_scores(index, prior):
-        if prior.categories:
-            return prior.categories
-        return prior_ctx(index, prior).scores
-
-    def prior_ctx(index, prior):
-        if index not in analyses:
-            analyses[index] = analyze(prior.text)
-        return analyses[index]
-
-    out = {}
-    reasons = []
-    kinds = []
-    related = set()
-
-    def raise_to(category, score, reason, kind, indexes):
-        score = min(1.0, score)
-        if score <= scores.get(category, 0.0) or score < out.get(category, 0.0):
-            return
-        out[category] = score
-        reasons.append(f"{category}: {reason}")
-        if kind not in kinds:
-            kinds.append(kind)
-        related.update(indexes)
-
-    # Trajectory and probing.
-    series = [(index, prior, prior_scores(index, prior)) for index, prior in recent]
-    for category in HARMFUL:
-        review, block = policy.threshold(category)
-        current = scores.get(category, 0.0)
-        if current < review - 0.15:
-            continue
-        window_scores = [s.get(category, 0.0) for _, _, s in series[-4:]] + [current]
-        rises = sum(1 for a, b in zip(window_scores, window_scores[1:], strict=False) if b > a + 0.05)
-        if rises >= 2 and current >= max(window_scores[:-1]) and current - min(window_scores) >= 0.25:
-            target = max(review, current + 0.2) if current < review else max(block, current + 0.2)
-            raise_to(category, target, "the recent prompts climb step by step toward this category",
-                     "trajectory", [index for index, _, _ in series[-4:]])
-        held = [index for index, prior, s in series
-                if SEVERITY.get(prior.decision, 0) >= 1 and s.get(category, 0.0) >= review]
-        if len(held) >= 2 and current >= review - 0.1:
-            raise_to(category, block, "repeated attempts near the limit of this category", "probing", held)
-        blocked_here = [index for index, prior, s in series[-3:]
-                        if prior.decision == BLOCK and s.get(category, 0.0) >= block]
-        if blocked_here and current >= review:
-            raise_to(category, block, "keeps pushing toward a category that was just blocked", "probing", blocked_here)
-
-    # An edit that only intensifies ("show everything", "make it graphic") inherits what it intensifies.
-    boost = min(0.3, sum(v for t, v in _INTENSIFIERS.items() if t in tags))
-    if boost and reads_as_edit(prompt):
-        for index, _prior, s in series[-2:]:
-            for category in ("sexual", "violence", "self_harm"):
-                review, _ = policy.threshold(category)
-                if s.get(category, 0.0) >= review:
-                    raise_to(category, s[category] + boost, "intensifies a recent prompt in this category",
-                             "carry-over", [index])
-
-    # Rephrasing a blocked prompt.
-    blocked = [(index, prior, s) for index, prior, s in series if prior.decision == BLOCK]
-    similar = [item for item in blocked if similarity(prompt, item[1].text) >= REPHRASE_SIMILARITY]
-    if similar:
-        verdicts = [decide(s, policy) for _, _, s in similar]
-        categories = {v.top_category for v in verdicts if v.top_category} or {"sexual"}
-        for category in categories:
-            review, block = policy.threshold(category)
-            keeps_signal = scores.get(category, 0.0) >= 0.2
-            if len(similar) >= 2 or keeps_signal:
-                raise_to(category, max(block, 0.7), "rephrases a recently blocked prompt", "rephrase",
-                         [index for index, _, _ in similar])
-            else:
-                raise_to(category, review, "closely resembles a recently blocked prompt", "rephrase",
-                         [index for index, _, _ in similar])
-
-    # Carry-over of who is in the scene.
-    sexual = scores.get("sexual", 0.0)
-    if sexual >= 0.3 and _BACK_REFERENCE.search(prompt):
-        last = recent[-3:]
-        minor = 0.0
-        person = []
-        minor_from = []
-        for index, prior in last:
-            ctx = prior_ctx(index, prior)
-            if ctx.signals.get("_minor", 0.0) > minor:
-                minor = ctx.signals["_minor"]
-            if ctx.signals.get("_minor", 0.0):
-                minor_from.append(index)
-            if ctx.tags & {"real_named", "private_person", "photo_source"}:
-                person.append(index)
-        if minor >= 1.0 or (minor and sexual >= 0.45):
-            raise_to("sexual_minors", 0.97 if minor >= 1.0 else 0.9,
-                     "a sexual edit of a scene that has a minor in it", "carry-over", minor_from)
-        if person:
-            raise_to("deepfake", 0.9, "a sexual edit of a scene with a real person in it", "carry-over", person)
-
-    if not out:
+    priors = _Priors(recent)
+    series = [(index, prior, priors.scores(index, prior)) for index, prior in recent]
+    raises = _Raises(scores)
+    _trajectory_and_probing(raises, series, scores, policy)
+    _intensifying_edit(raises, prompt, tags, series, policy)
+    _rephrased_block(raises, prompt, scores, series, policy)
+    _who_is_in_the_scene(raises, prompt, scores, priors)
+    if not raises.out:
         return EscalationSignal()
     merged = dict(scores)
-    merged.update({k: max(v, merged.get(k, 0.0)) for k, v in out.items()})
+    merged.update({k: max(v, merged.get(k, 0.0)) for k, v in raises.out.items()})
     level = decide(merged, policy).decision
     if SEVERITY[level] <= SEVERITY[decide(scores, policy).decision]:
         level = max(level, REVIEW, key=SEVERITY.__getitem__)
-    return EscalationSignal(level=level, scores=out, reasons=tuple(reasons), kinds=tuple(kinds),
-                            related=tuple(sorted(related)))
+    return EscalationSignal(level=level, scores=raises.out, reasons=tuple(raises.reasons), kinds=tuple(raises.kinds),
+                            related=tuple(sorted(raises.related)))

@@ -140,7 +140,8 @@ def user_is_restricted(user):
     standing = getattr(user, "standing", None)
     standing = getattr(standing, "level", standing)
     standing = getattr(standing, "value", standing)
-    return isinstance(standing, str) and standing.lower() in {"restricted"}
+    # The value of accounts' StandingLevel.RESTRICTED: this library imports nothing of accounts.
+    return isinstance(standing, str) and standing.lower() == "restricted"
 
 
 def _reasons(verdict, scores, policy, results):

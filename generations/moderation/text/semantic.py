@@ -224,7 +224,7 @@ def get_head():
 
 
 def enabled():
-    return bool(getattr(settings, "SCREENING_SEMANTIC", True))
+    return settings.SCREENING_SEMANTIC
 
 
 def version():
