@@ -18,7 +18,8 @@ from generations.pricing import price_credits
 from tests.conftest import bearer
 from tests.helpers import run_workers
 
-pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+# e2e as well: each submit goes on through a real RQ worker to the simulator.
+pytestmark = [pytest.mark.concurrency, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SUBMITS = 50
 

@@ -50,6 +50,7 @@ def test_cancel_releases_the_reservation(client, team, alice, alice_key, redis_c
     ]
 
 
+@pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_success_captures_and_a_prompt_block_reserves_nothing(client, team, alice_key, use_simulator, redis_conn):
     ok = drive_to_terminal(create(client, alice_key, prompt="A quiet forest path").json()["id"])

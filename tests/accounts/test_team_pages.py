@@ -342,6 +342,7 @@ def _cell(page, row_attr, row_value, column):
     return int(re.search(rf'data-col="{column}">(-?\d+)', row).group(1))
 
 
+@pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_it_reports_usage_that_matches_the_ledger(client, alice, bob, team, use_simulator, redis_conn):
     Team.objects.filter(pk=team.pk).update(monthly_allowance=20_000)

@@ -71,6 +71,7 @@ def test_a_callback_that_is_not_a_task_is_refused(client, alice_key, redis_conn)
     assert callback(client, generation, {"hello": "world"}).status_code == 400
 
 
+@pytest.mark.e2e
 def test_the_simulator_calls_back_and_the_pipeline_confirms_by_query(client, alice_key, use_simulator, redis_conn, live_server, settings):
     settings.STUDIO_PUBLIC_URL = live_server.url
     generation = submit(client, alice_key)
@@ -83,6 +84,7 @@ def test_the_simulator_calls_back_and_the_pipeline_confirms_by_query(client, ali
     assert redis_conn.exists(f"callback-seen:{generation.pk}:succeed")
 
 
+@pytest.mark.e2e
 def test_the_reconciler_requeues_a_generation_whose_job_was_lost(client, alice_key, use_simulator, redis_conn):
     generation = submit(client, alice_key)
     redis_conn.flushdb()  # the job is lost (Redis restarted without its data)
@@ -109,6 +111,7 @@ def test_the_reconciler_fails_a_generation_past_its_deadline_and_releases_credit
     assert team.credits_reserved == 0 and team.generations_in_flight == 0
 
 
+@pytest.mark.e2e
 def test_a_submit_while_redis_is_down_is_accepted_and_runs_when_it_returns(client, alice_key, use_simulator, redis_conn, settings):
     working_queues = settings.RQ_QUEUES
     settings.RQ_QUEUES = {name: {"URL": "redis://127.0.0.1:1/0"} for name in settings.GENERATION_QUEUES}

@@ -104,6 +104,7 @@ def test_camera_control_is_accepted_where_the_contract_allows_it(client, alice_k
     }
 
 
+@pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_a_portrait_image_becomes_a_portrait_clip(client, alice_key, use_simulator, redis_conn):
     response = create(client, alice_key, {"kind": "image2video", "image": b64(image_bytes(size=(480, 800), fmt="JPEG"))})

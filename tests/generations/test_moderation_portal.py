@@ -39,6 +39,7 @@ def moderate(client, moderator, generation, action, reason=""):
     return item
 
 
+@pytest.mark.e2e
 def test_a_held_generation_approved_by_a_moderator_reaches_succeeded(client, alice, alice_key, moderator, use_simulator, redis_conn):
     generation = held(client, alice_key, "Satin ribbons floating in the wind")
     client.force_login(alice)

@@ -76,6 +76,7 @@ def test_the_status_endpoint_reports_progress(signed_in, redis_conn):
     assert (body["status"], body["terminal"], body["video_url"]) == ("queued", False, None)
 
 
+@pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_a_finished_video_plays_only_for_its_team(client, alice, team, charlie, other_team, use_simulator, redis_conn):
     client.force_login(alice)

@@ -101,6 +101,7 @@ def test_an_item_past_its_sla_is_denied_not_approved(client, alice_key, team, re
     assert event.actor_kind == "system" and event.extra["automatic"] is True
 
 
+@pytest.mark.e2e
 def test_an_approved_prompt_goes_on_to_render(client, alice_key, moderators, use_simulator, redis_conn):
     generation = held_generation(client, alice_key)
     item = review.do_claim(ReviewItem.objects.get(generation=generation), moderators[0])

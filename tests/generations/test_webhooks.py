@@ -64,6 +64,7 @@ def submit(client, key, **fields):
     return response.json()["id"]
 
 
+@pytest.mark.e2e
 def test_a_succeeded_event_reaches_the_endpoint_signed_per_standard_webhooks(client, team, alice_key, use_simulator, redis_conn, receiver):
     target = receiver()
     endpoint = WebhookEndpoint.objects.create(team=team, url=target.url, events=["generation.succeeded"])
@@ -124,6 +125,7 @@ def test_callback_urls_to_private_addresses_are_refused(client, alice_key, url):
     assert not Generation.objects.exists()
 
 
+@pytest.mark.e2e
 def test_a_kling_callback_url_receives_the_kling_shape(client, team, alice_key, use_simulator, redis_conn, receiver):
     target = receiver()
     reply = client.post("/kling/v1/videos/text2video", {"prompt": "A red balloon", "callback_url": target.url},

@@ -2,6 +2,7 @@
 
 import pytest
 
+from generations.actions.generation import reanimation_kind
 from generations.catalog import (
     EFFECTS,
     LIP_SYNC,
@@ -11,7 +12,6 @@ from generations.catalog import (
 )
 from generations.errors import GenerationError
 from generations.inputs.images import InputImage
-from generations.actions.generation import reanimation_kind
 from generations.moderation.visual.likeness import INTIMATE_EFFECT, OTHERS_FOOTAGE, likeness_decision
 from generations.pricing import price_generation
 

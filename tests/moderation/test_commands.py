@@ -81,6 +81,7 @@ def test_it_explains_an_unreadable_evaluation_file(tmp_path):
         run("moderation_eval", str(tmp_path / "missing.jsonl"))
 
 
+@pytest.mark.slow  # the benchmark warms the whole screening stack first (~7 s)
 def test_it_benchmarks_screening_as_one_json_line():
     result = json.loads(run("bench", "screening", "--json", "-n", "300"))
     assert result["bench"] == "screening" and result["prompts"] == 300

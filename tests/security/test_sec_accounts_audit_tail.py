@@ -119,6 +119,7 @@ print("events", AuditEvent.objects.count())
 """
 
 
+@pytest.mark.slow  # migrates a fresh SQLite database in a subprocess (~10 s)
 def test_sqlite_refuses_updates_and_deletes_of_the_ledger(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "STUDIO_VAR_DIR": str(tmp_path / "var"), "DEBUG": "true"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
