@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from generations.simulator import SimulatorConfig, start_in_thread
 from tests.simulator.helpers import LoopbackServer, api_client
+
+HERE = Path(__file__).resolve().parent
+SERVER_FIXTURES = {"start_simulator", "simulator", "client"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(items):
+    """A test here that starts a simulator server (loopback HTTP, real renders) is e2e; the validation, fault and
+    render tables that call the simulator's functions directly stay in `make test-fast`."""
+    for item in items:
+        if item.path.is_relative_to(HERE) and SERVER_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture
