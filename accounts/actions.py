@@ -13,7 +13,17 @@ from django.utils import timezone
 from accounts import api_keys, auth_cache
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.errors import AccountError
-from accounts.models import ApiKey, ApiKeyScope, AuditEventType, Invitation, InvitationState, Membership, Role, Team, User
+from accounts.models import (
+    ApiKey,
+    ApiKeyScope,
+    AuditEventType,
+    Invitation,
+    InvitationState,
+    Membership,
+    Role,
+    Team,
+    User,
+)
 
 
 @transaction.atomic

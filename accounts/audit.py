@@ -487,7 +487,7 @@ def verify_chain(batch_size=5000, *, external_checkpoints=(), now=None, check_fr
             after = f"event #{prev_id}" if prev_id is not None else "the start of the chain"
             reason = f"prev_hash does not match the hash of {after}: an event before it was removed or altered"
             return ChainReport(False, count, event_id, reason, "link_broken", checkpoints)
-        payload = dict(zip(names, row))
+        payload = dict(zip(names, row, strict=False))
         payload["created_at"] = _isoformat(row[1])
         extra = payload["extra"] = loads(row[10]) if isinstance(row[10], str) else row[10]
         if sha256((encode(payload) + prev_hash).encode()).hexdigest() != row[14]:
@@ -583,11 +583,11 @@ def append_in_bulk(rows, *, batch_size=5000) -> int:
         head = _locked_head()
         rows = iter(rows)
         while True:
-            batch = [row for _, row in zip(range(batch_size), rows)]
+            batch = [row for _, row in zip(range(batch_size), rows, strict=False)]
             if not batch:
                 break
             events = []
-            for event_id, fields in zip(_allocate_ids(len(batch)), batch):
+            for event_id, fields in zip(_allocate_ids(len(batch)), batch, strict=False):
                 event = _seal(AuditEvent(id=event_id, **fields), head.last_hash)
                 head.last_hash = event.hash
                 events.append(event)

@@ -183,7 +183,7 @@ def _export_values(event_ids_upto, filters):
     events = events_matching(**filters).filter(id__lte=event_ids_upto).order_by("id")
     fields = [name for name in EXPORT_COLUMNS if name != "event_type_name"]
     for values in events.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK):
-        record = dict(zip(fields, values))
+        record = dict(zip(fields, values, strict=False))
         record["created_at"] = record["created_at"].isoformat()
         code = record["event_type"]
         record["event_type_name"] = AuditEventType(code).label if code in AuditEventType.values else str(code)

@@ -48,7 +48,7 @@ def throttled(email, client):
         counts = _connection().mget([key for _scope, _identity, key, _limit in counters])
     except redis.RedisError:
         return None  # without Redis the password check still runs; availability wins
-    for (scope, identity, _key, limit), count in zip(counters, counts):
+    for (scope, identity, _key, limit), count in zip(counters, counts, strict=False):
         if limit > 0 and int(count or 0) >= limit:
             return scope, identity, int(count)
     return None

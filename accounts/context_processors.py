@@ -1,6 +1,6 @@
+from accounts.models import StandingLevel
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
-from accounts.models import StandingLevel
 
 
 def current_team(request):

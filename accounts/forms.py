@@ -1,8 +1,8 @@
 """Portal forms for team administration and API keys. They only parse input; actions decide what is allowed."""
 
 from django import forms
-from django.core import validators
 from django.contrib.auth import password_validation
+from django.core import validators
 
 from accounts.models import ApiKeyScope, Role
 

@@ -129,7 +129,7 @@ def _stored_with_events(user):
         rows = cursor.fetchall()
     if not rows:
         return None
-    rows = [[_converted(conn, column, value) for column, value in zip(columns, row)] for row in rows]
+    rows = [[_converted(conn, column, value) for column, value in zip(columns, row, strict=False)] for row in rows]
     width = len(Standing._meta.concrete_fields)
     stored = Standing.from_db(conn.alias, [field.attname for field in Standing._meta.concrete_fields], rows[0][:width])
     stored.user = user  # fills `user.standing` too, as `standing_of` does

@@ -14,8 +14,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.periods import next_period_start, period_start_for
 from accounts.models import ApiKey, CreditEntry, CreditEntryKind, Membership
+from accounts.periods import next_period_start, period_start_for
 
 RECENT_ENTRIES = 20
 CHART_DAYS = 30

@@ -1,3 +1,4 @@
+import base64
 import secrets
 import uuid
 
@@ -6,10 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import ApiKey, Team
-
-from generations.states import TERMINAL, Stage, Status
 from generations.catalog import LINEAGE_LABELS
-import base64
+from generations.states import TERMINAL, Stage, Status
 
 
 class CreditState(models.TextChoices):

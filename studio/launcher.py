@@ -214,10 +214,10 @@ class Launcher:
             self.children.append(child)
             if child.name == "redis":
                 redis = urlparse(env["REDIS_URL"])
-                wait_until(lambda: tcp_open(redis.hostname, redis.port), timeout_s=15, what="Redis")
+                wait_until(lambda redis=redis: tcp_open(redis.hostname, redis.port), timeout_s=15, what="Redis")
             elif child.name == "simulator":
                 simulator = urlparse(env["SIMULATOR_URL"])
-                wait_until(lambda: tcp_open(simulator.hostname, simulator.port), timeout_s=20, what="The simulator")
+                wait_until(lambda simulator=simulator: tcp_open(simulator.hostname, simulator.port), timeout_s=20, what="The simulator")
         wait_until(lambda: http_ok(f"http://127.0.0.1:{self.web_port}/healthz"), timeout_s=45, what="The web server")
         return env
 

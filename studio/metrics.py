@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, F
 from django.http import HttpResponse, HttpResponseNotFound
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
 from generations.models import Generation, ReviewItem, WebhookDelivery
 from generations.states import Status
 

@@ -6,7 +6,6 @@ from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
 from generations.web.usage import usage
-
 from studio.health import healthz
 from studio.metrics import metrics
 

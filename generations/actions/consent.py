@@ -6,7 +6,6 @@ from django.utils import timezone
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing
-
 from generations.actions import free_text
 from generations.errors import GenerationError
 from generations.models import ConsentRecord

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType
-
 from generations.errors import GenerationError
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS

@@ -8,14 +8,13 @@ from django.utils import timezone
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing
-
 from generations.actions import free_text
 from generations.actions.generation import flagged_categories
 from generations.actions.review_queue import sla_for
 from generations.errors import GenerationError
 from generations.models import AssetRole, GalleryItem, GalleryLike, GalleryStatus, ReviewItem, ReviewKind
-from generations.moderation.visual import scanning
 from generations.moderation.text import screening
+from generations.moderation.visual import scanning
 from generations.states import Status
 
 MAX_CAPTION = 200

@@ -6,6 +6,7 @@ worker and a user cancelling, can never both move the same generation.
 
 import dataclasses
 import hashlib
+import io
 import logging
 
 from django.conf import settings
@@ -13,31 +14,25 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image
 
 from accounts import credits, ratelimit
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.errors import AccountError
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike
-
 from generations import catalog, queueing
 from generations.actions import webhooks
 from generations.actions.review_queue import do_open_review_for_held
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
-from generations.models import Asset, AssetRole, CreditState, Generation
-from generations.moderation.visual import scanning
+from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation
 from generations.moderation.text import screening
+from generations.moderation.visual import faces, likeness, scanning
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.pricing import price_generation
+from generations.selectors import generation_for_team, team_object
 from generations.states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
-from generations.selectors import generation_for_team
-from generations.models import ConsentRecord
-from generations.selectors import team_object
-from generations.moderation.visual import faces
-from generations.moderation.visual import likeness
-import io
-from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -556,7 +551,7 @@ _EXTRA_IMAGE_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2, AssetRole.
 def input_image_roles(request):
     """(role, image) for every input image of a request, in the order the upstream receives them."""
     pairs = [(AssetRole.INPUT_IMAGE, request.image), (AssetRole.INPUT_IMAGE_TAIL, request.image_tail)]
-    pairs += list(zip(_EXTRA_IMAGE_ROLES, request.images))
+    pairs += list(zip(_EXTRA_IMAGE_ROLES, request.images, strict=False))
     return [(role, image) for role, image in pairs if image is not None]
 
 

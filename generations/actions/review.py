@@ -16,7 +16,6 @@ from django.utils import timezone
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
 from accounts.standing import do_record_strike, do_revert_strikes
-
 from generations import queueing
 from generations.actions import generation as actions
 from generations.actions.review_queue import sla_for

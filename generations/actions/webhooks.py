@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
-
 from generations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from generations.presenters import generation_summary, kling_task_object
 from generations.queueing import enqueue_delivery

@@ -14,7 +14,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.redis_client import redis_connection
-
 from generations.actions import generation as actions
 from generations.models import Generation
 from generations.selectors import as_uuid

@@ -26,7 +26,6 @@ from accounts.audit import client_ip
 from accounts.errors import AccountError
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
-
 from generations.actions.generation import do_submit_generation
 from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError

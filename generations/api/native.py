@@ -18,10 +18,10 @@ from ninja.security import HttpBearer
 from accounts.actions import authenticate_api_key
 from accounts.audit import Actor, client_ip
 from accounts.errors import AccountError
-from accounts.models import ApiKeyScope
+from accounts.models import ApiKeyScope, Membership
 from accounts.ratelimit import RateLimited, check_api_key_rate
 from accounts.standing import current_standing
-
+from accounts.usage import team_usage
 from generations.actions.generation import do_cancel_generation, do_submit_generation
 from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
@@ -30,8 +30,6 @@ from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, IdempotencyRecord
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
-from accounts.models import Membership
-from accounts.usage import team_usage
 from generations.states import Stage
 from generations.states import Status as GenerationStatus  # ninja's Status is the response helper
 

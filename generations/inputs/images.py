@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from generations.errors import GenerationError
 from generations import outbound
+from generations.errors import GenerationError
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MIN_IMAGE_SIDE = 300

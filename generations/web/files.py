@@ -6,7 +6,6 @@ import re
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
-
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import current_membership
-
 from generations.actions import consent as consent_actions
 from generations.actions import gallery
 from generations.errors import GenerationError

@@ -1,6 +1,7 @@
 """Portal views: thin. They check access, call actions, and render."""
 
 import datetime
+import json
 from urllib.parse import urlencode
 
 from django import forms
@@ -9,13 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import Actor
 from accounts.errors import AccountError
+from accounts.models import StandingLevel
+from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.selectors import current_membership
-
+from accounts.standing import current_standing
 from generations.actions.generation import do_cancel_generation, do_submit_generation
 from generations.catalog import (
     ALL_DURATIONS,
@@ -38,21 +42,13 @@ from generations.catalog import (
 )
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import AssetRole, GalleryItem
+from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
+from generations.moderation.text import screening
 from generations.presenters import generation_summary
+from generations.pricing import price_table
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Status
 from generations.web.files import serve_file
-from generations.models import ConsentRecord
-import json
-from generations.pricing import price_table
-from django.urls import reverse
-from accounts.ratelimit import RateLimited, check_prompt_check_rate
-from accounts.standing import current_standing
-from generations.moderation.text import screening
-from generations.models import ReviewDecision, ReviewKind
-from accounts.models import StandingLevel
-
 
 DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
 CAMERA_CHOICES = [("", "None")] + [(name, label) for name, (label, _control) in CAMERA_PRESETS.items()]

@@ -11,8 +11,6 @@ import io
 from collections import Counter, defaultdict
 
 import av
-from PIL import Image
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,18 +21,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from PIL import Image
 
-
+from accounts.selectors import current_membership
+from generations.actions import review
+from generations.actions.review import ReviewError, is_moderator
 from generations.inputs.media import MediaError, poster_jpeg
 from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
-from generations.actions import review
 from generations.moderation.visual.blur import blur_image, jpeg_bytes
-from generations.actions.review import ReviewError, is_moderator
-from generations.selectors import as_uuid
-from generations.web.files import serve_file
-from accounts.selectors import current_membership
-from generations.selectors import generation_for_team
+from generations.selectors import as_uuid, generation_for_team
 from generations.states import Status
+from generations.web.files import serve_file
 
 
 def _moderator_or_404(request):

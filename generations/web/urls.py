@@ -1,11 +1,8 @@
 from django.urls import path
 
 from generations.web import gallery as gallery_views
-
-from generations.web import moderation as moderation_views
-
 from generations.web import generations as views
-
+from generations.web import moderation as moderation_views
 from generations.web import webhooks as webhook_views
 
 app_name = "generations"

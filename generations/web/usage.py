@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import current_membership
 from accounts.usage import daily_spend, team_usage
-
 from generations.selectors import usage_by_kind
 
 

@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import current_membership
-
+from generations.actions.webhooks import do_create_endpoint, do_redeliver, do_stop_endpoint
 from generations.models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.selectors import team_object
-from generations.actions.webhooks import do_create_endpoint, do_redeliver, do_stop_endpoint
 
 NEW_SECRET_SESSION_KEY = "new_webhook_secret"
 

@@ -16,7 +16,6 @@ from generations.actions.webhooks import ENDPOINT_STOPPED
 from generations.models import DeliveryStatus, TeamCallbackSecret, WebhookDelivery
 from generations.queueing import enqueue_delivery
 
-
 # Waits after each failed attempt: ten retries over about 47 hours.
 RETRY_SCHEDULE_S = (5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 

@@ -23,7 +23,6 @@ from accounts.audit import make_checkpoint
 from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
 from accounts.redis_client import redis_connection
-
 from generations import queueing
 from generations.actions.generation import do_fail_generation, do_requeue_generation
 from generations.actions.review import do_expire_overdue_reviews

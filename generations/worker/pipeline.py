@@ -15,21 +15,19 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
-
 from generations.actions import generation as actions
-from generations.presenters import callback_url_for
 from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
 from generations.moderation.visual import scanning
+from generations.presenters import callback_url_for
 from generations.providers import ProviderError, get_provider
 from generations.providers.base import FAILED, SUCCEED
 from generations.providers.errors import is_risk_control_failure
 from generations.states import Stage, Status, rendering_progress
-from accounts.models import Standing
-from accounts.models import StandingLevel
 
 logger = logging.getLogger(__name__)
 

@@ -22,16 +22,16 @@ import av
 import django
 import numpy as np
 from django.conf import settings
-
-from studio.perf.hostile_servers import HostileServer
-from generations.errors import GenerationError
-from generations.inputs.loading import load_media_inputs
-from generations.moderation.visual import scanning
-from generations.inputs.images import load_image
-from generations import outbound
-from generations.moderation.text import screening
 from django.test import RequestFactory
+
+from generations import outbound
 from generations.api import kling as kling_compat
+from generations.errors import GenerationError
+from generations.inputs.images import load_image
+from generations.inputs.loading import load_media_inputs
+from generations.moderation.text import screening
+from generations.moderation.visual import scanning
+from studio.perf.hostile_servers import HostileServer
 
 CASES = ("audio_bomb", "image_bomb", "image_at_cap", "slow_drip_url", "webhook_400mb_body", "pathological_prompt", "deep_json")
 # Cases that are refusals; the others are measured for reference (image_at_cap is a legitimate image).

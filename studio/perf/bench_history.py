@@ -5,13 +5,14 @@ import statistics
 import time
 import uuid
 
+from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
-from generations.models import Generation
-from django.db import transaction
+
 from accounts.actions import do_create_team
 from accounts.audit import SYSTEM
 from accounts.models import User
+from generations.models import Generation
 from generations.states import Status
 
 SAMPLE_PROMPTS = [

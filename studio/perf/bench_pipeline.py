@@ -17,6 +17,7 @@ import time
 import django_rq
 from django.test import override_settings
 from rq import SimpleWorker
+
 from accounts.actions import do_create_team
 from accounts.audit import SYSTEM
 from accounts.credits import do_grant_credits

@@ -4,15 +4,13 @@ short, 250-word, multi-shot and JSON), screened one at a time after a warm-up wi
 250-word prompts alone, the pathological 2,500-character input, and the process's memory with the encoder
 loaded."""
 
+import json
 import random
 import statistics
 import time
 
-import json
-
 from generations.moderation.text import semantic
-from generations.moderation.text.screening import warm_up
-from generations.moderation.text.screening import screen_prompt
+from generations.moderation.text.screening import screen_prompt, warm_up
 
 SUBJECTS = [
     "a golden retriever", "an old fisherman", "a street dancer", "two astronauts", "a red fox", "a ballerina",

@@ -16,13 +16,18 @@ import time
 from django.conf import settings
 from django.test import override_settings
 
-from studio.launcher import free_port, redis_server_binary, tcp_open, wait_until
-
-from studio.perf.soak import DEFAULT_FAULTS, SoakReport, check_invariants, count_duplicated_upstream, submit_soak_generations
 from generations.models import Generation
-from generations.worker.housekeeping import run_housekeeping
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.states import TERMINAL
+from generations.worker.housekeeping import run_housekeeping
+from studio.launcher import free_port, redis_server_binary, tcp_open, wait_until
+from studio.perf.soak import (
+    DEFAULT_FAULTS,
+    SoakReport,
+    check_invariants,
+    count_duplicated_upstream,
+    submit_soak_generations,
+)
 
 # The same short timeouts the in-process soak uses, passed to the worker processes as environment.
 FAST = {

@@ -19,14 +19,12 @@ from accounts.actions import do_create_team
 from accounts.audit import SYSTEM, verify_chain
 from accounts.credits import do_grant_credits
 from accounts.models import CreditEntry, Team, User
-
 from generations.actions.generation import do_submit_generation
 from generations.catalog import validate_generation_request
 from generations.models import Generation
-from generations.worker.housekeeping import run_housekeeping
 from generations.simulator import SimulatorConfig, start_in_thread
-from generations.states import TERMINAL
-from generations.states import Status
+from generations.states import TERMINAL, Status
+from generations.worker.housekeeping import run_housekeeping
 
 DEFAULT_FAULTS = "rate_limit:0.08,server_error:0.06,timeout:0.03,stuck:0.03,risk_control:0.03,bad_json:0.03"
 

@@ -1,7 +1,6 @@
 import pytest
 
 from generations.moderation.visual import detectors as detectors_visual
-
 from tests.scanning.clips import render_clip
 
 FPS = 24

@@ -8,7 +8,6 @@ wrong time, the verdict's timestamps would not match the flagged ones.
 from typing import ClassVar
 
 from generations.moderation.visual.detectors import FrameDetector, FrameScore
-
 from tests.scanning.clips import read_barcode
 
 

@@ -18,7 +18,6 @@ from generations.moderation.visual.scanning import (
     scan_image,
     scan_video,
 )
-
 from tests.scanning.clips import read_barcode
 from tests.scanning.conftest import FPS
 from tests.scanning.doubles import FlaggingDetector

@@ -19,7 +19,6 @@ from generations.moderation.visual.sampling import (
     detect_cuts,
     select_frames,
 )
-
 from tests.scanning.clips import render_clip
 from tests.scanning.conftest import FPS, SCENES
 

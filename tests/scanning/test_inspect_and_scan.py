@@ -21,7 +21,6 @@ from generations.moderation.visual.scanning import (
     scan_video,
     withheld_stills,
 )
-
 from tests.scanning.clips import read_barcode, render_clip
 from tests.scanning.conftest import DURATION, FPS
 from tests.scanning.doubles import FlaggingDetector

@@ -17,7 +17,6 @@ from generations.moderation.visual.scanning import (
     ScanError,
     scan_video,
 )
-
 from tests.scanning.clips import render_clip
 from tests.scanning.conftest import DURATION, FPS
 from tests.scanning.doubles import FlaggingDetector

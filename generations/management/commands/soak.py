@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from studio.perf.soak import DEFAULT_FAULTS, run_soak
 from studio.perf.chaos_soak import run_chaos_soak
+from studio.perf.soak import DEFAULT_FAULTS, run_soak
 
 
 class Command(BaseCommand):

@@ -3,9 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.moderation.text import semantic
-
-from generations.moderation.text import training
+from generations.moderation.text import semantic, training
 from generations.moderation.text.evaluation import read_jsonl
 
 

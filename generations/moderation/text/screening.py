@@ -22,14 +22,15 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from generations.moderation.text import decode
-
-from generations.moderation.text import explain
-
-from generations.moderation.text import semantic
-
-from generations.moderation.text import structure
-from generations.moderation.text.detectors import DetectorResult, Evidence, MinorSexualRule, RealPersonRule, analyze, rounded
+from generations.moderation.text import decode, explain, semantic, structure
+from generations.moderation.text.detectors import (
+    DetectorResult,
+    Evidence,
+    MinorSexualRule,
+    RealPersonRule,
+    analyze,
+    rounded,
+)
 from generations.moderation.text.detectors import warm_up as warm_up_lexicon
 from generations.moderation.text.escalation import EscalationSignal, PriorPrompt, escalation_signal
 from generations.moderation.text.normalize import VERSION as NORMALIZE_VERSION
@@ -256,7 +257,7 @@ def _semantic_texts(parts, contexts):
     # Segments and decoded readings: the head reads prose, so a fragment of a few words ("duration: 15s") or
     # the initials of lines only reach it when the lexicon found something there.
     guesses = ("initials", "joined-lines", "keys joined")  # fragments, or one of several guessed fillings
-    extra = [part for part, ctx in zip(parts[1:], contexts[1:])
+    extra = [part for part, ctx in zip(parts[1:], contexts[1:], strict=False)
              if _readable(part.text) and (ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
                                                          and not part.label.startswith("unmasked-")))]
     extra.sort(key=lambda part: part.kind != "decoded")
@@ -283,11 +284,11 @@ def understand(parts, contexts):
         return None  # the lexicon already blocks with certainty: the encoder's time would change nothing
     texts = _semantic_texts(parts, contexts)
     readings = [semantic.reading(text) for text in texts]
-    by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts)}
+    by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts, strict=False)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
     result = semantic.score_texts(readings, lexicon)
     if result is not None:  # name the texts as the user wrote them
-        back = dict(zip(readings, texts))
+        back = dict(zip(readings, texts, strict=False))
         result = semantic.SemanticResult(result.scores, result.probabilities,
                                          {c: back.get(t, t) for c, t in result.texts.items()})
     return result
@@ -301,7 +302,7 @@ def combine(parts, contexts, meaning):
     and which layer decided it."""
     ctx = contexts[0]
     deciders = {category: {"part": "prompt", "layer": "lexicon"} for category, score in ctx.scores.items() if score}
-    for part, other in zip(parts[1:], contexts[1:]):
+    for part, other in zip(parts[1:], contexts[1:], strict=False):
         raised = {c: v for c, v in other.scores.items() if v > ctx.scores.get(c, 0.0)}
         if raised:
             ctx.merge(DetectorResult(f"part:{part.name}", "1", raised,

@@ -259,7 +259,7 @@ def embed(texts):
         with _lock:
             if len(_memo) + len(missing) > _MEMO_SIZE:
                 _memo.clear()  # crude but bounded; a full memo is rare and rebuilt cheaply
-            for i, vector in zip(missing, vectors):
+            for i, vector in zip(missing, vectors, strict=False):
                 vector.setflags(write=False)
                 _memo[texts[i]] = vector
                 out[i] = vector
@@ -308,7 +308,7 @@ def score_texts(texts, lexicon_scores):
     vectors = embed(list(texts))
     n = len(head.categories)
     scores, probabilities, chosen = {}, {}, {}
-    for text, vector, lex in zip(texts, vectors, lexicon_scores):
+    for text, vector, lex in zip(texts, vectors, lexicon_scores, strict=False):
         probs = head.probabilities(features(vector, lex))
         nearest, allowed = head.nearest(vector)
         for k, category in enumerate(head.categories):

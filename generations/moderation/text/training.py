@@ -24,9 +24,7 @@ import re
 
 import numpy as np
 
-from generations.moderation.text import decode
-
-from generations.moderation.text import semantic
+from generations.moderation.text import decode, semantic
 from generations.moderation.text.detectors import analyze
 from generations.moderation.text.semantic import HEAD_CATEGORIES, features
 
@@ -82,7 +80,7 @@ def build(rows, encoder):
     texts = [example_text(row["prompt"], semantic.wordlike) for row in rows]
     vectors = encoder.encode(texts)
     X, Y = [], []
-    for row, vector in zip(rows, vectors):
+    for row, vector in zip(rows, vectors, strict=False):
         lexicon_scores = analyze(row["prompt"], row.get("negative_prompt", "")).scores
         X.append(features(vector, lexicon_scores))
         review, block = targets(row, lexicon_scores)
@@ -220,7 +218,7 @@ def train(rows, encoder, **kwargs):
     labels = [row["label"] for row in rows]
     # Contrast pairs teach the regressions; they are no prototypes for the gate (each sits right beside a
     # harmful example, so a new harmful text would find an "allowed" twin as near as its harmful one).
-    allowed = np.array([label == "allow" and row.get("technique") != "contrast" for label, row in zip(labels, rows)])
+    allowed = np.array([label == "allow" and row.get("technique") != "contrast" for label, row in zip(labels, rows, strict=False)])
     P = out_of_fold(X, Y, allowed, **kwargs)
     review_at, block_at = calibrate(P, Y, labels)
     W, b, mean, scale = fit(X, Y, **kwargs)

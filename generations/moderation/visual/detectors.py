@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-from PIL import Image
-
 from django.conf import settings
+from PIL import Image
 
 from generations.moderation.visual.errors import DetectorUnavailable
 
@@ -319,7 +318,7 @@ class NudeNetDetector(FrameDetector):
             chunk = images[start : start + self._batch]
             batch = np.stack([nudenet_input(image, self._size) for image in chunk])
             (output,) = self._session.run(None, {self._input: batch})[:1]
-            for image, rows in zip(chunk, output):
+            for image, rows in zip(chunk, output, strict=False):
                 boxes = nudenet_boxes(rows, image_size=image.size, model_size=self._size)
                 results.append(nudenet_frame_score(boxes))
         return results

@@ -43,10 +43,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from generations.inputs.media import MediaError
-from django.conf import settings
 
 __all__ = [
     "FaceCheckError",

@@ -31,6 +31,7 @@ from av.video.reformatter import VideoReformatter
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from generations.inputs.images import MAX_IMAGE_PIXELS
 from generations.inputs.media import MediaError, VideoInfo, VideoInspector
 from generations.moderation.visual import sampling as sampling_rules
 from generations.moderation.visual.aggregate import (
@@ -54,7 +55,6 @@ from generations.moderation.visual.detectors import (
 )
 from generations.moderation.visual.errors import DetectorUnavailable, ScanError
 from generations.moderation.visual.sampling import DENSE, SamplingParams
-from generations.inputs.images import MAX_IMAGE_PIXELS
 
 __all__ = [
     "ALLOW",
@@ -287,7 +287,7 @@ class _Scorer:
                     "scan_detector_failed", f"The {detector.name} detector failed: {exc}", permanent=False
                 ) from exc
             _check_scores(detector, scores, len(images))
-            for index, score in zip(indices, scores):
+            for index, score in zip(indices, scores, strict=False):
                 self.results.setdefault(index, {})[detector.name] = score
         self.score_s += time.perf_counter() - started
 
@@ -534,7 +534,7 @@ class _DenseLook:
 def _dense_second_look(path, info: _Stream, params: SamplingParams, scorer: _Scorer, detectors, limits) -> _DenseLook:
     """Score the frames within ±dense_window_s of every suspicious frame, most suspicious first, until none
     is left unscored or max_dense_frames is spent. Newly scored frames can be suspicious in turn."""
-    monotonic = all(b >= a for a, b in zip(info.times, info.times[1:]))
+    monotonic = all(b >= a for a, b in zip(info.times, info.times[1:], strict=False))
     budget = params.max_dense_frames
     dense_scored = 0
     neighbourhoods: dict[int, set[int]] = {}

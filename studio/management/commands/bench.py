@@ -5,11 +5,11 @@ Benchmarks register in BENCHMARKS as "module:function" (imported only when run);
 """
 
 import importlib
+import inspect
 import json
 import os
 
 from django.core.management.base import BaseCommand, CommandError
-import inspect
 
 BENCHMARKS = {
     "screening": "studio.perf.bench_screening:bench_screening",
