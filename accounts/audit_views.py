@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import (
+    ROW_FIELDS,
     Actor,
     canonical_json,
     events_matching,
@@ -29,24 +30,8 @@ from accounts.models import AuditChainHead, AuditEvent, AuditEventType
 PAGE_SIZE = 50
 VERIFY_RESULT_SESSION_KEY = "accounts_audit_verify_result"
 EXPORT_CHUNK = 2000
-EXPORT_COLUMNS = (
-    "id",
-    "created_at",
-    "event_type",
-    "event_type_name",
-    "actor_kind",
-    "actor_label",
-    "actor_user_id",
-    "actor_api_key_id",
-    "team_id",
-    "target_type",
-    "target_id",
-    "extra",
-    "request_id",
-    "ip_address",
-    "prev_hash",
-    "hash",
-)
+# The ledger's own columns (what verify_chain reads), with the event type's name beside its code.
+EXPORT_COLUMNS = ROW_FIELDS[:3] + ("event_type_name",) + ROW_FIELDS[3:]
 # A spreadsheet runs a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -565,6 +565,8 @@ def test_it_exports_the_filtered_events_as_csv_and_records_the_export(ledger, mo
     assert [int(row["id"]) for row in rows] == [ledger["charlie"].pk, ledger["system"].pk]
     assert rows[0]["actor_label"] == "charlie@example.org" and rows[0]["team_id"] == str(ledger["charlie"].team_id)
     assert json.loads(rows[0]["extra"]) == {} and rows[1]["event_type_name"] == "Monthly allowance renewed"
+    # Every column the chain is verified from, so an export can be re-verified outside the studio.
+    assert list(rows[0]) == [*PAYLOAD_FIELDS[:3], "event_type_name", *PAYLOAD_FIELDS[3:], "prev_hash", "hash"]
     assert _exported_event().extra == {
         "format": "csv",
         "filters": {"since": "2026-01-15", "until": "2026-01-31"},
