@@ -58,13 +58,33 @@ def strike_points(category, source, *, weights, source_weights) -> float:
     return weights.get(category, weights.get("default", 1.0)) * source_weights.get(source, 1.0)
 
 
-def next_level_down_at(events, *, now, half_life_days, thresholds):
-    """When decay alone takes the user below their current level's threshold (None if it never does)."""
-    points = decayed_points(events, now=now, half_life_days=half_life_days)
+_LADDER = (StandingLevel.GOOD, StandingLevel.WARNED, StandingLevel.RESTRICTED, StandingLevel.SUSPENDED)
+
+
+def held_level(points, reached, thresholds) -> str:
+    """The level a user is at: entered when the points reach its threshold, and kept until decay takes them
+    below half of it (one half-life for a single strike), then one level down at a time. `reached` is the
+    level last recorded for them. Without this memory a strike worth exactly a threshold would warn for a
+    minute and then, decayed by a fraction of a point, read "good" on one page and "warned" on another."""
     level = level_for(points, thresholds)
+    if reached not in _LADDER:
+        return level
+    for candidate in reversed(_LADDER[1: _LADDER.index(reached) + 1]):
+        if _LADDER.index(candidate) <= _LADDER.index(level):
+            break
+        if points >= thresholds[candidate] / 2:
+            return candidate
+    return level
+
+
+def next_level_down_at(events, *, now, half_life_days, thresholds, level=None):
+    """When decay alone takes the user out of `level` (default: the level the points alone give), that is
+    below half its threshold; None if it never does."""
+    points = decayed_points(events, now=now, half_life_days=half_life_days)
+    level = level if level is not None else level_for(points, thresholds)
     if level == StandingLevel.GOOD:
         return None
-    floor = thresholds[level]
+    floor = thresholds[level] / 2
     permanent = sum(e.points for e in events if not e.decays)
     if permanent >= floor:
         return None
@@ -176,7 +196,7 @@ def current_standing(user, *, now=None) -> StandingView:
     stored, events = found if found is not None else (Standing(user_id=user.pk), [])
     # Rounded so a strike recorded a moment ago counts in full (decay over milliseconds is not a reprieve).
     points = round(decayed_points(events, now=now, half_life_days=config["half_life_days"]), 4)
-    level = level_for(points, config["thresholds"])
+    level = held_level(points, stored.level, config["thresholds"])
     if stored.level == StandingLevel.SUSPENDED:
         level = StandingLevel.SUSPENDED  # only a moderator lifts a suspension
     elif user.is_superuser and level == StandingLevel.SUSPENDED:
@@ -184,7 +204,7 @@ def current_standing(user, *, now=None) -> StandingView:
     return StandingView(
         level=level,
         points=round(points, 2),
-        next_level_down_at=None if level == StandingLevel.SUSPENDED else next_level_down_at(events, now=now, **config),
+        next_level_down_at=None if level == StandingLevel.SUSPENDED else next_level_down_at(events, now=now, level=level, **config),
         suspended_reason=stored.suspended_reason,
     )
 

@@ -20,7 +20,7 @@ from accounts.models import StandingLevel
 from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
-from generations.actions.generation import do_cancel_generation, do_submit_generation
+from generations.actions.generation import do_cancel_generation, do_submit_generation, screening_history
 from generations.catalog import (
     ALL_DURATIONS,
     ASPECT_RATIOS,
@@ -547,11 +547,18 @@ def check_prompt(request):
     if not prompt.strip():
         return JsonResponse({"decision": "allow", "message": ""})
     restricted = current_standing(request.user).level == StandingLevel.RESTRICTED
-    decision = screening.screen_prompt(prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted)
-    if decision.decision == screening.BLOCK:
-        message = f"This will be blocked: {decision.user_message}"
-    elif decision.decision == screening.REVIEW or restricted:
-        message = "This will be held for a moderator to review before it runs."
-    else:
-        message = ""
-    return JsonResponse({"decision": decision.decision, "message": message, "suggestion": decision.suggestion if message else ""})
+    # The same screening as a submit, recent prompts included, so the hint never promises what the submit
+    # then refuses.
+    decision = screening.screen_prompt(
+        prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted,
+        history=screening_history(request.user),
+    )
+    message = decision.preview
+    if not message and restricted:
+        message = "While your account is restricted, every generation waits for a moderator before it runs."
+    return JsonResponse({
+        "decision": decision.decision,
+        "message": message,
+        "suggestion": decision.suggestion if message else "",
+        "adds_strike": decision.decision == screening.BLOCK,
+    })

@@ -12,6 +12,7 @@ from accounts.standing import (
     decayed_points,
     do_lift_suspension,
     do_record_strike,
+    held_level,
     level_for,
     next_level_down_at,
     strike_points,
@@ -50,11 +51,35 @@ def test_points_are_weighted_by_category_and_source(category, source, points, se
 
 
 def test_it_says_when_the_next_level_down_happens():
-    events = [PointEvent(points=8, at=NOW)]  # restricted until decay takes it under 6
-    when = next_level_down_at(events, now=NOW, half_life_days=30, thresholds=THRESHOLDS)
-    assert level_for(decayed_points(events, now=when, half_life_days=30), THRESHOLDS) == "warned"
+    events = [PointEvent(points=8, at=NOW)]  # restricted until decay takes it under half of 6
+    when = next_level_down_at(events, now=NOW, half_life_days=30, thresholds=THRESHOLDS, level="restricted")
+    assert held_level(decayed_points(events, now=when, half_life_days=30), "restricted", THRESHOLDS) == "warned"
     just_before = when - dt.timedelta(hours=1)
-    assert level_for(decayed_points(events, now=just_before, half_life_days=30), THRESHOLDS) == "restricted"
+    assert held_level(decayed_points(events, now=just_before, half_life_days=30), "restricted", THRESHOLDS) == "restricted"
+
+
+@pytest.mark.parametrize(
+    "points, reached, level",
+    [
+        (3, "warned", "warned"),  # a strike worth exactly the threshold warns...
+        (2.9999, "warned", "warned"),  # ... and a fraction of a point of decay does not undo it
+        (1.5, "warned", "warned"),
+        (1.49, "warned", "good"),  # a half-life later it is gone
+        (4, "restricted", "restricted"),
+        (2.9, "restricted", "warned"),  # one level down at a time
+        (1.4, "restricted", "good"),
+        (7, "warned", "restricted"),  # new points climb whatever was recorded
+        (2.9, "good", "good"),
+    ],
+)
+def test_a_level_holds_until_decay_halves_its_threshold(points, reached, level):
+    assert held_level(points, reached, THRESHOLDS) == level
+
+
+def test_a_single_strike_at_the_threshold_warns_for_one_half_life():
+    events = [PointEvent(points=3, at=NOW)]
+    when = next_level_down_at(events, now=NOW, half_life_days=30, thresholds=THRESHOLDS, level="warned")
+    assert abs((when - NOW).total_seconds() - 30 * 86400) < 5
 
 
 @pytest.mark.django_db

@@ -150,12 +150,12 @@ def test_history_searches_filters_and_pages_by_keyset(client, alice, team, redis
 
 def test_the_prompt_check_says_what_would_happen_without_echoing(signed_in, redis_conn):
     blocked = signed_in.post("/generations/check/", {"prompt": "explicit porn, fully nude"}, content_type="application/json").json()
-    assert blocked["decision"] == "block" and blocked["message"].startswith("This will be blocked")
+    assert blocked["decision"] == "block" and blocked["message"].startswith("This would be blocked")
     assert "porn" not in blocked["message"] and "nude" not in blocked["message"]
     held = signed_in.post("/generations/check/", {"prompt": "Joe Biden giving a speech at a rally"}, content_type="application/json").json()
-    assert held["decision"] == "review" and "held" in held["message"]
+    assert held["decision"] == "review" and "A moderator would look at this" in held["message"]
     fine = signed_in.post("/generations/check/", {"prompt": "A red kite over the dunes"}, content_type="application/json").json()
-    assert fine == {"decision": "allow", "message": "", "suggestion": ""}
+    assert fine == {"decision": "allow", "message": "", "suggestion": "", "adds_strike": False}
     from accounts.models import StandingEvent
     from generations.models import Generation
 

@@ -172,7 +172,7 @@ class _Raises:
         self.related.update(indexes)
 
 
-def _trajectory_and_probing(raises, series, scores, policy):
+def _trajectory_and_probing(raises, prompt, series, scores, policy):
     """Prompts that climb step by step toward a category, or keep trying near (or past) its limit."""
     for category in HARMFUL:
         review, block = policy.threshold(category)
@@ -185,14 +185,27 @@ def _trajectory_and_probing(raises, series, scores, policy):
             target = max(review, current + 0.2) if current < review else max(block, current + 0.2)
             raises.raise_to(category, target, "the recent prompts climb step by step toward this category",
                             "trajectory", [index for index, _, _ in series[-4:]])
-        held = [index for index, prior, s in series
+        # Several prompts that each needed a human are not, by themselves, pushing: a user may make five
+        # harmless clips of the same film star. Pushing shows as a prompt past the middle of the band
+        # between review and block, a climb above the earlier ones, or a rephrasing of one of them.
+        near_limit = current >= (review + min(block, 1.0)) / 2
+        held = [(index, prior, s) for index, prior, s in series
                 if SEVERITY.get(prior.decision, 0) >= 1 and s.get(category, 0.0) >= review]
         if len(held) >= 2 and current >= review - 0.1:
-            raises.raise_to(category, block, "repeated attempts near the limit of this category", "probing", held)
-        blocked_here = [index for index, prior, s in series[-3:]
+            climbing = current > max(s.get(category, 0.0) for _, _, s in held) + 0.05
+            if near_limit or climbing or _rephrases(prompt, held):
+                raises.raise_to(category, block, "repeated attempts near the limit of this category", "probing",
+                                [index for index, _, _ in held])
+        blocked_here = [(index, prior, s) for index, prior, s in series[-3:]
                         if prior.decision == BLOCK and s.get(category, 0.0) >= block]
-        if blocked_here and current >= review:
-            raises.raise_to(category, block, "keeps pushing toward a category that was just blocked", "probing", blocked_here)
+        if blocked_here and current >= review and (near_limit or _rephrases(prompt, blocked_here)):
+            raises.raise_to(category, block, "keeps pushing toward a category that was just blocked", "probing",
+                            [index for index, _, _ in blocked_here])
+
+
+def _rephrases(prompt, items):
+    """Whether `prompt` closely resembles the text of any (index, prior, scores) item."""
+    return any(similarity(prompt, prior.text) >= REPHRASE_SIMILARITY for _, prior, _ in items)
 
 
 def _intensifying_edit(raises, prompt, tags, series, policy):
@@ -265,7 +278,7 @@ def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_in
     priors = _Priors(recent)
     series = [(index, prior, priors.scores(index, prior)) for index, prior in recent]
     raises = _Raises(scores)
-    _trajectory_and_probing(raises, series, scores, policy)
+    _trajectory_and_probing(raises, prompt, series, scores, policy)
     _intensifying_edit(raises, prompt, tags, series, policy)
     _rephrased_block(raises, prompt, scores, series, policy)
     _who_is_in_the_scene(raises, prompt, scores, priors)

@@ -55,6 +55,24 @@ def user_message(decision, category, *, escalated=False, remote_unavailable=Fals
             f"has been reviewed.")
 
 
+def preview_message(decision, category, *, escalated=False):
+    """The typing hint: what submitting this prompt would do, in the conditional, with its consequence.
+    A block always costs a strike; a hold never does (only a moderator's rejection does)."""
+    if decision == ALLOW:
+        return ""
+    words = CATEGORY_WORDS.get(category, "content our policy does not allow")
+    if decision == BLOCK:
+        if category == "sexual_minors":
+            reason = "it appears to sexualise minors, which is never allowed"
+        elif escalated:
+            reason = f"together with your recent prompts, it moves toward {words}, which our content policy does not allow"
+        else:
+            reason = f"it asks for {words}, which our content policy does not allow"
+        return f"This would be blocked: {reason}. Submitting it anyway adds a strike to your standing."
+    reason = f"together with your recent prompts, it moves toward {words}" if escalated else f"it may involve {words}"
+    return f"A moderator would look at this before it runs: {reason}. That adds no strike."
+
+
 def suggestion(decision, category, *, remote_unavailable=False):
     if decision == ALLOW:
         return ""

@@ -93,6 +93,7 @@ class ScreeningDecision:
     strict: bool = False
     user_message: str = ""
     suggestion: str = ""
+    preview: str = ""  # what the typing hint says: what submitting would do, strike included
     parts: tuple = ()  # the parts screened: "prompt", "shot:shot 2", "decoded:rot13", ...
     decided_by: dict | None = None  # {"part", "layer"} that set the top category's score
     semantic: dict | None = None  # the semantic layer's scores and probabilities (None: it did not run)
@@ -461,6 +462,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
         strict=strict,
         user_message=explain.user_message(decision, top, escalated=escalated, remote_unavailable=remote_unavailable),
         suggestion=explain.suggestion(decision, top, remote_unavailable=remote_unavailable),
+        preview=explain.preview_message(decision, top, escalated=escalated),
         parts=tuple(part.name for part in parts),
         decided_by=decided_by,
         semantic=meaning.as_audit() if meaning is not None else None,
