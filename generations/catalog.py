@@ -57,6 +57,10 @@ VOICE_SPEED_RANGE = (0.8, 2.0)
 SINGLE_IMAGE_EFFECTS = ("bloombloom", "dizzydizzy", "fuzzyfuzzy", "squish", "expansion")
 TWO_PERSON_EFFECTS = ("hug", "kiss", "heart_gesture")
 EFFECT_SCENES = SINGLE_IMAGE_EFFECTS + TWO_PERSON_EFFECTS
+EFFECT_LABELS = {
+    "bloombloom": "Bloom", "dizzydizzy": "Dizzy", "fuzzyfuzzy": "Fuzzy", "squish": "Squish", "expansion": "Expand",
+    "hug": "Hug", "kiss": "Kiss", "heart_gesture": "Heart gesture",
+}
 # Scenes that put two real people in an intimate pose: with faces, they need consent or a moderator.
 INTIMATE_EFFECTS = ("hug", "kiss", "heart_gesture")
 TWO_PERSON_EFFECT_MODELS = ("kling-v1", "kling-v1-5", "kling-v1-6")

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import ApiKey, Team
-from generations.catalog import LINEAGE_LABELS
+from generations.catalog import EFFECT_LABELS, KIND_LABELS, LINEAGE_LABELS
 from generations.states import TERMINAL, Stage, Status
 
 
@@ -116,6 +116,13 @@ class Generation(models.Model):
     def lineage_label(self):
         """How this generation relates to its parent, in words: "Extended from", "Lip-synced from", …"""
         return LINEAGE_LABELS.get(self.kind, "Remixed from")
+
+    @property
+    def kind_label(self):
+        """The kind in words ("Image → video"), with the effect's name for effects ("Effect: Squish")."""
+        label = KIND_LABELS.get(self.kind, self.kind)
+        scene = (self.options or {}).get("effect_scene", "")
+        return f"{label}: {EFFECT_LABELS.get(scene, scene)}" if scene else label
 
     def asset(self, role):
         return next((a for a in self.assets.all() if a.role == role), None)

@@ -1,12 +1,16 @@
 """Read-side access helpers. Another team's generation is indistinguishable from a missing one."""
 
+import datetime as dt
+import re
+import statistics
 import uuid
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from generations.catalog import KIND_LABELS
-from generations.models import Asset, CreditState, Generation
+from generations.models import Asset, CreditState, Generation, ReviewItem, ReviewKind
 from generations.states import Status
 
 
@@ -30,6 +34,24 @@ def team_object(queryset, team, public_id):
         return None
     manager = getattr(queryset, "objects", queryset)
     return manager.filter(team=team, public_id=parsed).first()
+
+
+def review_queue_standing(item, *, now, days=14, at_least=5):
+    """(open items moderators take before `item`, the typical time recent items of its priority waited for
+    a human decision — None with fewer than `at_least` of them): what a wait estimate is based on."""
+    ahead = (
+        ReviewItem.objects.filter(decision="", kind__in=(ReviewKind.HELD, ReviewKind.APPEAL))
+        .filter(Q(escalated=True) | Q(priority__gt=item.priority) | Q(priority=item.priority, created_at__lt=item.created_at))
+        .exclude(pk=item.pk)
+        .count()
+    )
+    recent = list(
+        ReviewItem.objects.filter(
+            kind=ReviewKind.HELD, priority=item.priority, decided_by__isnull=False, decided_at__gte=now - dt.timedelta(days=days)
+        ).order_by("-decided_at").values_list("created_at", "decided_at")[:500]
+    )
+    typical = statistics.median(decided - created for created, decided in recent) if len(recent) >= at_least else None
+    return ahead, typical
 
 
 def deliverable_asset(generation, role):
@@ -57,3 +79,29 @@ def usage_by_kind(team, *, since):
         .order_by("kind")
     )
     return [{**row, "label": KIND_LABELS.get(row["kind"], row["kind"])} for row in rows]
+
+
+MAX_SEARCH_WORDS = 8
+_WORD = re.compile(r"\w+")
+
+
+def search_words(text):
+    """The words of a search, lowercased, at most MAX_SEARCH_WORDS of them (word characters only)."""
+    return [word.lower() for word in _WORD.findall(text or "")][:MAX_SEARCH_WORDS]
+
+
+def matching_prompt(queryset, text):
+    """Generations whose prompt has every word of `text`, in any order: PostgreSQL's full-text search
+    (the `simple` configuration, so any language, and word prefixes: "snow" finds "snowy"), or on
+    SQLite every word as a case-insensitive substring."""
+    words = search_words(text)
+    if not words:
+        return queryset
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector  # PostgreSQL only
+
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+        return queryset.annotate(prompt_search=SearchVector("prompt", config="simple")).filter(prompt_search=query)
+    for word in words:
+        queryset = queryset.filter(prompt__icontains=word)
+    return queryset

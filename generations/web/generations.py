@@ -46,7 +46,7 @@ from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDeci
 from generations.moderation.text import screening
 from generations.presenters import generation_summary
 from generations.pricing import price_table
-from generations.selectors import deliverable_asset, generation_for_team, team_generations
+from generations.selectors import deliverable_asset, generation_for_team, matching_prompt, team_generations
 from generations.states import Status
 from generations.web.files import serve_file
 
@@ -356,6 +356,17 @@ def lip_sync(request, generation_id):
 
 HISTORY_PAGE_SIZE = 24
 
+# What the status filter offers: the states a person thinks in, each covering the pipeline's own states.
+HISTORY_STATUSES = {
+    "waiting": ("Waiting to start", (Status.CREATED, Status.SCREENING, Status.QUEUED)),
+    "running": ("In progress", (Status.SUBMITTING, Status.GENERATING, Status.SCANNING)),
+    Status.HELD: ("Held for review", (Status.HELD,)),
+    Status.SUCCEEDED: ("Succeeded", (Status.SUCCEEDED,)),
+    Status.FAILED: ("Failed", (Status.FAILED,)),
+    Status.BLOCKED: ("Blocked", (Status.BLOCKED,)),
+    Status.CANCELED: ("Canceled", (Status.CANCELED,)),
+}
+
 
 @login_required
 def history(request):
@@ -366,8 +377,10 @@ def history(request):
     scope = params.get("scope") if params.get("scope") in ("mine", "team") else "mine"
     queryset = team_generations(membership.team, created_by=request.user if scope == "mine" else None)
     filters = {name: params.get(name, "").strip() for name in ("status", "kind", "model", "member", "q", "since", "until")}
-    if filters["status"] in Status.values:
-        queryset = queryset.filter(status=filters["status"])
+    if filters["status"] in HISTORY_STATUSES:
+        queryset = queryset.filter(status__in=HISTORY_STATUSES[filters["status"]][1])
+    else:
+        filters["status"] = ""
     if filters["kind"] in KINDS:
         queryset = queryset.filter(kind=filters["kind"])
     if filters["model"] in MODELS:
@@ -375,7 +388,7 @@ def history(request):
     if filters["member"] and scope == "team":
         queryset = queryset.filter(created_by__email__iexact=filters["member"])
     if filters["q"]:
-        queryset = queryset.filter(prompt__icontains=filters["q"][:200])
+        queryset = matching_prompt(queryset, filters["q"][:200])
     for name, lookup in (("since", "created_at__date__gte"), ("until", "created_at__date__lte")):
         if filters[name]:
             try:
@@ -398,7 +411,8 @@ def history(request):
             "first_query": urlencode(query) if before else None,
             "scope": scope,
             "filters": filters,
-            "statuses": Status.choices,
+            "statuses": [(value, label) for value, (label, _) in HISTORY_STATUSES.items()],
+            "filtered": any(value for name, value in filters.items()),
             "models": [name for name in MODELS],
             "kinds": list(KIND_LABELS.items()),
         },
