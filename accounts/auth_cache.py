@@ -22,7 +22,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
-from accounts.redis_client import redis_connection
+from accounts.redis_client import redis_answered, redis_connection, warn_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,9 @@ def current_generation():
     try:
         value = redis_connection().get(GENERATION_KEY)
     except redis.RedisError as exc:
-        logger.warning("API key cache off, Redis unavailable: %s", exc)
+        warn_unavailable(logger, "API key cache off", exc)
         return None
+    redis_answered("API key cache off")
     return value.decode() if value is not None else ""
 
 
@@ -91,8 +92,9 @@ def _new_generation():
         # that stale entries were stored under.
         redis_connection().set(GENERATION_KEY, uuid.uuid4().hex)
     except redis.RedisError as exc:
-        logger.warning("could not invalidate cached API keys (Redis unavailable); they expire within %s s: %s",
-                       settings.API_KEY_CACHE_SECONDS, exc)
+        warn_unavailable(logger, f"could not invalidate cached API keys; they expire within {settings.API_KEY_CACHE_SECONDS} s", exc)
+        return
+    redis_answered(f"could not invalidate cached API keys; they expire within {settings.API_KEY_CACHE_SECONDS} s")
 
 
 def _fresh_copy(key):

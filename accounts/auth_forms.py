@@ -14,11 +14,12 @@ import logging
 import redis
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.audit import SYSTEM, client_ip, record_audit_event
 from accounts.models import AuditEventType
-from accounts.redis_client import redis_connection
+from accounts.ratelimit import RateLimited, check_password_reset_rate
+from accounts.redis_client import redis_connection, warn_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ def record_failure(email, ip):
             pipe.incr(key)
             pipe.expire(key, settings.SIGN_IN_LOCKOUT_S)
         pipe.execute()
-    except redis.RedisError:
-        logger.warning("could not count a failed sign-in (Redis unavailable)")
+    except redis.RedisError as exc:
+        warn_unavailable(logger, "could not count a failed sign-in", exc)
 
 
 def clear_failures(email, ip):
@@ -127,3 +128,22 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
             raise
         clear_failures(email, ip)
         return cleaned
+
+
+class RateLimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form (it answers the same whether or not the address has an account), throttled per
+    address and per client so it cannot be used to flood someone's inbox."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        ip = client_ip(self.request) if self.request is not None else ""
+        try:
+            for bucket in (f"reset:email:{email}", f"reset:ip:{ip}"):
+                check_password_reset_rate(bucket)
+        except RateLimited as error:
+            raise forms.ValidationError(f"Too many reset requests; try again in {error.retry_after_s} s.") from None
+        return email

@@ -87,3 +87,8 @@ def check_create_rate(user, *, restricted=False):
 
 def check_prompt_check_rate(user):
     _check(f"user:{user.pk}:check", per_minute=60, burst=20, what="prompt checks")
+
+
+def check_password_reset_rate(bucket):
+    """Reset e-mails: a few per address and per client, then one every few minutes."""
+    _check(bucket, per_minute=settings.PASSWORD_RESET_RATE_PER_HOUR / 60, burst=3, what="reset requests")

@@ -23,3 +23,22 @@ def redis_connection(queue_name="default") -> redis.Redis:
 
 def get_queue(name):
     return django_rq.get_queue(name, connection=redis_connection(name))
+
+
+_outages = set()
+
+
+def warn_unavailable(logger, what, exc):
+    """Log that Redis failed for `what` once, then quietly (debug) until it answers again: a command that
+    touches many rows without Redis prints one line, not one per row."""
+    if what in _outages:
+        logger.debug("%s (Redis unavailable): %s", what, exc)
+        return
+    _outages.add(what)
+    logger.warning("%s (Redis unavailable; further failures are not repeated until it answers): %s", what, exc)
+
+
+def redis_answered(what):
+    """Redis answered for `what`: the next failure is worth a warning again."""
+    _outages.discard(what)
+

@@ -254,17 +254,18 @@ def _refresh_level(user, *, actor=SYSTEM, reason="", force_suspend=False, now=No
 
 
 @transaction.atomic
-def do_record_strike(user, *, category, source, generation_ref="", note="", now=None):
-    """A violation by this user: add its points (category × source weight) and move them on the ladder."""
+def do_record_strike(user, *, category, source, generation_ref="", note="", now=None, actor=SYSTEM):
+    """A violation by this user: add its points (category × source weight) and move them on the ladder.
+    `actor` is who decided it: the system for automated blocks, the moderator for a rejection."""
     now = now or timezone.now()
     points = strike_points(category, source, weights=settings.STANDING_CATEGORY_POINTS, source_weights=settings.STANDING_SOURCE_WEIGHTS)
     decays = category not in NEVER_DECAYS
     event = StandingEvent.objects.create(
         user=user, category=category, source=source, points=points, decays=decays, generation_ref=generation_ref,
-        note=note[:300], created_at=now,
+        note=note[:300], created_at=now, actor_label=actor.label if actor is not SYSTEM else "system",
     )
     record_audit_event(
-        AuditEventType.STANDING_STRIKE, target=user,
+        AuditEventType.STANDING_STRIKE, actor=actor, target=user,
         extra={"email": user.email, "category": category, "source": source, "points": points, "generation": generation_ref},
     )
     _refresh_level(user, reason=f"{category} ({source})", force_suspend=not decays, now=now)

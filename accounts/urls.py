@@ -13,7 +13,14 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    # Django's reset-confirm flow, for a link an operator sends to the account's own address.
+    # "Forgot your password?": a reset link to the account's own address (the file/console mail backend
+    # offline); the same confirm view serves links an operator sends.
+    path("reset/", views.PasswordResetRequestView.as_view(), name="password_reset"),
+    path(
+        "reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html"),

@@ -4,8 +4,10 @@ action, flash its verdict, redirect. Another team's objects are 404; a refusal i
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -33,6 +35,7 @@ from accounts.actions import (
     team_limit_bounds,
 )
 from accounts.audit import Actor
+from accounts.auth_forms import RateLimitedPasswordResetForm
 from accounts.errors import AccountError
 from accounts.forms import (
     AcceptInvitationForm,
@@ -391,3 +394,18 @@ def api_key_revoke(request, key_id):
     else:
         messages.success(request, f"Revoked {key.name} (sk-{key.prefix}…).")
     return redirect("api_keys")
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request, with the client passed to the form for its rate limit."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    form_class = RateLimitedPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}

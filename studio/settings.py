@@ -237,6 +237,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="studio@localhost")
+# "Forgot your password?": reset e-mails allowed per address and per client per hour (after a burst of 3).
+PASSWORD_RESET_RATE_PER_HOUR = env.int("PASSWORD_RESET_RATE_PER_HOUR", default=6)
 
 # --- API keys ---------------------------------------------------------------------------------
 # A dedicated pepper (not SECRET_KEY) so rotating SECRET_KEY does not void every API key.

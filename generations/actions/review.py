@@ -155,7 +155,7 @@ def _apply(item, *, approved, actor, reason):
         if not approved:
             do_record_strike(
                 generation.created_by, category=top_category, source="review_rejection",
-                generation_ref=str(generation.public_id), note=reason,
+                generation_ref=str(generation.public_id), note=reason, actor=actor or SYSTEM,
             )
         return
     if approved and item.stage == Stage.OUTPUT:
@@ -174,7 +174,7 @@ def _apply(item, *, approved, actor, reason):
         )
         do_record_strike(
             generation.created_by, category=top_category, source="review_rejection",
-            generation_ref=str(generation.public_id), note=reason,
+            generation_ref=str(generation.public_id), note=reason, actor=actor or SYSTEM,
         )
 
 
@@ -299,5 +299,6 @@ def _apply_report_decision(review_item, *, approved, actor, reason):
     )
     category = (review_item.categories and max(review_item.categories, key=review_item.categories.get)) or "default"
     do_record_strike(
-        generation.created_by, category=category, source="report_upheld", generation_ref=str(generation.public_id), note=reason
+        generation.created_by, category=category, source="report_upheld", generation_ref=str(generation.public_id), note=reason,
+        actor=actor or SYSTEM,
     )

@@ -21,6 +21,20 @@ def test_seed_demo_is_idempotent_and_prints_the_sign_ins(settings):
         assert User.objects.get(email=email).check_password("demo-pass-123")
     assert User.objects.get(email="moderator@example.com").is_moderator
     assert Membership.objects.get(user__email="owner@example.com").role == "owner"
+    operator = User.objects.get(email="operator@example.com")
+    assert operator.is_superuser and operator.check_password("demo-pass-123") and "operator@example.com" in second.getvalue()
+    assert not Membership.objects.filter(user=operator).exists()
+
+
+def test_a_command_without_redis_warns_once_not_once_per_row(settings, caplog, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr("accounts.redis_client._outages", set())
+    settings.RQ_QUEUES = {name: {**queue, "URL": "redis://127.0.0.1:1/0"} for name, queue in settings.RQ_QUEUES.items()}
+    settings.DEMO_PASSWORD = "demo-pass-123"
+    with caplog.at_level("WARNING", logger="accounts"), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("seed_demo", stdout=io.StringIO())
+    assert len(callbacks) >= 4  # one cache invalidation per membership and user written
+    warnings = [record for record in caplog.records if "Redis unavailable" in record.getMessage()]
+    assert len(warnings) == 1, [record.getMessage() for record in warnings]
 
 
 def test_create_api_key_prints_a_working_key_on_its_last_line(client, team, alice):

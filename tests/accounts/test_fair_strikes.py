@@ -98,3 +98,19 @@ def test_every_surface_tells_the_same_standing_and_when_it_drops(client, alice, 
     moderator_page = client.get(f"/accounts/moderation/users/{alice.pk}/standing/").content.decode()
     assert "Warned" in moderator_page or "warned" in moderator_page
     assert drop in moderator_page
+
+
+def test_a_strike_from_a_moderators_rejection_names_the_moderator(client, alice, alice_key, team, redis_conn, django_user_model):
+    from generations.actions import review
+    from generations.models import ReviewItem
+
+    held = create(client, alice_key, "Taylor Swift dancing in the rain, photoreal").json()
+    moderator = django_user_model.objects.create_user("mod@example.org", "moderator-password-1", is_moderator=True)
+    item = review.do_claim(ReviewItem.objects.get(generation__public_id=held["id"]), moderator)
+    review.do_decide(item, moderator, review.REJECT, reason="a real singer without consent", expected_version=item.version)
+
+    event = StandingEvent.objects.get(user=alice)
+    assert (event.source, event.actor_label) == ("review_rejection", "mod@example.org")
+    client.force_login(moderator)
+    page = client.get(f"/accounts/moderation/users/{alice.pk}/standing/").content.decode()
+    assert '<td data-label="By">mod@example.org</td>' in page

@@ -8,6 +8,7 @@ from accounts.credits import do_grant_credits
 from accounts.models import Role, Team, User
 
 DEMO_TEAM_SLUG = "demo"
+DEMO_OPERATOR = "operator@example.com"
 DEMO_USERS = [
     ("owner@example.com", "Olivia Owner", Role.OWNER, False),
     ("member@example.com", "Max Member", Role.MEMBER, False),
@@ -16,7 +17,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo team and its three sign-ins (idempotent). Passwords come from DEMO_PASSWORD."
+    help = "Create the demo team, its three sign-ins and an operator (idempotent). Passwords come from DEMO_PASSWORD."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -44,3 +45,13 @@ class Command(BaseCommand):
         for email, _name, role, is_moderator in DEMO_USERS:
             extra = " (moderator)" if is_moderator else ""
             self.stdout.write(f"  {email:<24} {password}   {role}{extra}")
+        # The operator: Django admin, RQ dashboard and the audit trail; not a team member (operators run the
+        # studio, they do not make videos in a team's name).
+        operator = User.objects.filter(email=DEMO_OPERATOR).first()
+        if operator is None:
+            operator = User.objects.create_superuser(DEMO_OPERATOR, password, full_name="Oscar Operator")
+        else:
+            operator.set_password(password)
+            operator.is_superuser = operator.is_staff = True
+            operator.save(update_fields=["password", "is_superuser", "is_staff"])
+        self.stdout.write(f"  {DEMO_OPERATOR:<24} {password}   operator (superuser: /admin/, /admin/rq/, /accounts/audit/)")
