@@ -22,15 +22,7 @@ import av
 import django
 import numpy as np
 from django.conf import settings
-from django.test import RequestFactory
 
-from generations import outbound
-from generations.api import kling as kling_compat
-from generations.errors import GenerationError
-from generations.inputs.images import load_image
-from generations.inputs.loading import load_media_inputs
-from generations.moderation.text import screening
-from generations.moderation.visual import scanning
 from studio.perf.hostile_servers import HostileServer
 
 CASES = ("audio_bomb", "image_bomb", "image_at_cap", "slow_drip_url", "webhook_400mb_body", "pathological_prompt", "deep_json")
@@ -99,6 +91,8 @@ def _flac_bomb(seconds):
 def _prepare(case, params):
     """(function to measure, what it is fed: for the record). Runs in the child after django.setup(), so the
     studio's modules are imported here, and only those the case exercises."""
+    from generations.errors import GenerationError  # after django.setup() in the child (see the docstring)
+
     def refusal(call):
         def run():
             try:
@@ -110,14 +104,20 @@ def _prepare(case, params):
         return run
 
     if case == "audio_bomb":
+        # The case's own modules, loaded in the child after django.setup().
+        from generations.inputs.loading import load_media_inputs
+
         data = _flac_bomb(params["audio_seconds"])
         return refusal(lambda: load_media_inputs({"kind": "lip-sync", "audio": data})), {"bytes": len(data)}
     if case in ("image_bomb", "image_at_cap"):
+        # The case's own modules, loaded in the child after django.setup().
+        from generations.inputs.loading import load_media_inputs
+
         side = params["image_side"] if case == "image_bomb" else int(settings.MAX_INPUT_IMAGE_PIXELS**0.5)
         data = _png_of_zeros(side, side)
 
-        from generations.moderation.visual import faces  # imported before measuring, as in a running worker
-
+        # Loaded in the child after setup, and before measuring, as in a running worker.
+        from generations.moderation.visual import faces, scanning
 
         def full_check():
             # What a submit does with an image: inspect it, then faces and the scanner on the analysis copy.
@@ -131,10 +131,14 @@ def _prepare(case, params):
             scanning.scan_image(warm)
         return refusal(full_check), {"bytes": len(data), "pixels": side * side}
     if case == "slow_drip_url":
+        from generations.inputs.images import load_image  # loaded in the child after setup
+
         settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the drip server is on loopback
         url = params["url"]
         return refusal(lambda: load_image(url)), {"url": url}
     if case == "webhook_400mb_body":
+        from generations import outbound  # loaded in the child after setup
+
         settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
         url = params["url"]
 
@@ -146,6 +150,8 @@ def _prepare(case, params):
 
         return post, {"promised_bytes": params["body_bytes"]}
     if case == "pathological_prompt":
+        from generations.moderation.text import screening  # loaded in the child after setup
+
         prompt = "kill" + "-" * 2496
         screening.warm_up()  # the lexicon, encoder and head load once per process, not per prompt
         screening.screen_prompt("a red fox running through fresh snow")
@@ -156,6 +162,10 @@ def _prepare(case, params):
 
         return screen, {"chars": len(prompt)}
     if case == "deep_json":
+        from django.test import RequestFactory  # loaded in the child after setup
+
+        from generations.api import kling as kling_compat  # loaded in the child after setup
+
         class _Key:  # the door's authentication is not what is measured: a key allowed to generate
             def has_scope(self, scope):
                 return True
