@@ -245,6 +245,7 @@ class AuditEventType(models.IntegerChoices):
     WEBHOOK_ENDPOINT_CREATED = 1201, "Webhook endpoint created"
     WEBHOOK_ENDPOINT_STOPPED = 1202, "Webhook endpoint stopped"
     WEBHOOK_REDELIVERED = 1203, "Webhook delivery sent again"
+    WEBHOOK_TEST_SENT = 1204, "Webhook test event sent"
 
 
 class AuditEvent(models.Model):

@@ -105,3 +105,24 @@ def do_redeliver(delivery, *, user=None, request=None):
     return copy
 
 
+
+
+TEST_EVENT = "webhook.test"
+
+
+def do_send_test_event(endpoint, *, user, request=None):
+    """A signed `webhook.test` event to one endpoint, delivered like any other (same signing, retries and
+    log), so a team can check its receiver before a real event depends on it."""
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            team=endpoint.team, endpoint=endpoint, url=endpoint.url, event_type=TEST_EVENT,
+            payload={"type": TEST_EVENT, "timestamp": timezone.now().isoformat(),
+                     "data": {"message": "A test event from the studio: your endpoint receives and verifies events.",
+                              "endpoint": str(endpoint.public_id)}},
+        )
+        record_audit_event(
+            AuditEventType.WEBHOOK_TEST_SENT, actor=Actor(user=user), team=endpoint.team, target=delivery,
+            extra={"url": endpoint.url}, request=request,
+        )
+        transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+    return delivery

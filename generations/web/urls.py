@@ -13,6 +13,7 @@ urlpatterns = [
     path("webhooks/", webhook_views.webhooks_page, name="webhooks"),
     path("webhooks/new/", webhook_views.create_endpoint, name="webhook_create"),
     path("webhooks/<str:endpoint_id>/stop/", webhook_views.disable_endpoint, name="webhook_disable"),
+    path("webhooks/<str:endpoint_id>/test/", webhook_views.send_test_event, name="webhook_test"),
     path("webhooks/deliveries/<str:delivery_id>/redeliver/", webhook_views.redeliver_delivery, name="webhook_redeliver"),
     path("generations/new/", views.create, name="create"),
     path("generations/new/image/", views.create_from_image, name="create_from_image"),

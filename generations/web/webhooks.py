@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import current_membership
-from generations.actions.webhooks import do_create_endpoint, do_redeliver, do_stop_endpoint
+from generations.actions.webhooks import do_create_endpoint, do_redeliver, do_send_test_event, do_stop_endpoint
 from generations.models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.selectors import team_object
@@ -118,4 +118,18 @@ def redeliver_delivery(request, delivery_id):
         raise Http404("No such delivery.")
     do_redeliver(delivery, user=request.user, request=request)
     messages.success(request, f"Queued {delivery.event_type} for {delivery.url} again.")
+    return redirect("generations:webhooks")
+
+
+@login_required
+@require_POST
+def send_test_event(request, endpoint_id):
+    membership = _manager(request)
+    if membership is None:
+        return redirect("generations:webhooks")
+    endpoint = team_object(WebhookEndpoint, membership.team, endpoint_id)
+    if endpoint is None or not endpoint.is_active:
+        raise Http404("No such endpoint.")
+    do_send_test_event(endpoint, user=request.user, request=request)
+    messages.success(request, f"Sent a test event to {endpoint.url}; its delivery shows in the log below.")
     return redirect("generations:webhooks")

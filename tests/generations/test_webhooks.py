@@ -216,3 +216,23 @@ def test_adding_stopping_and_redelivering_are_in_the_audit_trail_with_who_did_it
     ]
     assert events[0].extra["url"] == "https://hooks.example.com/audited"
     assert events[2].extra["canceled_deliveries"] == 1  # the redelivery was still pending when the endpoint stopped
+
+
+def test_a_test_event_reaches_the_receiver_signed_like_a_real_one(client, alice, bob, team, redis_conn, receiver):
+    target = receiver()
+    endpoint = WebhookEndpoint.objects.create(team=team, url=target.url, created_by=alice)
+    client.force_login(alice)
+
+    assert client.post(f"/webhooks/{endpoint.public_id}/test/").status_code == 302
+    run_workers(["webhooks"])
+
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.event_type, delivery.status) == ("webhook.test", "succeeded")
+    headers, body = target.requests[-1]
+    event = Webhook(endpoint.secret).verify(body, {k.lower(): v for k, v in headers.items()})
+    assert event["type"] == "webhook.test"
+    assert AuditEvent.objects.filter(event_type=AuditEventType.WEBHOOK_TEST_SENT, actor_user=alice).count() == 1
+
+    client.force_login(bob)  # a member, not an admin: no test events
+    client.post(f"/webhooks/{endpoint.public_id}/test/")
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 1
