@@ -172,6 +172,7 @@ class CreditEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "credit entries"
         indexes = [
             models.Index(fields=["team", "created_at"], name="credit_team_time"),
             models.Index(fields=["team", "member", "created_at"], name="credit_member_time"),

@@ -241,9 +241,18 @@ class WebhookDelivery(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
 
     def __str__(self):
         return f"{self.event_type} → {self.url} ({self.status})"
+
+    @property
+    def error_detail(self):
+        """What went wrong beyond the status code: empty when the code says it all (rows written before the
+        worker stopped storing "HTTP 500" here too said it twice)."""
+        if self.last_status_code is not None and self.last_error == f"HTTP {self.last_status_code}":
+            return ""
+        return self.last_error
 
 
 class IdempotencyRecord(models.Model):

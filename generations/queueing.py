@@ -24,22 +24,24 @@ def job_id_for(generation_id, round_number):
     return f"generation-{generation_id}-turn-{round_number}"
 
 
-def enqueue_generation(generation_id, *, round_number):
-    """Ask a worker to drive generation `generation_id` forward (one turn).
+def enqueue_generation(generation_id, *, round_number, delay_s=0):
+    """Ask a worker to drive generation `generation_id` forward (one turn), now or after `delay_s` seconds
+    (a worker started with the scheduler moves a delayed job onto the queue when it is due).
 
     If Redis is unreachable the generation is not lost: its row is committed in a driven state, and the
     reconciler enqueues it once Redis is back (the database is the outbox). Returns None in that case.
     """
+    options = {
+        "job_id": job_id_for(generation_id, round_number),
+        "description": f"advance generation {generation_id} (turn {round_number})",
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+    }
     try:
         queue = get_queue(GENERATIONS_QUEUE)
-        return queue.enqueue(
-            ADVANCE_GENERATION_JOB,
-            generation_id,
-            job_id=job_id_for(generation_id, round_number),
-            description=f"advance generation {generation_id} (turn {round_number})",
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
+        if delay_s:
+            return queue.enqueue_in(dt.timedelta(seconds=delay_s), ADVANCE_GENERATION_JOB, generation_id, **options)
+        return queue.enqueue(ADVANCE_GENERATION_JOB, generation_id, **options)
     except redis.RedisError as exc:
         logger.warning("queue unavailable; generation %s waits for the reconciler: %s", generation_id, exc)
         return None

@@ -1,9 +1,11 @@
 """Helpers shared by tests: running real RQ workers, waiting for generations."""
 
 import django_rq
+from django.db.models import Sum
 from rq import SimpleWorker
 
-from generations.models import Generation
+from accounts.models import CreditEntry
+from generations.models import CreditState, Generation
 from generations.states import TERMINAL
 
 
@@ -42,3 +44,16 @@ def constant_score_detector(score, category="sexual"):
             return [FrameScore({category: score}) for _ in images]
 
     return ConstantScore()
+
+
+def assert_books_balance(team):
+    """The team's cached numbers agree with the truth: balances with the credit ledger, reserved credits
+    with the generations holding a reservation, and in-flight generations with those holding a slot (so a
+    slot is never released by a generation that does not hold one, and the count never goes negative)."""
+    team.refresh_from_db()
+    totals = CreditEntry.objects.filter(team=team).aggregate(available=Sum("available_delta"), reserved=Sum("reserved_delta"))
+    assert (team.credits_available, team.credits_reserved) == (totals["available"] or 0, totals["reserved"] or 0)
+    reserved = Generation.objects.filter(team=team, credit_state=CreditState.RESERVED).aggregate(total=Sum("price_credits"))
+    assert team.credits_reserved == (reserved["total"] or 0)
+    assert team.generations_in_flight == Generation.objects.filter(team=team, holds_slot=True).count() >= 0
+    return team

@@ -2,9 +2,11 @@
 screened by the same engine and policy as prompts, read on its own: no prompt history, no negative prompt.
 
 Unlike a prompt, such text has no generation that could wait for a moderator, and the team sees it as soon
-as it is saved, so anything short of allow is refused with a message asking to rephrase. A refusal saves
-nothing and leaves one `PROMPT_SCREENED` audit event (field, text, full decision) so a moderator can see
-why; an allowed decision is returned for the caller to keep with what it saved.
+as it is saved, so anything short of allow is refused with a message asking to rephrase (text only a
+moderator reads, such as the context a member adds to a held generation, is refused only when blocked or
+when it could not be checked). A refusal saves nothing and leaves one `PROMPT_SCREENED` audit event
+(field, text, full decision) so a moderator can see why; an allowed decision is returned for the caller to
+keep with what it saved.
 """
 
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ class Field:
     prefix: str
     saved: str  # what did not happen: "shared", "recorded"
     hint: str
+    # Read only by a moderator (never shown to the team): text screening would hold for review is kept
+    # (the moderator is the reviewer); only blocked text, or text that could not be checked, is refused.
+    moderator_only: bool = False
 
 
 CAPTION = Field(
@@ -35,13 +40,18 @@ CONSENT_NOTE = Field(
     "statement", "consent note", "note", "recorded",
     "Say only how and when the person agreed (for example: signed release form, 2026-11-20).",
 )
+REVIEW_CONTEXT = Field(
+    "context", "note", "context", "sent to the moderator",
+    "Say in plain words what the clip is for and why it is fine (for example: a history lesson about elections).",
+    moderator_only=True,
+)
 
 
 def refusal(decision, field):
     """The GenerationError that refuses text screened as `decision`, or None when it is allowed."""
-    if decision.decision == screening.ALLOW:
-        return None
     category = decision.top_category
+    if decision.decision == screening.ALLOW or (field.moderator_only and decision.decision == screening.REVIEW and category):
+        return None
     words = CATEGORY_WORDS.get(category, "content our policy does not allow")
     if decision.decision == screening.BLOCK:
         code = f"{field.prefix}_blocked"

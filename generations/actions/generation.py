@@ -23,7 +23,7 @@ from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike
 from generations import catalog, queueing
 from generations.actions import webhooks
-from generations.actions.review_queue import do_open_review_for_held
+from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
 from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation
@@ -72,7 +72,8 @@ def do_transition(
     if error_code is not None:
         changes["error_code"] = error_code
         changes["error_message"] = (error_message or "")[:500]
-    if new_status == Status.QUEUED:
+    if new_status == Status.QUEUED and old_status != Status.SUBMITTING:
+        # Joining the queue (a moderator released it); a retry after a transient upstream error does not.
         changes["queued_at"] = now
     if new_status in TERMINAL:
         changes["finished_at"] = now
@@ -84,10 +85,15 @@ def do_transition(
         if new_status in TERMINAL:
             _settle_credits(generation, new_status, changes.get("stage", generation.stage))
         if new_status == Status.HELD:
+            # Waiting for a person does not occupy the upstream: the team's slot goes back (its credits stay
+            # reserved). Held at output, the render is done, so the same holds.
+            _release_slot(generation)
             generation.refresh_from_db(fields=["screening_result", "scan_result"])
             held_stage = changes.get("stage", generation.stage)
             decision = generation.scan_result if held_stage == Stage.OUTPUT else generation.screening_result
             do_open_review_for_held(generation, stage=held_stage, categories=(decision or {}).get("categories"))
+        if old_status == Status.HELD and new_status == Status.CANCELED:
+            do_withdraw_held_review(generation, actor=actor)
         if new_status in webhooks.NATIVE_EVENTS or new_status in webhooks.KLING_CALLBACK_STATES:
             fresh = Generation.objects.select_related("team").prefetch_related("assets").get(pk=generation.pk)
             webhooks.events_for_transition(fresh, new_status)
@@ -115,11 +121,40 @@ def check_callback_url(url):
         raise GenerationError("url_not_allowed", exc.message, field="callback_url", http_status=422) from exc
 
 
+def _release_slot(generation):
+    """Give back the generation's concurrency slot, if it holds one: a compare-and-set on `holds_slot`, so
+    a slot is released exactly once and never by a generation that does not hold one."""
+    if Generation.objects.filter(pk=generation.pk, holds_slot=True).update(holds_slot=False):
+        credits.release_generation_slot(generation.team)
+    generation.holds_slot = False
+
+
+def do_take_slot(generation) -> bool:
+    """A queued generation without a concurrency slot (a moderator released it) takes one of its team's
+    slots before it is submitted. True if it now holds one; False if none is free (nothing changes).
+
+    The generation's row is locked before the team's, in the same order as a cancel (which releases the
+    slot inside its transition), so the two cannot deadlock, and a canceled one never takes a slot.
+    """
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            if not Generation.objects.filter(pk=generation.pk, status=Status.QUEUED, holds_slot=False).update(
+                holds_slot=True, slot_taken_at=now
+            ):
+                generation.refresh_from_db(fields=["status", "holds_slot", "slot_taken_at"])
+                return generation.holds_slot and generation.status == Status.QUEUED
+            credits.acquire_generation_slot(generation.team)  # AccountError (429) when none is free: rolls back
+    except AccountError:
+        return False
+    generation.holds_slot, generation.slot_taken_at = True, now
+    return True
+
+
 def _settle_credits(generation, new_status, stage):
     """Runs once, inside the transition to a terminal state: free the slot, capture or release credits."""
     team = generation.team
-    if Generation.objects.filter(pk=generation.pk, holds_slot=True).update(holds_slot=False):
-        credits.release_generation_slot(team)
+    _release_slot(generation)
     charged = new_status == Status.SUCCEEDED or (
         new_status == Status.BLOCKED and stage == Stage.OUTPUT and settings.CHARGE_BLOCKED_OUTPUTS
     )
@@ -462,7 +497,8 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
                 },
                 price_credits=admission.price,
                 credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
-                holds_slot=not blocked,
+                # Only a queued one may reach the upstream now; a held one takes a slot once released.
+                holds_slot=status == Status.QUEUED,
             )
     except IntegrityError as exc:  # a concurrent submit took the same external_task_id
         raise GenerationError(
@@ -478,12 +514,14 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
             generation, AssetRole.INPUT_AUDIO, request.audio.data, name=f"input.{request.audio.extension}",
             content_type=request.audio.content_type, duration_s=request.audio.duration_s,
         )
-    if not blocked:
-        # Either refusal raises AccountError and rolls the whole submit back. The team row is locked
-        # from here to commit, so these come last.
-        credits.reserve_generation(
-            team, credits.Spender(member=user, api_key=api_key), admission.price, generation_ref=str(generation.public_id)
-        )
+    spender = credits.Spender(member=user, api_key=api_key)
+    # Either refusal raises AccountError and rolls the whole submit back. The team row is locked from
+    # here to commit, so these come last. A held generation reserves its credits (the team owes them if
+    # it is released) but no concurrency slot: waiting for a person does not occupy the upstream.
+    if status == Status.QUEUED:
+        credits.reserve_generation(team, spender, admission.price, generation_ref=str(generation.public_id))
+    elif status == Status.HELD:
+        credits.reserve_credits(team, spender, admission.price, generation_ref=str(generation.public_id))
     record_audit_event(
         AuditEventType.GENERATION_SUBMITTED,
         actor=Actor(user=user, api_key=api_key),
@@ -526,8 +564,9 @@ def _follow_ups(generation, disposition: Disposition, *, user):
 def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None, http_request=None, callback_format="native"):
     """Accept a validated request: check standing and limits, resolve the clip it continues (if any), look
     for faces in what it animates and apply the likeness rules, screen its text and scan its images, then
-    in one short transaction write the row, reserve its credits and concurrency slot, and record one audit
-    event; the job is enqueued after commit. A refusal by any limit leaves nothing behind.
+    in one short transaction write the row, reserve its credits and (unless it is held for review) a
+    concurrency slot, and record one audit event; the job is enqueued after commit. A refusal by any limit
+    leaves nothing behind.
 
     Screening runs before the transaction (it is pure CPU and reads), so the serialised part of a submit
     is only its writes. A blocked prompt still leaves a `blocked` generation behind, with nothing
@@ -572,16 +611,19 @@ def _store_input_image(generation, role, image, *, quarantined=False):
 
 
 def do_cancel_generation(generation, *, actor):
+    """Cancel a generation that has not ended: its credits are released and its slot (if it holds one)
+    freed. A held one is withdrawn from review (see `do_withdraw_held_review`)."""
     if generation.is_terminal:
         raise GenerationError(
             "generation_finished", f"This generation already ended ({generation.status}).", http_status=409
         )
+    held = generation.status == Status.HELD
     try:
         return do_transition(
             generation,
             Status.CANCELED,
             error_code="canceled",
-            error_message="Canceled by its owner.",
+            error_message="Withdrawn while it waited for review." if held else "Canceled by its owner.",
             actor=actor,
         )
     except StaleTransition:
@@ -648,12 +690,12 @@ def do_count_submit_attempt(generation):
     generation.refresh_from_db(fields=["submit_attempts"])
 
 
-def do_requeue_generation(generation):
-    """Hand a still-running generation back to the queue for another worker turn."""
+def do_requeue_generation(generation, *, delay_s=0):
+    """Hand a still-running generation back to the queue for another worker turn (after `delay_s`)."""
     Generation.objects.filter(pk=generation.pk).update(poll_rounds=F("poll_rounds") + 1)
     generation.refresh_from_db(fields=["poll_rounds"])
     round_number = generation.poll_rounds
-    transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=round_number))
+    transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=round_number, delay_s=delay_s))
 
 
 def _sha256_of(fileobj):

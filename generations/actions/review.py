@@ -14,11 +14,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.audit import SYSTEM, Actor, record_audit_event
-from accounts.models import AuditEventType
-from accounts.standing import do_record_strike, do_revert_strikes
+from accounts.models import AuditEventType, StandingLevel
+from accounts.standing import current_standing, do_record_strike, do_revert_strikes
 from generations import queueing
+from generations.actions import free_text
 from generations.actions import generation as actions
-from generations.actions.review_queue import sla_for
+from generations.actions.review_queue import sla_for, stays_open_after_withdrawal
 from generations.errors import GenerationError
 from generations.models import AssetRole, GalleryItem, GalleryStatus, ReviewDecision, ReviewItem, ReviewKind
 from generations.states import Stage, Status
@@ -103,6 +104,11 @@ def do_decide(item, moderator, action, *, reason="", expected_version, now=None,
                 decision=decision, decision_reason=reason, decided_by=moderator, decided_at=now, version=F("version") + 1
             )
         if not updated:
+            if ReviewItem.objects.filter(pk=item.pk, decision=ReviewDecision.WITHDRAWN).exists():
+                raise ReviewError(
+                    "review_withdrawn", "Its author withdrew this generation, so there is nothing left to decide.",
+                    http_status=409,
+                )
             raise ReviewError(
                 "review_conflict",
                 "This item changed since you opened it: another moderator decided it, or your claim expired. Reload it.",
@@ -163,6 +169,8 @@ def _apply(item, *, approved, actor, reason):
         actions.do_transition(generation, Status.SUCCEEDED, expected=Status.HELD, stage=Stage.DONE, progress=100, actor=actor,
                               extra={"review": str(item.public_id)})
     elif approved:
+        # It held no concurrency slot while it waited; the worker takes one before submitting, and while
+        # the team has none free it waits in the queue instead of failing (see the pipeline).
         actions.do_transition(generation, Status.QUEUED, expected=Status.HELD, stage=Stage.QUEUE, actor=actor,
                               extra={"review": str(item.public_id)})
         transaction.on_commit(lambda: queueing.enqueue_generation(generation.pk, round_number=generation.poll_rounds))
@@ -240,6 +248,64 @@ def do_appeal(generation, user, message, *, request=None):
             extra={"generation": str(generation.public_id)}, request=request,
         )
     return item
+
+
+CONTEXT_MAX_CHARS = 1000
+
+
+def _open_held_item(generation):
+    return ReviewItem.objects.filter(generation=generation, kind=ReviewKind.HELD, decision="").order_by("-created_at").first()
+
+
+def do_add_review_context(generation, user, text, *, request=None):
+    """The author of a held generation tells the moderator what it is for. Screened like a caption (only a
+    moderator reads it, so text screening would hold is kept; blocked text is refused), stored on the open
+    item (replacing an earlier note), audited. Bumps the item's version: a moderator who has the item open
+    is asked to reload before deciding on what they have not read."""
+    text = (text or "").strip()
+    if generation.created_by_id != user.pk:
+        raise ReviewError("not_your_generation", "Only the person who made this generation can add context.", http_status=403)
+    item = _open_held_item(generation) if generation.status == Status.HELD else None
+    if item is None:
+        raise ReviewError("not_held", "This generation is not waiting for review, so there is no one to tell.", http_status=409)
+    if not text:
+        raise ReviewError("context_required", "Write a few words for the moderator.", field="context")
+    if len(text) > CONTEXT_MAX_CHARS:
+        raise ReviewError(
+            "context_too_long", f"Keep it under {CONTEXT_MAX_CHARS} characters; yours has {len(text)}.", field="context"
+        )
+    restricted = current_standing(user).level == StandingLevel.RESTRICTED
+    screened = free_text.check_free_text(
+        text, free_text.REVIEW_CONTEXT, user=user, team=generation.team, target=item, strict=restricted, request=request
+    )
+    replaced = bool(item.author_context)
+    with transaction.atomic():
+        updated = ReviewItem.objects.filter(pk=item.pk, decision="").update(
+            author_context=text, author_context_at=timezone.now(), version=F("version") + 1
+        )
+        if not updated:
+            raise ReviewError("review_decided", "A moderator decided this while you were writing.", http_status=409)
+        item.refresh_from_db()
+        record_audit_event(
+            AuditEventType.REVIEW_CONTEXT_ADDED, actor=Actor(user=user), team=generation.team, target=item,
+            extra={"generation": str(generation.public_id), "text": text, "replaced": replaced, "screening": screened},
+            request=request,
+        )
+    return item
+
+
+def do_withdraw_held(generation, user, *, api_key=None):
+    """A member withdraws a held generation: it is canceled (it never runs), its credits are released,
+    and its review item leaves the moderators' queue (unless it is urgent: then a moderator still
+    decides). Returns (generation, whether a moderator still looks at it)."""
+    if generation.status != Status.HELD:
+        raise ReviewError(
+            "not_held", f"Only a generation waiting for review can be withdrawn; this one is {generation.get_status_display().lower()}.",
+            http_status=409,
+        )
+    item = _open_held_item(generation)
+    actions.do_cancel_generation(generation, actor=Actor(user=user, api_key=api_key))
+    return generation, bool(item is not None and stays_open_after_withdrawal(item))
 
 
 def do_record_unblur(item, moderator, *, asset=None, which="", request=None):

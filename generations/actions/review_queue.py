@@ -7,15 +7,20 @@ here, and `generations.actions.review` (claims, decisions, expiry, appeals) buil
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
-from generations.models import ReviewItem, ReviewKind
+from accounts.audit import record_audit_event
+from accounts.models import AuditEventType
+from generations.models import ReviewDecision, ReviewItem, ReviewKind
+
+URGENT = 3
 
 
 def priority_for(categories: dict, severity: float) -> int:
     """Pure: 3 (urgent) for anything touching minors or scoring high, 2 for clear signals, else 1."""
     if categories.get("sexual_minors", 0) > 0 or severity >= 0.8:
-        return 3
+        return URGENT
     if severity >= 0.5:
         return 2
     return 1
@@ -43,3 +48,60 @@ def do_open_review_for_held(generation, *, stage, categories=None, now=None):
         priority=priority,
         sla_due_at=now + sla_for(priority),
     )
+
+
+def stays_open_after_withdrawal(item) -> bool:
+    """Pure: whether a moderator still decides a held item its author withdrew. An urgent or escalated
+    one does (what it was held for is serious enough that withdrawing must not dodge the strike a
+    rejection brings); the others leave the queue."""
+    return item.priority >= URGENT or item.escalated
+
+
+def do_withdraw_held_review(generation, *, actor, now=None):
+    """Called inside the transition of a held generation to `canceled`: its open held item is closed as
+    withdrawn and leaves the queue, unless `stays_open_after_withdrawal`. Audited either way."""
+    now = now or timezone.now()
+    for item in ReviewItem.objects.filter(generation=generation, kind=ReviewKind.HELD, decision=""):
+        kept_open = stays_open_after_withdrawal(item)
+        if not kept_open:
+            ReviewItem.objects.filter(pk=item.pk, decision="").update(
+                decision=ReviewDecision.WITHDRAWN, decision_reason="Its author withdrew it before a decision.",
+                decided_at=now, claimed_by=None, lease_expires_at=None, version=F("version") + 1,
+            )
+        record_audit_event(
+            AuditEventType.REVIEW_WITHDRAWN, actor=actor, team=generation.team, target=item,
+            extra={"generation": str(generation.public_id), "stage": item.stage, "kept_open": kept_open},
+        )
+
+
+# Spans an estimate is rounded to, in words: a person reads "within a few hours", not a timestamp.
+_WAIT_WORDS = (
+    (dt.timedelta(minutes=20), "within minutes"),
+    (dt.timedelta(hours=1), "within the hour"),
+    (dt.timedelta(hours=6), "within a few hours"),
+    (dt.timedelta(hours=24), "within a day"),
+)
+# What one item ahead in the queue adds to the wait, when moderators are busy.
+MINUTES_PER_ITEM_AHEAD = 4
+
+
+def estimate_review_wait(*, priority, waited, ahead, typical=None) -> dt.timedelta:
+    """Pure: how much longer an open item will probably wait for a decision. `typical` is how long
+    recent items of its priority waited for a human (None when there are too few to tell: then a quarter
+    of the SLA); every item `ahead` of it in the queue adds a few minutes. An item already waiting longer
+    than that is given a quarter of what is left of its SLA. Never beyond the SLA."""
+    sla = sla_for(priority)
+    expected = typical if typical is not None else sla / 4
+    expected = min(sla, max(expected, dt.timedelta(minutes=MINUTES_PER_ITEM_AHEAD * ahead)))
+    if waited < expected:
+        return expected - waited
+    return max(dt.timedelta(0), (sla - waited) / 4)
+
+
+def wait_in_words(remaining: dt.timedelta) -> str:
+    """Pure: an estimate as a person says it ("within a few hours")."""
+    for bound, words in _WAIT_WORDS:
+        if remaining <= bound:
+            return words
+    days = -(-remaining // dt.timedelta(days=1))  # rounded up
+    return f"within {days} days"

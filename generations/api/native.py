@@ -369,8 +369,13 @@ def get_generation(request, generation_id: str):
     return Status(200, generation_summary(_generation_or_404(request, generation_id)))
 
 
-@api.post("/generations/{generation_id}/cancel", response={200: GenerationOut, **ERRORS}, summary="Cancel a running generation")
+@api.post(
+    "/generations/{generation_id}/cancel", response={200: GenerationOut, **ERRORS},
+    summary="Cancel a running generation, or withdraw one held for review",
+)
 def cancel_generation(request, generation_id: str):
+    """Ends the generation as `canceled` and releases its credits. A held one is withdrawn: it leaves the
+    moderators' queue (an urgent one is still decided by a moderator)."""
     _require_scope(request, ApiKeyScope.GENERATE)
     generation = _generation_or_404(request, generation_id)
     do_cancel_generation(generation, actor=Actor(user=request.auth.created_by, api_key=request.auth))

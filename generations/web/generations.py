@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +22,8 @@ from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
 from generations.actions.generation import do_cancel_generation, do_submit_generation, screening_history
+from generations.actions.review import CONTEXT_MAX_CHARS, do_add_review_context, do_withdraw_held
+from generations.actions.review_queue import estimate_review_wait, wait_in_words
 from generations.catalog import (
     ALL_DURATIONS,
     ASPECT_RATIOS,
@@ -44,10 +47,17 @@ from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
 from generations.moderation.text import screening
+from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary
 from generations.pricing import price_table
-from generations.selectors import deliverable_asset, generation_for_team, matching_prompt, team_generations
-from generations.states import Status
+from generations.selectors import (
+    deliverable_asset,
+    generation_for_team,
+    matching_prompt,
+    review_queue_standing,
+    team_generations,
+)
+from generations.states import Stage, Status
 from generations.web.files import serve_file
 
 DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
@@ -440,9 +450,65 @@ def remix_url(generation):
     return reverse("generations:extend", args=[generation.public_id])
 
 
-@login_required
-def detail(request, generation_id):
-    generation = _generation_or_404(request, generation_id)
+def held_reasons(generation, item, *, restricted):
+    """Why a generation waits for a person, in plain words: (sentences, the screening's suggestion, whether
+    a consent record would help). From what the checks recorded on the generation and its review item."""
+    screened = generation.screening_result or {}
+    categories = {name: score for name, score in ((item.categories if item else None) or {}).items() if score}
+    top = max(categories, key=categories.get) if categories else None
+    words = CATEGORY_WORDS.get(top, "something our content policy restricts")
+    stage = item.stage if item else generation.stage
+    reasons, suggestion, consent = [], "", False
+    if stage == Stage.OUTPUT:
+        reasons.append(
+            f"The clip was made. Every finished clip is checked before anyone sees it, and the check was unsure "
+            f"whether this one shows {words}."
+        )
+    elif stage == Stage.INPUT:
+        if (screened.get("input_scan") or {}).get("verdict", "allow") != "allow":
+            reasons.append(f"The image you uploaded may show {words}. Images are checked before they are animated.")
+        if (screened.get("likeness") or {}).get("decision", "allow") != "allow":
+            reasons.append(
+                "A real person's face appears in what you asked to animate, and no consent record of your team covers it."
+            )
+            consent = True
+    else:
+        if screened.get("decision") == "review":
+            together = ", together with your recent prompts," if screened.get("escalation") else ""
+            reasons.append(f"Our automatic screening thought the prompt{together} may involve {words}.")
+            suggestion = screened.get("suggestion") or ""
+        if restricted or screened.get("decision", "allow") == "allow":
+            reasons.append(
+                "Your account is in restricted standing for now, so a person checks each of your generations before it runs."
+            )
+    if not reasons:
+        reasons.append("Our automatic checks were unsure about it, so a person decides.")
+    return reasons, suggestion, consent
+
+
+def _held_panel(request, generation):
+    """What the page of a held generation says: why, how long it usually takes, and what the person can do."""
+    item = generation.review_items.filter(kind=ReviewKind.HELD, decision="").order_by("-created_at").first()
+    restricted = current_standing(generation.created_by).level == StandingLevel.RESTRICTED
+    reasons, suggestion, consent = held_reasons(generation, item, restricted=restricted)
+    wait = None
+    if item is not None:
+        now = timezone.now()
+        ahead, typical = review_queue_standing(item, now=now)
+        wait = wait_in_words(estimate_review_wait(priority=item.priority, waited=now - item.created_at, ahead=ahead, typical=typical))
+    return {
+        "item": item,
+        "output": (item.stage if item else generation.stage) == Stage.OUTPUT,
+        "reasons": reasons,
+        "suggestion": suggestion,
+        "consent": consent,
+        "wait": wait,
+        "is_author": generation.created_by_id == request.user.pk,
+        "context_max": CONTEXT_MAX_CHARS,
+    }
+
+
+def _detail_page(request, generation, *, extra=None, status=200):
     appeal = generation.review_items.filter(kind="appeal").first()
     can_appeal = (
         appeal is None
@@ -458,15 +524,56 @@ def detail(request, generation_id):
             "summary": generation_summary(generation, for_api=False),
             "appeal": appeal,
             "can_appeal": can_appeal,
-            "held_item": generation.review_items.filter(kind=ReviewKind.HELD, decision="").first(),
+            "held": _held_panel(request, generation) if generation.status == Status.HELD else None,
             "kind_label": KIND_LABELS.get(generation.kind, generation.kind),
             "children": generation.children.order_by("-id")[:12],
             "gallery_item": GalleryItem.objects.filter(generation=generation).first(),
             "remix_url": remix_url(generation),
             "extra_inputs": [asset.role for asset in generation.assets.all() if asset.role.startswith("input_image_") and asset.role != "input_image_tail"],
             "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
+            # Released by a moderator and waiting for one of the team's concurrency slots.
+            "waiting_for_slot": generation.status == Status.QUEUED and not generation.holds_slot,
+            **(extra or {}),
         },
+        status=status,
     )
+
+
+@login_required
+def detail(request, generation_id):
+    return _detail_page(request, _generation_or_404(request, generation_id))
+
+
+@login_required
+@require_POST
+def add_context(request, generation_id):
+    """The author of a held generation tells the moderator what it is for (screened; audited)."""
+    generation = _generation_or_404(request, generation_id)
+    text = request.POST.get("context", "")
+    try:
+        do_add_review_context(generation, request.user, text, request=request)
+    except GenerationError as error:  # a ReviewError, or the screening's refusal
+        if error.http_status in (403, 409):
+            messages.error(request, f"{error.message} ({error.code})")
+            return redirect("generations:detail", generation.public_id)
+        return _detail_page(request, generation, extra={"context_error": error, "context_text": text}, status=error.http_status)
+    messages.success(request, "Thanks: the moderator reads your note before deciding.")
+    return redirect("generations:detail", generation.public_id)
+
+
+@login_required
+@require_POST
+def withdraw(request, generation_id):
+    """Withdraw a held generation: it never runs, its credits come back, and it leaves the review queue."""
+    generation = _generation_or_404(request, generation_id)
+    try:
+        generation, still_reviewed = do_withdraw_held(generation, request.user)
+    except GenerationError as error:
+        messages.error(request, f"{error.message} ({error.code})")
+    else:
+        note = " A moderator still looks at what it was held for." if still_reviewed else ""
+        messages.success(request, f"Withdrawn. It will not run, and its {generation.price_credits} credits are back with your team.{note}")
+    return redirect("generations:detail", generation.public_id)
 
 
 @never_cache

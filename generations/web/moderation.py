@@ -78,7 +78,7 @@ def dashboard_stats(*, now=None, days=14):
     by_priority = Counter(open_items.values_list("priority", flat=True))
     ages = [now - created for created in open_items.values_list("created_at", flat=True)]
     since = now - dt.timedelta(days=days)
-    decided = ReviewItem.objects.filter(decided_at__gte=since).exclude(decision="")
+    decided = ReviewItem.objects.filter(decided_at__gte=since).exclude(decision__in=("", ReviewDecision.WITHDRAWN))
     per_category = defaultdict(int)
     for categories in decided.values_list("categories", flat=True):
         top = max(categories.items(), key=lambda pair: pair[1])[0] if categories else "uncategorised"

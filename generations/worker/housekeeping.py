@@ -28,7 +28,7 @@ from generations.actions.generation import do_fail_generation, do_requeue_genera
 from generations.actions.review import do_expire_overdue_reviews
 from generations.models import Asset, AssetRole, DeliveryStatus, Generation, WebhookDelivery
 from generations.states import TERMINAL, Status
-from generations.worker.pipeline import generation_deadline_s
+from generations.worker.pipeline import SLOT_WAIT_EXPIRED, generation_deadline_s, slot_wait_message
 
 logger = logging.getLogger(__name__)
 
@@ -94,20 +94,36 @@ def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
     return removed
 
 
+def waiting_for_slot(generation) -> bool:
+    """Released by a moderator and waiting for one of its team's concurrency slots (see the pipeline)."""
+    return generation.status == Status.QUEUED and not generation.holds_slot
+
+
+def _past_deadline(generation, now) -> bool:
+    """Whether a driven generation is past its deadline (plus the stall allowance). One waiting for a slot
+    has GENERATION_SLOT_WAIT_S from joining the queue (its worker turns fail it then; this is the backstop
+    when no turn comes, e.g. no worker runs the scheduler). The others have the generation deadline from
+    when they took their slot: a generation released after days in review is not failed for its age."""
+    if waiting_for_slot(generation):
+        started, allowance_s = generation.queued_at or generation.created_at, settings.GENERATION_SLOT_WAIT_S
+    else:
+        started, allowance_s = generation.slot_taken_at or generation.created_at, generation_deadline_s(generation)
+    return (now - started).total_seconds() > allowance_s + settings.GENERATION_STALL_S
+
+
 def requeue_or_fail_stalled(*, now) -> tuple[int, int]:
     """Generations in a driven state with nothing driving them: back on the queue, or failed (credits
-    released) once past their deadline. Returns (requeued, failed)."""
+    released) once past their deadline. One waiting for a slot whose delayed turn is scheduled counts as
+    driven. Returns (requeued, failed)."""
     requeued = failed = 0
     stalled_before = now - dt.timedelta(seconds=settings.GENERATION_STALL_S)
     for generation in Generation.objects.filter(status__in=DRIVEN_STATES, updated_at__lt=stalled_before).select_related("team"):
-        age_s = (now - generation.created_at).total_seconds()
-        if age_s > generation_deadline_s(generation) + settings.GENERATION_STALL_S:
-            do_fail_generation(
-                generation,
-                code="deadline_exceeded",
-                message="The generation did not finish in time; its credits were released.",
-                extra={"reconciled": True},
-            )
+        if _past_deadline(generation, now):
+            if waiting_for_slot(generation):
+                code, message = SLOT_WAIT_EXPIRED, slot_wait_message()
+            else:
+                code, message = "deadline_exceeded", "The generation did not finish in time; its credits were released."
+            do_fail_generation(generation, code=code, message=message, extra={"reconciled": True})
             failed += 1
         elif not _job_is_pending(generation):
             logger.warning("housekeeping: generation %s was %s with no job; requeuing", generation.public_id, generation.status)

@@ -42,6 +42,8 @@ def advance_generation(generation_id):
     provider = get_provider()
     try:
         if generation.status == Status.QUEUED:
+            if _waiting_for_slot(generation):
+                return
             _submit(generation, provider)
         elif generation.status == Status.SUBMITTING:
             # A worker died while submitting: the upstream may or may not have the task.
@@ -152,6 +154,37 @@ def _start_cooldown(seconds):
         redis_connection().set(COOLDOWN_KEY, 1, px=max(1, int(seconds * 1000)))
     except redis.RedisError:
         pass
+
+
+def _waiting_for_slot(generation) -> bool:
+    """Whether a queued generation must wait for one of its team's concurrency slots. One released by a
+    moderator holds none (waiting for review did not occupy the upstream) and takes one here, before
+    anything reaches the upstream. While none is free its job comes back after GENERATION_SLOT_RETRY_S
+    (the worker is not kept busy); GENERATION_SLOT_WAIT_S after it joined the queue it fails instead, with
+    its credits released. Taking the slot is a compare-and-set, so a job that runs twice takes one slot."""
+    if generation.holds_slot or actions.do_take_slot(generation):
+        return False
+    generation.refresh_from_db(fields=["status"])
+    if generation.status != Status.QUEUED:
+        return True  # canceled meanwhile: nothing to wait for
+    waited_s = (timezone.now() - (generation.queued_at or generation.created_at)).total_seconds()
+    if waited_s > settings.GENERATION_SLOT_WAIT_S:
+        actions.do_fail_generation(generation, code=SLOT_WAIT_EXPIRED, message=slot_wait_message())
+    else:
+        actions.do_requeue_generation(generation, delay_s=settings.GENERATION_SLOT_RETRY_S)
+    return True
+
+
+SLOT_WAIT_EXPIRED = "slot_wait_expired"
+
+
+def slot_wait_message():
+    hours = settings.GENERATION_SLOT_WAIT_S / 3600
+    span = f"{hours:g} hour{'s' if hours != 1 else ''}" if hours >= 1 else f"{settings.GENERATION_SLOT_WAIT_S // 60} minutes"
+    return (
+        f"A moderator released it, but your team's other generations kept every slot busy for {span}, so it never "
+        "started. Its credits were released; submit it again when fewer are running."
+    )
 
 
 def _submit(generation, provider):

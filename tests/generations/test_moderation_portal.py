@@ -43,7 +43,7 @@ def moderate(client, moderator, generation, action, reason=""):
 def test_a_held_generation_approved_by_a_moderator_reaches_succeeded(client, alice, alice_key, moderator, use_simulator, redis_conn):
     generation = held(client, alice_key, "Satin ribbons floating in the wind")
     client.force_login(alice)
-    assert b"Waiting for a moderator" in client.get(f"/generations/{generation.public_id}/").content
+    assert b"A person looks at this before it runs" in client.get(f"/generations/{generation.public_id}/").content
 
     client.force_login(moderator)
     queue = client.get("/moderation/")

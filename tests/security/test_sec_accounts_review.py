@@ -28,10 +28,12 @@ def second_moderator(db):
     return User.objects.create_user("mod-b@example.org", "pw-mod-b-123", is_moderator=True)
 
 
-def held_item(client, key):
+def held_item(client, key, categories=None):
     response = client.post("/api/v1/generations", {"prompt": "A quiet lake at dawn"}, content_type="application/json", **bearer(key))
     generation = Generation.objects.get(public_id=response.json()["id"])
-    Generation.objects.filter(pk=generation.pk).update(screening_result={"decision": "review", "categories": {"violence": 0.6}})
+    Generation.objects.filter(pk=generation.pk).update(
+        screening_result={"decision": "review", "categories": categories or {"violence": 0.6}}
+    )
     do_transition(generation, Status.HELD, expected=Status.QUEUED, stage=Stage.PROMPT)
     return ReviewItem.objects.get(generation=generation, kind="held")
 
@@ -124,11 +126,16 @@ def test_odd_standing_points_are_a_400_with_a_clear_message(moderator, alice, po
     assert not StandingEvent.objects.filter(user=alice).exists()
 
 
+# A withdrawn (canceled) held generation leaves the queue, except an urgent one (priority 3): that one a
+# moderator still decides, so withdrawing does not dodge the strike a rejection brings.
+URGENT = {"violence": 0.85}
+
+
 def test_rejecting_an_item_whose_generation_was_canceled_still_strikes(client, alice, alice_key, moderator, redis_conn):
-    item = held_item(client, alice_key)
+    item = held_item(client, alice_key, URGENT)
     cancel = client.post(f"/api/v1/generations/{item.generation.public_id}/cancel", **bearer(alice_key))
     assert cancel.status_code == 200 and cancel.json()["status"] == "canceled"
-    assert ReviewItem.objects.filter(pk=item.pk, decision="").exists()  # the item survives the cancel
+    assert ReviewItem.objects.filter(pk=item.pk, decision="").exists()  # the urgent item survives the cancel
 
     item = review.do_claim(item, moderator)
     browser = Client()
@@ -144,7 +151,7 @@ def test_rejecting_an_item_whose_generation_was_canceled_still_strikes(client, a
 
 
 def test_approving_an_item_whose_generation_was_canceled_releases_nothing(client, alice_key, moderator, redis_conn):
-    item = held_item(client, alice_key)
+    item = held_item(client, alice_key, URGENT)
     client.post(f"/api/v1/generations/{item.generation.public_id}/cancel", **bearer(alice_key))
     item = review.do_claim(item, moderator)
     review.do_decide(item, moderator, review.APPROVE, expected_version=item.version)

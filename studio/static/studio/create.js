@@ -11,7 +11,7 @@
       var perFive = (prices[model.value] || {})[mode.value];
       if (perFive === undefined) { cost.textContent = ""; return; }
       var credits = Math.ceil(perFive * parseInt(duration.value, 10) / 5);
-      cost.textContent = "Costs " + credits + " credits.";
+      cost.textContent = "Costs " + credits.toLocaleString("en-US") + " credits.";
     }
     ["model", "mode", "duration"].forEach(function (name) { var el = field(name); if (el) el.addEventListener("change", update); });
     update();

@@ -1,5 +1,6 @@
 // Live progress without full-page reloads: poll the status endpoint, move the bar, show elapsed time and an
-// estimate; when the generation ends, swap in the finished section fetched from the same page.
+// estimate; when the generation ends (or leaves or enters review), swap in the section fetched from the same
+// page. A generation waiting for a person is polled slowly: nothing moves until someone decides.
 (function () {
   "use strict";
 
@@ -14,8 +15,9 @@
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
         .then(function (summary) {
-          if (onSummary(summary) === false) return;
-          delay = 700;
+          var next = onSummary(summary);
+          if (next === false) return;
+          delay = typeof next === "number" ? next : 700;
           window.setTimeout(tick, delay);
         })
         .catch(function () { delay = Math.min(delay * 2, 10000); window.setTimeout(tick, delay); });
@@ -25,10 +27,26 @@
 
   // The generation page.
   var root = document.getElementById("generation");
+  var HELD_POLL_MS = 15000;
   if (root && root.dataset.terminal !== "true") {
-    var bar = root.querySelector(".progress .bar");
-    var meter = root.querySelector(".progress");
     poller(root.dataset.statusUrl, function (summary) {
+      var bar = root.querySelector(".progress .bar");
+      var meter = root.querySelector(".progress");
+      var before = root.dataset.status;
+      if (summary.status !== before && !summary.terminal &&
+          (before === "held" || summary.status === "held" || root.querySelector("[data-waiting-slot]"))) {
+        // Into or out of review, or a released one that got its slot: the page explains something else now.
+        fetch(window.location.href, { credentials: "same-origin" })
+          .then(function (response) { return response.text(); })
+          .then(function (html) {
+            var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("generation");
+            if (fresh) { root.innerHTML = fresh.innerHTML; root.dataset.status = fresh.dataset.status; }
+          });
+        root.dataset.status = summary.status;
+        return summary.status === "held" ? HELD_POLL_MS : true;
+      }
+      if (summary.status === "held") return HELD_POLL_MS;
+      if (!bar) return true;
       bar.style.width = summary.progress + "%";
       meter.setAttribute("aria-valuenow", summary.progress);
       ["status_label", "stage_label", "progress"].forEach(function (name) {
