@@ -25,6 +25,7 @@ from accounts.audit import (
     record_audit_event,
     verify_chain,
 )
+from accounts.errors import ModeratorsOnly
 from accounts.models import AuditChainHead, AuditEvent, AuditEventType
 
 PAGE_SIZE = 50
@@ -42,7 +43,7 @@ def can_view_audit(user) -> bool:
 
 def _auditor_or_404(request):
     if not can_view_audit(request.user):
-        raise Http404("No such page.")
+        raise ModeratorsOnly()
 
 
 class AuditFilterForm(forms.Form):

@@ -58,7 +58,7 @@ class TeamLimitsForm(forms.Form):
             field.max_value = largest
             field.validators.append(validators.MaxValueValidator(largest))
             field.widget.attrs["max"] = largest
-            field.help_text = f"{field.help_text} At most {largest}.".strip()
+            field.help_text = f"{field.help_text} At most {largest:,}.".strip()
 
 
 class ApiKeyForm(forms.Form):

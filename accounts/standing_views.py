@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.errors import AccountError
+from accounts.errors import AccountError, ModeratorsOnly
 from accounts.models import Membership, Notice, Role, StandingEvent, User
 from accounts.selectors import current_membership
 from accounts.standing import current_standing, do_adjust_standing, do_lift_suspension
@@ -39,14 +39,14 @@ def my_standing(request):
 @login_required
 def moderator_user_standing(request, user_id):
     if not _is_moderator(request.user):
-        raise Http404("No such page.")
+        raise ModeratorsOnly()
     person = User.objects.filter(pk=user_id).first()
     if person is None:
         raise Http404("No such user.")
     return _render_person(request, person)
 
 
-def _render_person(request, person, *, status=200):
+def _render_person(request, person, *, status=200, error=None):
     return render(
         request,
         "accounts/moderator_standing.html",
@@ -55,6 +55,9 @@ def _render_person(request, person, *, status=200):
             "standing": current_standing(person),
             "events": StandingEvent.objects.filter(user=person)[:100],
             "teams": Membership.objects.filter(user=person).select_related("team"),
+            # A refused adjustment: its error beside the field it concerns, and what was typed, to correct.
+            "error": error,
+            "posted": request.POST if error is not None else {},
         },
         status=status,
     )
@@ -64,7 +67,7 @@ def _render_person(request, person, *, status=200):
 @require_POST
 def moderator_adjust(request, user_id):
     if not _is_moderator(request.user):
-        raise Http404("No such page.")
+        raise ModeratorsOnly()
     person = User.objects.filter(pk=user_id).first()
     if person is None:
         raise Http404("No such user.")
@@ -77,9 +80,11 @@ def moderator_adjust(request, user_id):
             do_adjust_standing(person, moderator=request.user, points=request.POST.get("points", "0"), reason=reason)
             messages.success(request, "Standing adjusted.")
     except AccountError as error:
-        # A refusal is shown on the page it came from, with its status: 400 for bad input, 403 for a conflict of interest.
-        messages.error(request, f"{error.message} ({error.code})")
-        return _render_person(request, person, status=error.http_status)
+        # A refusal is shown on the page it came from, with its status: 400 for bad input (beside the field it
+        # concerns, like points that are not a finite number), 403 for a conflict of interest.
+        if not error.field:
+            messages.error(request, f"{error.message} ({error.code})")
+        return _render_person(request, person, status=error.http_status, error=error)
     except ValueError:
         messages.error(request, "A reason (and a number of points) is required. (reason_required)")
     return redirect("moderator_standing", person.pk)

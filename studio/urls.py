@@ -8,12 +8,20 @@ from generations.api.native import api
 from generations.web.usage import usage
 from studio.health import healthz
 from studio.metrics import metrics
+from studio.site_pages import favicon
 
 admin.site.site_header = "Studio administration"
+
+# The error pages in the site's own layout (studio/site_pages.py).
+handler400 = "studio.site_pages.bad_request"
+handler403 = "studio.site_pages.permission_denied"
+handler404 = "studio.site_pages.page_not_found"
+handler500 = "studio.site_pages.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from PIL import Image
 
+from accounts.errors import ModeratorsOnly
 from accounts.selectors import current_membership
 from generations.actions import review
 from generations.actions.review import ReviewError, is_moderator
@@ -36,7 +37,7 @@ from generations.web.files import serve_file
 
 def _moderator_or_404(request):
     if not is_moderator(request.user):
-        raise Http404("No such page.")
+        raise ModeratorsOnly()
 
 
 def _item_or_404(item_id):

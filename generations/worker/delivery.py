@@ -86,7 +86,8 @@ def deliver(delivery_id, *, transport=None):
         )
     else:
         delay = next_delay_s(delivery.attempts)
-        changes = {"last_status_code": status_code, "last_error": (error or f"HTTP {status_code}")[:300],
+        # The status code has its own column; last_error is for what a code cannot say (refused, timed out).
+        changes = {"last_status_code": status_code, "last_error": error[:300],
                    "last_response_excerpt": excerpt}
         if delay is None:
             changes["status"] = DeliveryStatus.FAILED

@@ -333,13 +333,17 @@ def test_it_lets_an_owner_revoke_any_key_of_the_team(client, alice, bob, team, r
 # --- usage ----------------------------------------------------------------------------------------
 
 
+def _number(text):
+    return int(text.replace(",", ""))  # the page groups thousands: 10,500
+
+
 def _stat(page, name):
-    return int(re.search(rf'data-stat="{name}">(-?\d+)<', page).group(1))
+    return _number(re.search(rf'data-stat="{name}">(-?[\d,]+)<', page).group(1))
 
 
 def _cell(page, row_attr, row_value, column):
     row = re.search(rf'<tr {row_attr}="{re.escape(row_value)}">(.*?)</tr>', page, re.S).group(1)
-    return int(re.search(rf'data-col="{column}">(-?\d+)', row).group(1))
+    return _number(re.search(rf'data-col="{column}">(-?[\d,]+)', row).group(1))
 
 
 @pytest.mark.e2e
@@ -369,7 +373,7 @@ def test_it_reports_usage_that_matches_the_ledger(client, alice, bob, team, use_
     assert _stat(page, "spent") == spent == finished.price_credits
     assert _stat(page, "allowance") == 20_000
     percent = finished.price_credits * 100 // 20_000
-    assert f"{finished.price_credits} of 20000 credits spent ({percent}%)" in page
+    assert f"{finished.price_credits:,} of 20,000 credits spent ({percent}%)" in page
 
     assert _cell(page, "data-member", "alice@example.org", "spent") == finished.price_credits
     assert _cell(page, "data-member", "alice@example.org", "reserved") == 0

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from accounts.models import User
+from accounts.standing import do_record_strike
 from generations.actions.gallery import do_share
 from generations.actions.generation import do_submit_generation
 from generations.catalog import validate_generation_request
@@ -40,6 +41,7 @@ def portal_pages(team, alice, use_simulator, redis_conn):
     assert held.status == "held"
     User.objects.create_user("a11y-mod@example.org", "pw-mod-a11y-1", is_moderator=True)
     item = held.review_items.get()
+    do_record_strike(alice, category="sexual", source="prompt_block")  # warned: every page of hers carries the banner
     return {
         "alice": [
             "/", "/generations/new/", "/generations/new/image/", "/generations/new/images/", "/generations/new/effect/",
@@ -47,7 +49,8 @@ def portal_pages(team, alice, use_simulator, redis_conn):
             f"/generations/{clip.public_id}/lip-sync/", "/gallery/", "/consent/", "/webhooks/",
             "/accounts/team/", "/accounts/keys/", "/accounts/usage/", "/accounts/standing/",
         ],
-        "moderator": ["/moderation/", f"/moderation/items/{item.public_id}/"],
+        "moderator": ["/moderation/", f"/moderation/items/{item.public_id}/", f"/accounts/moderation/users/{alice.pk}/standing/",
+                      "/accounts/audit/"],
     }
 
 
