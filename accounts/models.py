@@ -225,6 +225,8 @@ class AuditEventType(models.IntegerChoices):
     REVIEW_ESCALATED = 704, "Review item escalated"
     APPEAL_FILED = 705, "Appeal filed"
     REVIEW_EXPIRED = 706, "Review item denied automatically (SLA passed)"
+    REVIEW_WITHDRAWN = 707, "Held generation withdrawn by its author"
+    REVIEW_CONTEXT_ADDED = 708, "Context added for the moderator"
     # 900–999: the audit trail itself
     AUDIT_EXPORTED = 901, "Audit trail exported"
     AUDIT_CHECKPOINT = 902, "Audit checkpoint signed"

@@ -67,8 +67,12 @@ class Generation(models.Model):
     # Credits: reserved at submit, then captured or released exactly once when the generation ends.
     price_credits = models.PositiveIntegerField(default=0)
     credit_state = models.CharField(max_length=10, choices=CreditState.choices, default=CreditState.NONE)
-    # Whether this generation counts against its team's concurrent-generation limit.
+    # Whether this generation counts against its team's concurrent-generation limit. Only one that may reach
+    # the upstream does: a held one holds no slot, and one a moderator released takes a slot in the worker.
     holds_slot = models.BooleanField(default=False)
+    # When one a moderator released took its slot in the worker; its deadline counts from here (for the
+    # others, from their creation, when they took their slot at submit).
+    slot_taken_at = models.DateTimeField(null=True, blank=True)
 
     # The upstream side.
     provider = models.CharField(max_length=20, blank=True)
@@ -83,6 +87,7 @@ class Generation(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When it joined the queue to run: at submit, or when a moderator released it (not reset by retries).
     queued_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     render_finished_at = models.DateTimeField(null=True, blank=True)
@@ -279,6 +284,8 @@ class ReviewDecision(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     EXPIRED = "expired", "Denied automatically (SLA passed)"
+    # Its author withdrew the held generation before anyone decided: nothing left to decide.
+    WITHDRAWN = "withdrawn", "Withdrawn by its author"
 
 
 class ReviewItem(models.Model):
@@ -296,6 +303,9 @@ class ReviewItem(models.Model):
     severity = models.FloatField(default=0.0)
     priority = models.PositiveSmallIntegerField(default=1, help_text="1 (low) to 3 (urgent)")
     message = models.TextField(blank=True, help_text="The user's appeal or report, in their words.")
+    # For a held generation: what its author tells the moderator (screened like a caption), and when.
+    author_context = models.TextField(blank=True)
+    author_context_at = models.DateTimeField(null=True, blank=True)
     # For reports: who reported it (the reporter is never shown to the author).
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sla_due_at = models.DateTimeField()

@@ -285,6 +285,11 @@ GENERATION_DEADLINE_PER_SECOND_S = env.int("GENERATION_DEADLINE_PER_SECOND_S", d
 # A running generation whose row has not moved for this long, with no job queued for it, is handed back
 # to the queue by the reconciler (a worker died, Redis lost the job).
 GENERATION_STALL_S = env.int("GENERATION_STALL_S", default=120)
+# A held generation holds no concurrency slot; once a moderator releases it, the worker takes one of its
+# team's slots before submitting. While none is free it waits (its job comes back every RETRY seconds),
+# and after WAIT seconds it fails with its credits released.
+GENERATION_SLOT_RETRY_S = env.int("GENERATION_SLOT_RETRY_S", default=10)
+GENERATION_SLOT_WAIT_S = env.int("GENERATION_SLOT_WAIT_S", default=7200)
 # Public base URL of this studio, for the upstream's callbacks (empty: no callbacks, polling only).
 STUDIO_PUBLIC_URL = env("STUDIO_PUBLIC_URL", default="")
 # Most tasks the studio keeps at the upstream at once, across all teams; more wait in the queue.
