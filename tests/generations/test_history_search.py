@@ -67,3 +67,15 @@ def test_cards_name_kinds_and_effects_in_words(client, alice, made):
     page = client.get("/generations/").content.decode()
     assert "Effect: Squish" in page and "Image → video" in page
     assert ">effects<" not in page and "image2video ·" not in page
+
+
+def test_a_canceled_or_failed_video_offers_to_try_again_with_the_same_settings(client, alice, made):
+    canceled = made("Waves on a pebble beach", status=Status.CANCELED)
+    failed = made("A lighthouse in a storm", status=Status.FAILED)
+    made_ok = made("A calm lake", status=Status.SUCCEEDED)
+    client.force_login(alice)
+
+    for generation in (canceled, failed):
+        page = client.get(f"/generations/{generation.public_id}/").content.decode()
+        assert ">Try again</a>" in page and f"remix_of={generation.public_id}" in page
+    assert ">Try again</a>" not in client.get(f"/generations/{made_ok.public_id}/").content.decode()
