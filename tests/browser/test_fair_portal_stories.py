@@ -75,3 +75,18 @@ def test_history_finds_words_in_any_order_and_clears_its_filters(page, live_serv
     page.get_by_role("link", name="Clear filters").click()
     page.wait_for_url(f"{live_server.url}/generations/")
     assert page.locator(".gen-card").count() == 3
+
+
+def test_a_member_can_generate_while_the_owners_four_prompts_wait_for_review(page, live_server, alice, bob, team, redis_conn):
+    team.max_concurrent_generations = 2
+    team.save(update_fields=["max_concurrent_generations"])
+    for name in ("Elon Musk", "Taylor Swift", "Keanu Reeves", "Beyonce"):
+        request = validate_generation_request({"prompt": f"{name} walking a dog in a park"}, default_model="kling-v1-6")
+        assert do_submit_generation(team=team, user=alice, request=request).status == "held"
+
+    sign_in(page, live_server, "bob@example.org", "bob-password-1")
+    submit_in_page(page, live_server, "A paper boat drifting on a puddle")
+    page.get_by_role("progressbar", name="Generation progress").wait_for()
+    shot(page, "member-generates-while-owner-waits")
+    assert "concurrency" not in page.locator("main").inner_text().lower()
+    assert Generation.objects.get(created_by=bob).status == "queued"

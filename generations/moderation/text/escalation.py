@@ -186,14 +186,15 @@ def _trajectory_and_probing(raises, prompt, series, scores, policy):
             raises.raise_to(category, target, "the recent prompts climb step by step toward this category",
                             "trajectory", [index for index, _, _ in series[-4:]])
         # Several prompts that each needed a human are not, by themselves, pushing: a user may make five
-        # harmless clips of the same film star. Pushing shows as a prompt past the middle of the band
-        # between review and block, a climb above the earlier ones, or a rephrasing of one of them.
+        # harmless clips of film stars, or the same scene with one star after another. Pushing shows as a
+        # prompt past the middle of the band between review and block, or a climb above the earlier ones;
+        # after a block, as a prompt past the middle or a rephrasing of the blocked one.
         near_limit = current >= (review + min(block, 1.0)) / 2
         held = [(index, prior, s) for index, prior, s in series
                 if SEVERITY.get(prior.decision, 0) >= 1 and s.get(category, 0.0) >= review]
         if len(held) >= 2 and current >= review - 0.1:
             climbing = current > max(s.get(category, 0.0) for _, _, s in held) + 0.05
-            if near_limit or climbing or _rephrases(prompt, held):
+            if near_limit or climbing:
                 raises.raise_to(category, block, "repeated attempts near the limit of this category", "probing",
                                 [index for index, _, _ in held])
         blocked_here = [(index, prior, s) for index, prior, s in series[-3:]
