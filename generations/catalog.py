@@ -50,6 +50,28 @@ VOICE_IDS = (
     "genshin_vindi2",
     "chat1_female_new-3",
 )
+
+
+@dataclass(frozen=True)
+class VoiceLabel:
+    """How the portal names a voice: a name a person can pick by, its language and one short description.
+    Descriptive names read from the upstream's voice ids (not the upstream's own marketing names)."""
+
+    name: str
+    language: str
+    description: str
+
+
+VOICE_LABELS = {
+    "oversea_male1": VoiceLabel("Announcer", "English", "A man's clear, even voice, for introductions and news-style lines."),
+    "uk_boy1": VoiceLabel("British boy", "English (UK)", "A young boy with a British accent."),
+    "uk_man2": VoiceLabel("British man", "English (UK)", "A grown man with a British accent, low and steady."),
+    "reader_en_m-v1": VoiceLabel("Narrator", "English", "A man reading aloud at an unhurried pace, for explainers."),
+    "commercial_lady_en_f-v1": VoiceLabel("Presenter", "English", "A woman's bright, upbeat voice, for ads and announcements."),
+    "calm_story1": VoiceLabel("Storyteller", "English", "A calm, gentle voice for telling a story."),
+    "genshin_vindi2": VoiceLabel("Young hero", "English", "A lively young voice, like a character in a game."),
+    "chat1_female_new-3": VoiceLabel("Friendly chat", "English", "A woman talking warmly, as in a conversation."),
+}
 VOICE_LANGUAGES = ("en", "zh")
 VOICE_SPEED_RANGE = (0.8, 2.0)
 

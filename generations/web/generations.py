@@ -2,14 +2,17 @@
 
 import datetime
 import json
+import os
+import re
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -31,16 +34,22 @@ from generations.catalog import (
     CAMERA_PRESETS,
     EFFECT_SCENES,
     EXTEND_SECONDS,
+    IMAGE2VIDEO,
     IMAGE_TAIL_MODES,
     KIND_LABELS,
     KINDS,
+    LIP_SYNC,
     LIP_SYNC_MAX_TEXT,
     MAX_PROMPT_CHARS,
     MODELS,
     MODES,
+    SINGLE_IMAGE_EFFECT_MODEL,
+    TEXT2VIDEO,
     TWO_PERSON_EFFECT_MODELS,
     TWO_PERSON_EFFECTS,
+    VIDEO_EXTEND,
     VOICE_IDS,
+    VOICE_LABELS,
     validate_generation_request,
 )
 from generations.errors import GenerationError
@@ -49,7 +58,7 @@ from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDeci
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary
-from generations.pricing import price_table
+from generations.pricing import price_generation, price_table
 from generations.selectors import (
     deliverable_asset,
     generation_for_team,
@@ -58,6 +67,7 @@ from generations.selectors import (
     team_generations,
 )
 from generations.states import Stage, Status
+from generations.web import kept_uploads
 from generations.web.files import serve_file
 
 DURATION_CHOICES = [(seconds, f"{seconds} seconds") for seconds in ALL_DURATIONS]
@@ -71,17 +81,56 @@ def _with_camera(data):
     return data
 
 
+class UploadInput(forms.ClearableFileInput):
+    """A file input with its own preview and drop zone (image-preview.js). It may stand for a file the server
+    kept from the previous try or took from the clip being remixed (`kept`, a KeptUpload): then the browser
+    must not insist on choosing it again."""
+
+    ACCEPT = {"image": "image/jpeg,image/png", "audio": "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/aac"}
+    kept = None
+
+    def __init__(self, preview="image", attrs=None):
+        super().__init__(attrs={"accept": self.ACCEPT[preview], **(attrs or {})})
+        self.preview = preview
+
+    def use_required_attribute(self, initial):
+        return super().use_required_attribute(initial) and self.kept is None
+
+
+def _preview_id(name):
+    """The preview element of a file field: #image-preview, #image-tail-preview, #image-2-preview, ..."""
+    return f"{name.replace('_', '-')}-preview"
+
+
 class CreateForm(forms.Form):
     """A create page's form: its kind, and the request data it stands for."""
 
     kind = ""
+    # What the cost line assumes for settings this form does not offer (or hides): data-* on p.cost.
+    cost_defaults = {}
+    # The form fields the request's `images` list was built from, in order (see form_field_for).
+    image_fields = ("image",)
 
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.team = team
+        for name, field in self.fields.items():
+            if isinstance(field.widget, UploadInput):
+                field.widget.preview_id = field.widget.attrs["data-preview"] = _preview_id(name)
 
     def request_data(self):
         return dict(self.cleaned_data)
+
+    def form_field_for(self, api_field):
+        """The form field a request field's error belongs on (`images[1]` is the second image given), or None."""
+        api_field = api_field or ""
+        match = re.fullmatch(r"images\[(\d+)\]", api_field)
+        if match:
+            used = list(self.image_fields)
+            index = int(match.group(1))
+            api_field = used[index] if index < len(used) else "image"
+        name = {"images": "image", "camera_control": "camera", "model_name": "model"}.get(api_field, api_field)
+        return name if name in self.fields else None
 
 
 class TextToVideoForm(CreateForm):
@@ -112,13 +161,13 @@ class ImageToVideoForm(CreateForm):
     image = forms.FileField(
         label="Start image",
         help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB. The clip takes its shape.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "data-preview": "image-preview"}),
+        widget=UploadInput(),
     )
     image_tail = forms.FileField(
         label="End image (optional)",
         required=False,
         help_text="Where the clip should end. Pro mode only on most models.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "data-preview": "image-tail-preview"}),
+        widget=UploadInput(),
     )
     prompt = forms.CharField(
         required=False,
@@ -142,7 +191,6 @@ EFFECT_LABELS = {
     "bloombloom": "Bloom", "dizzydizzy": "Dizzy spin", "fuzzyfuzzy": "Fuzzy", "squish": "Squish", "expansion": "Expand",
     "hug": "Hug (two people)", "kiss": "Kiss (two people)", "heart_gesture": "Heart gesture (two people)",
 }
-IMAGE_ACCEPT = {"accept": "image/jpeg,image/png"}
 
 
 def _consent_choices(team):
@@ -164,11 +212,12 @@ class _ConsentMixin:
 
 class MultiImageForm(CreateForm):
     kind = "multi-image2video"
-    image = forms.FileField(label="Reference image 1", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
+    cost_defaults = {"model": "kling-v1-6"}
+    image = forms.FileField(label="Reference image 1", widget=UploadInput(),
                             help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each.")
-    image_2 = forms.FileField(label="Reference image 2 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
-    image_3 = forms.FileField(label="Reference image 3 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
-    image_4 = forms.FileField(label="Reference image 4 (optional)", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT))
+    image_2 = forms.FileField(label="Reference image 2 (optional)", required=False, widget=UploadInput())
+    image_3 = forms.FileField(label="Reference image 3 (optional)", required=False, widget=UploadInput())
+    image_4 = forms.FileField(label="Reference image 4 (optional)", required=False, widget=UploadInput())
     prompt = forms.CharField(max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The three friends walk along the pier at sunset"}))
     negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     duration = forms.ChoiceField(choices=[("5", "5 seconds"), ("10", "10 seconds")])
@@ -177,7 +226,8 @@ class MultiImageForm(CreateForm):
 
     def request_data(self):
         data = dict(self.cleaned_data)
-        data["images"] = [data.pop(name) for name in ("image", "image_2", "image_3", "image_4") if data.get(name)]
+        self.image_fields = tuple(name for name in ("image", "image_2", "image_3", "image_4") if data.get(name))
+        data["images"] = [data.pop(name) for name in self.image_fields]
         for name in ("image_2", "image_3", "image_4"):
             data.pop(name, None)
         data["model"] = "kling-v1-6"
@@ -186,10 +236,11 @@ class MultiImageForm(CreateForm):
 
 class EffectForm(_ConsentMixin, CreateForm):
     kind = "effects"
+    # Single-image effects always run on kling-v1-6 in standard mode; the page hides those two fields then.
+    cost_defaults = {"model": SINGLE_IMAGE_EFFECT_MODEL, "mode": "std"}
     effect_scene = forms.ChoiceField(label="Effect", choices=[(scene, EFFECT_LABELS[scene]) for scene in EFFECT_SCENES])
-    image = forms.FileField(label="Image", widget=forms.ClearableFileInput(attrs={**IMAGE_ACCEPT, "data-preview": "image-preview"}),
-                            help_text="JPEG or PNG, at least 300 px on each side.")
-    image_2 = forms.FileField(label="Second person's image", required=False, widget=forms.ClearableFileInput(attrs=IMAGE_ACCEPT),
+    image = forms.FileField(label="Image", widget=UploadInput(), help_text="JPEG or PNG, at least 300 px on each side.")
+    image_2 = forms.FileField(label="Second person's image", required=False, widget=UploadInput(),
                               help_text="Only for the two-person effects (hug, kiss, heart gesture).")
     model = forms.ChoiceField(choices=[(name, name) for name in TWO_PERSON_EFFECT_MODELS], initial="kling-v1-6",
                               help_text="Two-person effects only; the others always use kling-v1-6.")
@@ -200,9 +251,21 @@ class EffectForm(_ConsentMixin, CreateForm):
         super().__init__(*args, team=team, **kwargs)
         self._add_consent_field(team)
 
+    def clean(self):
+        cleaned = super().clean()
+        scene = cleaned.get("effect_scene")
+        if scene in TWO_PERSON_EFFECTS and cleaned.get("image") and not cleaned.get("image_2"):
+            self.add_error("image_2", forms.ValidationError(
+                f"The {EFFECT_LABELS[scene].split(' (')[0].lower()} effect needs two people: add the second person's image.",
+                code="invalid_image_count"))
+        return cleaned
+
     def request_data(self):
         data = dict(self.cleaned_data)
-        data["images"] = [data.pop(name) for name in ("image", "image_2") if data.get(name)]
+        # The page hides the second image for single-image effects; one kept from an earlier try is not sent.
+        names = ("image", "image_2") if data["effect_scene"] in TWO_PERSON_EFFECTS else ("image",)
+        self.image_fields = tuple(name for name in names if data.get(name))
+        data["images"] = [data.pop(name) for name in self.image_fields]
         data.pop("image_2", None)
         if data["effect_scene"] not in TWO_PERSON_EFFECTS:
             data.pop("model", None)
@@ -222,11 +285,11 @@ class LipSyncForm(_ConsentMixin, CreateForm):
     text = forms.CharField(required=False, max_length=LIP_SYNC_MAX_TEXT, label="Words to speak",
                            widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Welcome to our studio tour!"}),
                            help_text=f"Up to {LIP_SYNC_MAX_TEXT} characters, spoken by the voice below. Or upload audio instead.")
-    voice_id = forms.ChoiceField(label="Voice", choices=[(voice, voice) for voice in VOICE_IDS])
+    voice_id = forms.ChoiceField(label="Voice", choices=[(voice, f"{VOICE_LABELS[voice].name} · {VOICE_LABELS[voice].language}")
+                                                         for voice in VOICE_IDS])
     voice_language = forms.ChoiceField(label="Language", choices=[("en", "English"), ("zh", "Chinese")])
     voice_speed = forms.FloatField(label="Speed", min_value=0.8, max_value=2.0, initial=1.0, widget=forms.NumberInput(attrs={"step": "0.1"}))
-    audio = forms.FileField(label="Or an audio file", required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/aac"}),
+    audio = forms.FileField(label="Or an audio file", required=False, widget=UploadInput(preview="audio"),
                             help_text="mp3, wav, m4a or aac, 2–60 s, up to 5 MB.")
 
     def __init__(self, *args, team=None, **kwargs):
@@ -271,34 +334,165 @@ def dashboard(request):
     )
 
 
+# Refusals whose API wording names request parameters, as the create form says them instead.
+PLAIN_WORDS = {
+    "invalid_duration": "That length is not offered for this model: pick one from the list.",
+    "image_tail_not_supported": "This model cannot end on a chosen image with these settings: choose Professional mode "
+                                "(and 5 seconds on kling-v1), another model, or remove the end image.",
+    "camera_control_not_supported": "Camera moves run only with the settings named under “Camera move”: pick those, or no move.",
+    "invalid_camera_control": "Pick one of the offered camera moves.",
+    "invalid_effect_scene": "Pick one of the offered effects.",
+    "invalid_voice": "Pick one of the offered voices.",
+    "invalid_voice_language": "Pick English or Chinese.",
+    "invalid_voice_speed": "The speed must be between 0.8 and 2.",
+    "prompt_required": "Describe the video you want.",
+    "text_required": "Type the words to speak, or choose an audio file.",
+    "consent_not_found": "That consent record is no longer active: pick another, or none.",
+    "parent_not_found": "That clip is no longer there for your team.",
+}
+
+
+def plain_words(error, form):
+    """What a refusal says on a create form: its message in the form's words (its field's label, never the
+    API's parameter name), without the stable code, which the page keeps in a data-code attribute."""
+    api_field = getattr(error, "field", None) or ""
+    if error.code == "options_conflict" and api_field == "image_tail":
+        return "Choose either an end image or a camera move, not both."
+    if error.code in PLAIN_WORDS:
+        return PLAIN_WORDS[error.code]
+    message = error.message
+    name = form.form_field_for(api_field)
+    if api_field and name and message.startswith(f"{api_field} "):
+        label = re.sub(r"\s*\(optional\)$", "", str(form.fields[name].label or name))
+        message = f"{label}{message[len(api_field):]}"
+    return message[:1].upper() + message[1:]
+
+
+# The form fields a remix fills from the remixed clip's inputs.
+REMIX_ROLES = {
+    "image": AssetRole.INPUT_IMAGE,
+    "image_tail": AssetRole.INPUT_IMAGE_TAIL,
+    "image_2": AssetRole.INPUT_IMAGE_2,
+    "image_3": AssetRole.INPUT_IMAGE_3,
+    "image_4": AssetRole.INPUT_IMAGE_4,
+}
+
+
+def _upload_fields(form):
+    return [(name, field.widget) for name, field in form.fields.items() if isinstance(field.widget, UploadInput)]
+
+
+def _restored_uploads(request, form_class):
+    """The files this try carries over from the previous one (hidden `keep_<field>` tokens of this user),
+    unless a new file was chosen or the person removed it (`drop_<field>`)."""
+    restored = {}
+    for name, field in form_class.base_fields.items():
+        if not isinstance(field.widget, UploadInput) or request.FILES.get(name) or request.POST.get(f"drop_{name}"):
+            continue
+        upload = kept_uploads.kept(request.user, request.POST.get(f"keep_{name}"))
+        if upload is not None and upload.is_audio == (field.widget.preview == "audio"):
+            restored[name] = upload
+    return restored
+
+
+def _keep_uploads(request, form, restored):
+    """After a refused try: keep each file that a submit would accept, so the form offers it again."""
+    for name, widget in _upload_fields(form):
+        upload = request.FILES.get(name)
+        if upload is None:
+            widget.kept = restored.get(name)
+            continue
+        upload.seek(0)
+        data = upload.read(kept_uploads.kept_max_bytes() + 1)
+        content_type = kept_uploads.checked(data, audio=widget.preview == "audio")
+        if content_type:
+            widget.kept = kept_uploads.keep(request.user, data, name=upload.name, content_type=content_type)
+
+
+def _offer_remix_inputs(request, form, team):
+    """A remix starts from the remixed clip's input images (the team's own, shown only if the team may see
+    them), kept like an upload: the form shows them and submits them unless the person chooses others."""
+    parent = generation_for_team(team, request.GET.get("remix_of") or "")
+    if parent is None:
+        return
+    for name, widget in _upload_fields(form):
+        role = REMIX_ROLES.get(name)
+        asset = role and (deliverable_asset(parent, role) or _released_input(parent, role))
+        if not asset:
+            continue
+        try:
+            with asset.file.open("rb") as handle:
+                data = handle.read(kept_uploads.kept_max_bytes() + 1)
+        except OSError:
+            continue
+        widget.kept = kept_uploads.keep(request.user, data, name=os.path.basename(asset.file.name),
+                                        content_type=asset.content_type, origin="remix")
+
+
+def _parent_cost(kind, parent):
+    """What continuing `parent` costs, in words, for the pages that have nothing to choose that changes it."""
+    try:
+        if kind == VIDEO_EXTEND:
+            credits = price_generation(kind, parent.model_name, parent.mode, EXTEND_SECONDS)
+            return f"Costs {credits:,} credits: {EXTEND_SECONDS} more seconds at {parent.model_name} prices."
+        video = deliverable_asset(parent, AssetRole.VIDEO)
+        seconds = max(1, round(video.duration_s)) if video is not None and video.duration_s else parent.duration_seconds
+        credits = price_generation(kind, parent.model_name, parent.mode, seconds)
+        return f"Costs {credits:,} credits, for the clip's {seconds} seconds."
+    except (ValueError, TypeError):
+        return ""
+
+
 def _create_page(request, *, form_class, template, kind=None, initial=None, parent=None, extra_context=None):
     """Every create page: show the form; on POST validate, submit, and go to the new generation, or show
-    what was refused (with its stable code) on the form."""
+    what was refused, in plain words, on the form — with the files already chosen still there."""
     membership = _membership_or_404(request)
     kind = kind or form_class.kind
     context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
+    if parent is not None and kind in (VIDEO_EXTEND, LIP_SYNC):
+        context["fixed_cost"] = _parent_cost(kind, parent)
     form_kwargs = {"team": membership.team}
     if request.method != "POST":
-        context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})}, **form_kwargs)
+        form = context["form"] = form_class(initial={"model": settings.DEFAULT_MODEL, **(initial or {})}, **form_kwargs)
+        if request.GET.get("remix_of"):
+            _offer_remix_inputs(request, form, membership.team)
         return render(request, template, context)
-    form = context["form"] = form_class(request.POST, request.FILES, **form_kwargs)
+    restored = _restored_uploads(request, form_class)
+    form = context["form"] = form_class(
+        request.POST, request.FILES, initial={name: upload.as_upload() for name, upload in restored.items()}, **form_kwargs
+    )
     if form.is_valid():
         data = {"kind": kind, **form.request_data()}
         if parent is not None:
             data["parent_id"] = str(parent.public_id)
         remix_of = request.GET.get("remix_of") or request.POST.get("remix_of")
-        if remix_of and kind in ("text2video", "image2video"):
+        if remix_of and kind in (TEXT2VIDEO, IMAGE2VIDEO):
             data["remix_of"] = remix_of
         try:
             validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
             generation = do_submit_generation(team=membership.team, user=request.user, request=validated, http_request=request)
         except (GenerationError, AccountError) as error:
-            field = getattr(error, "field", None)
-            field = "image" if field and field.startswith("images[") else field
-            form.add_error(field if field in form.fields else None, f"{error.message} ({error.code})")
+            form.add_error(form.form_field_for(getattr(error, "field", None)),
+                           forms.ValidationError(plain_words(error, form), code=error.code))
         else:
+            kept_uploads.forget(request.user, [upload.token for upload in restored.values()])
             return redirect("generations:detail", generation.public_id)
+    _keep_uploads(request, form, restored)
     return render(request, template, context, status=400)
+
+
+@login_required
+@require_GET
+def kept_upload(request, token):
+    """A file the create form kept for this user (a previous try's upload, a remixed clip's input): only its
+    owner gets it."""
+    upload = kept_uploads.kept(request.user, token)
+    if upload is None:
+        raise Http404("No such file.")
+    response = HttpResponse(upload.data, content_type=upload.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 def _catalog_json():
@@ -346,10 +540,20 @@ def create_effect(request):
                                        "intro": "Animate a photo with a ready-made effect. Two-person effects take two images."})
 
 
-def _parent_page(request, generation_id, *, form_class, title, intro):
+def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
     parent = _generation_or_404(request, generation_id)
     return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
-                        extra_context={"title": title, "intro": intro})
+                        extra_context={"title": title, "intro": intro, **(extra_context or {})})
+
+
+def voice_samples():
+    """Each lip-sync voice as the page offers it: its label and a short sample (rendered offline by
+    `manage.py render_voice_samples` from the simulator's stand-in voice)."""
+    return [
+        {"id": voice, "name": VOICE_LABELS[voice].name, "language": VOICE_LABELS[voice].language,
+         "description": VOICE_LABELS[voice].description, "sample": static(f"studio/voices/{voice}.wav")}
+        for voice in VOICE_IDS
+    ]
 
 
 @login_required
@@ -360,8 +564,10 @@ def extend(request, generation_id):
 
 @login_required
 def lip_sync(request, generation_id):
+    voices = voice_samples()
     return _parent_page(request, generation_id, form_class=LipSyncForm, title="Lip-sync this clip",
-                        intro="Makes the person in the clip speak your words (or your audio). Clips of 2–10 seconds.")
+                        intro="Makes the person in the clip speak your words (or your audio). Clips of 2–10 seconds.",
+                        extra_context={"voices": voices, "voices_json": json.dumps({voice["id"]: voice for voice in voices})})
 
 
 HISTORY_PAGE_SIZE = 24
@@ -430,7 +636,8 @@ def history(request):
 
 
 def remix_url(generation):
-    """A create form prefilled from `generation`, recording it as the parent."""
+    """A create form prefilled from `generation`, recording it as the parent; the form also offers the
+    clip's input images again (see _offer_remix_inputs)."""
     query = {"remix_of": str(generation.public_id)}
     if generation.kind in ("text2video", "image2video", "multi-image2video"):
         query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, mode=generation.mode,
@@ -445,7 +652,8 @@ def remix_url(generation):
         query["aspect_ratio"] = generation.aspect_ratio
         return f"{reverse('generations:create_from_images')}?{urlencode(query)}"
     if generation.kind == "effects":
-        return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': (generation.options or {}).get('effect_scene', '')})}"
+        scene = (generation.options or {}).get("effect_scene", "")
+        return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': scene, 'remix_of': str(generation.public_id)})}"
     # An extended or lip-synced clip is remixed by extending it further.
     return reverse("generations:extend", args=[generation.public_id])
 

@@ -5,16 +5,23 @@
     var form = cost.closest("form");
     var prices = JSON.parse(cost.dataset.prices);
     function field(name) { return form.querySelector('[name="' + name + '"]'); }
+    // A setting the form does not offer, or hides (single-image effects), is the one the page names in data-*.
+    function setting(name) {
+      var element = field(name), wrapper = element && element.closest(".field");
+      if (element && !(wrapper && wrapper.hidden)) return element.value;
+      return cost.dataset[name];
+    }
     function update() {
-      var model = field("model"), mode = field("mode"), duration = field("duration");
+      var model = setting("model"), mode = setting("mode"), duration = setting("duration");
       if (!model || !mode || !duration) return;
-      var perFive = (prices[model.value] || {})[mode.value];
+      var perFive = (prices[model] || {})[mode];
       if (perFive === undefined) { cost.textContent = ""; return; }
-      var credits = Math.ceil(perFive * parseInt(duration.value, 10) / 5);
+      var credits = Math.ceil(perFive * parseInt(duration, 10) / 5);
       cost.textContent = "Costs " + credits.toLocaleString("en-US") + " credits.";
     }
-    ["model", "mode", "duration"].forEach(function (name) { var el = field(name); if (el) el.addEventListener("change", update); });
-    update();
+    // After the form's other change handlers (which hide fields and reset durations) have run.
+    form.addEventListener("change", function () { window.setTimeout(update, 0); });
+    window.setTimeout(update, 0);
   });
 })();
 
