@@ -121,6 +121,7 @@ def run_chaos_soak(*, generations=60, faults=DEFAULT_FAULTS, time_limit_s=600, l
                 time.sleep(1)
                 run_housekeeping()
             report.duplicated_upstream = count_duplicated_upstream(upstream)
+            report.faults_injected = dict(upstream.app.faults.injected)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
