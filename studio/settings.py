@@ -474,3 +474,8 @@ MIDDLEWARE = [
     "generations.inputs.loading.UploadLimitMiddleware",
     *MIDDLEWARE[MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") :],
 ]
+
+# C2PA content credentials: an operator-supplied signing chain (PEM, leaf first) and its private key. Both
+# empty: a per-install CA + leaf is made once under VAR_DIR / "provenance".
+PROVENANCE_CERT_CHAIN = env("PROVENANCE_CERT_CHAIN", default="")
+PROVENANCE_PRIVATE_KEY = env("PROVENANCE_PRIVATE_KEY", default="")
