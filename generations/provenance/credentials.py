@@ -8,6 +8,7 @@ c2pa-rs accepts).
 """
 
 import datetime
+import fcntl
 import json
 import os
 from dataclasses import dataclass
@@ -56,21 +57,31 @@ def ensure_signing_chain(directory=None) -> SigningChain:
         )
     directory = Path(directory) if directory is not None else default_directory()
     ca_file, chain_file, key_file = directory / "ca.pem", directory / "chain.pem", directory / "signing-key.pem"
-    if ca_file.exists() and chain_file.exists() and key_file.exists():
-        return SigningChain(chain_file.read_bytes(), key_file.read_bytes(), ca_file.read_bytes())
-    ca_pem, chain_pem, key_pem = _new_chain()
     directory.mkdir(parents=True, exist_ok=True)
-    _write_private(key_file, key_pem)
-    ca_file.write_bytes(ca_pem)
-    chain_file.write_bytes(chain_pem)
-    return SigningChain(chain_pem, key_pem, ca_pem)
+    # Workers may all sign their first clip at once: one makes the chain, the others wait and read it.
+    with open(directory / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if ca_file.exists() and chain_file.exists() and key_file.exists():
+            return SigningChain(chain_file.read_bytes(), key_file.read_bytes(), ca_file.read_bytes())
+        ca_pem, chain_pem, key_pem = _new_chain()
+        _write_atomically(key_file, key_pem, mode=0o600)
+        _write_atomically(ca_file, ca_pem, mode=0o644)
+        _write_atomically(chain_file, chain_pem, mode=0o644)
+        return SigningChain(chain_pem, key_pem, ca_pem)
 
 
-def _write_private(path, data):
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+def _write_atomically(path, data, *, mode):
+    """Write beside `path` (created with `mode`, never wider) and rename over it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _new_chain():
@@ -190,8 +201,15 @@ def sign_media(
             ingredient = {"title": Path(parent_manifest_path).name, "relationship": "parentOf", "label": "parent"}
             with open(parent_manifest_path, "rb") as parent:
                 builder.add_ingredient(ingredient, mime_type_of(parent_manifest_path), parent)
-        with _signer(chain) as signer, open(path_in, "rb") as source, open(path_out, "w+b") as dest:
-            builder.sign(signer, mime_type, source, dest)
+        # Signed into a temporary file beside `path_out` and renamed: a failure leaves no half-written copy.
+        path_out = Path(path_out)
+        temporary = path_out.with_name(f".{path_out.name}.{os.getpid()}.signing")
+        try:
+            with _signer(chain) as signer, open(path_in, "rb") as source, open(temporary, "w+b") as dest:
+                builder.sign(signer, mime_type, source, dest)
+            os.replace(temporary, path_out)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 def trust_settings(ca_pem: bytes) -> dict:

@@ -5,6 +5,7 @@ import io
 import json
 import stat
 import struct
+import threading
 import time
 from fractions import Fraction
 
@@ -208,6 +209,38 @@ def test_the_chain_is_made_once_and_reused_with_a_private_key(tmp_path):
         in leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     )
     assert leaf.issuer == ca.subject
+
+
+def test_workers_making_the_chain_at_once_share_one(tmp_path):
+    made, barrier = [], threading.Barrier(4)
+
+    def make():
+        barrier.wait()
+        made.append(credentials.ensure_signing_chain(tmp_path / "provenance"))
+
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 4 and all(chain == made[0] for chain in made)
+    assert credentials.ensure_signing_chain(tmp_path / "provenance") == made[0]
+    assert sorted(path.name for path in (tmp_path / "provenance").iterdir()) == [
+        ".lock",
+        "ca.pem",
+        "chain.pem",
+        "signing-key.pem",
+    ]
+
+
+def test_a_failed_signing_leaves_no_output(tmp_path, chain):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg at all")
+    with pytest.raises(c2pa.C2paError):
+        sign(chain, broken, tmp_path / "out.jpg")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.jpg", "provenance"]
+    with pytest.raises(ValueError, match="no C2PA format"):
+        sign(chain, tmp_path / "poster.gif", tmp_path / "out.gif")
 
 
 def test_an_operator_chain_from_settings_is_used(tmp_path, settings):
