@@ -170,23 +170,23 @@ def test_an_unsigned_file_is_missing(tmp_path):
         reader_of(tmp_path / "plain.jpg", "image/jpeg")
 
 
-def test_an_edit_names_its_signed_parent_as_an_ingredient(tmp_path, chain):
-    parent = sign(chain, make_jpeg(tmp_path / "first.jpg"), tmp_path / "parent.jpg")
-    edited = sign(
-        chain,
-        make_jpeg(tmp_path / "second.jpg", color=(10, 90, 200)),
-        tmp_path / "edited.jpg",
-        parent_manifest_path=parent,
-    )
+@pytest.mark.parametrize("suffix,mime_type", [(".mp4", "video/mp4"), (".jpg", "image/jpeg")])
+def test_an_edit_names_its_signed_parent_as_an_ingredient(tmp_path, chain, suffix, mime_type):
+    if suffix == ".mp4":
+        first, second = make_mp4(tmp_path / "first.mp4"), make_mp4(tmp_path / "second.mp4", width=256, height=144)
+    else:
+        first, second = make_jpeg(tmp_path / "first.jpg"), make_jpeg(tmp_path / "second.jpg", color=(10, 90, 200))
+    parent = sign(chain, first, tmp_path / f"parent{suffix}")
+    edited = sign(chain, second, tmp_path / f"edited{suffix}", parent_manifest_path=parent)
 
-    reader = reader_of(edited, "image/jpeg")
+    reader = reader_of(edited, mime_type)
     assert reader.get_validation_state() == "Valid"
     manifest = active_manifest(reader)
     opened, action = assertion(manifest, "c2pa.actions")["actions"]
     assert opened["action"] == "c2pa.opened"  # c2pa requires an edit's actions to start by opening the parent
     assert action["action"] == "c2pa.edited" and action["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
     (ingredient,) = manifest["ingredients"]
-    assert ingredient["relationship"] == "parentOf" and ingredient["title"] == "parent.jpg"
+    assert ingredient["relationship"] == "parentOf" and ingredient["title"] == f"parent{suffix}"
     # The parent's own manifest travels along: the store holds two, the ingredient points at the parent's.
     store = json.loads(reader.json())
     assert len(store["manifests"]) == 2
