@@ -218,7 +218,10 @@ def trust_settings(ca_pem: bytes) -> dict:
 
 
 def read_credentials(path, *, trust_anchor_pem: bytes | None = None) -> dict:
-    """State `missing`, `invalid`, `valid` or `trusted` (when signed by `trust_anchor_pem`), and what it says."""
+    """State `missing`, `invalid`, `valid` or `trusted` (when signed by `trust_anchor_pem`), and what it says.
+
+    On `invalid` the actions, generation id and signer are what the file claims, not facts: check the state.
+    """
     mime_type = mime_type_of(path)
     context = c2pa.Context(c2pa.Settings.from_dict(trust_settings(trust_anchor_pem))) if trust_anchor_pem else None
     try:
@@ -226,9 +229,9 @@ def read_credentials(path, *, trust_anchor_pem: bytes | None = None) -> dict:
             manifest = reader.get_active_manifest() or {}
             state = (reader.get_validation_state() or "").lower()
             report = json.loads(reader.json())
-    except c2pa.C2paError as error:
-        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in str(error) or "not found" in str(error).lower():
-            return {"state": "missing"}
+    except c2pa.C2paError.ManifestNotFound:
+        return {"state": "missing"}
+    except c2pa.C2paError as error:  # a manifest is there but cannot be read or fails outright
         return {"state": "invalid", "reason": str(error)}
     failures = [
         item.get("code", "") + (": " + item["explanation"] if item.get("explanation") else "")

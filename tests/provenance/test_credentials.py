@@ -163,6 +163,19 @@ def test_one_flipped_byte_in_the_media_is_a_hash_mismatch(tmp_path, chain, suffi
     assert described["state"] == "invalid" and "mismatch" in described["reason"]
 
 
+def test_a_tampered_claim_is_invalid(tmp_path, chain):
+    signed = sign(chain, make_jpeg(tmp_path / "in.jpg"), tmp_path / "out.jpg")
+    data = bytearray(signed.read_bytes())
+    # The generation id sits in the org.studio.generation assertion: change it, and its hash in the claim fails.
+    at = data.index(b"gen_abc123")
+    data[at : at + 10] = b"gen_xyz789"
+    signed.write_bytes(bytes(data))
+
+    described = credentials.read_credentials(signed)
+    assert described["state"] == "invalid"
+    assert "assertion.hashedURI.mismatch" in described["reason"] and GENERATION_ASSERTION in described["reason"]
+
+
 def test_an_unsigned_file_is_missing(tmp_path):
     assert credentials.read_credentials(make_jpeg(tmp_path / "plain.jpg")) == {"state": "missing"}
     assert credentials.read_credentials(make_mp4(tmp_path / "plain.mp4")) == {"state": "missing"}
