@@ -20,7 +20,8 @@ Design (spread spectrum in a frame-normalised domain):
   fraction of width and height (1.0 … 0.86: uncropped, or up to 14 % cropped) the sum is resized onto its
   share of the grid and cross-correlated with the pilot (FFT) over the offsets that fit; the best peak,
   in standard deviations of the whole correlation map, gives the alignment. The bits are read there.
-- Found = the pilot peak is far above chance (`PILOT_Z`) *and* the CRC-16 of the decoded 48 bits matches.
+- Bits are decoded by sign, then Chase soft-decision decoding (flip the least reliable bits, most likely
+  first) until the CRC-16 matches. Found = the pilot peak is far above chance (`PILOT_Z`) *and* a CRC matches.
   `confidence` is the normalised correlation between the residual and the re-synthesised pattern.
 """
 
@@ -41,6 +42,7 @@ PILOT_SHARE = 0.25
 RESIDUAL_SIGMA = 0.5  # content blur, in grid cells
 STRENGTH = 2.3  # RMS of the luma change, in 8-bit levels (PSNR ≈ 41 dB before clipping)
 PILOT_Z = 6.0  # pilot peak in standard deviations of its correlation map; unmarked clips measure ≤ 4
+CHASE_BITS = 8  # soft-decision decoding: try flipping up to the 8 least reliable coded bits
 SCALES = tuple(round(1.0 - 0.01 * i, 3) for i in range(15))  # kept fraction of a side: 1.00 … 0.86
 
 
@@ -201,12 +203,11 @@ def _decode(total: np.ndarray, layout: _Layout) -> Detection:
     assign = layout.assign[dy : dy + rows, dx : dx + cols]
     data = assign >= 0
     soft = np.bincount(assign[data], weights=(small * chips)[data], minlength=CODED_BITS)
-    bits = (soft > 0).astype(np.uint8)
-    word = np.packbits(bits).tobytes()
-    payload, check = word[:PAYLOAD_BYTES], int.from_bytes(word[PAYLOAD_BYTES:], "big")
+    bits, crc_ok = _chase(soft)
+    payload = np.packbits(bits).tobytes()[:PAYLOAD_BYTES]
     pattern = _pattern(layout, bits)[dy : dy + rows, dx : dx + cols]
     confidence = float(np.sum(small * pattern) / (np.linalg.norm(small) * np.linalg.norm(pattern) + 1e-9))
-    found = pilot_z >= PILOT_Z and check == crc16(payload)
+    found = pilot_z >= PILOT_Z and crc_ok
     return Detection(
         found=found,
         payload=payload if found else None,
@@ -214,6 +215,26 @@ def _decode(total: np.ndarray, layout: _Layout) -> Detection:
         pilot_z=pilot_z,
         alignment=(kept_y, kept_x, dy, dx),
     )
+
+
+def _chase(soft: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Soft-decision decoding with the CRC as the check (Chase): the hard decision first, then flips of
+    the CHASE_BITS least reliable bits, most likely first; the first word whose CRC-16 matches wins.
+    Up to 2**CHASE_BITS tries, so a random word passes with odds 2**CHASE_BITS / 65536 — detection also
+    needs the pilot far above chance, which unmarked clips do not reach."""
+    hard = (soft > 0).astype(np.uint8)
+    weakest = np.argsort(np.abs(soft))[:CHASE_BITS]
+    costs = np.abs(soft[weakest])
+    flips = sorted(range(1 << CHASE_BITS), key=lambda m: sum(costs[i] for i in range(CHASE_BITS) if m >> i & 1))
+    for mask in flips:
+        bits = hard.copy()
+        for i in range(CHASE_BITS):
+            if mask >> i & 1:
+                bits[weakest[i]] ^= 1
+        word = np.packbits(bits).tobytes()
+        if int.from_bytes(word[PAYLOAD_BYTES:], "big") == crc16(word[:PAYLOAD_BYTES]):
+            return bits, True
+    return hard, False
 
 
 def detect(frames: list[np.ndarray], key: bytes) -> Detection:
