@@ -146,6 +146,10 @@ class Accumulator:
 
     def add(self, frame: np.ndarray) -> None:
         luma = _luma(frame)
+        # Only grid-scale detail matters: work at ~4 px per cell at most (a 720p frame at a third).
+        factor = max(1, max(luma.shape) // (4 * GRID))
+        if factor > 1:
+            luma = cv2.resize(luma, (luma.shape[1] // factor, luma.shape[0] // factor), interpolation=cv2.INTER_AREA)
         height, width = luma.shape
         sigma = max(1.0, RESIDUAL_SIGMA * max(height, width) / GRID)
         residual = luma - cv2.GaussianBlur(luma, (0, 0), sigma)
