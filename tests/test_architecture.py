@@ -2,7 +2,8 @@
 
 Layers of `generations`, lowest first: the core (models, states, catalog, pricing, errors, selectors,
 presenters, queueing, outbound), `inputs`, `moderation` (a library: nothing of generations but
-`inputs`), `providers`, then `actions` (the only writers), then `worker`, `web` and `api` (the doors).
+`inputs`), `provenance` (content credentials and the watermark: a library that imports nothing of
+generations), `providers`, then `actions` (the only writers), then `worker`, `web` and `api` (the doors).
 `accounts` imports nothing of `generations`. An import inside a function needs a comment saying why.
 """
 
@@ -21,12 +22,13 @@ ALLOWED = {
     "core": CORE | {"inputs"},
     "inputs": {"inputs", "errors", "outbound", "catalog"},
     "moderation": {"moderation", "inputs"},
+    "provenance": {"provenance"},
     "providers": {"providers"},
     "simulator": {"simulator"},
-    "actions": CORE | {"inputs", "moderation", "providers", "actions"},
-    "worker": CORE | {"inputs", "moderation", "providers", "actions", "worker"},
-    "web": CORE | {"inputs", "moderation", "actions", "web"},
-    "api": CORE | {"inputs", "moderation", "actions", "api", "web.files"},
+    "actions": CORE | {"inputs", "moderation", "provenance", "providers", "actions"},
+    "worker": CORE | {"inputs", "moderation", "provenance", "providers", "actions", "worker"},
+    "web": CORE | {"inputs", "moderation", "provenance", "actions", "web"},
+    "api": CORE | {"inputs", "moderation", "provenance", "actions", "api", "web.files"},
 }
 
 
