@@ -39,6 +39,7 @@ GRID = 96  # cells per side of the analysis grid (~7 px at 640 wide, ~13 px at 7
 PAYLOAD_BYTES = 6
 CODED_BITS = PAYLOAD_BYTES * 8 + 16
 PILOT_SHARE = 0.25
+UP = 2  # detection searches alignments in half cells
 RESIDUAL_SIGMA = 0.5  # content blur, in grid cells
 STRENGTH = 2.3  # RMS of the luma change, in 8-bit levels (PSNR ≈ 41 dB before clipping)
 PILOT_Z = 6.0  # pilot peak in standard deviations of its correlation map; unmarked clips measure ≤ 4
@@ -170,20 +171,24 @@ class Accumulator:
 
 
 def _decode(total: np.ndarray, layout: _Layout) -> Detection:
-    height, width = total.shape
-    pilot_spectrum = np.conj(np.fft.rfft2(layout.pilot))
+    # The search runs on a grid of UP×UP sub-cells, so a kept fraction need not be a whole number of cells.
+    side = GRID * UP
+    cells = np.ones((UP, UP), dtype=np.float32)
+    chips_up, pilot_up = np.kron(layout.chips, cells), np.kron(layout.pilot, cells)
+    assign_up = np.kron(layout.assign, np.ones((UP, UP), dtype=np.int32))
+    pilot_spectrum = np.conj(np.fft.rfft2(pilot_up))
     best = (-np.inf, 1.0, 1.0, 0, 0, None)
 
     def score(kept_y: float, kept_x: float):
-        rows, cols = max(8, round(GRID * kept_y)), max(8, round(GRID * kept_x))
+        rows, cols = max(8, round(side * kept_y)), max(8, round(side * kept_x))
         small = cv2.resize(total, (cols, rows), interpolation=cv2.INTER_AREA)
         small = (small - small.mean()) / (small.std() + 1e-6)
-        canvas = np.zeros((GRID, GRID), dtype=np.float32)
+        canvas = np.zeros((side, side), dtype=np.float32)
         canvas[:rows, :cols] = small
         # corr[d] = Σ canvas(y) · pilot(y + d): the residual sits at offset d inside the original grid.
-        corr = np.fft.irfft2(np.fft.rfft2(canvas).conj() * pilot_spectrum.conj(), s=(GRID, GRID))
+        corr = np.fft.irfft2(np.fft.rfft2(canvas).conj() * pilot_spectrum.conj(), s=(side, side))
         spread = corr.std() + 1e-9
-        valid = corr[: GRID - rows + 1, : GRID - cols + 1]
+        valid = corr[: side - rows + 1, : side - cols + 1]
         dy, dx = np.unravel_index(int(np.argmax(valid)), valid.shape)
         return float(valid[dy, dx] / spread), int(dy), int(dx), small
 
@@ -203,13 +208,13 @@ def _decode(total: np.ndarray, layout: _Layout) -> Detection:
                 best = (z, kept_y, kept_x, dy, dx, small)
     pilot_z, kept_y, kept_x, dy, dx, small = best
     rows, cols = small.shape
-    chips = layout.chips[dy : dy + rows, dx : dx + cols]
-    assign = layout.assign[dy : dy + rows, dx : dx + cols]
+    chips = chips_up[dy : dy + rows, dx : dx + cols]
+    assign = assign_up[dy : dy + rows, dx : dx + cols]
     data = assign >= 0
     soft = np.bincount(assign[data], weights=(small * chips)[data], minlength=CODED_BITS)
     bits, crc_ok = _chase(soft)
     payload = np.packbits(bits).tobytes()[:PAYLOAD_BYTES]
-    pattern = _pattern(layout, bits)[dy : dy + rows, dx : dx + cols]
+    pattern = np.kron(_pattern(layout, bits), cells)[dy : dy + rows, dx : dx + cols]
     confidence = float(np.sum(small * pattern) / (np.linalg.norm(small) * np.linalg.norm(pattern) + 1e-9))
     found = pilot_z >= PILOT_Z and crc_ok
     return Detection(
