@@ -1,5 +1,7 @@
 """Read-side helpers. Access helpers answer None for another team's objects; views turn that into 404."""
 
+from django.http import Http404
+
 from accounts.models import Membership
 
 SESSION_TEAM_KEY = "current_team_id"
@@ -19,3 +21,11 @@ def current_membership(request):
     request._current_membership = membership
     return membership
 
+
+
+def membership_or_404(request):
+    """`current_membership`, or 404 for a signed-in user who belongs to no team (pages that need a team)."""
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any team.")
+    return membership

@@ -47,7 +47,7 @@ from accounts.forms import (
     first_error,
 )
 from accounts.models import ApiKey, Invitation, InvitationState, Membership, Role, User
-from accounts.selectors import SESSION_TEAM_KEY, current_membership
+from accounts.selectors import SESSION_TEAM_KEY, membership_or_404
 
 # One-time secrets travel from the POST that made them to the next page render, then are dropped.
 NEW_KEY_SESSION_KEY = "accounts_new_api_key"
@@ -55,12 +55,6 @@ NEW_KEY_SESSION_KEY = "accounts_new_api_key"
 
 # --- access helpers -------------------------------------------------------------------------------
 
-
-def _membership_or_404(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any team.")
-    return membership
 
 
 def _member_of_team_or_404(team, membership_id):
@@ -99,7 +93,7 @@ def _invitation_of_team_or_404(team, invitation_id):
 @login_required
 @require_GET
 def team_members(request):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     team = membership.team
     memberships = Membership.objects.filter(team=team).select_related("user").order_by("created_at", "id")
     rows = [
@@ -140,7 +134,7 @@ def team_members(request):
 @login_required
 @require_POST
 def team_invite(request):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     form = InviteForm(request.POST)
     if not form.is_valid():
         _invalid(request, form)
@@ -163,7 +157,7 @@ def team_invite(request):
 @login_required
 @require_POST
 def team_invitation_resend(request, invitation_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     invitation = _invitation_of_team_or_404(membership.team, invitation_id)
     try:
         do_resend_invitation(invitation=invitation, acting_user=request.user, request=request)
@@ -177,7 +171,7 @@ def team_invitation_resend(request, invitation_id):
 @login_required
 @require_POST
 def team_invitation_revoke(request, invitation_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     invitation = _invitation_of_team_or_404(membership.team, invitation_id)
     try:
         do_revoke_invitation(invitation=invitation, acting_user=request.user, request=request)
@@ -231,7 +225,7 @@ def invitation(request, token):
 @login_required
 @require_POST
 def team_member_role(request, membership_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     target = _member_of_team_or_404(membership.team, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -249,7 +243,7 @@ def team_member_role(request, membership_id):
 @login_required
 @require_POST
 def team_member_cap(request, membership_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     target = _member_of_team_or_404(membership.team, membership_id)
     form = MemberCapForm(request.POST)
     if not form.is_valid():
@@ -281,7 +275,7 @@ def _leave(request, membership):
 @login_required
 @require_POST
 def team_member_remove(request, membership_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     target = _member_of_team_or_404(membership.team, membership_id)
     if target.pk == membership.pk:
         return _leave(request, membership)
@@ -297,13 +291,13 @@ def team_member_remove(request, membership_id):
 @login_required
 @require_POST
 def team_leave(request):
-    return _leave(request, _membership_or_404(request))
+    return _leave(request, membership_or_404(request))
 
 
 @login_required
 @require_POST
 def team_limits(request):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     form = TeamLimitsForm(request.POST, bounds=team_limit_bounds(operator=is_operator(request.user)))
     if not form.is_valid():
         _invalid(request, form)
@@ -352,14 +346,14 @@ def _render_keys(request, membership, form, *, status=200):
 @login_required
 @require_GET
 def api_keys(request):
-    return _render_keys(request, _membership_or_404(request), ApiKeyForm())
+    return _render_keys(request, membership_or_404(request), ApiKeyForm())
 
 
 @never_cache
 @login_required
 @require_POST
 def api_key_create(request):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _render_keys(request, membership, form, status=400)
@@ -383,7 +377,7 @@ def api_key_create(request):
 @login_required
 @require_POST
 def api_key_revoke(request, key_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     key = _key_of_team_or_404(membership.team, key_id)
     try:
         if key.revoked_at is not None:

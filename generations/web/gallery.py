@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import current_membership
+from accounts.selectors import membership_or_404
 from generations.actions import consent as consent_actions
 from generations.actions import gallery
 from generations.errors import GenerationError
@@ -19,12 +19,6 @@ from generations.web.generations import remix_url
 
 GALLERY_PAGE_SIZE = 24
 
-
-def _membership(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any team.")
-    return membership
 
 
 def _item_or_404(membership, item_id):
@@ -41,7 +35,7 @@ def _report_error(request, error):
 @login_required
 def gallery_page(request):
     """The team's shared clips, newest first, keyset-paginated."""
-    membership = _membership(request)
+    membership = membership_or_404(request)
     queryset = (
         GalleryItem.objects.filter(team=membership.team, status=GalleryStatus.VISIBLE)
         .select_related("generation", "shared_by")
@@ -65,7 +59,7 @@ def gallery_page(request):
 @login_required
 @require_POST
 def share(request, generation_id):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     generation = generation_for_team(membership.team, generation_id)
     if generation is None:
         raise Http404("No such generation.")
@@ -80,7 +74,7 @@ def share(request, generation_id):
 @login_required
 @require_POST
 def unshare(request, item_id):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     item = _item_or_404(membership, item_id)
     try:
         gallery.do_unshare(item, user=request.user, is_team_admin=membership.can_manage_team, request=request)
@@ -93,7 +87,7 @@ def unshare(request, item_id):
 @login_required
 @require_POST
 def like(request, item_id):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     item = _item_or_404(membership, item_id)
     try:
         gallery.do_toggle_like(item, user=request.user)
@@ -105,7 +99,7 @@ def like(request, item_id):
 @login_required
 @require_POST
 def report(request, item_id):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     item = _item_or_404(membership, item_id)
     try:
         gallery.do_report(item, user=request.user, reason=request.POST.get("reason", ""), request=request)
@@ -118,7 +112,7 @@ def report(request, item_id):
 @login_required
 def consent_page(request):
     """The team's likeness consent records: record a new one, revoke one."""
-    membership = _membership(request)
+    membership = membership_or_404(request)
     refused = None
     if request.method == "POST":
         try:
@@ -140,7 +134,7 @@ def consent_page(request):
 @login_required
 @require_POST
 def revoke_consent(request, record_id):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     record = team_object(ConsentRecord, membership.team, record_id)
     if record is None:
         raise Http404("No such consent record.")

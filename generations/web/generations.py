@@ -22,7 +22,7 @@ from accounts.audit import Actor
 from accounts.errors import AccountError
 from accounts.models import StandingLevel
 from accounts.ratelimit import RateLimited, check_prompt_check_rate
-from accounts.selectors import current_membership
+from accounts.selectors import current_membership, membership_or_404
 from accounts.standing import current_standing
 from generations.actions.generation import do_cancel_generation, do_submit_generation, screening_history
 from generations.actions.review import CONTEXT_MAX_CHARS, do_add_review_context, do_withdraw_held
@@ -304,15 +304,9 @@ class LipSyncForm(_ConsentMixin, CreateForm):
         return data
 
 
-def _membership_or_404(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any team.")
-    return membership
-
 
 def _generation_or_404(request, generation_id):
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     generation = generation_for_team(membership.team, generation_id)
     if generation is None:
         raise Http404("No such generation.")
@@ -446,7 +440,7 @@ def _parent_cost(kind, parent):
 def _create_page(request, *, form_class, template, kind=None, initial=None, parent=None, extra_context=None):
     """Every create page: show the form; on POST validate, submit, and go to the new generation, or show
     what was refused, in plain words, on the form — with the files already chosen still there."""
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     kind = kind or form_class.kind
     context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
     if parent is not None and kind in (VIDEO_EXTEND, LIP_SYNC):
@@ -588,7 +582,7 @@ HISTORY_STATUSES = {
 def history(request):
     """The user's (or, for everyone in the team, the team's) generations, newest first, keyset-paginated:
     each page asks for rows with an id below the last one seen, so page 500 costs what page 1 costs."""
-    membership = _membership_or_404(request)
+    membership = membership_or_404(request)
     params = request.GET
     scope = params.get("scope") if params.get("scope") in ("mine", "team") else "mine"
     queryset = team_generations(membership.team, created_by=request.user if scope == "mine" else None)

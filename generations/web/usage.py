@@ -4,11 +4,10 @@ It lives here, not in `accounts`, because it reads generations: `accounts` knows
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.selectors import current_membership
+from accounts.selectors import membership_or_404
 from accounts.usage import daily_spend, team_usage
 from generations.selectors import usage_by_kind
 
@@ -16,10 +15,7 @@ from generations.selectors import usage_by_kind
 @login_required
 @require_GET
 def usage(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any team.")
-    team = membership.team
+    team = membership_or_404(request).team
     return render(
         request,
         "accounts/usage.html",

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import current_membership
+from accounts.selectors import membership_or_404
 from generations.actions.webhooks import do_create_endpoint, do_redeliver, do_send_test_event, do_stop_endpoint
 from generations.models import WEBHOOK_EVENTS, TeamCallbackSecret, WebhookDelivery, WebhookEndpoint
 from generations.outbound import UrlNotAllowed, resolve_target
@@ -35,15 +35,9 @@ class EndpointForm(forms.Form):
         return url
 
 
-def _membership(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any team.")
-    return membership
-
 
 def _manager(request):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     if not membership.can_manage_team:
         messages.error(request, "Only the team's owners and admins can change webhooks. (not_team_admin)")
         return None
@@ -52,7 +46,7 @@ def _manager(request):
 
 @login_required
 def webhooks_page(request, form=None, status=200):
-    membership = _membership(request)
+    membership = membership_or_404(request)
     team = membership.team
     callback_secret = None
     if membership.can_manage_team:
