@@ -1,11 +1,14 @@
 """Helpers shared by tests: running real RQ workers, waiting for generations."""
 
 import django_rq
+from django.core.files.base import ContentFile
 from django.db.models import Sum
+from django.utils import timezone
 from rq import SimpleWorker
 
 from accounts.models import CreditEntry
-from generations.models import CreditState, Generation
+from generations.models import Asset, CreditState, Generation
+from generations.simulator.render import render_clip
 from generations.states import TERMINAL
 
 
@@ -57,3 +60,18 @@ def assert_books_balance(team):
     assert team.credits_reserved == (reserved["total"] or 0)
     assert team.generations_in_flight == Generation.objects.filter(team=team, holds_slot=True).count() >= 0
     return team
+
+
+def make_finished_clip(team, user, *, prompt="a boat"):
+    """A succeeded 3-second kling-v1-6 clip of `user`'s with a real video file, as the upstream still knows
+    it (no pipeline needed: for forms that continue or remix a clip)."""
+    now = timezone.now()
+    clip = Generation.objects.create(team=team, created_by=user, prompt=prompt, model_name="kling-v1-6", mode="std",
+                                     status="succeeded", stage="done", progress=100, provider_video_id="vid-1",
+                                     finished_at=now, render_finished_at=now)
+    data = render_clip("a boat", duration=3, fps=8)
+    asset = Asset(generation=clip, role="video", content_type="video/mp4", size_bytes=len(data), sha256="x", duration_s=3.0,
+                  width=640, height=360)
+    asset.file.save("clip.mp4", ContentFile(data), save=False)
+    asset.save()
+    return clip

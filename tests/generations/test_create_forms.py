@@ -16,6 +16,7 @@ from generations.management.commands.render_voice_samples import VOICES_DIR, ren
 from generations.models import Generation
 from generations.web import kept_uploads
 from generations.web.generations import remix_url
+from tests.helpers import make_finished_clip
 from tests.kinds.media import image_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db
@@ -44,21 +45,7 @@ def visible_errors(html):
 @pytest.fixture
 def finished_clip(team, alice):
     """A finished 3-second kling-v1-6 clip of alice's, with its video file (no pipeline needed)."""
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from generations.models import Asset
-    from generations.simulator.render import render_clip
-
-    clip = Generation.objects.create(team=team, created_by=alice, prompt="a boat", model_name="kling-v1-6", mode="std",
-                                     status="succeeded", stage="done", progress=100, provider_video_id="vid-1",
-                                     finished_at=timezone.now(), render_finished_at=timezone.now())
-    data = render_clip("a boat", duration=3, fps=8)
-    asset = Asset(generation=clip, role="video", content_type="video/mp4", size_bytes=len(data), sha256="x", duration_s=3.0,
-                  width=640, height=360)
-    asset.file.save("clip.mp4", ContentFile(data), save=False)
-    asset.save()
-    return clip
+    return make_finished_clip(team, alice)
 
 
 def test_a_refused_try_keeps_both_chosen_images_and_the_next_try_sends_them(client, alice, team, redis_conn):

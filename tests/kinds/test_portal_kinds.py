@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generations.models import Generation
+from tests.helpers import make_finished_clip
 from tests.kinds.media import image_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db
@@ -17,21 +18,7 @@ def upload(name, data, content_type="image/png"):
 @pytest.fixture
 def finished_clip(team, alice, tmp_path, settings):
     """A succeeded clip row with a real video file (no pipeline needed for form tests)."""
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from generations.models import Asset
-    from generations.simulator.render import render_clip
-
-    clip = Generation.objects.create(team=team, created_by=alice, prompt="a boat", model_name="kling-v1-6", status="succeeded",
-                                     stage="done", progress=100, provider_video_id="vid-1", finished_at=timezone.now(),
-                                     render_finished_at=timezone.now())
-    data = render_clip("a boat", duration=3, fps=8)
-    asset = Asset(generation=clip, role="video", content_type="video/mp4", size_bytes=len(data), sha256="x", duration_s=3.0,
-                  width=640, height=360)
-    asset.file.save("clip.mp4", ContentFile(data), save=False)
-    asset.save()
-    return clip
+    return make_finished_clip(team, alice)
 
 
 def test_several_images(client, alice, team, redis_conn):
