@@ -50,6 +50,7 @@ def test_the_payload_survives(clip, name):
     assert detection.payload == PAYLOAD
 
 
+@pytest.mark.slow  # renders and scans 20 clips
 def test_unmarked_clips_give_no_payload():
     found = 0
     for seed in range(20):
