@@ -3,6 +3,8 @@ chosen pictures still there after a refusal, a preview and drop zone for every i
 create page, a remix that starts from the remixed clip's picture, and voices with names and samples.
 Screenshots of each page at phone (390 px) and desktop (1280 px) widths."""
 
+import time
+
 import pytest
 from PIL import Image, ImageDraw
 
@@ -208,6 +210,11 @@ def test_the_create_pages_work_under_their_own_content_security_policy(browser, 
         cost_says(page, price)
     page.get_by_label("Voice", exact=True).select_option("calm_story1")
     page.locator(".voice-sample").get_by_text("A calm, gentle voice").wait_for()
-    page.wait_for_function("document.querySelector('audio.voice-player').readyState >= 1")
+    # Polled from here: wait_for_function compiles its predicate in the page, which this page's CSP
+    # (no 'unsafe-eval') refuses whenever the first check is not already true.
+    player, deadline = page.locator("audio.voice-player"), time.monotonic() + 20
+    while player.evaluate("audio => audio.readyState") < 1:
+        assert time.monotonic() < deadline, "the voice sample never loaded"
+        page.wait_for_timeout(100)
     context.close()
     assert violations == []
