@@ -28,6 +28,7 @@ Design (spread spectrum in a frame-normalised domain):
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -283,3 +284,268 @@ def detect_video(path, key: bytes, max_frames: int = 240) -> Detection:
                 break
             accumulator.add(frame.to_ndarray(format="rgb24"))
     return accumulator.detect(key)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The delivery path: one decode, one encode, the mark added to the Y plane, audio kept, an optional visible label.
+
+MAX_SIDE = 4096  # refuse frames larger than this on a side
+MAX_DURATION_S = 20 * 60  # refuse clips longer than this
+MASK_FACTOR = 4  # the texture mask is computed at a quarter of the frame's resolution
+Y_SCALE = 219 / 255  # limited-range luma levels per full-range RGB level: keeps the RGB-domain strength and PSNR
+X264_PRESET = "ultrafast"  # chosen by measurement (studio/perf/bench_watermark.py: mark_video timings)
+X264_THREADS = 2
+COPY_AUDIO = {"aac", "opus", "mp3"}  # audio codecs an MP4 carries as they are
+LABEL_TEXT_SHARE = 0.035  # label text cap height as a share of the frame height
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    frames: int
+    duration_s: float  # of the output video stream
+    seconds: float  # wall time of the mark_video call
+    labelled: bool
+    audio: str | None = None  # "copied", "transcoded" or None (no audio in the input)
+    width: int = 0
+    height: int = 0
+
+
+def _texture_weight(luma: np.ndarray, factor: int = MASK_FACTOR) -> np.ndarray:
+    """Perceptual masking: local contrast (std over ~one grid cell) relative to its mean, clipped to [0.4, 2.5],
+    computed on a `factor`-times smaller image. Returned at that reduced size."""
+    height, width = luma.shape
+    small = cv2.resize(luma, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    cell = max(3, (max(small.shape) // GRID) | 1)
+    mean = cv2.blur(small, (cell, cell))
+    texture = np.sqrt(np.maximum(cv2.blur(small * small, (cell, cell)) - mean * mean, 0.0)) + 2.0
+    return np.clip(texture / float(texture.mean()), 0.4, 2.5)
+
+
+class _PlaneMarker:
+    """Everything that depends only on (frame size, key, payload), computed once; `delta(luma)` per frame."""
+
+    def __init__(self, grid_pattern: np.ndarray, height: int, width: int, strength: float):
+        self.height, self.width, self.strength = height, width, strength
+        self.full = cv2.resize(grid_pattern, (width, height), interpolation=cv2.INTER_LINEAR)
+        small = (max(1, height // MASK_FACTOR), max(1, width // MASK_FACTOR))
+        self.small_energy = cv2.resize(grid_pattern, small[::-1], interpolation=cv2.INTER_AREA) ** 2
+
+    def delta(self, luma: np.ndarray) -> np.ndarray:
+        weight = _texture_weight(luma)
+        # RMS of pattern × weight, estimated at the mask's resolution (the pattern's energy there is pre-averaged).
+        rms = float(np.sqrt(np.mean(self.small_energy * weight * weight)))
+        weight *= self.strength / max(rms, 1e-6)
+        return cv2.multiply(self.full, cv2.resize(weight, (self.width, self.height), interpolation=cv2.INTER_LINEAR))
+
+    def mark_plane(self, y: np.ndarray) -> np.ndarray:
+        """uint8 luma plane → marked uint8 luma plane (rounded, saturated)."""
+        return cv2.add(y, self.delta(y), dtype=cv2.CV_8U)
+
+
+def mark_rgb(frame: np.ndarray, payload: bytes, key: bytes, strength: float = STRENGTH) -> np.ndarray:
+    """One RGB frame marked (the same delta on R, G and B, so only luma changes)."""
+    height, width = frame.shape[:2]
+    marker = _PlaneMarker(Embedder(payload, key, strength).grid_pattern, height, width, strength)
+    delta = marker.delta(_luma(frame))
+    return np.clip(np.rint(frame.astype(np.float32) + delta[..., None]), 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class _Label:
+    """A visible corner mark drawn once: alpha (0..1) and value (0..255) over a box at (top, left)."""
+
+    top: int
+    left: int
+    alpha: np.ndarray  # (h, w) float32
+    value: np.ndarray  # (h, w) float32, in full-range levels (0 black … 255 white)
+
+    @classmethod
+    def draw(cls, text: str, height: int, width: int) -> _Label:
+        text = text.strip() or "AI"
+        cap = max(8.0, LABEL_TEXT_SHARE * height)
+        (_, ref_h), _ = cv2.getTextSize("A", _FONT, 1.0, 1)
+        scale = cap / ref_h
+        thickness = max(1, round(cap / 12))
+        (text_w, text_h), baseline = cv2.getTextSize(text, _FONT, scale, thickness)
+        pad = max(3, round(cap * 0.45))
+        margin = max(4, round(height * 0.025))
+        box_h = min(height, text_h + baseline + 2 * pad)
+        box_w = min(width, text_w + 2 * pad)
+        radius = max(2, round(min(box_h, box_w) * 0.25))
+        box = np.zeros((box_h, box_w), np.uint8)
+        cv2.rectangle(box, (radius, 0), (box_w - 1 - radius, box_h - 1), 255, -1)
+        cv2.rectangle(box, (0, radius), (box_w - 1, box_h - 1 - radius), 255, -1)
+        for cy in (radius, box_h - 1 - radius):
+            for cx in (radius, box_w - 1 - radius):
+                cv2.circle(box, (cx, cy), radius, 255, -1, lineType=cv2.LINE_AA)
+        ink = np.zeros((box_h, box_w), np.uint8)
+        cv2.putText(ink, text, (pad, pad + text_h), _FONT, scale, 255, thickness, lineType=cv2.LINE_AA)
+        box_a, ink_a = box.astype(np.float32) / 255.0 * 0.6, ink.astype(np.float32) / 255.0 * 0.95
+        alpha = box_a + ink_a * (1.0 - box_a)  # text over box
+        value = np.where(alpha > 0, (ink_a * 240.0) / np.maximum(alpha, 1e-6), 0.0).astype(np.float32)
+        top, left = max(0, height - margin - box_h), max(0, width - margin - box_w)
+        return cls(top=top, left=left, alpha=alpha.astype(np.float32), value=value)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """(top, left, bottom, right) in pixels."""
+        return self.top, self.left, self.top + self.alpha.shape[0], self.left + self.alpha.shape[1]
+
+    def blend(self, plane: np.ndarray, value: np.ndarray, alpha: np.ndarray, top: int, left: int) -> None:
+        region = plane[top : top + alpha.shape[0], left : left + alpha.shape[1]]
+        if region.ndim == 3:
+            alpha, value = alpha[..., None], value[..., None]
+        mixed = region.astype(np.float32) * (1.0 - alpha) + value * alpha
+        region[...] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+
+class _YuvLabel:
+    """The label's overlay in yuv420p terms (limited range Y, U/V pulled toward neutral), blended in place."""
+
+    def __init__(self, text: str, height: int, width: int):
+        label = _Label.draw(text, height, width)
+        top, left = label.top & ~1, label.left & ~1  # chroma-aligned
+        bottom, right = label.box[2], label.box[3]
+        bottom, right = min(height, bottom + (bottom - top) % 2), min(width, right + (right - left) % 2)
+        alpha = np.zeros((bottom - top, right - left), np.float32)
+        value = np.zeros_like(alpha)
+        oy, ox = label.top - top, label.left - left
+        alpha[oy : oy + label.alpha.shape[0], ox : ox + label.alpha.shape[1]] = label.alpha
+        value[oy : oy + label.alpha.shape[0], ox : ox + label.alpha.shape[1]] = label.value
+        self.label, self.top, self.left, self.height, self.width = label, top, left, height, width
+        self.y_alpha, self.y_value = alpha, 16.0 + value * Y_SCALE
+        self.c_alpha = cv2.resize(alpha, (alpha.shape[1] // 2, alpha.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        self.c_value = np.full_like(self.c_alpha, 128.0)
+
+    def apply(self, yuv: np.ndarray) -> None:
+        """Blend into a (H·3/2, W) yuv420p array in place."""
+        h, w = self.height, self.width
+        self.label.blend(yuv[:h], self.y_value, self.y_alpha, self.top, self.left)
+        chroma = yuv[h:].reshape(2, h // 2, w // 2)
+        for plane in chroma:
+            self.label.blend(plane, self.c_value, self.c_alpha, self.top // 2, self.left // 2)
+
+
+def label_rgb(frame: np.ndarray, label: str) -> np.ndarray:
+    """The same visible corner label as mark_video burns in, on an RGB still (a poster, a thumbnail)."""
+    height, width = frame.shape[:2]
+    overlay = _Label.draw(label, height, width)
+    out = np.array(frame, dtype=np.uint8, copy=True)
+    value = np.repeat(overlay.value[..., None], 3, axis=2)
+    overlay.blend(out, value[..., 0], overlay.alpha, overlay.top, overlay.left)
+    return out
+
+
+def label_box(height: int, width: int, label: str) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) of the pixels mark_video's label may change in a height×width frame."""
+    overlay = _YuvLabel(label, height, width)
+    return overlay.top, overlay.left, overlay.top + overlay.y_alpha.shape[0], overlay.left + overlay.y_alpha.shape[1]
+
+
+def _probe(source) -> tuple:
+    if not source.streams.video:
+        raise ValueError("mark_video: the input has no video stream")
+    video = source.streams.video[0]
+    width, height = video.codec_context.width, video.codec_context.height
+    if not width or not height:
+        raise ValueError("mark_video: the video stream has no frame size")
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise ValueError(f"mark_video: frames of {width}x{height} exceed {MAX_SIDE} px on a side")
+    if video.duration is not None and video.time_base is not None:
+        duration = float(video.duration * video.time_base)
+    elif source.duration is not None:
+        duration = source.duration / av.time_base
+    else:
+        duration = 0.0
+    if duration > MAX_DURATION_S:
+        raise ValueError(f"mark_video: {duration:.0f} s is longer than the {MAX_DURATION_S // 60} minute limit")
+    audio = source.streams.audio[0] if source.streams.audio else None
+    return video, audio, width & ~1, height & ~1, duration
+
+
+def mark_video(
+    path_in,
+    path_out,
+    *,
+    payload: bytes,
+    key: bytes,
+    label: str | None = None,
+    crf: int = 20,
+    preset: str = X264_PRESET,
+    threads: int = X264_THREADS,
+) -> MarkResult:
+    """Mark every frame of `path_in` into `path_out` (MP4, H.264 yuv420p, faststart) in one decode and one encode.
+
+    The mark goes on the Y plane (no RGB round trip); audio packets are copied when MP4 carries the codec, else
+    transcoded to AAC; timestamps are kept. With `label`, a small semi-transparent box with that text is burnt
+    into the bottom-right corner of every frame. Raises ValueError for inputs without video, longer than
+    20 minutes or with frames over 4096 px on a side.
+    """
+    started = time.perf_counter()
+    if len(payload) != PAYLOAD_BYTES:
+        raise ValueError(f"payload must be {PAYLOAD_BYTES} bytes")
+    grid_pattern = Embedder(payload, key).grid_pattern
+    frames, last_end, first_pts, audio_mode = 0, 0.0, None, None
+    with av.open(str(path_in)) as source:
+        video, audio, width, height, _ = _probe(source)
+        video.thread_type = "AUTO"
+        marker = _PlaneMarker(grid_pattern, height, width, STRENGTH * Y_SCALE)
+        overlay = _YuvLabel(label, height, width) if label else None
+        with av.open(str(path_out), "w", format="mp4", options={"movflags": "+faststart"}) as sink:
+            rate = video.average_rate or video.guessed_rate or Fraction(24)
+            out = sink.add_stream("libx264", rate=rate)
+            out.width, out.height, out.pix_fmt = width, height, "yuv420p"
+            time_base = video.time_base or Fraction(1, 90000)
+            out.codec_context.time_base = time_base
+            out.options = {"crf": str(crf), "preset": preset, "threads": str(threads)}
+            audio_out = resampled = None
+            if audio is not None:
+                if audio.codec_context.name in COPY_AUDIO:
+                    audio_out, audio_mode = sink.add_stream_from_template(audio), "copied"
+                else:
+                    rate_a = audio.codec_context.sample_rate or 48000
+                    layout = "stereo" if (audio.codec_context.channels or 2) >= 2 else "mono"
+                    audio_out = sink.add_stream("aac", rate=rate_a, layout=layout)
+                    audio_mode, resampled = "transcoded", True
+            streams = [video] + ([audio] if audio is not None else [])
+            for packet in source.demux(*streams):
+                if packet.stream is video:
+                    for frame in packet.decode():
+                        yuv = frame.to_ndarray(format="yuv420p", width=width, height=height)
+                        yuv[:height] = marker.mark_plane(yuv[:height])
+                        if overlay is not None:
+                            overlay.apply(yuv)
+                        marked = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+                        if frame.pts is not None:
+                            marked.pts, marked.time_base = frame.pts, frame.time_base or time_base
+                            first_pts = frame.pts if first_pts is None else min(first_pts, frame.pts)
+                            step = float(1 / rate) if rate else 0.0
+                            last_end = max(last_end, float(frame.pts * marked.time_base) + step)
+                        for out_packet in out.encode(marked):
+                            sink.mux(out_packet)
+                        frames += 1
+                elif resampled:
+                    for audio_frame in packet.decode():
+                        audio_frame.pts = None  # the encoder numbers samples itself
+                        for out_packet in audio_out.encode(audio_frame):
+                            sink.mux(out_packet)
+                elif packet.dts is not None:
+                    packet.stream = audio_out
+                    sink.mux(packet)
+            for out_packet in out.encode():
+                sink.mux(out_packet)
+            if resampled:
+                for out_packet in audio_out.encode():
+                    sink.mux(out_packet)
+    start_s = float(first_pts * time_base) if first_pts is not None else 0.0
+    return MarkResult(
+        frames=frames,
+        duration_s=round(last_end - start_s, 6),
+        seconds=time.perf_counter() - started,
+        labelled=overlay is not None,
+        audio=audio_mode,
+        width=width,
+        height=height,
+    )
