@@ -5,6 +5,7 @@ from django.urls import include, path
 from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
+from generations.web import provenance as provenance_views
 from generations.web.usage import usage
 from studio.health import healthz
 from studio.metrics import metrics
@@ -30,6 +31,11 @@ urlpatterns = [
     # The usage page sits under /accounts/ with the other team pages, but reads generations, so its view is
     # generations' (accounts imports nothing of generations).
     path("accounts/usage/", usage, name="usage"),
+    # Provenance pages are for anyone (third parties included), so they sit outside the portal's namespace.
+    path("provenance/", provenance_views.about_page, name="provenance-about"),
+    path("provenance/check/", provenance_views.check_page, name="provenance-check"),
+    path("provenance/ca.pem", provenance_views.ca_certificate, name="provenance-ca"),
+    path(".well-known/studio-provenance-ca.pem", provenance_views.ca_certificate, name="provenance-ca-well-known"),
     path("accounts/", include("accounts.urls")),
     path("moderation/", include("generations.web.moderation_urls")),
     path("admin/rq/", include("django_rq.urls")),

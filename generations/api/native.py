@@ -4,6 +4,7 @@
 
 import datetime as dt
 import hashlib
+import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -19,14 +20,16 @@ from accounts.actions import authenticate_api_key
 from accounts.audit import Actor, client_ip
 from accounts.errors import AccountError
 from accounts.models import ApiKeyScope, Membership
-from accounts.ratelimit import RateLimited, check_api_key_rate
+from accounts.ratelimit import RateLimited, _check, check_api_key_rate
 from accounts.standing import current_standing
 from accounts.usage import team_usage
+from generations import outbound
 from generations.actions.generation import do_cancel_generation, do_submit_generation
+from generations.actions.provenance import UnsupportedMedia, check_media
 from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.images import load_image
-from generations.inputs.loading import load_media_inputs
+from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import AssetRole, IdempotencyRecord
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
@@ -505,3 +508,166 @@ def usage(request):
         "keys": [{"name": k.name, "prefix": f"sk-{k.prefix}", "spent": k.spent, "generations": k.generations} for k in figures.keys],
     })
 
+
+# --- provenance: POST /provenance/verify ------------------------------------------------------------------
+
+
+class VerifyCredentialsOut(Schema):
+    state: str = Field(description="missing, invalid, valid (another signer) or trusted (signed by this studio's CA)")
+    reason: str | None = Field(None, description="Why validation failed, when it did")
+    actions: list[str] = Field(default_factory=list, description="The C2PA actions the manifest claims")
+    generation_id: str | None = None
+    signer: str | None = None
+    claim_generator: str | None = None
+    ai_generated: bool = Field(False, description="The manifest says a generative model made the media")
+
+
+class VerifyWatermarkOut(Schema):
+    checked: bool = Field(description="False when this install could not look (no watermark key)")
+    found: bool
+    confidence: float | None = None
+    install: str | None = Field(None, description="The install id the watermark names (hex)")
+    digest: str | None = Field(None, description="The keyed generation digest the watermark carries (hex)")
+    this_install: bool | None = None
+    frames_read: int | None = None
+    reason: str | None = None
+
+
+class VerifyGenerationOut(Schema):
+    id: str | None = None
+    created_at: str | None = None
+    kind: str | None = None
+    kind_label: str | None = None
+    model: str | None = None
+    matched_by: list[str] = Field(default_factory=list, description="credentials and/or watermark")
+    ambiguous: int | None = Field(None, description="Set instead of id when several generations carry the watermark")
+
+
+class VerifyOut(Schema):
+    media: str = Field(description="video or image")
+    mime_type: str
+    verdict: str = Field(
+        description="ours, ours_altered, ai_generated_elsewhere, credentials_elsewhere, credentials_invalid or nothing_found"
+    )
+    summary: list[str] = Field(description="Sentences a person reads")
+    credentials: VerifyCredentialsOut
+    watermark: VerifyWatermarkOut
+    generation: VerifyGenerationOut | None = Field(None, description="The generation of this studio the file names")
+
+
+class VerifyUrlIn(Schema):
+    url: str = Field(description="An http(s) URL of the file (private and loopback addresses are refused)")
+
+
+VERIFY_ERRORS = {**ERRORS, 413: ErrorOut}
+# Stable codes of a refused check, and their HTTP status.
+VERIFY_STATUS = {
+    "missing_file": 400, "url_not_allowed": 400, "file_too_large": 413, "media_too_large": 413,
+    "unsupported_media": 422, "media_unreadable": 422, "url_fetch_failed": 422,
+}
+
+
+class _VerifyRefused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _verify_limit_text():
+    return f"{settings.VERIFY_MAX_BYTES / (1024 * 1024):g} MB"
+
+
+def _verify_path(path):
+    try:
+        return check_media(path)
+    except UnsupportedMedia as error:
+        raise _VerifyRefused(error.code, error.message) from None
+
+
+def _verify_upload(upload):
+    if upload.size is not None and upload.size > settings.VERIFY_MAX_BYTES:
+        raise _VerifyRefused("file_too_large", f"The file is larger than {_verify_limit_text()}.")
+    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:  # deleted when the check ends
+        written = 0
+        for chunk in upload.chunks():
+            written += len(chunk)
+            if written > settings.VERIFY_MAX_BYTES:
+                raise _VerifyRefused("file_too_large", f"The file is larger than {_verify_limit_text()}.")
+            handle.write(chunk)
+        handle.flush()
+        return _verify_path(handle.name)
+
+
+def _verify_url(url):
+    try:
+        data = outbound.fetch(url, max_bytes=settings.VERIFY_MAX_BYTES)
+    except outbound.UrlNotAllowed as error:
+        raise _VerifyRefused("url_not_allowed", error.message) from None
+    except outbound.FetchFailed as error:
+        if error.reason == "too_large":
+            raise _VerifyRefused("file_too_large", f"The file at the URL is larger than {_verify_limit_text()}.") from None
+        raise _VerifyRefused("url_fetch_failed", error.message) from None
+    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
+        handle.write(data)
+        handle.flush()
+        del data
+        return _verify_path(handle.name)
+
+
+def _verify_url_from_body(request):
+    """The `url` of a JSON body (or of a multipart form), or None."""
+    if request.content_type == "multipart/form-data":
+        url = request.POST.get("url")
+    elif request.body:
+        body = parse_json_body(request.body)  # GenerationError invalid_json → 400
+        url = body.get("url") if isinstance(body, dict) else None
+    else:
+        url = None
+    if url is not None and not isinstance(url, str):
+        raise GenerationError("invalid_field_type", "url must be a string.", field="url")
+    return (url or "").strip() or None
+
+
+_VERIFY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+            },
+            "application/json": {"schema": VerifyUrlIn.json_schema()},
+        },
+    }
+}
+
+
+@api.post(
+    "/provenance/verify",
+    response={200: VerifyOut, **VERIFY_ERRORS},
+    summary="Check where a video or image came from (content credentials and this studio's watermark)",
+    description=(
+        "Send the file as multipart `file` (MP4, MOV, JPEG, PNG or WebP), or a JSON body `{\"url\": \"https://…\"}`. "
+        "Nothing sent is kept. Refusals: 400 `missing_file`, `url_not_allowed`; 413 `file_too_large` (over "
+        "VERIFY_MAX_BYTES), `media_too_large` (too many pixels); 422 `unsupported_media`, `media_unreadable`, "
+        "`url_fetch_failed`; 429 `rate_limited`."
+    ),
+    openapi_extra=_VERIFY_BODY,
+    url_name="provenance_verify",
+)
+def verify_provenance(request, file: File[UploadedFile | None] = None):  # not File[...] | None: ninja reads that from the query
+    # A check decodes up to a few hundred frames: beside the key's own limit, the check has its own bucket.
+    _check(
+        f"verify:key:{request.auth.pk}", per_minute=settings.VERIFY_RATE_PER_MINUTE,
+        burst=settings.VERIFY_RATE_BURST, what="checks with this API key",
+    )
+    try:
+        if file is not None:
+            report = _verify_upload(file)
+        else:
+            url = _verify_url_from_body(request)
+            if url is None:
+                raise _VerifyRefused("missing_file", "Send the file as multipart `file`, or a JSON body with `url`.")
+            report = _verify_url(url)
+    except _VerifyRefused as error:
+        return error_response(request, error.code, error.message, VERIFY_STATUS.get(error.code, 400))
+    return Status(200, report)

@@ -1,0 +1,208 @@
+"""Provenance pages anyone may open: "Check a video" (upload a file or give a link, read what it says about
+where it came from), the page for third parties on how to verify a clip themselves, and this install's CA
+certificate (the trust anchor for its content credentials).
+
+The check itself is `generations.actions.provenance.check_media`, the same the API's
+`POST /api/v1/provenance/verify` calls. A file is read into a temporary file that is deleted when the check
+ends, whatever the outcome: nothing sent here is kept.
+"""
+
+import tempfile
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.audit import client_ip
+from accounts.ratelimit import RateLimited, _check
+from generations import outbound
+from generations.actions.provenance import UnsupportedMedia, check_media, trust_anchor_pem
+
+ACCEPT = "video/mp4,video/quicktime,image/jpeg,image/png,image/webp,.mp4,.mov,.m4v,.jpg,.jpeg,.png,.webp"
+
+# The verdict as a heading, in plain words.
+VERDICT_HEADINGS = {
+    "ours": "Made by this studio",
+    "ours_altered": "Made by this studio, and changed since",
+    "ai_generated_elsewhere": "AI-generated, elsewhere",
+    "credentials_elsewhere": "Content credentials from someone else",
+    "credentials_invalid": "Its content credentials are broken",
+    "nothing_found": "Nothing found",
+}
+CREDENTIAL_STATES = {
+    "missing": "None",
+    "invalid": "Present, but they fail validation",
+    "valid": "Valid, signed by someone else",
+    "trusted": "Valid and signed by this studio",
+}
+
+# HTTP status of each refusal (the API uses the same codes and statuses).
+ERROR_STATUS = {
+    "missing_file": 400,
+    "url_not_allowed": 400,
+    "url_fetch_failed": 422,
+    "file_too_large": 413,
+    "media_too_large": 413,
+    "unsupported_media": 422,
+    "media_unreadable": 422,
+}
+
+
+class CheckRefused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = ERROR_STATUS.get(code, 400)
+
+
+class CheckForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        label="Video or image",
+        help_text="MP4 or MOV video, JPEG, PNG or WebP image.",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+    url = forms.URLField(
+        required=False,
+        label="Or a link to it",
+        help_text="An http or https address of the file itself.",
+        assume_scheme="https",
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/clip.mp4", "inputmode": "url"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("file") and cleaned.get("url"):
+            raise forms.ValidationError("Choose a file or give a link, not both.", code="both_given")
+        if not cleaned.get("file") and not cleaned.get("url") and not self.errors:
+            raise forms.ValidationError("Choose a file to check, or give a link to one.", code="missing_file")
+        return cleaned
+
+
+def _limit_mb():
+    return f"{settings.VERIFY_MAX_BYTES / (1024 * 1024):g} MB"
+
+
+def check_upload(upload) -> dict:
+    """The report for an uploaded file, read through a temporary file that is gone when this returns."""
+    if upload.size is not None and upload.size > settings.VERIFY_MAX_BYTES:
+        raise CheckRefused("file_too_large", f"The file is larger than {_limit_mb()}; files up to {_limit_mb()} can be checked.")
+    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
+        written = 0
+        for chunk in upload.chunks():
+            written += len(chunk)
+            if written > settings.VERIFY_MAX_BYTES:
+                raise CheckRefused("file_too_large", f"The file is larger than {_limit_mb()}.")
+            handle.write(chunk)
+        handle.flush()
+        return _check_path(handle.name)
+
+
+def check_url(url: str) -> dict:
+    """The report for the file at `url`, fetched through the outbound guard (no private addresses) and
+    stopped at VERIFY_MAX_BYTES."""
+    try:
+        data = outbound.fetch(url, max_bytes=settings.VERIFY_MAX_BYTES)
+    except outbound.UrlNotAllowed as error:
+        raise CheckRefused("url_not_allowed", error.message) from None
+    except outbound.FetchFailed as error:
+        if error.reason == "too_large":
+            raise CheckRefused("file_too_large", f"The file at the link is larger than {_limit_mb()}.") from None
+        raise CheckRefused("url_fetch_failed", error.message) from None
+    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
+        handle.write(data)
+        handle.flush()
+        del data
+        return _check_path(handle.name)
+
+
+def _check_path(path):
+    try:
+        return check_media(path)
+    except UnsupportedMedia as error:
+        raise CheckRefused(error.code, error.message) from None
+
+
+def check_rate(request):
+    """One token of the client's bucket (keyed on its address, trusted proxies considered)."""
+    _check(
+        f"verify:ip:{client_ip(request) or 'unknown'}",
+        per_minute=settings.VERIFY_RATE_PER_MINUTE,
+        burst=settings.VERIFY_RATE_BURST,
+        what="checks from your address",
+    )
+
+
+def result_view(report: dict) -> dict:
+    """What the template shows of a report, worded."""
+    claims, mark = report.get("credentials") or {}, report.get("watermark") or {}
+    return {
+        "verdict": report["verdict"],
+        "heading": VERDICT_HEADINGS.get(report["verdict"], report["verdict"].replace("_", " ").capitalize()),
+        "summary": report.get("summary") or [],
+        "media": report.get("media"),
+        "mime_type": report.get("mime_type"),
+        "credential_state": CREDENTIAL_STATES.get(claims.get("state"), claims.get("state") or "Unknown"),
+        "credentials": claims,
+        "watermark": mark,
+        "generation": report.get("generation"),
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check_page(request):
+    """Check a video or image: anyone may, a few times a minute per address; nothing sent is kept."""
+    context = {"max_mb": _limit_mb()}
+    if request.method == "GET":
+        return render(request, "provenance/check.html", {**context, "form": CheckForm()})
+    try:
+        check_rate(request)
+    except RateLimited as error:
+        response = render(
+            request, "provenance/check.html",
+            {**context, "form": CheckForm(), "error": f"Too many checks from your address; try again in {error.retry_after_s} s.",
+             "error_code": "rate_limited"},
+            status=429,
+        )
+        response["Retry-After"] = str(error.retry_after_s)
+        return response
+    form = CheckForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "provenance/check.html", {**context, "form": form}, status=400)
+    try:
+        if form.cleaned_data.get("file"):
+            report = check_upload(form.cleaned_data["file"])
+        else:
+            report = check_url(form.cleaned_data["url"])
+    except CheckRefused as error:
+        # A fresh form: the file is not kept and the page does not echo it back.
+        return render(
+            request, "provenance/check.html",
+            {**context, "form": CheckForm(initial={"url": form.cleaned_data.get("url") or ""}),
+             "error": error.message, "error_code": error.code},
+            status=error.status,
+        )
+    return render(request, "provenance/check.html", {**context, "form": CheckForm(), "result": result_view(report)})
+
+
+@require_GET
+def about_page(request):
+    return render(request, "provenance/about.html")
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def ca_certificate(request):
+    """This install's CA certificate (PEM), the trust anchor for its content credentials."""
+    pem = trust_anchor_pem()
+    if not pem:
+        raise Http404("This studio has no provenance certificate.")
+    response = HttpResponse(pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'inline; filename="studio-provenance-ca.pem"'
+    return response
