@@ -64,7 +64,7 @@ class CheckForm(forms.Form):
         required=False,
         label="Video or image",
         help_text="MP4 or MOV video, JPEG, PNG or WebP image.",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT, "aria-describedby": "id_file-help"}),
     )
     url = forms.URLField(
         required=False,
@@ -72,7 +72,7 @@ class CheckForm(forms.Form):
         help_text="An http or https address of the file itself.",
         assume_scheme="https",
         max_length=2000,
-        widget=forms.URLInput(attrs={"placeholder": "https://example.com/clip.mp4", "inputmode": "url"}),
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/clip.mp4", "aria-describedby": "id_url-help"}),
     )
 
     def clean(self):
