@@ -488,6 +488,23 @@ def team_limit_bounds(*, operator: bool) -> dict:
 
 
 @transaction.atomic
+def do_set_output_label(*, team, acting_user, enabled: bool, request=None):
+    """Turn the visible "AI-generated" mark on the team's new clips and posters on or off (owners and
+    admins; audited). Content credentials and the invisible watermark stay on whatever this says."""
+    acting = Membership.objects.filter(team=team, user=acting_user).first()
+    if acting is None or not acting.can_manage_team:
+        raise AccountError("not_team_manager", "Only the team's owners and admins can change this.", http_status=403)
+    if team.label_outputs == enabled:
+        return team
+    old, team.label_outputs = team.label_outputs, enabled
+    team.save(update_fields=["label_outputs"])
+    record_audit_event(
+        AuditEventType.TEAM_SETTINGS_CHANGED, actor=Actor(user=acting_user), team=team, target=team,
+        extra={"label_outputs": {"old": old, "new": enabled}}, request=request,
+    )
+    return team
+
+
 def do_set_team_limits(*, team, acting_user=None, max_concurrent_generations=None, monthly_allowance=None, request=None):
     """Change a team's concurrency cap or monthly allowance.
 

@@ -61,6 +61,14 @@ class TeamLimitsForm(forms.Form):
             field.help_text = f"{field.help_text} At most {largest:,}.".strip()
 
 
+class OutputLabelForm(forms.Form):
+    label_outputs = forms.BooleanField(
+        required=False, label="Label every new clip and poster “AI-generated”",
+        help_text="A small mark in the bottom-right corner of downloads and gallery shares. Content credentials and "
+        "the invisible watermark are always on.",
+    )
+
+
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "CI pipeline"}))
     scopes = forms.MultipleChoiceField(

@@ -80,6 +80,10 @@ class Team(models.Model):
     period_start = models.DateTimeField(default=_current_period_start)
     max_concurrent_generations = models.PositiveIntegerField(default=_default_concurrency)
     generations_in_flight = models.PositiveIntegerField(default=0)
+    # A visible "AI-generated" corner mark on the team's clips and posters (downloads and gallery shares).
+    label_outputs = models.BooleanField(
+        default=True, help_text="Burn a small “AI-generated” mark into the corner of every clip and poster."
+    )
 
     class Meta:
         constraints = [
@@ -206,6 +210,7 @@ class AuditEventType(models.IntegerChoices):
     INVITATION_ACCEPTED = 310, "Invitation accepted"
     INVITATION_DECLINED = 311, "Invitation declined"
     INVITATION_EXPIRED = 312, "Invitation expired"
+    TEAM_SETTINGS_CHANGED = 313, "Team settings changed"
     # 400–499: credits
     CREDITS_GRANTED = 401, "Credits granted"
     CREDITS_ADJUSTED = 402, "Credits adjusted"

@@ -38,6 +38,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("team/leave/", views.team_leave, name="team_leave"),
     path("team/limits/", views.team_limits, name="team_limits"),
+    path("team/output-label/", views.team_output_label, name="team_output_label"),
     path("team/members/<int:membership_id>/role/", views.team_member_role, name="team_member_role"),
     path("team/members/<int:membership_id>/cap/", views.team_member_cap, name="team_member_cap"),
     path("team/members/<int:membership_id>/remove/", views.team_member_remove, name="team_member_remove"),

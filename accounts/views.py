@@ -29,6 +29,7 @@ from accounts.actions import (
     do_revoke_api_key,
     do_revoke_invitation,
     do_set_member_cap,
+    do_set_output_label,
     do_set_team_limits,
     is_operator,
     open_invitation,
@@ -42,6 +43,7 @@ from accounts.forms import (
     ApiKeyForm,
     InviteForm,
     MemberCapForm,
+    OutputLabelForm,
     RoleForm,
     TeamLimitsForm,
     first_error,
@@ -116,6 +118,7 @@ def team_members(request):
             "is_owner": membership.role == Role.OWNER,
             "grantable_roles": grantable_roles,
             "invite_form": InviteForm(),
+            "label_form": OutputLabelForm(initial={"label_outputs": team.label_outputs}),
             "limits_form": TeamLimitsForm(
                 bounds=team_limit_bounds(operator=is_operator(request.user)),
                 initial={
@@ -308,6 +311,25 @@ def team_limits(request):
         _refused(request, error)
     else:
         messages.success(request, "Team limits saved.")
+    return redirect("team_members")
+
+
+@login_required
+@require_POST
+def team_output_label(request):
+    membership = membership_or_404(request)
+    form = OutputLabelForm(request.POST)
+    form.is_valid()  # a missing checkbox is False: this form cannot be invalid
+    enabled = form.cleaned_data.get("label_outputs", False)
+    try:
+        do_set_output_label(team=membership.team, acting_user=request.user, enabled=enabled, request=request)
+    except AccountError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request, "New clips will carry the “AI-generated” mark." if enabled
+            else "New clips will not carry the visible mark (credentials and the invisible watermark stay).",
+        )
     return redirect("team_members")
 
 

@@ -4,6 +4,7 @@ Everything here is pure: no database, no network. Invalid combinations are refus
 call, with the upstream's own wording where it has one.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from generations.errors import GenerationError
@@ -239,7 +240,18 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         LIP_SYNC: _lip_sync_request,
         EFFECTS: _effects_request,
     }[kind]
-    return validate(kind, data, default_model=default_model, common=common)
+    request = validate(kind, data, default_model=default_model, common=common)
+    if _visible_label(data):
+        request = dataclasses.replace(request, options={**request.options, "watermark": True})
+    return request
+
+
+def _visible_label(data) -> bool:
+    """Whether the caller asked for the visible "AI-generated" mark on this clip (Kling's watermark_info)."""
+    value = data.get("watermark", False)
+    if not isinstance(value, bool):
+        raise GenerationError("invalid_watermark", "watermark must be true or false.", field="watermark")
+    return value
 
 
 def _prompts(data, *, required):

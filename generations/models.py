@@ -56,6 +56,10 @@ class Generation(models.Model):
     # What the automated moderation decided, as recorded (engine, version, scores, spans, frames).
     screening_result = models.JSONField(null=True, blank=True)
     scan_result = models.JSONField(null=True, blank=True)
+    # How the delivered clip was marked: C2PA credentials, watermark, visible label (generations.provenance).
+    provenance = models.JSONField(null=True, blank=True)
+    # The keyed 32-bit digest its invisible watermark carries (hex), to find it again from a clip.
+    watermark_digest = models.CharField(max_length=8, blank=True, db_index=True)
 
     # Where it is.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
@@ -168,6 +172,8 @@ class Asset(models.Model):
     duration_s = models.FloatField(null=True, blank=True)
     # Withheld from users (failed its scan); only reviewers see blurred evidence.
     quarantined = models.BooleanField(default=False)
+    # What an input file says about its origin (content credentials, this studio's watermark), as checked.
+    provenance = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

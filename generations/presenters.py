@@ -116,21 +116,23 @@ def kling_task_object(generation, *, request=None) -> dict:
     status = kling_status(generation)
     video = deliverable_asset(generation, AssetRole.VIDEO) if generation.status == Status.SUCCEEDED else None
     videos = []
+    asked_for_mark = bool((generation.options or {}).get("watermark"))
     if video is not None:
-        videos.append(
-            {
-                "id": str(video.public_id),
-                "url": signed_download_url(request, video),
-                "duration": f"{video.duration_s:.1f}" if video.duration_s else generation.duration,
-            }
-        )
+        url = signed_download_url(request, video)
+        entry = {"id": str(video.public_id), "url": url,
+                 "duration": f"{video.duration_s:.1f}" if video.duration_s else generation.duration}
+        if asked_for_mark:
+            # The delivered clip carries the visible mark whenever it was asked for (and whenever the team
+            # labels all its clips), so both links name the same file, as signed as every other.
+            entry["watermark_url"] = url
+        videos.append(entry)
     data = {
         "task_id": str(generation.public_id),
         "task_status": status,
         "task_status_msg": generation.error_message if status == "failed" else "",
         "task_info": {"external_task_id": generation.client_reference},
         "task_result": {"videos": videos},
-        "watermark_info": {"enabled": False},
+        "watermark_info": {"enabled": asked_for_mark},
         "final_unit_deduction": str(generation.price_credits if generation.credit_state == CreditState.CAPTURED else 0),
         "created_at": _ms(generation.created_at),
         "updated_at": _ms(generation.updated_at),
@@ -151,3 +153,17 @@ def callback_url_for(generation) -> str:
         return ""
     base = settings.STUDIO_PUBLIC_URL.rstrip("/")
     return f"{base}/providers/callback/{generation.public_id}/{generation.callback_token}"
+
+
+def input_origins(generation) -> list[dict]:
+    """What the generation's input images say of their origin, as recorded when they were submitted
+    (`actions.provenance.input_provenance`): [{role label, verdict, summary}] for those that said anything."""
+    origins = []
+    for asset in generation.assets.all():
+        if asset.provenance:
+            origins.append({
+                "label": AssetRole(asset.role).label,
+                "verdict": asset.provenance.get("verdict", ""),
+                "summary": asset.provenance.get("summary") or [],
+            })
+    return origins

@@ -3,6 +3,7 @@
 Every variable read here is documented in `.env.example`.
 """
 
+import importlib.metadata
 import ipaddress
 import json
 import os
@@ -479,3 +480,19 @@ MIDDLEWARE = [
 # empty: a per-install CA + leaf is made once under VAR_DIR / "provenance".
 PROVENANCE_CERT_CHAIN = env("PROVENANCE_CERT_CHAIN", default="")
 PROVENANCE_PRIVATE_KEY = env("PROVENANCE_PRIVATE_KEY", default="")
+# Where the per-install chain, the watermark key and the install id live (made once; keep them with backups).
+PROVENANCE_DIR = Path(env("PROVENANCE_DIR", default="") or VAR_DIR / "provenance")
+# The invisible watermark's key (64 hex digits) and this install's id (4 hex digits). Empty: generated once
+# into PROVENANCE_DIR / "watermark.json". Several machines must share both (and the signing chain).
+PROVENANCE_WATERMARK_KEY = env("PROVENANCE_WATERMARK_KEY", default="")
+PROVENANCE_INSTALL_ID = env("PROVENANCE_INSTALL_ID", default="")
+# The visible "AI-generated" corner mark's text.
+PROVENANCE_LABEL = env("PROVENANCE_LABEL", default="") or "AI-generated"
+# "Check a video": the largest upload or download it reads, and how often one client may ask.
+VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=100 * 1024 * 1024)
+VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=6)
+VERIFY_RATE_BURST = env.int("VERIFY_RATE_BURST", default=10)
+try:
+    STUDIO_VERSION = importlib.metadata.version("studio")
+except importlib.metadata.PackageNotFoundError:
+    STUDIO_VERSION = "0+unknown"

@@ -53,6 +53,8 @@ def _isolated_runtime(redis_url, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     settings.RQ_QUEUES = {name: {"URL": redis_url, "DEFAULT_TIMEOUT": 120} for name in settings.GENERATION_QUEUES}
     settings.MEDIA_ROOT = str(media)
+    # One signing chain and watermark key for the session, never the developer's own under var/.
+    settings.PROVENANCE_DIR = str(tmp_path_factory.mktemp("provenance"))
     # Real hashing costs ~0.2 s per password; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.GENERATION_POLL_INITIAL_S = 0.05

@@ -23,6 +23,7 @@ from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike
 from generations import catalog, queueing
 from generations.actions import webhooks
+from generations.actions.provenance import input_provenance
 from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
@@ -367,6 +368,8 @@ class Assessment:
     decision: screening.ScreeningDecision
     input_scan: dict | None
     likeness: likeness.LikenessCheck | None
+    # What input images say of their origin (content credentials, this studio's watermark), by asset role.
+    input_provenance: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -426,7 +429,9 @@ def _assess(admission: Admission, *, user) -> Assessment:
         has_face_input=face_input,
     )
     input_scan = _scan_input_images(request, restricted=admission.restricted)
-    return Assessment(decision=decision, input_scan=input_scan, likeness=likeness_check)
+    origins = {role: input_provenance(image) for role, image in input_image_roles(request)}
+    return Assessment(decision=decision, input_scan=input_scan, likeness=likeness_check,
+                      input_provenance={role: origin for role, origin in origins.items() if origin})
 
 
 def initial_disposition(assessment: Assessment, *, restricted: bool) -> Disposition:
@@ -508,7 +513,9 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
     # reviewers until QUARANTINED_INPUT_RETENTION_DAYS pass (housekeeping then deletes them).
     quarantine_inputs = bool(assessment.input_scan) and assessment.input_scan["verdict"] != scanning.ALLOW
     for role, image in input_image_roles(request):
-        _store_input_image(generation, role, image, quarantined=quarantine_inputs)
+        _store_input_image(
+            generation, role, image, quarantined=quarantine_inputs, provenance=assessment.input_provenance.get(role)
+        )
     if request.audio is not None:
         _store_asset(
             generation, AssetRole.INPUT_AUDIO, request.audio.data, name=f"input.{request.audio.extension}",
@@ -594,11 +601,12 @@ def input_image_roles(request):
     return [(role, image) for role, image in pairs if image is not None]
 
 
-def _store_input_image(generation, role, image, *, quarantined=False):
+def _store_input_image(generation, role, image, *, quarantined=False, provenance=None):
     asset = Asset(
         generation=generation,
         role=role,
         quarantined=quarantined,
+        provenance=provenance,
         content_type=image.content_type,
         size_bytes=len(image.data),
         sha256=hashlib.sha256(image.data).hexdigest(),
@@ -751,7 +759,7 @@ def flagged_categories(verdict) -> dict:
 
 
 def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict, blame="model_output", evidence=None,
-                      blurred_poster=None, provider_video_id=""):
+                      blurred_poster=None, provider_video_id="", provenance=None):
     """Act on the output scan, in one transaction: store the clip and its poster, then
     allow → succeeded; review → held at stage output (files quarantined until a moderator releases them);
     block → blocked at stage output (files quarantined for good; blurred evidence kept for reviewers, and a
@@ -763,9 +771,14 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
     scan_record = {**verdict.as_audit(), "blame": blame if withheld else None, "categories": flagged}
     with transaction.atomic():
         record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
-        Generation.objects.filter(pk=generation.pk).update(scan_result=scan_record, provider_video_id=provider_video_id[:64])
+        digest = ((provenance or {}).get("watermark") or {}).get("digest", "")
+        Generation.objects.filter(pk=generation.pk).update(
+            scan_result=scan_record, provider_video_id=provider_video_id[:64], provenance=provenance,
+            watermark_digest=digest,
+        )
         generation.scan_result = scan_record
         generation.provider_video_id = provider_video_id[:64]
+        generation.provenance, generation.watermark_digest = provenance, digest
         video_asset = _store_asset(
             generation, AssetRole.VIDEO, video_file, name="clip.mp4", content_type="video/mp4", quarantined=withheld,
             width=video_info.width, height=video_info.height, duration_s=video_info.duration_s,
@@ -777,6 +790,11 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
         if strip:
             _store_asset(generation, AssetRole.EVIDENCE, strip, name="evidence.jpg", content_type="image/jpeg")
         extra = {"sha256": video_asset.sha256, "duration_s": video_info.duration_s, "scan_s": getattr(verdict, "scan_s", None)}
+        if provenance:
+            extra["provenance"] = {
+                "credentials": provenance.get("credentials"), "watermark": bool(provenance.get("watermark")),
+                "label": provenance.get("label"), "warnings": provenance.get("warnings") or None,
+            }
         if verdict.verdict == "block":
             category = max(flagged, key=flagged.get) if flagged else "sexual"
             do_transition(

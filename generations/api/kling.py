@@ -191,6 +191,7 @@ def _create(request, key, kind):
                 raise GenerationError("image_not_applicable", f"{name} is only used by image2video", field=name)
             data[name] = body[name]
     data.update(_kind_fields(kind, body, key.team))
+    data["watermark"] = _watermark_info(body)
     validated = validate_generation_request(load_media_inputs(data), default_model=settings.DEFAULT_MODEL)
     generation = do_submit_generation(
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request, callback_format="kling"
@@ -200,6 +201,19 @@ def _create(request, key, kind):
     task = kling_task_object(generation, request=request)
     created = {name: task[name] for name in ("task_id", "task_status", "task_info", "created_at", "updated_at")}
     return envelope(request, created)
+
+
+def _watermark_info(body):
+    """Kling's `watermark_info: {"enabled": bool}`: the visible mark on this clip (and `watermark_url`)."""
+    value = body.get("watermark_info")
+    if value is None:
+        return False
+    if not isinstance(value, dict) or not isinstance(value.get("enabled", False), bool):
+        raise GenerationError(
+            "invalid_request", 'Invalid request parameters: watermark_info must be an object like {"enabled": false}',
+            field="watermark_info",
+        )
+    return value.get("enabled", False)
 
 
 def _parent_from_video_id(video_id, team):

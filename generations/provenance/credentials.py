@@ -21,9 +21,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 
-MIME_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MIME_TYPES = {
+    ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".png": "image/png", ".webp": "image/webp",
+}
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 GENERATION_ASSERTION = "org.studio.generation"
+# IPTC source types that mean "made (or partly made) by a generative model".
+AI_SOURCE_TYPES = ("/trainedAlgorithmicMedia", "/compositeWithTrainedAlgorithmicMedia", "/algorithmicMedia")
 CLAIM_GENERATOR = "Studio"
 # id-kp-documentSigning (RFC 9336), on c2pa-rs's default list of signing EKUs beside emailProtection.
 DOCUMENT_SIGNING_EKU = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
@@ -43,7 +48,7 @@ class SigningChain:
 
 
 def default_directory() -> Path:
-    return Path(settings.VAR_DIR) / "provenance"
+    return Path(settings.PROVENANCE_DIR)
 
 
 def ensure_signing_chain(directory=None) -> SigningChain:
@@ -140,6 +145,15 @@ def _new_chain():
     return ca.public_bytes(pem), leaf.public_bytes(pem) + ca.public_bytes(pem), key_pem
 
 
+def public_key_bytes(public_key) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def private_key_public_bytes(key_pem: bytes) -> bytes:
+    """The public half of a PEM private key, to check it belongs to a certificate. ValueError if unreadable."""
+    return public_key_bytes(serialization.load_pem_private_key(key_pem, password=None).public_key())
+
+
 def mime_type_of(path) -> str:
     try:
         return MIME_TYPES[Path(path).suffix.lower()]
@@ -217,12 +231,12 @@ def trust_settings(ca_pem: bytes) -> dict:
     return {"verify": {"verify_trust": True}, "trust": {"trust_anchors": ca_pem.decode()}}
 
 
-def read_credentials(path, *, trust_anchor_pem: bytes | None = None) -> dict:
+def read_credentials(path, *, trust_anchor_pem: bytes | None = None, mime_type: str | None = None) -> dict:
     """State `missing`, `invalid`, `valid` or `trusted` (when signed by `trust_anchor_pem`), and what it says.
 
     On `invalid` the actions, generation id and signer are what the file claims, not facts: check the state.
     """
-    mime_type = mime_type_of(path)
+    mime_type = mime_type or mime_type_of(path)
     context = c2pa.Context(c2pa.Settings.from_dict(trust_settings(trust_anchor_pem))) if trust_anchor_pem else None
     try:
         with open(path, "rb") as stream, c2pa.Reader(mime_type, stream, context=context) as reader:
@@ -245,9 +259,16 @@ def read_credentials(path, *, trust_anchor_pem: bytes | None = None) -> dict:
         "signer": (manifest.get("signature_info") or {}).get("common_name")
         or (manifest.get("signature_info") or {}).get("issuer"),
     }
+    generator = (manifest.get("claim_generator_info") or [{}])[0]
+    result["claim_generator"] = generator.get("name") or manifest.get("claim_generator")
+    result["ai_generated"] = False
     for assertion in manifest.get("assertions", []):
         if assertion["label"].startswith("c2pa.actions"):
-            result["actions"] += [action["action"] for action in assertion["data"].get("actions", [])]
+            actions = assertion["data"].get("actions", [])
+            result["actions"] += [action["action"] for action in actions]
+            result["ai_generated"] |= any(
+                str(action.get("digitalSourceType", "")).endswith(AI_SOURCE_TYPES) for action in actions
+            )
         elif assertion["label"] == GENERATION_ASSERTION:
             result["generation_id"] = assertion["data"].get("generation_id")
     return result

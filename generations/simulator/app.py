@@ -31,7 +31,7 @@ from .config import SimulatorConfig
 from .faults import FaultInjector
 from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
-from .render import render_clip
+from .render import render_clip, watermarked_copy
 from .render_images import render_effect, render_multi_image
 from .render_videos import (
     audio_envelope,
@@ -70,7 +70,7 @@ FETCH_TIMEOUT_S = 10.0
 _KIND = "|".join(re.escape(kind) for kind in KINDS)
 COLLECTION = re.compile(rf"^/v1/videos/({_KIND})/?$")
 ITEM = re.compile(rf"^/v1/videos/({_KIND})/([^/]+)$")
-RESULT_FILE = re.compile(r"^/files/(\d+)\.mp4$")
+RESULT_FILE = re.compile(r"^/files/(\d+(?:-watermarked)?)\.mp4$")
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -114,8 +114,8 @@ class Task:
         if self.status != SUCCEED:
             return []
         video = {"id": self.video_id, "url": self.video_url, "duration": f"{self.request.duration_s:.1f}"}
-        if self.request.watermark:
-            video["watermark_url"] = self.video_url
+        if self.request.watermark and self.video_url:
+            video["watermark_url"] = self.video_url.removesuffix(".mp4") + "-watermarked.mp4"
         return [video]
 
     def _task_info(self) -> dict:
@@ -388,8 +388,9 @@ class SimulatorApp:
         page_size = _int_param(params, "pageSize", 30, 1, 500)
         return self.store.page(kind, page_num, page_size)
 
-    def _result_file(self, task_id: str, environ) -> _Answer:
-        path = os.path.join(self.data_dir, f"{task_id}.mp4")
+    def _result_file(self, name: str, environ) -> _Answer:
+        task_id = name.removesuffix("-watermarked")
+        path = os.path.join(self.data_dir, f"{name}.mp4")
         # A finished task of this run, or a video registered by an earlier run on the same data_dir.
         known = self.store.has_result(task_id) or self.videos.find_by_task(task_id) is not None
         if not known or not os.path.exists(path):
@@ -446,6 +447,11 @@ class SimulatorApp:
             with open(partial, "wb") as fh:
                 fh.write(clip)
             os.replace(partial, path)  # never serve a half-written file
+            if request.watermark:
+                marked = os.path.join(self.data_dir, f"{task_id}-watermarked.mp4")
+                with open(partial, "wb") as fh:
+                    fh.write(watermarked_copy(clip))
+                os.replace(partial, marked)
         except Exception:
             log.exception("simulator: rendering task %s failed", task_id)
             self._transition(task_id, FAILED, request.callback_url, status_msg=RENDER_FAILED_MESSAGE)

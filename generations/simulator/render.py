@@ -29,7 +29,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from .media import AudioClip
+from .media import AudioClip, MediaError, decode_audio, probe_video, video_frames
 
 SIZES = {"16:9": (640, 360), "9:16": (360, 640), "1:1": (480, 480)}
 IMAGE_LONG_SIDE = 640
@@ -370,3 +370,31 @@ class Overlay:
 def progress_bar(pixels: np.ndarray, fraction: float, colour: np.ndarray) -> None:
     height, width = pixels.shape[:2]
     pixels[height - 4 :, : int(width * fraction)] = colour
+
+
+UPSTREAM_MARK = "Kling AI (simulated)"
+
+
+def watermarked_copy(data: bytes, *, text: str = UPSTREAM_MARK) -> bytes:
+    """The upstream's `watermark_url` rendition: the same clip with its visible corner mark (and its sound)."""
+    info = probe_video(data)
+    fps = max(1, round(info.fps))
+    try:
+        audio = decode_audio(data, max_seconds=info.duration_s + 1)
+    except MediaError:  # a clip without sound (the usual case) has no audio to keep
+        audio = None
+    width, height = info.width - info.width % 2, info.height - info.height % 2
+    font = ImageFont.load_default(size=max(10, height // 24))
+
+    def frames():
+        for pixels in video_frames(data, fps=fps, count=info.frames):
+            image = Image.fromarray(pixels)
+            draw = ImageDraw.Draw(image)
+            left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+            margin = max(4, height // 60)
+            x, y = width - (right - left) - 2 * margin, height - (bottom - top) - 2 * margin
+            draw.rectangle((x - margin, y - margin, width - margin, height - margin), fill=(20, 20, 20))
+            draw.text((x, y - top), text, font=font, fill=(235, 235, 235))
+            yield np.asarray(image)
+
+    return encode_mp4(frames(), width=width, height=height, fps=fps, audio=audio)

@@ -57,7 +57,7 @@ from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
-from generations.presenters import generation_summary
+from generations.presenters import generation_summary, input_origins
 from generations.pricing import price_generation, price_table
 from generations.selectors import (
     deliverable_asset,
@@ -732,6 +732,7 @@ def _detail_page(request, generation, *, extra=None, status=200):
             "gallery_item": GalleryItem.objects.filter(generation=generation).first(),
             "remix_url": remix_url(generation),
             "extra_inputs": [asset.role for asset in generation.assets.all() if asset.role.startswith("input_image_") and asset.role != "input_image_tail"],
+            "input_origins": input_origins(generation),
             "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
             # Released by a moderator and waiting for one of the team's concurrency slots.
             "waiting_for_slot": generation.status == Status.QUEUED and not generation.holds_slot,

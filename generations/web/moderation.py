@@ -30,6 +30,7 @@ from generations.actions.review import ReviewError, is_moderator
 from generations.inputs.media import MediaError, poster_jpeg
 from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
 from generations.moderation.visual.blur import blur_image, jpeg_bytes
+from generations.presenters import input_origins
 from generations.selectors import as_uuid, generation_for_team
 from generations.states import Status
 from generations.web.files import serve_file
@@ -141,6 +142,7 @@ def item_detail(request, item_id):
             "has_video": generation.assets.filter(role=AssetRole.VIDEO).exists(),
             "has_input": generation.assets.filter(role=AssetRole.INPUT_IMAGE).exists(),
             "extra_inputs": extra_inputs,
+            "input_origins": input_origins(generation),
             "has_parent_video": generation.parent is not None and generation.parent.assets.filter(role=AssetRole.VIDEO).exists(),
             "likeness": (generation.screening_result or {}).get("likeness"),
             "originals": originals,

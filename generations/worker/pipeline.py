@@ -8,8 +8,10 @@ compare-and-set).
 
 import logging
 import random
+import shutil
 import tempfile
 import time
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -24,6 +26,8 @@ from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
 from generations.moderation.visual import scanning
 from generations.presenters import callback_url_for
+from generations.provenance import marking
+from generations.provenance.marking import ProvenanceUnavailable
 from generations.providers import ProviderError, get_provider
 from generations.providers.base import FAILED, SUCCEED
 from generations.providers.errors import is_risk_control_failure
@@ -62,6 +66,8 @@ def upstream_payload(generation) -> dict:
     """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md)."""
     images = _input_images_base64(generation)
     common = {"external_task_id": str(generation.public_id)}
+    if (generation.options or {}).get("watermark"):
+        common["watermark_info"] = {"enabled": True}
     callback_url = callback_url_for(generation)
     if callback_url:
         common["callback_url"] = callback_url
@@ -350,17 +356,65 @@ def _finish(generation, provider, snapshot):
         evidence = poster_blurred = None
         if verdict.verdict != scanning.ALLOW:
             evidence, poster_blurred = scanning.withheld_stills(video_file.name, verdict)
-        actions.do_deliver_output(
-            generation,
-            video_file=video_file,
-            video_info=clip.info,
-            poster_bytes=clip.poster,
-            verdict=verdict,
-            blame=blame_for(generation.screening_result),
-            evidence=evidence,
-            blurred_poster=poster_blurred,
-            provider_video_id=snapshot.video_id,
-        )
+        with tempfile.TemporaryDirectory(prefix="studio-mark-") as workdir:
+            if verdict.verdict == scanning.BLOCK:
+                marked = None  # never shown to anyone but reviewers, as blurred stills: nothing to prove
+            else:
+                try:
+                    marked = _mark(generation, video_file.name, clip.poster, workdir)
+                except ProvenanceUnavailable as error:
+                    logger.error("operator attention: generation %s waits: %s", generation.public_id, error)
+                    actions.do_requeue_generation(generation)
+                    return
+            with open(marked.video_path if marked else video_file.name, "rb") as delivered:
+                actions.do_deliver_output(
+                    generation,
+                    video_file=delivered,
+                    video_info=clip.info,
+                    poster_bytes=marked.poster_bytes if marked else clip.poster,
+                    verdict=verdict,
+                    blame=blame_for(generation.screening_result),
+                    evidence=evidence,
+                    blurred_poster=poster_blurred,
+                    provider_video_id=snapshot.video_id,
+                    provenance=marked.record if marked else None,
+                )
+
+
+def wants_label(generation) -> bool:
+    """The visible corner mark: the team's setting, or the caller asked (Kling's watermark_info)."""
+    return bool(generation.team.label_outputs or (generation.options or {}).get("watermark"))
+
+
+def _mark(generation, raw_path, poster, workdir):
+    """Watermark, label and sign the clip; an edit (extend, lip-sync, remix, effects) names what it edited."""
+    return marking.mark_output(
+        raw_path,
+        poster,
+        workdir,
+        generation_public_id=generation.public_id,
+        model_name=generation.model_name or generation.kind,
+        created_at=generation.created_at,
+        label=wants_label(generation),
+        ingredient_path=_ingredient(generation, Path(workdir)),
+    )
+
+
+def _ingredient(generation, workdir):
+    """A local copy of what the output was made from, for the C2PA ingredient: the parent clip (extend,
+    lip-sync, remix) or, for effects, the first input image. None for a clip made from scratch."""
+    source = None
+    if generation.parent_id:
+        source = generation.parent.assets.filter(role=AssetRole.VIDEO).first()
+    elif generation.kind == EFFECTS:
+        source = generation.assets.filter(role__in=_IMAGE_ORDER).order_by("pk").first()
+    if source is None:
+        return None
+    suffix = {"video/mp4": ".mp4", "image/png": ".png"}.get(source.content_type, ".jpg")
+    target = workdir / f"ingredient{suffix}"
+    with source.file.open("rb") as handle, open(target, "wb") as copy:
+        shutil.copyfileobj(handle, copy)
+    return target
 
 
 def blame_for(screening_result) -> str:

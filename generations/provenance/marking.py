@@ -1,0 +1,155 @@
+"""Marking one output before delivery: invisible watermark (and the visible label when asked), then C2PA
+content credentials on the clip and its poster.
+
+A library: it is given paths and plain values and writes only the files it returns. The worker decides
+what to do when marking cannot happen (`ProvenanceUnavailable`).
+"""
+
+import io
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from generations.provenance import credentials, identity, watermark
+
+logger = logging.getLogger(__name__)
+
+
+class ProvenanceUnavailable(Exception):
+    """The signing chain or watermark key cannot be used. Outside DEBUG the clip waits for the operator."""
+
+
+@dataclass
+class MarkedOutput:
+    video_path: Path
+    poster_bytes: bytes
+    record: dict = field(default_factory=dict)  # what was done, stored on the generation
+
+
+def signing_chain():
+    """The chain to sign with, or ProvenanceUnavailable naming what is wrong."""
+    try:
+        return credentials.ensure_signing_chain()
+    except (OSError, ValueError) as error:
+        raise ProvenanceUnavailable(f"the C2PA signing chain cannot be loaded: {error}") from error
+
+
+def _identity():
+    try:
+        return identity.watermark_identity()
+    except (OSError, identity.ProvenanceKeyError) as error:
+        raise ProvenanceUnavailable(f"the watermark key cannot be loaded: {error}") from error
+
+
+def mark_output(
+    raw_video, poster_bytes, workdir, *, generation_public_id, model_name, created_at, label: bool,
+    ingredient_path=None,
+) -> MarkedOutput:
+    """Watermark (and label) `raw_video`, sign it and the poster; files are written under `workdir`.
+
+    In DEBUG an unusable key or chain does not stop delivery: what could not be done is skipped and said
+    in `record["warnings"]`. Outside DEBUG it raises ProvenanceUnavailable (the start-up check makes that
+    rare: it refuses to start without them).
+    """
+    started = time.monotonic()
+    workdir = Path(workdir)
+    record = {"label": False, "credentials": "unsigned", "watermark": None, "warnings": []}
+    video_path, poster = Path(raw_video), poster_bytes
+    lenient = settings.DEBUG
+
+    try:
+        mark_identity = _identity()
+    except ProvenanceUnavailable as error:
+        if not lenient:
+            raise
+        mark_identity = None
+        record["warnings"].append(str(error))
+        logger.warning("delivering without a watermark (DEBUG): %s", error)
+    text = settings.PROVENANCE_LABEL if label else None
+    if mark_identity is not None:
+        marked = workdir / "marked.mp4"
+        result = watermark.mark_video(
+            video_path, marked, payload=mark_identity.payload_for(generation_public_id), key=mark_identity.key,
+            label=text,
+        )
+        video_path = marked
+        record["watermark"] = {
+            "install": mark_identity.install_hex,
+            "digest": mark_identity.digest_for(generation_public_id).hex(),
+        }
+        record["label"] = bool(result.labelled)
+    if text and poster:
+        poster = label_jpeg(poster, text)
+
+    try:
+        chain = signing_chain()
+    except ProvenanceUnavailable as error:
+        if not lenient:
+            raise
+        record["warnings"].append(str(error))
+        logger.warning("delivering without content credentials (DEBUG): %s", error)
+        chain = None
+    if chain is not None:
+        common = {
+            "generation_public_id": str(generation_public_id),
+            "model_name": model_name,
+            "studio_version": settings.STUDIO_VERSION,
+            "created_at": created_at,
+            "chain": chain,
+        }
+        signed_video = workdir / "signed.mp4"
+        credentials.sign_media(video_path, signed_video, parent_manifest_path=ingredient_path, **common)
+        video_path = signed_video
+        if poster:
+            poster = sign_jpeg(poster, workdir, **common)
+        record["credentials"] = "signed"
+        record["signer"] = chain.leaf.subject.rfc4514_string()
+        record["edited"] = ingredient_path is not None
+    record["seconds"] = round(time.monotonic() - started, 3)
+    return MarkedOutput(video_path=video_path, poster_bytes=poster, record=record)
+
+
+def readiness_problems() -> list[str]:
+    """What would stop this process from marking outputs (made now if missing: a first run creates the
+    per-install chain and watermark key under PROVENANCE_DIR). Empty when marking can work."""
+    problems = []
+    try:
+        chain = signing_chain()
+        leaf_key = credentials.public_key_bytes(chain.leaf.public_key())
+        private_key = credentials.private_key_public_bytes(chain.key_pem)
+        if leaf_key != private_key:
+            problems.append("the C2PA signing key does not belong to the chain's first certificate "
+                            "(PROVENANCE_PRIVATE_KEY / PROVENANCE_CERT_CHAIN)")
+    except ProvenanceUnavailable as error:
+        problems.append(str(error))
+    except ValueError as error:
+        problems.append(f"the C2PA signing key cannot be read: {error}")
+    try:
+        _identity()
+    except ProvenanceUnavailable as error:
+        problems.append(str(error))
+    return problems
+
+
+def label_jpeg(jpeg: bytes, text: str) -> bytes:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        frame = np.asarray(image.convert("RGB"))
+    labelled = watermark.label_rgb(frame, text)
+    buffer = io.BytesIO()
+    Image.fromarray(labelled).save(buffer, format="JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def sign_jpeg(jpeg: bytes, workdir, **common) -> bytes:
+    with tempfile.NamedTemporaryFile(dir=workdir, suffix=".jpg") as source:
+        source.write(jpeg)
+        source.flush()
+        target = Path(workdir) / "poster-signed.jpg"
+        credentials.sign_media(source.name, target, **common)
+        return target.read_bytes()

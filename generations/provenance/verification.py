@@ -1,0 +1,126 @@
+"""What a file says about where it came from: its C2PA credentials and this install's watermark.
+
+A library: `inspect_file` reads one file (bounded: the container is sniffed before anything is decoded,
+at most `MAX_FRAMES` video frames are read, images are decoded at reduced size) and reports facts; the
+caller (`generations.actions.provenance`) looks up the generation a payload or manifest names.
+"""
+
+import tempfile
+from dataclasses import dataclass
+
+import av
+import c2pa
+import numpy as np
+from PIL import Image
+
+from generations.provenance import credentials, identity, watermark
+
+MAX_FRAMES = 240  # ten seconds at 24 fps: the pattern is the same in every frame, more adds little
+MAX_SIDE = 4096
+IMAGE_ANALYSIS_SIDE = 1024
+
+VIDEO, IMAGE = "video", "image"
+_IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+class UnsupportedMedia(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    media: str  # VIDEO or IMAGE
+    mime_type: str
+
+
+def sniff(path) -> Sniffed:
+    """The file's kind from its first bytes (never its name): MP4/MOV, JPEG, PNG or WebP."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    for magic, mime_type in _IMAGE_TYPES.items():
+        if head.startswith(magic):
+            return Sniffed(IMAGE, mime_type)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Sniffed(IMAGE, "image/webp")
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        return Sniffed(VIDEO, "video/quicktime" if brand == b"qt  " else "video/mp4")
+    raise UnsupportedMedia("unsupported_media", "Only MP4 or MOV videos and JPEG, PNG or WebP images can be checked.")
+
+
+def inspect_file(path, *, trust_anchor_pem: bytes | None, mark_identity: identity.WatermarkIdentity | None) -> dict:
+    """{"media", "mime_type", "credentials": {...}, "watermark": {...}} for the file at `path`."""
+    sniffed = sniff(path)
+    report = {"media": sniffed.media, "mime_type": sniffed.mime_type}
+    report["credentials"] = _credentials(path, sniffed.mime_type, trust_anchor_pem)
+    report["watermark"] = _watermark(path, sniffed, mark_identity)
+    return report
+
+
+def _credentials(path, mime_type, trust_anchor_pem):
+    try:
+        return credentials.read_credentials(path, trust_anchor_pem=trust_anchor_pem, mime_type=mime_type)
+    except c2pa.C2paError as error:  # a format c2pa cannot parse at all
+        return {"state": "invalid", "reason": str(error)}
+
+
+def _watermark(path, sniffed, mark_identity):
+    if mark_identity is None:
+        return {"checked": False, "found": False, "reason": "this install has no watermark key"}
+    try:
+        frames = _video_frames(path) if sniffed.media == VIDEO else [_image_frame(path)]
+    except (av.FFmpegError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise UnsupportedMedia("media_unreadable", f"The file could not be decoded ({type(error).__name__}).") from error
+    if not frames:
+        raise UnsupportedMedia("media_unreadable", "The file holds no decodable picture.")
+    detection = watermark.detect(frames, mark_identity.key)
+    result = {"checked": True, "found": detection.found, "confidence": round(float(detection.confidence), 3),
+              "frames_read": len(frames)}
+    if detection.found and detection.payload:
+        install, digest = identity.split_payload(detection.payload)
+        result.update(install=install, digest=digest, this_install=install == mark_identity.install_hex)
+    return result
+
+
+def _video_frames(path):
+    frames = []
+    with av.open(str(path)) as container:
+        if not container.streams.video:
+            raise UnsupportedMedia("media_unreadable", "The file has no video stream.")
+        stream = container.streams.video[0]
+        if max(stream.codec_context.width or 0, stream.codec_context.height or 0) > MAX_SIDE:
+            raise UnsupportedMedia("media_too_large", f"Videos larger than {MAX_SIDE} px on a side are not checked.")
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="rgb24"))
+            if len(frames) >= MAX_FRAMES:
+                break
+    return frames
+
+
+def _image_frame(path):
+    with Image.open(path) as image:
+        if image.width * image.height > MAX_SIDE * MAX_SIDE:
+            raise UnsupportedMedia("media_too_large", f"Images above {MAX_SIDE}×{MAX_SIDE} pixels are not checked.")
+        image.draft("RGB", (IMAGE_ANALYSIS_SIDE, IMAGE_ANALYSIS_SIDE))
+        image = image.convert("RGB")
+        image.thumbnail((IMAGE_ANALYSIS_SIDE * 2, IMAGE_ANALYSIS_SIDE * 2))
+        return np.asarray(image)
+
+
+def inspect_image_bytes(data: bytes, analysis_jpeg: bytes | None, *, trust_anchor_pem, mark_identity) -> dict:
+    """`inspect_file` for a submitted image already checked by `inputs.images`: credentials from the original
+    bytes, the watermark from its reduced analysis copy (so a large image is not decoded a second time)."""
+    with tempfile.NamedTemporaryFile() as original:
+        original.write(data)
+        original.flush()
+        sniffed = sniff(original.name)
+        report = {"media": sniffed.media, "mime_type": sniffed.mime_type}
+        report["credentials"] = _credentials(original.name, sniffed.mime_type, trust_anchor_pem)
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as reduced:
+        reduced.write(analysis_jpeg or data)
+        reduced.flush()
+        report["watermark"] = _watermark(reduced.name, Sniffed(IMAGE, "image/jpeg"), mark_identity)
+    return report
