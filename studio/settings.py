@@ -489,7 +489,7 @@ PROVENANCE_INSTALL_ID = env("PROVENANCE_INSTALL_ID", default="")
 # The visible "AI-generated" corner mark's text.
 PROVENANCE_LABEL = env("PROVENANCE_LABEL", default="") or "AI-generated"
 # "Check a video": the largest upload or download it reads, and how often one client may ask.
-VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=100 * 1024 * 1024)
+VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=40 * 1024 * 1024)  # under MAX_UPLOAD_REQUEST_BYTES
 VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=6)
 VERIFY_RATE_BURST = env.int("VERIFY_RATE_BURST", default=10)
 try:

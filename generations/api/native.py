@@ -316,7 +316,7 @@ class UploadIn(Schema):
     summary="Create an image→video generation from uploaded files (multipart/form-data)",
 )
 def create_generation_upload(
-    request, form: Form[UploadIn], image: File[UploadedFile], image_tail: File[UploadedFile] | None = None
+    request, form: Form[UploadIn], image: File[UploadedFile], image_tail: File[UploadedFile | None] = None
 ):
     _require_scope(request, ApiKeyScope.GENERATE)
     key = request.auth

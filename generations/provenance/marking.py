@@ -79,6 +79,7 @@ def mark_output(
             label=text,
         )
         video_path = marked
+        record["watermark_s"] = round(result.seconds, 3)
         record["watermark"] = {
             "install": mark_identity.install_hex,
             "digest": mark_identity.digest_for(generation_public_id).hex(),
@@ -96,6 +97,7 @@ def mark_output(
         logger.warning("delivering without content credentials (DEBUG): %s", error)
         chain = None
     if chain is not None:
+        signing_started = time.monotonic()
         common = {
             "generation_public_id": str(generation_public_id),
             "model_name": model_name,
@@ -111,6 +113,7 @@ def mark_output(
         record["credentials"] = "signed"
         record["signer"] = chain.leaf.subject.rfc4514_string()
         record["edited"] = ingredient_path is not None
+        record["sign_s"] = round(time.monotonic() - signing_started, 3)
     record["seconds"] = round(time.monotonic() - started, 3)
     return MarkedOutput(video_path=video_path, poster_bytes=poster, record=record)
 

@@ -194,6 +194,23 @@ def test_a_multipart_upload_creates_an_image_to_video_generation(client, alice_k
     assert response.json()["kind"] == "image2video"
 
 
+def test_a_multipart_upload_keeps_its_end_frame(client, alice_key, redis_conn):
+    import io
+
+    from PIL import Image
+
+    files = {}
+    for name, colour in (("image", (10, 120, 200)), ("image_tail", (200, 80, 10))):
+        files[name] = io.BytesIO()
+        Image.new("RGB", (600, 400), colour).save(files[name], format="PNG")
+        files[name].seek(0)
+        files[name].name = f"{name}.png"
+    response = client.post("/api/v1/generations/upload", {**files, "prompt": "dissolve", "mode": "pro"}, **bearer(alice_key))
+    assert response.status_code == 202, response.content
+    generation = Generation.objects.get(public_id=response.json()["id"])
+    assert sorted(asset.role for asset in generation.assets.all()) == ["input_image", "input_image_tail"]
+
+
 @pytest.mark.parametrize(
     ("value", "listed"),
     [("0325-06-19T19:44:58-22:33", True), ("0001-01-01T00:00:00-23:59", True), ("9999-12-31T23:59:59+14:00", False)],
