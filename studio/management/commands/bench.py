@@ -19,6 +19,7 @@ BENCHMARKS = {
     "history": "studio.perf.bench_history:run_history_bench",
     "audit": "studio.perf.bench_audit:run_audit_bench",
     "abuse": "studio.perf.bench_abuse:run_abuse_bench",
+    "provenance": "studio.perf.bench_provenance:run_provenance_bench",
 }
 # Figures the issues state per core; the others are measured on the whole (2-core) machine.
 ONE_CORE = {"screening"}
