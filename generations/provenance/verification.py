@@ -16,6 +16,7 @@ from PIL import Image
 from generations.provenance import credentials, identity, watermark
 
 MAX_FRAMES = 240  # ten seconds at 24 fps: the pattern is the same in every frame, more adds little
+PIXEL_BUDGET = MAX_FRAMES * 1280 * 720  # 240 frames of 720p, or fewer of a larger size
 MAX_SIDE = 4096
 IMAGE_ANALYSIS_SIDE = 1024
 
@@ -70,34 +71,40 @@ def _credentials(path, mime_type, trust_anchor_pem):
 def _watermark(path, sniffed, mark_identity):
     if mark_identity is None:
         return {"checked": False, "found": False, "reason": "this install has no watermark key"}
+    accumulator = watermark.Accumulator()
     try:
-        frames = _video_frames(path) if sniffed.media == VIDEO else [_image_frame(path)]
+        if sniffed.media == VIDEO:
+            _accumulate_video(path, accumulator)
+        else:
+            accumulator.add(_image_frame(path))
     except (av.FFmpegError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise UnsupportedMedia("media_unreadable", f"The file could not be decoded ({type(error).__name__}).") from error
-    if not frames:
+    if not accumulator.count:
         raise UnsupportedMedia("media_unreadable", "The file holds no decodable picture.")
-    detection = watermark.detect(frames, mark_identity.key)
+    detection = accumulator.detect(mark_identity.key)
     result = {"checked": True, "found": detection.found, "confidence": round(float(detection.confidence), 3),
-              "frames_read": len(frames)}
+              "frames_read": accumulator.count}
     if detection.found and detection.payload:
         install, digest = identity.split_payload(detection.payload)
         result.update(install=install, digest=digest, this_install=install == mark_identity.install_hex)
     return result
 
 
-def _video_frames(path):
-    frames = []
+def _accumulate_video(path, accumulator):
+    """Feed frames one at a time (nothing kept but the running sum), at most MAX_FRAMES and at most
+    PIXEL_BUDGET pixels in all, so a huge frame size costs a few frames, not gigabytes."""
     with av.open(str(path)) as container:
         if not container.streams.video:
             raise UnsupportedMedia("media_unreadable", "The file has no video stream.")
         stream = container.streams.video[0]
-        if max(stream.codec_context.width or 0, stream.codec_context.height or 0) > MAX_SIDE:
+        width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
+        if max(width, height) > MAX_SIDE:
             raise UnsupportedMedia("media_too_large", f"Videos larger than {MAX_SIDE} px on a side are not checked.")
+        limit = max(1, min(MAX_FRAMES, PIXEL_BUDGET // max(1, width * height)))
         for frame in container.decode(stream):
-            frames.append(frame.to_ndarray(format="rgb24"))
-            if len(frames) >= MAX_FRAMES:
+            accumulator.add(frame.to_ndarray(format="rgb24"))
+            if accumulator.count >= limit:
                 break
-    return frames
 
 
 def _image_frame(path):
