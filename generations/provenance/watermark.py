@@ -28,9 +28,11 @@ Design (spread spectrum in a frame-normalised domain):
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from queue import Empty, Full, Queue
 
 import av
 import cv2
@@ -353,7 +355,8 @@ class _PlaneMarker:
         self.height, self.width, self.strength = height, width, strength
         self.full = cv2.resize(grid_pattern, (width, height), interpolation=cv2.INTER_LINEAR)
         small = (max(1, height // MASK_FACTOR), max(1, width // MASK_FACTOR))
-        self.small_energy = cv2.resize(grid_pattern, small[::-1], interpolation=cv2.INTER_AREA) ** 2
+        # The full-resolution pattern's energy averaged over each mask pixel, for the RMS estimate.
+        self.small_energy = cv2.resize(self.full * self.full, small[::-1], interpolation=cv2.INTER_AREA)
 
     def delta(self, luma: np.ndarray) -> np.ndarray:
         weight = _texture_weight(luma)
@@ -488,6 +491,66 @@ def _probe(source) -> tuple:
     return video, audio, width & ~1, height & ~1, duration
 
 
+def _marked_stream(source, video, audio, marker: _PlaneMarker, overlay: _YuvLabel | None, width: int, height: int):
+    """Yields ("video", marked VideoFrame) and ("audio", Packet) in the source's order."""
+    streams = [video] + ([audio] if audio is not None else [])
+    for packet in source.demux(*streams):
+        if packet.stream is not video:
+            yield "audio", packet
+            continue
+        for frame in packet.decode():
+            if frame.pts is not None and frame.time_base is not None and frame.pts * frame.time_base > MAX_DURATION_S:
+                raise ValueError(f"mark_video: the clip runs past the {MAX_DURATION_S // 60} minute limit")
+            yuv = frame.to_ndarray(format="yuv420p", width=width, height=height)
+            yuv[:height] = marker.mark_plane(yuv[:height])
+            if overlay is not None:
+                overlay.apply(yuv)
+            marked = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            marked.pts, marked.time_base = frame.pts, frame.time_base
+            yield "video", marked
+
+
+def _pipelined(items, depth: int = 8):
+    """Runs the generator `items` in a worker thread, `depth` items ahead; re-raises its exception here."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put(item, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+
+    worker = threading.Thread(target=work, name="mark_video-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a worker waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                pass
+            worker.join(timeout=0.05)
+
+
 def mark_video(
     path_in,
     path_out,
@@ -532,31 +595,26 @@ def mark_video(
                     layout = "stereo" if (audio.codec_context.channels or 2) >= 2 else "mono"
                     audio_out = sink.add_stream("aac", rate=rate_a, layout=layout)
                     audio_mode, resampled = "transcoded", True
-            streams = [video] + ([audio] if audio is not None else [])
-            for packet in source.demux(*streams):
-                if packet.stream is video:
-                    for frame in packet.decode():
-                        yuv = frame.to_ndarray(format="yuv420p", width=width, height=height)
-                        yuv[:height] = marker.mark_plane(yuv[:height])
-                        if overlay is not None:
-                            overlay.apply(yuv)
-                        marked = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-                        if frame.pts is not None:
-                            marked.pts, marked.time_base = frame.pts, frame.time_base or time_base
-                            first_pts = frame.pts if first_pts is None else min(first_pts, frame.pts)
-                            step = float(1 / rate) if rate else 0.0
-                            last_end = max(last_end, float(frame.pts * marked.time_base) + step)
-                        for out_packet in out.encode(marked):
-                            sink.mux(out_packet)
-                        frames += 1
+            step = float(1 / rate)
+            # Decoding and marking run in a worker thread while this one encodes and muxes: libx264, the
+            # decoder and OpenCV release the GIL, so the two stages overlap on two cores.
+            for kind, item in _pipelined(_marked_stream(source, video, audio, marker, overlay, width, height)):
+                if kind == "video":
+                    if item.pts is not None:
+                        item.time_base = item.time_base or time_base
+                        first_pts = item.pts if first_pts is None else min(first_pts, item.pts)
+                        last_end = max(last_end, float(item.pts * item.time_base) + step)
+                    for out_packet in out.encode(item):
+                        sink.mux(out_packet)
+                    frames += 1
                 elif resampled:
-                    for audio_frame in packet.decode():
+                    for audio_frame in item.decode():
                         audio_frame.pts = None  # the encoder numbers samples itself
                         for out_packet in audio_out.encode(audio_frame):
                             sink.mux(out_packet)
-                elif packet.dts is not None:
-                    packet.stream = audio_out
-                    sink.mux(packet)
+                elif item.dts is not None:
+                    item.stream = audio_out
+                    sink.mux(item)
             for out_packet in out.encode():
                 sink.mux(out_packet)
             if resampled:
