@@ -171,3 +171,29 @@ def test_label_rgb_marks_the_corner_of_a_still():
     assert len(changed) and changed.min(0)[0] >= top and changed.min(0)[1] >= left
     assert changed.max(0)[0] < bottom and changed.max(0)[1] < right
     assert wm.mark_rgb(still, PAYLOAD, KEY).shape == still.shape
+
+
+def test_mark_video_transcodes_audio_mp4_cannot_carry(tmp_path):
+    source = tmp_path / "in.mkv"
+    frames = textured_clip("a kettle on a stove", seed=6, duration=0.5)
+    with av.open(str(source), "w", format="matroska") as container:
+        video = container.add_stream("libx264", rate=24)
+        video.width, video.height, video.pix_fmt = 640, 360, "yuv420p"
+        sound = container.add_stream("pcm_s16le", rate=16000, layout="mono")
+        for index, pixels in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = index
+            for packet in video.encode(frame):
+                container.mux(packet)
+        samples = (np.sin(np.arange(8000) / 5) * 8000).astype(np.int16)[None, :]
+        chunk = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        chunk.sample_rate, chunk.pts = 16000, 0
+        for packet in [*sound.encode(chunk), *sound.encode(), *video.encode()]:
+            container.mux(packet)
+    result = wm.mark_video(source, tmp_path / "out.mp4", payload=PAYLOAD, key=KEY)
+    assert result.audio == "transcoded" and result.frames == 12
+    kinds = _streams(tmp_path / "out.mp4")["kinds"]
+    assert ("audio", "aac") in kinds
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        heard = sum(frame.samples for frame in container.decode(audio=0))
+    assert abs(heard / 16000 - 0.5) < 0.1
