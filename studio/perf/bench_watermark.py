@@ -6,7 +6,11 @@
   (the simulator's gradients and shapes as they are) and textured ones (a panned film grain over them,
   closer to real footage), at 360p and at 720p;
 - false positives: detection with the studio's key on `unmarked` clips it did not mark;
-- time to embed and to detect per second of 720p video (frames in memory; decode/encode not counted).
+- time to embed and to detect per second of 720p video (frames in memory; decode/encode not counted);
+- `mark_video` (the delivery path: file in, file out, audio kept, optional label): wall time per clip and its
+  ratio to the clip's duration at 360p and 720p, with and without the label, for the libx264 presets and
+  thread counts it could use; PSNR of its output (lossless run, label box excluded) and recovery of the
+  payload from its output after the same attacks.
 
     .venv/bin/python -c "from studio.perf.bench_watermark import run; print(run())"
 """
@@ -14,14 +18,17 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import time
+from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
 from generations.provenance import watermark as wm
-from generations.simulator.render import render_clip
+from generations.simulator.media import AudioClip
+from generations.simulator.render import encode_mp4, render_clip
 
 KEY = b"bench-install-secret"
 PAYLOAD = bytes.fromhex("5a17c0ffee42")
@@ -97,6 +104,66 @@ def robustness(*, height: int, textured: bool, seeds: tuple[int, ...], duration:
     return result
 
 
+def clip_file(path, frames: list[np.ndarray], *, fps: int = 24) -> None:
+    """Write frames as the studio stores a clip (H.264 via the simulator's encoder) with a 440 Hz AAC track."""
+    rate = 48000
+    t = np.arange(round(len(frames) / fps * rate)) / rate
+    tone = AudioClip((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), rate)
+    height, width = frames[0].shape[:2]
+    with open(path, "wb") as fh:
+        fh.write(encode_mp4(frames, width=width, height=height, fps=fps, audio=tone))
+
+
+def decode_file(path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def mark_video_timing(
+    *, height: int, duration: float = 4.0, presets=("ultrafast", "superfast", "veryfast"), threads=(1, 2), repeat: int = 2
+) -> dict:
+    """Wall time of mark_video (file to file, audio copied) over its clip's duration: {"preset/threads/label": ratio}."""
+    rows: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.mp4", Path(folder) / "out.mp4"
+        clip_file(source, clip("a timed clip: a heron, a lake, reeds", 11, duration=duration, height=height))
+        for preset in presets:
+            for count in threads:
+                for label in (None, "AI-generated"):
+                    seconds = min(
+                        wm.mark_video(source, target, payload=PAYLOAD, key=KEY, label=label, preset=preset, threads=count).seconds
+                        for _ in range(repeat)
+                    )
+                    rows[f"{preset}/t{count}/{'label' if label else 'plain'}"] = round(seconds / duration, 3)
+    return rows
+
+
+def mark_video_robustness(*, height: int, seeds: tuple[int, ...], duration: float, label: str | None = "AI-generated") -> dict:
+    """mark_video's output (textured clips, label on): PSNR against the input (a lossless run, label box left out)
+    and payload recovery from the delivered file (default CRF) after each attack."""
+    result: dict = {"psnr_db": [], **{name: 0 for name in ATTACKS}, "clips": len(seeds), "wrong_payload": 0}
+    result["pilot_z"] = {name: [] for name in ATTACKS}
+    with tempfile.TemporaryDirectory() as folder:
+        source, lossless, delivered = (Path(folder) / name for name in ("in.mp4", "lossless.mp4", "out.mp4"))
+        for seed in seeds:
+            clip_file(source, clip(f"a delivered clip {seed}: a fox, a lighthouse", seed, duration=duration, height=height))
+            wm.mark_video(source, lossless, payload=PAYLOAD, key=KEY, label=label, crf=0)
+            original, marked = decode_file(source), decode_file(lossless)
+            keep = np.ones(original[0].shape[:2], bool)
+            if label:
+                top, left, bottom, right = wm.label_box(*keep.shape, label)
+                keep[top:bottom, left:right] = False
+            result["psnr_db"].append(round(psnr([f[keep] for f in original], [f[keep] for f in marked]), 2))
+            wm.mark_video(source, delivered, payload=PAYLOAD, key=KEY, label=label)
+            stored = decode_file(delivered)
+            for name in ATTACKS:
+                detection = wm.detect(attack(name, stored), KEY)
+                result[name] += int(detection.found and detection.payload == PAYLOAD)
+                result["wrong_payload"] += int(detection.found and detection.payload != PAYLOAD)
+                result["pilot_z"][name].append(round(detection.pilot_z, 1))
+    return result
+
+
 def run(unmarked: int = 50, marked_clips: int = 3, duration: float = 2.0) -> dict:
     report: dict = {}
     seeds = tuple(range(1, marked_clips + 1))
@@ -115,6 +182,16 @@ def run(unmarked: int = 50, marked_clips: int = 3, duration: float = 2.0) -> dic
     wm.detect(marked, KEY)
     detect_s = time.perf_counter() - started
     report["seconds_per_video_second_720p"] = {"embed": round(embed_s / duration, 3), "detect": round(detect_s / duration, 3)}
+
+    # The delivery path: file to file with audio, at the chosen preset and the alternatives.
+    report["mark_video_seconds_per_video_second"] = {
+        "360p": mark_video_timing(height=360),
+        "720p": mark_video_timing(height=720),
+        "chosen": f"{wm.X264_PRESET}/t{wm.X264_THREADS}",
+        "budget": 0.15,
+    }
+    for height in (360, 720):
+        report[f"mark_video_{height}p_textured_labelled"] = mark_video_robustness(height=height, seeds=seeds, duration=duration)
 
     # False positives: the studio's key on clips it did not mark (half flat, half textured).
     found, worst_z = 0, 0.0
