@@ -197,3 +197,17 @@ def test_mark_video_transcodes_audio_mp4_cannot_carry(tmp_path):
     with av.open(str(tmp_path / "out.mp4")) as container:
         heard = sum(frame.samples for frame in container.decode(audio=0))
     assert abs(heard / 16000 - 0.5) < 0.1
+
+
+def test_mark_video_refuses_frames_over_4096_pixels(tmp_path):
+    source = tmp_path / "wide.mp4"
+    with av.open(str(source), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 4112, 64, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        frame = av.VideoFrame.from_ndarray(np.zeros((64, 4112, 3), np.uint8), format="rgb24")
+        frame.pts = 0
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            container.mux(packet)
+    with pytest.raises(ValueError, match="4096"):
+        wm.mark_video(source, tmp_path / "out.mp4", payload=PAYLOAD, key=KEY)
