@@ -79,6 +79,20 @@ def generation_summary(generation, *, for_api=True):
             if deliverable and video and not video.quarantined
             else None
         ),
+        "provenance": provenance_summary(generation) if deliverable else None,
+    }
+
+
+def provenance_summary(generation) -> dict | None:
+    """How the delivered clip is marked, in the API's words (the full record stays on the generation)."""
+    record = generation.provenance
+    if not record:
+        return None
+    return {
+        "credentials": record.get("credentials") == "signed",
+        "watermark": bool(record.get("watermark")),
+        "label": bool(record.get("label")),
+        "edited_from_parent": bool(record.get("edited")),
     }
 
 

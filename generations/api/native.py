@@ -110,6 +110,9 @@ class GenerationIn(Schema):
     consent_id: str | None = Field(None, description="A consent record of your team for the person whose face an input shows")
     callback_url: str | None = Field(None, description="Receives generation.* events for this generation, signed per Standard Webhooks")
     external_task_id: str | None = Field(None, description="Your own id for this generation, unique within the team")
+    watermark: bool | None = Field(
+        None, description="true: a visible “AI-generated” mark on this clip even when the team's setting is off"
+    )
 
 
 class GenerationErrorOut(Schema):
@@ -123,6 +126,13 @@ class VideoOut(Schema):
     height: int | None
     size_bytes: int
     sha256: str
+
+
+class ProvenanceOut(Schema):
+    credentials: bool = Field(description="C2PA content credentials signed by this install (clip and poster)")
+    watermark: bool = Field(description="This install's invisible watermark is in the frames")
+    label: bool = Field(description="A visible “AI-generated” mark in the corner")
+    edited_from_parent: bool = Field(description="The credentials record an edit of the parent clip or input image")
 
 
 class GenerationOut(Schema):
@@ -149,6 +159,7 @@ class GenerationOut(Schema):
     video: VideoOut | None
     parent_id: str | None
     options: dict[str, Any]
+    provenance: ProvenanceOut | None = Field(None, description="How the delivered clip is marked; null until it succeeds")
 
 
 class GenerationListOut(Schema):

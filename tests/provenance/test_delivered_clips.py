@@ -119,6 +119,12 @@ def test_the_visible_label_follows_the_team_setting(client, alice_key, clip, tea
     outside = np.abs(labelled_frame[:top] - plain_frame[:top]).mean()  # only the two watermarks differ there
     assert inside > 20 and outside < 4, (inside, outside)
 
+    asked = made_through_the_api(client, alice_key, prompt=clip.prompt, watermark=True)  # the caller asks per clip
+    summary = client.get(f"/api/v1/generations/{asked.public_id}", **bearer(alice_key)).json()
+    assert summary["provenance"] == {"credentials": True, "watermark": True, "label": True, "edited_from_parent": False}
+    plain_summary = client.get(f"/api/v1/generations/{plain.public_id}", **bearer(alice_key)).json()
+    assert plain_summary["provenance"]["label"] is False
+
 
 def test_an_extension_records_an_edit_of_its_parent(client, alice_key, clip):
     child = made_through_the_api(client, alice_key, kind="video-extend", parent_id=str(clip.public_id), prompt="The beam fades")
