@@ -178,8 +178,7 @@ def _decode(total: np.ndarray, layout: _Layout) -> Detection:
     # The search runs on a grid of UP×UP sub-cells, so a kept fraction need not be a whole number of cells.
     side = GRID * UP
     cells = np.ones((UP, UP), dtype=np.float32)
-    chips_up, pilot_up = np.kron(layout.chips, cells), np.kron(layout.pilot, cells)
-    assign_up = np.kron(layout.assign, np.ones((UP, UP), dtype=np.int32))
+    pilot_up = np.kron(layout.pilot, cells)
     pilot_spectrum = np.conj(np.fft.rfft2(pilot_up))
     best = (-np.inf, 1.0, 1.0, 0, 0, None)
 
@@ -211,7 +210,7 @@ def _decode(total: np.ndarray, layout: _Layout) -> Detection:
             if z > best[0]:
                 best = (z, kept_y, kept_x, dy, dx, small)
     pilot_z, kept_y, kept_x, dy, dx, small = best
-    kept_y, kept_x, dy, dx, small, soft = _refine(total, chips_up, assign_up, kept_y, kept_x, dy, dx)
+    kept_y, kept_x, dy, dx, small, soft = _refine(total, layout, kept_y, kept_x, dy, dx)
     rows, cols = small.shape
     bits, crc_ok = _chase(soft)
     payload = np.packbits(bits).tobytes()[:PAYLOAD_BYTES]
@@ -227,12 +226,35 @@ def _decode(total: np.ndarray, layout: _Layout) -> Detection:
     )
 
 
-def _refine(total, chips_up, assign_up, kept_y0, kept_x0, dy0, dx0):
+def _cell_kernel() -> tuple[np.ndarray, int]:
+    """The footprint of one cell's chip at sub-cell resolution, as the bilinear upsampling in the embedder spreads
+    it: weight 1 − |distance from the cell's centre| (in cells) on its own and its neighbours' sub-cells. Summing a
+    cell's soft value through it (instead of over its own sub-cells only) is the matched filter for the mark.
+    Returns the kernel and the index of the cell's first own sub-cell in it."""
+    offsets = [k for k in range(-UP, 2 * UP) if abs((k + 0.5) / UP - 0.5) < 1.0]
+    kernel = np.array([1.0 - abs((k + 0.5) / UP - 0.5) for k in offsets], dtype=np.float32)
+    return kernel, offsets.index(0)
+
+
+def _cell_sums(filtered: np.ndarray, layout: _Layout, dy: int, dx: int) -> np.ndarray:
+    """Σ chip × matched-filtered residual per bit (index 0: the pilot, 1…: the coded bits) at offset (dy, dx)."""
+    rows, cols = filtered.shape
+    ys, xs = np.arange((-dy) % UP, rows, UP), np.arange((-dx) % UP, cols, UP)
+    cy, cx = (ys + dy) // UP, (xs + dx) // UP
+    ys, cy, xs, cx = ys[cy < GRID], cy[cy < GRID], xs[cx < GRID], cx[cx < GRID]
+    values = filtered[np.ix_(ys, xs)] * layout.chips[np.ix_(cy, cx)]
+    labels = layout.assign[np.ix_(cy, cx)] + 1
+    return np.bincount(labels.ravel(), weights=values.ravel(), minlength=CODED_BITS + 1)
+
+
+def _refine(total, layout: _Layout, kept_y0, kept_x0, dy0, dx0):
     """The pilot alone can settle half a cell off (a quarter of the cells, and a smooth pattern); the data cells
     hold the other three quarters of the mark. Around the pilot's best alignment (scale ± half a step, offset
     ± REFINE sub-cells), keep the alignment that gathers the most mark energy: the pilot correlation plus, for
-    each coded bit, the magnitude of its summed correlation (whichever its sign)."""
+    each coded bit, the magnitude of its summed correlation (whichever its sign). Cells are read through the
+    matched filter (_cell_kernel). Returns (kept_y, kept_x, dy, dx, small, soft bits)."""
     side = GRID * UP
+    kernel, anchor = _cell_kernel()
     best = None
     for kept_y in (kept_y0 - 0.005, kept_y0, kept_y0 + 0.005):
         for kept_x in (kept_x0 - 0.005, kept_x0, kept_x0 + 0.005):
@@ -241,11 +263,12 @@ def _refine(total, chips_up, assign_up, kept_y0, kept_x0, dy0, dx0):
             rows, cols = max(8, round(side * kept_y)), max(8, round(side * kept_x))
             small = cv2.resize(total, (cols, rows), interpolation=cv2.INTER_AREA)
             small = (small - small.mean()) / (small.std() + 1e-6)
+            filtered = cv2.sepFilter2D(
+                small, -1, kernel, kernel, anchor=(anchor, anchor), borderType=cv2.BORDER_CONSTANT
+            )
             for dy in range(max(0, dy0 - REFINE), min(side - rows, dy0 + REFINE) + 1):
                 for dx in range(max(0, dx0 - REFINE), min(side - cols, dx0 + REFINE) + 1):
-                    chips = chips_up[dy : dy + rows, dx : dx + cols]
-                    assign = assign_up[dy : dy + rows, dx : dx + cols]
-                    sums = np.bincount((assign + 1).ravel(), weights=(small * chips).ravel(), minlength=CODED_BITS + 1)
+                    sums = _cell_sums(filtered, layout, dy, dx)
                     energy = float(sums[0] + np.abs(sums[1:]).sum())
                     if best is None or energy > best[0]:
                         best = (energy, kept_y, kept_x, dy, dx, small, sums[1:])
