@@ -1,6 +1,8 @@
 """An invisible, keyed watermark in video frames: 48 bits of payload (plus a CRC-16) spread over the luma.
 
-A self-contained numpy/OpenCV library, not yet wired into the pipeline.
+A numpy/OpenCV/PyAV library. The delivery path is `mark_video` (file in, file out: one decode, one encode, the
+mark added to the Y plane, audio kept, an optional visible corner label); `label_rgb` puts the same label on
+stills; `detect` / `detect_video` / `Accumulator` read the mark back.
 
 Design (spread spectrum in a frame-normalised domain):
 
@@ -14,12 +16,16 @@ Design (spread spectrum in a frame-normalised domain):
 - The grid pattern is upsampled to the frame (bilinear, so it has no hard block edges) and added to the
   luma with a strength scaled by local texture (perceptual masking), then normalised so the RMS change
   stays at `strength` (PSNR ≈ 20·log10(255/strength)). The same delta goes to R, G and B, which changes Y by
-  exactly that delta and leaves chroma alone.
+  exactly that delta and leaves chroma alone. `mark_video` adds the same delta (× 219/255, limited range)
+  to the decoded Y plane directly, with the texture mask computed at a quarter of the resolution.
 - Detection: per frame, luma minus a blur of itself (the content), divided by its local energy; summed over
   frames (the pattern is the same in every frame, the content is not). Then for each hypothesised kept
   fraction of width and height (1.0 … 0.86: uncropped, or up to 14 % cropped) the sum is resized onto its
   share of the grid and cross-correlated with the pilot (FFT) over the offsets that fit; the best peak,
-  in standard deviations of the whole correlation map, gives the alignment. The bits are read there.
+  in standard deviations of the whole correlation map, gives the alignment. The pilot alone can settle half
+  a cell off, so the alignment is then refined (± 2 sub-cells, ± half a scale step) to where the whole mark
+  (pilot + every coded bit) gathers the most energy. The bits are read there, each cell through a matched
+  filter (its chip's bilinear footprint over its own and its neighbours' sub-cells).
 - Bits are decoded by sign, then Chase soft-decision decoding (flip the least reliable bits, most likely
   first) until the CRC-16 matches. Found = the pilot peak is far above chance (`PILOT_Z`) *and* a CRC matches.
   `confidence` is the normalised correlation between the residual and the re-synthesised pattern.
@@ -514,12 +520,19 @@ def _probe(source) -> tuple:
     return video, audio, width & ~1, height & ~1, duration
 
 
-def _marked_stream(source, video, audio, marker: _PlaneMarker, overlay: _YuvLabel | None, width: int, height: int):
-    """Yields ("video", marked VideoFrame) and ("audio", Packet) in the source's order."""
+def _marked_stream(
+    source, video, audio, marker: _PlaneMarker, overlay: _YuvLabel | None, width: int, height: int, decode_audio: bool
+):
+    """Yields ("video", marked VideoFrame) and ("audio", Packet, or AudioFrame when `decode_audio`) in the
+    source's order. All reading of `source` happens here, in one thread."""
     streams = [video] + ([audio] if audio is not None else [])
     for packet in source.demux(*streams):
         if packet.stream is not video:
-            yield "audio", packet
+            if not decode_audio:
+                yield "audio", packet
+                continue
+            for audio_frame in packet.decode():
+                yield "audio", audio_frame
             continue
         for frame in packet.decode():
             if frame.pts is not None and frame.time_base is not None and frame.pts * frame.time_base > MAX_DURATION_S:
@@ -621,7 +634,8 @@ def mark_video(
             step = float(1 / rate)
             # Decoding and marking run in a worker thread while this one encodes and muxes: libx264, the
             # decoder and OpenCV release the GIL, so the two stages overlap on two cores.
-            for kind, item in _pipelined(_marked_stream(source, video, audio, marker, overlay, width, height)):
+            produced = _marked_stream(source, video, audio, marker, overlay, width, height, bool(resampled))
+            for kind, item in _pipelined(produced):
                 if kind == "video":
                     if item.pts is not None:
                         item.time_base = item.time_base or time_base
@@ -631,10 +645,9 @@ def mark_video(
                         sink.mux(out_packet)
                     frames += 1
                 elif resampled:
-                    for audio_frame in item.decode():
-                        audio_frame.pts = None  # the encoder numbers samples itself
-                        for out_packet in audio_out.encode(audio_frame):
-                            sink.mux(out_packet)
+                    item.pts = None  # the encoder numbers samples itself
+                    for out_packet in audio_out.encode(item):
+                        sink.mux(out_packet)
                 elif item.dts is not None:
                     item.stream = audio_out
                     sink.mux(item)
