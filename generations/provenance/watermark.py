@@ -419,8 +419,12 @@ class _Label:
     @classmethod
     def draw(cls, text: str, height: int, width: int) -> _Label:
         text = text.strip() or "AI"
-        cap = max(8.0, LABEL_TEXT_SHARE * height)
+        # Sized by the shorter side (the height of a landscape frame), so a portrait clip gets the same size of
+        # label as its landscape twin, and shrunk if a long text would take more than 60 % of the width.
+        cap = max(8.0, LABEL_TEXT_SHARE * min(height, width))
         (_, ref_h), _ = cv2.getTextSize("A", _FONT, 1.0, 1)
+        (ref_w, _), _ = cv2.getTextSize(text, _FONT, 1.0, max(1, round(cap / 12)))
+        cap = min(cap, 0.6 * width / (ref_w / ref_h + 0.9))
         scale = cap / ref_h
         thickness = max(1, round(cap / 12))
         (text_w, text_h), baseline = cv2.getTextSize(text, _FONT, scale, thickness)

@@ -211,3 +211,12 @@ def test_mark_video_refuses_frames_over_4096_pixels(tmp_path):
             container.mux(packet)
     with pytest.raises(ValueError, match="4096"):
         wm.mark_video(source, tmp_path / "out.mp4", payload=PAYLOAD, key=KEY)
+
+
+@pytest.mark.parametrize("height,width", [(360, 640), (720, 1280), (640, 360)])
+def test_the_label_is_small_and_in_the_bottom_right_corner(height, width):
+    top, left, bottom, right = wm.label_box(height, width, LABEL)
+    short = min(height, width)
+    assert 0.06 * short <= bottom - top <= 0.12 * short  # text about 3.5 % of the shorter side, plus padding
+    assert right - left <= 0.6 * width
+    assert bottom <= height and right <= width and top > height / 2 and left > width / 2 - 1
