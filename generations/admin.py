@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import F
+from django.utils import timezone
 
 from generations.models import (
     Asset,
@@ -6,6 +8,8 @@ from generations.models import (
     GalleryItem,
     GalleryLike,
     Generation,
+    HashBank,
+    HashBankEntry,
     IdempotencyRecord,
     ReviewItem,
     TeamCallbackSecret,
@@ -112,3 +116,52 @@ class TeamCallbackSecretAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class HashBankEntryInline(admin.TabularInline):
+    model = HashBankEntry
+    extra = 0
+    fields = ["media_kind", "pdq_hash", "quality", "note", "source_generation", "added_by", "created_at"]
+    readonly_fields = ["media_kind", "pdq_hash", "quality", "source_generation", "added_by", "created_at"]
+    show_change_link = True
+    max_num = 0  # entries are added with `manage.py hashbank add/import`, which hash the media
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-created_at")
+
+
+@admin.register(HashBank)
+class HashBankAdmin(admin.ModelAdmin):
+    """Banks of known violating media (see generations.actions.hashbanks). Editing a bank's action,
+    threshold or active flag takes effect in every process at its next lookup."""
+
+    list_display = ["name", "category", "action", "team", "distance_threshold", "active", "updated_at"]
+    list_filter = ["category", "action", "active"]
+    search_fields = ["name"]
+    readonly_fields = ["revision", "created_by", "created_at", "updated_at"]
+    inlines = [HashBankEntryInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(HashBankEntry)
+class HashBankEntryAdmin(admin.ModelAdmin):
+    """The hashes are computed from the media and never typed in: only the note is editable."""
+
+    list_display = ["pdq_hash", "bank", "media_kind", "quality", "note", "source_generation", "created_at"]
+    list_filter = ["bank", "media_kind"]
+    search_fields = ["pdq_hash", "note"]
+    readonly_fields = ["bank", "media_kind", "pdq_hash", "hashes", "frame_times", "quality", "source_generation", "added_by",
+                       "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_queryset(self, request, queryset):
+        bank_ids = set(queryset.values_list("bank_id", flat=True))
+        super().delete_queryset(request, queryset)
+        # A bulk delete skips the model's delete(): bump the banks so every matcher reloads.
+        HashBank.objects.filter(pk__in=bank_ids).update(revision=F("revision") + 1, updated_at=timezone.now())

@@ -406,3 +406,88 @@ class GalleryLike(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "user"], name="one_like_per_member")]
+
+
+class HashBankAction(models.TextChoices):
+    BLOCK = "block", "Block (and a strike)"
+    HOLD = "hold", "Hold for a moderator"
+    REPORT = "report", "Let it through, and open a review item"
+
+
+# The studio's harm categories (generations.moderation.text.policy.CATEGORIES without `injection`, which is
+# about prompts, not media); spelled out here because the core does not import the moderation library.
+HASH_BANK_CATEGORIES = [
+    ("sexual", "Sexual"),
+    ("sexual_minors", "Sexual content involving minors"),
+    ("violence", "Violence"),
+    ("self_harm", "Self-harm"),
+    ("deepfake", "Deepfake / non-consensual likeness"),
+    ("illegal", "Illegal"),
+    ("political", "Political"),
+]
+
+
+class HashBank(models.Model):
+    """A bank of perceptual hashes of known violating content, for one harm: inputs and outputs that match
+    one of its entries within `distance_threshold` get its action. Operator-wide, or one team's."""
+
+    name = models.SlugField(max_length=80, unique=True)
+    category = models.CharField(max_length=20, choices=HASH_BANK_CATEGORIES)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="hash_banks",
+                             help_text="Empty: the bank applies to every team.")
+    action = models.CharField(max_length=10, choices=HashBankAction.choices, default=HashBankAction.BLOCK)
+    distance_threshold = models.PositiveSmallIntegerField(
+        default=31, help_text="PDQ Hamming distance at or below which a hash matches (0–31; 31 is PDQ's confident match)."
+    )
+    active = models.BooleanField(default=True)
+    # Bumped whenever the bank or one of its entries changes: the matchers in every process reload on it.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(distance_threshold__lte=31), name="hash_bank_threshold_max_31")]
+
+    def __str__(self):
+        return self.name
+
+
+class HashMediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+class HashBankEntry(models.Model):
+    """One banked image (its PDQ hash and those of its rotations, flips and crops) or clip (the distinct
+    PDQ hashes of all its frames, with their times)."""
+
+    bank = models.ForeignKey(HashBank, on_delete=models.CASCADE, related_name="entries")
+    media_kind = models.CharField(max_length=5, choices=HashMediaKind.choices, default=HashMediaKind.IMAGE)
+    pdq_hash = models.CharField(max_length=64, db_index=True, help_text="The image's PDQ hash, or a clip's first frame's.")
+    # Image: its eight dihedral hashes (original first), then its crops' (hashing.VARIANT_NAMES order).
+    # Clip: the distinct hashes of all its frames, in time order.
+    hashes = models.JSONField(default=list)
+    # Clip: the time (s) of each of `hashes`; its vPDQ match counts the seconds of the clip it covers.
+    frame_times = models.JSONField(default=list, blank=True)
+    quality = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+    source_generation = models.ForeignKey(Generation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "hash bank entries"
+
+    def __str__(self):
+        return f"{self.bank.name}: {self.media_kind} {self.pdq_hash[:12]}…"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        HashBank.objects.filter(pk=self.bank_id).update(revision=models.F("revision") + 1, updated_at=timezone.now())
+
+    def delete(self, *args, **kwargs):
+        bank_id = self.bank_id
+        result = super().delete(*args, **kwargs)
+        HashBank.objects.filter(pk=bank_id).update(revision=models.F("revision") + 1, updated_at=timezone.now())
+        return result

@@ -22,7 +22,7 @@ from accounts.errors import AccountError
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike
 from generations import catalog, queueing
-from generations.actions import webhooks
+from generations.actions import hashbanks, webhooks
 from generations.actions.provenance import input_provenance
 from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
@@ -370,6 +370,8 @@ class Assessment:
     likeness: likeness.LikenessCheck | None
     # What input images say of their origin (content credentials, this studio's watermark), by asset role.
     input_provenance: dict = dataclasses.field(default_factory=dict)
+    # The strongest hash-bank match among the input images (hashbanks.match_record), or None.
+    hash_match: dict | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -414,9 +416,15 @@ def _admit(team, user, request) -> Admission:
     return Admission(request=request, parent=parent, consent=consent, price=price, restricted=restricted)
 
 
-def _assess(admission: Admission, *, user) -> Assessment:
-    """Look for faces in what the request animates, screen its text, scan its images (pure CPU and reads)."""
+def _assess(admission: Admission, *, user, team=None) -> Assessment:
+    """Match its images against the hash banks, look for faces in what the request animates, screen its
+    text, scan its images (pure CPU and reads)."""
     request = admission.request
+    hash_match = None
+    if request.input_images:
+        hash_match = hashbanks.match_input_images(
+            [(role, image.data) for role, image in input_image_roles(request)], team_id=team.pk if team else None
+        )
     likeness_check, face_input = None, False
     if request.input_images or request.kind == catalog.LIP_SYNC:
         likeness_check, face_input = _check_likeness(request, user=user, parent=admission.parent, consent=admission.consent)
@@ -431,13 +439,21 @@ def _assess(admission: Admission, *, user) -> Assessment:
     input_scan = _scan_input_images(request, restricted=admission.restricted)
     origins = {role: input_provenance(image) for role, image in input_image_roles(request)}
     return Assessment(decision=decision, input_scan=input_scan, likeness=likeness_check,
-                      input_provenance={role: origin for role, origin in origins.items() if origin})
+                      input_provenance={role: origin for role, origin in origins.items() if origin}, hash_match=hash_match)
 
 
 def initial_disposition(assessment: Assessment, *, restricted: bool) -> Disposition:
-    """Pure: where a new generation starts. A blocked prompt blocks; then flagged input images block or
-    hold; a prompt for review, or a restricted author, holds; faces without consent hold; else queued."""
+    """Pure: where a new generation starts. An input image matching a blocking hash bank blocks; a blocked
+    prompt blocks; then flagged input images block or hold; a holding hash bank holds; a prompt for review,
+    or a restricted author, holds; faces without consent hold; else queued. A `report` bank's match changes
+    nothing here (a review item records it)."""
     decision, input_scan, likeness_check = assessment.decision, assessment.input_scan, assessment.likeness
+    hash_match = assessment.hash_match
+    if hash_match and hash_match["action"] == "block":
+        category = hash_match["category"]
+        message = (f"The input image was refused: it matches known {category.replace('_', ' ')} content "
+                   "the policy forbids.")
+        return Disposition(Status.BLOCKED, Stage.INPUT, "hash_match", message[:500], strike=(category, "hash_match"))
     if decision.decision == screening.BLOCK:
         category = decision.top_category or max(decision.categories, key=decision.categories.get, default="default")
         return Disposition(
@@ -450,6 +466,8 @@ def initial_disposition(assessment: Assessment, *, restricted: bool) -> Disposit
         return Disposition(Status.BLOCKED, Stage.INPUT, "input_blocked", message[:500], strike=(input_scan["top"], "input_block"))
     if input_scan and input_scan["verdict"] != scanning.ALLOW:
         return Disposition(Status.HELD, Stage.INPUT, held_categories=input_scan["categories"])
+    if hash_match and hash_match["action"] == "hold":
+        return Disposition(Status.HELD, Stage.INPUT, held_categories={hash_match["category"]: 1.0})
     if decision.decision == screening.REVIEW or restricted:
         # A restricted account's generations all wait for a human, whatever screening says.
         return Disposition(Status.HELD, Stage.PROMPT, held_categories=decision.categories)
@@ -499,6 +517,7 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
                     "suggestion": decision.suggestion,
                     "input_scan": assessment.input_scan,
                     "likeness": likeness_check.as_record() if likeness_check else None,
+                    **({"hash_match": assessment.hash_match} if assessment.hash_match else {}),
                 },
                 price_credits=admission.price,
                 credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
@@ -512,6 +531,7 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
     # Images the scanner flagged are quarantined like outputs: never served to the team, kept for
     # reviewers until QUARANTINED_INPUT_RETENTION_DAYS pass (housekeeping then deletes them).
     quarantine_inputs = bool(assessment.input_scan) and assessment.input_scan["verdict"] != scanning.ALLOW
+    quarantine_inputs = quarantine_inputs or (assessment.hash_match or {}).get("action") in ("block", "hold")
     for role, image in input_image_roles(request):
         _store_input_image(
             generation, role, image, quarantined=quarantine_inputs, provenance=assessment.input_provenance.get(role)
@@ -548,6 +568,7 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
             "status": status,
             "held_for_standing": admission.restricted and decision.decision == screening.ALLOW,
             "screening": decision.as_audit(),
+            **({"hash_match": assessment.hash_match} if assessment.hash_match else {}),
         },
         request=http_request,
     )
@@ -564,6 +585,9 @@ def _follow_ups(generation, disposition: Disposition, *, user):
     if disposition.strike:
         category, source = disposition.strike
         do_record_strike(user, category=category, source=source, generation_ref=str(generation.public_id))
+    hash_match = (generation.screening_result or {}).get("hash_match")
+    if hash_match and hash_match["action"] == "report" and not disposition.blocked:
+        hashbanks.do_open_hash_report(generation, stage=Stage.INPUT, match=hash_match)
     if disposition.status in (Status.HELD, Status.BLOCKED):
         webhooks.events_for_transition(generation, disposition.status)
 
@@ -580,7 +604,7 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
     reserved, so the user can see what happened; it counts against their standing.
     """
     admission = _admit(team, user, request)
-    assessment = _assess(admission, user=user)
+    assessment = _assess(admission, user=user, team=team)
     disposition = initial_disposition(assessment, restricted=admission.restricted)
     with transaction.atomic():
         generation = _write(
@@ -759,7 +783,7 @@ def flagged_categories(verdict) -> dict:
 
 
 def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict, blame="model_output", evidence=None,
-                      blurred_poster=None, provider_video_id="", provenance=None):
+                      blurred_poster=None, provider_video_id="", provenance=None, hash_match=None):
     """Act on the output scan, in one transaction: store the clip and its poster, then
     allow → succeeded; review → held at stage output (files quarantined until a moderator releases them);
     block → blocked at stage output (files quarantined for good; blurred evidence kept for reviewers, and a
@@ -769,6 +793,8 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
     withheld = verdict.verdict != scanning.ALLOW
     flagged = flagged_categories(verdict)
     scan_record = {**verdict.as_audit(), "blame": blame if withheld else None, "categories": flagged}
+    if hash_match:
+        scan_record["hash_match"] = hash_match
     with transaction.atomic():
         record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
         digest = ((provenance or {}).get("watermark") or {}).get("digest", "")
@@ -795,11 +821,13 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
                 "credentials": provenance.get("credentials"), "watermark": bool(provenance.get("watermark")),
                 "label": provenance.get("label"), "warnings": provenance.get("warnings") or None,
             }
+        if hash_match:
+            extra["hash_match"] = hash_match
         if verdict.verdict == "block":
             category = max(flagged, key=flagged.get) if flagged else "sexual"
             do_transition(
                 generation, Status.BLOCKED, expected=Status.SCANNING, stage=Stage.OUTPUT, progress=0,
-                error_code="output_blocked",
+                error_code="hash_match" if (hash_match or {}).get("action") == "block" else "output_blocked",
                 error_message=f"The finished clip was withheld: it showed {category.replace('_', ' ')} content the policy forbids.",
                 extra={**extra, "blame": blame, "categories": flagged},
             )
@@ -809,6 +837,8 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
             do_transition(generation, Status.HELD, expected=Status.SCANNING, stage=Stage.OUTPUT, extra={**extra, "blame": blame})
         else:
             do_transition(generation, Status.SUCCEEDED, expected=Status.SCANNING, stage=Stage.DONE, progress=100, extra=extra)
+        if hash_match and hash_match["action"] == "report" and verdict.verdict != "block":
+            hashbanks.do_open_hash_report(generation, stage=Stage.OUTPUT, match=hash_match)
     return generation
 
 

@@ -6,6 +6,7 @@ generation's public id is the upstream `external_task_id`) or a second delivery 
 compare-and-set).
 """
 
+import dataclasses
 import logging
 import random
 import shutil
@@ -20,11 +21,12 @@ from django.utils import timezone
 from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
 from generations.actions import generation as actions
+from generations.actions import hashbanks
 from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
-from generations.moderation.visual import scanning
+from generations.moderation.visual import hashing, scanning
 from generations.presenters import callback_url_for
 from generations.provenance import marking
 from generations.provenance.marking import ProvenanceUnavailable
@@ -353,6 +355,19 @@ def _finish(generation, provider, snapshot):
             actions.do_fail_generation(generation, code=error.code, message=error.message)
             return
         verdict = clip.verdict
+        # Known violating content (a hash bank's clip, or a banked image in any frame) decides before the
+        # detectors: block → blocked, hold → held; report lets the detectors' verdict stand.
+        try:
+            hash_match = hashbanks.match_output_clip(video_file.name, team_id=generation.team_id)
+        except hashing.HashingError as error:
+            logger.error("generation %s: its output could not be hashed (%s)", generation.public_id, error)
+            hash_match = None
+        if hash_match and hash_match["action"] in ("block", "hold"):
+            level = scanning.BLOCK if hash_match["action"] == "block" else scanning.REVIEW
+            if not (level == scanning.REVIEW and verdict.verdict == scanning.BLOCK):
+                flagged = {hash_match["category"]: {"level": level, "score": 1.0, "peak": 1.0,
+                                                    "detector": f"hashbank:{hash_match['bank']}"}}
+                verdict = dataclasses.replace(verdict, verdict=level, categories={**verdict.categories, **flagged})
         evidence = poster_blurred = None
         if verdict.verdict != scanning.ALLOW:
             evidence, poster_blurred = scanning.withheld_stills(video_file.name, verdict)
@@ -378,6 +393,7 @@ def _finish(generation, provider, snapshot):
                     blurred_poster=poster_blurred,
                     provider_video_id=snapshot.video_id,
                     provenance=marked.record if marked else None,
+                    hash_match=hash_match,
                 )
 
 
