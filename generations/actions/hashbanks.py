@@ -255,6 +255,8 @@ def match_input_images(images: Sequence[tuple[str, bytes]], *, team_id) -> dict 
             pdq = hashing.hash_image(hashing.open_image(data))
         except hashing.HashingError:
             continue  # the image checks that follow refuse what does not decode
+        if pdq.quality < hashing.MIN_QUALITY:
+            continue  # a flat image: PDQ's hash of it says nothing (as for flat frames of a clip)
         matches += banks.match_image_hash(pdq.hex, team_id=team_id, role=str(role))
     return match_record(matches, hash_s=(timezone.now() - started).total_seconds())
 

@@ -12,7 +12,9 @@ from skimage import data as skdata
 
 from accounts.models import AuditEvent, AuditEventType, StandingEvent, User
 from generations.actions import hashbanks
+from generations.actions.generation import Assessment, initial_disposition
 from generations.models import Generation, HashBank, HashBankEntry, ReviewItem
+from generations.moderation.text import screening
 from generations.simulator.render import render_clip
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal, run_workers
@@ -54,6 +56,45 @@ def submit_image(client, key, data, prompt="slow push in"):
 @pytest.fixture
 def moderator(db):
     return User.objects.create_user("mo@example.org", "pw-mo-12345", is_moderator=True)
+
+
+# --- where a generation starts (the pure rule) ---------------------------------------------------------
+
+
+class Decision:  # the parts of a ScreeningDecision initial_disposition reads
+    def __init__(self, decision, categories=None, top=""):
+        self.decision, self.categories, self.top_category, self.user_message = decision, categories or {}, top, ""
+
+
+def hash_match(action, category="violence"):
+    return {"bank": "b", "entry": 1, "distance": 4, "action": action, "category": category}
+
+
+@pytest.mark.parametrize(
+    "decision, scan, match, expected",
+    [
+        # A blocking bank outranks everything, a blocked prompt included, and strikes under its own source.
+        (Decision(screening.BLOCK, {"sexual": 0.95}, "sexual"), None, hash_match("block"),
+         ("blocked", "input", "hash_match", None, ("violence", "hash_match"))),
+        (Decision(screening.ALLOW), None, hash_match("block", "sexual_minors"),
+         ("blocked", "input", "hash_match", None, ("sexual_minors", "hash_match"))),
+        # A holding bank holds, after the blocks (prompt, detectors) and before a prompt for review.
+        (Decision(screening.ALLOW), None, hash_match("hold"), ("held", "input", "", {"violence": 1.0}, None)),
+        (Decision(screening.REVIEW, {"political": 0.6}), None, hash_match("hold"), ("held", "input", "", {"violence": 1.0}, None)),
+        (Decision(screening.BLOCK, {"sexual": 0.95}, "sexual"), None, hash_match("hold"),
+         ("blocked", "prompt", "policy_violation", None, ("sexual", "prompt_block"))),
+        (Decision(screening.ALLOW), {"verdict": "block", "categories": {"gore": 0.9}, "top": "gore"}, hash_match("hold"),
+         ("blocked", "input", "input_blocked", None, ("gore", "input_block"))),
+        # A report changes nothing here; no match is exactly the old behaviour.
+        (Decision(screening.ALLOW), None, hash_match("report"), ("queued", "queue", "", None, None)),
+        (Decision(screening.ALLOW), None, None, ("queued", "queue", "", None, None)),
+    ],
+)
+def test_where_a_generation_starts_when_a_bank_matches(decision, scan, match, expected):
+    disposition = initial_disposition(Assessment(decision=decision, input_scan=scan, likeness=None, hash_match=match),
+                                      restricted=False)
+    got = (disposition.status, disposition.stage, disposition.error_code, disposition.held_categories, disposition.strike)
+    assert got == expected
 
 
 # --- input images ------------------------------------------------------------------------------------------
