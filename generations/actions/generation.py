@@ -586,7 +586,8 @@ def _follow_ups(generation, disposition: Disposition, *, user):
         category, source = disposition.strike
         do_record_strike(user, category=category, source=source, generation_ref=str(generation.public_id))
     hash_match = (generation.screening_result or {}).get("hash_match")
-    if hash_match and hash_match["action"] == "report" and not disposition.blocked:
+    if hash_match and hash_match["action"] == "report" and disposition.status == Status.QUEUED:
+        # Only when it goes on: a held one's review item already shows the match.
         hashbanks.do_open_hash_report(generation, stage=Stage.INPUT, match=hash_match)
     if disposition.status in (Status.HELD, Status.BLOCKED):
         webhooks.events_for_transition(generation, disposition.status)
@@ -837,7 +838,7 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
             do_transition(generation, Status.HELD, expected=Status.SCANNING, stage=Stage.OUTPUT, extra={**extra, "blame": blame})
         else:
             do_transition(generation, Status.SUCCEEDED, expected=Status.SCANNING, stage=Stage.DONE, progress=100, extra=extra)
-        if hash_match and hash_match["action"] == "report" and verdict.verdict != "block":
+        if hash_match and hash_match["action"] == "report" and verdict.verdict == scanning.ALLOW:
             hashbanks.do_open_hash_report(generation, stage=Stage.OUTPUT, match=hash_match)
     return generation
 
