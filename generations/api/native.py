@@ -188,7 +188,9 @@ def blocked_at_submit_response(request, generation):
     if generation.status != GenerationStatus.BLOCKED or generation.stage not in (Stage.PROMPT, Stage.INPUT):
         return None
     result = generation.screening_result or {}
-    if generation.stage == "input":
+    if generation.error_code == "hash_match":  # a banked image: the bank's harm, and no rephrasing helps
+        categories = [result["hash_match"]["category"]] if result.get("hash_match") else []
+    elif generation.stage == "input":
         categories = sorted((result.get("input_scan") or {}).get("categories") or {})
     else:
         categories = sorted(name for name, score in (result.get("categories") or {}).items() if score >= 0.5) or (
@@ -199,7 +201,10 @@ def blocked_at_submit_response(request, generation):
         "message": generation.error_message,
         "stage": generation.stage,
         "categories": categories,
-        "suggestion": result.get("suggestion") or "Rephrase the prompt without the content the policy forbids.",
+        "suggestion": result.get("suggestion") or (
+            "This image matches content this studio has banned; it cannot be used."
+            if generation.error_code == "hash_match" else "Rephrase the prompt without the content the policy forbids."
+        ),
         "request_id": getattr(request, "request_id", ""),
     }
     return Status(422, {"error": body})

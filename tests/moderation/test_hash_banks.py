@@ -111,6 +111,8 @@ def test_a_banked_image_and_its_near_duplicates_are_blocked_at_submit(client, al
     response = submit_image(client, alice_key, data)
     assert response.status_code == 422, response.content
     assert response.json()["error"]["stage"] == "input"
+    assert response.json()["error"]["categories"] == ["sexual"]
+    assert "banned" in response.json()["error"]["suggestion"]
     generation = Generation.objects.get()
     assert (generation.status, generation.stage, generation.error_code) == ("blocked", "input", "hash_match")
     assert "known sexual content" in generation.error_message
