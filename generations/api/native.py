@@ -532,6 +532,10 @@ class VerifyCredentialsOut(Schema):
     state: str = Field(description="missing, invalid, valid (another signer) or trusted (signed by this studio's CA)")
     reason: str | None = Field(None, description="Why validation failed, when it did")
     actions: list[str] = Field(default_factory=list, description="The C2PA actions the manifest claims")
+    assertions: list[str] = Field(default_factory=list, description="Labels of the active manifest's assertions")
+    ingredients: list[dict[str, str | None]] = Field(
+        default_factory=list, description="What the media was made from: title and relationship (parentOf, …)"
+    )
     generation_id: str | None = None
     signer: str | None = None
     claim_generator: str | None = None

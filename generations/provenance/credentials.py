@@ -259,6 +259,10 @@ def read_credentials(path, *, trust_anchor_pem: bytes | None = None, mime_type: 
         "signer": (manifest.get("signature_info") or {}).get("common_name")
         or (manifest.get("signature_info") or {}).get("issuer"),
     }
+    result["assertions"] = [assertion["label"] for assertion in manifest.get("assertions", [])]
+    result["ingredients"] = [
+        {"title": item.get("title"), "relationship": item.get("relationship")} for item in manifest.get("ingredients", [])
+    ]
     generator = (manifest.get("claim_generator_info") or [{}])[0]
     result["claim_generator"] = generator.get("name") or manifest.get("claim_generator")
     result["ai_generated"] = False

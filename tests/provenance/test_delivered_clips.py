@@ -156,6 +156,7 @@ def test_verify_media_on_our_clip_a_tampered_copy_and_a_foreign_clip(client, ali
     assert report["generation"]["id"] == str(clip.public_id)
     assert report["generation"]["matched_by"] == ["credentials", "watermark"]
     assert "c2pa.created" in report["credentials"]["actions"]
+    assert {"c2pa.actions.v2", "org.studio.generation"} <= set(report["credentials"]["assertions"])
 
     tampered = tmp_path / "tampered.mp4"
     data = bytearray(ours.read_bytes())
