@@ -254,6 +254,18 @@ class AuditEventType(models.IntegerChoices):
     WEBHOOK_ENDPOINT_STOPPED = 1202, "Webhook endpoint stopped"
     WEBHOOK_REDELIVERED = 1203, "Webhook delivery sent again"
     WEBHOOK_TEST_SENT = 1204, "Webhook test event sent"
+    # 1300–1399: hash banks, removing content with its copies, takedown requests
+    HASH_BANK_CREATED = 1301, "Hash bank created"
+    HASH_BANK_CHANGED = 1302, "Hash bank changed"
+    HASH_BANK_DELETED = 1303, "Hash bank deleted"
+    HASH_BANK_ENTRY_ADDED = 1304, "Hash bank entry added"
+    HASH_BANK_IMPORTED = 1305, "Hashes imported into a bank"
+    HASH_BANK_ENTRY_DELETED = 1306, "Hash bank entry deleted"
+    CONTENT_BANNED = 1310, "Content removed and banned with its copies"
+    COPY_TAKEN_DOWN = 1311, "Copy of banned content taken down"
+    TAKEDOWN_REQUESTED = 1320, "Takedown request received"
+    TAKEDOWN_VERIFIED = 1321, "Takedown request verified"
+    TAKEDOWN_REJECTED = 1322, "Takedown request rejected"
 
 
 class AuditEvent(models.Model):

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.audit import Actor, record_audit_event
+from accounts.models import AuditEventType
 from generations.models import (
     Asset,
     ConsentRecord,
@@ -118,6 +121,17 @@ class TeamCallbackSecretAdmin(admin.ModelAdmin):
         return False
 
 
+def _record_bank_event(event_type, bank, *, user, via, request, **extra):
+    """A bank change made here, in the audit trail with the fields `generations.actions.hashbanks` records
+    (the admin is core and does not import actions)."""
+    record_audit_event(
+        event_type, actor=Actor(user=user), team=bank.team if bank.team_id else None, target=bank, request=request,
+        extra={"bank": bank.name, "bank_id": bank.pk, "category": bank.category, "action": bank.action,
+               "threshold": bank.distance_threshold, "active": bank.active,
+               "team": bank.team.slug if bank.team_id else None, "via": via, **extra},
+    )
+
+
 class HashBankEntryInline(admin.TabularInline):
     model = HashBankEntry
     extra = 0
@@ -144,7 +158,35 @@ class HashBankAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            _record_bank_event(
+                AuditEventType.HASH_BANK_CHANGED if change else AuditEventType.HASH_BANK_CREATED, obj, user=request.user,
+                via="admin", request=request, **({"changed": list(form.changed_data)} if change else {}),
+            )
+
+    def save_formset(self, request, form, formset, change):
+        # Entries deleted from the bank's page (the inline's delete boxes) are bank changes too.
+        with transaction.atomic():
+            super().save_formset(request, form, formset, change)
+            deleted = getattr(formset, "deleted_objects", [])
+            if deleted:
+                _record_bank_event(AuditEventType.HASH_BANK_ENTRY_DELETED, form.instance, user=request.user,
+                                            via="admin", request=request, entries=[entry.pk for entry in deleted],
+                                            pdq_hashes=[entry.pdq_hash for entry in deleted])
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            _record_bank_event(AuditEventType.HASH_BANK_DELETED, obj, user=request.user, via="admin",
+                                        request=request, entries=obj.entries.count())
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for bank in queryset:
+                _record_bank_event(AuditEventType.HASH_BANK_DELETED, bank, user=request.user, via="admin",
+                                            request=request, entries=bank.entries.count())
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(HashBankEntry)
@@ -160,8 +202,20 @@ class HashBankEntryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            _record_bank_event(AuditEventType.HASH_BANK_ENTRY_DELETED, obj.bank, user=request.user, via="admin",
+                                        request=request, entries=[obj.pk], pdq_hashes=[obj.pdq_hash])
+            super().delete_model(request, obj)
+
     def delete_queryset(self, request, queryset):
         bank_ids = set(queryset.values_list("bank_id", flat=True))
-        super().delete_queryset(request, queryset)
+        with transaction.atomic():
+            for bank in HashBank.objects.filter(pk__in=bank_ids):
+                rows = list(queryset.filter(bank=bank).values_list("pk", "pdq_hash"))
+                _record_bank_event(AuditEventType.HASH_BANK_ENTRY_DELETED, bank, user=request.user, via="admin",
+                                            request=request, entries=[pk for pk, _ in rows],
+                                            pdq_hashes=[value for _, value in rows])
+            super().delete_queryset(request, queryset)
         # A bulk delete skips the model's delete(): bump the banks so every matcher reloads.
         HashBank.objects.filter(pk__in=bank_ids).update(revision=F("revision") + 1, updated_at=timezone.now())

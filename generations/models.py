@@ -491,3 +491,63 @@ class HashBankEntry(models.Model):
         result = super().delete(*args, **kwargs)
         HashBank.objects.filter(pk=bank_id).update(revision=models.F("revision") + 1, updated_at=timezone.now())
         return result
+
+
+class AssetFingerprint(models.Model):
+    """An asset's PDQ hashes, computed once when a ban first looks for copies of something (an image: its
+    own hash; a clip: its frames at 1 fps), so later sweeps across every team need not decode it again."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="fingerprint")
+    media_kind = models.CharField(max_length=5, choices=HashMediaKind.choices)
+    # Image: [its hash] (empty when too flat to trust). Clip: the hash of each sampled frame, in time order.
+    hashes = models.JSONField(default=list)
+    frame_times = models.JSONField(default=list, blank=True)
+    qualities = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"fingerprint of {self.asset_id}"
+
+
+class TakedownStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for verification"
+    VERIFIED = "verified", "Verified: removed with its copies"
+    REJECTED = "rejected", "Rejected"
+
+
+class TakedownRelationship(models.TextChoices):
+    SELF = "self", "I am the person depicted"
+    AUTHORISED = "authorised", "I am authorised to act for the person depicted"
+
+
+class TakedownRequest(models.Model):
+    """A request, from anyone, to remove non-consensual intimate imagery (real or AI-made) and its copies
+    (US TAKE IT DOWN Act: within 48 hours of a valid request). The requester's upload is never kept: only
+    its hashes, to find the content and to bank it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requester_name = models.CharField(max_length=200)
+    requester_email = models.EmailField()
+    relationship = models.CharField(max_length=12, choices=TakedownRelationship.choices)
+    content_reference = models.CharField(max_length=500, blank=True, help_text="A gallery or generation link, or an id.")
+    description = models.TextField(blank=True)
+    good_faith = models.BooleanField(default=False)
+    signature = models.CharField(max_length=200, help_text="The requester's electronic signature (their typed name).")
+    # What the request points at: the generation its reference or upload resolved to, if any.
+    generation = models.ForeignKey(Generation, null=True, blank=True, on_delete=models.SET_NULL, related_name="takedown_requests")
+    # The uploaded copy's hashes ({"media_kind", "hashes", "frame_times"}), never the file.
+    upload_hashes = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=TakedownStatus.choices, default=TakedownStatus.PENDING)
+    sla_due_at = models.DateTimeField()
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # What the verification removed: {"entries": [...], "copies": [generation ids]}.
+    outcome = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "sla_due_at"], name="takedown_status_due")]
+
+    def __str__(self):
+        return f"takedown {self.public_id} ({self.status})"

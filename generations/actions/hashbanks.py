@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
+from accounts.audit import SYSTEM, Actor, record_audit_event
+from accounts.models import AuditEventType
 from generations.actions.review_queue import sla_for
 from generations.models import HashBank, HashBankAction, HashBankEntry, HashMediaKind, ReviewItem, ReviewKind
 from generations.moderation.visual import hashing
@@ -296,14 +298,34 @@ class HashBankError(Exception):
         self.message = message
 
 
+def _actor(user):
+    return Actor(user=user) if user is not None else SYSTEM
+
+
+def bank_record(bank) -> dict:
+    """What an audit event keeps of a bank."""
+    return {"bank": bank.name, "bank_id": bank.pk, "category": bank.category, "action": bank.action,
+            "threshold": bank.distance_threshold, "active": bank.active, "team": bank.team.slug if bank.team_id else None}
+
+
+def record_bank_event(event_type, bank, *, user=None, via="", request=None, **extra):
+    """One audit event for a change to a bank or its entries (the command, the admin and the actions all
+    come through here). `via` says which door: `manage.py hashbank`, `admin`, `moderation`."""
+    record_audit_event(event_type, actor=_actor(user), team=bank.team if bank.team_id else None, target=bank,
+                       extra={**bank_record(bank), **({"via": via} if via else {}), **extra}, request=request)
+
+
+@transaction.atomic
 def do_create_bank(*, name, category, action=HashBankAction.BLOCK, team=None, threshold=hashing.DEFAULT_THRESHOLD,
-                   created_by=None) -> HashBank:
+                   created_by=None, via="", request=None) -> HashBank:
     if threshold > hashing.MAX_THRESHOLD:
         raise HashBankError(f"a bank's threshold is at most {hashing.MAX_THRESHOLD}")
     if HashBank.objects.filter(name=name).exists():
         raise HashBankError(f"a bank named {name} already exists")
-    return HashBank.objects.create(name=name, category=category, action=action, team=team, distance_threshold=threshold,
+    bank = HashBank.objects.create(name=name, category=category, action=action, team=team, distance_threshold=threshold,
                                    created_by=created_by)
+    record_bank_event(AuditEventType.HASH_BANK_CREATED, bank, user=created_by, via=via, request=request)
+    return bank
 
 
 def image_entry_fields(data: bytes) -> dict:
@@ -322,8 +344,8 @@ def clip_entry_fields(path) -> dict:
             "frame_times": [frame.t for frame in frames], "quality": min(frame.quality for frame in frames)}
 
 
-def do_add_media(bank, *, path, note="", added_by=None, source_generation=None) -> HashBankEntry:
-    """Bank an image or a clip from a file: images by their eight dihedral hashes, clips by their frames."""
+def media_entry_fields(path) -> dict:
+    """The entry fields of an image or clip file (raises HashBankError or HashingError when it cannot be banked)."""
     with open(path, "rb") as handle:
         data = handle.read()
     try:
@@ -332,8 +354,21 @@ def do_add_media(bank, *, path, note="", added_by=None, source_generation=None) 
         fields = clip_entry_fields(path)
     if fields["media_kind"] == HashMediaKind.IMAGE and fields["quality"] < hashing.MIN_QUALITY:
         raise HashBankError(f"the image is too flat to hash reliably (PDQ quality {fields['quality']} < {hashing.MIN_QUALITY})")
-    return HashBankEntry.objects.create(bank=bank, note=note[:300], added_by=added_by, source_generation=source_generation,
-                                        **fields)
+    return fields
+
+
+def do_add_media(bank, *, path=None, fields=None, note="", added_by=None, source_generation=None, via="",
+                 request=None) -> HashBankEntry:
+    """Bank an image or a clip from a file (images by their dihedral and crop hashes, clips by their frames),
+    or from entry fields already computed (`media_entry_fields`)."""
+    fields = fields if fields is not None else media_entry_fields(path)
+    with transaction.atomic():
+        entry = HashBankEntry.objects.create(bank=bank, note=note[:300], added_by=added_by,
+                                             source_generation=source_generation, **fields)
+        record_bank_event(AuditEventType.HASH_BANK_ENTRY_ADDED, bank, user=added_by, via=via, request=request,
+                          entry=entry.pk, media_kind=entry.media_kind, pdq_hash=entry.pdq_hash, hashes=len(entry.hashes),
+                          note=entry.note, source_generation=str(source_generation.public_id) if source_generation else None)
+    return entry
 
 
 def parse_signal_lines(lines: Iterable[str]) -> tuple[list[tuple[str, int | None, str]], list[str]]:
@@ -367,7 +402,7 @@ def parse_signal_lines(lines: Iterable[str]) -> tuple[list[tuple[str, int | None
 
 
 @transaction.atomic
-def do_import_signals(bank, lines: Iterable[str], *, added_by=None) -> tuple[int, list[str]]:
+def do_import_signals(bank, lines: Iterable[str], *, added_by=None, via="", request=None) -> tuple[int, list[str]]:
     """Bank every PDQ hash of a ThreatExchange signal file as an image entry. An imported hash has no image,
     so no rotations: only the hash itself is banked. Returns (how many added, lines refused)."""
     parsed, refused = parse_signal_lines(lines)
@@ -381,6 +416,8 @@ def do_import_signals(bank, lines: Iterable[str], *, added_by=None) -> tuple[int
                                   quality=quality or 0, note=(note or "imported")[:300], added_by=added_by))
     HashBankEntry.objects.bulk_create(rows, batch_size=5000)
     bump_revision(bank.pk)
+    record_bank_event(AuditEventType.HASH_BANK_IMPORTED, bank, user=added_by, via=via, request=request, added=len(rows),
+                      refused=len(refused), duplicates=len(parsed) - len(rows))
     return len(rows), refused
 
 

@@ -25,7 +25,7 @@ from PIL import Image
 
 from accounts.errors import ModeratorsOnly
 from accounts.selectors import current_membership
-from generations.actions import review
+from generations.actions import review, takedown
 from generations.actions.review import ReviewError, is_moderator
 from generations.inputs.media import MediaError, poster_jpeg
 from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
@@ -147,6 +147,8 @@ def item_detail(request, item_id):
             "likeness": (generation.screening_result or {}).get("likeness"),
             "originals": originals,
             "extra_media": [(which, originals.get(which)) for which in extra_inputs],
+            "ban_banks": list(takedown.banks_for_banning()),
+            "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
         },
     )
 
@@ -223,6 +225,37 @@ def decide_item(request, item_id):
         return redirect("moderation:item", item.public_id)
     following = review.open_queue().exclude(pk=item.pk).first()
     return redirect("moderation:item", following.public_id) if following else redirect("moderation:queue")
+
+
+@login_required
+@require_POST
+def ban_item(request, item_id):
+    """Remove and ban copies: reject the item (if open), bank its media, take down every copy in every team."""
+    _moderator_or_404(request)
+    item = _item_or_404(item_id)
+    bank = takedown.banks_for_banning().filter(pk=request.POST.get("bank") or 0).first() if (
+        request.POST.get("bank", "").isdigit()) else None
+    try:
+        version = int(request.POST.get("version", "-1"))
+    except ValueError:
+        version = -1
+    if bank is None:
+        messages.error(request, "Choose a bank to ban into (invalid_bank)")
+        return redirect("moderation:item", item.public_id)
+    try:
+        result = takedown.do_remove_and_ban(item, request.user, bank=bank, reason=request.POST.get("ban_reason", ""),
+                                            media=request.POST.get("media", "all"), expected_version=version, request=request)
+    except (ReviewError, takedown.TakedownError) as error:
+        messages.error(request, f"{error.message} ({error.code})")
+        return redirect("moderation:item", item.public_id)
+    others = [record for record in result.copies if record["generation"] != str(item.generation.public_id)]
+    teams = sorted({record["team"] for record in others})
+    messages.success(
+        request,
+        f"Removed and banned in {bank.name}: {len(others)} other cop{'y' if len(others) == 1 else 'ies'} taken down"
+        + (f" (teams: {', '.join(teams)})" if teams else "") + "; each owner was told.",
+    )
+    return redirect("moderation:item", item.public_id)
 
 
 EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4}

@@ -22,6 +22,9 @@ from generations.actions import hashbanks
 from generations.models import HASH_BANK_CATEGORIES, HashBank, HashBankAction
 from generations.moderation.visual import hashing
 
+# Every bank change is an audit event; from here its actor is the system and this names the door.
+VIA = "manage.py hashbank"
+
 
 class Command(BaseCommand):
     help = "Manage hash banks of known violating media (PDQ / vPDQ) and match files against them."
@@ -80,7 +83,7 @@ class Command(BaseCommand):
     def _create(self, options):
         bank = hashbanks.do_create_bank(
             name=options["name"], category=options["category"], action=options["action"],
-            team=self._team(options["team"]), threshold=options["threshold"],
+            team=self._team(options["team"]), threshold=options["threshold"], via=VIA,
         )
         scope = f"team {bank.team.slug}" if bank.team else "every team"
         self.stdout.write(f"created bank {bank.name}: {bank.category}, {bank.action}, distance ≤ {bank.distance_threshold}, {scope}")
@@ -88,7 +91,7 @@ class Command(BaseCommand):
     def _add(self, options):
         bank = self._bank(options["bank"])
         started = time.perf_counter()
-        entry = hashbanks.do_add_media(bank, path=self._file(options["file"]), note=options["note"])
+        entry = hashbanks.do_add_media(bank, path=self._file(options["file"]), note=options["note"], via=VIA)
         took = time.perf_counter() - started
         detail = (f"{len(entry.hashes)} frame hashes" if entry.media_kind == "video"
                   else f"{len(entry.hashes)} hashes (rotations, flips, crops)")
@@ -102,7 +105,7 @@ class Command(BaseCommand):
         else:
             with open(self._file(options["file"]), encoding="utf-8") as handle:
                 lines = handle.read().splitlines()
-        added, refused = hashbanks.do_import_signals(bank, lines)
+        added, refused = hashbanks.do_import_signals(bank, lines, via=VIA)
         for reason in refused[:20]:
             self.stderr.write(f"skipped {reason}")
         self.stdout.write(f"imported {added} PDQ hashes into {bank.name} ({len(refused)} lines skipped)")
