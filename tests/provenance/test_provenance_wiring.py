@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.e2e
-def test_the_kling_door_honours_watermark_info_and_passes_it_upstream(client, use_simulator, redis_conn, alice_key, team):
+def test_the_kling_door_honours_watermark_info_and_passes_it_upstream(client, simulator, use_simulator, redis_conn, alice_key,
+                                                                     team):
     team.label_outputs = False  # only the request asks for the mark
     team.save()
     headers = {"HTTP_AUTHORIZATION": f"Bearer {alice_key}"}
@@ -38,6 +39,9 @@ def test_the_kling_door_honours_watermark_info_and_passes_it_upstream(client, us
     assert video["watermark_url"] == video["url"]
     generation = Generation.objects.get(public_id=task["task_id"])
     assert generation.provenance["label"] is True and generation.options["watermark"] is True
+    upstream = httpx.get(f"{simulator.url}/v1/videos/text2video/{generation.provider_task_id}",
+                         headers={"Authorization": "Bearer sim"}).json()["data"]
+    assert upstream["watermark_info"] == {"enabled": True}  # the request went upstream with it
 
     bad = client.post("/kling/v1/videos/text2video", {**body, "watermark_info": True}, content_type="application/json",
                       **headers)
