@@ -6,6 +6,7 @@ from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
 from generations.web import provenance as provenance_views
+from generations.web import takedown as takedown_views
 from generations.web.usage import usage
 from studio.health import healthz
 from studio.metrics import metrics
@@ -36,6 +37,11 @@ urlpatterns = [
     path("provenance/check/", provenance_views.check_page, name="provenance-check"),
     path("provenance/ca.pem", provenance_views.ca_certificate, name="provenance-ca"),
     path(".well-known/studio-provenance-ca.pem", provenance_views.ca_certificate, name="provenance-ca-well-known"),
+    # Takedown requests come from anyone (no account), like the provenance pages; their queue is the moderators'.
+    path("takedown/", takedown_views.request_page, name="takedown-request"),
+    path("moderation/takedowns/", takedown_views.queue, name="moderation-takedowns"),
+    path("moderation/takedowns/<str:takedown_id>/", takedown_views.detail, name="moderation-takedown"),
+    path("moderation/takedowns/<str:takedown_id>/decide/", takedown_views.decide, name="moderation-takedown-decide"),
     path("accounts/", include("accounts.urls")),
     path("moderation/", include("generations.web.moderation_urls")),
     path("admin/rq/", include("django_rq.urls")),

@@ -61,7 +61,9 @@ def queue(request):
         item.age = now - item.created_at
         item.overdue_in = item.sla_due_at - now
         item.leased = item.claimed_by_id is not None and item.lease_expires_at and item.lease_expires_at > now
-    return render(request, "moderation/queue.html", {"items": items, "stats": dashboard_stats(now=now)})
+    stats = dashboard_stats(now=now)
+    stats["takedowns"] = takedown.takedown_sla_stats(now=now)
+    return render(request, "moderation/queue.html", {"items": items, "stats": stats})
 
 
 def _bar_chart(pairs, *, width=560, bar_height=22):
