@@ -398,6 +398,25 @@ SCAN_ONNX_INTER_OP_THREADS = env.int("SCAN_ONNX_INTER_OP_THREADS", default=1)
 # FFmpeg threads decoding one clip (0: FFmpeg chooses from the core count).
 SCAN_DECODE_THREADS = env.int("SCAN_DECODE_THREADS", default=0)
 
+# --- More visual categories and apparent minors (issue #21) ----------------------------------------------
+# Operator-supplied ONNX frame classifiers: a JSON list of {path, sha256, labels, input_size, scale/mean/std,
+# activation, thresholds}, or the path of a JSON file holding it (see visual/extra_models.py). Each one must
+# load: a missing or altered file fails the scan closed. `manage.py install_detector` prints an entry.
+SCAN_EXTRA_MODELS = env("SCAN_EXTRA_MODELS", default="")
+# Where install_detector copies model files.
+SCAN_DETECTORS_DIR = Path(env("SCAN_DETECTORS_DIR", default=str(VAR_DIR / "detectors")))
+# The age estimator (dotted path of a class with `name` and `estimate(image, boxes)`; see visual/minors.py).
+AGE_ESTIMATOR = env("AGE_ESTIMATOR", default="generations.moderation.visual.minors.AgeAndGenderEstimator")
+# A face is an apparent minor when its estimated age is below 18 + this margin (years): the estimator's
+# measured under-estimate of adults (README, "More categories and apparent minors").
+AGE_MINOR_MARGIN_YEARS = env.float("AGE_MINOR_MARGIN_YEARS", default=7.0)
+# An output frame with an apparent minor and a sexual score at or above this is blocked (sexual_minors).
+SCAN_MINOR_SEXUAL_LOW = env.float("SCAN_MINOR_SEXUAL_LOW", default=0.2)
+# An input image with an apparent minor and a prompt whose sexual score is at least this is blocked at submit.
+SCREEN_MINOR_SEXUAL_PROMPT_LOW = env.float("SCREEN_MINOR_SEXUAL_PROMPT_LOW", default=0.2)
+# Output frames (the most sexual-scoring ones) the age check looks at, at most.
+SCAN_MINOR_MAX_FRAMES = env.int("SCAN_MINOR_MAX_FRAMES", default=6)
+
 # --- Faces in inputs (likeness / deepfake rules) -------------------------------------------------------
 # The smallest face the detector looks for, as a share of the picture's shorter side. Larger is faster and
 # misses small faces (a crowd in a wide shot); smaller finds more and costs more.

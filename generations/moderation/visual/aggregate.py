@@ -166,3 +166,50 @@ def combine(outcomes: Mapping[tuple[str, str], SeriesOutcome]) -> tuple[str, dic
                 deciding += [(detector, category, entry) for entry in outcome.deciding]
     deciding.sort(key=lambda item: (item[2].frame.index, item[0], item[1]))
     return verdict, categories, tuple(deciding)
+
+
+# --- categories no installed detector can see ---------------------------------------------------------------
+
+# Harms a frame can show. deepfake is judged on the inputs (faces.py, likeness.py), political is not a harm.
+VISUAL_CATEGORIES = ("sexual", "sexual_minors", "violence", "self_harm", "illegal")
+DEFAULT_PROMPT_REVIEW = 0.4
+
+
+def uncovered_prompt_categories(
+    prompt_scores: Mapping[str, float] | None,
+    prompt_thresholds: Mapping[str, Mapping | Sequence] | None,
+    covered: frozenset | set,
+    *,
+    categories: Sequence[str] = VISUAL_CATEGORIES,
+) -> dict[str, float]:
+    """{category: prompt score} for every visual category the prompt scored at or above its review threshold
+    (the review band, or above) that no installed frame detector covers: the output scan cannot see it, so
+    a human must. `prompt_thresholds` is screening_result["thresholds"] ({category: {review, block}});
+    a category without one uses DEFAULT_PROMPT_REVIEW."""
+    held: dict[str, float] = {}
+    for category in categories:
+        if category in covered:
+            continue
+        score = float((prompt_scores or {}).get(category, 0.0) or 0.0)
+        limit = (prompt_thresholds or {}).get(category)
+        if isinstance(limit, Mapping):
+            review = limit.get("review", DEFAULT_PROMPT_REVIEW)
+        elif isinstance(limit, Sequence) and limit:
+            review = limit[0]
+        else:
+            review = DEFAULT_PROMPT_REVIEW
+        if score > 0 and score >= float(review):
+            held[category] = round(score, 4)
+    return held
+
+
+def coverage_hold(verdict: str, uncovered: Mapping[str, float]) -> tuple[str, str]:
+    """(verdict, reason): an `allow` becomes `review` when the prompt scored a category no detector covers;
+    anything else stands (a review or block already withholds the clip). reason is "" when nothing changes."""
+    if verdict != ALLOW or not uncovered:
+        return verdict, ""
+    named = ", ".join(f"{category.replace('_', ' ')} {score:.2f}" for category, score in sorted(uncovered.items()))
+    return REVIEW, (
+        f"Held for a person: the prompt scored {named} (in the review band) and no installed frame detector can "
+        "see that category, so the output scan could not check it."
+    )

@@ -337,9 +337,14 @@ class DetectorConfig:
     optional: tuple[str, ...] = ("nudenet",)
     options: RuntimeOptions = field(default_factory=RuntimeOptions)
     model_paths: Mapping[str, str | None] = field(default_factory=dict)
+    # SCAN_EXTRA_MODELS (extra_models.ExtraModelSpec): operator-supplied classifiers, always required.
+    extra: tuple = ()
 
     @classmethod
     def from_settings(cls) -> DetectorConfig:
+        # extra_models builds on this module (FrameDetector, onnx_session): imported here to avoid a cycle.
+        from generations.moderation.visual import extra_models
+
         required = tuple(settings.SCAN_DETECTORS)
         optional = tuple(name for name in settings.SCAN_OPTIONAL_DETECTORS if name not in required)
         for name in required + optional:
@@ -349,7 +354,10 @@ class DetectorConfig:
             # An empty stack would scan nothing and allow everything.
             raise DetectorUnavailable("(none)", "SCAN_DETECTORS is empty; at least one detector is required")
         paths = {"open_nsfw": settings.SCAN_OPEN_NSFW_MODEL_PATH, "nudenet": settings.SCAN_NUDENET_MODEL_PATH}
-        return cls(required=required, optional=optional, options=RuntimeOptions.from_settings(), model_paths=paths)
+        extra = extra_models.load_specs(getattr(settings, "SCAN_EXTRA_MODELS", None))
+        return cls(
+            required=required, optional=optional, options=RuntimeOptions.from_settings(), model_paths=paths, extra=extra
+        )
 
 
 def load_detector(name: str, config: DetectorConfig) -> FrameDetector:
@@ -365,11 +373,28 @@ def load_detector(name: str, config: DetectorConfig) -> FrameDetector:
         return detector
 
 
+def load_extra_detector(spec, options: RuntimeOptions) -> FrameDetector:
+    """The process-wide instance of one SCAN_EXTRA_MODELS model (its file re-verified when the spec changes)."""
+    # extra_models builds on this module (FrameDetector, onnx_session): imported here to avoid a cycle.
+    from generations.moderation.visual.extra_models import ExtraOnnxDetector
+
+    key = ("extra", spec, options)
+    with _lock:
+        detector = _cache.get(key)
+        if detector is None:
+            detector = ExtraOnnxDetector(spec, options)
+            _cache[key] = detector
+            logger.info("loaded extra frame detector %s", detector.label)
+        return detector
+
+
 def active_detectors(config: DetectorConfig | None = None) -> tuple[list[FrameDetector], dict[str, str]]:
     """The detectors a scan runs, and the optional ones skipped with why. A required detector that
-    cannot load raises; an optional one is skipped only when its package is absent."""
+    cannot load raises; an optional one is skipped only when its package is absent. Every
+    SCAN_EXTRA_MODELS model is required: one that cannot load (missing, altered) raises."""
     config = config or DetectorConfig.from_settings()
     detectors = [load_detector(name, config) for name in config.required]
+    detectors += [load_extra_detector(spec, config.options) for spec in config.extra]
     skipped: dict[str, str] = {}
     for name in config.optional:
         try:

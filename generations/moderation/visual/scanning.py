@@ -46,6 +46,7 @@ from generations.moderation.visual.aggregate import (
 )
 from generations.moderation.visual.blur import GAUSSIAN, blur_image, jpeg_bytes
 from generations.moderation.visual.detectors import (
+    SEXUAL,
     Box,
     FrameDetector,
     FrameScore,
@@ -69,6 +70,7 @@ __all__ = [
     "blurred_poster",
     "check_detectors_ready",
     "evidence_frames",
+    "frame_stills",
     "inspect_and_scan",
     "scan_image",
     "scan_video",
@@ -125,6 +127,11 @@ class ScanVerdict:
     thresholds: dict = field(default_factory=dict)  # {detector: {category: [review, block]}}
     sampling: dict = field(default_factory=dict)  # picks by reason, cut times, dense budget, parameters
     timings: dict = field(default_factory=dict)  # decode_s, score_s
+    # ((index, t, score), ...): the scored frames whose sexual score (any detector) reached
+    # SCAN_MINOR_SEXUAL_LOW, the strongest SCAN_MINOR_MAX_FRAMES, for the apparent-minor check.
+    sexual_frames: tuple = ()
+    # Checks added after the frame scan (the apparent-minor check, the coverage hold), recorded as they are.
+    checks: dict = field(default_factory=dict)
 
     def as_audit(self):
         return {
@@ -142,6 +149,8 @@ class ScanVerdict:
             "thresholds": self.thresholds,
             "sampling": self.sampling,
             "timings": self.timings,
+            "sexual_frames": [[index, round(t, 3), round(score, 4)] for index, t, score in self.sexual_frames],
+            **({"checks": self.checks} if self.checks else {}),
         }
 
 
@@ -607,7 +616,26 @@ def _video_verdict(
         thresholds=_thresholds_dict(limits),
         sampling=_sampling_report(picks, params, dense),
         timings={"score_s": round(scorer.score_s, 4), "decode_s": round(elapsed - scorer.score_s, 4)},
+        sexual_frames=_sexual_frames(scorer.results, info.times),
     )
+
+
+def _sexual_frames(results: Mapping[int, Mapping[str, FrameScore]], times: Sequence[float]) -> tuple:
+    """The frames whose sexual score reached SCAN_MINOR_SEXUAL_LOW, strongest first, at most SCAN_MINOR_MAX_FRAMES."""
+    low = float(settings.SCAN_MINOR_SEXUAL_LOW)
+    found = []
+    for index, by_detector in results.items():
+        score = max((float(s.scores.get(SEXUAL, 0.0)) for s in by_detector.values()), default=0.0)
+        if score >= low:
+            found.append((index, times[index], score))
+    found.sort(key=lambda item: (-item[2], item[0]))
+    return tuple(sorted(found[: max(0, int(settings.SCAN_MINOR_MAX_FRAMES))]))
+
+
+def frame_stills(path, indices) -> dict:
+    """{index: full-size RGB image} of the clip's frames at `indices`, from one decode."""
+    wanted = set(indices)
+    return _video_stills(path, wanted) if wanted else {}
 
 
 def _sampling_report(picks, params: SamplingParams, dense: _DenseLook) -> dict:
@@ -788,6 +816,7 @@ def scan_image(
         thresholds=_thresholds_dict(limits),
         sampling={"views": len(views)},
         timings={"score_s": round(score_s, 4), "decode_s": round(elapsed - score_s, 4)},
+        sexual_frames=_sexual_frames({0: best}, (0.0,)),
     )
 
 
