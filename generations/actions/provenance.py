@@ -7,7 +7,11 @@ generation is named by its public id, date, kind and model, never its team, auth
 """
 
 import logging
+import tempfile
 
+from django.conf import settings
+
+from generations import outbound
 from generations.catalog import KIND_LABELS
 from generations.models import Generation
 from generations.provenance import credentials, identity, verification
@@ -24,7 +28,68 @@ CREDENTIALS_ELSEWHERE = "credentials_elsewhere"  # valid credentials of another 
 CREDENTIALS_INVALID = "credentials_invalid"  # credentials that fail validation, no watermark of ours
 NOTHING_FOUND = "nothing_found"
 
-__all__ = ["UnsupportedMedia", "check_media", "input_provenance", "trust_anchor_pem"]
+__all__ = ["CheckRefused", "UnsupportedMedia", "check_media", "check_upload", "check_url", "input_provenance",
+           "trust_anchor_pem"]
+
+# Stable codes of a refused check and their HTTP status: the page and the API answer alike.
+REFUSAL_STATUS = {
+    "missing_file": 400, "url_not_allowed": 400, "file_too_large": 413, "media_too_large": 413,
+    "unsupported_media": 422, "media_unreadable": 422, "url_fetch_failed": 422,
+}
+
+
+class CheckRefused(Exception):
+    """A file that cannot be checked: `code` (stable), `message` (for people), `status` (HTTP)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+        self.status = REFUSAL_STATUS.get(code, 400)
+
+
+def limit_text() -> str:
+    return f"{settings.VERIFY_MAX_BYTES / (1024 * 1024):g} MB"
+
+
+def check_upload(upload) -> dict:
+    """The report for an uploaded file (a Django UploadedFile), read into a temporary file that is gone when
+    this returns; refused past VERIFY_MAX_BYTES while reading, whatever the upload claims its size is."""
+    if upload.size is not None and upload.size > settings.VERIFY_MAX_BYTES:
+        raise CheckRefused("file_too_large", f"The file is larger than {limit_text()}; files up to {limit_text()} can be checked.")
+    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
+        written = 0
+        for chunk in upload.chunks():
+            written += len(chunk)
+            if written > settings.VERIFY_MAX_BYTES:
+                raise CheckRefused("file_too_large", f"The file is larger than {limit_text()}.")
+            handle.write(chunk)
+        handle.flush()
+        return _check_path(handle.name)
+
+
+def check_url(url: str) -> dict:
+    """The report for the file at `url`, fetched through the outbound guard (no private addresses, a
+    deadline, a minimum rate) and stopped at VERIFY_MAX_BYTES."""
+    try:
+        data = outbound.fetch(url, max_bytes=settings.VERIFY_MAX_BYTES)
+    except outbound.UrlNotAllowed as error:
+        raise CheckRefused("url_not_allowed", error.message) from None
+    except outbound.FetchFailed as error:
+        if error.reason == "too_large":
+            raise CheckRefused("file_too_large", f"The file at the link is larger than {limit_text()}.") from None
+        raise CheckRefused("url_fetch_failed", error.message) from None
+    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
+        handle.write(data)
+        handle.flush()
+        del data
+        return _check_path(handle.name)
+
+
+def _check_path(path):
+    try:
+        return check_media(path)
+    except UnsupportedMedia as error:
+        raise CheckRefused(error.code, error.message) from None
 
 
 def trust_anchor_pem() -> bytes | None:

@@ -4,7 +4,6 @@
 
 import datetime as dt
 import hashlib
-import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +22,8 @@ from accounts.models import ApiKeyScope, Membership
 from accounts.ratelimit import RateLimited, _check, check_api_key_rate
 from accounts.standing import current_standing
 from accounts.usage import team_usage
-from generations import outbound
 from generations.actions.generation import do_cancel_generation, do_submit_generation
-from generations.actions.provenance import UnsupportedMedia, check_media
+from generations.actions.provenance import CheckRefused, check_upload, check_url
 from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.images import load_image
@@ -580,58 +578,6 @@ class VerifyUrlIn(Schema):
 
 
 VERIFY_ERRORS = {**ERRORS, 413: ErrorOut}
-# Stable codes of a refused check, and their HTTP status.
-VERIFY_STATUS = {
-    "missing_file": 400, "url_not_allowed": 400, "file_too_large": 413, "media_too_large": 413,
-    "unsupported_media": 422, "media_unreadable": 422, "url_fetch_failed": 422,
-}
-
-
-class _VerifyRefused(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def _verify_limit_text():
-    return f"{settings.VERIFY_MAX_BYTES / (1024 * 1024):g} MB"
-
-
-def _verify_path(path):
-    try:
-        return check_media(path)
-    except UnsupportedMedia as error:
-        raise _VerifyRefused(error.code, error.message) from None
-
-
-def _verify_upload(upload):
-    if upload.size is not None and upload.size > settings.VERIFY_MAX_BYTES:
-        raise _VerifyRefused("file_too_large", f"The file is larger than {_verify_limit_text()}.")
-    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:  # deleted when the check ends
-        written = 0
-        for chunk in upload.chunks():
-            written += len(chunk)
-            if written > settings.VERIFY_MAX_BYTES:
-                raise _VerifyRefused("file_too_large", f"The file is larger than {_verify_limit_text()}.")
-            handle.write(chunk)
-        handle.flush()
-        return _verify_path(handle.name)
-
-
-def _verify_url(url):
-    try:
-        data = outbound.fetch(url, max_bytes=settings.VERIFY_MAX_BYTES)
-    except outbound.UrlNotAllowed as error:
-        raise _VerifyRefused("url_not_allowed", error.message) from None
-    except outbound.FetchFailed as error:
-        if error.reason == "too_large":
-            raise _VerifyRefused("file_too_large", f"The file at the URL is larger than {_verify_limit_text()}.") from None
-        raise _VerifyRefused("url_fetch_failed", error.message) from None
-    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
-        handle.write(data)
-        handle.flush()
-        del data
-        return _verify_path(handle.name)
 
 
 def _verify_url_from_body(request):
@@ -682,12 +628,12 @@ def verify_provenance(request, file: File[UploadedFile | None] = None):  # not F
     )
     try:
         if file is not None:
-            report = _verify_upload(file)
+            report = check_upload(file)
         else:
             url = _verify_url_from_body(request)
             if url is None:
-                raise _VerifyRefused("missing_file", "Send the file as multipart `file`, or a JSON body with `url`.")
-            report = _verify_url(url)
-    except _VerifyRefused as error:
-        return error_response(request, error.code, error.message, VERIFY_STATUS.get(error.code, 400))
+                raise CheckRefused("missing_file", "Send the file as multipart `file`, or a JSON body with `url`.")
+            report = check_url(url)
+    except CheckRefused as error:
+        return error_response(request, error.code, error.message, error.status)
     return Status(200, report)

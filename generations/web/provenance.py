@@ -7,8 +7,6 @@ The check itself is `generations.actions.provenance.check_media`, the same the A
 ends, whatever the outcome: nothing sent here is kept.
 """
 
-import tempfile
-
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -18,8 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.audit import client_ip
 from accounts.ratelimit import RateLimited, _check
-from generations import outbound
-from generations.actions.provenance import UnsupportedMedia, check_media, trust_anchor_pem
+from generations.actions.provenance import CheckRefused, check_upload, check_url, limit_text, trust_anchor_pem
 
 ACCEPT = "video/mp4,video/quicktime,image/jpeg,image/png,image/webp,.mp4,.mov,.m4v,.jpg,.jpeg,.png,.webp"
 
@@ -38,26 +35,6 @@ CREDENTIAL_STATES = {
     "valid": "Valid, signed by someone else",
     "trusted": "Valid and signed by this studio",
 }
-
-# HTTP status of each refusal (the API uses the same codes and statuses).
-ERROR_STATUS = {
-    "missing_file": 400,
-    "url_not_allowed": 400,
-    "url_fetch_failed": 422,
-    "file_too_large": 413,
-    "media_too_large": 413,
-    "unsupported_media": 422,
-    "media_unreadable": 422,
-}
-
-
-class CheckRefused(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = ERROR_STATUS.get(code, 400)
-
 
 class CheckForm(forms.Form):
     file = forms.FileField(
@@ -82,50 +59,6 @@ class CheckForm(forms.Form):
         if not cleaned.get("file") and not cleaned.get("url") and not self.errors:
             raise forms.ValidationError("Choose a file to check, or give a link to one.", code="missing_file")
         return cleaned
-
-
-def _limit_mb():
-    return f"{settings.VERIFY_MAX_BYTES / (1024 * 1024):g} MB"
-
-
-def check_upload(upload) -> dict:
-    """The report for an uploaded file, read through a temporary file that is gone when this returns."""
-    if upload.size is not None and upload.size > settings.VERIFY_MAX_BYTES:
-        raise CheckRefused("file_too_large", f"The file is larger than {_limit_mb()}; files up to {_limit_mb()} can be checked.")
-    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
-        written = 0
-        for chunk in upload.chunks():
-            written += len(chunk)
-            if written > settings.VERIFY_MAX_BYTES:
-                raise CheckRefused("file_too_large", f"The file is larger than {_limit_mb()}.")
-            handle.write(chunk)
-        handle.flush()
-        return _check_path(handle.name)
-
-
-def check_url(url: str) -> dict:
-    """The report for the file at `url`, fetched through the outbound guard (no private addresses) and
-    stopped at VERIFY_MAX_BYTES."""
-    try:
-        data = outbound.fetch(url, max_bytes=settings.VERIFY_MAX_BYTES)
-    except outbound.UrlNotAllowed as error:
-        raise CheckRefused("url_not_allowed", error.message) from None
-    except outbound.FetchFailed as error:
-        if error.reason == "too_large":
-            raise CheckRefused("file_too_large", f"The file at the link is larger than {_limit_mb()}.") from None
-        raise CheckRefused("url_fetch_failed", error.message) from None
-    with tempfile.NamedTemporaryFile(prefix="verify-") as handle:
-        handle.write(data)
-        handle.flush()
-        del data
-        return _check_path(handle.name)
-
-
-def _check_path(path):
-    try:
-        return check_media(path)
-    except UnsupportedMedia as error:
-        raise CheckRefused(error.code, error.message) from None
 
 
 def check_rate(request):
@@ -158,7 +91,7 @@ def result_view(report: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 def check_page(request):
     """Check a video or image: anyone may, a few times a minute per address; nothing sent is kept."""
-    context = {"max_mb": _limit_mb()}
+    context = {"max_mb": limit_text()}
     if request.method == "GET":
         return render(request, "provenance/check.html", {**context, "form": CheckForm()})
     try:
