@@ -103,7 +103,10 @@ _STATUS = {
     Status.CANCELED: "failed",
     Status.GENERATING: "processing",
     Status.SCANNING: "processing",
+    # Waiting for a moderator: not "submitted" forever. It goes on (processing → succeed) or fails when decided.
+    Status.HELD: "processing",
 }
+HELD_MESSAGE = "Waiting for review by a moderator; the task continues or fails when they decide."
 
 
 def kling_status(generation) -> str:
@@ -143,7 +146,9 @@ def kling_task_object(generation, *, request=None) -> dict:
     data = {
         "task_id": str(generation.public_id),
         "task_status": status,
-        "task_status_msg": generation.error_message if status == "failed" else "",
+        "task_status_msg": generation.error_message if status == "failed" else (
+            HELD_MESSAGE if generation.status == Status.HELD else ""
+        ),
         "task_info": {"external_task_id": generation.client_reference},
         "task_result": {"videos": videos},
         "watermark_info": {"enabled": asked_for_mark},

@@ -26,6 +26,7 @@ PR_SET_PDEATHSIG = 1
 # with fewer others, so the lock is released sooner, and fewer SQLite writers back off and sleep.
 WEB_WORKERS = 4
 WEB_THREADS = 2
+WEB_KEEPALIVE_S = 5
 
 
 def web_server_args(environ):
@@ -33,6 +34,8 @@ def web_server_args(environ):
     return [
         "--workers", str(environ.get("WEB_CONCURRENCY") or WEB_WORKERS),
         "--threads", str(environ.get("WEB_THREADS") or WEB_THREADS),
+        # Longer than a client's 2 s polling interval, so its next poll never races the connection's close.
+        "--keep-alive", str(environ.get("WEB_KEEPALIVE_S") or WEB_KEEPALIVE_S),
     ]
 
 

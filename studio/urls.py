@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from generations.api import kling
 from generations.api.callbacks import provider_callback
@@ -28,6 +28,7 @@ urlpatterns = [
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),
+    re_path(r"^kling/(?P<rest>.*)$", kling.unknown_path, name="kling-unknown"),
     path("providers/callback/<str:generation_id>/<str:token>", provider_callback, name="provider-callback"),
     # The usage page sits under /accounts/ with the other team pages, but reads generations, so its view is
     # generations' (accounts imports nothing of generations).

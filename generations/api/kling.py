@@ -54,7 +54,18 @@ _KLING_CODES = {
     "rate_limited": (429, 1302),
     "policy_violation": (400, 1301),
     "not_found": (404, 1203),
+    "method_not_allowed": (404, 1202),
     "external_task_id_exists": (400, 1201),
+}
+
+# Request fields of the official API this door does not implement yet. Refused (1201), never silently
+# dropped: a caller who asked for sound must not be charged for a silent clip. Each maps to the values that
+# mean "not asked for" and are accepted.
+UNSUPPORTED_FIELDS = {
+    "sound": (None, "off"),
+    "static_mask": (None, ""),
+    "dynamic_masks": (None, []),
+    "voice_list": (None, []),
 }
 
 
@@ -83,8 +94,8 @@ def signed_file(request, asset_id):
         expires = int(request.GET.get("expires", "0"))
     except ValueError:
         expires = 0
-    signature = request.GET.get("signature", "")
-    if expires < time.time() or not hmac.compare_digest(signature, download_signature(str(asset_id), expires)):
+    signature = request.GET.get("signature", "").encode()  # bytes: a non-ASCII str would make compare_digest raise
+    if expires < time.time() or not hmac.compare_digest(signature, download_signature(str(asset_id), expires).encode()):
         raise Http404("This link is invalid or has expired.")
     asset = Asset.objects.select_related("generation").filter(public_id=as_uuid(asset_id), quarantined=False).first()
     if asset is None or asset.generation.status != Status.SUCCEEDED:
@@ -146,16 +157,21 @@ def authenticate(request):
 # --- views --------------------------------------------------------------------------------------
 
 
-def _kind_or_404(kind):
-    if kind not in KINDS:
-        raise Http404("Unknown kind.")
-    return kind
+def _unknown(request):
+    return error_response(request, "not_found", "Requested resource does not exist")
+
+
+@csrf_exempt
+def unknown_path(request, rest=""):
+    """Any other path under /kling/: the envelope an SDK can parse, never the site's HTML 404 page."""
+    return _unknown(request)
 
 
 @csrf_exempt
 def tasks(request, kind):
     """POST: create a task. GET: list the team's tasks of this kind (pageNum, pageSize)."""
-    _kind_or_404(kind)
+    if kind not in KINDS:
+        return _unknown(request)
     try:
         key = authenticate(request)
         if request.method == "POST":
@@ -175,6 +191,11 @@ def _create(request, key, kind):
     body = parse_json_body(request.body)
     if not isinstance(body, dict):
         raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
+    for name, accepted in UNSUPPORTED_FIELDS.items():
+        if body.get(name) not in accepted:
+            raise GenerationError(
+                "invalid_request", f"Invalid request parameters: {name} is not supported by this service yet", field=name
+            )
     data = {
         "kind": kind,
         "model": body.get("model_name") or ("kling-v1" if body.get("model") else settings.DEFAULT_MODEL),
@@ -285,7 +306,8 @@ def _list(request, key, kind):
 @csrf_exempt
 def task_detail(request, kind, task_id):
     """GET one task by the studio's task_id or the caller's external_task_id."""
-    _kind_or_404(kind)
+    if kind not in KINDS:
+        return _unknown(request)
     try:
         key = authenticate(request)
         if request.method != "GET":
