@@ -29,7 +29,7 @@ from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
 from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation
 from generations.moderation.text import screening
-from generations.moderation.visual import faces, likeness, scanning
+from generations.moderation.visual import faces, likeness, minors, scanning
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.pricing import price_generation
 from generations.selectors import generation_for_team, team_object
@@ -437,6 +437,34 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
         has_face_input=face_input,
     )
     input_scan = _scan_input_images(request, restricted=admission.restricted)
+    if input_scan is not None and likeness_check is not None and likeness_check.inputs_with_faces:
+        # Apparent minors: ages of the pictured faces, only when the request is intimate or its prompt sexual.
+        prompt_sexual = float(decision.categories.get("sexual", 0.0) or 0.0)
+        if likeness_check.reanimation or prompt_sexual >= settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW:
+            named = dict([("image", request.image), ("image_tail", request.image_tail)]
+                         + [(f"images[{index}]", image) for index, image in enumerate(request.images)])
+            faces_seen = []
+            try:
+                for name in likeness_check.inputs_with_faces:
+                    if named.get(name) is None:
+                        continue
+                    picture = Image.open(io.BytesIO(named[name].for_analysis))
+                    report = faces.detect_faces_in_image(named[name].for_analysis)
+                    faces_seen += [{"input": name, **face.as_dict()}
+                                   for face in minors.estimate_ages(picture, haar_boxes=report.boxes)]
+                estimator = minors.load_estimator().name
+            except minors.EstimatorUnavailable as exc:
+                raise GenerationError(
+                    "age_check_unavailable", "Pictured faces cannot be checked right now; try again shortly.", http_status=503
+                ) from exc
+            youngest = min((face["age"] for face in faces_seen), default=None)
+            reason = minors.input_minor_rule(
+                youngest_age=youngest, reanimation=likeness_check.reanimation, prompt_sexual=prompt_sexual,
+                sexual_low=settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW, margin_years=settings.AGE_MINOR_MARGIN_YEARS,
+            )
+            input_scan = {**input_scan, "apparent_minor": {
+                "applies": bool(reason), "reason": reason, "estimator": estimator, "faces": faces_seen,
+                "minor_below_age": minors.minor_cutoff(settings.AGE_MINOR_MARGIN_YEARS)}}
     origins = {role: input_provenance(image) for role, image in input_image_roles(request)}
     return Assessment(decision=decision, input_scan=input_scan, likeness=likeness_check,
                       input_provenance={role: origin for role, origin in origins.items() if origin}, hash_match=hash_match)
@@ -461,6 +489,11 @@ def initial_disposition(assessment: Assessment, *, restricted: bool) -> Disposit
             (decision.user_message or "The prompt was blocked by the content policy.")[:500],
             strike=(category, "injection" if category == "injection" else "prompt_block"),
         )
+    if input_scan and (input_scan.get("apparent_minor") or {}).get("applies"):
+        # Routing on an estimated age, not a finding: no strike, and the reason names no age.
+        message = ("The request was refused: a pictured person may be under 18, and the request is intimate or "
+                   "sexual (" + input_scan["apparent_minor"]["reason"] + ").")
+        return Disposition(Status.BLOCKED, Stage.INPUT, "apparent_minor", message[:500])
     if input_scan and input_scan["verdict"] == scanning.BLOCK:
         message = f"The input image was refused: it shows {input_scan['top'].replace('_', ' ')} content the policy forbids."
         return Disposition(Status.BLOCKED, Stage.INPUT, "input_blocked", message[:500], strike=(input_scan["top"], "input_block"))

@@ -21,12 +21,12 @@ from django.utils import timezone
 from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
 from generations.actions import generation as actions
-from generations.actions import hashbanks
+from generations.actions import hashbanks, review_queue
 from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
-from generations.moderation.visual import hashing, scanning
+from generations.moderation.visual import aggregate, coverage, hashing, minors, scanning
 from generations.presenters import callback_url_for
 from generations.provenance import marking
 from generations.provenance.marking import ProvenanceUnavailable
@@ -368,9 +368,53 @@ def _finish(generation, provider, snapshot):
                 flagged = {hash_match["category"]: {"level": level, "score": 1.0, "peak": 1.0,
                                                     "detector": f"hashbank:{hash_match['bank']}"}}
                 verdict = dataclasses.replace(verdict, verdict=level, categories={**verdict.categories, **flagged})
+        # Apparent minors: faces in the frames that scored sexual at or above a low threshold are age-estimated;
+        # an apparent minor there blocks (sexual_minors). An estimator that cannot run holds what it could not check.
+        apparent_minor = False
+        if verdict.sexual_frames:
+            stills = scanning.frame_stills(video_file.name, [index for index, _t, _s in verdict.sexual_frames])
+            try:
+                check = minors.check_output_frames(
+                    {index: (t, score, stills[index]) for index, t, score in verdict.sexual_frames if index in stills}
+                )
+            except minors.EstimatorUnavailable as error:
+                logger.error("operator attention: generation %s: %s", generation.public_id, error)
+                check = None
+                reason = f"Held for a person: frames scored sexual and the age check could not run ({error.reason})."
+                verdict = dataclasses.replace(verdict, checks={**verdict.checks, "apparent_minor": {"error": reason}})
+                if verdict.verdict == scanning.ALLOW:
+                    verdict = dataclasses.replace(verdict, verdict=scanning.REVIEW, categories={
+                        **verdict.categories, "sexual_minors": {"level": scanning.REVIEW, "score": 0.0, "peak": 0.0,
+                                                               "detector": "age check unavailable", "reason": reason}})
+            if check is not None:
+                verdict = dataclasses.replace(verdict, checks={**verdict.checks, "apparent_minor": check.as_record()})
+                if check.applies:
+                    apparent_minor = True
+                    # peak 1.0: the category that names the block and the urgent review item, whatever the sexual score.
+                    verdict = dataclasses.replace(verdict, verdict=scanning.BLOCK, categories={
+                        **verdict.categories, "sexual_minors": {"level": scanning.BLOCK, "score": 1.0, "peak": 1.0,
+                                                               "detector": check.estimator, "reason": check.reason}})
+        # A category the prompt scored in the review band that no frame detector covers: a person looks.
+        uncovered = aggregate.uncovered_prompt_categories(
+            (generation.screening_result or {}).get("categories"), (generation.screening_result or {}).get("thresholds"),
+            coverage.covered_in_scan(verdict.thresholds, estimator_ok=coverage.estimator_ready()[0]
+                                     and "error" not in verdict.checks.get("apparent_minor", {})),
+        )
+        level, reason = aggregate.coverage_hold(verdict.verdict, uncovered)
+        if uncovered:
+            verdict = dataclasses.replace(verdict, checks={**verdict.checks, "uncovered": {"categories": uncovered,
+                                                                                          "reason": reason}})
+        if level != verdict.verdict:
+            held = {category: {"level": scanning.REVIEW, "score": score, "peak": score,
+                               "detector": "prompt screening (no frame detector)", "reason": reason}
+                    for category, score in uncovered.items()}
+            verdict = dataclasses.replace(verdict, verdict=level, categories={**verdict.categories, **held})
         evidence = poster_blurred = None
-        if verdict.verdict != scanning.ALLOW:
+        if verdict.verdict != scanning.ALLOW and verdict.deciding_frames:
             evidence, poster_blurred = scanning.withheld_stills(video_file.name, verdict)
+        elif verdict.verdict != scanning.ALLOW:
+            # Held without a deciding frame (the coverage rule, an age check that could not run): a blurred poster.
+            evidence, poster_blurred = [], scanning.blurred_poster(video_file.name)
         with tempfile.TemporaryDirectory(prefix="studio-mark-") as workdir:
             if verdict.verdict == scanning.BLOCK:
                 marked = None  # never shown to anyone but reviewers, as blurred stills: nothing to prove
@@ -394,6 +438,11 @@ def _finish(generation, provider, snapshot):
                     provider_video_id=snapshot.video_id,
                     provenance=marked.record if marked else None,
                     hash_match=hash_match,
+                )
+            if apparent_minor:
+                # Blocked outputs open no item of their own: this one puts the apparent minor before a person first.
+                review_queue.do_open_review_for_held(
+                    generation, stage=Stage.OUTPUT, categories={"sexual_minors": 1.0}
                 )
 
 
