@@ -10,10 +10,12 @@ import pytest
 from django.core import checks
 from django.core.management import call_command
 
-from accounts.models import AuditEvent, AuditEventType
-from generations.models import AssetRole, Generation
+from accounts.models import AuditEvent, AuditEventType, User
+from generations.actions.generation import do_transition
+from generations.models import AssetRole, Generation, ReviewItem
 from generations.provenance import credentials, marking
 from generations.simulator.render import render_clip
+from generations.states import Stage, Status
 from studio.apps import provenance_keys_check
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal, run_workers
@@ -96,6 +98,14 @@ def test_an_input_made_by_this_studio_says_so_on_its_pages(client, use_simulator
     client.force_login(alice)
     page = client.get(f"/generations/{child.public_id}/").content.decode()
     assert "Made by this studio" in page and str(clip.public_id) in page
+
+    # The moderator deciding on it sees the same.
+    do_transition(child, Status.HELD, expected=Status.QUEUED, stage=Stage.PROMPT)
+    item = ReviewItem.objects.get(generation=child)
+    moderator = User.objects.create_user("mo@example.org", "pw-mo-12345", is_moderator=True)
+    client.force_login(moderator)
+    review_page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert "Made by this studio" in review_page and str(clip.public_id) in review_page
 
 
 def test_an_ordinary_input_records_nothing(client, alice_key):
