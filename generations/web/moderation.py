@@ -29,6 +29,7 @@ from generations.actions import review, takedown
 from generations.actions.review import ReviewError, is_moderator
 from generations.inputs.media import MediaError, poster_jpeg
 from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
+from generations.moderation.visual import coverage
 from generations.moderation.visual.blur import blur_image, jpeg_bytes
 from generations.presenters import input_origins
 from generations.selectors import as_uuid, generation_for_team
@@ -63,7 +64,9 @@ def queue(request):
         item.leased = item.claimed_by_id is not None and item.lease_expires_at and item.lease_expires_at > now
     stats = dashboard_stats(now=now)
     stats["takedowns"] = takedown.takedown_sla_stats(now=now)
-    return render(request, "moderation/queue.html", {"items": items, "stats": stats})
+    # What the output scan can see (and what it cannot, so those outputs wait for a person).
+    scan_coverage = coverage.coverage_report()
+    return render(request, "moderation/queue.html", {"items": items, "stats": stats, "coverage": scan_coverage})
 
 
 def _bar_chart(pairs, *, width=560, bar_height=22):

@@ -102,3 +102,20 @@ def test_once_a_detector_covers_it_the_frame_scan_decides(client, use_simulator,
     generation = Generation.objects.get(public_id=public_id)
     assert generation.status == "succeeded", (generation.status, generation.error_message)
     assert "uncovered" not in generation.scan_result.get("checks", {})
+
+
+@pytest.mark.django_db
+def test_the_dashboard_says_what_is_covered(client, settings, tmp_path):
+    from accounts.models import User
+
+    moderator = User.objects.create_user("mo-coverage@example.org", "pw-mo-12345", is_moderator=True)
+    client.force_login(moderator)
+    settings.SCAN_EXTRA_MODELS = ""
+    page = client.get("/moderation/").content.decode()
+    assert "What the output scan can see" in page and "open_nsfw" in page
+    assert "Not covered: <strong>" in page and "violence" in page
+    path = tmp_path / "redness.onnx"
+    path.write_bytes(red_model_bytes())
+    settings.SCAN_EXTRA_MODELS = json.dumps([entry_for(path, sha256="e" * 64)])
+    page = client.get("/moderation/").content.decode()
+    assert "onnx:redness: model file does not match its pinned sha256" in page
