@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
+from skimage import data as skdata
 
 from accounts.models import AuditEvent, AuditEventType, User
 from generations.actions import takedown
@@ -165,3 +167,19 @@ def test_the_sla_counts_due_and_overdue(content):
 def test_an_unreadable_upload_is_refused_in_words(client, content, redis_conn):
     response = client.post("/takedown/", {**form_data(), "upload": io.BytesIO(b"not media at all")})
     assert response.status_code == 422 and b"upload_unreadable" in response.content
+
+
+def test_an_upload_found_nowhere_is_banned_from_its_hashes_alone(client, content, moderator, tmp_path, redis_conn):
+    path = tmp_path / "camera.png"
+    Image.fromarray(skdata.camera()).convert("RGB").save(path)
+    with open(path, "rb") as handle:
+        assert client.post("/takedown/", {**form_data(), "upload": handle}).status_code == 200
+    filed = TakedownRequest.objects.get()
+    assert filed.generation is None and filed.upload_hashes["media_kind"] == "image"
+    takedown.do_verify_takedown(filed, moderator)
+    filed.refresh_from_db()
+    assert filed.outcome["copies"] == [] and not Asset.objects.filter(quarantined=True).exists()
+    entry = HashBank.objects.get(name="ncii").entries.get()
+    assert entry.hashes == filed.upload_hashes["hashes"] and entry.source_generation is None
+    ban = AuditEvent.objects.get(event_type=AuditEventType.CONTENT_BANNED)
+    assert ban.target_type == "TakedownRequest" and ban.extra["copies"] == []

@@ -57,6 +57,8 @@ def test_remove_and_ban_copies_takes_a_copy_down_from_another_teams_gallery(page
     sign_in(page, live_server, "mod@example.org", "pw-mod-browser-1")
     page.goto(f"{live_server.url}/moderation/items/{report.public_id}/")
     page.get_by_role("button", name="Claim this item").click()
+    page.locator("#ban-form").wait_for()
+    assert not _violations(page)
     page.get_by_label("Bank").select_option(label="known-ncii (Deepfake / non-consensual likeness)")
     page.get_by_label("Reason (required; recorded in the audit trail)").fill("Non-consensual intimate imagery")
     page.get_by_role("button", name="Remove and ban copies").click()
