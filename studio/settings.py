@@ -511,6 +511,10 @@ PROVENANCE_LABEL = env("PROVENANCE_LABEL", default="") or "AI-generated"
 VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=40 * 1024 * 1024)  # under MAX_UPLOAD_REQUEST_BYTES
 VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=6)
 VERIFY_RATE_BURST = env.int("VERIFY_RATE_BURST", default=10)
+# Takedown requests (public form): a person in distress may need a second try; a script filing hundreds may not.
+TAKEDOWN_RATE_PER_MINUTE = env.int("TAKEDOWN_RATE_PER_MINUTE", default=2)
+TAKEDOWN_RATE_BURST = env.int("TAKEDOWN_RATE_BURST", default=5)
+TAKEDOWN_MAX_UPLOAD_BYTES = env.int("TAKEDOWN_MAX_UPLOAD_BYTES", default=40 * 1024 * 1024)
 try:
     STUDIO_VERSION = importlib.metadata.version("studio")
 except importlib.metadata.PackageNotFoundError:

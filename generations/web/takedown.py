@@ -8,6 +8,7 @@ gone when the request is filed: only its hashes are kept.
 import tempfile
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -24,10 +25,6 @@ from generations.actions.review import is_moderator
 from generations.models import TakedownRelationship, TakedownRequest, TakedownStatus
 from generations.selectors import as_uuid
 
-# A person in distress may need a second try; a script filing hundreds may not.
-RATE_PER_MINUTE = 2
-RATE_BURST = 5
-MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 ACCEPT = "video/mp4,video/quicktime,image/jpeg,image/png,image/webp,.mp4,.mov,.m4v,.jpg,.jpeg,.png,.webp"
 
 
@@ -63,14 +60,16 @@ class TakedownForm(forms.Form):
         if not self.errors and not cleaned.get("reference") and not cleaned.get("upload"):
             raise forms.ValidationError("Give a link or id of the content, or upload a copy of it.", code="content_required")
         upload = cleaned.get("upload")
-        if upload is not None and upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-            self.add_error("upload", forms.ValidationError("The file is larger than 40 MB; give a link or an id instead.",
+        if upload is not None and upload.size is not None and upload.size > settings.TAKEDOWN_MAX_UPLOAD_BYTES:
+            limit = f"{settings.TAKEDOWN_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB"
+            self.add_error("upload", forms.ValidationError(f"The file is larger than {limit}; give a link or an id instead.",
                                                            code="file_too_large"))
         return cleaned
 
 
 def _rate(request):
-    _check(f"takedown:ip:{client_ip(request) or 'unknown'}", per_minute=RATE_PER_MINUTE, burst=RATE_BURST,
+    _check(f"takedown:ip:{client_ip(request) or 'unknown'}", per_minute=settings.TAKEDOWN_RATE_PER_MINUTE,
+           burst=settings.TAKEDOWN_RATE_BURST,
            what="takedown requests from your address")
 
 
