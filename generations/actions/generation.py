@@ -437,7 +437,7 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
         has_face_input=face_input,
     )
     input_scan = _scan_input_images(request, restricted=admission.restricted)
-    if input_scan is not None and likeness_check is not None and likeness_check.inputs_with_faces:
+    if likeness_check is not None and likeness_check.inputs_with_faces:
         # Apparent minors: ages of the pictured faces, only when the request is intimate or its prompt sexual.
         prompt_sexual = float(decision.categories.get("sexual", 0.0) or 0.0)
         if likeness_check.reanimation or prompt_sexual >= settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW:
@@ -446,6 +446,11 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
             faces_seen = []
             try:
                 for name in likeness_check.inputs_with_faces:
+                    if name == "parent video" and admission.parent is not None:
+                        # The footage a lip-sync re-voices: a few frames spread over it.
+                        for picture in minors.sample_video_frames(_parent_video(admission.parent).file.path):
+                            faces_seen += [{"input": name, **face.as_dict()} for face in minors.estimate_ages(picture)]
+                        continue
                     if named.get(name) is None:
                         continue
                     picture = Image.open(io.BytesIO(named[name].for_analysis))
@@ -457,12 +462,16 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
                 raise GenerationError(
                     "age_check_unavailable", "Pictured faces cannot be checked right now; try again shortly.", http_status=503
                 ) from exc
+            except faces.FaceCheckError as exc:
+                raise GenerationError(exc.code, exc.message, field="image", http_status=400 if exc.permanent else 503) from exc
             youngest = min((face["age"] for face in faces_seen), default=None)
             reason = minors.input_minor_rule(
                 youngest_age=youngest, reanimation=likeness_check.reanimation, prompt_sexual=prompt_sexual,
                 sexual_low=settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW, margin_years=settings.AGE_MINOR_MARGIN_YEARS,
             )
-            input_scan = {**input_scan, "apparent_minor": {
+            # A lip-sync has no input image to scan: its record still needs a place in screening_result.
+            input_scan = {**(input_scan or {"verdict": scanning.ALLOW, "categories": {}, "top": "", "detectors": []}),
+                          "apparent_minor": {
                 "applies": bool(reason), "reason": reason, "estimator": estimator, "faces": faces_seen,
                 "minor_below_age": minors.minor_cutoff(settings.AGE_MINOR_MARGIN_YEARS)}}
     origins = {role: input_provenance(image) for role, image in input_image_roles(request)}

@@ -226,3 +226,28 @@ def test_an_estimator_that_cannot_load_fails_closed(client, use_simulator, redis
     assert response.status_code == 503 and response.json()["error"]["code"] == "age_check_unavailable"
 
 
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_lip_syncing_someone_elses_footage_of_an_apparent_minor_is_refused(
+    client, use_simulator, redis_conn, team, bob, alice_key, settings
+):
+    from accounts.actions import do_create_api_key
+
+    _key, bob_key = do_create_api_key(team=team, user=bob, name="bob's key")
+    made = client.post("/api/v1/generations", {"kind": "image2video", "image": _photo_b64(HOPPER), "model": "kling-v1-6",
+                                               "prompt": "she turns towards the camera"},
+                       content_type="application/json", **bearer(bob_key))
+    assert made.status_code == 202, made.content
+    run_workers(max_rounds=50)
+    footage = Generation.objects.get(public_id=made.json()["id"])
+    assert footage.status == "succeeded"
+    settings.AGE_ESTIMATOR = "tests.moderation.test_apparent_minors.ChildEveryFace"
+    response = client.post("/api/v1/generations", {"kind": "lip-sync", "parent_id": str(footage.public_id),
+                                                   "text": "I approve this message"},
+                           content_type="application/json", **bearer(alice_key))
+    assert response.status_code == 422, response.content
+    generation = Generation.objects.exclude(pk=footage.pk).get()
+    assert generation.error_code == "apparent_minor" and "re-voicing" in generation.error_message
+    assert generation.screening_result["input_scan"]["apparent_minor"]["faces"][0]["input"] == "parent video"

@@ -227,3 +227,32 @@ def check_output_frames(stills: Mapping[int, tuple[float, float, Image.Image]], 
                   f"sexual {sexual:.2f} (≥ {sexual_low:g})")
     return MinorCheck(hit is not None, estimator.name, minor_cutoff(margin), tuple(seen), reason,
                       (time.perf_counter() - started) * 1000)
+
+
+def sample_video_frames(path, count: int = 3) -> list[Image.Image]:
+    """`count` frames spread over a clip (faces.sample_times), as RGB images: for the faces of footage a request
+    re-animates (lip-sync). Raises faces.FaceCheckError for a file that cannot be read."""
+    # PyAV is heavy: loaded by the first clip whose faces are age-checked.
+    import av
+
+    from generations.moderation.visual import faces  # OpenCV stays unloaded until a face check needs it
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+            targets = faces.sample_times(duration, count)
+            chosen: list[Image.Image] = []
+            last = None
+            for frame in container.decode(stream):
+                last = frame
+                if frame.time is not None and targets and frame.time >= targets[0] - 1e-3:
+                    chosen.append(frame.to_image())
+                    targets.pop(0)
+                    if not targets:
+                        break
+            if not chosen and last is not None:
+                chosen.append(last.to_image())
+            return chosen
+    except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
+        raise faces.FaceCheckError("video_corrupt", f"The clip cannot be read ({type(exc).__name__}).") from exc
