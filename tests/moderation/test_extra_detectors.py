@@ -216,7 +216,9 @@ def test_a_red_clip_is_held_in_the_review_band(client, use_simulator, redis_conn
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_an_altered_model_file_makes_the_generation_wait(client, use_simulator, redis_conn, alice_key, settings, red_model):
+@pytest.mark.parametrize("broken_setting", [False, True])
+def test_an_altered_model_file_makes_the_generation_wait(client, use_simulator, redis_conn, alice_key, settings, red_model,
+                                                        broken_setting):
     response = client.post(
         "/api/v1/generations",
         {"kind": "image2video", "prompt": "A slow push in on a painted wall", "model": "kling-v1-6",
@@ -225,6 +227,8 @@ def test_an_altered_model_file_makes_the_generation_wait(client, use_simulator, 
     )
     assert response.status_code == 202
     settings.SCAN_EXTRA_MODELS = json.dumps([entry_for(red_model, sha256="f" * 64)])
+    if broken_setting:
+        settings.SCAN_EXTRA_MODELS = "[{\"path\": "  # not JSON: an operator's typo waits too, never fails the user
     # The worker requeues it every time (the queues never drain) instead of scanning without the model.
     with pytest.raises(AssertionError, match="did not drain"):
         run_workers(max_rounds=4)

@@ -46,11 +46,12 @@ LAYOUTS = ("NCHW", "NHWC")
 PREFIX = "onnx:"
 
 
-class ExtraModelError(ScanError):
-    """SCAN_EXTRA_MODELS cannot be read: an operator problem, retried once fixed."""
+class ExtraModelError(DetectorUnavailable):
+    """SCAN_EXTRA_MODELS cannot be read: an operator problem, not the user's clip. A DetectorUnavailable, so a
+    scan fails closed the same way (the generation waits in the queue until the setting is fixed)."""
 
     def __init__(self, message: str):
-        super().__init__("scan_misconfigured", f"SCAN_EXTRA_MODELS: {message}", permanent=False)
+        super().__init__("SCAN_EXTRA_MODELS", message)
 
 
 @dataclass(frozen=True)
