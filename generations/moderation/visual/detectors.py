@@ -32,89 +32,20 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
+# The interface lives in detector_base (extra_models builds on it too); its names are kept here for callers.
+from generations.moderation.visual.detector_base import (
+    SEXUAL,
+    Box,
+    DetectorNotInstalled,
+    FrameDetector,
+    FrameScore,
+    RuntimeOptions,
+    onnx_session,
+)
 from generations.moderation.visual.errors import DetectorUnavailable
+from generations.moderation.visual.extra_models import ExtraOnnxDetector, load_specs
 
 logger = logging.getLogger(__name__)
-
-SEXUAL = "sexual"
-
-
-@dataclass(frozen=True)
-class Box:
-    """A region a detector points at, as fractions of the image's width and height (0–1)."""
-
-    label: str
-    score: float
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    def as_dict(self) -> dict:
-        return {
-            "label": self.label,
-            "score": round(self.score, 4),
-            "box": [round(self.x0, 4), round(self.y0, 4), round(self.x1, 4), round(self.y1, 4)],
-        }
-
-
-@dataclass(frozen=True)
-class FrameScore:
-    scores: Mapping[str, float]
-    boxes: tuple[Box, ...] = ()
-
-
-@dataclass(frozen=True)
-class RuntimeOptions:
-    intra_op_threads: int = 2
-    inter_op_threads: int = 1
-    batch_size: int = 8
-
-    @classmethod
-    def from_settings(cls) -> RuntimeOptions:
-        return cls(
-            intra_op_threads=int(settings.SCAN_ONNX_INTRA_OP_THREADS),
-            inter_op_threads=int(settings.SCAN_ONNX_INTER_OP_THREADS),
-            batch_size=max(1, int(settings.SCAN_BATCH_SIZE)),
-        )
-
-
-class FrameDetector:
-    """The interface. Subclasses set the class attributes and implement score_frames."""
-
-    name: str = ""
-    version: str = ""
-    categories: tuple[str, ...] = ()
-    # {category: (review, block)}; settings.SCAN_THRESHOLDS overrides per detector and category.
-    default_thresholds: ClassVar[Mapping[str, tuple[float, float]]] = {}
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}@{self.version}"
-
-    def score_frames(self, images: Sequence[Image.Image]) -> list[FrameScore]:
-        raise NotImplementedError
-
-    def warm_up(self, batch_size: int = 1) -> None:
-        """One run at the batch size the scanner uses, so the first job pays no allocation cost."""
-        self.score_frames([Image.new("RGB", (256, 455), (96, 96, 96))] * batch_size)
-
-
-class DetectorNotInstalled(DetectorUnavailable):
-    """The detector's optional package is absent (as opposed to present and broken)."""
-
-
-def onnx_session(model_path: str, options: RuntimeOptions):
-    import onnxruntime as ort  # heavy: loaded by the first scan, never by a process that only serves pages
-
-    session_options = ort.SessionOptions()
-    session_options.intra_op_num_threads = options.intra_op_threads
-    session_options.inter_op_num_threads = options.inter_op_threads
-    session_options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Busy-waiting threads would keep burning a core of a shared worker machine between batches.
-    session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(model_path, sess_options=session_options, providers=["CPUExecutionProvider"])
 
 
 def _sha256(path: str) -> str:
@@ -342,9 +273,6 @@ class DetectorConfig:
 
     @classmethod
     def from_settings(cls) -> DetectorConfig:
-        # extra_models builds on this module (FrameDetector, onnx_session): imported here to avoid a cycle.
-        from generations.moderation.visual import extra_models
-
         required = tuple(settings.SCAN_DETECTORS)
         optional = tuple(name for name in settings.SCAN_OPTIONAL_DETECTORS if name not in required)
         for name in required + optional:
@@ -354,7 +282,7 @@ class DetectorConfig:
             # An empty stack would scan nothing and allow everything.
             raise DetectorUnavailable("(none)", "SCAN_DETECTORS is empty; at least one detector is required")
         paths = {"open_nsfw": settings.SCAN_OPEN_NSFW_MODEL_PATH, "nudenet": settings.SCAN_NUDENET_MODEL_PATH}
-        extra = extra_models.load_specs(getattr(settings, "SCAN_EXTRA_MODELS", None))
+        extra = load_specs(getattr(settings, "SCAN_EXTRA_MODELS", None))
         return cls(
             required=required, optional=optional, options=RuntimeOptions.from_settings(), model_paths=paths, extra=extra
         )
@@ -375,9 +303,6 @@ def load_detector(name: str, config: DetectorConfig) -> FrameDetector:
 
 def load_extra_detector(spec, options: RuntimeOptions) -> FrameDetector:
     """The process-wide instance of one SCAN_EXTRA_MODELS model (its file re-verified when the spec changes)."""
-    # extra_models builds on this module (FrameDetector, onnx_session): imported here to avoid a cycle.
-    from generations.moderation.visual.extra_models import ExtraOnnxDetector
-
     key = ("extra", spec, options)
     with _lock:
         detector = _cache.get(key)

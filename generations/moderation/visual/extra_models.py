@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from generations.moderation.visual.detectors import FrameDetector, FrameScore, RuntimeOptions, onnx_session
+from generations.moderation.visual.detector_base import FrameDetector, FrameScore, RuntimeOptions, onnx_session
 from generations.moderation.visual.errors import DetectorUnavailable, ScanError
 
 ACTIVATIONS = ("none", "sigmoid", "softmax")
