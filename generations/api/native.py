@@ -188,6 +188,8 @@ def blocked_at_submit_response(request, generation):
     result = generation.screening_result or {}
     if generation.error_code == "hash_match":  # a banked image: the bank's harm, and no rephrasing helps
         categories = [result["hash_match"]["category"]] if result.get("hash_match") else []
+    elif generation.error_code == "apparent_minor":  # a face that looks under age, with an intimate or sexual request
+        categories = ["sexual_minors"]
     elif generation.stage == "input":
         categories = sorted((result.get("input_scan") or {}).get("categories") or {})
     else:

@@ -190,6 +190,7 @@ def test_an_intimate_effect_on_an_apparent_minor_is_refused_at_submit(client, us
     assert response.status_code == 422, response.content
     error = response.json()["error"]
     assert error["code"] == "policy_violation" and error["stage"] == "input" and "under 18" in error["message"]
+    assert error["categories"] == ["sexual_minors"]
     generation = Generation.objects.get()
     assert generation.status == "blocked" and generation.stage == "input" and generation.error_code == "apparent_minor"
     record = generation.screening_result["input_scan"]["apparent_minor"]

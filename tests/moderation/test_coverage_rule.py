@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from accounts.models import User
 from generations.models import Generation, ReviewItem
 from generations.moderation.visual import aggregate, coverage
 from tests.conftest import bearer
@@ -89,6 +90,10 @@ def test_an_uncovered_category_holds_the_output_for_a_person(client, use_simulat
     item = ReviewItem.objects.get(generation=generation)
     assert item.categories == {"violence": 0.52} and item.stage == "output"
     assert all(asset.quarantined for asset in generation.assets.filter(role__in=("video", "poster")))
+    moderator = User.objects.create_user("mo@example.org", "pw-mo-12345", is_moderator=True)
+    client.force_login(moderator)
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert "Why the finished clip waits" in page and "no installed frame detector" in page
 
 
 @pytest.mark.e2e
