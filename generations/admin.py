@@ -7,6 +7,7 @@ from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType
 from generations.models import (
     Asset,
+    AssetFingerprint,
     ConsentRecord,
     GalleryItem,
     GalleryLike,
@@ -15,6 +16,7 @@ from generations.models import (
     HashBankEntry,
     IdempotencyRecord,
     ReviewItem,
+    TakedownRequest,
     TeamCallbackSecret,
     WebhookDelivery,
     WebhookEndpoint,
@@ -219,3 +221,33 @@ class HashBankEntryAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
         # A bulk delete skips the model's delete(): bump the banks so every matcher reloads.
         HashBank.objects.filter(pk__in=bank_ids).update(revision=F("revision") + 1, updated_at=timezone.now())
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their own flow (and its audit events): shown, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TakedownRequest)
+class TakedownRequestAdmin(ReadOnlyAdmin):
+    """Decided in the moderators' takedown queue (audited, with the requester told), not here."""
+
+    list_display = ["public_id", "status", "relationship", "generation", "sla_due_at", "decided_by", "created_at"]
+    list_filter = ["status", "relationship"]
+    search_fields = ["requester_email", "requester_name", "content_reference"]
+
+
+@admin.register(AssetFingerprint)
+class AssetFingerprintAdmin(ReadOnlyAdmin):
+    """PDQ hashes of stored media, computed once for copy searches."""
+
+    list_display = ["asset", "media_kind", "computed_at"]
+    list_filter = ["media_kind"]
