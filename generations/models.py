@@ -551,3 +551,33 @@ class TakedownRequest(models.Model):
 
     def __str__(self):
         return f"takedown {self.public_id} ({self.status})"
+
+
+class PolicyVersion(models.Model):
+    """One published version of the content policy. The newest one whose `effective_from` has passed is the
+    one in force; every automated and human decision records its `version`, so a decision can be read
+    against the rules that applied when it was taken."""
+
+    version = models.CharField(max_length=20, unique=True)
+    effective_from = models.DateTimeField()
+    summary = models.TextField(help_text="The policy in a few paragraphs: what is blocked, what a person reviews.")
+    changelog = models.TextField(blank=True, help_text="What changed from the previous version, plain text.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+
+    def __str__(self):
+        return f"policy {self.version}"
+
+    @classmethod
+    def in_force(cls, at=None):
+        """The version in force at `at` (default now), or None before the first one."""
+        return cls.objects.filter(effective_from__lte=at or timezone.now()).order_by("-effective_from", "-id").first()
+
+
+def current_policy_version(at=None) -> str:
+    """The version string of the policy in force; settings.POLICY_VERSION when no version is published."""
+    row = PolicyVersion.in_force(at)
+    return row.version if row is not None else settings.POLICY_VERSION

@@ -349,6 +349,13 @@ RESTRICTED_CREATE_RATE_PER_MINUTE = env.int("RESTRICTED_CREATE_RATE_PER_MINUTE",
 # The active policy (None: "default"; restricted users always get the strict one) and an optional shadow
 # policy whose disagreements with the active one are counted.
 SCREENING_POLICY = env("SCREENING_POLICY", default=None)
+# The content policy version decisions record when no PolicyVersion row is published yet.
+POLICY_VERSION = env("POLICY_VERSION", default="2026.12")
+# The DSA Transparency Database (statements of reasons): submit_statements' defaults.
+DSA_TDB_ENDPOINT = env("DSA_TDB_ENDPOINT", default="https://transparency.dsa.ec.europa.eu/api/v1/statements")
+DSA_TDB_TOKEN = env("DSA_TDB_TOKEN", default="")
+# Where the decisions apply (ISO codes); EEA-wide by default.
+DSA_TERRITORIAL_SCOPE = env.list("DSA_TERRITORIAL_SCOPE", default=[])
 SCREENING_SHADOW_POLICY = env("SCREENING_SHADOW_POLICY", default=None)
 # How far back a user's prompts count for escalation (step-by-step pushes, rephrasings of a block).
 SCREENING_ESCALATION_WINDOW_S = env.int("SCREENING_ESCALATION_WINDOW_S", default=3600)

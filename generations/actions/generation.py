@@ -27,7 +27,7 @@ from generations.actions.provenance import input_provenance
 from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
-from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation
+from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation, current_policy_version
 from generations.moderation.text import screening
 from generations.moderation.visual import faces, likeness, minors, scanning
 from generations.outbound import UrlNotAllowed, resolve_target
@@ -560,6 +560,8 @@ def _write(*, team, user, api_key, admission, assessment, disposition, callback_
                     "input_scan": assessment.input_scan,
                     "likeness": likeness_check.as_record() if likeness_check else None,
                     **({"hash_match": assessment.hash_match} if assessment.hash_match else {}),
+                    # The published content policy in force (the screening thresholds' own version is `policy_version`).
+                    "content_policy_version": current_policy_version(),
                 },
                 price_credits=admission.price,
                 credit_state=CreditState.NONE if blocked else CreditState.RESERVED,
@@ -732,13 +734,13 @@ def do_block_upstream(generation, *, expected, upstream_code, message):
             progress=0,
             error_code="upstream_content_policy",
             error_message="The video service refused this request under its content-safety policy.",
-            extra={"upstream_code": upstream_code, "upstream_message": message[:300]},
+            extra={"upstream_code": upstream_code, "upstream_message": message[:300], "policy_version": current_policy_version()},
         )
         record_audit_event(
             AuditEventType.UPSTREAM_REFUSED,
             team=generation.team,
             target=generation,
-            extra={"upstream_code": upstream_code, "upstream_message": message[:300]},
+            extra={"upstream_code": upstream_code, "upstream_message": message[:300], "policy_version": current_policy_version()},
         )
         do_record_strike(
             generation.created_by, category="default", source="upstream_refusal", generation_ref=str(generation.public_id)
@@ -835,7 +837,8 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
     """
     withheld = verdict.verdict != scanning.ALLOW
     flagged = flagged_categories(verdict)
-    scan_record = {**verdict.as_audit(), "blame": blame if withheld else None, "categories": flagged}
+    scan_record = {**verdict.as_audit(), "blame": blame if withheld else None, "categories": flagged,
+                   "policy_version": current_policy_version()}
     if hash_match:
         scan_record["hash_match"] = hash_match
     with transaction.atomic():

@@ -21,7 +21,15 @@ from generations.actions import free_text
 from generations.actions import generation as actions
 from generations.actions.review_queue import sla_for, stays_open_after_withdrawal
 from generations.errors import GenerationError
-from generations.models import AssetRole, GalleryItem, GalleryStatus, ReviewDecision, ReviewItem, ReviewKind
+from generations.models import (
+    AssetRole,
+    GalleryItem,
+    GalleryStatus,
+    ReviewDecision,
+    ReviewItem,
+    ReviewKind,
+    current_policy_version,
+)
 from generations.states import Stage, Status
 
 APPROVE, REJECT, ESCALATE = "approve", "reject", "escalate"
@@ -135,6 +143,7 @@ def do_decide(item, moderator, action, *, reason="", expected_version, now=None,
                 "stage": item.stage,
                 "generation": str(item.generation.public_id),
                 "categories": item.categories,
+                "policy_version": current_policy_version(now),
             },
             request=request,
         )
@@ -220,7 +229,8 @@ def do_expire_review(item, *, now):
             )
         record_audit_event(
             AuditEventType.REVIEW_EXPIRED, actor=SYSTEM, team=item.generation.team, target=item,
-            extra={"automatic": True, "kind": item.kind, "sla_due_at": item.sla_due_at.isoformat()},
+            extra={"automatic": True, "kind": item.kind, "sla_due_at": item.sla_due_at.isoformat(),
+                   "policy_version": current_policy_version(now)},
         )
     return 1
 
@@ -355,7 +365,8 @@ def _apply_report_decision(review_item, *, approved, actor, reason):
         GalleryItem.objects.filter(pk=item.pk).update(status=GalleryStatus.REMOVED, removed_at=timezone.now())
         record_audit_event(
             AuditEventType.GALLERY_REMOVED, actor=actor or SYSTEM, team=generation.team, target=item,
-            extra={"generation": str(generation.public_id), "review": str(review_item.public_id), "reason": reason},
+            extra={"generation": str(generation.public_id), "review": str(review_item.public_id), "reason": reason,
+                   "policy_version": current_policy_version()},
         )
     generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)).update(quarantined=True)
     # Other open reports of the same clip are settled by this decision.

@@ -45,6 +45,7 @@ from generations.models import (
     ReviewDecision,
     TakedownRequest,
     TakedownStatus,
+    current_policy_version,
 )
 from generations.moderation.visual import hashing
 from generations.states import Stage, Status
@@ -229,7 +230,7 @@ def _take_down(generation, copies, *, ban_id, bank, actor, source, request=None)
     record_audit_event(
         AuditEventType.COPY_TAKEN_DOWN, actor=actor, team=generation.team, target=generation,
         extra={"ban": ban_id, "bank": bank.name, "source": source, **record, "assets_withheld": withheld,
-               "again": already},
+               "again": already, "policy_version": current_policy_version()},
         request=request,
     )
     if not already:
