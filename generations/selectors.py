@@ -105,3 +105,65 @@ def matching_prompt(queryset, text):
     for word in words:
         queryset = queryset.filter(prompt__icontains=word)
     return queryset
+
+
+# --- the moderators' review queue: filters, search and the priority score ----------------------------
+
+QUEUE_FILTERS = ("kind", "stage", "category", "team", "priority", "claimed", "overdue", "q")
+AGE_CAP_HOURS = 48.0
+
+
+def queue_priority_score(*, priority, severity, waited_hours, reports) -> float:
+    """Pure: how soon an item should be looked at. Severity (the item's priority, 1–3, with its top score as
+    a fraction on top) × age in hours waiting (capped at AGE_CAP_HOURS, at least one) × (1 + reports)."""
+    return (priority + max(0.0, min(1.0, severity))) * max(1.0, min(AGE_CAP_HOURS, waited_hours)) * (1 + reports)
+
+
+def review_queue_items(filters, *, moderator, now, limit=1000):
+    """Open review items matching the queue's filters (a dict of GET parameters, each optional), most
+    urgent first by `queue_priority_score` (escalated items ahead of all). Each item carries `.score`,
+    `.reports` (open reports of its generation) and `.waited`."""
+    queryset = ReviewItem.objects.filter(decision="").select_related(
+        "generation", "generation__created_by", "generation__team", "claimed_by"
+    )
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters.get("stage"):
+        queryset = queryset.filter(stage=filters["stage"])
+    if filters.get("team"):
+        queryset = queryset.filter(generation__team__slug=filters["team"])
+    if str(filters.get("priority", "")).isdigit():
+        queryset = queryset.filter(priority=int(filters["priority"]))
+    if filters.get("claimed") == "me":
+        queryset = queryset.filter(claimed_by=moderator, lease_expires_at__gt=now)
+    elif filters.get("claimed") == "unclaimed":
+        queryset = queryset.filter(Q(claimed_by__isnull=True) | Q(lease_expires_at__lte=now))
+    if filters.get("overdue"):
+        queryset = queryset.filter(sla_due_at__lt=now)
+    text = (filters.get("q") or "").strip()
+    if text:
+        queryset = queryset.filter(Q(generation__prompt__icontains=text) | Q(generation__created_by__email__icontains=text))
+    items = list(queryset.order_by("created_at")[:limit])
+    category = filters.get("category")
+    if category:
+        items = [item for item in items if (item.categories or {}).get(category, 0) > 0]
+    reports = dict(
+        ReviewItem.objects.filter(kind=ReviewKind.REPORT, decision="", generation_id__in={item.generation_id for item in items})
+        .values_list("generation_id")
+        .annotate(count=Count("id"))
+    )
+    for item in items:
+        item.reports = reports.get(item.generation_id, 0)
+        item.waited = now - item.created_at
+        item.score = queue_priority_score(
+            priority=item.priority, severity=item.severity, waited_hours=item.waited.total_seconds() / 3600, reports=item.reports
+        )
+    return sorted(items, key=lambda item: (not item.escalated, -item.score, item.created_at))
+
+
+def review_queue_choices():
+    """(teams, stages) with open review items, for the queue's filter menus."""
+    open_items = ReviewItem.objects.filter(decision="")
+    teams = sorted(set(open_items.values_list("generation__team__slug", flat=True)))
+    stages = sorted(set(open_items.values_list("stage", flat=True)))
+    return teams, stages

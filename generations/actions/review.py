@@ -80,13 +80,75 @@ def do_claim(item, moderator, *, now=None):
     return item
 
 
-def do_decide(item, moderator, action, *, reason="", expected_version, now=None, request=None):
-    """Approve, reject or escalate an item the moderator has claimed, as of the version they saw."""
+# Preset reasons a moderator picks from (plus free text), by the item's top category; `code` goes into the
+# audit event's extra, the label into the decision's reason text (no model field for it).
+COMMON_PRESETS = (
+    ("benign", "Benign on review"),
+    ("not_allowed", "Not allowed by the content policy"),
+)
+PRESET_REASONS = {
+    "sexual": (("adult_sexual", "Sexual content involving an adult — not allowed"),),
+    "sexual_minors": (("minor_sexual", "Sexualised depiction of a minor — never allowed"),),
+    "deepfake": (("likeness", "Real person's likeness without consent"),),
+    "violence": (("graphic_violence", "Graphic violence or gore"),),
+    "self_harm": (("self_harm", "Promotes or depicts self-harm"),),
+    "illegal": (("illegal", "Illegal goods or activity"),),
+    "political": (("political_deception", "Deceptive depiction of a political figure"),),
+}
+
+
+def preset_reasons(categories=None):
+    """Pure: (code, label) presets for an item's categories (its scoring ones first), then the common ones."""
+    ranked = sorted((categories or {}).items(), key=lambda pair: -pair[1])
+    chosen = [preset for name, score in ranked if score > 0 for preset in PRESET_REASONS.get(name, ())]
+    chosen += [preset for name, presets in PRESET_REASONS.items() for preset in presets if preset not in chosen]
+    return tuple(chosen) + COMMON_PRESETS
+
+
+def preset_label(code):
+    return dict(preset for presets in (*PRESET_REASONS.values(), COMMON_PRESETS) for preset in presets).get(code)
+
+
+def compose_reason(preset="", text=""):
+    """Pure: the stored reason for a preset code and free text: "Label: text", either alone, or ""."""
+    label = preset_label(preset) or ""
+    text = (text or "").strip()
+    return f"{label}: {text}" if label and text else (label or text)
+
+
+def _claim_for_decision(item, moderator, expected_version, *, now):
+    """Deciding claims implicitly: a compare-and-set on the version the moderator saw, taken when the item is
+    unclaimed, its lease ran out, or it is theirs but expired. Returns the version to decide at."""
+    if item.claimed_by_id == moderator.pk and item.lease_expires_at and item.lease_expires_at >= now:
+        return expected_version
+    lease_until = now + dt.timedelta(seconds=settings.REVIEW_LEASE_S)
+    claimed = (
+        ReviewItem.objects.filter(pk=item.pk, version=expected_version, decision="")
+        .filter(Q(claimed_by__isnull=True) | Q(lease_expires_at__lt=now) | Q(claimed_by=moderator))
+        .update(claimed_by=moderator, lease_expires_at=lease_until, version=F("version") + 1)
+    )
+    if not claimed:
+        # Another moderator's running lease, a newer version or a decision: the decision's own compare-and-set
+        # then fails and reports the conflict, as it always has.
+        return expected_version
+    record_audit_event(
+        AuditEventType.REVIEW_CLAIMED, actor=Actor(user=moderator), team=item.generation.team, target=item,
+        extra={"lease_until": lease_until.isoformat(), "implicit": True},
+    )
+    return expected_version + 1
+
+
+def do_decide(item, moderator, action, *, reason="", preset="", expected_version, claim=False, now=None, request=None):
+    """Approve, reject or escalate an item the moderator has claimed, as of the version they saw. With
+    `claim`, deciding takes the claim on the way (one click in the portal); without it (remove-and-ban, the
+    API-like callers), the moderator must already hold it."""
     _require_moderator(moderator)
     now = now or timezone.now()
     if action not in (APPROVE, REJECT, ESCALATE):
         raise ReviewError("invalid_action", "The action must be approve, reject or escalate.")
-    reason = (reason or "").strip()
+    if preset and preset_label(preset) is None:
+        raise ReviewError("invalid_preset", "Pick one of the listed reasons.", field="preset")
+    reason = compose_reason(preset, reason)
     if action in (REJECT, ESCALATE) and not reason:
         raise ReviewError("reason_required", "Say why: a reason is required to reject or escalate.", field="reason")
     _require_independent(item, moderator)
@@ -100,10 +162,13 @@ def do_decide(item, moderator, action, *, reason="", expected_version, now=None,
             "This item was not decided within its SLA, so it was denied automatically; it can no longer be approved.",
             http_status=409,
         )
-    mine = ReviewItem.objects.filter(
-        pk=item.pk, version=expected_version, decision="", claimed_by=moderator, lease_expires_at__gte=now, sla_due_at__gte=now
-    )
     with transaction.atomic():
+        if claim:
+            expected_version = _claim_for_decision(item, moderator, expected_version, now=now)
+        mine = ReviewItem.objects.filter(
+            pk=item.pk, version=expected_version, decision="", claimed_by=moderator, lease_expires_at__gte=now,
+            sla_due_at__gte=now,
+        )
         if action == ESCALATE:
             updated = mine.update(escalated=True, priority=3, claimed_by=None, lease_expires_at=None, version=F("version") + 1)
         else:
@@ -139,6 +204,7 @@ def do_decide(item, moderator, action, *, reason="", expected_version, now=None,
             extra={
                 "decision": item.decision,
                 "reason": reason,
+                **({"preset": preset} if preset else {}),
                 "kind": item.kind,
                 "stage": item.stage,
                 "generation": str(item.generation.public_id),
@@ -148,6 +214,38 @@ def do_decide(item, moderator, action, *, reason="", expected_version, now=None,
             request=request,
         )
     return item
+
+
+def do_bulk_decide(items, moderator, action, *, reason="", preset="", versions=None, request=None):
+    """Decide several items of one user, or of one prompt, with one reason: each goes through `do_decide`
+    (its own claim, compare-and-set and audit event). Items about the moderator are skipped, as are any a
+    decision refuses. Returns (decided items, [(item, message)] skipped)."""
+    _require_moderator(moderator)
+    items = list(items)
+    if action not in (APPROVE, REJECT):
+        raise ReviewError("invalid_action", "Several items at once can only be approved or rejected.")
+    authors = {item.generation.created_by_id for item in items}
+    prompts = {item.generation.prompt for item in items}
+    if len(items) > 1 and len(authors) > 1 and len(prompts) > 1:
+        raise ReviewError(
+            "bulk_mixed", "Select items of one user or of one prompt to decide them together.", field="items"
+        )
+    versions = versions or {}
+    decided, skipped = [], []
+    for item in items:
+        if is_about(item, moderator):
+            skipped.append((item, "it is about you: another moderator must decide it"))
+            continue
+        try:
+            do_decide(item, moderator, action, reason=reason, preset=preset,
+                      expected_version=versions.get(item.pk, item.version), claim=True, request=request)
+        except ReviewError as error:
+            if error.code == "reason_required":
+                raise
+            skipped.append((item, f"{error.message} ({error.code})"))
+            continue
+        decided.append(item)
+    return decided, skipped
 
 
 def _apply(item, *, approved, actor, reason):

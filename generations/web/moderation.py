@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.db.models import Avg, Count, F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,11 +25,15 @@ from django.views.decorators.http import require_POST
 from PIL import Image
 
 from accounts.errors import ModeratorsOnly
+from accounts.models import AuditEvent, AuditEventType, StandingEvent, StandingLevel
 from accounts.selectors import current_membership
+from accounts.standing import current_standing
+from generations import selectors
 from generations.actions import review, takedown
 from generations.actions.review import ReviewError, is_moderator
 from generations.inputs.media import MediaError, poster_jpeg
-from generations.models import AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
+from generations.models import Asset, AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
+from generations.moderation.text import policy as text_policy
 from generations.moderation.visual import coverage
 from generations.moderation.visual.blur import blur_image, jpeg_bytes
 from generations.presenters import input_origins
@@ -53,29 +58,150 @@ def _item_or_404(item_id):
     return item
 
 
+QUEUE_PAGE_SIZE = 50
+EXCERPT_CHARS = 90
+
+
+def duration_words(delta: dt.timedelta) -> str:
+    """Pure: a span as a moderator reads it at a glance: "15 min", "2 h", "2 h 30 min", "3 days"."""
+    minutes = max(0, round(abs(delta.total_seconds()) / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
+    return f"{round(hours / 24)} days"
+
+
+def sla_words(due, now) -> str:
+    """Pure: "due in 2 h" or "overdue by 15 min"."""
+    return f"due in {duration_words(due - now)}" if due >= now else f"overdue by {duration_words(now - due)}"
+
+
+def excerpt(text, limit=EXCERPT_CHARS) -> str:
+    """Pure: the start of a prompt on one line, cut at a word near `limit` with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(",.;:") + "…"
+
+
+def top_categories(categories, policy=text_policy.DEFAULT):
+    """Pure: [(name, score)] the queue shows: the highest-scoring category, and any other at or above its
+    review threshold; never a zero."""
+    scored = sorted(((name, float(score)) for name, score in (categories or {}).items() if score and score > 0),
+                    key=lambda pair: -pair[1])
+    if not scored:
+        return []
+    return [scored[0]] + [(name, score) for name, score in scored[1:] if score >= policy.threshold(name)[0]]
+
+
+def _thumbnail_media(items):
+    """{generation id: which} — the one piece of media a queue row shows blurred: the clip's poster, else the
+    clip, else the input image."""
+    roles = defaultdict(set)
+    for generation_id, role in Asset.objects.filter(
+        generation_id__in={item.generation_id for item in items},
+        role__in=(AssetRole.POSTER, AssetRole.VIDEO, AssetRole.INPUT_IMAGE),
+    ).values_list("generation_id", "role"):
+        roles[generation_id].add(role)
+    chosen = {}
+    for generation_id, present in roles.items():
+        for which, role in (("poster", AssetRole.POSTER), ("video", AssetRole.VIDEO), ("input", AssetRole.INPUT_IMAGE)):
+            if role in present:
+                chosen[generation_id] = which
+                break
+    return chosen
+
+
+def _queue_filters(params):
+    return {name: params.get(name, "").strip()[:200] for name in selectors.QUEUE_FILTERS if params.get(name, "").strip()}
+
+
 @login_required
 def queue(request):
     _moderator_or_404(request)
+    if request.method == "POST":
+        return _bulk_decide(request)
     now = timezone.now()
-    items = list(review.open_queue()[:200])
+    filters = _queue_filters(request.GET)
+    found = selectors.review_queue_items(filters, moderator=request.user, now=now)
+    page = Paginator(found, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    thumbnails = _thumbnail_media(items)
     for item in items:
-        item.age = now - item.created_at
+        item.age = item.waited
         item.overdue_in = item.sla_due_at - now
+        item.sla_text = sla_words(item.sla_due_at, now)
         item.leased = item.claimed_by_id is not None and item.lease_expires_at and item.lease_expires_at > now
+        item.excerpt = excerpt(item.generation.prompt)
+        item.top = top_categories(item.categories)
+        item.thumb = thumbnails.get(item.generation_id)
+        item.own = review.is_about(item, request.user)
     stats = dashboard_stats(now=now)
     stats["takedowns"] = takedown.takedown_sla_stats(now=now)
     # What the output scan can see (and what it cannot, so those outputs wait for a person).
     scan_coverage = coverage.coverage_report()
-    return render(request, "moderation/queue.html", {"items": items, "stats": stats, "coverage": scan_coverage})
+    teams, stages = selectors.review_queue_choices()
+    return render(request, "moderation/queue.html", {
+        "items": items, "page": page, "stats": stats, "coverage": scan_coverage, "filters": filters,
+        "filter_choices": {
+            "kinds": ReviewKind.choices, "stages": stages, "teams": teams, "categories": text_policy.CATEGORIES,
+            "priorities": (3, 2, 1),
+        },
+        "presets": review.preset_reasons(),
+    })
 
 
-def _bar_chart(pairs, *, width=560, bar_height=22):
-    """Rows for a server-rendered SVG bar chart: [(label, value, bar width, y)]."""
+def _bulk_decide(request):
+    """Approve or reject the selected items (of one user, or one prompt) with one reason, one by one."""
+    versions = {}
+    for value in request.POST.getlist("items"):
+        public_id, _, version = value.partition(":")
+        if as_uuid(public_id) is not None and version.isdigit():
+            versions[as_uuid(public_id)] = int(version)
+    items = list(
+        ReviewItem.objects.select_related("generation", "generation__team", "generation__created_by", "claimed_by")
+        .filter(public_id__in=versions, decision="")
+    )
+    back = reverse("moderation:queue") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not items:
+        messages.error(request, "Select at least one open item (no_items)")
+        return redirect(back)
+    action = request.POST.get("action", "")
+    try:
+        decided, skipped = review.do_bulk_decide(
+            items, request.user, action, reason=request.POST.get("reason", ""), preset=request.POST.get("preset", ""),
+            versions={item.pk: versions[item.public_id] for item in items}, request=request,
+        )
+    except ReviewError as error:
+        messages.error(request, f"{error.message} ({error.code})")
+        return redirect(back)
+    if decided:
+        verb = "Approved" if action == review.APPROVE else "Rejected"
+        messages.success(request, f"{verb} {len(decided)} item{'s' if len(decided) != 1 else ''}.")
+    for item, why in skipped:
+        messages.warning(request, f"Skipped {excerpt(item.generation.prompt, 40) or item.public_id}: {why}.")
+    return redirect(back)
+
+
+CHART_CHAR_PX = 8  # a generous width per character of the chart's 13 px labels
+CHART_BAR_MAX = 320
+
+
+def _bar_chart(pairs, *, bar_height=22):
+    """A server-rendered SVG bar chart, wide enough for its longest label and its longest bar with its value:
+    {"rows": [(label, value, bar width, y)], "bar_x", "height", "width"}."""
     top = max((value for _, value in pairs), default=0) or 1
+    label_width = max((len(str(label)) for label, _ in pairs), default=0) * CHART_CHAR_PX + 12
+    value_width = max((len(str(value)) for _, value in pairs), default=1) * CHART_CHAR_PX + 12
+    rows = [(label, value, round(value / top * CHART_BAR_MAX), index * (bar_height + 6)) for index, (label, value) in enumerate(pairs)]
     return {
-        "rows": [(label, value, round(value / top * (width - 180)), index * (bar_height + 6)) for index, (label, value) in enumerate(pairs)],
+        "rows": [(label, value, bar, y, label_width + bar + 6) for label, value, bar, y in rows],
+        "bar_x": label_width,
         "height": max(1, len(pairs)) * (bar_height + 6),
-        "width": width,
+        "width": label_width + CHART_BAR_MAX + 6 + value_width,
     }
 
 
@@ -120,13 +246,20 @@ def item_detail(request, item_id):
     generation = item.generation
     screening = generation.screening_result or {}
     scan = generation.scan_result or {}
-    recent = (
+    recent = list(
         Generation.objects.filter(created_by=generation.created_by)
         .exclude(pk=generation.pk)
         .order_by("-created_at")
-        .values("public_id", "status", "stage", "error_code", "created_at")[:10]
+        .values("public_id", "status", "stage", "error_code", "created_at", "prompt")[:10]
     )
+    for row in recent:
+        row["excerpt"] = excerpt(row["prompt"], 70)
+        row["status_label"] = Status(row["status"]).label if row["status"] in Status.values else row["status"]
     now = timezone.now()
+    author = generation.created_by
+    standing = current_standing(author, now=now)
+    strikes = StandingEvent.objects.filter(user=author, points__gt=0, reverted_at__isnull=True).count()
+    media = _item_assets(item)
     extra_inputs = [
         role.removeprefix("input_image_")
         for role in generation.assets.filter(role__in=EXTRA_INPUT_ROLES.values()).order_by("role").values_list("role", flat=True)
@@ -142,8 +275,20 @@ def item_detail(request, item_id):
             "screening": screening,
             "scan": scan,
             "timeline": timeline_bars(scan.get("timeline") or []),
+            "timeline_flat": bool(scan.get("timeline")) and not any(score for _, score, _ in timeline_bars(scan["timeline"])),
             "recent": recent,
             "mine": item.claimed_by_id == request.user.pk and item.lease_expires_at and item.lease_expires_at > now,
+            "claimed_by_other": (item.claimed_by_id not in (None, request.user.pk) and item.lease_expires_at
+                                 and item.lease_expires_at > now),
+            "own": review.is_about(item, request.user),
+            "sla_text": sla_words(item.sla_due_at, now),
+            "presets": review.preset_reasons(item.categories),
+            "held_for_standing": _held_for_standing(item, generation),
+            "standing": standing,
+            "standing_label": StandingLevel(standing.level).label,
+            "strikes": strikes,
+            "video_poster": "poster" if "poster" in media else "video",
+            "now": now,
             "has_video": generation.assets.filter(role=AssetRole.VIDEO).exists(),
             "has_input": generation.assets.filter(role=AssetRole.INPUT_IMAGE).exists(),
             "extra_inputs": extra_inputs,
@@ -156,6 +301,15 @@ def item_detail(request, item_id):
             "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
         },
     )
+
+
+def _held_for_standing(item, generation):
+    """Whether the item waits only because its author's account is restricted (the submit recorded it)."""
+    if item.kind != ReviewKind.HELD:
+        return False
+    return AuditEvent.objects.filter(
+        event_type=AuditEventType.GENERATION_SUBMITTED, target_id=str(generation.public_id), extra__held_for_standing=True
+    ).exists()
 
 
 def timeline_bars(timeline, *, width=556):
@@ -222,7 +376,8 @@ def decide_item(request, item_id):
         version = -1
 
     def act(item):
-        review.do_decide(item, request.user, action, reason=request.POST.get("reason", ""), expected_version=version, request=request)
+        review.do_decide(item, request.user, action, reason=request.POST.get("reason", ""),
+                         preset=request.POST.get("preset", ""), expected_version=version, claim=True, request=request)
         messages.success(request, {"approve": "Approved.", "reject": "Rejected.", "escalate": "Escalated."}.get(action, "Done."))
 
     item = _act(request, item_id, act)
@@ -324,7 +479,10 @@ def unblur_item(request, item_id):
     return JsonResponse({"ok": True, "originals": _granted_originals(request, item)})
 
 
-def _blurred_rendition(asset) -> bytes:
+THUMBNAIL_SIDE = 160
+
+
+def _blurred_rendition(asset, *, side=640) -> bytes:
     """A blurred JPEG of an asset: the picture itself, or a still from a clip. Decoded at reduced size."""
     if asset.content_type.startswith("video/"):
         source = Image.open(io.BytesIO(poster_jpeg(asset.file.path, max_side=640)))
@@ -333,7 +491,8 @@ def _blurred_rendition(asset) -> bytes:
             source = Image.open(io.BytesIO(handle.read()))
             source.draft("RGB", (640, 640))
             source.thumbnail((640, 640))
-    return jpeg_bytes(blur_image(source, strength=0.08), max_side=640)
+    # Blurred at full preview size, then shrunk: a thumbnail is never sharper than the preview.
+    return jpeg_bytes(blur_image(source, strength=0.08), max_side=side)
 
 
 @login_required
@@ -357,7 +516,8 @@ def item_media(request, item_id, which):
             response = serve_file(request, asset)
     else:
         try:
-            response = HttpResponse(_blurred_rendition(asset), content_type="image/jpeg")
+            side = THUMBNAIL_SIDE if request.GET.get("size") == "thumb" else 640
+            response = HttpResponse(_blurred_rendition(asset, side=side), content_type="image/jpeg")
         except (OSError, ValueError, IndexError, MediaError, av.FFmpegError):
             raise Http404("No preview for this file.") from None  # never its bytes instead
     response["Cache-Control"] = "private, no-store"
