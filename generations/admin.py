@@ -15,6 +15,7 @@ from generations.models import (
     HashBank,
     HashBankEntry,
     IdempotencyRecord,
+    PolicyVersion,
     ReviewItem,
     TakedownRequest,
     TeamCallbackSecret,
@@ -251,3 +252,22 @@ class AssetFingerprintAdmin(ReadOnlyAdmin):
 
     list_display = ["asset", "media_kind", "computed_at"]
     list_filter = ["media_kind"]
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    """Publishing a version: decisions record the newest one in force, and /policy/ lists them all. Once in
+    force its version and date are fixed (decisions name it); wording can still be corrected."""
+
+    list_display = ["version", "effective_from", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    search_fields = ["version", "summary", "changelog"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["version", "effective_from"] if obj is not None and obj.effective_from <= timezone.now() else []
+        return [*self.readonly_fields, *fixed]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -6,6 +6,7 @@ from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
 from generations.web import provenance as provenance_views
+from generations.web import reports as report_views
 from generations.web import takedown as takedown_views
 from generations.web.usage import usage
 from studio.health import healthz
@@ -43,6 +44,11 @@ urlpatterns = [
     path("moderation/takedowns/", takedown_views.queue, name="moderation-takedowns"),
     path("moderation/takedowns/<str:takedown_id>/", takedown_views.detail, name="moderation-takedown"),
     path("moderation/takedowns/<str:takedown_id>/decide/", takedown_views.decide, name="moderation-takedown-decide"),
+    # What the policy is and how it was applied: public, like the provenance pages; the decision log is staff's.
+    path("policy/", report_views.policy_page, name="policy"),
+    path("transparency/", report_views.transparency_page, name="transparency"),
+    path("moderation/decisions.csv", report_views.decision_log, {"fmt": "csv"}, name="moderation-decisions-csv"),
+    path("moderation/decisions.jsonl", report_views.decision_log, {"fmt": "jsonl"}, name="moderation-decisions-jsonl"),
     path("accounts/", include("accounts.urls")),
     path("moderation/", include("generations.web.moderation_urls")),
     path("admin/rq/", include("django_rq.urls")),
