@@ -55,8 +55,14 @@
     return (preset && preset.value) || (reasonText && reasonText.value.trim());
   }
   if (preset) {
-    // Enter on the reason picker carries out the action that asked for a reason (r or e).
+    // On the reason picker, a digit picks that reason, and Enter carries out the action that asked for a
+    // reason (r or e).
     preset.addEventListener("keydown", function (event) {
+      if (/^[1-9]$/.test(event.key) && Number(event.key) < preset.options.length) {
+        preset.selectedIndex = Number(event.key);
+        event.preventDefault();
+        return;
+      }
       if (event.key === "Enter" && pending && preset.value) {
         event.preventDefault();
         var button = document.querySelector('[data-key="' + pending + '"]');
