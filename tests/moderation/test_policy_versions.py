@@ -15,6 +15,7 @@ from generations.actions.generation import do_block_upstream
 from generations.models import Generation, PolicyVersion, ReviewItem, current_policy_version
 from generations.states import Stage, Status
 from tests.conftest import bearer
+from tests.helpers import run_workers
 from tests.moderation.test_dsa_statements import make_world
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,16 @@ def test_the_decision_log_download_is_for_staff_moderators_only(client, world, a
     assert client.get("/moderation/decisions.csv?since=yesterday").status_code == 400
     exports = AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_EXPORTED, actor_user=world)
     assert exports.count() == 2
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_output_scan_records_the_policy_version(client, use_simulator, redis_conn, alice_key):
+    response = client.post("/api/v1/generations", {"prompt": "A paper boat drifting down a rainy street", "model": "kling-v1-6"},
+                           content_type="application/json", **bearer(alice_key))
+    assert response.status_code == 202, response.content
+    run_workers(max_rounds=50)
+    generation = Generation.objects.get(public_id=response.json()["id"])
+    assert generation.status == "succeeded", generation.error_message
+    assert generation.scan_result["policy_version"] == "2026.12"
+    assert generation.screening_result["content_policy_version"] == "2026.12"
