@@ -83,3 +83,19 @@ def test_a_moderator_bulk_rejects_two_items_of_one_user_with_one_reason(page, li
     other.refresh_from_db()
     assert other.decision == ""
     assert AuditEvent.objects.filter(event_type=AuditEventType.REVIEW_DECIDED).count() == 2
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_the_decision_buttons_are_above_the_fold_and_nothing_scrolls_sideways(page, live_server, team, alice, moderator,
+                                                                             width, height):
+    item = held(team, alice, "A very long prompt about a harbour " * 12)
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server, "mo@example.org", "pw-mo-12345")
+    for path in ("/moderation/", f"/moderation/items/{item.public_id}/", "/accounts/audit/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
+    page.goto(f"{live_server.url}/moderation/items/{item.public_id}/")
+    for name in ("Approve (a)", "Reject (r)"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box["y"] + box["height"] <= height, (name, box, width)
+    shot(page, f"moderation-item-{width}")
