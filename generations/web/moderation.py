@@ -491,7 +491,9 @@ def _blurred_rendition(asset, *, side=640) -> bytes:
             source = Image.open(io.BytesIO(handle.read()))
             source.draft("RGB", (640, 640))
             source.thumbnail((640, 640))
-    # Blurred at full preview size, then shrunk: a thumbnail is never sharper than the preview.
+    # Shrunk first, then blurred: the blur radius is a fraction of the long side, so a thumbnail is as
+    # obscured as the preview, for a sixteenth of the work.
+    source.thumbnail((side, side))
     return jpeg_bytes(blur_image(source, strength=0.08), max_side=side)
 
 
