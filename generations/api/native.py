@@ -344,6 +344,13 @@ def create_generation_upload(
     return blocked_at_submit_response(request, generation) or Status(202, generation_summary(generation))
 
 
+@api.get("/generations/upload", response={404: ErrorOut}, include_in_schema=False)
+def upload_is_not_a_generation(request):
+    """GET /generations/upload reads as "the generation with id upload": there is none (not a 405 because the
+    same path takes uploads by POST)."""
+    raise GenerationError("not_found", "No such generation.", http_status=404)
+
+
 @api.get("/generations", response={200: GenerationListOut, **ERRORS}, summary="List the team's generations")
 def list_generations(
     request,

@@ -230,3 +230,9 @@ def test_a_filter_time_outside_the_calendar_in_utc_is_a_400_invalid_datetime(cli
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert (error["code"], error["field"]) == ("invalid_datetime", field)
+
+
+def test_get_on_the_upload_path_reads_as_an_unknown_generation(client, alice_key):
+    # The fuzzer's case: GET /generations/upload is "the generation with id upload", not a 405.
+    response = client.get("/api/v1/generations/upload", **bearer(alice_key))
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found", response.content

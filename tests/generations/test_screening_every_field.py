@@ -89,7 +89,8 @@ def assert_refusal_shown(door, response, generation):
         if generation.status == "blocked":
             assert response.status_code == 400 and response.json()["code"] == 1301, response.content
         else:
-            assert response.status_code == 200 and response.json()["data"]["task_status"] == "submitted", response.content
+            # Held for a moderator: "processing" (with a message when queried), never "submitted" forever.
+            assert response.status_code == 200 and response.json()["data"]["task_status"] == "processing", response.content
     else:
         assert response.status_code == 302 and response["Location"].endswith(f"/generations/{generation.public_id}/")
 

@@ -10,16 +10,11 @@ from generations.actions import hashbanks
 from generations.actions.gallery import do_report
 from generations.models import Asset, GalleryItem, GalleryStatus, Generation, TakedownRequest
 from generations.simulator.render import render_clip
-from tests.browser import conftest as chromium
 from tests.browser.conftest import shot
 from tests.browser.test_accessibility import _violations
 from tests.browser.test_first_video import sign_in
 from tests.moderation.test_ban_copies import clip_generation
 from tests.moderation.test_hashing import reencode_trimmed
-
-# The Chromium fixtures of tests/browser, under their own names (`browser`, `page`).
-browser = chromium.browser
-page = chromium.page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,15 +3,13 @@ named as ours, upload a foreign clip and see that nothing was found; nothing pus
 
 import pytest
 
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import shot
 from tests.browser.test_accessibility import _violations
 from tests.provenance import test_check_page as page_tests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The browser tests' Chromium and page, and the check page's install and files.
-browser, page = browser_conftest.browser, browser_conftest.page
+# The check page's install and files (its fixtures, under their own names).
 provenance_files, provenance_install = page_tests.provenance_files, page_tests.provenance_install
 
 
