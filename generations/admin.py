@@ -3,6 +3,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType
 from generations.models import (
@@ -222,19 +223,6 @@ class HashBankEntryAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
         # A bulk delete skips the model's delete(): bump the banks so every matcher reloads.
         HashBank.objects.filter(pk__in=bank_ids).update(revision=F("revision") + 1, updated_at=timezone.now())
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that change only through their own flow (and its audit events): shown, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TakedownRequest)
