@@ -6,7 +6,6 @@ generation's public id is the upstream `external_task_id`) or a second delivery 
 compare-and-set).
 """
 
-import dataclasses
 import logging
 import random
 import shutil
@@ -354,61 +353,7 @@ def _finish(generation, provider, snapshot):
         except MediaError as error:  # output_corrupt / output_not_video, or a ScanError (one kind of MediaError)
             actions.do_fail_generation(generation, code=error.code, message=error.message)
             return
-        verdict = clip.verdict
-        # Known violating content (a hash bank's clip, or a banked image in any frame) decides before the
-        # detectors: block → blocked, hold → held; report lets the detectors' verdict stand.
-        try:
-            hash_match = hashbanks.match_output_clip(video_file.name, team_id=generation.team_id)
-        except hashing.HashingError as error:
-            logger.error("generation %s: its output could not be hashed (%s)", generation.public_id, error)
-            hash_match = None
-        if hash_match and hash_match["action"] in ("block", "hold"):
-            level = scanning.BLOCK if hash_match["action"] == "block" else scanning.REVIEW
-            if not (level == scanning.REVIEW and verdict.verdict == scanning.BLOCK):
-                flagged = {hash_match["category"]: {"level": level, "score": 1.0, "peak": 1.0,
-                                                    "detector": f"hashbank:{hash_match['bank']}"}}
-                verdict = dataclasses.replace(verdict, verdict=level, categories={**verdict.categories, **flagged})
-        # Apparent minors: faces in the frames that scored sexual at or above a low threshold are age-estimated;
-        # an apparent minor there blocks (sexual_minors). An estimator that cannot run holds what it could not check.
-        apparent_minor = False
-        if verdict.sexual_frames:
-            stills = scanning.frame_stills(video_file.name, [index for index, _t, _s in verdict.sexual_frames])
-            try:
-                check = minors.check_output_frames(
-                    {index: (t, score, stills[index]) for index, t, score in verdict.sexual_frames if index in stills}
-                )
-            except minors.EstimatorUnavailable as error:
-                logger.error("operator attention: generation %s: %s", generation.public_id, error)
-                check = None
-                reason = f"Held for a person: frames scored sexual and the age check could not run ({error.reason})."
-                verdict = dataclasses.replace(verdict, checks={**verdict.checks, "apparent_minor": {"error": reason}})
-                if verdict.verdict == scanning.ALLOW:
-                    verdict = dataclasses.replace(verdict, verdict=scanning.REVIEW, categories={
-                        **verdict.categories, "sexual_minors": {"level": scanning.REVIEW, "score": 0.0, "peak": 0.0,
-                                                               "detector": "age check unavailable", "reason": reason}})
-            if check is not None:
-                verdict = dataclasses.replace(verdict, checks={**verdict.checks, "apparent_minor": check.as_record()})
-                if check.applies:
-                    apparent_minor = True
-                    # peak 1.0: the category that names the block and the urgent review item, whatever the sexual score.
-                    verdict = dataclasses.replace(verdict, verdict=scanning.BLOCK, categories={
-                        **verdict.categories, "sexual_minors": {"level": scanning.BLOCK, "score": 1.0, "peak": 1.0,
-                                                               "detector": check.estimator, "reason": check.reason}})
-        # A category the prompt scored in the review band that no frame detector covers: a person looks.
-        uncovered = aggregate.uncovered_prompt_categories(
-            (generation.screening_result or {}).get("categories"), (generation.screening_result or {}).get("thresholds"),
-            coverage.covered_in_scan(verdict.thresholds, estimator_ok=coverage.estimator_ready()[0]
-                                     and "error" not in verdict.checks.get("apparent_minor", {})),
-        )
-        level, reason = aggregate.coverage_hold(verdict.verdict, uncovered)
-        if uncovered:
-            verdict = dataclasses.replace(verdict, checks={**verdict.checks, "uncovered": {"categories": uncovered,
-                                                                                          "reason": reason}})
-        if level != verdict.verdict:
-            held = {category: {"level": scanning.REVIEW, "score": score, "peak": score,
-                               "detector": "prompt screening (no frame detector)", "reason": reason}
-                    for category, score in uncovered.items()}
-            verdict = dataclasses.replace(verdict, verdict=level, categories={**verdict.categories, **held})
+        verdict, hash_match, apparent_minor = _settle_output_verdict(generation, video_file.name, clip.verdict)
         evidence = poster_blurred = None
         if verdict.verdict != scanning.ALLOW and verdict.deciding_frames:
             evidence, poster_blurred = scanning.withheld_stills(video_file.name, verdict)
@@ -444,6 +389,75 @@ def _finish(generation, provider, snapshot):
                 review_queue.do_open_review_for_held(
                     generation, stage=Stage.OUTPUT, categories={"sexual_minors": 1.0}
                 )
+
+
+def _settle_output_verdict(generation, path, verdict):
+    """The frame scan's verdict after the rules that follow it, in order: a hash bank match, the apparent-minor
+    check, the hold for categories no detector covers. Returns (verdict, hash match or None, apparent minor?)."""
+    verdict, hash_match = _apply_hash_match(generation, path, verdict)
+    verdict, apparent_minor = _apply_age_check(generation, path, verdict)
+    return _apply_coverage_hold(generation, verdict), hash_match, apparent_minor
+
+
+def _apply_hash_match(generation, path, verdict):
+    """Known violating content (a hash bank's clip, or a banked image in any frame) decides over the detectors:
+    block → blocked, hold → held (never lowering a block); report lets the detectors' verdict stand."""
+    try:
+        hash_match = hashbanks.match_output_clip(path, team_id=generation.team_id)
+    except hashing.HashingError as error:
+        logger.error("generation %s: its output could not be hashed (%s)", generation.public_id, error)
+        return verdict, None
+    if hash_match and hash_match["action"] in ("block", "hold"):
+        level = scanning.BLOCK if hash_match["action"] == "block" else scanning.REVIEW
+        if not (level == scanning.REVIEW and verdict.verdict == scanning.BLOCK):
+            verdict = verdict.escalated(level, {hash_match["category"]: {
+                "level": level, "score": 1.0, "peak": 1.0, "detector": f"hashbank:{hash_match['bank']}"}})
+    return verdict, hash_match
+
+
+def _apply_age_check(generation, path, verdict):
+    """Faces in the frames that scored sexual at or above a low threshold are age-estimated: an apparent minor
+    blocks (sexual_minors). An estimator that cannot run holds what it could not check."""
+    if not verdict.sexual_frames:
+        return verdict, False
+    stills = scanning.frame_stills(path, [index for index, _t, _s in verdict.sexual_frames])
+    try:
+        check = minors.check_output_frames(
+            {index: (t, score, stills[index]) for index, t, score in verdict.sexual_frames if index in stills}
+        )
+    except minors.EstimatorUnavailable as error:
+        logger.error("operator attention: generation %s: %s", generation.public_id, error)
+        reason = f"Held for a person: frames scored sexual and the age check could not run ({error.reason})."
+        verdict = verdict.with_check("apparent_minor", {"error": reason})
+        if verdict.verdict == scanning.ALLOW:
+            verdict = verdict.escalated(scanning.REVIEW, {"sexual_minors": {
+                "level": scanning.REVIEW, "score": 0.0, "peak": 0.0, "detector": "age check unavailable", "reason": reason}})
+        return verdict, False
+    verdict = verdict.with_check("apparent_minor", check.as_record())
+    if not check.applies:
+        return verdict, False
+    # peak 1.0: the category that names the block and the urgent review item, whatever the sexual score.
+    return verdict.escalated(scanning.BLOCK, {"sexual_minors": {
+        "level": scanning.BLOCK, "score": 1.0, "peak": 1.0, "detector": check.estimator, "reason": check.reason}}), True
+
+
+def _apply_coverage_hold(generation, verdict):
+    """A category the prompt scored in the review band that no frame detector covers: a person looks."""
+    screening_result = generation.screening_result or {}
+    uncovered = aggregate.uncovered_prompt_categories(
+        screening_result.get("categories"), screening_result.get("thresholds"),
+        coverage.covered_in_scan(verdict.thresholds, estimator_ok=coverage.estimator_ready()[0]
+                                 and "error" not in verdict.checks.get("apparent_minor", {})),
+    )
+    level, reason = aggregate.coverage_hold(verdict.verdict, uncovered)
+    if uncovered:
+        verdict = verdict.with_check("uncovered", {"categories": uncovered, "reason": reason})
+    if level != verdict.verdict:
+        verdict = verdict.escalated(level, {
+            category: {"level": scanning.REVIEW, "score": score, "peak": score,
+                       "detector": "prompt screening (no frame detector)", "reason": reason}
+            for category, score in uncovered.items()})
+    return verdict
 
 
 def wants_label(generation) -> bool:

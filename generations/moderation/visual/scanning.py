@@ -23,7 +23,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import av
@@ -132,6 +132,15 @@ class ScanVerdict:
     sexual_frames: tuple = ()
     # Checks added after the frame scan (the apparent-minor check, the coverage hold), recorded as they are.
     checks: dict = field(default_factory=dict)
+
+    def escalated(self, level: str, flagged: dict) -> "ScanVerdict":
+        """This verdict with `level` as its outcome and `flagged` ({category: record}) among its categories:
+        how a rule applied after the frame scan (hash bank, age check, coverage hold) says what it decided."""
+        return replace(self, verdict=level, categories={**self.categories, **flagged})
+
+    def with_check(self, name: str, record: dict) -> "ScanVerdict":
+        """This verdict with a post-scan check's record kept under `checks[name]`."""
+        return replace(self, checks={**self.checks, name: record})
 
     def as_audit(self):
         return {
