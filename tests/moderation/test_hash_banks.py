@@ -16,10 +16,11 @@ from generations.actions.generation import Assessment, initial_disposition
 from generations.models import Generation, HashBank, HashBankEntry, ReviewItem
 from generations.moderation.text import screening
 from generations.simulator.render import render_clip
+from studio.perf.bench_hashbank import near_duplicates
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal, run_workers
 from tests.kinds.media import b64
-from tests.moderation.test_hashing import near_duplicates, reencode_trimmed
+from tests.moderation.test_hashing import reencode_trimmed
 
 BANKED_PROMPT = "A paper lantern drifting over a dark lake"
 

@@ -1,7 +1,6 @@
 """PDQ hashing, the multi-index hash index and the vPDQ clip rule (generations.moderation.visual.hashing),
 on real images and clips: pinned hashes, near-duplicates that must match, unrelated media that must not."""
 
-import io
 import random
 from fractions import Fraction
 
@@ -13,6 +12,7 @@ from skimage import data as skdata
 
 from generations.moderation.visual import hashing
 from generations.simulator.render import render_clip
+from studio.perf.bench_hashbank import flip_bits, near_duplicates, random_words
 
 # --- media made on the spot ----------------------------------------------------------------------------
 
@@ -65,25 +65,6 @@ def procedural_image(seed: int) -> Image.Image:
             draw.text((rng.randint(-20, width - 40), rng.randint(-10, height - 20)), text,
                       fill=tuple(nprng.integers(0, 256, 3).tolist()), font=font)
     return image
-
-
-def reencoded(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue()))
-
-
-def near_duplicates(image: Image.Image) -> dict:
-    """The copies a bank must still catch: JPEG quality 50, resized to 80 %, 5 % cropped (2.5 % off every
-    edge, re-saved as JPEG 80), mirrored."""
-    width, height = image.size
-    crop = image.crop((round(width * 0.025), round(height * 0.025), round(width * 0.975), round(height * 0.975)))
-    return {
-        "jpeg_q50": reencoded(image, 50),
-        "resized_80": image.resize((int(width * 0.8), int(height * 0.8)), Image.Resampling.BILINEAR),
-        "cropped_5": reencoded(crop, 80),
-        "mirrored": image.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
-    }
 
 
 def write_frames(path, frames, fps=24, crf=18):
@@ -155,17 +136,6 @@ def test_near_duplicates_are_within_31_of_a_banked_variant(name):
 
 
 # --- the index ------------------------------------------------------------------------------------------
-
-
-def random_words(rng, n):
-    return rng.integers(0, np.iinfo(np.uint64).max, size=(n, 4), dtype=np.uint64, endpoint=True)
-
-
-def flip_bits(words_row, count, rng):
-    row = words_row.copy()
-    for bit in rng.choice(256, count, replace=False):
-        row[bit // 64] ^= np.uint64(1) << np.uint64(63 - bit % 64)
-    return row
 
 
 def to_hex(row):
