@@ -319,18 +319,23 @@ def _check_consent(team, consent_id):
     return record
 
 
+def _named_images(request):
+    """(name, InputImage) of every input image, named as the likeness rules and their records name them."""
+    named = [(name, image) for name, image in (("image", request.image), ("image_tail", request.image_tail)) if image is not None]
+    return named + [(f"images[{index}]", image) for index, image in enumerate(request.images)]
+
+
 def _check_likeness(request, *, user, parent, consent):
     """Look for faces in what a request animates (uploaded images; the clip a lip-sync re-voices) and apply
-    the likeness rules. Returns (LikenessCheck, faces seen?). Fails closed when faces cannot be checked."""
-    inputs = {}
-    named_images = [(name, image) for name, image in (("image", request.image), ("image_tail", request.image_tail)) if image is not None]
-    named_images += [(f"images[{index}]", image) for index, image in enumerate(request.images)]
+    the likeness rules. Returns (LikenessCheck, {input name: faces.FaceReport}). Fails closed when faces
+    cannot be checked."""
+    reports = {}
     try:
-        for name, image in named_images:
-            inputs[name] = faces.detect_faces_in_image(image.for_analysis).faces
+        for name, image in _named_images(request):
+            reports[name] = faces.detect_faces_in_image(image.for_analysis)
         if request.kind == catalog.LIP_SYNC and parent is not None:
             video = _parent_video(parent)
-            inputs["parent video"] = faces.detect_faces_in_video(video.file.path).faces
+            reports["parent video"] = faces.detect_faces_in_video(video.file.path)
     except faces.FaceDetectorUnavailable as exc:
         raise GenerationError(
             "face_check_unavailable", "Inputs cannot be checked for faces right now; try again shortly.", http_status=503
@@ -344,9 +349,10 @@ def _check_likeness(request, *, user, parent, consent):
         parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
     )
     check = likeness.likeness_decision(
-        face_counts=inputs, reanimation=reanimation, consent_id=str(consent.public_id) if consent else ""
+        face_counts={name: report.faces for name, report in reports.items()}, reanimation=reanimation,
+        consent_id=str(consent.public_id) if consent else "",
     )
-    return check, bool(check.inputs_with_faces)
+    return check, reports
 
 
 @dataclasses.dataclass(frozen=True)
@@ -416,6 +422,46 @@ def _admit(team, user, request) -> Admission:
     return Admission(request=request, parent=parent, consent=consent, price=price, restricted=restricted)
 
 
+def _check_input_ages(request, admission, likeness_check, face_reports, decision) -> dict | None:
+    """Apparent minors among the pictured faces, only when the request is intimate or its prompt sexual:
+    the record kept in screening_result (`applies` blocks, see initial_disposition), or None when not asked.
+    The faces are those the likeness check found (its boxes guide the estimator); a lip-sync's footage is
+    sampled afresh."""
+    if likeness_check is None or not likeness_check.inputs_with_faces:
+        return None
+    prompt_sexual = float(decision.categories.get("sexual", 0.0) or 0.0)
+    if not likeness_check.reanimation and prompt_sexual < settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW:
+        return None
+    named = dict(_named_images(request))
+    faces_seen = []
+    try:
+        for name in likeness_check.inputs_with_faces:
+            if name == "parent video" and admission.parent is not None:
+                # The footage a lip-sync re-voices: a few frames spread over it.
+                for picture in minors.sample_video_frames(_parent_video(admission.parent).file.path):
+                    faces_seen += [{"input": name, **face.as_dict()} for face in minors.estimate_ages(picture)]
+                continue
+            if named.get(name) is None:
+                continue
+            picture = Image.open(io.BytesIO(named[name].for_analysis))
+            faces_seen += [{"input": name, **face.as_dict()}
+                           for face in minors.estimate_ages(picture, haar_boxes=face_reports[name].boxes)]
+        estimator = minors.load_estimator().name
+    except minors.EstimatorUnavailable as exc:
+        raise GenerationError(
+            "age_check_unavailable", "Pictured faces cannot be checked right now; try again shortly.", http_status=503
+        ) from exc
+    except faces.FaceCheckError as exc:
+        raise GenerationError(exc.code, exc.message, field="image", http_status=400 if exc.permanent else 503) from exc
+    youngest = min((face["age"] for face in faces_seen), default=None)
+    reason = minors.input_minor_rule(
+        youngest_age=youngest, reanimation=likeness_check.reanimation, prompt_sexual=prompt_sexual,
+        sexual_low=settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW, margin_years=settings.AGE_MINOR_MARGIN_YEARS,
+    )
+    return {"applies": bool(reason), "reason": reason, "estimator": estimator, "faces": faces_seen,
+            "minor_below_age": minors.minor_cutoff(settings.AGE_MINOR_MARGIN_YEARS)}
+
+
 def _assess(admission: Admission, *, user, team=None) -> Assessment:
     """Match its images against the hash banks, look for faces in what the request animates, screen its
     text, scan its images (pure CPU and reads)."""
@@ -425,55 +471,25 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
         hash_match = hashbanks.match_input_images(
             [(role, image.data) for role, image in input_image_roles(request)], team_id=team.pk if team else None
         )
-    likeness_check, face_input = None, False
+    likeness_check, face_reports = None, {}
     if request.input_images or request.kind == catalog.LIP_SYNC:
-        likeness_check, face_input = _check_likeness(request, user=user, parent=admission.parent, consent=admission.consent)
+        likeness_check, face_reports = _check_likeness(
+            request, user=user, parent=admission.parent, consent=admission.consent
+        )
     decision = screening.screen_prompt(
         request.screened_text,
         request.negative_prompt,
         user=user,
         history=screening_history(user),
         strict=admission.restricted,
-        has_face_input=face_input,
+        has_face_input=bool(likeness_check and likeness_check.inputs_with_faces),
     )
     input_scan = _scan_input_images(request, restricted=admission.restricted)
-    if likeness_check is not None and likeness_check.inputs_with_faces:
-        # Apparent minors: ages of the pictured faces, only when the request is intimate or its prompt sexual.
-        prompt_sexual = float(decision.categories.get("sexual", 0.0) or 0.0)
-        if likeness_check.reanimation or prompt_sexual >= settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW:
-            named = dict([("image", request.image), ("image_tail", request.image_tail)]
-                         + [(f"images[{index}]", image) for index, image in enumerate(request.images)])
-            faces_seen = []
-            try:
-                for name in likeness_check.inputs_with_faces:
-                    if name == "parent video" and admission.parent is not None:
-                        # The footage a lip-sync re-voices: a few frames spread over it.
-                        for picture in minors.sample_video_frames(_parent_video(admission.parent).file.path):
-                            faces_seen += [{"input": name, **face.as_dict()} for face in minors.estimate_ages(picture)]
-                        continue
-                    if named.get(name) is None:
-                        continue
-                    picture = Image.open(io.BytesIO(named[name].for_analysis))
-                    report = faces.detect_faces_in_image(named[name].for_analysis)
-                    faces_seen += [{"input": name, **face.as_dict()}
-                                   for face in minors.estimate_ages(picture, haar_boxes=report.boxes)]
-                estimator = minors.load_estimator().name
-            except minors.EstimatorUnavailable as exc:
-                raise GenerationError(
-                    "age_check_unavailable", "Pictured faces cannot be checked right now; try again shortly.", http_status=503
-                ) from exc
-            except faces.FaceCheckError as exc:
-                raise GenerationError(exc.code, exc.message, field="image", http_status=400 if exc.permanent else 503) from exc
-            youngest = min((face["age"] for face in faces_seen), default=None)
-            reason = minors.input_minor_rule(
-                youngest_age=youngest, reanimation=likeness_check.reanimation, prompt_sexual=prompt_sexual,
-                sexual_low=settings.SCREEN_MINOR_SEXUAL_PROMPT_LOW, margin_years=settings.AGE_MINOR_MARGIN_YEARS,
-            )
-            # A lip-sync has no input image to scan: its record still needs a place in screening_result.
-            input_scan = {**(input_scan or {"verdict": scanning.ALLOW, "categories": {}, "top": "", "detectors": []}),
-                          "apparent_minor": {
-                "applies": bool(reason), "reason": reason, "estimator": estimator, "faces": faces_seen,
-                "minor_below_age": minors.minor_cutoff(settings.AGE_MINOR_MARGIN_YEARS)}}
+    apparent_minor = _check_input_ages(request, admission, likeness_check, face_reports, decision)
+    if apparent_minor is not None:
+        # A lip-sync has no input image to scan: its record still needs a place in screening_result.
+        input_scan = {**(input_scan or {"verdict": scanning.ALLOW, "categories": {}, "top": "", "detectors": []}),
+                      "apparent_minor": apparent_minor}
     origins = {role: input_provenance(image) for role, image in input_image_roles(request)}
     return Assessment(decision=decision, input_scan=input_scan, likeness=likeness_check,
                       input_provenance={role: origin for role, origin in origins.items() if origin}, hash_match=hash_match)
@@ -725,6 +741,7 @@ def do_fail_generation(generation, *, code, message, extra=None):
 
 def do_block_upstream(generation, *, expected, upstream_code, message):
     """The upstream refused the request under its content-safety policy: blocked at stage upstream."""
+    refusal = {"upstream_code": upstream_code, "upstream_message": message[:300], "policy_version": current_policy_version()}
     with transaction.atomic():
         do_transition(
             generation,
@@ -734,14 +751,9 @@ def do_block_upstream(generation, *, expected, upstream_code, message):
             progress=0,
             error_code="upstream_content_policy",
             error_message="The video service refused this request under its content-safety policy.",
-            extra={"upstream_code": upstream_code, "upstream_message": message[:300], "policy_version": current_policy_version()},
+            extra=refusal,
         )
-        record_audit_event(
-            AuditEventType.UPSTREAM_REFUSED,
-            team=generation.team,
-            target=generation,
-            extra={"upstream_code": upstream_code, "upstream_message": message[:300], "policy_version": current_policy_version()},
-        )
+        record_audit_event(AuditEventType.UPSTREAM_REFUSED, team=generation.team, target=generation, extra=refusal)
         do_record_strike(
             generation.created_by, category="default", source="upstream_refusal", generation_ref=str(generation.public_id)
         )
