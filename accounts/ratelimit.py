@@ -89,6 +89,19 @@ def check_prompt_check_rate(user):
     _check(f"user:{user.pk}:check", per_minute=60, burst=20, what="prompt checks")
 
 
+def check_media_check_rate(client):
+    """"Check a video" (page and API): each check decodes up to a few hundred frames. `client` names the
+    bucket: an address (page) or an API key (API)."""
+    _check(f"verify:{client}", per_minute=settings.VERIFY_RATE_PER_MINUTE, burst=settings.VERIFY_RATE_BURST,
+           what="checks from your address" if client.startswith("ip:") else "checks with this API key")
+
+
+def check_takedown_rate(client_address):
+    """Public takedown requests, per client address."""
+    _check(f"takedown:ip:{client_address}", per_minute=settings.TAKEDOWN_RATE_PER_MINUTE,
+           burst=settings.TAKEDOWN_RATE_BURST, what="takedown requests from your address")
+
+
 def check_password_reset_rate(bucket):
     """Reset e-mails: a few per address and per client, then one every few minutes."""
     _check(bucket, per_minute=settings.PASSWORD_RESET_RATE_PER_HOUR / 60, burst=3, what="reset requests")

@@ -19,7 +19,7 @@ from accounts.actions import authenticate_api_key
 from accounts.audit import Actor, client_ip
 from accounts.errors import AccountError
 from accounts.models import ApiKeyScope, Membership
-from accounts.ratelimit import RateLimited, _check, check_api_key_rate
+from accounts.ratelimit import RateLimited, check_api_key_rate, check_media_check_rate
 from accounts.standing import current_standing
 from accounts.usage import team_usage
 from generations.actions.generation import do_cancel_generation, do_submit_generation
@@ -631,10 +631,7 @@ _VERIFY_BODY = {
 )
 def verify_provenance(request, file: File[UploadedFile | None] = None):  # not File[...] | None: ninja reads that from the query
     # A check decodes up to a few hundred frames: beside the key's own limit, the check has its own bucket.
-    _check(
-        f"verify:key:{request.auth.pk}", per_minute=settings.VERIFY_RATE_PER_MINUTE,
-        burst=settings.VERIFY_RATE_BURST, what="checks with this API key",
-    )
+    check_media_check_rate(f"key:{request.auth.pk}")
     try:
         if file is not None:
             report = check_upload(file)

@@ -8,14 +8,13 @@ ends, whatever the outcome: nothing sent here is kept.
 """
 
 from django import forms
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.audit import client_ip
-from accounts.ratelimit import RateLimited, _check
+from accounts.ratelimit import RateLimited, check_media_check_rate
 from generations.actions.provenance import CheckRefused, check_upload, check_url, limit_text, trust_anchor_pem
 
 ACCEPT = "video/mp4,video/quicktime,image/jpeg,image/png,image/webp,.mp4,.mov,.m4v,.jpg,.jpeg,.png,.webp"
@@ -63,12 +62,7 @@ class CheckForm(forms.Form):
 
 def check_rate(request):
     """One token of the client's bucket (keyed on its address, trusted proxies considered)."""
-    _check(
-        f"verify:ip:{client_ip(request) or 'unknown'}",
-        per_minute=settings.VERIFY_RATE_PER_MINUTE,
-        burst=settings.VERIFY_RATE_BURST,
-        what="checks from your address",
-    )
+    check_media_check_rate(f"ip:{client_ip(request) or 'unknown'}")
 
 
 def result_view(report: dict) -> dict:

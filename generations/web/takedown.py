@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import client_ip
 from accounts.errors import ModeratorsOnly
-from accounts.ratelimit import RateLimited, _check
+from accounts.ratelimit import RateLimited, check_takedown_rate
 from generations.actions import takedown
 from generations.actions.review import is_moderator
 from generations.models import TakedownRelationship, TakedownRequest, TakedownStatus
@@ -68,9 +68,7 @@ class TakedownForm(forms.Form):
 
 
 def _rate(request):
-    _check(f"takedown:ip:{client_ip(request) or 'unknown'}", per_minute=settings.TAKEDOWN_RATE_PER_MINUTE,
-           burst=settings.TAKEDOWN_RATE_BURST,
-           what="takedown requests from your address")
+    check_takedown_rate(client_ip(request) or "unknown")
 
 
 def _file(form, request):
