@@ -95,13 +95,17 @@ def robustness(*, height: int, textured: bool, seeds: tuple[int, ...], duration:
         original = clip(f"a marked clip {seed}: a fox, a lighthouse, the sea", seed, duration=duration, height=height, textured=textured)
         marked = wm.embed(original, PAYLOAD, KEY)
         result["psnr_db"].append(round(psnr(original, marked), 2))
-        stored = decode(encode(marked, 18))
-        for name in ATTACKS:
-            detection = wm.detect(attack(name, stored), KEY)
-            result[name] += int(detection.found and detection.payload == PAYLOAD)
-            result["wrong_payload"] += int(detection.found and detection.payload != PAYLOAD)
-            result["pilot_z"][name].append(round(detection.pilot_z, 1))
+        _count_attacks(result, decode(encode(marked, 18)))
     return result
+
+
+def _count_attacks(result: dict, stored: list[np.ndarray]) -> None:
+    """Run every attack on the stored frames and count, in `result`, recoveries, wrong payloads and pilot peaks."""
+    for name in ATTACKS:
+        detection = wm.detect(attack(name, stored), KEY)
+        result[name] += int(detection.found and detection.payload == PAYLOAD)
+        result["wrong_payload"] += int(detection.found and detection.payload != PAYLOAD)
+        result["pilot_z"][name].append(round(detection.pilot_z, 1))
 
 
 def clip_file(path, frames: list[np.ndarray], *, fps: int = 24) -> None:
@@ -155,12 +159,7 @@ def mark_video_robustness(*, height: int, seeds: tuple[int, ...], duration: floa
                 keep[top:bottom, left:right] = False
             result["psnr_db"].append(round(psnr([f[keep] for f in original], [f[keep] for f in marked]), 2))
             wm.mark_video(source, delivered, payload=PAYLOAD, key=KEY, label=label)
-            stored = decode_file(delivered)
-            for name in ATTACKS:
-                detection = wm.detect(attack(name, stored), KEY)
-                result[name] += int(detection.found and detection.payload == PAYLOAD)
-                result["wrong_payload"] += int(detection.found and detection.payload != PAYLOAD)
-                result["pilot_z"][name].append(round(detection.pilot_z, 1))
+            _count_attacks(result, decode_file(delivered))
     return result
 
 
