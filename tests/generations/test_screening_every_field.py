@@ -169,7 +169,11 @@ def test_it_refuses_a_lip_sync_that_speaks_an_explicit_sexual_line(door, client,
 
     assert generation.prompt == EXPLICIT_LINE and generation.options["text"] == EXPLICIT_LINE
     assert generation.status == "blocked", generation.screening_result
-    assert generation.screening_result["top_category"] == "sexual"
+    assert generation.screening_result["categories"]["sexual"] == 1.0
+    # The stand-in footage is abstract shapes, but after marking a frame can pass OpenCV's face detector: then
+    # the line is also a real-looking person's sexual speech, and the real-person rule may lead.
+    seen_face = bool(generation.screening_result["likeness"]["inputs_with_faces"])
+    assert generation.screening_result["top_category"] in (("sexual", "deepfake") if seen_face else ("sexual",))
     assert_refusal_shown(door, response, generation)
     assert_screening_recorded(generation)
     assert generation.credit_state == "none"
