@@ -21,6 +21,7 @@ BENCHMARKS = {
     "abuse": "studio.perf.bench_abuse:run_abuse_bench",
     "provenance": "studio.perf.bench_provenance:run_provenance_bench",
     "hashbank": "studio.perf.bench_hashbank:run_hashbank_bench",
+    "review": "studio.perf.bench_review:run_review_bench",
 }
 # Figures the issues state per core; the others are measured on the whole (2-core) machine.
 ONE_CORE = {"screening"}
