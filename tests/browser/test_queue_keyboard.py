@@ -99,3 +99,33 @@ def test_the_decision_buttons_are_above_the_fold_and_nothing_scrolls_sideways(pa
         box = page.get_by_role("button", name=name).bounding_box()
         assert box["y"] + box["height"] <= height, (name, box, width)
     shot(page, f"moderation-item-{width}")
+
+
+def test_a_moderator_works_through_fifty_items_by_keyboard_alone(page, live_server, team, alice, bob, moderator, redis_conn):
+    """Fifty held items, from the queue to the empty queue, without the mouse: Enter opens the first, then `a`
+    approves, or a digit picks a listed reason and `r` rejects; each decision opens the next item."""
+    items = [held(team, alice if n % 2 else bob, f"Queued scene {n:02d} of a quiet harbour") for n in range(50)]
+    sign_in(page, live_server, "mo@example.org", "pw-mo-12345")
+    page.goto(f"{live_server.url}/moderation/")
+    page.get_by_text("Queued scene", exact=False).first.wait_for()
+    page.keyboard.press("j")  # the cursor on the first row
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/moderation/items/*/")
+    opened = []
+    for n in range(50):
+        current = page.url
+        opened.append(current.rstrip("/").rsplit("/", 1)[-1])
+        if n % 2:
+            page.keyboard.press("a")
+        else:
+            page.keyboard.press("1")
+            page.keyboard.press("r")
+        page.wait_for_url(lambda url, before=current: url != before)
+    assert page.url.rstrip("/").endswith("/moderation")  # the queue, empty
+    assert sorted(opened) == sorted(str(item.public_id) for item in items)  # each item once, none skipped
+    decided = list(ReviewItem.objects.values_list("decision", "decided_by_id"))
+    assert len(decided) == 50 and {by for _, by in decided} == {moderator.pk}
+    assert sum(decision == "approved" for decision, _ in decided) == 25
+    assert sum(decision == "rejected" for decision, _ in decided) == 25
+    assert AuditEvent.objects.filter(event_type=AuditEventType.REVIEW_DECIDED).count() == 50
+    shot(page, "queue-after-fifty")
