@@ -14,7 +14,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("accounts", "generations", "studio")
-CORE = {"models", "states", "catalog", "pricing", "errors", "selectors", "presenters", "queueing", "outbound", "admin", "apps"}
+CORE = {"models", "states", "catalog", "pricing", "errors", "selectors", "presenters", "queueing", "outbound", "storage",
+        "admin", "apps"}
 
 # What each room may import of `generations` (by the second part of the dotted name). The simulator and
 # the providers stand alone; management commands and studio/ are entry points and may import anything.
@@ -162,3 +163,34 @@ def test_the_house_has_no_import_cycle():
     for node in sorted(graph):
         visit(node)
     assert not cycles, cycles
+
+
+# --- stored files go through the storage API --------------------------------------------------------
+
+FILE_FIELDS = {"file"}  # the FileFields of the models (Asset.file)
+
+
+def local_paths_of_stored_files(path):
+    """(line, text) of each `<x>.file.path` (a FieldFile's local path) and `<storage>.path(...)` in a module:
+    object storage has neither, so product code copies a stored file with generations.storage.local_copy."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or node.attr != "path":
+            continue
+        value = node.value
+        field_file = isinstance(value, ast.Attribute) and value.attr in FILE_FIELDS
+        storage = (isinstance(value, ast.Attribute) and value.attr == "storage") or (
+            isinstance(value, ast.Name) and value.id.endswith("storage"))
+        if field_file or storage:
+            yield node.lineno, ast.unparse(node)
+
+
+def test_the_stored_file_checker_sees_a_local_path(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("a = asset.file.path\nb = default_storage.path(name)\nc = os.path.join(x)\nd = request.path\n")
+    assert [line for line, _ in local_paths_of_stored_files(bad)] == [1, 2]
+
+
+def test_no_product_code_reads_the_local_path_of_a_stored_file():
+    found = [f"{path.relative_to(ROOT)}:{line} {text}" for path, _ in modules() for line, text in local_paths_of_stored_files(path)]
+    assert not found

@@ -16,6 +16,7 @@ from generations.models import AssetRole, GalleryItem, GalleryLike, GalleryStatu
 from generations.moderation.text import screening
 from generations.moderation.visual import scanning
 from generations.states import Status
+from generations.storage import local_copy
 
 MAX_CAPTION = 200
 MAX_REPORT_REASON = 1000
@@ -29,7 +30,8 @@ def recheck_for_sharing(generation, *, strict=False) -> dict:
         generation.options.get("text") or generation.prompt, generation.negative_prompt, strict=strict
     )
     video = generation.asset(AssetRole.VIDEO)
-    verdict = scanning.scan_video(video.file.path, thresholds=None)
+    with local_copy(video.file) as path:
+        verdict = scanning.scan_video(path, thresholds=None)
     flagged = flagged_categories(verdict)
     worst = max((decision.decision, verdict.verdict), key=("allow", "review", "block").index)
     category = decision.top_category if decision.decision != "allow" else (max(flagged, key=flagged.get) if flagged else "")

@@ -4,6 +4,7 @@ Transitions are compare-and-set updates (`filter(pk=…, status=old).update(…)
 worker and a user cancelling, can never both move the same generation.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -34,6 +35,7 @@ from generations.outbound import UrlNotAllowed, resolve_target
 from generations.pricing import price_generation
 from generations.selectors import generation_for_team, team_object
 from generations.states import BASE_PROGRESS, TERMINAL, Stage, Status, can_transition
+from generations.storage import local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -325,6 +327,17 @@ def _named_images(request):
     return named + [(f"images[{index}]", image) for index, image in enumerate(request.images)]
 
 
+@contextlib.contextmanager
+def _parent_footage(parent):
+    """A local copy of the clip a lip-sync re-voices. A stored clip that cannot be read is the studio's
+    problem, not the user's: video_unreadable, worth a retry."""
+    try:
+        with local_copy(_parent_video(parent).file) as path:
+            yield path
+    except OSError as exc:
+        raise faces.FaceCheckError("video_unreadable", "The clip cannot be read right now.", permanent=False) from exc
+
+
 def _check_likeness(request, *, user, parent, consent):
     """Look for faces in what a request animates (uploaded images; the clip a lip-sync re-voices) and apply
     the likeness rules. Returns (LikenessCheck, {input name: faces.FaceReport}). Fails closed when faces
@@ -334,8 +347,8 @@ def _check_likeness(request, *, user, parent, consent):
         for name, image in _named_images(request):
             reports[name] = faces.detect_faces_in_image(image.for_analysis)
         if request.kind == catalog.LIP_SYNC and parent is not None:
-            video = _parent_video(parent)
-            reports["parent video"] = faces.detect_faces_in_video(video.file.path)
+            with _parent_footage(parent) as path:
+                reports["parent video"] = faces.detect_faces_in_video(path)
     except faces.FaceDetectorUnavailable as exc:
         raise GenerationError(
             "face_check_unavailable", "Inputs cannot be checked for faces right now; try again shortly.", http_status=503
@@ -438,8 +451,9 @@ def _check_input_ages(request, admission, likeness_check, face_reports, decision
         for name in likeness_check.inputs_with_faces:
             if name == "parent video" and admission.parent is not None:
                 # The footage a lip-sync re-voices: a few frames spread over it.
-                for picture in minors.sample_video_frames(_parent_video(admission.parent).file.path):
-                    faces_seen += [{"input": name, **face.as_dict()} for face in minors.estimate_ages(picture)]
+                with _parent_footage(admission.parent) as path:
+                    for picture in minors.sample_video_frames(path):
+                        faces_seen += [{"input": name, **face.as_dict()} for face in minors.estimate_ages(picture)]
                 continue
             if named.get(name) is None:
                 continue

@@ -49,6 +49,7 @@ from generations.models import (
 )
 from generations.moderation.visual import hashing
 from generations.states import Stage, Status
+from generations.storage import local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def _compute_fingerprint(asset) -> dict:
     kind = HashMediaKind.VIDEO if asset.content_type.startswith("video/") else HashMediaKind.IMAGE
     try:
         if kind == HashMediaKind.VIDEO:
-            frames = hashing.hash_video(asset.file.path)
+            with local_copy(asset.file) as path:
+                frames = hashing.hash_video(path)
             return {"media_kind": kind, "hashes": [frame.hex for frame in frames],
                     "frame_times": [frame.t for frame in frames], "qualities": [frame.quality for frame in frames]}
         with asset.file.open("rb") as handle:
@@ -255,7 +257,8 @@ def _entry_fields_of(generation, media) -> tuple[list, list]:
     fields, skipped = [], []
     for asset in generation.assets.filter(role__in=roles).order_by("role"):
         try:
-            fields.append((asset, hashbanks.media_entry_fields(asset.file.path)))
+            with local_copy(asset.file) as path:
+                fields.append((asset, hashbanks.media_entry_fields(path)))
         except (hashbanks.HashBankError, hashing.HashingError, OSError) as error:
             skipped.append({"role": asset.role, "why": getattr(error, "message", str(error))})
     return fields, skipped
