@@ -1,0 +1,47 @@
+"""Withheld media lives apart: when an asset is quarantined after it was stored (an upheld report, a
+takedown) its object moves under the quarantine prefix, and when a moderator releases a held output it moves
+back. A presigned link already handed out for the old key stops working at once, because the key is gone.
+
+Moves run after the transaction that changed `quarantined` commits: copy through the storage API, point the
+row at the copy (only if it still names the old key), then delete the old object. A crash between the steps
+leaves the row naming an object that exists.
+"""
+
+import logging
+
+from django.db import transaction
+
+from generations.models import Asset
+from generations.storage import released_name, withheld_name
+
+logger = logging.getLogger(__name__)
+
+
+def relocate_on_commit(asset_ids, *, withheld: bool):
+    """After the current transaction commits, move these assets' objects to where `withheld` says."""
+    ids = list(asset_ids)
+    if ids:
+        transaction.on_commit(lambda: relocate(ids, withheld=withheld))
+
+
+def relocate(asset_ids, *, withheld: bool) -> int:
+    """Move each asset's object under (or out of) the quarantine prefix; returns how many moved."""
+    moved = 0
+    for asset in Asset.objects.filter(pk__in=asset_ids, quarantined=withheld):
+        old = asset.file.name
+        target = withheld_name(old) if withheld else released_name(old)
+        if not old or target == old:
+            continue
+        storage = asset.file.storage
+        try:
+            with storage.open(old, "rb") as source:
+                new = storage.save(target, source)
+        except OSError:
+            logger.exception("could not move asset %s to %s", asset.pk, target)
+            continue
+        if Asset.objects.filter(pk=asset.pk, file=old).update(file=new):
+            storage.delete(old)
+            moved += 1
+        else:  # the row changed meanwhile: keep what it names, drop the copy
+            storage.delete(new)
+    return moved
