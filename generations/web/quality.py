@@ -1,6 +1,7 @@
 """Quality review pages: the blind second reviews a moderator can take, and a lead's list of disagreements.
 
-A second reviewer sees the item as the item page shows it (its text, scores and blurred media) but never its
+A second reviewer sees the item (through the item page's own media helpers: blurred, originals after a logged
+unblur) as the item page shows it (its text, scores and blurred media) but never its
 first decision, the moderator who took it or their reason; the lead's page shows both decisions side by side.
 """
 
@@ -13,7 +14,7 @@ from generations.actions import quality, review
 from generations.actions.review import ReviewError
 from generations.models import QAResolution, QAReview
 from generations.selectors import as_uuid
-from generations.web.moderation import MEDIA_ROLES, _moderator_or_404, top_categories
+from generations.web.moderation import MEDIA_ROLES, _granted_originals, _moderator_or_404, top_categories
 
 
 def _qa_or_404(qa_id):
@@ -57,10 +58,14 @@ def second_review(request, qa_id):
     item = qa.review_item
     generation = item.generation
     present = set(generation.assets.filter(role__in=MEDIA_ROLES.values()).values_list("role", flat=True))
+    # The unblur form posts to the item page's audited unblur, which comes back through the item page; that
+    # sends a second reviewer here while the review is open, so the grants land on this page.
+    originals = _granted_originals(request, item)
     return render(request, "moderation/qa_review.html", {
         "qa": qa, "item": item, "generation": generation,
         "top": top_categories(item.categories),
-        "media": [which for which, role in MEDIA_ROLES.items() if role in present],
+        "media": [(which, originals.get(which)) for which, role in MEDIA_ROLES.items() if role in present],
+        "originals": originals,
         "presets": review.preset_reasons(item.categories),
     })
 

@@ -303,3 +303,55 @@ def test_the_appeals_overturn_rate_stays_on_the_dashboard(client, team, alice, b
     assert ReviewItem.objects.filter(kind=ReviewKind.APPEAL, decision="approved").count() == 1
     assert response.context["stats"]["overturn_rate"] == 0.25
     assert "appeals overturned 0.250" in response.content.decode()
+
+
+def test_the_second_reviewer_unblurs_on_the_blind_page_and_it_is_logged(settings, client, team, alice, first_mod, second_mod):
+    item = held(team, alice, "A portrait", {"deepfake": 0.6}, stage="input")
+    data = b"\x89PNG-not-really"
+    asset = Asset(generation=item.generation, role="input_image", content_type="image/png", size_bytes=len(data), sha256="x",
+                  quarantined=True)
+    asset.file.save("in.png", ContentFile(data), save=False)
+    asset.save()
+    qa = _one_sampled(settings, team, alice, first_mod, item=item)
+    client.force_login(second_mod)
+    page = client.get(f"/moderation/qa/{qa.public_id}/").content.decode()
+    assert f"/moderation/items/{item.public_id}/media/input" in page and "grant=" not in page
+    response = client.post(f"/moderation/items/{item.public_id}/unblur/", {"from_page": "1"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/moderation/qa/{qa.public_id}/"
+    page = response.content.decode()
+    assert "grant=" in page and first_mod.email not in page
+    event = AuditEvent.objects.get(event_type=AuditEventType.MEDIA_UNBLURRED)
+    assert event.actor_user_id == second_mod.pk and event.extra["asset"] == str(asset.public_id)
+
+
+def test_overturning_a_report_rejection_puts_the_clip_back_in_the_gallery(settings, team, alice, bob, first_mod, second_mod, lead):
+    settings.MODERATION_QA_SHARE = 1.0
+    generation = Generation.objects.create(team=team, created_by=alice, prompt="a dance", model_name="kling-v1-6",
+                                           status="succeeded", stage="done")
+    asset = Asset(generation=generation, role="video", content_type="video/mp4", size_bytes=4, sha256="x")
+    asset.file.save("clip.mp4", ContentFile(b"clip"), save=False)
+    asset.save()
+    GalleryItem.objects.create(team=team, generation=generation, shared_by=alice)
+    item = ReviewItem.objects.create(generation=generation, kind=ReviewKind.REPORT, stage="done", categories={"sexual": 0.3},
+                                     reported_by=bob, message="too much", sla_due_at=timezone.now() + dt.timedelta(hours=4))
+    decide(item, first_mod, review.REJECT)
+    assert GalleryItem.objects.get(generation=generation).status == "removed"
+    qa = QAReview.objects.get(review_item=item)
+    quality.do_second_review(qa, second_mod, review.APPROVE)
+    quality.do_resolve_disagreement(qa, lead, QAResolution.SECOND_STANDS, note="it is a dance")
+    qa.refresh_from_db()
+    assert qa.resolution_applied is True
+    assert GalleryItem.objects.get(generation=generation).status == "visible"
+    assert not Asset.objects.get(pk=asset.pk).quarantined
+    assert StandingEvent.objects.filter(generation_ref=str(generation.public_id), reverted_at=None).count() == 0
+
+
+def test_an_overturned_approval_of_a_generation_still_running_is_recorded_not_applied(settings, team, alice, first_mod,
+                                                                                      second_mod, lead):
+    qa = _one_sampled(settings, team, alice, first_mod)  # a prompt approval: the generation is queued now
+    assert qa.review_item.generation.status == "queued"
+    quality.do_second_review(qa, second_mod, review.REJECT, reason="should not run")
+    quality.do_resolve_disagreement(qa, lead, QAResolution.SECOND_STANDS, note="should not run")
+    qa.refresh_from_db()
+    assert qa.resolution_applied is False and "still queued" in qa.resolution_outcome
+    assert StandingEvent.objects.filter(user=alice).count() == 0
