@@ -1,8 +1,8 @@
 """Quality review pages: the blind second reviews a moderator can take, and a lead's list of disagreements.
 
-A second reviewer sees the item (through the item page's own media helpers: blurred, originals after a logged
-unblur) as the item page shows it (its text, scores and blurred media) but never its
-first decision, the moderator who took it or their reason; the lead's page shows both decisions side by side.
+A second reviewer sees the item as the item page shows it (its text and scores; its media blurred, the originals
+after a logged unblur, through the item page's own helpers) but never its first decision, the moderator who took
+it or their reason; the lead's page shows both decisions side by side.
 """
 
 from django.contrib import messages
