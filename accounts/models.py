@@ -232,6 +232,9 @@ class AuditEventType(models.IntegerChoices):
     REVIEW_EXPIRED = 706, "Review item denied automatically (SLA passed)"
     REVIEW_WITHDRAWN = 707, "Held generation withdrawn by its author"
     REVIEW_CONTEXT_ADDED = 708, "Context added for the moderator"
+    QA_SAMPLED = 710, "Decision sampled for a blind second review"
+    QA_DECIDED = 711, "Blind second review decided"
+    QA_RESOLVED = 712, "Second-review disagreement resolved by a lead"
     # 900–999: the audit trail itself
     AUDIT_EXPORTED = 901, "Audit trail exported"
     AUDIT_CHECKPOINT = 902, "Audit checkpoint signed"
@@ -266,6 +269,11 @@ class AuditEventType(models.IntegerChoices):
     TAKEDOWN_REQUESTED = 1320, "Takedown request received"
     TAKEDOWN_VERIFIED = 1321, "Takedown request verified"
     TAKEDOWN_REJECTED = 1322, "Takedown request rejected"
+    # 1400–1499: child safety (CyberTipline report drafts, preservation holds)
+    CHILD_SAFETY_REPORT_DRAFTED = 1401, "CSAM report drafted; evidence preserved"
+    CHILD_SAFETY_REPORT_DOWNLOADED = 1402, "CSAM report draft downloaded"
+    CHILD_SAFETY_REPORT_FILED = 1403, "CSAM report marked filed externally"
+    CHILD_SAFETY_REPORT_WITHDRAWN = 1404, "CSAM report draft withdrawn"
 
 
 class AuditEvent(models.Model):

@@ -581,3 +581,93 @@ def current_policy_version(at=None) -> str:
     """The version string of the policy in force; settings.POLICY_VERSION when no version is published."""
     row = PolicyVersion.in_force(at)
     return row.version if row is not None else settings.POLICY_VERSION
+
+
+class QACounter(models.Model):
+    """The running count of decisions eligible for quality review (a single row, locked while counting), so
+    that the sampling is exact across processes: decision n is sampled when floor(n·share) grows."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    decisions = models.PositiveBigIntegerField(default=0)
+
+
+class QAResolution(models.TextChoices):
+    FIRST_STANDS = "first_stands", "The first decision stands"
+    SECOND_STANDS = "second_stands", "The second decision stands (first overturned)"
+
+
+class QAReview(models.Model):
+    """A blind second look at a sampled decision: another moderator decides the same item without seeing the
+    first decision; where they disagree, a lead says which decision stands. The first decision, its moderator,
+    the policy version and the item's top category are copied here when it is sampled, so the figures read the
+    decision as it was taken."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review_item = models.OneToOneField(ReviewItem, on_delete=models.CASCADE, related_name="qa_review")
+    sequence = models.PositiveBigIntegerField(help_text="Which eligible decision this was (the sampler's count).")
+    first_decision = models.CharField(max_length=10, choices=ReviewDecision.choices)
+    first_reason = models.TextField(blank=True)
+    first_moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    first_decided_at = models.DateTimeField()
+    policy_version = models.CharField(max_length=20)
+    category = models.CharField(max_length=20, help_text="The item's top category when it was decided.")
+    second_moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    second_decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True)
+    second_reason = models.TextField(blank=True)
+    agreed = models.BooleanField(null=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=14, choices=QAResolution.choices, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolution_note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # What resolving in favour of the second decision changed, in words (or why nothing could be).
+    resolution_outcome = models.CharField(max_length=500, blank=True)
+    resolution_applied = models.BooleanField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["second_decision", "created_at"], name="qa_open")]
+
+    def __str__(self):
+        return f"QA of {self.review_item_id} ({self.second_decision or 'open'})"
+
+    @property
+    def overturned(self):
+        return self.resolution == QAResolution.SECOND_STANDS
+
+
+class ChildSafetyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (not filed)"
+    FILED = "filed", "Filed externally by a person"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ChildSafetyReport(models.Model):
+    """A CyberTipline report draft for confirmed child sexual abuse material, for a registered provider to file
+    with NCMEC itself: the studio never sends it. Its evidence (the generation's files) is under a preservation
+    hold until `preservation_hold_until`: retention skips it, and deleting the user, their team or the
+    generation is refused while this report exists (PROTECT)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.PROTECT, related_name="child_safety_reports")
+    review_item = models.ForeignKey(ReviewItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reported_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    draft = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=ChildSafetyStatus.choices, default=ChildSafetyStatus.DRAFT)
+    preservation_hold_until = models.DateTimeField(db_index=True)
+    external_report_number = models.CharField(max_length=40, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    filed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["generation"], name="one_child_safety_report_per_generation")]
+
+    def __str__(self):
+        return f"child-safety report {self.public_id} ({self.status})"
+
+    def is_held(self, at=None):
+        return self.preservation_hold_until > (at or timezone.now())

@@ -485,6 +485,12 @@ MAX_INPUT_IMAGE_PIXELS = env.int("MAX_INPUT_IMAGE_PIXELS", default=4096 * 4096)
 QUARANTINED_INPUT_RETENTION_DAYS = env.int("QUARANTINED_INPUT_RETENTION_DAYS", default=30)
 # Seconds a moderator's unblur of an item's media lets them load the originals.
 MODERATION_UNBLUR_GRANT_S = env.int("MODERATION_UNBLUR_GRANT_S", default=600)
+# The share (0–1) of moderators' approve/reject decisions re-reviewed blind by a second moderator for
+# quality assurance; sampled exactly (every 1/share-th decision), not at random.
+MODERATION_QA_SHARE = env.float("MODERATION_QA_SHARE", default=0.05)
+# Days the evidence of a confirmed child sexual abuse report is preserved from the report on (18 U.S.C.
+# 2258A(h) asks a provider to preserve it for 90 days); retention and deletions skip it meanwhile.
+CHILD_SAFETY_PRESERVATION_DAYS = env.int("CHILD_SAFETY_PRESERVATION_DAYS", default=90)
 # The largest multipart request read at all (four 10 MB images and their form fields): anything larger
 # is refused with 413 before a byte of it is written to disk. Keep the reverse proxy's body limit
 # (nginx client_max_body_size) at or below this.

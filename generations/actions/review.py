@@ -17,7 +17,7 @@ from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike, do_revert_strikes
 from generations import queueing
-from generations.actions import free_text
+from generations.actions import child_safety, free_text, qa_sampling
 from generations.actions import generation as actions
 from generations.actions.review_queue import sla_for, stays_open_after_withdrawal
 from generations.errors import GenerationError
@@ -213,6 +213,9 @@ def do_decide(item, moderator, action, *, reason="", preset="", expected_version
             },
             request=request,
         )
+        qa_sampling.do_sample_decision(item)
+        if action == REJECT and child_safety.confirms_csam(item, preset):
+            child_safety.do_draft_report(item.generation, moderator, item=item, reason=reason, request=request)
     return item
 
 

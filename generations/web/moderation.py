@@ -29,7 +29,7 @@ from accounts.models import AuditEvent, AuditEventType, StandingEvent, StandingL
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
 from generations import selectors
-from generations.actions import review, takedown
+from generations.actions import quality, review, takedown
 from generations.actions.review import ReviewError, is_moderator
 from generations.inputs.media import MediaError, poster_jpeg
 from generations.models import Asset, AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
@@ -236,6 +236,7 @@ def dashboard_stats(*, now=None, days=14):
         "overturn_rate": (overturned / appeals.count()) if appeals.count() else None,
         "top_users": list(top_users),
         "days": days,
+        "quality": quality.qa_figures(since=since),
     }
 
 
@@ -243,6 +244,9 @@ def dashboard_stats(*, now=None, days=14):
 def item_detail(request, item_id):
     _moderator_or_404(request)
     item = _item_or_404(item_id)
+    qa = quality.open_second_reviews(request.user).filter(review_item=item).first()
+    if qa is not None:
+        return redirect("moderation:qa-review", qa.public_id)  # this page shows the first decision: stay blind
     generation = item.generation
     screening = generation.screening_result or {}
     scan = generation.scan_result or {}

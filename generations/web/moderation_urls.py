@@ -1,5 +1,6 @@
 from django.urls import path
 
+from generations.web import child_safety, quality
 from generations.web import moderation as views
 
 app_name = "moderation"
@@ -12,4 +13,11 @@ urlpatterns = [
     path("items/<str:item_id>/ban/", views.ban_item, name="ban"),
     path("items/<str:item_id>/unblur/", views.unblur_item, name="unblur"),
     path("items/<str:item_id>/media/<str:which>", views.item_media, name="media"),
+    path("qa/", quality.second_reviews, name="qa"),
+    path("qa/disagreements/", quality.disagreements, name="qa-disagreements"),
+    path("qa/<str:qa_id>/", quality.second_review, name="qa-review"),
+    path("items/<str:item_id>/confirm-csam/", child_safety.confirm, name="confirm-csam"),
+    path("child-safety/", child_safety.reports, name="child-safety"),
+    path("child-safety/<str:report_id>/", child_safety.report, name="child-safety-report"),
+    path("child-safety/<str:report_id>/draft.json", child_safety.download, name="child-safety-download"),
 ]

@@ -24,6 +24,7 @@ from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
 from accounts.redis_client import redis_connection
 from generations import queueing
+from generations.actions.child_safety import held_generation_ids
 from generations.actions.generation import do_fail_generation, do_requeue_generation
 from generations.actions.review import do_expire_overdue_reviews
 from generations.models import Asset, AssetRole, DeliveryStatus, Generation, WebhookDelivery
@@ -73,13 +74,16 @@ INPUT_ROLES = (
 
 def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
     """Delete quarantined input images (file and row) of generations that ended more than
-    QUARANTINED_INPUT_RETENTION_DAYS ago and wait for no moderator (no open review or appeal)."""
+    QUARANTINED_INPUT_RETENTION_DAYS ago, wait for no moderator (no open review or appeal) and are under no
+    preservation hold (a child-safety report)."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.QUARANTINED_INPUT_RETENTION_DAYS)
     expired = (
         Asset.objects.filter(quarantined=True, role__in=INPUT_ROLES, generation__status__in=TERMINAL)
         .filter(Q(generation__finished_at__lt=cutoff) | Q(generation__finished_at__isnull=True, generation__created_at__lt=cutoff))
         .exclude(generation__review_items__decision="")
+        # Evidence of a CSAM report stays for its preservation hold, whatever the retention says.
+        .exclude(generation_id__in=held_generation_ids(now))
         .select_related("generation")[:limit]
     )
     removed = 0
