@@ -232,6 +232,8 @@ class AuditEventType(models.IntegerChoices):
     REVIEW_EXPIRED = 706, "Review item denied automatically (SLA passed)"
     REVIEW_WITHDRAWN = 707, "Held generation withdrawn by its author"
     REVIEW_CONTEXT_ADDED = 708, "Context added for the moderator"
+    WELLNESS_PREFERENCES_CHANGED = 750, "Moderator's media viewing preferences changed"
+    WELLNESS_DEFAULTS_CHANGED = 751, "Organisation's media viewing defaults changed"
     # 900–999: the audit trail itself
     AUDIT_EXPORTED = 901, "Audit trail exported"
     AUDIT_CHECKPOINT = 902, "Audit checkpoint signed"

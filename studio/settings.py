@@ -485,6 +485,9 @@ MAX_INPUT_IMAGE_PIXELS = env.int("MAX_INPUT_IMAGE_PIXELS", default=4096 * 4096)
 QUARANTINED_INPUT_RETENTION_DAYS = env.int("QUARANTINED_INPUT_RETENTION_DAYS", default=30)
 # Seconds a moderator's unblur of an item's media lets them load the originals.
 MODERATION_UNBLUR_GRANT_S = env.int("MODERATION_UNBLUR_GRANT_S", default=600)
+# Minutes a moderator may spend on graphic review items in one day before the queue and item pages suggest
+# a break (a soft limit: nothing is refused). Their lead sees every moderator's minutes.
+MODERATION_EXPOSURE_SOFT_LIMIT_MINUTES = env.int("MODERATION_EXPOSURE_SOFT_LIMIT_MINUTES", default=120)
 # The largest multipart request read at all (four 10 MB images and their form fields): anything larger
 # is refused with 413 before a byte of it is written to disk. Keep the reverse proxy's body limit
 # (nginx client_max_body_size) at or below this.
