@@ -214,6 +214,9 @@ def test_a_moderator_in_the_team_gets_no_withheld_media_through_the_portal_or_a_
     # Even a caller that forgot its own checks: the one file helper refuses it.
     with pytest.raises(Http404):
         files.serve_file(RequestFactory().get("/"), asset)
+    # The same door serves it once a moderator approved it (so the refusals above were about the hold).
+    item.__class__.objects.filter(pk=item.pk).update(decision="approved")
+    assert client.get(f"/generations/{item.generation.public_id}/input-start").status_code == 200
     output = held_item(team, alice, VIOLENT, stage="output")
     clip = attach(output.generation, "video", b"not really a clip", "video/mp4")
     with pytest.raises(Http404):
