@@ -123,6 +123,18 @@ def still_rendition(asset, rendition: RenditionSettings, *, side=640) -> bytes:
     return _cached(asset, _name(asset, rendition.key, f"-{side}.jpg"), build)
 
 
+def delete_renditions(asset) -> int:
+    """Delete every cached reviewer rendition of the asset (when the asset itself goes); returns how many."""
+    storage, folder = asset.file.storage, f"{RENDITION_PREFIX}/{asset.public_id}"
+    try:
+        _dirs, names = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    for name in names:
+        storage.delete(f"{folder}/{name}")
+    return len(names)
+
+
 def video_rendition(asset, rendition: RenditionSettings) -> bytes:
     """The reviewer clip of a video asset (small, short, silent, treated per frame), cached per settings."""
 

@@ -305,3 +305,24 @@ def test_the_lead_sees_every_moderators_exposure_today_and_this_week(client, mod
     row = page.split("mo@example.org")[1].split("</tr>")[0]
     assert "45 min" in row and "105 min" in row
     assert "lead@example.org" in page
+
+
+def test_the_renditions_of_a_quarantined_input_go_with_it_at_retention(client, team, alice, moderator, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from generations.worker.housekeeping import remove_expired_quarantined_inputs
+
+    item = held_item(team, alice, VIOLENT)
+    asset = Asset.objects.get(generation=item.generation, role="input_image")
+    client.force_login(moderator)
+    client.get(media(item))
+    client.get(media(item) + "?size=thumb")
+    storage, folder = asset.file.storage, f"{actions.RENDITION_PREFIX}/{asset.public_id}"
+    assert len(storage.listdir(folder)[1]) == 2
+    item.__class__.objects.filter(pk=item.pk).update(decision="rejected")
+    old = timezone.now() - dt.timedelta(days=settings.QUARANTINED_INPUT_RETENTION_DAYS + 1)
+    Generation.objects.filter(pk=item.generation.pk).update(status="blocked", finished_at=old)
+    assert remove_expired_quarantined_inputs() == 1
+    assert storage.listdir(folder)[1] == []
