@@ -66,8 +66,8 @@ def sketch(image: Image.Image) -> Image.Image:
     small_side = 160
     shrunk = image.copy()
     shrunk.thumbnail((small_side, small_side))
-    smooth = shrunk.filter(ImageFilter.MedianFilter(5))
-    flat = smooth.quantize(colors=SKETCH_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).convert("RGB")
+    smooth = shrunk.filter(ImageFilter.MedianFilter(3))
+    flat = smooth.quantize(colors=SKETCH_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).convert("RGB")
     edges = smooth.convert("L").filter(ImageFilter.FIND_EDGES).point(lambda value: 255 if value > 40 else 0)
     flat.paste((24, 24, 24), mask=edges)
     return flat.resize(image.size, Image.Resampling.NEAREST)
@@ -149,7 +149,7 @@ def render_video(source, settings: RenditionSettings, *, max_side: int = VIDEO_M
                         break
                     if t + 1e-6 < written / fps:  # keep one frame per output tick: fewer frames, less work
                         continue
-                    picture = frame.to_image().resize((out_w, out_h), Image.Resampling.BILINEAR)
+                    picture = frame.reformat(width=out_w, height=out_h, format="rgb24").to_image()
                     treated = render_still(picture, settings, max_side=max(out_w, out_h))
                     out = av.VideoFrame.from_image(treated)
                     out.pts = written
