@@ -11,7 +11,7 @@ from PIL import Image
 
 from accounts.models import AuditEvent, AuditEventType, User
 from generations.actions.review_queue import do_open_review_for_held
-from generations.models import Asset, Generation
+from generations.models import Asset, ExposureDay, Generation
 from tests.browser.conftest import shot
 from tests.browser.test_accessibility import _violations
 from tests.browser.test_first_video import sign_in
@@ -80,3 +80,10 @@ def test_a_moderator_sees_violence_in_grayscale_behind_a_warning_then_unblurs(pa
     event = AuditEvent.objects.get(event_type=AuditEventType.MEDIA_UNBLURRED)
     assert event.actor_label == "mo@example.org" and event.target_id == str(item.public_id)
     assert "?grant=" in page.locator(".review-media img").first.get_attribute("src")
+
+    # Leaving the graphic item (the unblur's form post) reported the time spent on it.
+    for _ in range(50):
+        if ExposureDay.objects.filter(user__email="mo@example.org", seconds__gte=1).exists():
+            break
+        page.wait_for_timeout(200)
+    assert ExposureDay.objects.get(user__email="mo@example.org").seconds >= 1
