@@ -76,7 +76,7 @@ def do_save_preferences(user, defaults, overrides, *, org=False, request=None):
             row = WellnessPreferences.objects.select_for_update().get(pk=row.pk)
         before = {"defaults": row.defaults, "overrides": row.overrides}
         after = {"defaults": defaults, "overrides": overrides}
-        if row.pk is not None and before == after:
+        if before == after:
             return row, False
         row.defaults, row.overrides, row.updated_at = defaults, overrides, timezone.now()
         row.save()

@@ -479,7 +479,7 @@ def unblur_item(request, item_id):
 THUMBNAIL_SIDE = 160
 
 
-def _rendition(request, item, asset, which):
+def _rendition(request, item, asset):
     """The reviewer rendition of an asset under this moderator's effective settings for the item: a JPEG
     still (a clip's poster), or with ?as=clip the small silent reviewer clip."""
     rendition = wellness.rendition_settings(wellness.effective_settings(request.user, item.categories))
@@ -511,7 +511,7 @@ def item_media(request, item_id, which):
             response = serve_file(request, asset, reviewer_grant=True)
     else:
         try:
-            response = _rendition(request, item, asset, which)
+            response = _rendition(request, item, asset)
         except (OSError, ValueError, IndexError, av.FFmpegError):
             raise Http404("No preview for this file.") from None  # never its bytes instead
     response["Cache-Control"] = "private, no-store"
