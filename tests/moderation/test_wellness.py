@@ -197,6 +197,9 @@ def test_the_clip_is_served_as_a_small_silent_rendition_encoded_once(client, tea
     assert client.get(media(item, "video") + "?as=clip").content == first.content
     still = client.get(media(item, "video"))
     assert still["Content-Type"] == "image/jpeg"
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    player = page.split('aria-label="The result clip (reviewer rendition, silent)"')[0].rsplit("<video", 1)[1]
+    assert " muted" in player and f'{media(item, "video")}?as=clip' in player and 'data-speed="1.0"' in player
 
 
 # --- ordinary file doors never serve withheld media ---------------------------------------------------
@@ -289,7 +292,7 @@ def test_past_the_soft_limit_the_queue_and_item_pages_prompt_a_break(client, tea
         assert 'id="break-prompt"' in page and "Time for a break" in page and "1 min" in page
 
 
-def test_the_lead_sees_every_moderators_exposure_today_and_this_week(client, moderator, lead):
+def test_the_lead_sees_every_moderators_exposure_today_and_this_week(client, moderator, lead, settings):
     import datetime as dt
 
     from django.utils import timezone
@@ -304,6 +307,10 @@ def test_the_lead_sees_every_moderators_exposure_today_and_this_week(client, mod
     page = client.get("/moderation/wellness/exposure/").content.decode()
     row = page.split("mo@example.org")[1].split("</tr>")[0]
     assert "45 min" in row and "105 min" in row
+    assert "over the limit" not in row
+    settings.MODERATION_EXPOSURE_SOFT_LIMIT_MINUTES = 40
+    row = client.get("/moderation/wellness/exposure/").content.decode().split("mo@example.org")[1].split("</tr>")[0]
+    assert "over the limit" in row
     assert "lead@example.org" in page
 
 
