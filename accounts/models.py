@@ -235,6 +235,8 @@ class AuditEventType(models.IntegerChoices):
     QA_SAMPLED = 710, "Decision sampled for a blind second review"
     QA_DECIDED = 711, "Blind second review decided"
     QA_RESOLVED = 712, "Second-review disagreement resolved by a lead"
+    WELLNESS_PREFERENCES_CHANGED = 750, "Moderator's media viewing preferences changed"
+    WELLNESS_DEFAULTS_CHANGED = 751, "Organisation's media viewing defaults changed"
     # 900–999: the audit trail itself
     AUDIT_EXPORTED = 901, "Audit trail exported"
     AUDIT_CHECKPOINT = 902, "Audit checkpoint signed"

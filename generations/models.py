@@ -671,3 +671,41 @@ class ChildSafetyReport(models.Model):
 
     def is_held(self, at=None):
         return self.preservation_hold_until > (at or timezone.now())
+
+
+class WellnessPreferences(models.Model):
+    """How a moderator wants held media shown to them (`user` set), or the organisation's defaults (`is_org`,
+    one row, edited by a lead). `defaults` and each value of `overrides` ({harm: …}) are partial settings
+    dicts; generations.moderation.wellness resolves the layers."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="wellness_preferences")
+    is_org = models.BooleanField(default=False)
+    defaults = models.JSONField(default=dict, blank=True)
+    overrides = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["is_org"], condition=models.Q(is_org=True), name="one_org_wellness_row"),
+            models.CheckConstraint(condition=models.Q(is_org=True, user__isnull=True) | models.Q(is_org=False, user__isnull=False),
+                                   name="wellness_row_is_org_or_a_users"),
+        ]
+
+    def __str__(self):
+        return "organisation wellness defaults" if self.is_org else f"wellness preferences of {self.user_id}"
+
+
+class ExposureDay(models.Model):
+    """Seconds one moderator spent looking at graphic review items on one (UTC) day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_exposure_row_per_day")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day}: {self.seconds} s"

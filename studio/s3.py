@@ -8,6 +8,7 @@ Withheld media lives under generations.storage.QUARANTINE_PREFIX, which the stud
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -134,8 +135,6 @@ class SeaweedFS:
 
 
 def _free(port):
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind(("127.0.0.1", port))

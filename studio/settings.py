@@ -491,6 +491,9 @@ MODERATION_QA_SHARE = env.float("MODERATION_QA_SHARE", default=0.05)
 # Days the evidence of a confirmed child sexual abuse report is preserved from the report on (18 U.S.C.
 # 2258A(h) asks a provider to preserve it for 90 days); retention and deletions skip it meanwhile.
 CHILD_SAFETY_PRESERVATION_DAYS = env.int("CHILD_SAFETY_PRESERVATION_DAYS", default=90)
+# Minutes a moderator may spend on graphic review items in one day before the queue and item pages suggest
+# a break (a soft limit: nothing is refused). Their lead sees every moderator's minutes.
+MODERATION_EXPOSURE_SOFT_LIMIT_MINUTES = env.int("MODERATION_EXPOSURE_SOFT_LIMIT_MINUTES", default=120)
 # The largest multipart request read at all (four 10 MB images and their form fields): anything larger
 # is refused with 413 before a byte of it is written to disk. Keep the reverse proxy's body limit
 # (nginx client_max_body_size) at or below this.

@@ -69,6 +69,8 @@ def room_of(module):
         return None
     if parts[1] == "management":
         return None
+    if parts[1] == "templatetags":  # template tags render pages: they belong with the web door
+        return "web"
     if parts[1] in ALLOWED and parts[1] != "core":
         return parts[1]
     return "core"

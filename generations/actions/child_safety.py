@@ -28,6 +28,7 @@ from accounts.models import AuditEvent, AuditEventType
 from generations.errors import GenerationError
 from generations.models import AssetRole, ChildSafetyReport, ChildSafetyStatus, current_policy_version
 from generations.moderation.visual import hashing
+from generations.storage import local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +60,10 @@ def _require_handler(user):
         raise ChildSafetyError("not_child_safety_staff", "Only child-safety staff can do that.", http_status=403)
 
 
-def file_digests(path) -> dict:
-    """MD5, SHA-1 and SHA-256 of a file, read once in chunks."""
+def file_digests(field_file) -> dict:
+    """MD5, SHA-1 and SHA-256 of a stored file, read once in chunks through the storage API."""
     digests = {"md5": hashlib.md5(usedforsecurity=False), "sha1": hashlib.sha1(usedforsecurity=False), "sha256": hashlib.sha256()}
-    with open(path, "rb") as handle:
+    with field_file.storage.open(field_file.name, "rb") as handle:
         while chunk := handle.read(HASH_CHUNK):
             for digest in digests.values():
                 digest.update(chunk)
@@ -73,7 +74,8 @@ def pdq_hashes(asset) -> list[str]:
     """The PDQ hash of an image, or the distinct PDQ hashes of a clip's frames (1 fps); [] when not hashable."""
     try:
         if asset.content_type.startswith("video/"):
-            return hashing.distinct_hashes(hashing.hash_video(asset.file.path))
+            with local_copy(asset.file) as path:
+                return hashing.distinct_hashes(hashing.hash_video(path))
         with asset.file.open("rb") as handle:
             return [hashing.hash_image(hashing.open_image(handle.read())).hex]
     except (hashing.HashingError, OSError, ValueError) as exc:
@@ -110,7 +112,7 @@ def _file_entry(asset) -> dict:
         "uploadedAt": asset.created_at.isoformat(),
     }
     try:
-        digests = file_digests(asset.file.path)
+        digests = file_digests(asset.file)
     except OSError as exc:
         entry["hashError"] = str(exc)
         digests = {}

@@ -1,10 +1,19 @@
 """Serving stored files to a browser or a client: the one helper every door uses (portal, moderation,
 the Kling door's signed links). Callers decide who may see a file; this only streams it, with HTTP Range
-support so a player can seek."""
+support so a player can seek.
+
+One rule holds for every door: media held for a human review, or quarantined without a moderator's approval,
+is never streamed here — not through the portal, not through a signed link, not to a moderator who happens to
+be in the team. Moderators see it only through the moderation media route (a reviewer rendition, or the
+original with a grant from an audited unblur), which says so with `reviewer_grant=True`.
+"""
 
 import re
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+
+from generations.models import ReviewDecision, ReviewKind
+from generations.states import Stage
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -29,8 +38,20 @@ def _file_range(asset, start, end):
 
 
 
-def serve_file(request, asset):
-    """Serve an asset with HTTP Range support, so the browser's player can seek."""
+def is_withheld(asset) -> bool:
+    """Whether the asset waits for (or failed) review: it is quarantined and no moderator approved its
+    generation, or it is an output (not the team's own input) of a generation held at the output stage."""
+    items = asset.generation.review_items.filter(kind=ReviewKind.HELD)
+    if asset.quarantined:
+        return not items.filter(decision=ReviewDecision.APPROVED).exists()
+    return not asset.role.startswith("input") and items.filter(decision="", stage=Stage.OUTPUT).exists()
+
+
+def serve_file(request, asset, *, reviewer_grant=False):
+    """Serve an asset with HTTP Range support, so the browser's player can seek. A withheld asset is a 404
+    unless the caller is the moderation route holding an unblur grant."""
+    if not reviewer_grant and is_withheld(asset):
+        raise Http404("No such file.")
     size = asset.size_bytes
     match = _RANGE.match(request.headers.get("Range", ""))
     if not match or (not match.group(1) and not match.group(2)):

@@ -7,7 +7,6 @@ asset) and hands out short-lived grants; only a request carrying such a grant ge
 """
 
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 
 import av
@@ -22,20 +21,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from PIL import Image
 
 from accounts.errors import ModeratorsOnly
 from accounts.models import AuditEvent, AuditEventType, StandingEvent, StandingLevel
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
 from generations import selectors
-from generations.actions import quality, review, takedown
+from generations.actions import quality, review, takedown, wellness
 from generations.actions.review import ReviewError, is_moderator
-from generations.inputs.media import MediaError, poster_jpeg
 from generations.models import Asset, AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
 from generations.moderation.text import policy as text_policy
 from generations.moderation.visual import coverage
-from generations.moderation.visual.blur import blur_image, jpeg_bytes
 from generations.presenters import input_origins
 from generations.selectors import as_uuid, generation_for_team
 from generations.states import Status
@@ -300,6 +296,7 @@ def item_detail(request, item_id):
             "has_parent_video": generation.parent is not None and generation.parent.assets.filter(role=AssetRole.VIDEO).exists(),
             "likeness": (generation.screening_result or {}).get("likeness"),
             "originals": originals,
+            "wellness": wellness.effective_settings(request.user, item.categories),
             "extra_media": [(which, originals.get(which)) for which in extra_inputs],
             "ban_banks": list(takedown.banks_for_banning()),
             "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
@@ -486,32 +483,28 @@ def unblur_item(request, item_id):
 THUMBNAIL_SIDE = 160
 
 
-def _blurred_rendition(asset, *, side=640) -> bytes:
-    """A blurred JPEG of an asset: the picture itself, or a still from a clip. Decoded at reduced size."""
-    if asset.content_type.startswith("video/"):
-        source = Image.open(io.BytesIO(poster_jpeg(asset.file.path, max_side=640)))
-    else:
-        with asset.file.open("rb") as handle:
-            source = Image.open(io.BytesIO(handle.read()))
-            source.draft("RGB", (640, 640))
-            source.thumbnail((640, 640))
-    # Shrunk first, then blurred: the blur radius is a fraction of the long side, so a thumbnail is as
-    # obscured as the preview, for a sixteenth of the work.
-    source.thumbnail((side, side))
-    return jpeg_bytes(blur_image(source, strength=0.08), max_side=side)
+def _rendition(request, item, asset):
+    """The reviewer rendition of an asset under this moderator's effective settings for the item: a JPEG
+    still (a clip's poster), or with ?as=clip the small silent reviewer clip."""
+    rendition = wellness.rendition_settings(wellness.effective_settings(request.user, item.categories))
+    if request.GET.get("as") == "clip" and asset.content_type.startswith("video/"):
+        return HttpResponse(wellness.video_rendition(asset, rendition), content_type="video/mp4")
+    side = THUMBNAIL_SIDE if request.GET.get("size") == "thumb" else 640
+    return HttpResponse(wellness.still_rendition(asset, rendition, side=side), content_type="image/jpeg")
 
 
 @login_required
 def item_media(request, item_id, which):
-    """The item's media for moderators (quarantined outputs included): a blurred rendition, or — with a
-    grant from an audited unblur by this moderator — the original."""
+    """The item's media for moderators (quarantined outputs included): the reviewer rendition their viewing
+    preferences select (blurred, grayscale, sketched; a clip also small and silent), or — with a grant from
+    an audited unblur by this moderator — the original."""
     _moderator_or_404(request)
     item = _item_or_404(item_id)
     asset = _item_assets(item).get(which)
     if asset is None:
         raise Http404("No such file.")
     token = request.GET.get("grant", "")
-    if token:
+    if token or request.GET.get("as") == "original":
         if not _grant_is_valid(token, request.user, item, which):
             response = JsonResponse(
                 {"error": {"code": "unblur_required", "message": "Unblur this item (a logged act) before loading the original.",
@@ -519,12 +512,11 @@ def item_media(request, item_id, which):
                 status=403,
             )
         else:
-            response = serve_file(request, asset)
+            response = serve_file(request, asset, reviewer_grant=True)
     else:
         try:
-            side = THUMBNAIL_SIDE if request.GET.get("size") == "thumb" else 640
-            response = HttpResponse(_blurred_rendition(asset, side=side), content_type="image/jpeg")
-        except (OSError, ValueError, IndexError, MediaError, av.FFmpegError):
+            response = _rendition(request, item, asset)
+        except (OSError, ValueError, IndexError, av.FFmpegError):
             raise Http404("No preview for this file.") from None  # never its bytes instead
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations.web import child_safety, quality
+from generations.web import child_safety, quality, wellness
 from generations.web import moderation as views
 
 app_name = "moderation"
@@ -20,4 +20,8 @@ urlpatterns = [
     path("child-safety/", child_safety.reports, name="child-safety"),
     path("child-safety/<str:report_id>/", child_safety.report, name="child-safety-report"),
     path("child-safety/<str:report_id>/draft.json", child_safety.download, name="child-safety-download"),
+    path("items/<str:item_id>/exposure/", wellness.heartbeat, name="exposure-heartbeat"),
+    path("wellness/", wellness.preferences, name="wellness"),
+    path("wellness/organisation/", wellness.organisation_defaults, name="wellness-org"),
+    path("wellness/exposure/", wellness.exposure, name="wellness-exposure"),
 ]

@@ -27,6 +27,7 @@ from generations import queueing
 from generations.actions.child_safety import held_generation_ids
 from generations.actions.generation import do_fail_generation, do_requeue_generation
 from generations.actions.review import do_expire_overdue_reviews
+from generations.actions.wellness import delete_renditions
 from generations.models import Asset, AssetRole, DeliveryStatus, Generation, WebhookDelivery
 from generations.states import TERMINAL, Status
 from generations.worker.pipeline import SLOT_WAIT_EXPIRED, generation_deadline_s, slot_wait_message
@@ -92,6 +93,7 @@ def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
         if Asset.objects.filter(pk=asset.pk, quarantined=True).delete()[0]:
             if name:
                 asset.file.storage.delete(name)  # after the row: a crash in between leaves a file, never a dangling row
+            delete_renditions(asset)  # the reviewers' renditions of it go with it
             removed += 1
     if removed:
         logger.info("housekeeping: removed %s quarantined input images past their retention", removed)
