@@ -1,17 +1,16 @@
 """Serving stored files to a browser or a client: the one helper every door uses (portal, moderation,
-the Kling door's signed links). Callers decide who may see a file; this only streams it, with HTTP Range
-support so a player can seek."""
+the Kling door's signed links). Callers decide who may see a file; this streams it, with HTTP Range support
+so a player can seek, or (media on S3 with S3_DOWNLOADS=presigned) redirects to a short-lived presigned URL.
+Withheld media is always streamed, never presigned."""
 
 import re
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+
+from generations.storage import presigned_url
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-
 RANGE_CHUNK_BYTES = 64 * 1024
-
 
 
 def _file_range(asset, start, end):
@@ -30,7 +29,13 @@ def _file_range(asset, start, end):
 
 
 def serve_file(request, asset):
-    """Serve an asset with HTTP Range support, so the browser's player can seek."""
+    """Serve an asset the caller may see: a redirect to its presigned URL where the storage gives one, else
+    its bytes with HTTP Range support, so the browser's player can seek."""
+    url = None if asset.quarantined else presigned_url(asset.file)
+    if url:
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"  # the link expires: never cache the redirect
+        return response
     size = asset.size_bytes
     match = _RANGE.match(request.headers.get("Range", ""))
     if not match or (not match.group(1) and not match.group(2)):
