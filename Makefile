@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install clean-var
+.PHONY: run test test-fast test-s3 install clean-var
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -26,6 +26,10 @@ test: $(STAMP)
 # The inner loop: everything but the real pipeline (e2e), the browser, soaks and other slow tests.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not slow and not browser" $(PYTEST_ARGS)
+
+# The end-to-end suite again with every test's media on a SeaweedFS S3 server the fixtures start on loopback.
+test-s3: $(STAMP)
+	STUDIO_TEST_STORAGE=s3 $(BIN)/python -m pytest -m "e2e and not browser" $(PYTEST_ARGS)
 
 clean-var:
 	rm -rf var

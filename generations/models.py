@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Team
 from generations.catalog import EFFECT_LABELS, KIND_LABELS, LINEAGE_LABELS
 from generations.states import TERMINAL, Stage, Status
+from generations.storage import withheld_name
 
 
 class CreditState(models.TextChoices):
@@ -153,8 +154,11 @@ class AssetRole(models.TextChoices):
 
 
 def asset_upload_path(asset, filename):
+    """teams/<team>/generations/<generation>/<role>-<file>; withheld media (quarantined, or evidence for
+    reviewers) under the quarantine prefix, which the studio never presigns."""
     generation = asset.generation
-    return f"teams/{generation.team_id}/generations/{generation.public_id}/{asset.role}-{filename}"
+    name = f"teams/{generation.team_id}/generations/{generation.public_id}/{asset.role}-{filename}"
+    return withheld_name(name) if asset.quarantined or asset.role == AssetRole.EVIDENCE else name
 
 
 class Asset(models.Model):

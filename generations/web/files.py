@@ -1,26 +1,24 @@
 """Serving stored files to a browser or a client: the one helper every door uses (portal, moderation,
-the Kling door's signed links). Callers decide who may see a file; this only streams it, with HTTP Range
-support so a player can seek.
+the Kling door's signed links). Callers decide who may see a file; this streams it, with HTTP Range support
+so a player can seek, or (media on S3 with S3_DOWNLOADS=presigned) redirects to a short-lived presigned URL.
 
 One rule holds for every door: media held for a human review, or quarantined without a moderator's approval,
-is never streamed here — not through the portal, not through a signed link, not to a moderator who happens to
+is never served here — not through the portal, not through a signed link, not to a moderator who happens to
 be in the team. Moderators see it only through the moderation media route (a reviewer rendition, or the
-original with a grant from an audited unblur), which says so with `reviewer_grant=True`.
+original with a grant from an audited unblur), which says so with `reviewer_grant=True`; and quarantined
+media is always streamed by the studio, never presigned.
 """
 
 import re
 
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
 from generations.models import ReviewDecision, ReviewKind
 from generations.states import Stage
+from generations.storage import presigned_url
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-
 RANGE_CHUNK_BYTES = 64 * 1024
-
 
 
 def _file_range(asset, start, end):
@@ -48,10 +46,16 @@ def is_withheld(asset) -> bool:
 
 
 def serve_file(request, asset, *, reviewer_grant=False):
-    """Serve an asset with HTTP Range support, so the browser's player can seek. A withheld asset is a 404
-    unless the caller is the moderation route holding an unblur grant."""
+    """Serve an asset the caller may see: a redirect to its presigned URL where the storage gives one, else
+    its bytes with HTTP Range support, so the browser's player can seek. A withheld asset is a 404 unless
+    the caller is the moderation route holding an unblur grant."""
     if not reviewer_grant and is_withheld(asset):
         raise Http404("No such file.")
+    url = None if asset.quarantined else presigned_url(asset.file)
+    if url:
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"  # the link expires: never cache the redirect
+        return response
     size = asset.size_bytes
     match = _RANGE.match(request.headers.get("Range", ""))
     if not match or (not match.group(1) and not match.group(2)):

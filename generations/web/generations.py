@@ -817,7 +817,8 @@ def _media(request, generation_id, role):
     if asset is None:
         raise Http404("No such file.")
     response = serve_file(request, asset)
-    response["Cache-Control"] = "private, max-age=3600"
+    if not response.has_header("Location"):  # a presigned redirect expires: serve_file marked it no-store
+        response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
