@@ -29,7 +29,7 @@ def finished(client, key, **body):
 
 def frames_of(generation):
     asset = generation.asset(AssetRole.VIDEO)
-    with av.open(asset.file.path) as container:
+    with asset.file.open("rb") as stored, av.open(stored) as container:  # local disk or S3 alike
         stream = container.streams.video[0]
         frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
         rate = float(stream.average_rate)
