@@ -9,7 +9,9 @@ from accounts.models import AuditEventType
 from generations.models import (
     Asset,
     AssetFingerprint,
+    ChildSafetyReport,
     ConsentRecord,
+    ExposureDay,
     GalleryItem,
     GalleryLike,
     Generation,
@@ -17,11 +19,14 @@ from generations.models import (
     HashBankEntry,
     IdempotencyRecord,
     PolicyVersion,
+    QACounter,
+    QAReview,
     ReviewItem,
     TakedownRequest,
     TeamCallbackSecret,
     WebhookDelivery,
     WebhookEndpoint,
+    WellnessPreferences,
 )
 
 
@@ -259,3 +264,38 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# The moderation workbench's own records change only through its pages (audited): read-only here.
+
+
+@admin.register(QAReview)
+class QAReviewAdmin(ReadOnlyAdmin):
+    list_display = ["review_item", "first_decision", "first_moderator", "second_decision", "second_moderator", "agreed",
+                    "resolution", "created_at"]
+    list_filter = ["agreed", "resolution", "category", "policy_version"]
+
+
+@admin.register(QACounter)
+class QACounterAdmin(ReadOnlyAdmin):
+    list_display = ["id", "decisions"]
+
+
+@admin.register(ChildSafetyReport)
+class ChildSafetyReportAdmin(ReadOnlyAdmin):
+    """The draft itself is read on /moderation/child-safety/ (downloads audited), not here."""
+
+    list_display = ["public_id", "status", "reported_user", "team", "preservation_hold_until", "created_at"]
+    list_filter = ["status"]
+    exclude = ["draft"]
+
+
+@admin.register(WellnessPreferences)
+class WellnessPreferencesAdmin(ReadOnlyAdmin):
+    list_display = ["user", "is_org", "updated_at"]
+
+
+@admin.register(ExposureDay)
+class ExposureDayAdmin(ReadOnlyAdmin):
+    list_display = ["user", "day", "seconds"]
+    list_filter = ["day"]
