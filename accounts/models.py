@@ -277,6 +277,8 @@ class AuditEventType(models.IntegerChoices):
     CHILD_SAFETY_REPORT_FILED = 1403, "CSAM report marked filed externally"
     CHILD_SAFETY_REPORT_WITHDRAWN = 1404, "CSAM report draft withdrawn"
 
+    MEDIA_RETENTION_DELETED = 1501, "Media deleted under the retention policy"
+
 
 class AuditEvent(models.Model):
     """One row of the append-only, hash-chained ledger of security-relevant acts.

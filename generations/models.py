@@ -97,6 +97,8 @@ class Generation(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     render_finished_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When housekeeping deleted media of this generation under the retention policy (see actions.retention).
+    media_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

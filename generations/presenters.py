@@ -80,6 +80,7 @@ def generation_summary(generation, *, for_api=True):
             else None
         ),
         "provenance": provenance_summary(generation) if deliverable else None,
+        "media_deleted_at": generation.media_deleted_at.isoformat() if generation.media_deleted_at else None,
     }
 
 

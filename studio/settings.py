@@ -502,7 +502,13 @@ AUDIO_DECODE_CPU_S = env.float("AUDIO_DECODE_CPU_S", default=1.0)
 MAX_INPUT_IMAGE_PIXELS = env.int("MAX_INPUT_IMAGE_PIXELS", default=4096 * 4096)
 # Days a blocked or held input image is kept in quarantine (for reviewers and appeals) before the
 # reconciler deletes it.
-QUARANTINED_INPUT_RETENTION_DAYS = env.int("QUARANTINED_INPUT_RETENTION_DAYS", default=30)
+# Retention, in days after a generation ended (0 keeps for good), enforced by housekeeping and audited:
+# withheld media (quarantined inputs and outputs, reviewers' evidence), delivered outputs, the team's uploads.
+# Nothing waiting for a moderator or under a preservation hold goes early, nor an output shared in the gallery.
+QUARANTINED_RETENTION_DAYS = env.int("QUARANTINED_RETENTION_DAYS", default=env.int("QUARANTINED_INPUT_RETENTION_DAYS", default=30))
+QUARANTINED_INPUT_RETENTION_DAYS = QUARANTINED_RETENTION_DAYS  # the setting's earlier name
+OUTPUT_RETENTION_DAYS = env.int("OUTPUT_RETENTION_DAYS", default=0)
+INPUT_RETENTION_DAYS = env.int("INPUT_RETENTION_DAYS", default=0)
 # Seconds a moderator's unblur of an item's media lets them load the originals.
 MODERATION_UNBLUR_GRANT_S = env.int("MODERATION_UNBLUR_GRANT_S", default=600)
 # The share (0–1) of moderators' approve/reject decisions re-reviewed blind by a second moderator for

@@ -25,11 +25,12 @@ from generations.models import ExposureDay, WellnessPreferences
 from generations.moderation import wellness as rules
 from generations.moderation.visual import renditions
 from generations.moderation.visual.renditions import RenditionSettings
+from generations.storage import QUARANTINE_PREFIX
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_MAX_S = 30  # the item page reports every 30 s while visible; no report credits more
-RENDITION_PREFIX = "moderation-renditions"
+RENDITION_PREFIX = QUARANTINE_PREFIX + "renditions"  # withheld like what they show: never presigned
 
 
 def _is_lead(user) -> bool:

@@ -159,6 +159,8 @@ class GenerationOut(Schema):
     parent_id: str | None
     options: dict[str, Any]
     provenance: ProvenanceOut | None = Field(None, description="How the delivered clip is marked; null until it succeeds")
+    media_deleted_at: str | None = Field(
+        None, description="When the studio deleted media of this generation under its retention policy (null: kept)")
 
 
 class GenerationListOut(Schema):

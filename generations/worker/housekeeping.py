@@ -4,7 +4,7 @@ A generation whose job was lost (a worker killed mid-job, Redis restarted withou
 non-terminal state with nothing driving it. Every pass finds such rows and either hands them back to the
 queue or, past their deadline, fails them (releasing their credits), so no generation stays stuck.
 The same pass does the studio's other periodic duties, one function each: send webhook deliveries whose
-job was lost, expire reviews past their SLA, delete quarantined inputs past retention, write the audit
+job was lost, expire reviews past their SLA, delete media past its retention, write the audit
 checkpoint when one is due, and renew monthly credit allowances.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -24,12 +23,11 @@ from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
 from accounts.redis_client import redis_connection
 from generations import queueing
-from generations.actions.child_safety import held_generation_ids
 from generations.actions.generation import do_fail_generation, do_requeue_generation
+from generations.actions.retention import apply_retention
 from generations.actions.review import do_expire_overdue_reviews
-from generations.actions.wellness import delete_renditions
-from generations.models import Asset, AssetRole, DeliveryStatus, Generation, WebhookDelivery
-from generations.states import TERMINAL, Status
+from generations.models import DeliveryStatus, Generation, WebhookDelivery
+from generations.states import Status
 from generations.worker.pipeline import SLOT_WAIT_EXPIRED, generation_deadline_s, slot_wait_message
 
 logger = logging.getLogger(__name__)
@@ -45,6 +43,7 @@ class HousekeepingReport:
     webhooks_sent: int = 0
     reviews_expired: int = 0
     quarantined_inputs_removed: int = 0
+    retention_removed: dict | None = None
 
 
 def _job_is_pending(generation) -> bool:
@@ -68,36 +67,11 @@ def _job_is_pending(generation) -> bool:
     return status in ("queued", "scheduled", "deferred")
 
 
-INPUT_ROLES = (
-    AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4,
-)
 
 
 def remove_expired_quarantined_inputs(*, now=None, limit=500) -> int:
-    """Delete quarantined input images (file and row) of generations that ended more than
-    QUARANTINED_INPUT_RETENTION_DAYS ago, wait for no moderator (no open review or appeal) and are under no
-    preservation hold (a child-safety report)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.QUARANTINED_INPUT_RETENTION_DAYS)
-    expired = (
-        Asset.objects.filter(quarantined=True, role__in=INPUT_ROLES, generation__status__in=TERMINAL)
-        .filter(Q(generation__finished_at__lt=cutoff) | Q(generation__finished_at__isnull=True, generation__created_at__lt=cutoff))
-        .exclude(generation__review_items__decision="")
-        # Evidence of a CSAM report stays for its preservation hold, whatever the retention says.
-        .exclude(generation_id__in=held_generation_ids(now))
-        .select_related("generation")[:limit]
-    )
-    removed = 0
-    for asset in expired:
-        name = asset.file.name
-        if Asset.objects.filter(pk=asset.pk, quarantined=True).delete()[0]:
-            if name:
-                asset.file.storage.delete(name)  # after the row: a crash in between leaves a file, never a dangling row
-            delete_renditions(asset)  # the reviewers' renditions of it go with it
-            removed += 1
-    if removed:
-        logger.info("housekeeping: removed %s quarantined input images past their retention", removed)
-    return removed
+    """Withheld media past QUARANTINED_RETENTION_DAYS (see actions.retention): how many files went."""
+    return sum(apply_retention(now=now, limit=limit, only=("withheld",)).values())
 
 
 def waiting_for_slot(generation) -> bool:
@@ -163,7 +137,8 @@ def run_housekeeping(*, now=None) -> HousekeepingReport:
     report.requeued, report.failed = requeue_or_fail_stalled(now=now)
     report.webhooks_sent = send_due_deliveries(now=now)
     report.reviews_expired = do_expire_overdue_reviews(now=now)
-    report.quarantined_inputs_removed = remove_expired_quarantined_inputs(now=now)
+    report.retention_removed = apply_retention(now=now)
+    report.quarantined_inputs_removed = report.retention_removed["withheld"]
     make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
     report.renewed_teams = renew_due_allowances(now=now)
     return report
