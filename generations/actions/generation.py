@@ -186,16 +186,12 @@ def screening_history(user, *, limit=8, hours=24):
     rows = (
         Generation.objects.filter(created_by=user, created_at__gte=since)
         .order_by("-id")
-        .values_list("prompt", "screening_result", "created_at")[:limit]
+        # Only the two keys it needs: a whole screening_result (evidence, parts, scans) is many times larger.
+        .values_list("prompt", "screening_result__decision", "screening_result__categories", "created_at")[:limit]
     )
     return [
-        screening.PriorPrompt(
-            text=prompt,
-            decision=(result or {}).get("decision", screening.ALLOW),
-            categories=(result or {}).get("categories", {}),
-            at=created_at,
-        )
-        for prompt, result, created_at in reversed(list(rows))
+        screening.PriorPrompt(text=prompt, decision=decision or screening.ALLOW, categories=categories or {}, at=created_at)
+        for prompt, decision, categories, created_at in reversed(list(rows))
     ]
 
 
@@ -493,7 +489,7 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
     decision = screening.screen_prompt(
         request.screened_text,
         request.negative_prompt,
-        user=user,
+        # The author's standing was read once in _admit (`restricted`): screening need not look it up again.
         history=screening_history(user),
         strict=admission.restricted,
         has_face_input=bool(likeness_check and likeness_check.inputs_with_faces),
