@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEvent, AuditEventType
+from generations.actions.withholding import withhold
 from generations.errors import GenerationError
 from generations.models import AssetRole, ChildSafetyReport, ChildSafetyStatus, current_policy_version
 from generations.moderation.visual import hashing
@@ -187,7 +188,7 @@ def do_draft_report(generation, moderator, *, item=None, reason="", request=None
             preservation_hold_until=now + dt.timedelta(days=settings.CHILD_SAFETY_PRESERVATION_DAYS), created_by=moderator,
             created_at=now,
         )
-        withheld = generation.assets.filter(quarantined=False).update(quarantined=True)
+        withheld = withhold(generation.assets.filter(quarantined=False))
         record_audit_event(
             AuditEventType.CHILD_SAFETY_REPORT_DRAFTED, actor=Actor(user=moderator), team=generation.team, target=report,
             extra={"generation": str(generation.public_id), "review": str(item.public_id) if item is not None else None,

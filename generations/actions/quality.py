@@ -33,6 +33,7 @@ from generations.actions.review import (
     is_moderator,
     preset_label,
 )
+from generations.actions.withholding import release, withhold
 from generations.models import (
     AssetRole,
     GalleryItem,
@@ -165,7 +166,7 @@ def _apply_overturn(qa, *, actor, note):
         if generation.status not in TERMINAL:
             return False, (f"Not applied: the generation is still {generation.get_status_display().lower()}, so there is "
                            "nothing to withhold yet; reject its output when it comes back for review.")
-        withheld = generation.assets.filter(role__in=CLIP_ROLES, quarantined=False).update(quarantined=True)
+        withheld = withhold(generation.assets.filter(role__in=CLIP_ROLES, quarantined=False))
         removed = _remove_from_gallery(generation, actor=actor, reason=reason, qa=qa)
         do_record_strike(generation.created_by, category=_strike_category(qa), source="review_rejection",
                          generation_ref=ref, note=reason, actor=actor)
@@ -177,7 +178,7 @@ def _apply_overturn(qa, *, actor, note):
             status=GalleryStatus.VISIBLE, removed_at=None
         )
         if generation.status == Status.SUCCEEDED:
-            generation.assets.filter(role__in=CLIP_ROLES).update(quarantined=False)
+            release(generation.assets.filter(role__in=CLIP_ROLES))
         return True, f"Applied: strikes reverted; {'back in the gallery, ' if restored else ''}files released."
     if generation.status == Status.BLOCKED:
         return False, ("Partly applied: strikes reverted, but the generation stays blocked (blocked is final in the "

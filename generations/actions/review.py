@@ -20,7 +20,7 @@ from generations import queueing
 from generations.actions import child_safety, free_text, qa_sampling
 from generations.actions import generation as actions
 from generations.actions.review_queue import sla_for, stays_open_after_withdrawal
-from generations.actions.withholding import relocate_on_commit
+from generations.actions.withholding import release, withhold
 from generations.errors import GenerationError
 from generations.models import (
     AssetRole,
@@ -276,9 +276,7 @@ def _apply(item, *, approved, actor, reason):
             )
         return
     if approved and item.stage == Stage.OUTPUT:
-        released = generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER))
-        relocate_on_commit(released.values_list("pk", flat=True), withheld=False)
-        released.update(quarantined=False)
+        release(generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)))
         actions.do_transition(generation, Status.SUCCEEDED, expected=Status.HELD, stage=Stage.DONE, progress=100, actor=actor,
                               extra={"review": str(item.public_id)})
     elif approved:
@@ -472,9 +470,7 @@ def _apply_report_decision(review_item, *, approved, actor, reason):
             extra={"generation": str(generation.public_id), "review": str(review_item.public_id), "reason": reason,
                    "policy_version": current_policy_version()},
         )
-    withheld = generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER))
-    relocate_on_commit(withheld.values_list("pk", flat=True), withheld=True)
-    withheld.update(quarantined=True)
+    withhold(generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)))
     # Other open reports of the same clip are settled by this decision.
     ReviewItem.objects.filter(generation=generation, kind=ReviewKind.REPORT, decision="").exclude(pk=review_item.pk).update(
         decision=review_item.decision, decision_reason=f"Settled with report {review_item.public_id}.",

@@ -31,7 +31,7 @@ from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType, Notice
 from generations.actions import generation as generation_actions
 from generations.actions import hashbanks, review
-from generations.actions.withholding import relocate_on_commit
+from generations.actions.withholding import withhold
 from generations.errors import GenerationError
 from generations.models import (
     Asset,
@@ -204,9 +204,7 @@ def _take_down(generation, copies, *, ban_id, bank, actor, source, request=None)
     owner, and audit it. Returns what was done (for the ban's record)."""
     now = timezone.now()
     roles = sorted({copy.role for copy in copies} | set(OUTPUT_ROLES))
-    assets = Asset.objects.filter(generation=generation, role__in=roles)
-    relocate_on_commit(assets.values_list("pk", flat=True), withheld=True)
-    withheld = assets.update(quarantined=True)
+    withheld = withhold(Asset.objects.filter(generation=generation, role__in=roles))
     gallery = GalleryItem.objects.filter(generation=generation, status=GalleryStatus.VISIBLE).first()
     if gallery is not None:
         GalleryItem.objects.filter(pk=gallery.pk).update(status=GalleryStatus.REMOVED, removed_at=now)

@@ -17,6 +17,20 @@ from generations.storage import released_name, withheld_name
 logger = logging.getLogger(__name__)
 
 
+def withhold(assets) -> int:
+    """Quarantine these assets (a queryset) and, once committed, move their objects under the quarantine
+    prefix; returns how many rows changed."""
+    relocate_on_commit(assets.filter(quarantined=False).values_list("pk", flat=True), withheld=True)
+    return assets.update(quarantined=True)
+
+
+def release(assets) -> int:
+    """Release these assets (a queryset) to their team and, once committed, move their objects back out of
+    the quarantine prefix; returns how many rows changed."""
+    relocate_on_commit(assets.filter(quarantined=True).values_list("pk", flat=True), withheld=False)
+    return assets.update(quarantined=False)
+
+
 def relocate_on_commit(asset_ids, *, withheld: bool):
     """After the current transaction commits, move these assets' objects to where `withheld` says."""
     ids = list(asset_ids)
