@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import roles
 from accounts.audit import (
     ROW_FIELDS,
     Actor,
@@ -38,7 +39,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def can_view_audit(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.is_moderator)
+    """Superusers and moderators; not external moderators (the ledger spans every team; see `accounts.roles`)."""
+    return roles.can_view_audit(user)
 
 
 def _auditor_or_404(request):
