@@ -21,6 +21,7 @@ from generations.actions import free_text, review_queue, roles
 from generations.actions import generation as actions
 from generations.actions.review_queue import stays_open_after_withdrawal
 from generations.errors import GenerationError
+from generations.selectors import prompt_cluster
 from generations.models import (
     AssetRole,
     GalleryItem,
@@ -231,7 +232,7 @@ def do_bulk_decide(items, moderator, action, *, reason="", preset="", versions=N
     if action not in (APPROVE, REJECT):
         raise ReviewError("invalid_action", "Several items at once can only be approved or rejected.")
     authors = {item.generation.created_by_id for item in items}
-    prompts = {item.generation.prompt for item in items}
+    prompts = {prompt_cluster(item.generation.prompt) for item in items}  # one prompt up to case and spacing
     if len(items) > 1 and len(authors) > 1 and len(prompts) > 1:
         raise ReviewError(
             "bulk_mixed", "Select items of one user or of one prompt to decide them together.", field="items"
