@@ -11,6 +11,7 @@ from accounts.models import (
     CreditEntry,
     Invitation,
     Membership,
+    ModerationRole,
     Notice,
     Standing,
     StandingEvent,
@@ -39,9 +40,17 @@ class UserAdmin(BaseUserAdmin):
         return ["last_login", "date_joined", "is_moderator", "moderation_role", "is_staff", "is_superuser", "groups",
                 "user_permissions"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "moderation_role" in form.base_fields:
+            form.base_fields["moderation_role"].required = False  # a form without it leaves the role as it was
+        return form
+
     def save_model(self, request, obj, form, change):
         # A role change goes through its audited action; the rest of the form saves as usual.
-        if change and "moderation_role" in form.changed_data:
+        if "moderation_role" in form.changed_data and not obj.moderation_role:
+            obj.moderation_role = form.initial.get("moderation_role") or ModerationRole.MODERATOR
+        elif change and "moderation_role" in form.changed_data:
             new_role = obj.moderation_role
             obj.moderation_role = form.initial.get("moderation_role")
             super().save_model(request, obj, form, change)

@@ -21,7 +21,6 @@ from generations.actions import free_text, review_queue, roles
 from generations.actions import generation as actions
 from generations.actions.review_queue import stays_open_after_withdrawal
 from generations.errors import GenerationError
-from generations.selectors import prompt_cluster
 from generations.models import (
     AssetRole,
     GalleryItem,
@@ -31,6 +30,7 @@ from generations.models import (
     ReviewKind,
     current_policy_version,
 )
+from generations.selectors import prompt_cluster
 from generations.states import Stage, Status
 
 APPROVE, REJECT, ESCALATE = "approve", "reject", "escalate"

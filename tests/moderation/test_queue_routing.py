@@ -170,8 +170,8 @@ def test_a_restricted_queue_is_seen_only_by_its_role(team, alice, lead, moderato
 
 def test_the_default_order_is_severity_times_age_times_reports_and_other_sorts_work(team, alice, bob, moderator):
     now = timezone.now()
-    fresh_severe = held(team, alice, "fresh severe", categories={"violence": 0.9}, age_hours=1)   # (3 + .9) × 1 = 3.9
-    old_mild = held(team, alice, "old mild", categories={"political": 0.3}, age_hours=10)           # (1 + .3) × 10 = 13
+    held(team, alice, "fresh severe", categories={"violence": 0.9}, age_hours=1)   # (3 + .9) × 1 = 3.9
+    held(team, alice, "old mild", categories={"political": 0.3}, age_hours=10)           # (1 + .3) × 10 = 13
     reported = held(team, bob, "reported", categories={"political": 0.3}, age_hours=4)              # (1.3 × 4) × 3 = 15.6
     for reporter in (alice, moderator):
         ReviewItem.objects.create(generation=reported.generation, kind="report", stage="gallery", reported_by=reporter,
