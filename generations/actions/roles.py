@@ -27,7 +27,11 @@ from accounts.roles import (  # noqa: F401  (re-exported: callers in generations
     is_moderator,
     role_of,
 )
-from generations.actions.review_queue import CHILD_SAFETY_CATEGORY, child_safety_threshold, is_child_safety_score
+from generations.actions.review_queue import (  # noqa: F401  (is_child_safety_score: re-exported)
+    CHILD_SAFETY_CATEGORY,
+    child_safety_threshold,
+    is_child_safety_score,
+)
 from generations.models import ReviewItem, ReviewQueue
 
 ROLE_NOT_ALLOWED = "role_not_allowed"

@@ -276,14 +276,19 @@ def item_detail(request, item_id):
     generation = item.generation
     screening = generation.screening_result or {}
     scan = generation.scan_result or {}
+    # The author's other generations, less any behind a review item this moderator may not see; a prompt
+    # screening scored as child-safety content is shown only to child-safety moderators.
     recent = list(
         Generation.objects.filter(created_by=generation.created_by)
         .exclude(pk=generation.pk)
+        .exclude(review_items__in=ReviewItem.objects.exclude(roles.visible_q(request.user)))
         .order_by("-created_at")
-        .values("public_id", "status", "stage", "error_code", "created_at", "prompt")[:10]
+        .values("public_id", "status", "stage", "error_code", "created_at", "prompt", "screening_result")[:10]
     )
+    sees_child_safety = roles.can_see_child_safety(request.user)
     for row in recent:
-        row["excerpt"] = excerpt(row["prompt"], 70)
+        hidden = not sees_child_safety and roles.is_child_safety_score((row["screening_result"] or {}).get("categories"))
+        row["excerpt"] = "(child-safety content: hidden)" if hidden else excerpt(row["prompt"], 70)
         row["status_label"] = Status(row["status"]).label if row["status"] in Status.values else row["status"]
     now = timezone.now()
     author = generation.created_by

@@ -265,3 +265,18 @@ def test_the_superuser_is_a_lead_but_never_external_and_sees_no_child_safety_ite
     root.refresh_from_db()
     assert roles.can_see_item(root, items["child"])
     assert views.dashboard_stats(user=root)["open"] == 2
+
+
+@pytest.mark.parametrize("who", sorted(SEES_CHILD_SAFETY))
+def test_the_authors_history_beside_an_ordinary_item_leaves_out_child_safety_prompts(client, team, alice, people, items, who):
+    blocked = Generation.objects.create(
+        team=team, created_by=alice, prompt="blocked-cs-prompt-marker", model_name="kling-v1-6", mode="std", status="blocked",
+        stage="prompt", screening_result={"decision": "block", "categories": {"sexual_minors": 0.95}},
+    )
+    assert blocked.review_items.count() == 0  # blocked outright: no review item, but its prompt is child-safety content
+    client.force_login(people[who])
+    page = client.get(f"/moderation/items/{items['ordinary'].public_id}/").content.decode()
+    sees = SEES_CHILD_SAFETY[who]
+    assert (CHILD_SAFETY_PROMPT in page) is sees
+    assert ("blocked-cs-prompt-marker" in page) is sees
+    assert "other open item" in page and "standing:" in page  # the author's history and standing beside the item
