@@ -113,7 +113,7 @@ def matching_prompt(queryset, text):
 QUEUE_FILTERS = ("kind", "stage", "category", "team", "priority", "claimed", "overdue", "q", "author", "cluster")
 AGE_CAP_HOURS = 48.0
 # How the queue can be sorted: by the priority score (the default), the SLA due soonest, or age.
-QUEUE_SORTS = {"score": "Most urgent (score)", "sla": "SLA due soonest", "oldest": "Oldest first", "newest": "Newest first"}
+QUEUE_SORTS = {"score": "Most urgent", "sla": "SLA due first", "oldest": "Oldest first", "newest": "Newest first"}
 DEFAULT_QUEUE_SORT = "score"
 
 
