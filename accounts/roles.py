@@ -13,6 +13,9 @@ says which kind:
 - lead: everything a moderator may, plus managing queues and routing rules. A superuser counts as a lead.
 """
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from accounts.models import ModerationRole
 
 
@@ -91,3 +94,10 @@ def can_export(user) -> bool:
 
 def can_handle_takedowns(user) -> bool:
     return _full_moderator(user)
+
+
+def audit_events_for(user, events):
+    """`events` narrowed to what `user` may read in the audit viewer (settings.AUDIT_VIEW_FILTERS, in order)."""
+    for path in getattr(settings, "AUDIT_VIEW_FILTERS", ()):
+        events = import_string(path)(user, events)
+    return events

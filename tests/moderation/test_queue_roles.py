@@ -7,10 +7,11 @@ import json
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from PIL import Image
 
 from accounts.actions import do_create_api_key, do_create_team, do_set_moderation_role
-from accounts.audit import SYSTEM
+from accounts.audit import SYSTEM, record_audit_event
 from accounts.errors import AccountError
 from accounts.models import AuditEvent, AuditEventType, ModerationRole, User
 from generations.actions import review, roles
@@ -280,3 +281,22 @@ def test_the_authors_history_beside_an_ordinary_item_leaves_out_child_safety_pro
     assert (CHILD_SAFETY_PROMPT in page) is sees
     assert ("blocked-cs-prompt-marker" in page) is sees
     assert "other open item" in page and "standing:" in page  # the author's history and standing beside the item
+
+
+@pytest.mark.parametrize("who", ["moderator", "lead", "child_safety"])
+def test_the_audit_viewer_and_its_export_leave_out_events_about_a_child_safety_item(client, people, items, who):
+    child = items["child"]
+    review.do_claim(child, people["child_safety"])
+    record_audit_event(AuditEventType.GENERATION_SUBMITTED, actor=SYSTEM, target=child.generation, extra={"status": "held"})
+    record_audit_event(AuditEventType.GENERATION_SUBMITTED, actor=SYSTEM, target=items["ordinary"].generation,
+                       extra={"status": "held"})
+    client.force_login(people[who])
+    sees = SEES_CHILD_SAFETY[who]
+    page = client.get("/accounts/audit/").content.decode()
+    assert (str(child.public_id) in page) is sees
+    assert (str(child.generation.public_id) in page) is sees
+    assert str(items["ordinary"].generation.public_id) in page
+    export = b"".join(client.post(reverse("audit_export", args=["jsonl"])).streaming_content).decode()
+    assert (str(child.public_id) in export) is sees
+    exported = AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_EXPORTED).latest("id")
+    assert ("withheld" in exported.extra) is (not sees)
