@@ -20,6 +20,7 @@ from accounts.models import (
     Invitation,
     InvitationState,
     Membership,
+    ModerationRole,
     Role,
     Team,
     User,
@@ -549,3 +550,23 @@ def do_set_team_limits(*, team, acting_user=None, max_concurrent_generations=Non
             request=request,
         )
     return team
+
+
+@transaction.atomic
+def do_set_moderation_role(*, user, role, acting_user, request=None):
+    """Give a user a moderation role (superusers only); audited with the old and new role."""
+    if not (acting_user and acting_user.is_authenticated and acting_user.is_superuser):
+        raise AccountError("superusers_only", "Only a superuser changes moderation roles.", http_status=403)
+    if role not in ModerationRole.values:
+        raise AccountError("invalid_role", f"Unknown moderation role {role!r}.", field="moderation_role")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old = user.moderation_role
+    if old == role:
+        return user
+    user.moderation_role = role
+    user.save(update_fields=["moderation_role"])
+    record_audit_event(
+        AuditEventType.MODERATION_ROLE_CHANGED, actor=Actor(user=acting_user), target=user,
+        extra={"email": user.email, "old": old, "new": role, "is_moderator": user.is_moderator}, request=request,
+    )
+    return user

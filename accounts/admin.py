@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.actions import do_revoke_api_key, do_set_team_limits
+from accounts.actions import do_revoke_api_key, do_set_moderation_role, do_set_team_limits
 from accounts.audit import Actor
 from accounts.errors import AccountError
 from accounts.models import (
@@ -11,6 +11,7 @@ from accounts.models import (
     CreditEntry,
     Invitation,
     Membership,
+    ModerationRole,
     Notice,
     Standing,
     StandingEvent,
@@ -22,12 +23,12 @@ from accounts.models import (
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_moderator", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_moderator", "is_staff", "is_superuser", "is_active"]
+    list_display = ["email", "full_name", "is_moderator", "moderation_role", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_moderator", "moderation_role", "is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password", "full_name"]}),
-        ("Capabilities", {"fields": ["is_active", "is_moderator", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Capabilities", {"fields": ["is_active", "is_moderator", "moderation_role", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
@@ -36,7 +37,30 @@ class UserAdmin(BaseUserAdmin):
         # Trust-and-safety and admin powers are granted by superusers only, never by other staff.
         if request.user.is_superuser:
             return ["last_login", "date_joined"]
-        return ["last_login", "date_joined", "is_moderator", "is_staff", "is_superuser", "groups", "user_permissions"]
+        return ["last_login", "date_joined", "is_moderator", "moderation_role", "is_staff", "is_superuser", "groups",
+                "user_permissions"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "moderation_role" in form.base_fields:
+            form.base_fields["moderation_role"].required = False  # a form without it leaves the role as it was
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # A role change goes through its audited action; the rest of the form saves as usual.
+        if "moderation_role" in form.changed_data and not obj.moderation_role:
+            obj.moderation_role = form.initial.get("moderation_role") or ModerationRole.MODERATOR
+        elif change and "moderation_role" in form.changed_data:
+            new_role = obj.moderation_role
+            obj.moderation_role = form.initial.get("moderation_role")
+            super().save_model(request, obj, form, change)
+            try:
+                do_set_moderation_role(user=obj, role=new_role, acting_user=request.user, request=request)
+            except AccountError as error:
+                messages.error(request, f"{error.message} ({error.code})")
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
 
 
 class MembershipInline(admin.TabularInline):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import roles
 from accounts.audit import (
     ROW_FIELDS,
     Actor,
@@ -38,7 +39,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def can_view_audit(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.is_moderator)
+    """Superusers and moderators; not external moderators (the ledger spans every team; see `accounts.roles`)."""
+    return roles.can_view_audit(user)
 
 
 def _auditor_or_404(request):
@@ -123,6 +125,7 @@ def audit_events(request):
     else:
         data = form.cleaned_data if form.is_bound else {}
         events = events_matching(**form.filters()) if form.is_bound else AuditEvent.objects.all()
+        events = roles.audit_events_for(request.user, events)
         page, has_newer, has_older = keyset_page(
             events.select_related("team"), size=PAGE_SIZE, before=data.get("before"), after=data.get("after")
         )
@@ -164,9 +167,9 @@ def _back_to_viewer(request):
     return f"{reverse('audit_events')}?{query}" if query else reverse("audit_events")
 
 
-def _export_values(event_ids_upto, filters):
-    """The rows of an export as dicts, oldest first, read in chunks."""
-    events = events_matching(**filters).filter(id__lte=event_ids_upto).order_by("id")
+def _export_values(event_ids_upto, filters, user):
+    """The rows of an export as dicts, oldest first, read in chunks (only those `user` may read)."""
+    events = roles.audit_events_for(user, events_matching(**filters)).filter(id__lte=event_ids_upto).order_by("id")
     fields = [name for name in EXPORT_COLUMNS if name != "event_type_name"]
     for values in events.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK):
         record = dict(zip(fields, values, strict=False))
@@ -224,15 +227,18 @@ def audit_export(request, fmt):
     # Fix the export's extent now, so the count recorded below is exactly what is streamed, and the record
     # of this export is not part of it.
     upto = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    count = events_matching(**filters).filter(id__lte=upto).count()
+    matching = events_matching(**filters).filter(id__lte=upto)
+    count = roles.audit_events_for(request.user, matching).count()
+    withheld = matching.count() - count  # events about items this user may not see (see AUDIT_VIEW_FILTERS)
     record_audit_event(
         AuditEventType.AUDIT_EXPORTED,
         actor=Actor(user=request.user),
-        extra={"format": fmt, "filters": form.described_filters(), "count": count, "up_to_event_id": upto},
+        extra={"format": fmt, "filters": form.described_filters(), "count": count, "up_to_event_id": upto,
+               **({"withheld": withheld} if withheld else {})},
         request=request,
     )
     content_type, render_rows = EXPORT_FORMATS[fmt]
-    response = StreamingHttpResponse(render_rows(_export_values(upto, filters)), content_type=content_type)
+    response = StreamingHttpResponse(render_rows(_export_values(upto, filters, request.user)), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
     response["X-Audit-Export-Count"] = str(count)

@@ -30,6 +30,16 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra_fields)
 
 
+class ModerationRole(models.TextChoices):
+    """What a trust-and-safety staff member may do (only meaningful with `User.is_moderator`; see
+    `accounts.roles`). Child-safety moderators are the only people who see child-safety items."""
+
+    MODERATOR = "moderator", "Moderator"
+    CHILD_SAFETY = "child_safety", "Child-safety moderator"
+    EXTERNAL = "external", "External moderator (approve/reject only)"
+    LEAD = "lead", "Lead (manages queues and routing)"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. Signs in with an email address."""
 
@@ -39,6 +49,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can use the Django admin.")
     # Trust-and-safety staff: an installation-wide capability, independent of any team role.
     is_moderator = models.BooleanField(default=False)
+    # Which kind of trust-and-safety staff: changed only through `accounts.actions.do_set_moderation_role` (audited).
+    moderation_role = models.CharField(max_length=16, choices=ModerationRole.choices, default=ModerationRole.MODERATOR)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -237,6 +249,9 @@ class AuditEventType(models.IntegerChoices):
     QA_RESOLVED = 712, "Second-review disagreement resolved by a lead"
     WELLNESS_PREFERENCES_CHANGED = 750, "Moderator's media viewing preferences changed"
     WELLNESS_DEFAULTS_CHANGED = 751, "Organisation's media viewing defaults changed"
+    MODERATION_ROLE_CHANGED = 720, "Moderation role changed"
+    REVIEW_QUEUE_CHANGED = 721, "Review queue created, changed or deleted"
+    ROUTING_RULE_CHANGED = 722, "Routing rule created, changed or deleted"
     # 900–999: the audit trail itself
     AUDIT_EXPORTED = 901, "Audit trail exported"
     AUDIT_CHECKPOINT = 902, "Audit checkpoint signed"

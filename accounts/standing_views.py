@@ -9,12 +9,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import AccountError, ModeratorsOnly
 from accounts.models import Membership, Notice, Role, StandingEvent, User
+from accounts.roles import can_use_standing_tools
 from accounts.selectors import current_membership
 from accounts.standing import current_standing, do_adjust_standing, do_lift_suspension
 
 
 def _is_moderator(user):
-    return user.is_authenticated and (user.is_moderator or user.is_superuser)
+    """Moderators' standing tools: not an external moderator's (see `accounts.roles`)."""
+    return can_use_standing_tools(user)
 
 
 @login_required

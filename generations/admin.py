@@ -22,6 +22,9 @@ from generations.models import (
     QACounter,
     QAReview,
     ReviewItem,
+    ReviewQueue,
+    RoutingRule,
+    SavedQueueView,
     TakedownRequest,
     TeamCallbackSecret,
     WebhookDelivery,
@@ -299,3 +302,20 @@ class WellnessPreferencesAdmin(ReadOnlyAdmin):
 class ExposureDayAdmin(ReadOnlyAdmin):
     list_display = ["user", "day", "seconds"]
     list_filter = ["day"]
+
+
+@admin.register(ReviewQueue)
+class ReviewQueueAdmin(ReadOnlyAdmin):
+    """Queues and routing rules are managed by leads on /moderation/queues/ (audited)."""
+
+    list_display = ["name", "slug", "restricted_to_role"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(ReadOnlyAdmin):
+    list_display = ["order", "queue"]
+
+
+@admin.register(SavedQueueView)
+class SavedQueueViewAdmin(ReadOnlyAdmin):
+    list_display = ["name", "user"]

@@ -300,6 +300,63 @@ class ReviewDecision(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn by its author"
 
 
+class ReviewQueue(models.Model):
+    """A named queue review items are routed into. One restricted to a role is seen only by that role (the
+    built-in child-safety queue: by child-safety moderators alone, see `accounts.roles`)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+    restricted_to_role = models.CharField(max_length=16, blank=True, help_text="Empty: every moderator sees it.")
+    sla_hours = models.FloatField(null=True, blank=True, help_text="Overrides the SLA by priority for items routed here.")
+    builtin = models.BooleanField(default=False, help_text="Made by the migration; cannot be deleted.")
+    is_default = models.BooleanField(default=False, help_text="Where items no rule matches go.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """One ordered rule: an item matching every condition set (empty ones match anything) goes to `queue`.
+    The lowest `order` that matches wins."""
+
+    order = models.PositiveIntegerField(default=100)
+    queue = models.ForeignKey(ReviewQueue, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=10, blank=True)
+    stage = models.CharField(max_length=12, blank=True)
+    category = models.CharField(max_length=20, blank=True, help_text="Matches when this category's score reaches min_severity.")
+    min_severity = models.FloatField(default=0.0, help_text="With a category: its score; without: the item's severity.")
+    language = models.CharField(max_length=12, blank=True, help_text="The prompt's detected language, when screening records one.")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    builtin = models.BooleanField(default=False, help_text="Made by the migration; cannot be changed or deleted.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"#{self.order} → {self.queue.name}"
+
+
+class SavedQueueView(models.Model):
+    """A moderator's named queue view: the queue, filters and sort as a query string."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_saved_view_name_per_user")]
+
+    def __str__(self):
+        return self.name
+
+
 class ReviewItem(models.Model):
     """One thing waiting for a human: a held generation (prompt, input or output) or an appeal.
 
@@ -321,6 +378,8 @@ class ReviewItem(models.Model):
     # For reports: who reported it (the reporter is never shown to the author).
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sla_due_at = models.DateTimeField()
+    # Where routing put it when it was opened (see `generations.actions.review_queue.route`); it stays there.
+    queue = models.ForeignKey(ReviewQueue, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
     escalated = models.BooleanField(default=False)
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     lease_expires_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Read-side access helpers. Another team's generation is indistinguishable from a missing one."""
 
 import datetime as dt
+import hashlib
 import re
 import statistics
 import uuid
@@ -109,8 +110,17 @@ def matching_prompt(queryset, text):
 
 # --- the moderators' review queue: filters, search and the priority score ----------------------------
 
-QUEUE_FILTERS = ("kind", "stage", "category", "team", "priority", "claimed", "overdue", "q")
+QUEUE_FILTERS = ("kind", "stage", "category", "team", "priority", "claimed", "overdue", "q", "author", "cluster")
 AGE_CAP_HOURS = 48.0
+# How the queue can be sorted: by the priority score (the default), the SLA due soonest, or age.
+QUEUE_SORTS = {"score": "Most urgent", "sla": "SLA due first", "oldest": "Oldest first", "newest": "Newest first"}
+DEFAULT_QUEUE_SORT = "score"
+
+
+def prompt_cluster(prompt) -> str:
+    """Pure: the key of a prompt's cluster: the same prompt up to case, spacing and punctuation at its ends."""
+    normal = " ".join((prompt or "").lower().split()).strip(" .,;:!?\"'")
+    return hashlib.sha256(normal.encode()).hexdigest()[:12]
 
 
 def queue_priority_score(*, priority, severity, waited_hours, reports) -> float:
@@ -119,13 +129,21 @@ def queue_priority_score(*, priority, severity, waited_hours, reports) -> float:
     return (priority + max(0.0, min(1.0, severity))) * max(1.0, min(AGE_CAP_HOURS, waited_hours)) * (1 + reports)
 
 
-def review_queue_items(filters, *, moderator, now, limit=1000):
-    """Open review items matching the queue's filters (a dict of GET parameters, each optional), most
-    urgent first by `queue_priority_score` (escalated items ahead of all). Each item carries `.score`,
-    `.reports` (open reports of its generation) and `.waited`."""
+def review_queue_items(filters, *, moderator, now, limit=1000, visible=None, queue=None, sort=DEFAULT_QUEUE_SORT):
+    """Open review items matching the queue's filters (a dict of GET parameters, each optional), among those
+    `visible` (a Q: what the moderator may see, see `generations.actions.roles.visible_q`) and in `queue` (a
+    slug, or any), most urgent first by `queue_priority_score` (escalated items ahead of all) or by another of
+    QUEUE_SORTS. Each item carries `.score`, `.reports` (open reports of its generation), `.waited` and
+    `.cluster` (its prompt's cluster key)."""
     queryset = ReviewItem.objects.filter(decision="").select_related(
-        "generation", "generation__created_by", "generation__team", "claimed_by"
+        "generation", "generation__created_by", "generation__team", "claimed_by", "queue"
     )
+    if visible is not None:
+        queryset = queryset.filter(visible)
+    if queue:
+        queryset = queryset.filter(queue__slug=queue)
+    if str(filters.get("author", "")).isdigit():
+        queryset = queryset.filter(generation__created_by_id=int(filters["author"]))
     if filters.get("kind"):
         queryset = queryset.filter(kind=filters["kind"])
     if filters.get("stage"):
@@ -147,6 +165,10 @@ def review_queue_items(filters, *, moderator, now, limit=1000):
     category = filters.get("category")
     if category:
         items = [item for item in items if (item.categories or {}).get(category, 0) > 0]
+    for item in items:
+        item.cluster = prompt_cluster(item.generation.prompt)
+    if filters.get("cluster"):
+        items = [item for item in items if item.cluster == filters["cluster"]]
     reports = dict(
         ReviewItem.objects.filter(kind=ReviewKind.REPORT, decision="", generation_id__in={item.generation_id for item in items})
         .values_list("generation_id")
@@ -158,12 +180,18 @@ def review_queue_items(filters, *, moderator, now, limit=1000):
         item.score = queue_priority_score(
             priority=item.priority, severity=item.severity, waited_hours=item.waited.total_seconds() / 3600, reports=item.reports
         )
+    if sort == "sla":
+        return sorted(items, key=lambda item: (item.sla_due_at, item.created_at))
+    if sort in ("oldest", "newest"):
+        return sorted(items, key=lambda item: item.created_at, reverse=sort == "newest")
     return sorted(items, key=lambda item: (not item.escalated, -item.score, item.created_at))
 
 
-def review_queue_choices():
-    """(teams, stages) with open review items, for the queue's filter menus."""
+def review_queue_choices(*, visible=None):
+    """(teams, stages) with open review items (among those `visible`, a Q), for the queue's filter menus."""
     open_items = ReviewItem.objects.filter(decision="")
+    if visible is not None:
+        open_items = open_items.filter(visible)
     teams = sorted(set(open_items.values_list("generation__team__slug", flat=True)))
     stages = sorted(set(open_items.values_list("stage", flat=True)))
     return teams, stages

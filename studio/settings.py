@@ -279,6 +279,10 @@ AUDIT_CHECKPOINT_INTERVAL_S = env.int("AUDIT_CHECKPOINT_INTERVAL_S", default=360
 # verify_audit refuses a chain whose newest checkpoint is older than the interval plus this, with events after it
 # (the reconciler would have signed them): a sign that newer checkpoints were cut off, or that nothing signs.
 AUDIT_CHECKPOINT_GRACE_S = env.int("AUDIT_CHECKPOINT_GRACE_S", default=300)
+# What the audit viewer and its exports leave out for a given staff member: callables (dotted paths) taking
+# (user, events) and returning the events they may read. The review queue's hides events about review items
+# the user may not see (child-safety items, for anyone but a child-safety moderator).
+AUDIT_VIEW_FILTERS = ["generations.actions.roles.narrow_audit_events"]
 
 # --- Upstream provider --------------------------------------------------------------------------
 PROVIDER = env("PROVIDER", default="simulator")

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from accounts import roles
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEvent, AuditEventType
 from generations.actions.withholding import withhold
@@ -47,9 +48,9 @@ class ChildSafetyError(GenerationError):
 
 
 def _can_handle_child_safety(user) -> bool:
-    """Who may confirm CSAM and see, download and mark report drafts. For now every moderator; the roles work
-    narrows this to the child-safety role here, in one place."""
-    return bool(user and user.is_authenticated and user.is_active and (user.is_moderator or user.is_superuser))
+    """Who may confirm CSAM and see, download and mark report drafts: child-safety moderators only, the one
+    role that sees child-safety items at all (accounts.roles)."""
+    return roles.can_see_child_safety(user)
 
 
 def can_handle_child_safety(user) -> bool:

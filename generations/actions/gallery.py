@@ -8,9 +8,8 @@ from django.utils import timezone
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing
-from generations.actions import free_text
+from generations.actions import free_text, review_queue
 from generations.actions.generation import flagged_categories
-from generations.actions.review_queue import sla_for
 from generations.errors import GenerationError
 from generations.models import AssetRole, GalleryItem, GalleryLike, GalleryStatus, ReviewItem, ReviewKind
 from generations.moderation.text import screening
@@ -137,9 +136,9 @@ def do_report(item, *, user, reason, request=None):
     now = timezone.now()
     try:
         with transaction.atomic():
-            review_item = ReviewItem.objects.create(
+            review_item = review_queue.do_open_item(
                 generation=item.generation, kind=ReviewKind.REPORT, stage="gallery", categories={}, severity=0.5,
-                priority=REPORT_PRIORITY, message=reason, reported_by=user, sla_due_at=now + sla_for(REPORT_PRIORITY),
+                priority=REPORT_PRIORITY, message=reason, reported_by=user, now=now,
             )
             record_audit_event(
                 AuditEventType.GALLERY_REPORTED, actor=Actor(user=user), team=item.team, target=review_item,

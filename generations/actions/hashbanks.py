@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
-from generations.actions.review_queue import sla_for
-from generations.models import HashBank, HashBankAction, HashBankEntry, HashMediaKind, ReviewItem, ReviewKind
+from generations.actions import review_queue
+from generations.models import HashBank, HashBankAction, HashBankEntry, HashMediaKind, ReviewKind
 from generations.moderation.visual import hashing
 
 logger = logging.getLogger(__name__)
@@ -282,10 +282,9 @@ def do_open_hash_report(generation, *, stage, match: dict):
     category = match.get("category", "default")
     message = (f"Matched hash bank {match.get('bank')} ({category}) at distance {match.get('distance')}"
                f" ({match.get('matched_as')}); the bank's action is report, so the generation went on.")
-    now = timezone.now()
-    return ReviewItem.objects.create(
+    return review_queue.do_open_item(
         generation=generation, kind=ReviewKind.REPORT, stage=stage, categories={category: 1.0}, severity=1.0, priority=2,
-        message=message, sla_due_at=now + sla_for(2),
+        message=message,
     )
 
 

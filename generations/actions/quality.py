@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType
 from accounts.standing import do_record_strike, do_revert_strikes
+from generations.actions import roles
 from generations.actions.review import (
     APPROVE,
     REJECT,
@@ -50,8 +51,8 @@ CLIP_ROLES = (AssetRole.VIDEO, AssetRole.POSTER)
 
 
 def _is_lead(user) -> bool:
-    """Who may settle disagreements. For now a superuser moderator; the roles work rewires this one place."""
-    return is_moderator(user) and bool(user.is_superuser)
+    """Who may settle disagreements: leads (accounts.roles)."""
+    return roles.is_lead(user)
 
 
 def is_lead(user) -> bool:
@@ -60,13 +61,14 @@ def is_lead(user) -> bool:
 
 def may_second_review(qa, user) -> bool:
     """Pure-ish: whether `user` may take this second review: a moderator, not the first one, not its subject."""
-    return is_moderator(user) and qa.first_moderator_id != user.pk and not is_about(qa.review_item, user)
+    return (is_moderator(user) and qa.first_moderator_id != user.pk and not is_about(qa.review_item, user)
+            and roles.can_see_item(user, qa.review_item))
 
 
 def open_second_reviews(user):
     """Undecided second reviews `user` may take, oldest first."""
     return (
-        QAReview.objects.filter(second_decision="")
+        QAReview.objects.filter(second_decision="", review_item__in=roles.visible_items(user))
         .exclude(first_moderator=user)
         .exclude(review_item__generation__created_by=user)
         .exclude(review_item__reported_by=user)
@@ -75,10 +77,12 @@ def open_second_reviews(user):
     )
 
 
-def disagreements(*, resolved=False):
-    """Second reviews that disagreed with the first decision: waiting for a lead, or (resolved) settled."""
+def disagreements(*, resolved=False, user=None):
+    """Second reviews that disagreed with the first decision: waiting for a lead, or (resolved) settled; with
+    `user`, only those about items that user may see."""
+    found = QAReview.objects.all() if user is None else QAReview.objects.filter(review_item__in=roles.visible_items(user))
     return (
-        QAReview.objects.filter(agreed=False, resolved_at__isnull=not resolved)
+        found.filter(agreed=False, resolved_at__isnull=not resolved)
         .select_related("review_item", "review_item__generation", "first_moderator", "second_moderator", "resolved_by")
         .order_by("decided_at", "id")
     )
@@ -124,6 +128,8 @@ def do_resolve_disagreement(qa, lead, stands, *, note, request=None):
     the second one (see the module's docstring); the outcome is stored and audited."""
     if not _is_lead(lead):
         raise ReviewError("not_a_lead", "Only a lead moderator settles disagreements.", http_status=403)
+    if not roles.can_see_item(lead, qa.review_item):
+        raise ReviewError("not_found", "No such second review.", http_status=404)  # as for one that does not exist
     if stands not in QAResolution.values:
         raise ReviewError("invalid_resolution", "Say which decision stands.", field="stands")
     note = (note or "").strip()

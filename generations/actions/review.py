@@ -17,9 +17,9 @@ from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType, StandingLevel
 from accounts.standing import current_standing, do_record_strike, do_revert_strikes
 from generations import queueing
-from generations.actions import child_safety, free_text, qa_sampling
+from generations.actions import child_safety, free_text, qa_sampling, review_queue, roles
 from generations.actions import generation as actions
-from generations.actions.review_queue import sla_for, stays_open_after_withdrawal
+from generations.actions.review_queue import stays_open_after_withdrawal
 from generations.actions.withholding import release, withhold
 from generations.errors import GenerationError
 from generations.models import (
@@ -31,6 +31,7 @@ from generations.models import (
     ReviewKind,
     current_policy_version,
 )
+from generations.selectors import prompt_cluster
 from generations.states import Stage, Status
 
 APPROVE, REJECT, ESCALATE = "approve", "reject", "escalate"
@@ -57,6 +58,7 @@ def open_queue():
 def do_claim(item, moderator, *, now=None):
     """Take (or renew) the lease on an item. Refused while another moderator's lease runs."""
     _require_moderator(moderator)
+    require_visible(item, moderator)
     _require_independent(item, moderator)
     if item.escalated and not moderator.is_superuser:
         raise ReviewError("escalated_item", "This item was escalated: a senior moderator (superuser) decides it.", http_status=403)
@@ -147,6 +149,9 @@ def do_decide(item, moderator, action, *, reason="", preset="", expected_version
     now = now or timezone.now()
     if action not in (APPROVE, REJECT, ESCALATE):
         raise ReviewError("invalid_action", "The action must be approve, reject or escalate.")
+    require_visible(item, moderator)
+    if not roles.can_decide(moderator, action):
+        raise ReviewError(roles.ROLE_NOT_ALLOWED, "External moderators approve or reject; a moderator escalates.", http_status=403)
     if preset and preset_label(preset) is None:
         raise ReviewError("invalid_preset", "Pick one of the listed reasons.", field="preset")
     reason = compose_reason(preset, reason)
@@ -225,11 +230,13 @@ def do_bulk_decide(items, moderator, action, *, reason="", preset="", versions=N
     (its own claim, compare-and-set and audit event). Items about the moderator are skipped, as are any a
     decision refuses. Returns (decided items, [(item, message)] skipped)."""
     _require_moderator(moderator)
+    if not roles.can_bulk(moderator):
+        raise ReviewError(roles.ROLE_NOT_ALLOWED, "External moderators decide one item at a time.", http_status=403)
     items = list(items)
     if action not in (APPROVE, REJECT):
         raise ReviewError("invalid_action", "Several items at once can only be approved or rejected.")
     authors = {item.generation.created_by_id for item in items}
-    prompts = {item.generation.prompt for item in items}
+    prompts = {prompt_cluster(item.generation.prompt) for item in items}  # one prompt up to case and spacing
     if len(items) > 1 and len(authors) > 1 and len(prompts) > 1:
         raise ReviewError(
             "bulk_mixed", "Select items of one user or of one prompt to decide them together.", field="items"
@@ -351,9 +358,9 @@ def do_appeal(generation, user, message, *, request=None):
     now = timezone.now()
     categories = (generation.screening_result or {}).get("categories") or {}
     with transaction.atomic():
-        item = ReviewItem.objects.create(
+        item = review_queue.do_open_item(
             generation=generation, kind=ReviewKind.APPEAL, stage=generation.stage, categories=categories,
-            severity=max(categories.values(), default=0.0), priority=2, message=message[:2000], sla_due_at=now + sla_for(2),
+            severity=max(categories.values(), default=0.0), priority=2, message=message[:2000], now=now,
         )
         record_audit_event(
             AuditEventType.APPEAL_FILED, actor=Actor(user=user), team=generation.team, target=item,
@@ -423,6 +430,9 @@ def do_withdraw_held(generation, user, *, api_key=None):
 def do_record_unblur(item, moderator, *, asset=None, which="", request=None):
     """One audited unblur: of one file of the item (its asset and role), or of the item when it has none."""
     _require_moderator(moderator)
+    if not roles.can_unblur(moderator):
+        raise ReviewError(roles.ROLE_NOT_ALLOWED, "External moderators review blurred media only.", http_status=403)
+    require_visible(item, moderator)
     extra = {"generation": str(item.generation.public_id)}
     if asset is not None:
         extra.update(asset=str(asset.public_id), role=asset.role, media=which)
@@ -435,6 +445,13 @@ def do_record_unblur(item, moderator, *, asset=None, which="", request=None):
 def _require_moderator(user):
     if not is_moderator(user):
         raise ReviewError("not_a_moderator", "Only trust-and-safety moderators can do that.", http_status=403)
+
+
+def require_visible(item, user):
+    """An item the user may not see (a child-safety item, for anyone but a child-safety moderator) is as
+    missing to them as one that does not exist."""
+    if not roles.can_see_item(user, item):
+        raise ReviewError("no_such_item", "No such review item.", http_status=404)
 
 
 def is_about(item, user) -> bool:

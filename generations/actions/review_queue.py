@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.audit import record_audit_event
 from accounts.models import AuditEventType
-from generations.models import ReviewDecision, ReviewItem, ReviewKind
+from generations.models import ReviewDecision, ReviewItem, ReviewKind, ReviewQueue, RoutingRule
+from generations.moderation.text import policy as text_policy
 
 URGENT = 3
 
@@ -38,15 +39,75 @@ def do_open_review_for_held(generation, *, stage, categories=None, now=None):
     categories = {name: float(score) for name, score in (categories or {}).items()}
     severity = max(categories.values(), default=0.0)
     priority = priority_for(categories, severity)
+    return do_open_item(generation=generation, kind=ReviewKind.HELD, stage=stage, categories=categories, severity=severity,
+                        priority=priority, now=now)
+
+
+# --- routing into named queues ----------------------------------------------------------------------------
+
+CHILD_SAFETY_CATEGORY = "sexual_minors"
+CHILD_SAFETY_QUEUE = "child-safety"
+
+
+def child_safety_threshold() -> float:
+    """The score of `sexual_minors` from which an item is a child-safety item: its review threshold."""
+    return text_policy.DEFAULT.threshold(CHILD_SAFETY_CATEGORY)[0]
+
+
+def is_child_safety_score(categories) -> bool:
+    """Pure: whether an item with these category scores is a child-safety item."""
+    try:
+        return float((categories or {}).get(CHILD_SAFETY_CATEGORY) or 0) >= child_safety_threshold()
+    except (TypeError, ValueError):
+        return True  # an unreadable score errs on the restricted side
+
+
+def item_language(generation) -> str:
+    """The prompt's detected language when the screening recorded one (it may not: then "")."""
+    return str((generation.screening_result or {}).get("language") or "").lower()
+
+
+def rule_matches(rule, *, kind, stage, categories, severity, language, team_id) -> bool:
+    """Pure: whether one routing rule takes an item; every condition it sets must hold, unset ones match."""
+    if rule.kind and rule.kind != kind:
+        return False
+    if rule.stage and rule.stage != stage:
+        return False
+    if rule.team_id and rule.team_id != team_id:
+        return False
+    if rule.language and rule.language.lower() != language:
+        return False  # an item without a detected language never matches a language rule
+    if rule.category:
+        return float((categories or {}).get(rule.category) or 0) >= max(rule.min_severity, 1e-9)
+    return severity >= rule.min_severity
+
+
+def route(*, generation, kind, stage, categories, severity):
+    """The queue a new item goes to: the child-safety queue for any child-safety item (whatever the rules
+    say: the built-in rule is enforced here too), else the first rule by `order` that matches, else the
+    default queue."""
+    queues = ReviewQueue.objects
+    if is_child_safety_score(categories):
+        found = queues.filter(slug=CHILD_SAFETY_QUEUE).first()
+        if found is not None:
+            return found
+    language = item_language(generation)
+    for rule in RoutingRule.objects.select_related("queue").order_by("order", "pk"):
+        if rule_matches(rule, kind=kind, stage=stage, categories=categories, severity=severity, language=language,
+                        team_id=generation.team_id):
+            return rule.queue
+    return queues.filter(is_default=True).first()
+
+
+def do_open_item(*, generation, kind, stage, categories, severity, priority, now=None, **fields):
+    """Open one review item (held, appeal or report), routed into its queue; a queue's own SLA, when it has
+    one, replaces the SLA by priority."""
     now = now or timezone.now()
+    queue = route(generation=generation, kind=kind, stage=stage, categories=categories, severity=severity)
+    sla = dt.timedelta(hours=queue.sla_hours) if queue is not None and queue.sla_hours else sla_for(priority)
     return ReviewItem.objects.create(
-        generation=generation,
-        kind=ReviewKind.HELD,
-        stage=stage,
-        categories=categories,
-        severity=severity,
-        priority=priority,
-        sla_due_at=now + sla_for(priority),
+        generation=generation, kind=kind, stage=stage, categories=categories, severity=severity, priority=priority,
+        queue=queue, sla_due_at=now + sla, **fields,
     )
 
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEventType, Notice
 from generations.actions import generation as generation_actions
-from generations.actions import hashbanks, review
+from generations.actions import hashbanks, review, roles
 from generations.actions.withholding import withhold
 from generations.errors import GenerationError
 from generations.models import (
@@ -324,6 +324,10 @@ def do_remove_and_ban(item, moderator, *, bank, reason, media="all", expected_ve
     reason = (reason or "").strip()
     if not review.is_moderator(moderator):
         raise TakedownError("not_a_moderator", "Only trust-and-safety moderators can do that.", http_status=403)
+    if not roles.can_see_item(moderator, item):
+        raise TakedownError("no_such_item", "No such review item.", http_status=404)
+    if not roles.can_ban(moderator):
+        raise TakedownError(roles.ROLE_NOT_ALLOWED, "External moderators cannot remove and ban.", http_status=403)
     if review.is_about(item, moderator):
         raise TakedownError("own_item", "This item is about you: another moderator must decide it.", http_status=403)
     if not reason:
@@ -439,6 +443,8 @@ def do_file_takedown(*, name, email, relationship, reference="", description="",
 def _require_independent_of_takedown(takedown, moderator):
     if not review.is_moderator(moderator):
         raise TakedownError("not_a_moderator", "Only trust-and-safety moderators can do that.", http_status=403)
+    if not roles.can_handle_takedowns(moderator):
+        raise TakedownError(roles.ROLE_NOT_ALLOWED, "External moderators do not decide takedown requests.", http_status=403)
     own = takedown.generation is not None and takedown.generation.created_by_id == moderator.pk
     if own or takedown.requester_email.strip().lower() == (moderator.email or "").lower():
         raise TakedownError("own_item", "This request is about you: another moderator must decide it.", http_status=403)

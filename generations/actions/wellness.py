@@ -18,6 +18,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from PIL import Image
 
+from accounts import roles
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEventType
 from generations.actions.review import ReviewError, is_moderator
@@ -34,9 +35,8 @@ RENDITION_PREFIX = QUARANTINE_PREFIX + "renditions"  # withheld like what they s
 
 
 def _is_lead(user) -> bool:
-    """Whether `user` leads the moderators: edits the organisation's defaults and sees everyone's exposure.
-    For now a superuser; the one place to rewire when leads become a role."""
-    return bool(user and user.is_authenticated and user.is_superuser)
+    """Whether `user` leads the moderators: edits the organisation's defaults and sees everyone's exposure."""
+    return roles.is_lead(user)
 
 
 # --- preferences ------------------------------------------------------------------------------------

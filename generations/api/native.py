@@ -8,12 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.http import FileResponse, HttpResponseRedirect
 from django.utils import timezone
 from ninja import Field, File, Form, NinjaAPI, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, django_auth
 
 from accounts.actions import authenticate_api_key
 from accounts.audit import Actor, client_ip
@@ -22,13 +23,15 @@ from accounts.models import ApiKeyScope, Membership
 from accounts.ratelimit import RateLimited, check_api_key_rate, check_media_check_rate
 from accounts.standing import current_standing
 from accounts.usage import team_usage
+from generations import selectors
+from generations.actions import roles
 from generations.actions.generation import do_cancel_generation, do_submit_generation
 from generations.actions.provenance import CheckRefused, check_upload, check_url
 from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.images import load_image
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import AssetRole, IdempotencyRecord
+from generations.models import AssetRole, IdempotencyRecord, ReviewItem
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Stage
@@ -651,3 +654,98 @@ def verify_provenance(request, file: File[UploadedFile | None] = None):  # not F
     except CheckRefused as error:
         return error_response(request, error.code, error.message, error.status)
     return Status(200, report)
+
+
+# --- moderation: read-only, for trust-and-safety staff (their own API key, or their signed-in session) -------
+
+
+class QueueCountOut(Schema):
+    queue: str
+    name: str
+    open: int
+
+
+class ModerationItemOut(Schema):
+    id: str
+    kind: str
+    stage: str
+    queue: str | None
+    priority: int
+    severity: float
+    categories: dict[str, float]
+    score: float | None = Field(None, description="(priority + top score) × hours waiting (1–48) × (1 + open reports)")
+    reports: int = Field(description="Open report items on the same generation")
+    escalated: bool
+    claimed: bool
+    created_at: str
+    sla_due_at: str
+    overdue: bool
+    generation_id: str
+    team: str
+    author: str
+    prompt: str
+
+
+class ModerationItemListOut(Schema):
+    counts: list[QueueCountOut] = Field(description="Open items per queue the caller may see")
+    total: int
+    data: list[ModerationItemOut]
+
+
+def _moderator_or_404(request):
+    """The signed-in moderator (the key's owner, or the session's user). Anyone else gets the 404 any missing
+    path gets: never a hint that there is something here."""
+    user = getattr(request.auth, "created_by", request.auth)
+    if getattr(request.auth, "created_by", None) is not None:
+        _require_scope(request, ApiKeyScope.READ)
+    if not roles.is_moderator(user):
+        raise GenerationError("not_found", "Not found.", http_status=404)
+    return user
+
+
+def _moderation_item_out(item, now):
+    return {
+        "id": str(item.public_id), "kind": item.kind, "stage": item.stage, "queue": item.queue.slug if item.queue_id else None,
+        "priority": item.priority, "severity": item.severity,
+        "categories": {name: float(score) for name, score in (item.categories or {}).items() if isinstance(score, (int, float))},
+        "score": getattr(item, "score", None), "reports": getattr(item, "reports", 0), "escalated": item.escalated,
+        "claimed": bool(item.claimed_by_id and item.lease_expires_at and item.lease_expires_at > now),
+        "created_at": item.created_at.isoformat(), "sla_due_at": item.sla_due_at.isoformat(), "overdue": item.sla_due_at < now,
+        "generation_id": str(item.generation.public_id), "team": item.generation.team.slug,
+        "author": item.generation.created_by.email, "prompt": item.generation.prompt,
+    }
+
+
+MODERATION_AUTH = [ApiKeyBearer(), django_auth]
+
+
+@api.get("/moderation/items", response={200: ModerationItemListOut, **ERRORS}, auth=MODERATION_AUTH,
+         summary="Open review items the caller may see, most urgent first, with counts per queue")
+def moderation_items(request, queue: str | None = None, limit: int = 50):
+    """For trust-and-safety staff only (anyone else: 404). Child-safety items are listed and counted for
+    child-safety moderators alone. `queue` narrows to one queue the caller may see (by slug)."""
+    user = _moderator_or_404(request)
+    now = timezone.now()
+    if queue and not roles.visible_queues(user).filter(slug=queue).exists():
+        raise GenerationError("invalid_queue", "No queue you may see has this slug.", field="queue")
+    visible = roles.visible_q(user)
+    counted = ReviewItem.objects.filter(visible, decision="").values_list("queue__slug").annotate(count=Count("id"))
+    per_queue = {slug: count for slug, count in counted}
+    counts = [{"queue": found.slug, "name": found.name, "open": per_queue.get(found.slug, 0)}
+              for found in roles.visible_queues(user)]
+    items = selectors.review_queue_items({}, moderator=user, now=now, visible=visible, queue=queue)
+    limit = max(1, min(limit, 100))
+    return Status(200, {"counts": counts, "total": len(items) if queue else sum(per_queue.values()),
+                        "data": [_moderation_item_out(item, now) for item in items[:limit]]})
+
+
+@api.get("/moderation/items/{item_id}", response={200: ModerationItemOut, **ERRORS}, auth=MODERATION_AUTH,
+         summary="One review item (404 for one the caller may not see)")
+def moderation_item(request, item_id: str):
+    user = _moderator_or_404(request)
+    item = roles.visible_items(user, ReviewItem.objects.select_related(
+        "generation", "generation__team", "generation__created_by", "queue",
+    )).filter(public_id=selectors.as_uuid(item_id)).first()
+    if item is None:
+        raise GenerationError("not_found", "No such review item.", http_status=404)
+    return Status(200, _moderation_item_out(item, timezone.now()))

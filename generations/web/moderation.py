@@ -27,7 +27,7 @@ from accounts.models import AuditEvent, AuditEventType, StandingEvent, StandingL
 from accounts.selectors import current_membership
 from accounts.standing import current_standing
 from generations import selectors
-from generations.actions import quality, review, takedown, wellness
+from generations.actions import quality, review, roles, takedown, wellness
 from generations.actions.review import ReviewError, is_moderator
 from generations.models import Asset, AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
 from generations.moderation.text import policy as text_policy
@@ -43,12 +43,15 @@ def _moderator_or_404(request):
         raise ModeratorsOnly()
 
 
-def _item_or_404(item_id):
-    item = (
-        ReviewItem.objects.select_related("generation", "generation__team", "generation__created_by", "claimed_by", "decided_by")
-        .filter(public_id=as_uuid(item_id))
-        .first()
-    )
+def _item_or_404(item_id, *, user=None):
+    """The item, or 404 — also for an item `user` may not see (a child-safety item for anyone but a
+    child-safety moderator). The media and unblur views are guarded in `generations.web.queues`."""
+    found = ReviewItem.objects.select_related(
+        "generation", "generation__team", "generation__created_by", "claimed_by", "decided_by", "queue"
+    ).filter(public_id=as_uuid(item_id))
+    if user is not None:
+        found = roles.visible_items(user, found)
+    item = found.first()
     if item is None:
         raise Http404("No such review item.")
     return item
@@ -122,7 +125,12 @@ def queue(request):
         return _bulk_decide(request)
     now = timezone.now()
     filters = _queue_filters(request.GET)
-    found = selectors.review_queue_items(filters, moderator=request.user, now=now)
+    visible = roles.visible_q(request.user)
+    tabs = queue_tabs(request.user)
+    chosen = next((tab for tab in tabs if tab["slug"] == request.GET.get("queue")), None)
+    sort = request.GET.get("sort") if request.GET.get("sort") in selectors.QUEUE_SORTS else selectors.DEFAULT_QUEUE_SORT
+    found = selectors.review_queue_items(filters, moderator=request.user, now=now, visible=visible,
+                                         queue=chosen["slug"] if chosen else None, sort=sort)
     page = Paginator(found, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
     thumbnails = _thumbnail_media(items)
@@ -135,13 +143,18 @@ def queue(request):
         item.top = top_categories(item.categories)
         item.thumb = thumbnails.get(item.generation_id)
         item.own = review.is_about(item, request.user)
-    stats = dashboard_stats(now=now)
+    stats = dashboard_stats(now=now, user=request.user)
     stats["takedowns"] = takedown.takedown_sla_stats(now=now)
     # What the output scan can see (and what it cannot, so those outputs wait for a person).
     scan_coverage = coverage.coverage_report()
-    teams, stages = selectors.review_queue_choices()
+    teams, stages = selectors.review_queue_choices(visible=visible)
     return render(request, "moderation/queue.html", {
         "items": items, "page": page, "stats": stats, "coverage": scan_coverage, "filters": filters,
+        "tabs": tabs, "queue_tab": chosen, "sort": sort, "sorts": selectors.QUEUE_SORTS, "sort_label": selectors.QUEUE_SORTS[sort],
+        "select_all": request.GET.get("select") == "all" and bool(filters.get("author") or filters.get("cluster")),
+        "can_use_standing_tools": roles.can_use_standing_tools(request.user),
+        "saved_views": request.user.saved_queue_views.all(), "can_bulk": roles.can_bulk(request.user),
+        "can_manage_queues": roles.can_manage_queues(request.user), "role": roles.role_of(request.user),
         "filter_choices": {
             "kinds": ReviewKind.choices, "stages": stages, "teams": teams, "categories": text_policy.CATEGORIES,
             "priorities": (3, 2, 1),
@@ -158,10 +171,14 @@ def _bulk_decide(request):
         if as_uuid(public_id) is not None and version.isdigit():
             versions[as_uuid(public_id)] = int(version)
     items = list(
-        ReviewItem.objects.select_related("generation", "generation__team", "generation__created_by", "claimed_by")
+        roles.visible_items(request.user, ReviewItem.objects.select_related(
+            "generation", "generation__team", "generation__created_by", "claimed_by", "queue"))
         .filter(public_id__in=versions, decision="")
     )
     back = reverse("moderation:queue") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not roles.can_bulk(request.user):
+        messages.error(request, f"External moderators decide one item at a time ({roles.ROLE_NOT_ALLOWED})")
+        return redirect(back)
     if not items:
         messages.error(request, "Select at least one open item (no_items)")
         return redirect(back)
@@ -201,19 +218,32 @@ def _bar_chart(pairs, *, bar_height=22):
     }
 
 
-def dashboard_stats(*, now=None, days=14):
+def queue_tabs(user):
+    """[{"slug", "name", "open", "restricted"}] for every queue `user` may see, with the open items in it they may
+    see; first "all" (every queue they may see)."""
+    visible = roles.visible_items(user, ReviewItem.objects.filter(decision=""))
+    counts = dict(visible.values_list("queue__slug").annotate(count=Count("id")))
+    tabs = [{"slug": queue.slug, "name": queue.name, "open": counts.get(queue.slug, 0), "restricted": queue.restricted_to_role}
+            for queue in roles.visible_queues(user)]
+    return [{"slug": "", "name": "All my queues", "open": sum(counts.values()), "restricted": ""}, *tabs]
+
+
+def dashboard_stats(*, now=None, days=14, user=None):
+    """The queue's figures. With `user`, only over the review items they may see (a child-safety item is not
+    counted for anyone but a child-safety moderator)."""
     now = now or timezone.now()
-    open_items = ReviewItem.objects.filter(decision="")
+    every_item = ReviewItem.objects.all() if user is None else roles.visible_items(user)
+    open_items = every_item.filter(decision="")
     by_priority = Counter(open_items.values_list("priority", flat=True))
     ages = [now - created for created in open_items.values_list("created_at", flat=True)]
     since = now - dt.timedelta(days=days)
-    decided = ReviewItem.objects.filter(decided_at__gte=since).exclude(decision__in=("", ReviewDecision.WITHDRAWN))
+    decided = every_item.filter(decided_at__gte=since).exclude(decision__in=("", ReviewDecision.WITHDRAWN))
     per_category = defaultdict(int)
     for categories in decided.values_list("categories", flat=True):
         top = max(categories.items(), key=lambda pair: pair[1])[0] if categories else "uncategorised"
         per_category[top] += 1
     time_to_decision = decided.filter(decided_by__isnull=False).aggregate(avg=Avg(F("decided_at") - F("created_at")))["avg"]
-    appeals = ReviewItem.objects.filter(kind=ReviewKind.APPEAL).exclude(decision="")
+    appeals = every_item.filter(kind=ReviewKind.APPEAL).exclude(decision="")
     overturned = appeals.filter(decision=ReviewDecision.APPROVED).count()
     top_users = (
         Generation.objects.filter(status=Status.BLOCKED, finished_at__gte=since)
@@ -239,21 +269,26 @@ def dashboard_stats(*, now=None, days=14):
 @login_required
 def item_detail(request, item_id):
     _moderator_or_404(request)
-    item = _item_or_404(item_id)
+    item = _item_or_404(item_id, user=request.user)
     qa = quality.open_second_reviews(request.user).filter(review_item=item).first()
     if qa is not None:
         return redirect("moderation:qa-review", qa.public_id)  # this page shows the first decision: stay blind
     generation = item.generation
     screening = generation.screening_result or {}
     scan = generation.scan_result or {}
+    # The author's other generations, less any behind a review item this moderator may not see; a prompt
+    # screening scored as child-safety content is shown only to child-safety moderators.
     recent = list(
         Generation.objects.filter(created_by=generation.created_by)
         .exclude(pk=generation.pk)
+        .exclude(review_items__in=ReviewItem.objects.exclude(roles.visible_q(request.user)))
         .order_by("-created_at")
-        .values("public_id", "status", "stage", "error_code", "created_at", "prompt")[:10]
+        .values("public_id", "status", "stage", "error_code", "created_at", "prompt", "screening_result")[:10]
     )
+    sees_child_safety = roles.can_see_child_safety(request.user)
     for row in recent:
-        row["excerpt"] = excerpt(row["prompt"], 70)
+        hidden = not sees_child_safety and roles.is_child_safety_score((row["screening_result"] or {}).get("categories"))
+        row["excerpt"] = "(child-safety content: hidden)" if hidden else excerpt(row["prompt"], 70)
         row["status_label"] = Status(row["status"]).label if row["status"] in Status.values else row["status"]
     now = timezone.now()
     author = generation.created_by
@@ -300,6 +335,14 @@ def item_detail(request, item_id):
             "extra_media": [(which, originals.get(which)) for which in extra_inputs],
             "ban_banks": list(takedown.banks_for_banning()),
             "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
+            "can_ban": roles.can_ban(request.user),
+            "can_unblur": roles.can_unblur(request.user),
+            "can_escalate": roles.can_decide(request.user, review.ESCALATE),
+            "can_use_standing_tools": roles.can_use_standing_tools(request.user),
+            "author_open_items": roles.visible_items(request.user, ReviewItem.objects.filter(
+                generation__created_by=author, decision="")).exclude(pk=item.pk).count(),
+            "author_decisions": sorted(Counter(roles.visible_items(request.user, ReviewItem.objects.filter(
+                generation__created_by=author)).exclude(decision="").values_list("decision", flat=True)).items()),
         },
     )
 
@@ -350,7 +393,7 @@ def highlight_spans(text, spans):
 
 
 def _act(request, item_id, action):
-    item = _item_or_404(item_id)
+    item = _item_or_404(item_id, user=request.user)
     try:
         action(item)
     except ReviewError as error:
@@ -384,7 +427,7 @@ def decide_item(request, item_id):
     item = _act(request, item_id, act)
     if not item.decision and action != review.ESCALATE:
         return redirect("moderation:item", item.public_id)
-    following = review.open_queue().exclude(pk=item.pk).first()
+    following = roles.visible_items(request.user, review.open_queue()).exclude(pk=item.pk).first()
     return redirect("moderation:item", following.public_id) if following else redirect("moderation:queue")
 
 
@@ -393,7 +436,10 @@ def decide_item(request, item_id):
 def ban_item(request, item_id):
     """Remove and ban copies: reject the item (if open), bank its media, take down every copy in every team."""
     _moderator_or_404(request)
-    item = _item_or_404(item_id)
+    item = _item_or_404(item_id, user=request.user)
+    if not roles.can_ban(request.user):
+        messages.error(request, f"External moderators cannot remove and ban ({roles.ROLE_NOT_ALLOWED})")
+        return redirect("moderation:item", item.public_id)
     bank = takedown.banks_for_banning().filter(pk=request.POST.get("bank") or 0).first() if (
         request.POST.get("bank", "").isdigit()) else None
     try:

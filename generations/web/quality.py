@@ -35,7 +35,7 @@ def second_reviews(request):
     return render(request, "moderation/qa_list.html", {
         "reviews": list(quality.open_second_reviews(request.user)[:100]),
         "is_lead": quality.is_lead(request.user),
-        "unresolved": quality.disagreements().count(),
+        "unresolved": quality.disagreements(user=request.user).count(),
     })
 
 
@@ -86,7 +86,7 @@ def disagreements(request):
             messages.error(request, f"{error.message} ({error.code})")
         return redirect("moderation:qa-disagreements")
     return render(request, "moderation/qa_disagreements.html", {
-        "open": list(quality.disagreements()[:200]),
-        "settled": list(quality.disagreements(resolved=True).order_by("-resolved_at")[:50]),
+        "open": list(quality.disagreements(user=request.user)[:200]),
+        "settled": list(quality.disagreements(resolved=True, user=request.user).order_by("-resolved_at")[:50]),
         "resolutions": QAResolution.choices,
     })

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.audit import client_ip
 from accounts.errors import ModeratorsOnly
 from accounts.ratelimit import RateLimited, check_takedown_rate
-from generations.actions import takedown
-from generations.actions.review import is_moderator
+from generations.actions import roles, takedown
 from generations.models import TakedownRelationship, TakedownRequest, TakedownStatus
 from generations.selectors import as_uuid
 
@@ -118,7 +117,7 @@ def request_page(request):
 
 
 def _moderator_or_404(request):
-    if not is_moderator(request.user):
+    if not roles.can_handle_takedowns(request.user):
         raise ModeratorsOnly()
 
 
