@@ -5,6 +5,7 @@ worker and a user cancelling, can never both move the same generation.
 """
 
 import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import io
@@ -681,13 +682,35 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
     admission = _admit(team, user, request)
     assessment = _assess(admission, user=user, team=team)
     disposition = initial_disposition(assessment, restricted=admission.restricted)
-    with transaction.atomic():
-        generation = _write(
-            team=team, user=user, api_key=api_key, admission=admission, assessment=assessment, disposition=disposition,
-            callback_format=callback_format, http_request=http_request,
-        )
-        _follow_ups(generation, disposition, user=user)
+    stored = []
+    token = _STORED_INPUTS.set(stored)
+    try:
+        with transaction.atomic():
+            generation = _write(
+                team=team, user=user, api_key=api_key, admission=admission, assessment=assessment, disposition=disposition,
+                callback_format=callback_format, http_request=http_request,
+            )
+            _follow_ups(generation, disposition, user=user)
+    except BaseException:
+        # The rows are rolled back (a limit refused it, the database failed): so are the objects the submit
+        # stored, or the bucket would keep files no Asset row accounts for.
+        for storage, name in stored:
+            with contextlib.suppress(Exception):
+                storage.delete(name)
+        raise
+    finally:
+        _STORED_INPUTS.reset(token)
     return generation
+
+
+# The (storage, name) of every input object the submit in progress stored, to delete if it rolls back.
+_STORED_INPUTS = contextvars.ContextVar("studio_stored_inputs", default=None)
+
+
+def _note_stored(asset):
+    stored = _STORED_INPUTS.get()
+    if stored is not None:
+        stored.append((asset.file.storage, asset.file.name))
 
 
 _EXTRA_IMAGE_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4)
@@ -713,6 +736,7 @@ def _store_input_image(generation, role, image, *, quarantined=False, provenance
         height=image.height,
     )
     asset.file.save(f"input.{image.extension}", ContentFile(image.data), save=False)
+    _note_stored(asset)
     asset.save()
     return asset
 
@@ -820,6 +844,7 @@ def _store_asset(generation, role, data_or_file, *, name, content_type, quaranti
     asset = Asset(generation=generation, role=role, content_type=content_type, size_bytes=size, sha256=digest,
                   quarantined=quarantined, **info)
     asset.file.save(name, content, save=False)
+    _note_stored(asset)
     asset.save()
     return asset
 

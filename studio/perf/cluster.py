@@ -240,6 +240,7 @@ class ClusterReport(SoakReport):
     objects_without_rows: list = field(default_factory=list)
     rows_without_objects: list = field(default_factory=list)
     processes: dict = field(default_factory=dict)
+    logs_kept: str = ""  # where each process's directory and log stayed, when an invariant broke
 
     @property
     def ok(self):
@@ -300,8 +301,11 @@ def run_cluster_rehearsal(*, generations=100, time_limit_s=600, faults=CLUSTER_F
         log(f"database {name} migrated")
         redis_server.start()
         weed.start()
-        return _rehearse(root, redis_server, weed, procs, generations=generations, time_limit_s=time_limit_s,
-                         faults=faults, database_url=_database_url(database, name), log=log)
+        report = _rehearse(root, redis_server, weed, procs, generations=generations, time_limit_s=time_limit_s,
+                           faults=faults, database_url=_database_url(database, name), log=log)
+        if not report.ok:
+            keep, report.logs_kept = True, str(root)
+        return report
     finally:
         for proc in procs:
             proc.stop()
