@@ -682,33 +682,39 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
     admission = _admit(team, user, request)
     assessment = _assess(admission, user=user, team=team)
     disposition = initial_disposition(assessment, restricted=admission.restricted)
+    with _objects_go_with_the_rows(), transaction.atomic():
+        generation = _write(
+            team=team, user=user, api_key=api_key, admission=admission, assessment=assessment, disposition=disposition,
+            callback_format=callback_format, http_request=http_request,
+        )
+        _follow_ups(generation, disposition, user=user)
+    return generation
+
+
+# The (storage, name) of every object stored inside the transaction in progress, to delete if it rolls back.
+_STORED_OBJECTS = contextvars.ContextVar("studio_stored_objects", default=None)
+
+
+@contextlib.contextmanager
+def _objects_go_with_the_rows():
+    """Around a transaction that stores files: if it rolls back (a limit refused the submit, PostgreSQL
+    chose it as a deadlock victim, the database went away), delete the objects it stored, or the bucket
+    keeps files no Asset row accounts for (the cluster rehearsal's orphan check)."""
     stored = []
-    token = _STORED_INPUTS.set(stored)
+    token = _STORED_OBJECTS.set(stored)
     try:
-        with transaction.atomic():
-            generation = _write(
-                team=team, user=user, api_key=api_key, admission=admission, assessment=assessment, disposition=disposition,
-                callback_format=callback_format, http_request=http_request,
-            )
-            _follow_ups(generation, disposition, user=user)
+        yield
     except BaseException:
-        # The rows are rolled back (a limit refused it, the database failed): so are the objects the submit
-        # stored, or the bucket would keep files no Asset row accounts for.
         for storage, name in stored:
             with contextlib.suppress(Exception):
                 storage.delete(name)
         raise
     finally:
-        _STORED_INPUTS.reset(token)
-    return generation
-
-
-# The (storage, name) of every input object the submit in progress stored, to delete if it rolls back.
-_STORED_INPUTS = contextvars.ContextVar("studio_stored_inputs", default=None)
+        _STORED_OBJECTS.reset(token)
 
 
 def _note_stored(asset):
-    stored = _STORED_INPUTS.get()
+    stored = _STORED_OBJECTS.get()
     if stored is not None:
         stored.append((asset.file.storage, asset.file.name))
 
@@ -892,7 +898,7 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
                    "policy_version": current_policy_version()}
     if hash_match:
         scan_record["hash_match"] = hash_match
-    with transaction.atomic():
+    with _objects_go_with_the_rows(), transaction.atomic():
         record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
         digest = ((provenance or {}).get("watermark") or {}).get("digest", "")
         Generation.objects.filter(pk=generation.pk).update(

@@ -214,12 +214,16 @@ def request_for(kind, door, n, parent=None):
         "video-extend": {"prompt": prompt, "video_id": video_id},
         "lip-sync": {"input": {"video_id": video_id, "mode": "text2video", "text": "Welcome aboard!", "voice_id": "uk_man2"}},
     }[kind]
+    # The door's own idempotency: a retry of a create that did go in is refused, not made twice.
+    body["external_task_id"] = f"cluster-{n}"
     return f"/kling/v1/videos/{kind}", body
 
 
-def _accepted(door, response):
-    if door == "native":
+def _accepted(door, response, *, retried):
+    if door == "native":  # a retry with the same Idempotency-Key answers as the first create did
         return response.status_code == 202
+    if retried and "external_task_id already exists" in response.json().get("message", ""):
+        return True  # the first attempt went in before its answer was lost
     return response.status_code == 200 and response.json().get("code") == 0
 
 
@@ -451,6 +455,7 @@ def _run(root, redis_server, upstream, s3, weed, procs, shared, report, *, gener
             path, body = request_for(kind, door, n, parent)
             request_headers = {**headers, "Idempotency-Key": f"cluster-{n}"} if door == "native" else headers
             web = webs[n % 2]
+            attempt = 0
             for attempt in range(20):
                 try:
                     response = client.post(f"{web.url}{path}", json=body, headers=request_headers)
@@ -462,7 +467,7 @@ def _run(root, redis_server, upstream, s3, weed, procs, shared, report, *, gener
                 report.client_retries += 1
                 web = webs[(webs.index(web) + 1) % 2]
                 time.sleep(min(2.0, 0.2 * (attempt + 1)))
-            if response is not None and _accepted(door, response):
+            if response is not None and _accepted(door, response, retried=attempt > 0):
                 web.accepted += 1
                 report.submitted += 1
                 kinds[kind] += 1
