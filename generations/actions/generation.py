@@ -5,6 +5,7 @@ worker and a user cancelling, can never both move the same generation.
 """
 
 import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import io
@@ -677,13 +678,41 @@ def do_submit_generation(*, team, user, request: GenerationRequest, api_key=None
     admission = _admit(team, user, request)
     assessment = _assess(admission, user=user, team=team)
     disposition = initial_disposition(assessment, restricted=admission.restricted)
-    with transaction.atomic():
+    with _objects_go_with_the_rows(), transaction.atomic():
         generation = _write(
             team=team, user=user, api_key=api_key, admission=admission, assessment=assessment, disposition=disposition,
             callback_format=callback_format, http_request=http_request,
         )
         _follow_ups(generation, disposition, user=user)
     return generation
+
+
+# The (storage, name) of every object stored inside the transaction in progress, to delete if it rolls back.
+_STORED_OBJECTS = contextvars.ContextVar("studio_stored_objects", default=None)
+
+
+@contextlib.contextmanager
+def _objects_go_with_the_rows():
+    """Around a transaction that stores files: if it rolls back (a limit refused the submit, PostgreSQL
+    chose it as a deadlock victim, the database went away), delete the objects it stored, or the bucket
+    keeps files no Asset row accounts for (the cluster rehearsal's orphan check)."""
+    stored = []
+    token = _STORED_OBJECTS.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            with contextlib.suppress(Exception):
+                storage.delete(name)
+        raise
+    finally:
+        _STORED_OBJECTS.reset(token)
+
+
+def _note_stored(asset):
+    stored = _STORED_OBJECTS.get()
+    if stored is not None:
+        stored.append((asset.file.storage, asset.file.name))
 
 
 _EXTRA_IMAGE_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4)
@@ -709,6 +738,7 @@ def _store_input_image(generation, role, image, *, quarantined=False, provenance
         height=image.height,
     )
     asset.file.save(f"input.{image.extension}", ContentFile(image.data), save=False)
+    _note_stored(asset)
     asset.save()
     return asset
 
@@ -816,6 +846,7 @@ def _store_asset(generation, role, data_or_file, *, name, content_type, quaranti
     asset = Asset(generation=generation, role=role, content_type=content_type, size_bytes=size, sha256=digest,
                   quarantined=quarantined, **info)
     asset.file.save(name, content, save=False)
+    _note_stored(asset)
     asset.save()
     return asset
 
@@ -863,7 +894,7 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
                    "policy_version": current_policy_version()}
     if hash_match:
         scan_record["hash_match"] = hash_match
-    with transaction.atomic():
+    with _objects_go_with_the_rows(), transaction.atomic():
         record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
         digest = ((provenance or {}).get("watermark") or {}).get("digest", "")
         Generation.objects.filter(pk=generation.pk).update(
