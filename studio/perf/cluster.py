@@ -77,8 +77,8 @@ def bucket_orphans(keys, *, asset_names, asset_ids):
     for key in sorted(keys):
         if key in asset_names:
             continue
-        parts = key.split("/")
-        if parts[0] == RENDITION_PREFIX and len(parts) >= 3 and parts[1] in asset_ids:
+        parts = key.removeprefix(RENDITION_PREFIX + "/").split("/") if key.startswith(RENDITION_PREFIX + "/") else []
+        if len(parts) >= 2 and parts[0] in asset_ids:
             continue
         without_rows.append(key)
     return {"objects_without_rows": without_rows, "rows_without_objects": sorted(asset_names - set(keys))}
@@ -273,7 +273,7 @@ def _require_postgresql():
 
 
 def _admin(database, sql):
-    import psycopg
+    import psycopg  # PostgreSQL's driver: loaded only by the rehearsal, which refuses any other database
 
     with psycopg.connect(host=database["HOST"] or "127.0.0.1", port=database["PORT"] or 5432, user=database["USER"],
                          password=database["PASSWORD"], dbname=database["NAME"], autocommit=True) as conn:
@@ -323,7 +323,7 @@ def run_cluster_rehearsal(*, generations=100, time_limit_s=600, faults=CLUSTER_F
 
 
 def _rehearse(root, redis_server, weed, procs, *, generations, time_limit_s, faults, database_url, log):
-    import boto3
+    import boto3  # the S3 client: loaded only when the rehearsal runs, like the rest of its S3 work
 
     report = ClusterReport(generations=generations, faults=faults, database="postgresql")
     redis_url = f"redis://127.0.0.1:{redis_server.port}/0"
@@ -341,6 +341,7 @@ def _rehearse(root, redis_server, weed, procs, *, generations, time_limit_s, fau
         STORAGES={**settings.STORAGES, "default": backend}, PROVENANCE_CERT_CHAIN="", PROVENANCE_PRIVATE_KEY="",
         API_KEY_RATE_PER_MINUTE=0, **fast_here,
     ):
+        # Made with this process's settings in force (the override above), never at import time.
         from generations.provenance.credentials import ensure_signing_chain
 
         ensure_signing_chain(provenance)  # once; every process gets its own copy of the files

@@ -6,6 +6,7 @@ import uuid
 import boto3
 import pytest
 
+from generations.actions.wellness import RENDITION_PREFIX
 from studio.perf.cluster import bucket_keys, bucket_orphans
 
 
@@ -24,8 +25,8 @@ def test_objects_without_rows_and_rows_without_objects_are_both_reported(bucket)
     client, name, prefix = bucket
     kept, stray = f"{prefix}/teams/1/kept.mp4", f"{prefix}/teams/1/stray-input.png"
     live, gone = uuid.uuid4(), uuid.uuid4()
-    live_rendition = f"moderation-renditions/{live}/{prefix}-640.jpg"
-    dead_rendition = f"moderation-renditions/{gone}/{prefix}-640.jpg"
+    live_rendition = f"{RENDITION_PREFIX}/{live}/{prefix}-640.jpg"
+    dead_rendition = f"{RENDITION_PREFIX}/{gone}/{prefix}-640.jpg"
     for key in (kept, stray, live_rendition, dead_rendition):
         client.put_object(Bucket=name, Key=key, Body=b"x")
     missing = f"{prefix}/teams/1/never-written.mp4"
