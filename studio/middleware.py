@@ -54,3 +54,43 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.POLICY)
         return response
+
+
+class UnreadBodyMiddleware:
+    """Keeps a keep-alive connection usable after a request is refused before its body was read.
+
+    A 401, 404 or 429 answered without reading a large POST body leaves that body on the socket; gunicorn
+    then drains at most 64 KiB after the response, gives up and closes a connection it had announced as
+    keep-alive, so the client's next request on it fails (EPIPE / ECONNRESET). Here the rest of the body is
+    read and discarded before the response goes out, up to the largest body the studio accepts anywhere
+    (MAX_UPLOAD_REQUEST_BYTES). A larger one is not read; the response says `Connection: close` (servers
+    that pass the header on, such as Django's, then close honestly; gunicorn strips the header and closes
+    after its own bounded drain).
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "_read_started", True) or getattr(request, "_stream", None) is None:
+            return response
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared <= 0:
+            return response
+        from django.conf import settings
+
+        if declared > max(settings.MAX_UPLOAD_REQUEST_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE):
+            response["Connection"] = "close"
+            return response
+        try:
+            while request._stream.read(self.CHUNK):
+                pass
+        except OSError:  # the client went away mid-body: nothing left to keep alive
+            response["Connection"] = "close"
+        return response
