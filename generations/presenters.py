@@ -6,9 +6,12 @@ import hmac
 import time
 
 from django.conf import settings
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import CreditEntry, CreditEntryKind
+from accounts.periods import next_period_start
 from generations.models import AssetRole, CreditState
 from generations.selectors import deliverable_asset
 from generations.states import Status
@@ -205,11 +208,6 @@ def kling_resource_packs(team, *, start_ms=None, end_ms=None, pack_name=None) ->
     can spend now (credits_available); `total_quantity` adds what is held for tasks in flight and what was
     captured (spent) since the period began, so total − remaining is this period's spend plus holds.
     Listed when its period overlaps [start_ms, end_ms] and its name matches `pack_name` (when given)."""
-    from django.db.models import Sum
-
-    from accounts.models import CreditEntry, CreditEntryKind
-    from accounts.periods import next_period_start
-
     team.refresh_from_db(fields=["credits_available", "credits_reserved", "period_start"])
     effective = _ms(team.period_start)
     invalid = _ms(next_period_start(team.period_start))

@@ -1,6 +1,8 @@
 import re
 import uuid
 
+from django.conf import settings
+
 from studio.logs import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -83,8 +85,6 @@ class UnreadBodyMiddleware:
             declared = 0
         if declared <= 0:
             return response
-        from django.conf import settings
-
         if declared > max(settings.MAX_UPLOAD_REQUEST_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE):
             response["Connection"] = "close"
             return response
