@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import api_keys, auth_cache
+from accounts import api_keys, auth_cache, kling_pairs
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.errors import AccountError
 from accounts.models import (
@@ -19,6 +19,7 @@ from accounts.models import (
     AuditEventType,
     Invitation,
     InvitationState,
+    KlingKeyPair,
     Membership,
     ModerationRole,
     Role,
@@ -96,6 +97,64 @@ def do_revoke_api_key(*, key, actor, acting_membership=None, request=None):
         record_audit_event(
             AuditEventType.API_KEY_REVOKED, actor=actor, team=key.team, target=key, extra={"prefix": key.prefix}, request=request
         )
+    return key
+
+
+@transaction.atomic
+def do_create_kling_key_pair(*, team, user, name, scopes=None, expires_at=None, actor=None, request=None):
+    """Create a Kling access key / secret key pair; returns (KlingKeyPair, secret_key). Owners and admins
+    only. The secret exists in clear only in this return value (stored encrypted, see accounts.kling_pairs).
+
+    The pair acts through an ApiKey made with it (scopes, rate limits, revocation, last use), whose own
+    studio key is discarded here: it can only be used through the pair's JWTs."""
+    membership = Membership.objects.filter(team=team, user=user).first()
+    if membership is None or not membership.can_manage_team:
+        raise AccountError("not_team_admin", "Only the team's owners and admins can create Kling key pairs.", http_status=403)
+    key, _discarded = do_create_api_key(
+        team=team, user=user, name=name, scopes=scopes, expires_at=expires_at, actor=actor, request=request
+    )
+    new = kling_pairs.generate_pair()
+    pair = KlingKeyPair.objects.create(
+        team=team, created_by=user, api_key=key, access_key=new.access_key, secret_encrypted=new.secret_encrypted
+    )
+    record_audit_event(
+        AuditEventType.KLING_KEY_PAIR_CREATED,
+        actor=actor or Actor(user=user),
+        team=team,
+        target=key,
+        extra={"name": name, "access_key": pair.access_key, "prefix": key.prefix, "scopes": key.scopes},
+        request=request,
+    )
+    return pair, new.secret_key
+
+
+def authenticate_kling_jwt(token, *, ip_address=None):
+    """The ApiKey behind a Kling-style JWT signed with a team's key pair (`iss` = its access key), or
+    AccountError with a code: an unknown `iss` or a bad signature is 'invalid_api_key' (Kling 1002), the
+    times are checked as `kling_pairs.check_times` says, a revoked or expired pair is refused like its key."""
+    header, claims, signing_input, signature = kling_pairs.unverified_parts(token)
+    access_key = claims.get("iss")
+    pair = None
+    if isinstance(access_key, str) and access_key.startswith(kling_pairs.ACCESS_KEY_PREFIX):
+        pair = KlingKeyPair.objects.select_related("api_key", "team", "created_by").filter(access_key=access_key).first()
+    if pair is None:
+        raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401)
+    kling_pairs.verify_signature(kling_pairs.decrypt_secret(pair.secret_encrypted), signing_input, signature, header)
+    kling_pairs.check_times(claims)
+    key = pair.api_key
+    key.team, key.created_by = pair.team, pair.created_by
+    now = timezone.now()
+    if key.revoked_at is not None:
+        raise AccountError("api_key_revoked", "This key pair has been revoked.", http_status=401)
+    if key.expires_at is not None and key.expires_at <= now:
+        raise AccountError("api_key_expired", "This key pair has expired.", http_status=401)
+    if not key.created_by.is_active or not Membership.objects.filter(team=key.team, user=key.created_by).exists():
+        raise AccountError(
+            "api_key_owner_removed", "The member who created this key pair is no longer in the team.", http_status=401
+        )
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60 or key.last_used_ip != ip_address:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip_address)
+        key.last_used_at, key.last_used_ip = now, ip_address
     return key
 
 

@@ -160,6 +160,29 @@ class ApiKey(models.Model):
         return scope in self.scopes
 
 
+class KlingKeyPair(models.Model):
+    """A Kling-style access key / secret key pair, for SDKs that sign HS256 JWTs (`iss` = access key).
+
+    HS256 is verified with the secret itself, so a hash would not do: the secret is stored encrypted
+    (Fernet, AES-128-CBC + HMAC-SHA256) under a key derived from settings.KLING_PAIR_ENCRYPTION_KEY, or
+    from SECRET_KEY when that is empty (see accounts.kling_pairs). It is shown once, at creation.
+
+    The pair acts through `api_key`, an ApiKey created with it whose own secret is never shown: its scopes,
+    rate limits, expiry, revocation, last use and the ledger's attribution are the pair's. Revoking either
+    revokes both.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="kling_key_pairs")
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="kling_key_pairs")
+    api_key = models.OneToOneField(ApiKey, on_delete=models.CASCADE, related_name="kling_pair")
+    access_key = models.CharField(max_length=40, unique=True)
+    secret_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.api_key.name} ({self.access_key})"
+
+
 class CreditEntryKind(models.TextChoices):
     GRANT = "grant", "Grant"
     RESERVE = "reserve", "Reserve"
@@ -209,6 +232,7 @@ class AuditEventType(models.IntegerChoices):
     # 200–299: API keys
     API_KEY_CREATED = 201, "API key created"
     API_KEY_REVOKED = 202, "API key revoked"
+    KLING_KEY_PAIR_CREATED = 203, "Kling access key / secret key pair created"
     # 300–399: teams and roles
     TEAM_CREATED = 301, "Team created"
     MEMBER_ADDED = 302, "Member added"

@@ -44,6 +44,7 @@ urlpatterns = [
     path("team/members/<int:membership_id>/remove/", views.team_member_remove, name="team_member_remove"),
     path("keys/", views.api_keys, name="api_keys"),
     path("keys/new/", views.api_key_create, name="api_key_create"),
+    path("keys/kling-pair/new/", views.kling_pair_create, name="kling_pair_create"),
     path("keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("audit/", audit_views.audit_events, name="audit_events"),
     path("audit/verify/", audit_views.audit_verify, name="audit_verify"),

@@ -22,6 +22,7 @@ from accounts.actions import (
     do_accept_invitation_as_new_account,
     do_change_role,
     do_create_api_key,
+    do_create_kling_key_pair,
     do_decline_invitation,
     do_invite_member,
     do_remove_member,
@@ -53,6 +54,7 @@ from accounts.selectors import SESSION_TEAM_KEY, membership_or_404
 
 # One-time secrets travel from the POST that made them to the next page render, then are dropped.
 NEW_KEY_SESSION_KEY = "accounts_new_api_key"
+NEW_PAIR_SESSION_KEY = "accounts_new_kling_pair"
 
 
 # --- access helpers -------------------------------------------------------------------------------
@@ -346,7 +348,11 @@ def _key_status(key, now):
 
 def _render_keys(request, membership, form, *, status=200):
     now = timezone.now()
-    keys = ApiKey.objects.filter(team=membership.team).select_related("created_by").order_by("-created_at", "-id")
+    keys = (
+        ApiKey.objects.filter(team=membership.team)
+        .select_related("created_by", "kling_pair")
+        .order_by("-created_at", "-id")
+    )
     rows = [
         {
             "key": key,
@@ -360,6 +366,8 @@ def _render_keys(request, membership, form, *, status=200):
         "rows": rows,
         "form": form,
         "new_key": request.session.pop(NEW_KEY_SESSION_KEY, None),
+        "new_pair": request.session.pop(NEW_PAIR_SESSION_KEY, None),
+        "can_create_pair": membership.can_manage_team,
     }
     return render(request, "accounts/api_keys.html", context, status=status)
 
@@ -393,6 +401,35 @@ def api_key_create(request):
         form.add_error(None, f"{error.message} ({error.code})")
         return _render_keys(request, membership, form, status=error.http_status if 400 <= error.http_status < 500 else 400)
     request.session[NEW_KEY_SESSION_KEY] = {"name": key.name, "raw": raw}
+    return redirect("api_keys")
+
+
+@never_cache
+@login_required
+@require_POST
+def kling_pair_create(request):
+    """A Kling access key / secret key pair (owners and admins); the secret is shown once, on the next page."""
+    membership = membership_or_404(request)
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _render_keys(request, membership, form, status=400)
+    days = form.cleaned_data["expires_in_days"]
+    try:
+        pair, secret = do_create_kling_key_pair(
+            team=membership.team,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+            request=request,
+        )
+    except AccountError as error:
+        form.add_error(None, f"{error.message} ({error.code})")
+        return _render_keys(request, membership, form, status=error.http_status if 400 <= error.http_status < 500 else 400)
+    request.session[NEW_PAIR_SESSION_KEY] = {
+        "name": pair.api_key.name, "access_key": pair.access_key, "secret_key": secret,
+        "base_url": request.build_absolute_uri("/kling"),
+    }
     return redirect("api_keys")
 
 

@@ -6,9 +6,12 @@ import hmac
 import time
 
 from django.conf import settings
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import CreditEntry, CreditEntryKind
+from accounts.periods import next_period_start
 from generations.models import AssetRole, CreditState
 from generations.selectors import deliverable_asset
 from generations.states import Status
@@ -127,7 +130,14 @@ def signed_download_url(request, asset) -> str:
     expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
     path = reverse("kling-file", args=[asset.public_id])
     url = f"{path}?expires={expires}&signature={download_signature(str(asset.public_id), expires)}"
-    return request.build_absolute_uri(url) if request is not None else url
+    if request is None:
+        return url
+    # Behind a TLS proxy: request.is_secure() honours SECURE_PROXY_SSL_HEADER; without that header trusted,
+    # an https STUDIO_PUBLIC_URL still says how clients reach the studio (SDK downloaders refuse http://).
+    public = settings.STUDIO_PUBLIC_URL.rstrip("/")
+    if public.startswith("https://") and not request.is_secure():
+        return public + url
+    return request.build_absolute_uri(url)
 
 
 def kling_task_object(generation, *, request=None) -> dict:
@@ -187,3 +197,37 @@ def input_origins(generation) -> list[dict]:
                 "summary": asset.provenance.get("summary") or [],
             })
     return origins
+
+
+KLING_PACK_NAME = "Studio credits"
+
+
+def kling_resource_packs(team, *, start_ms=None, end_ms=None, pack_name=None) -> list[dict]:
+    """The team's credits as Kling's `resource_pack_subscribe_infos` (GET /account/costs): one pack per
+    monthly period, the current one, with figures from the ledger. `remaining_quantity` is what the team
+    can spend now (credits_available); `total_quantity` adds what is held for tasks in flight and what was
+    captured (spent) since the period began, so total − remaining is this period's spend plus holds.
+    Listed when its period overlaps [start_ms, end_ms] and its name matches `pack_name` (when given)."""
+    team.refresh_from_db(fields=["credits_available", "credits_reserved", "period_start"])
+    effective = _ms(team.period_start)
+    invalid = _ms(next_period_start(team.period_start))
+    if (start_ms is not None and start_ms >= invalid) or (end_ms is not None and end_ms < effective):
+        return []
+    if pack_name and pack_name != KLING_PACK_NAME:
+        return []
+    spent = (
+        CreditEntry.objects.filter(team=team, kind=CreditEntryKind.CAPTURE, created_at__gte=team.period_start)
+        .aggregate(total=Sum("amount"))["total"] or 0
+    )
+    remaining = team.credits_available
+    return [{
+        "resource_pack_name": KLING_PACK_NAME,
+        "resource_pack_id": f"{team.slug}-{team.period_start:%Y-%m}",
+        "resource_pack_type": "decreasing_total",
+        "total_quantity": float(remaining + team.credits_reserved + spent),
+        "remaining_quantity": float(remaining),
+        "purchase_time": effective,
+        "effective_time": effective,
+        "invalid_time": invalid,
+        "status": "online" if remaining > 0 else "runOut",
+    }]

@@ -1,6 +1,8 @@
 import re
 import uuid
 
+from django.conf import settings
+
 from studio.logs import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -53,4 +55,42 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.POLICY)
+        return response
+
+
+class UnreadBodyMiddleware:
+    """Keeps a keep-alive connection usable after a request is refused before its body was read.
+
+    A 401, 404 or 429 answered without reading a large POST body leaves that body on the socket; gunicorn
+    then drains at most 64 KiB after the response, gives up and closes a connection it had announced as
+    keep-alive, so the client's next request on it fails (EPIPE / ECONNRESET). Here the rest of the body is
+    read and discarded before the response goes out, up to the largest body the studio accepts anywhere
+    (MAX_UPLOAD_REQUEST_BYTES). A larger one is not read; the response says `Connection: close` (servers
+    that pass the header on, such as Django's, then close honestly; gunicorn strips the header and closes
+    after its own bounded drain).
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "_read_started", True) or getattr(request, "_stream", None) is None:
+            return response
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared <= 0:
+            return response
+        if declared > max(settings.MAX_UPLOAD_REQUEST_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE):
+            response["Connection"] = "close"
+            return response
+        try:
+            while request._stream.read(self.CHUNK):
+                pass
+        except OSError:  # the client went away mid-body: nothing left to keep alive
+            response["Connection"] = "close"
         return response

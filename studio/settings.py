@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "studio.middleware.UnreadBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "studio.middleware.RequestIdMiddleware",
@@ -497,6 +498,11 @@ OUTBOUND_RATE_GRACE_S = env.float("OUTBOUND_RATE_GRACE_S", default=2.0)
 WEBHOOK_DELIVERY_DEADLINE_S = env.float("WEBHOOK_DELIVERY_DEADLINE_S", default=10.0)
 # The longest lifetime (exp − iat) of a Kling-style JWT, in seconds.
 KLING_JWT_MAX_LIFETIME_S = env.int("KLING_JWT_MAX_LIFETIME_S", default=24 * 3600)
+# Seconds of clock skew forgiven on a Kling JWT's `nbf` (the docs' example signs nbf = now − 5).
+KLING_JWT_LEEWAY_S = env.int("KLING_JWT_LEEWAY_S", default=5)
+# Encrypts the secrets of teams' Kling key pairs (accounts.kling_pairs). Empty: derived from SECRET_KEY,
+# so rotating SECRET_KEY then voids every pair; set this to rotate SECRET_KEY alone.
+KLING_PAIR_ENCRYPTION_KEY = env("KLING_PAIR_ENCRYPTION_KEY", default="")
 # Input audio: the header's sample rate and channel count above which a file is refused before decoding,
 # and the CPU seconds one upload may spend being decoded.
 AUDIO_MAX_SAMPLE_RATE = env.int("AUDIO_MAX_SAMPLE_RATE", default=48_000)

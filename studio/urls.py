@@ -29,6 +29,9 @@ urlpatterns = [
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),
+    # Official path is /account/costs (outside /v1); some SDKs put it under their /v1 base.
+    path("kling/account/costs", kling.account_costs, name="kling-account-costs"),
+    path("kling/v1/account/costs", kling.account_costs),
     re_path(r"^kling/(?P<rest>.*)$", kling.unknown_path, name="kling-unknown"),
     path("providers/callback/<str:generation_id>/<str:token>", provider_callback, name="provider-callback"),
     # The usage page sits under /accounts/ with the other team pages, but reads generations, so its view is

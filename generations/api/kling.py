@@ -3,10 +3,11 @@
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
 timestamps, string durations and the official error codes — with the studio's screening, credits and
-audit in front. Authentication takes either the studio API key as a plain Bearer token (CometAPI style)
-or a Kling-style HS256 JWT whose access key *and* secret key are that same API key (the studio stores
-only a hash of keys, so the JWT is checked by first authenticating `iss`, then verifying the signature
-with it).
+audit in front. Authentication takes the studio API key as a plain Bearer token (CometAPI style), or a
+Kling-style HS256 JWT signed exactly as Kling's SDKs sign it: either with a team's Kling key pair
+(`iss` = its `ak-…` access key, signed with its secret key; accounts.kling_pairs), or with a studio API key
+as both access key and secret key (the studio stores only a hash of keys, so that JWT is checked by first
+authenticating `iss`, then verifying the signature with it).
 """
 
 import base64
@@ -21,9 +22,10 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from accounts.actions import authenticate_api_key
+from accounts.actions import authenticate_api_key, authenticate_kling_jwt
 from accounts.audit import client_ip
 from accounts.errors import AccountError
+from accounts.kling_pairs import ACCESS_KEY_PREFIX
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
 from generations.actions.generation import do_submit_generation
@@ -31,7 +33,7 @@ from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import Asset, AssetRole, Generation
-from generations.presenters import download_signature, kling_task_object
+from generations.presenters import download_signature, kling_resource_packs, kling_task_object
 from generations.selectors import as_uuid
 from generations.states import Status
 from generations.web.files import serve_file
@@ -131,6 +133,10 @@ def authenticate(request):
             raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401) from None
         if not isinstance(claims, dict):  # JSON, but not a claims object: `[]`, `"x"`, `1`
             raise AccountError("invalid_api_key", "Authorization is invalid", http_status=401)
+        if str(claims.get("iss") or "").startswith(ACCESS_KEY_PREFIX):
+            key = authenticate_kling_jwt(token, ip_address=client_ip(request))
+            check_api_key_rate(key)
+            return key
         raw_key = str(claims.get("iss") or "")
         key = authenticate_api_key(raw_key, ip_address=client_ip(request))
         expected = hmac.new(raw_key.encode(), f"{header_b64}.{payload_b64}".encode(), hashlib.sha256).digest()
@@ -165,6 +171,37 @@ def _unknown(request):
 def unknown_path(request, rest=""):
     """Any other path under /kling/: the envelope an SDK can parse, never the site's HTML 404 page."""
     return _unknown(request)
+
+
+def _ms_param(request, name):
+    value = request.GET.get(name, "")
+    if value == "":
+        return None
+    if not value.isdigit():
+        raise GenerationError("invalid_request", f"Invalid request parameters: {name} must be a time in milliseconds")
+    return int(value)
+
+
+@csrf_exempt
+def account_costs(request):
+    """GET /account/costs: the team's credits as Kling resource packs (some SDKs' health check)."""
+    try:
+        key = authenticate(request)
+        if request.method != "GET":
+            return error_response(request, "method_not_allowed", "Requested method is invalid")
+        if not key.has_scope(ApiKeyScope.READ):
+            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+        packs = kling_resource_packs(
+            key.team,
+            start_ms=_ms_param(request, "start_time"),
+            end_ms=_ms_param(request, "end_time"),
+            pack_name=request.GET.get("resource_pack_name") or None,
+        )
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    except GenerationError as error:
+        return error_response(request, error.code, error.message)
+    return envelope(request, {"code": 0, "msg": "success", "resource_pack_subscribe_infos": packs})
 
 
 @csrf_exempt

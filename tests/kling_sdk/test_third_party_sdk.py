@@ -1,0 +1,232 @@
+"""A third-party Kling SDK, unchanged, against the studio over TLS: only its base URL and a studio-issued
+access key / secret key pair are the studio's.
+
+The SDK is `kling-api` 1.0.0 from npm (github.com/aself101/kling-api, MIT): PyPI has no Kling SDK that
+installs here (kling, klingai, kling-ai, kling-sdk, kling-api, klingai-api … are not on the index). It
+signs its own HS256 JWTs (iss = access key, exp = now + 1800, nbf = now − 5), refuses a non-https base URL,
+and uses GET /account/costs as its health check. Pinned in tests/kling_sdk/node/package-lock.json.
+
+The studio runs in-process behind a real TLS socket with a certificate made here from a throwaway CA, which
+Node trusts through NODE_EXTRA_CA_CERTS; tasks go through a real RQ worker (drive_to_terminal) to the
+simulator over loopback HTTP.
+"""
+
+import datetime as dt
+import ipaddress
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+from accounts.actions import do_create_kling_key_pair
+from generations.models import Generation
+from tests.helpers import drive_to_terminal
+from tests.kinds.media import image_bytes
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NODE_PROJECT = Path(__file__).parent / "node"
+
+
+def _name(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def make_certificates(folder: Path):
+    """A throwaway CA and a server certificate it signs for localhost / 127.0.0.1: (ca.pem, cert.pem, key.pem)."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder().subject_name(_name("studio test CA")).issuer_name(_name("studio test CA"))
+        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder().subject_name(_name("localhost")).issuer_name(ca.subject)
+        .public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("studio.test"), x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    return paths
+
+
+class _TlsRequestHandler(WSGIRequestHandler):
+    def get_environ(self):  # what a TLS-serving WSGI server (gunicorn --certfile) says of the request
+        environ = super().get_environ()
+        environ["HTTPS"] = "on"
+        environ["wsgi.url_scheme"] = "https"
+        return environ
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def tls_studio(tmp_path, settings, transactional_db):
+    """The studio's WSGI app behind a TLS listener on loopback: (base URL, CA file)."""
+    ca, cert, key = make_certificates(tmp_path)
+    settings.ALLOWED_HOSTS = ["studio.test", "localhost", "127.0.0.1"]
+    settings.STUDIO_PUBLIC_URL = ""
+    server = ThreadedWSGIServer(("127.0.0.1", 0), _TlsRequestHandler, allow_reuse_address=False)
+    server.set_app(WSGIHandler())
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://studio.test:{server.server_address[1]}", ca
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def sdk_dir(tmp_path_factory):
+    """The pinned SDK installed from the lock file (npm ci) into a scratch copy of tests/kling_sdk/node."""
+    folder = tmp_path_factory.mktemp("kling-sdk")
+    for name in ("package.json", "package-lock.json", "run_sdk.mjs", "resolve_studio_test.cjs"):
+        shutil.copy(NODE_PROJECT / name, folder / name)
+    installed = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=folder, capture_output=True,
+                               text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    version = json.loads((folder / "node_modules" / "kling-api" / "package.json").read_text())["version"]
+    assert version == "1.0.0"
+    return folder
+
+
+@pytest.fixture
+def sdk(sdk_dir, tls_studio, team, alice):
+    base, ca = tls_studio
+    pair, secret = do_create_kling_key_pair(team=team, user=alice, name="third-party sdk")
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(ca), "STUDIO_KLING_BASE_URL": f"{base}/kling",
+           "STUDIO_KLING_ACCESS_KEY": pair.access_key, "STUDIO_KLING_SECRET_KEY": secret, "HOME": str(sdk_dir),
+           "NODE_OPTIONS": "--require ./resolve_studio_test.cjs"}
+    for name in ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "NODE_TLS_REJECT_UNAUTHORIZED", "NODE_ENV"):
+        env.pop(name, None)
+
+    def run(*calls):
+        done = subprocess.run(["node", "run_sdk.mjs", json.dumps(calls)], cwd=sdk_dir, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout)
+
+    return run
+
+
+def ok(result):
+    assert "ok" in result, result
+    assert result["ok"]["code"] == 0, result
+    return result["ok"]["data"]
+
+
+def test_the_sdk_runs_its_video_and_account_calls_against_the_studio_over_tls(sdk, sdk_dir, tls_studio, use_simulator,
+                                                                             redis_conn, team):
+    still = sdk_dir / "still.png"
+    still.write_bytes(image_bytes(seed=3))
+    team.refresh_from_db()
+    credits_before = team.credits_available
+    health, account, t2v, i2v, multi = sdk(
+        ["healthCheck"],
+        ["getAccountInfo", 0, 4_102_444_800_000],
+        ["textToVideo", {"prompt": "A paper boat drifting down a rainy street", "model_name": "kling-v1-6", "duration": "5",
+                         "aspect_ratio": "16:9", "mode": "std"}],
+        ["imageToVideo", {"image": str(still), "prompt": "The lighthouse beam sweeps slowly", "model_name": "kling-v1-6",
+                          "duration": "5"}],
+        ["multiImageToVideo", {"image_list": [{"image": str(still)}, {"image": str(still)}], "prompt": "a parade",
+                               "model_name": "kling-v1-6", "duration": "5"}],
+    )
+    assert health == {"ok": True}
+    (pack,) = ok(account)["resource_pack_subscribe_infos"]
+    assert pack["remaining_quantity"] == credits_before  # read before the creates reserved their credits
+    created = {kind: ok(reply) for kind, reply in (("text2video", t2v), ("image2video", i2v), ("multi-image2video", multi))}
+    assert all(task["task_status"] == "submitted" for task in created.values())
+
+    for task in created.values():
+        assert drive_to_terminal(task["task_id"]).status == "succeeded"
+    t2v_done, i2v_done, multi_done, waited = sdk(
+        ["queryTextToVideoTask", created["text2video"]["task_id"]],
+        ["queryImageToVideoTask", created["image2video"]["task_id"]],
+        ["queryMultiImageToVideoTask", created["multi-image2video"]["task_id"]],
+        ["waitForVideoResult", created["text2video"]["task_id"], "queryTextToVideoTask", {"interval": 100, "showSpinner": False}],
+    )
+    base, ca = tls_studio
+    for reply in (t2v_done, i2v_done, multi_done, waited):
+        task = ok(reply)
+        assert task["task_status"] == "succeed"
+        (video,) = task["task_result"]["videos"]
+        assert video["url"].startswith(f"{base}/kling/v1/files/")
+    video = ok(t2v_done)["task_result"]["videos"][0]
+    # The SDK's own downloader fetches the https result URL (it refuses http:// and private names).
+    (saved,) = sdk(["saveVideoResult", t2v_done["ok"], str(sdk_dir / "out"), "boat"])
+    (path,) = saved["ok"]
+    assert Path(path).read_bytes()[4:8] == b"ftyp"
+
+    (extend,) = sdk(["extendVideo", {"video_id": video["id"], "prompt": "The boat reaches a harbour"}])
+    extend_task = ok(extend)
+    assert drive_to_terminal(extend_task["task_id"]).status == "succeeded"
+    (extended,) = sdk(["queryExtendVideoTask", extend_task["task_id"]])
+    extended = ok(extended)
+    assert extended["task_status"] == "succeed"
+    assert extended["task_info"]["parent_video"]["id"] == video["id"]
+    assert Generation.objects.get(public_id=extend_task["task_id"]).parent.public_id.hex == created["text2video"]["task_id"].replace("-", "")
+
+    # Spend shows in the account call, as Kling's SDKs read it.
+    (after,) = sdk(["getAccountInfo", 0, 4_102_444_800_000])
+    (pack_after,) = ok(after)["resource_pack_subscribe_infos"]
+    team.refresh_from_db()
+    assert pack_after["remaining_quantity"] == team.credits_available < pack["remaining_quantity"]
+
+
+def test_the_sdk_calls_the_studio_does_not_serve_fail_with_klings_envelope_not_html(sdk, sdk_dir, redis_conn):
+    still = sdk_dir / "still.png"
+    still.write_bytes(image_bytes(seed=3))
+    omni, image, avatar = sdk(
+        ["omniVideo", {"prompt": "a city at dawn", "model_name": "kling-video-o1"}],
+        ["generateImage", {"prompt": "a city at dawn", "model_name": "kling-v1"}],
+        ["createAvatar", {"image": str(still), "sound_file": str(still), "prompt": "hello"}],
+    )
+    # Not built yet (omni-video, image generation, avatar): each is Kling's 404 / 1203, never an HTML page.
+    for result in (omni, image, avatar):
+        assert result["error"]["name"] == "KlingAPIError", result
+        assert (result["error"]["status"], result["error"]["code"]) == (404, 1203), result
+        assert result["error"]["message"] == "Requested resource does not exist"
+
+
+def test_a_wrong_secret_fails_the_sdks_health_check(sdk_dir, tls_studio, team, alice, redis_conn):
+    base, ca = tls_studio
+    pair, _secret = do_create_kling_key_pair(team=team, user=alice, name="pair")
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(ca), "STUDIO_KLING_BASE_URL": f"{base}/kling", "HOME": str(sdk_dir),
+           "STUDIO_KLING_ACCESS_KEY": pair.access_key, "STUDIO_KLING_SECRET_KEY": "sk-" + "x" * 43,
+           "NODE_OPTIONS": "--require ./resolve_studio_test.cjs"}
+    done = subprocess.run(["node", "run_sdk.mjs", json.dumps([["healthCheck"], ["getAccountInfo", 0, 1]])], cwd=sdk_dir,
+                          env=env, capture_output=True, text=True, timeout=120)
+    health, account = json.loads(done.stdout)
+    assert health == {"ok": False}
+    assert (account["error"]["status"], account["error"]["code"]) == (401, 1002)
