@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0017_retention_event_type'),
+        ('accounts', '0019_audit_event_types'),
     ]
 
     operations = [
