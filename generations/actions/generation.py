@@ -21,7 +21,7 @@ from PIL import Image
 from accounts import credits, ratelimit
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.errors import AccountError
-from accounts.models import AuditEventType, StandingLevel
+from accounts.models import AuditEventType, StandingLevel, Team
 from accounts.standing import current_standing, do_record_strike
 from generations import catalog, queueing
 from generations.actions import hashbanks, webhooks
@@ -895,6 +895,9 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
     if hash_match:
         scan_record["hash_match"] = hash_match
     with _objects_go_with_the_rows(), transaction.atomic():
+        # The team's row first, then the audit chain's head, the order a submit takes them (its reservation,
+        # then its event): in the other order a delivery capturing credits and a submit deadlock on PostgreSQL.
+        Team.objects.select_for_update().filter(pk=generation.team_id).values_list("pk", flat=True).first()
         record_audit_event(AuditEventType.OUTPUT_SCANNED, team=generation.team, target=generation, extra=scan_record)
         digest = ((provenance or {}).get("watermark") or {}).get("digest", "")
         Generation.objects.filter(pk=generation.pk).update(
