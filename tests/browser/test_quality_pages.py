@@ -68,7 +68,8 @@ def test_a_blind_second_review_and_a_leads_settlement_on_a_phone(page, live_serv
 
 
 def test_a_report_draft_is_read_and_marked_filed_on_a_phone(page, live_server, team, alice):
-    moderator = User.objects.create_user("child.safety@example.org", "pw-child-1", is_moderator=True)
+    moderator = User.objects.create_user("child.safety@example.org", "pw-child-1", is_moderator=True,
+                                         moderation_role="child_safety")
     item = _held(team, alice, "a long prompt " * 40)
     report = child_safety.do_confirm_csam(item, moderator, reason="confirmed on review")
     page.set_viewport_size(PHONE)

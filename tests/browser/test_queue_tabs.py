@@ -40,12 +40,15 @@ def test_a_child_safety_moderator_works_their_queue_by_keyboard_and_others_never
     page.goto(f"{live_server.url}/moderation/")
     assert page.locator('[data-queue-tab="all"] [data-open-count]').inner_text() == "2"
     # Tab through the page to the Child safety tab and follow it with Enter.
-    for _ in range(60):
+    page.wait_for_load_state("load")
+    for _ in range(80):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.dataset.queueTab") == "child-safety":
             break
     else:
-        pytest.fail("the Child safety tab is not reachable with Tab")
+        pytest.fail("the Child safety tab is not reachable with Tab: " + str(page.evaluate(
+            "[...document.querySelectorAll('a,button,input,select,textarea,summary,[tabindex]')].slice(0, 70)"
+            ".map(e => e.tagName + ':' + (e.dataset.queueTab || e.textContent.trim().slice(0, 20)))")))
     page.keyboard.press("Enter")
     page.wait_for_url("**/moderation/?queue=child-safety")
     page.get_by_text("Restricted scene marker").wait_for()
