@@ -174,10 +174,13 @@ def build_draft(generation, *, moderator, item=None, reason="", now=None) -> dic
     }
 
 
-def do_draft_report(generation, moderator, *, item=None, reason="", request=None):
+def do_draft_report(generation, moderator, *, item=None, reason="", request=None, by_decision=False):
     """Write the draft and start the preservation hold (idempotent: a second confirmation of the same generation
-    returns the existing report). Also withholds every file of the generation from its users."""
-    _require_handler(moderator)
+    returns the existing report). Also withholds every file of the generation from its users. `by_decision`: the
+    consequence of a moderator's rejection for a minor's sexualisation (do_decide checked that moderator may
+    decide it), which any moderator's rejection triggers; the explicit confirmation is child-safety staff's."""
+    if not by_decision:
+        _require_handler(moderator)
     existing = ChildSafetyReport.objects.filter(generation=generation).first()
     if existing is not None:
         return existing

@@ -221,7 +221,8 @@ def do_decide(item, moderator, action, *, reason="", preset="", expected_version
         )
         qa_sampling.do_sample_decision(item)
         if action == REJECT and child_safety.confirms_csam(item, preset):
-            child_safety.do_draft_report(item.generation, moderator, item=item, reason=reason, request=request)
+            child_safety.do_draft_report(item.generation, moderator, item=item, reason=reason, request=request,
+                                         by_decision=True)
     return item
 
 

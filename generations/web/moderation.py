@@ -337,6 +337,7 @@ def item_detail(request, item_id):
             "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
             "can_ban": roles.can_ban(request.user),
             "can_unblur": roles.can_unblur(request.user),
+            "can_confirm_csam": roles.can_see_child_safety(request.user),
             "can_escalate": roles.can_decide(request.user, review.ESCALATE),
             "can_use_standing_tools": roles.can_use_standing_tools(request.user),
             "author_open_items": roles.visible_items(request.user, ReviewItem.objects.filter(

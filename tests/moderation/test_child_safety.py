@@ -214,3 +214,19 @@ def test_the_studio_has_no_way_to_send_a_report():
         source = path.read_text()
         for needle in ("httpx", "requests", "urllib", "socket", "outbound", "send_mail", "enqueue"):
             assert needle not in source, f"{path.name} mentions {needle}"
+
+
+def test_any_moderator_who_rejects_for_a_minors_sexualisation_preserves_it_for_child_safety_staff(client, team, alice):
+    """Another moderator can meet such material under another category: their rejection stands, and drafts the
+    report and the hold for child-safety staff, though they cannot open the drafts or confirm by hand."""
+    ordinary = User.objects.create_user("ordinary@example.org", "pw-ord-12345", is_moderator=True)
+    item = held_input(team, alice, categories={"violence": 0.7})
+    client.force_login(ordinary)
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert 'id="csam-hint"' in page and 'id="confirm-csam"' not in page
+
+    reject(item, ordinary)
+
+    report = ChildSafetyReport.objects.get(generation=item.generation)
+    assert report.created_by == ordinary and report.is_held()
+    assert client.get(f"/moderation/child-safety/{report.public_id}/").status_code == 404
