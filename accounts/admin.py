@@ -10,6 +10,7 @@ from accounts.models import (
     AuditEvent,
     CreditEntry,
     Invitation,
+    KlingKeyPair,
     Membership,
     ModerationRole,
     Notice,
@@ -192,3 +193,13 @@ class AuditChainHeadAdmin(ReadOnlyAdmin):
     """The head of the audit hash chain: how many events and the last hash. Only audit writes move it."""
 
     list_display = ["id", "count", "last_hash"]
+
+
+@admin.register(KlingKeyPair)
+class KlingKeyPairAdmin(ReadOnlyAdmin):
+    """A pair acts through its API key: revoke that key (above, or in the portal) to end the pair. The
+    encrypted secret is never shown."""
+
+    list_display = ["access_key", "team", "created_by", "api_key", "created_at"]
+    search_fields = ["access_key", "created_by__email"]
+    exclude = ["secret_encrypted"]

@@ -82,11 +82,28 @@ def rule_matches(rule, *, kind, stage, categories, severity, language, team_id) 
     return severity >= rule.min_severity
 
 
+def ensure_builtin_queues():
+    """General (the default), Child safety (restricted, with its built-in rule first) and Appeals. The
+    migration makes them; a database emptied since (a flush, a test's truncation) gets them back on first use."""
+    general, _ = ReviewQueue.objects.get_or_create(slug="general", defaults={"name": "General", "builtin": True, "is_default": True})
+    child, _ = ReviewQueue.objects.get_or_create(
+        slug=CHILD_SAFETY_QUEUE, defaults={"name": "Child safety", "builtin": True, "restricted_to_role": "child_safety"}
+    )
+    appeals, _ = ReviewQueue.objects.get_or_create(slug="appeals", defaults={"name": "Appeals", "builtin": True})
+    RoutingRule.objects.get_or_create(
+        builtin=True, queue=child, defaults={"order": 0, "category": CHILD_SAFETY_CATEGORY, "min_severity": child_safety_threshold()}
+    )
+    RoutingRule.objects.get_or_create(queue=appeals, kind="appeal", defaults={"order": 10})
+    return general
+
+
 def route(*, generation, kind, stage, categories, severity):
     """The queue a new item goes to: the child-safety queue for any child-safety item (whatever the rules
     say: the built-in rule is enforced here too), else the first rule by `order` that matches, else the
     default queue."""
     queues = ReviewQueue.objects
+    if not queues.filter(is_default=True).exists():
+        ensure_builtin_queues()
     if is_child_safety_score(categories):
         found = queues.filter(slug=CHILD_SAFETY_QUEUE).first()
         if found is not None:
