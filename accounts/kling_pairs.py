@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -88,14 +89,19 @@ def check_times(claims: dict, *, now=None):
     now = time.time() if now is None else now
     leeway = settings.KLING_JWT_LEEWAY_S
     nbf, exp, iat = claims.get("nbf"), claims.get("exp"), claims.get("iat")
-    number = (int, float)
-    if nbf is not None and (not isinstance(nbf, number) or isinstance(nbf, bool)):
+
+    def number(value):  # a real, finite number: JSON's NaN and Infinity would slip past every comparison
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+    if (nbf is not None and not number(nbf)) or (iat is not None and not number(iat)):
         raise _invalid()
-    if isinstance(nbf, number) and nbf > now + leeway:
+    if nbf is not None and nbf > now + leeway:
         raise AccountError("token_not_yet_valid", "Authorization is not yet valid", http_status=401)
-    if not isinstance(exp, number) or isinstance(exp, bool) or exp < now:
+    if not number(exp) or exp < now:
         raise AccountError("token_expired", "Authorization has expired", http_status=401)
-    issued = iat if isinstance(iat, number) and not isinstance(iat, bool) else now
+    # The lifetime counts from when the token was issued, never later than now: an `iat` in the future cannot
+    # stretch a token past the cap.
+    issued = min(iat, now) if iat is not None else now
     cap = settings.KLING_JWT_MAX_LIFETIME_S
     if exp - issued > cap:
         raise AccountError(

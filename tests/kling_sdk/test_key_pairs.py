@@ -4,6 +4,9 @@ Tokens are signed with pyjwt (independent of the studio's own verification); req
 views with Django's test client.
 """
 
+import base64
+import hashlib
+import hmac
 import time
 
 import jwt
@@ -150,3 +153,26 @@ def test_a_read_only_pair_cannot_create(client, team, alice, redis_conn):
     reply = client.post("/kling/v1/videos/text2video", data={"prompt": "a boat"}, content_type="application/json",
                         HTTP_AUTHORIZATION=f"Bearer {token(record.access_key, secret)}")
     assert (reply.status_code, reply.json()["code"]) == (403, 1103)
+
+
+def _raw_token(secret, payload_json: str):
+    """A token whose claims are the given JSON text (pyjwt will not write NaN), signed with `secret`."""
+
+    def part(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header = part(b'{"alg":"HS256","typ":"JWT"}')
+    signing = f"{header}.{part(payload_json.encode())}"
+    return f"{signing}.{part(hmac.new(secret.encode(), signing.encode(), hashlib.sha256).digest())}"
+
+
+@pytest.mark.parametrize("who", ["pair", "studio key"])
+def test_a_token_cannot_outlive_the_cap_with_nan_or_a_future_iat(client, pair, alice_key, redis_conn, who):
+    record, secret = pair
+    issuer, signing_secret = (record.access_key, secret) if who == "pair" else (alice_key, alice_key)
+    now = int(time.time())
+    never = _raw_token(signing_secret, f'{{"iss": "{issuer}", "exp": NaN}}')
+    stretched = token(issuer, signing_secret, exp=now + 10 * 365 * 86400, iat=now + 10 * 365 * 86400 - 60)
+    for bearer in (never, stretched):
+        reply = list_tasks(client, bearer)
+        assert reply.status_code == 401 and reply.json()["code"] in (1002, 1004), reply.content
