@@ -693,11 +693,9 @@ class ModerationItemListOut(Schema):
 
 
 def _moderator_or_404(request):
-    """The signed-in moderator (the key's owner, or the session's user). Anyone else gets the 404 any missing
-    path gets: never a hint that there is something here."""
-    user = getattr(request.auth, "created_by", request.auth)
-    if getattr(request.auth, "created_by", None) is not None:
-        _require_scope(request, ApiKeyScope.READ)
+    """The signed-in moderator (the session's user). Anyone else gets the 404 any missing path gets: never a
+    hint that there is something here."""
+    user = request.auth
     if not roles.is_moderator(user):
         raise GenerationError("not_found", "Not found.", http_status=404)
     return user
@@ -716,7 +714,9 @@ def _moderation_item_out(item, now):
     }
 
 
-MODERATION_AUTH = [ApiKeyBearer(), django_auth]
+# The moderator's own session only: an API key belongs to a team and is shared within it, so a key a
+# moderator made for their team must not open the platform-wide queue to their teammates.
+MODERATION_AUTH = [django_auth]
 
 
 @api.get("/moderation/items", response={200: ModerationItemListOut, **ERRORS}, auth=MODERATION_AUTH,

@@ -138,10 +138,9 @@ def test_after_a_decision_the_next_item_is_never_one_the_moderator_may_not_see(c
 def test_the_moderation_api_lists_counts_and_shows_a_child_safety_item_only_to_child_safety_moderators(
         client, team, people, items, who):
     person = people[who]
-    staff_team = do_create_team(name="Staff", slug="staff", owner=person, actor=SYSTEM)  # keys belong to a team
-    _key, raw = do_create_api_key(team=staff_team, user=person, name="moderator key")
     sees = SEES_CHILD_SAFETY[who]
-    listing = client.get("/api/v1/moderation/items", **bearer(raw))
+    client.force_login(person)  # the moderator's own session: team API keys never open the queue
+    listing = client.get("/api/v1/moderation/items")
     assert listing.status_code == 200
     body = listing.json()
     ids = {row["id"] for row in body["data"]}
@@ -151,21 +150,29 @@ def test_the_moderation_api_lists_counts_and_shows_a_child_safety_item_only_to_c
     assert counts["general"] == 1
     assert ("child-safety" in counts) is sees
     assert CHILD_SAFETY_PROMPT not in json.dumps(body) or sees
-    detail = client.get(f"/api/v1/moderation/items/{items['child'].public_id}", **bearer(raw))
+    detail = client.get(f"/api/v1/moderation/items/{items['child'].public_id}")
     assert detail.status_code == (200 if sees else 404)
     assert detail.json().get("id") == str(items["child"].public_id) if sees else detail.json()["error"]["code"] == "not_found"
-    asked = client.get("/api/v1/moderation/items", {"queue": "child-safety"}, **bearer(raw))
+    asked = client.get("/api/v1/moderation/items", {"queue": "child-safety"})
     assert asked.status_code == (200 if sees else 400)
-    # The session works the same.
-    client.force_login(person)
-    assert client.get(f"/api/v1/moderation/items/{items['child'].public_id}").status_code == (200 if sees else 404)
+
+
+def test_a_key_a_moderator_made_for_their_team_never_opens_the_queue(client, people, items):
+    """Keys are shared within a team: one made by a moderator must not hand the queue to their teammates."""
+    person = people["child_safety"]
+    staff_team = do_create_team(name="Staff", slug="staff", owner=person, actor=SYSTEM)
+    _key, raw = do_create_api_key(team=staff_team, user=person, name="moderator key")
+    for path in ("/api/v1/moderation/items", f"/api/v1/moderation/items/{items['ordinary'].public_id}"):
+        assert client.get(path, **bearer(raw)).status_code == 401
 
 
 def test_the_moderation_api_is_a_plain_404_for_anyone_else(client, alice_key, alice, items):
+    client.force_login(alice)
     for path in ("/api/v1/moderation/items", f"/api/v1/moderation/items/{items['ordinary'].public_id}"):
-        response = client.get(path, **bearer(alice_key))
+        response = client.get(path)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
         assert "moderator" not in response.content.decode().lower()
+    client.logout()
     assert client.get("/api/v1/moderation/items").status_code == 401  # no key, no session
 
 
