@@ -11,7 +11,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from generations.catalog import KIND_LABELS
-from generations.models import Asset, CreditState, Generation, ReviewItem, ReviewKind
+from generations.models import Asset, ChildSafetyReport, CreditState, Generation, ReviewItem, ReviewKind
 from generations.states import Status
 
 
@@ -195,3 +195,10 @@ def review_queue_choices(*, visible=None):
     teams = sorted(set(open_items.values_list("generation__team__slug", flat=True)))
     stages = sorted(set(open_items.values_list("stage", flat=True)))
     return teams, stages
+
+
+def withheld_for_good(generation) -> bool:
+    """Whether the generation's media stays withheld from its team whatever an earlier approval released:
+    a moderator confirmed it as child sexual abuse (a child-safety report exists), or it was taken down as a
+    copy of banned content (error code "copy_removed", actions.takedown.COPY_REMOVED)."""
+    return generation.error_code == "copy_removed" or ChildSafetyReport.objects.filter(generation=generation).exists()

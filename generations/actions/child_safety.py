@@ -20,7 +20,8 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import roles
@@ -237,7 +238,11 @@ def do_mark_filed(report, user, *, report_number, request=None):
     now = timezone.now()
     with transaction.atomic():
         updated = ChildSafetyReport.objects.filter(pk=report.pk, status=ChildSafetyStatus.DRAFT).update(
-            status=ChildSafetyStatus.FILED, external_report_number=report_number, filed_by=user, filed_at=now
+            status=ChildSafetyStatus.FILED, external_report_number=report_number, filed_by=user, filed_at=now,
+            # 18 U.S.C. 2258A(h) counts the 90 days from the report's submission: the hold runs at least that long.
+            preservation_hold_until=Greatest(
+                F("preservation_hold_until"), Value(now + dt.timedelta(days=settings.CHILD_SAFETY_PRESERVATION_DAYS))
+            ),
         )
         if not updated:
             raise ChildSafetyError("not_a_draft", "Only a draft can be marked filed.", http_status=409)
@@ -270,7 +275,10 @@ def do_withdraw(report, user, *, reason, request=None):
 
 
 def held_generation_ids(now=None):
-    """Generations whose evidence is under a preservation hold now (a subquery for retention code)."""
-    return ChildSafetyReport.objects.filter(preservation_hold_until__gt=now or timezone.now()).values("generation_id")
+    """Generations whose evidence is under a preservation hold now (a subquery for retention code): a draft
+    nobody has filed yet is held however old it is; a filed or withdrawn report until its hold ends."""
+    return ChildSafetyReport.objects.filter(
+        Q(status=ChildSafetyStatus.DRAFT) | Q(preservation_hold_until__gt=now or timezone.now())
+    ).values("generation_id")
 
 

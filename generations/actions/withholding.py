@@ -26,7 +26,9 @@ def withhold(assets) -> int:
 
 def release(assets) -> int:
     """Release these assets (a queryset) to their team and, once committed, move their objects back out of
-    the quarantine prefix; returns how many rows changed."""
+    the quarantine prefix; returns how many rows changed. Never the files of a generation under a
+    child-safety report: whatever a later decision says, those stay withheld and preserved."""
+    assets = assets.exclude(generation__child_safety_reports__isnull=False)
     relocate_on_commit(assets.filter(quarantined=True).values_list("pk", flat=True), withheld=False)
     return assets.update(quarantined=False)
 

@@ -14,6 +14,7 @@ import re
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
 from generations.models import ReviewDecision, ReviewKind
+from generations.selectors import withheld_for_good
 from generations.states import Stage
 from generations.storage import presigned_url
 
@@ -41,6 +42,8 @@ def is_withheld(asset) -> bool:
     generation, or it is an output (not the team's own input) of a generation held at the output stage."""
     items = asset.generation.review_items.filter(kind=ReviewKind.HELD)
     if asset.quarantined:
+        if withheld_for_good(asset.generation):
+            return True
         return not items.filter(decision=ReviewDecision.APPROVED).exists()
     return not asset.role.startswith("input") and items.filter(decision="", stage=Stage.OUTPUT).exists()
 

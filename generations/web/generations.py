@@ -65,6 +65,7 @@ from generations.selectors import (
     matching_prompt,
     review_queue_standing,
     team_generations,
+    withheld_for_good,
 )
 from generations.states import Stage, Status
 from generations.web import kept_uploads
@@ -800,8 +801,11 @@ def cancel(request, generation_id):
 
 
 def _released_input(generation, role):
-    """A quarantined input image of a generation a moderator approved after holding it."""
+    """A quarantined input image of a generation a moderator approved after holding it (never one withheld
+    for good since: a child-safety report, a takedown)."""
     if not generation.review_items.filter(kind=ReviewKind.HELD, decision=ReviewDecision.APPROVED).exists():
+        return None
+    if withheld_for_good(generation):
         return None
     return generation.assets.filter(role=role).first()
 

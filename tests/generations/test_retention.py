@@ -103,7 +103,7 @@ def test_nothing_a_moderator_waits_for_nothing_held_and_no_shared_output_goes_ea
     in_review = finished(team, alice, days_ago=400, status="blocked", roles=("video", "evidence"), quarantined=("video",))
     do_open_review_for_held(in_review, stage="output", categories={"violence": 0.6})  # an appeal-like open item
     preserved = finished(team, alice, days_ago=400, status="blocked", roles=("video", "evidence"), quarantined=("video",))
-    ChildSafetyReport.objects.create(generation=preserved, reported_user=alice, team=team, draft={},
+    ChildSafetyReport.objects.create(generation=preserved, reported_user=alice, team=team, draft={}, status="filed",
                                      preservation_hold_until=NOW + dt.timedelta(days=60))
     shared = finished(team, alice, days_ago=400)
     GalleryItem.objects.create(team=team, generation=shared, shared_by=alice)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from accounts.audit import Actor, record_audit_event
 from accounts.models import AuditEvent, AuditEventType, Team, User
-from generations.actions import child_safety, review
+from generations.actions import child_safety, review, withholding
 from generations.actions.review_queue import do_open_review_for_held
 from generations.models import Asset, ChildSafetyReport, Generation
 from generations.moderation.visual import hashing
@@ -137,14 +137,20 @@ def _past_retention(team, user, *, days=40):
 
 def test_housekeeping_past_retention_keeps_held_evidence_and_removes_the_rest(team, alice, moderator):
     held_asset, free_asset = _past_retention(team, alice), _past_retention(team, alice)
-    child_safety.do_draft_report(held_asset.generation, moderator, reason="confirmed")
+    report = child_safety.do_draft_report(held_asset.generation, moderator, reason="confirmed")
     held_path, free_path = pathlib.Path(held_asset.file.path), pathlib.Path(free_asset.file.path)
 
     assert remove_expired_quarantined_inputs() == 1
     assert Asset.objects.filter(pk=held_asset.pk).exists() and held_path.exists()
     assert not Asset.objects.filter(pk=free_asset.pk).exists() and not free_path.exists()
-    # Once the hold has run out, retention applies again.
-    assert remove_expired_quarantined_inputs(now=timezone.now() + dt.timedelta(days=91)) == 1
+    # A draft nobody filed stays held however long it waits.
+    assert remove_expired_quarantined_inputs(now=timezone.now() + dt.timedelta(days=400)) == 0
+    # Filed on day 0: 90 days from the filing (18 U.S.C. 2258A(h)); then retention applies again.
+    child_safety.do_mark_filed(report, moderator, report_number="CT-123456")
+    report.refresh_from_db()
+    assert report.preservation_hold_until >= report.filed_at + dt.timedelta(days=90)
+    assert remove_expired_quarantined_inputs(now=report.filed_at + dt.timedelta(days=89)) == 0
+    assert remove_expired_quarantined_inputs(now=report.filed_at + dt.timedelta(days=91)) == 1
     assert not held_path.exists()
 
 
@@ -230,3 +236,19 @@ def test_any_moderator_who_rejects_for_a_minors_sexualisation_preserves_it_for_c
     report = ChildSafetyReport.objects.get(generation=item.generation)
     assert report.created_by == ordinary and report.is_held()
     assert client.get(f"/moderation/child-safety/{report.public_id}/").status_code == 404
+
+
+def test_an_input_released_by_an_approval_is_withheld_again_for_good_by_a_report(client, team, alice, moderator):
+    """A moderator approved a held input; a later confirmation that it shows abuse withholds it from the team
+    again, and no later decision (a QA overturn's release) brings it back."""
+    item = held_input(team, alice, categories={"violence": 0.6})
+    item = review.do_decide(item, moderator, review.APPROVE, expected_version=item.version, claim=True)
+    client.force_login(alice)
+    url = f"/generations/{item.generation.public_id}/input-start"
+    assert client.get(url).status_code == 200
+
+    child_safety.do_draft_report(item.generation, moderator, reason="confirmed on a second look")
+
+    assert client.get(url).status_code == 404
+    assert withholding.release(item.generation.assets.all()) == 0
+    assert all(asset.quarantined for asset in item.generation.assets.all())
