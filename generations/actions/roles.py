@@ -9,7 +9,7 @@ own role is child_safety (see `accounts.roles`). A queue restricted to another r
 
 from django.db.models import Q
 
-from accounts.models import ModerationRole
+from accounts.models import AuditEventType, ModerationRole
 from accounts.roles import (  # noqa: F401  (re-exported: callers in generations ask this module)
     can_ban,
     can_bulk,
@@ -32,9 +32,21 @@ from generations.actions.review_queue import (  # noqa: F401  (is_child_safety_s
     child_safety_threshold,
     is_child_safety_score,
 )
-from generations.models import ReviewItem, ReviewQueue
+from generations.models import ChildSafetyReport, ReviewItem, ReviewQueue
+
+CHILD_SAFETY_EVENTS = (
+    AuditEventType.CHILD_SAFETY_REPORT_DRAFTED, AuditEventType.CHILD_SAFETY_REPORT_DOWNLOADED,
+    AuditEventType.CHILD_SAFETY_REPORT_FILED, AuditEventType.CHILD_SAFETY_REPORT_WITHDRAWN,
+)
 
 ROLE_NOT_ALLOWED = "role_not_allowed"
+
+
+def _child_safety_item_q() -> Q:
+    """Review items that are child-safety work by themselves: in a queue restricted to child-safety
+    moderators, or with a sexual_minors score at its review threshold."""
+    return (Q(queue__restricted_to_role=ModerationRole.CHILD_SAFETY)
+            | Q(**{f"categories__{CHILD_SAFETY_CATEGORY}__gte": child_safety_threshold()}))
 
 
 def visible_q(user) -> Q:
@@ -45,9 +57,13 @@ def visible_q(user) -> Q:
     in_queue = Q(queue__isnull=True) | Q(queue__restricted_to_role="") | Q(queue__restricted_to_role=role)
     if role == ModerationRole.CHILD_SAFETY:
         return in_queue
-    key = f"categories__{CHILD_SAFETY_CATEGORY}"
-    not_child_safety = Q(**{f"{key}__isnull": True}) | Q(**{f"{key}__lt": child_safety_threshold()})
-    return in_queue & not_child_safety
+    # Every item of a generation that is child-safety work is too: a later appeal or gallery report, whose own
+    # scores may say nothing, and anything of a generation with a drafted report.
+    # (The item itself is among its generation's items: no separate test, which a missing JSON key would turn
+    # into SQL's NULL and hide every item without a sexual_minors score.)
+    return (in_queue
+            & ~Q(generation_id__in=ReviewItem.objects.filter(_child_safety_item_q()).values("generation_id"))
+            & ~Q(generation_id__in=ChildSafetyReport.objects.values("generation_id")))
 
 
 def visible_items(user, queryset=None):
@@ -64,7 +80,12 @@ def can_see_item(user, item) -> bool:
     restricted = item.queue.restricted_to_role if item.queue_id else ""
     if restricted and restricted != role:
         return False
-    return role == ModerationRole.CHILD_SAFETY or not is_child_safety_score(item.categories)
+    if role == ModerationRole.CHILD_SAFETY:
+        return True
+    if is_child_safety_score(item.categories):
+        return False
+    return not (ReviewItem.objects.filter(_child_safety_item_q(), generation_id=item.generation_id).exists()
+                or ChildSafetyReport.objects.filter(generation_id=item.generation_id).exists())
 
 
 def visible_queues(user):
@@ -78,6 +99,10 @@ def visible_queues(user):
 def narrow_audit_events(user, events):
     """The audit events `user` may read: none about a review item they may not see, nor about its generation
     (by target, or by the `generation` an event's extra names). Named in settings.AUDIT_VIEW_FILTERS."""
+    if role_of(user) != ModerationRole.CHILD_SAFETY:
+        # Child-safety reports' own events (drafted, downloaded, filed, withdrawn) name the reported user and
+        # the files' hashes: child-safety staff's alone.
+        events = events.exclude(event_type__in=CHILD_SAFETY_EVENTS)
     hidden = list(ReviewItem.objects.exclude(visible_q(user)).values_list("public_id", "generation__public_id"))
     if not hidden:
         return events

@@ -307,3 +307,31 @@ def test_the_audit_viewer_and_its_export_leave_out_events_about_a_child_safety_i
     assert (str(child.public_id) in export) is sees
     exported = AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_EXPORTED).latest("id")
     assert ("withheld" in exported.extra) is (not sees)
+
+
+# --- a generation that is child-safety work stays so ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", sorted(SEES_CHILD_SAFETY))
+def test_every_later_item_of_a_child_safety_generation_and_its_report_events_stay_child_safety_work(
+        client, team, alice, people, items, who):
+    """An appeal or report copies no scores of the output scan; a rejection by another moderator for a minor's
+    sexualisation drafts a report: the generation stays child-safety work wherever its next item goes."""
+    first = items["child"]
+    first = review.do_decide(first, people["child_safety"], review.REJECT, preset="minor_sexual",
+                             expected_version=first.version, claim=True)
+    appeal = review.do_appeal(first.generation, alice, "Please look again")
+    assert appeal.categories.get("sexual_minors", 0) < 0.5 or appeal.queue.slug == "child-safety"
+    # And an ordinary item that a moderator rejects as a minor's sexualisation becomes child-safety work too.
+    ordinary = items["ordinary"]
+    review.do_decide(ordinary, people["moderator"], review.REJECT, preset="minor_sexual",
+                     expected_version=ordinary.version, claim=True)
+
+    person, sees = people[who], SEES_CHILD_SAFETY[who]
+    visible = set(roles.visible_items(person).values_list("pk", flat=True))
+    assert (appeal.pk in visible) is sees and (ordinary.pk in visible) is sees
+    assert roles.can_see_item(person, appeal) is sees
+    client.force_login(person)
+    assert client.get(f"/moderation/items/{appeal.public_id}/").status_code == (200 if sees else 404)
+    readable = roles.narrow_audit_events(person, AuditEvent.objects.all())
+    assert readable.filter(event_type=AuditEventType.CHILD_SAFETY_REPORT_DRAFTED).exists() is sees
