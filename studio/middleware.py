@@ -1,8 +1,6 @@
 import re
 import uuid
 
-from django.conf import settings
-
 from studio.logs import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -64,13 +62,16 @@ class UnreadBodyMiddleware:
     A 401, 404 or 429 answered without reading a large POST body leaves that body on the socket; gunicorn
     then drains at most 64 KiB after the response, gives up and closes a connection it had announced as
     keep-alive, so the client's next request on it fails (EPIPE / ECONNRESET). Here the rest of the body is
-    read and discarded before the response goes out, up to the largest body the studio accepts anywhere
-    (MAX_UPLOAD_REQUEST_BYTES). A larger one is not read; the response says `Connection: close` (servers
+    read and discarded before the response goes out, up to DRAIN_LIMIT_BYTES (2 MiB: no worker thread is tied
+    up by a slow client's large refused upload). A larger one is not read; the response says `Connection:
+    close` (servers
     that pass the header on, such as Django's, then close honestly; gunicorn strips the header and closes
     after its own bounded drain).
     """
 
     CHUNK = 64 * 1024
+    # Enough for any JSON request and a typical upload; a larger refused body closes the connection instead.
+    DRAIN_LIMIT_BYTES = 2 * 1024 * 1024
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -85,7 +86,7 @@ class UnreadBodyMiddleware:
             declared = 0
         if declared <= 0:
             return response
-        if declared > max(settings.MAX_UPLOAD_REQUEST_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE):
+        if declared > self.DRAIN_LIMIT_BYTES:  # a worker thread is not tied up reading a large refused body
             response["Connection"] = "close"
             return response
         try:

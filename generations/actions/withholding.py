@@ -10,9 +10,10 @@ leaves the row naming an object that exists.
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
-from generations.models import Asset
-from generations.storage import released_name, withheld_name
+from generations.models import Asset, AssetRole
+from generations.storage import QUARANTINE_PREFIX, released_name, withheld_name
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def relocate_on_commit(asset_ids, *, withheld: bool):
     """After the current transaction commits, move these assets' objects to where `withheld` says."""
     ids = list(asset_ids)
     if ids:
-        transaction.on_commit(lambda: relocate(ids, withheld=withheld))
+        # robust: a failing move must not undo what committed nor stop the other hooks (mail, queue); the
+        # housekeeping sweep (relocate_mismatched) finishes any move that failed.
+        transaction.on_commit(lambda: relocate(ids, withheld=withheld), robust=True)
 
 
 def relocate(asset_ids, *, withheld: bool) -> int:
@@ -52,12 +55,21 @@ def relocate(asset_ids, *, withheld: bool) -> int:
         try:
             with storage.open(old, "rb") as source:
                 new = storage.save(target, source)
-        except OSError:
+            if Asset.objects.filter(pk=asset.pk, file=old).update(file=new):
+                storage.delete(old)
+                moved += 1
+            else:  # the row changed meanwhile: keep what it names, drop the copy
+                storage.delete(new)
+        except Exception:  # any storage backend's error (boto's are not OSError): the sweep tries again
             logger.exception("could not move asset %s to %s", asset.pk, target)
-            continue
-        if Asset.objects.filter(pk=asset.pk, file=old).update(file=new):
-            storage.delete(old)
-            moved += 1
-        else:  # the row changed meanwhile: keep what it names, drop the copy
-            storage.delete(new)
     return moved
+
+
+def relocate_mismatched(*, limit=200) -> int:
+    """Housekeeping: finish moves that failed, for assets whose quarantine flag and key prefix disagree
+    (reviewers' evidence always lives under the prefix and is left alone)."""
+    inside = Q(file__startswith=QUARANTINE_PREFIX)
+    withheld = Asset.objects.filter(quarantined=True).exclude(inside).values_list("pk", flat=True)[:limit]
+    released = (Asset.objects.filter(quarantined=False).filter(inside).exclude(role=AssetRole.EVIDENCE)
+                .values_list("pk", flat=True)[:limit])
+    return relocate(list(withheld), withheld=True) + relocate(list(released), withheld=False)

@@ -26,6 +26,7 @@ from generations import queueing
 from generations.actions.generation import do_fail_generation, do_requeue_generation
 from generations.actions.retention import apply_retention
 from generations.actions.review import do_expire_overdue_reviews
+from generations.actions.withholding import relocate_mismatched
 from generations.models import DeliveryStatus, Generation, WebhookDelivery
 from generations.states import Status
 from generations.worker.pipeline import SLOT_WAIT_EXPIRED, generation_deadline_s, slot_wait_message
@@ -138,6 +139,7 @@ def run_housekeeping(*, now=None) -> HousekeepingReport:
     report.webhooks_sent = send_due_deliveries(now=now)
     report.reviews_expired = do_expire_overdue_reviews(now=now)
     report.retention_removed = apply_retention(now=now)
+    relocate_mismatched()
     report.quarantined_inputs_removed = report.retention_removed["withheld"]
     make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
     report.renewed_teams = renew_due_allowances(now=now)

@@ -7,7 +7,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from generations.storage import local_copy
+from generations.actions.withholding import relocate_mismatched
+from generations.models import Asset, Generation
+from generations.storage import QUARANTINE_PREFIX, local_copy
 
 
 @pytest.fixture
@@ -40,3 +42,26 @@ def test_a_missing_stored_file_is_an_os_error_and_leaves_no_copy(stored, tmp_pat
     with pytest.raises(FileNotFoundError), local_copy(stored):
         pass
     assert not list(tmp_path.glob("studio-media-*"))
+
+
+@pytest.mark.django_db
+def test_the_housekeeping_sweep_finishes_a_move_that_failed(settings, tmp_path, team, alice):
+    """A quarantine flag whose object never moved (the store failed after the decision committed) is put
+    right by housekeeping's sweep, both ways; reviewers' evidence always stays under the prefix."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    generation = Generation.objects.create(team=team, created_by=alice, prompt="p", model_name="kling-v1-6")
+    made = {}
+    for role, quarantined in (("video", True), ("poster", False), ("evidence", False)):
+        asset = Asset(generation=generation, role=role, content_type="image/jpeg", size_bytes=1, sha256="x",
+                      quarantined=not quarantined)  # stored where the other flag puts it
+        asset.file.save(f"{role}.bin", ContentFile(b"x"), save=False)
+        asset.save()
+        Asset.objects.filter(pk=asset.pk).update(quarantined=quarantined)  # the flag changed, the object did not
+        made[role] = asset
+
+    assert relocate_mismatched() == 2
+    names = {role: Asset.objects.get(pk=asset.pk).file.name for role, asset in made.items()}
+    assert names["video"].startswith(QUARANTINE_PREFIX) and not names["poster"].startswith(QUARANTINE_PREFIX)
+    assert names["evidence"].startswith(QUARANTINE_PREFIX)
+    assert all(default_storage.exists(name) for name in names.values())
+    assert relocate_mismatched() == 0
