@@ -19,7 +19,7 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Min, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -188,11 +188,15 @@ def do_draft_report(generation, moderator, *, item=None, reason="", request=None
     now = timezone.now()
     draft = build_draft(generation, moderator=moderator, item=item, reason=reason, now=now)
     with transaction.atomic():
-        report = ChildSafetyReport.objects.create(
-            generation=generation, review_item=item, reported_user=generation.created_by, team=generation.team, draft=draft,
-            preservation_hold_until=now + dt.timedelta(days=settings.CHILD_SAFETY_PRESERVATION_DAYS), created_by=moderator,
-            created_at=now,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: two confirmations of one generation at once make one report
+                report = ChildSafetyReport.objects.create(
+                    generation=generation, review_item=item, reported_user=generation.created_by, team=generation.team,
+                    draft=draft, created_by=moderator, created_at=now,
+                    preservation_hold_until=now + dt.timedelta(days=settings.CHILD_SAFETY_PRESERVATION_DAYS),
+                )
+        except IntegrityError:
+            return ChildSafetyReport.objects.get(generation=generation)
         withheld = withhold(generation.assets.filter(quarantined=False))
         record_audit_event(
             AuditEventType.CHILD_SAFETY_REPORT_DRAFTED, actor=Actor(user=moderator), team=generation.team, target=report,
