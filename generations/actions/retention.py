@@ -7,7 +7,8 @@ generation ended:
 - **inputs** (INPUT_RETENTION_DAYS): the team's own uploads (images, audio);
 - **withheld** (QUARANTINED_RETENTION_DAYS): quarantined inputs and outputs, and reviewers' evidence.
 
-Never early: nothing of a generation that waits for a moderator (an open review, appeal or report), nothing
+Never early: nothing of a generation that waits for a moderator (an open review, appeal or report, a blind
+second review or a lead's settlement), nothing
 under a preservation hold (a child-safety report), and no output the team still shares in its gallery.
 The file goes after its row (a crash in between leaves a file, never a row naming nothing); the
 generation records `media_deleted_at`, so its page and the API say why the file is gone; one audit event per
@@ -62,6 +63,9 @@ def expired_assets(kind: RetentionClass, *, now):
         Asset.objects.filter(kind.assets, generation__status__in=TERMINAL)
         .filter(Q(generation__finished_at__lt=cutoff) | Q(generation__finished_at__isnull=True, generation__created_at__lt=cutoff))
         .exclude(generation__review_items__decision="")  # a moderator still has to see it
+        .exclude(generation__review_items__qa_review__second_decision="")  # a blind second review waits
+        .exclude(generation__review_items__qa_review__agreed=False,
+                 generation__review_items__qa_review__resolved_at__isnull=True)  # a lead has a disagreement to settle
         .exclude(generation_id__in=held_generation_ids(now))  # evidence under a preservation hold
     )
     if kind.name == "outputs":
