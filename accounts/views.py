@@ -379,27 +379,33 @@ def api_keys(request):
     return _render_keys(request, membership_or_404(request), ApiKeyForm())
 
 
-@never_cache
-@login_required
-@require_POST
-def api_key_create(request):
+def _create_from_form(request, create):
+    """The keys page's create forms (a key, a Kling pair): validate, call `create(membership, cleaned_data,
+    expires_at)`, and show the form again with the error when it refuses. Returns what `create` returned (a
+    tuple), or the page to show instead."""
     membership = membership_or_404(request)
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _render_keys(request, membership, form, status=400)
     days = form.cleaned_data["expires_in_days"]
     try:
-        key, raw = do_create_api_key(
-            team=membership.team,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            scopes=form.cleaned_data["scopes"],
-            expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
-            request=request,
-        )
+        return create(membership, form.cleaned_data, timezone.now() + dt.timedelta(days=days) if days else None)
     except AccountError as error:
         form.add_error(None, f"{error.message} ({error.code})")
         return _render_keys(request, membership, form, status=error.http_status if 400 <= error.http_status < 500 else 400)
+
+
+@never_cache
+@login_required
+@require_POST
+def api_key_create(request):
+    made = _create_from_form(request, lambda membership, data, expires_at: do_create_api_key(
+        team=membership.team, user=request.user, name=data["name"], scopes=data["scopes"], expires_at=expires_at,
+        request=request,
+    ))
+    if not isinstance(made, tuple):
+        return made
+    key, raw = made
     request.session[NEW_KEY_SESSION_KEY] = {"name": key.name, "raw": raw}
     return redirect("api_keys")
 
@@ -409,23 +415,13 @@ def api_key_create(request):
 @require_POST
 def kling_pair_create(request):
     """A Kling access key / secret key pair (owners and admins); the secret is shown once, on the next page."""
-    membership = membership_or_404(request)
-    form = ApiKeyForm(request.POST)
-    if not form.is_valid():
-        return _render_keys(request, membership, form, status=400)
-    days = form.cleaned_data["expires_in_days"]
-    try:
-        pair, secret = do_create_kling_key_pair(
-            team=membership.team,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            scopes=form.cleaned_data["scopes"],
-            expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
-            request=request,
-        )
-    except AccountError as error:
-        form.add_error(None, f"{error.message} ({error.code})")
-        return _render_keys(request, membership, form, status=error.http_status if 400 <= error.http_status < 500 else 400)
+    made = _create_from_form(request, lambda membership, data, expires_at: do_create_kling_key_pair(
+        team=membership.team, user=request.user, name=data["name"], scopes=data["scopes"], expires_at=expires_at,
+        request=request,
+    ))
+    if not isinstance(made, tuple):
+        return made
+    pair, secret = made
     request.session[NEW_PAIR_SESSION_KEY] = {
         "name": pair.api_key.name, "access_key": pair.access_key, "secret_key": secret,
         "base_url": request.build_absolute_uri("/kling"),
