@@ -240,21 +240,25 @@ def do_mark_filed(report, user, *, report_number, request=None):
         raise ChildSafetyError("invalid_report_number", "Enter the CyberTipline report number you were given.",
                                field="report_number")
     now = timezone.now()
+    return _leave_draft(
+        report, user, "marked filed", AuditEventType.CHILD_SAFETY_REPORT_FILED, {"report_number": report_number},
+        request=request, status=ChildSafetyStatus.FILED, external_report_number=report_number, filed_by=user,
+        filed_at=now,
+        # 18 U.S.C. 2258A(h) counts the 90 days from the report's submission: the hold runs at least that long.
+        preservation_hold_until=Greatest(
+            F("preservation_hold_until"), Value(now + dt.timedelta(days=settings.CHILD_SAFETY_PRESERVATION_DAYS))
+        ),
+    )
+
+
+def _leave_draft(report, user, verb, event_type, extra, *, request, **fields):
+    """Move a draft on (compare-and-set on its status: only a draft moves), audited; 409 when it is not one."""
     with transaction.atomic():
-        updated = ChildSafetyReport.objects.filter(pk=report.pk, status=ChildSafetyStatus.DRAFT).update(
-            status=ChildSafetyStatus.FILED, external_report_number=report_number, filed_by=user, filed_at=now,
-            # 18 U.S.C. 2258A(h) counts the 90 days from the report's submission: the hold runs at least that long.
-            preservation_hold_until=Greatest(
-                F("preservation_hold_until"), Value(now + dt.timedelta(days=settings.CHILD_SAFETY_PRESERVATION_DAYS))
-            ),
-        )
-        if not updated:
-            raise ChildSafetyError("not_a_draft", "Only a draft can be marked filed.", http_status=409)
+        if not ChildSafetyReport.objects.filter(pk=report.pk, status=ChildSafetyStatus.DRAFT).update(**fields):
+            raise ChildSafetyError("not_a_draft", f"Only a draft can be {verb}.", http_status=409)
         report.refresh_from_db()
-        record_audit_event(
-            AuditEventType.CHILD_SAFETY_REPORT_FILED, actor=Actor(user=user), team=report.team, target=report,
-            extra={"report_number": report_number, "generation": str(report.generation.public_id)}, request=request,
-        )
+        record_audit_event(event_type, actor=Actor(user=user), team=report.team, target=report,
+                           extra={**extra, "generation": str(report.generation.public_id)}, request=request)
     return report
 
 
@@ -264,18 +268,8 @@ def do_withdraw(report, user, *, reason, request=None):
     reason = (reason or "").strip()
     if not reason:
         raise ChildSafetyError("reason_required", "Say why the draft is withdrawn.", field="reason")
-    with transaction.atomic():
-        updated = ChildSafetyReport.objects.filter(pk=report.pk, status=ChildSafetyStatus.DRAFT).update(
-            status=ChildSafetyStatus.WITHDRAWN
-        )
-        if not updated:
-            raise ChildSafetyError("not_a_draft", "Only a draft can be withdrawn.", http_status=409)
-        report.refresh_from_db()
-        record_audit_event(
-            AuditEventType.CHILD_SAFETY_REPORT_WITHDRAWN, actor=Actor(user=user), team=report.team, target=report,
-            extra={"reason": reason, "generation": str(report.generation.public_id)}, request=request,
-        )
-    return report
+    return _leave_draft(report, user, "withdrawn", AuditEventType.CHILD_SAFETY_REPORT_WITHDRAWN, {"reason": reason},
+                        request=request, status=ChildSafetyStatus.WITHDRAWN)
 
 
 def held_generation_ids(now=None):
