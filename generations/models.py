@@ -1,9 +1,10 @@
 import base64
 import secrets
+import time
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import ApiKey, Team
@@ -642,10 +643,39 @@ class PolicyVersion(models.Model):
         return cls.objects.filter(effective_from__lte=at or timezone.now()).order_by("-effective_from", "-id").first()
 
 
+# Every create records the policy in force, so the (short) list of versions is read once per
+# POLICY_VERSION_CACHE_S per process, not once per request. Saving or deleting a version here clears it at
+# once and again on commit; other processes see a version that takes effect immediately within that many
+# seconds (one published ahead of its `effective_from`, the usual way, is exact everywhere).
+_policy_versions = {"rows": None, "read_at": 0.0}
+
+
+def _versions_newest_first():
+    cached = _policy_versions["rows"]
+    if cached is None or time.monotonic() - _policy_versions["read_at"] > settings.POLICY_VERSION_CACHE_S:
+        cached = list(PolicyVersion.objects.order_by("-effective_from", "-id").values_list("effective_from", "version"))
+        _policy_versions.update(rows=cached, read_at=time.monotonic())
+    return cached
+
+
+def forget_policy_versions(**kwargs):
+    """Drop this process's copy of the version list (a receiver of PolicyVersion's save and delete)."""
+    _policy_versions["rows"] = None
+    transaction.on_commit(lambda: _policy_versions.update(rows=None))
+
+
 def current_policy_version(at=None) -> str:
-    """The version string of the policy in force; settings.POLICY_VERSION when no version is published."""
-    row = PolicyVersion.in_force(at)
-    return row.version if row is not None else settings.POLICY_VERSION
+    """The version string of the policy in force at `at` (default now); settings.POLICY_VERSION when no
+    version is published."""
+    at = at or timezone.now()
+    for effective_from, version in _versions_newest_first():
+        if effective_from <= at:
+            return version
+    return settings.POLICY_VERSION
+
+
+models.signals.post_save.connect(forget_policy_versions, sender=PolicyVersion, dispatch_uid="forget_policy_versions_save")
+models.signals.post_delete.connect(forget_policy_versions, sender=PolicyVersion, dispatch_uid="forget_policy_versions_delete")
 
 
 class QACounter(models.Model):

@@ -11,6 +11,11 @@ class StudioConfig(AppConfig):
 
     def ready(self):
         checks.register(provenance_keys_check)
+        from django.db.backends.signals import connection_created
+
+        from studio.sqlite_wal import on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="studio.sqlite_wal")
 
 
 def provenance_keys_check(app_configs=None, **kwargs):

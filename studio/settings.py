@@ -148,6 +148,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not SQLite's shared in-memory cache: the concurrency tests need real locking
     # (busy timeout, WAL) across threads. One file per test process, so parallel runs never collide.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"studio-test-{os.getpid()}.sqlite3")}
+# SQLite only: a thread per process checkpoints the WAL this often, so no request pays for it (studio/sqlite_wal.py).
+SQLITE_CHECKPOINT_INTERVAL_S = env.float("SQLITE_CHECKPOINT_INTERVAL_S", default=1.0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Keep database connections open between requests (a new PostgreSQL connection costs milliseconds).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -376,6 +378,8 @@ RESTRICTED_CREATE_RATE_PER_MINUTE = env.int("RESTRICTED_CREATE_RATE_PER_MINUTE",
 SCREENING_POLICY = env("SCREENING_POLICY", default=None)
 # The content policy version decisions record when no PolicyVersion row is published yet.
 POLICY_VERSION = env("POLICY_VERSION", default="2026.12")
+# Seconds a process keeps the list of published policy versions (generations.models.current_policy_version).
+POLICY_VERSION_CACHE_S = env.float("POLICY_VERSION_CACHE_S", default=5.0)
 # The DSA Transparency Database (statements of reasons): submit_statements' defaults.
 DSA_TDB_ENDPOINT = env("DSA_TDB_ENDPOINT", default="https://transparency.dsa.ec.europa.eu/api/v1/statements")
 DSA_TDB_TOKEN = env("DSA_TDB_TOKEN", default="")

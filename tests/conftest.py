@@ -75,6 +75,16 @@ def s3_media(seaweedfs, settings):
     return seaweedfs
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_policy_versions():
+    """A flush between transactional tests removes policy versions without signals: read them afresh."""
+    from generations.models import _policy_versions
+
+    _policy_versions["rows"] = None
+    yield
+    _policy_versions["rows"] = None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_runtime(redis_url, tmp_path_factory, request):
     """Point the queues at the test Redis and media at a temporary folder (or, with STUDIO_TEST_STORAGE=s3,

@@ -53,6 +53,26 @@ def _load(url, *, requests, connections, method="GET", json=None, headers=None):
     return requests / wall, sorted(latencies), codes
 
 
+def split_cores():
+    """(server cores, load-generator cores): the load generator should not share cores with the server under
+    test. With n >= 2 cores the generator gets a quarter of them (at least one) and the server (gunicorn and
+    Redis) the rest; on one core, or where affinity cannot be set, both get everything (None)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None, None
+    generator = max(1, len(cores) // 4)
+    return set(cores[generator:]), set(cores[:generator])
+
+
+def _pinned(cores):
+    """A preexec_fn that puts the child on `cores` (None: leave it)."""
+    if not cores:
+        return None
+    return lambda: os.sched_setaffinity(0, cores)
+
+
 def _percentile(values, fraction):
     return round(values[min(len(values) - 1, int(len(values) * fraction))], 2)
 
@@ -66,13 +86,15 @@ def run_api_bench(*, n=2000, connections=16):
         env["STUDIO_VAR_DIR"] = workdir
     # The same processes × threads as the launcher runs (WEB_CONCURRENCY / WEB_THREADS to compare others).
     server_args = web_server_args(os.environ)
+    server_cores, generator_cores = split_cores()
+    previous_affinity = os.sched_getaffinity(0) if generator_cores else None
     children = []
     try:
         if not os.environ.get("REDIS_URL"):
             redis_port = free_port()
             children.append(subprocess.Popen(
                 [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "", "--appendonly", "no", "--dir", workdir],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_pinned(server_cores),
             ))
             env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
             wait_until(lambda: tcp_open("127.0.0.1", redis_port), timeout_s=10, what="Redis")
@@ -86,9 +108,12 @@ def run_api_bench(*, n=2000, connections=16):
             [sys.executable, "-m", "gunicorn", "studio.wsgi:application", "--bind", f"127.0.0.1:{port}", *server_args,
              "--log-level", "warning"],
             env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=_pinned(server_cores),
         ))
         base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_ok(f"{base}/healthz"), timeout_s=30, what="gunicorn")
+        wait_until(lambda: http_ok(f"{base}/healthz"), timeout_s=120, what="gunicorn")
+        if generator_cores:
+            os.sched_setaffinity(0, generator_cores)  # this process sends the load
         headers = {"Authorization": f"Bearer {key}"}
         body = {"kind": "text2video", "prompt": "A red fox running through fresh snow", "duration": "5"}
         _load(f"{base}/api/v1/generations", requests=100, connections=connections, method="POST", json=body, headers=headers)  # warm-up
@@ -96,6 +121,8 @@ def run_api_bench(*, n=2000, connections=16):
                                                     method="POST", json=body, headers=headers)
         bare_rps, bare_ms, bare_codes = _load(f"{base}/bench/bare", requests=n, connections=connections)
     finally:
+        if previous_affinity:
+            os.sched_setaffinity(0, previous_affinity)
         for child in reversed(children):
             child.terminate()
             try:
@@ -117,4 +144,6 @@ def run_api_bench(*, n=2000, connections=16):
         "bare_p99_ms": _percentile(bare_ms, 0.99),
         "bare_codes": bare_codes,
         "ratio_to_bare": round(create_rps / bare_rps, 3),
+        "server_cores": sorted(server_cores) if server_cores else "all",
+        "load_generator_cores": sorted(generator_cores) if generator_cores else "all",
     }

@@ -39,6 +39,26 @@ def test_the_newest_effective_version_is_current_and_a_future_one_is_not_yet(set
     assert current_policy_version() == "fallback-1"
 
 
+def test_the_version_list_is_read_once_per_window_and_a_publication_here_is_seen_at_once(
+    settings, django_assert_num_queries
+):
+    settings.POLICY_VERSION_CACHE_S = 60
+    now = timezone.now()
+    PolicyVersion.objects.create(version="2027.01", effective_from=now + dt.timedelta(seconds=1), summary="s")
+    assert current_policy_version() == "2026.12"
+    with django_assert_num_queries(0):  # every create asks: the list comes from this process's copy
+        assert current_policy_version(now - dt.timedelta(hours=1)) == "2026.12"
+        # A version published ahead takes effect at its time, without reading the list again.
+        assert current_policy_version(now + dt.timedelta(seconds=2)) == "2027.01"
+    PolicyVersion.objects.create(version="2026.12.2", effective_from=now - dt.timedelta(seconds=1), summary="s")
+    assert current_policy_version() == "2026.12.2"  # saved in this process: seen at once
+    # A change that sends no signal here (another process's) is seen once the window has passed.
+    PolicyVersion.objects.filter(version="2026.12.2").update(version="2026.12.3")
+    assert current_policy_version() == "2026.12.2"
+    settings.POLICY_VERSION_CACHE_S = 0
+    assert current_policy_version() == "2026.12.3"
+
+
 def test_the_changelog_page_lists_versions_newest_first_for_anyone(client):
     PolicyVersion.objects.create(version="2026.12.1", effective_from=timezone.now() - dt.timedelta(minutes=1),
                                  summary="Same rules.", changelog="Clarified that paintings of nudes are held, not blocked.")

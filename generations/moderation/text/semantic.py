@@ -19,6 +19,7 @@ first, then the last ones, where buried requests sit), so a prompt of any length
 The encoder and head are loaded once per process (`warm_up()`), thread-safely.
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -164,13 +165,23 @@ class Head:
     gate_margin: float = 0.0
     similarity_floor: float = 0.0
 
+    @functools.cached_property
+    def _target_rows(self):
+        """Per target column (review rows, then block rows), the prototypes labelled with it."""
+        return tuple(np.flatnonzero(self.prototype_targets[:, k]) for k in range(self.prototype_targets.shape[1]))
+
+    @functools.cached_property
+    def _allowed_rows(self):
+        return np.flatnonzero(self.prototype_allowed)
+
     def nearest(self, vector):
-        """Per category, the highest similarity to an example of it at review (and at block) level, and the
-        highest similarity to an allowed example."""
+        """Per category, the highest similarity to an example of it at review (and at block) level (-1 with
+        none), and the highest similarity to an allowed example (-1 with none)."""
         sims = self.prototypes @ vector
-        allowed = float(sims[self.prototype_allowed].max()) if self.prototype_allowed.any() else -1.0
-        masked = np.where(self.prototype_targets, sims[:, None], -1.0)
-        return masked.max(axis=0), allowed
+        allowed = max(float(sims[self._allowed_rows].max()), -1.0) if len(self._allowed_rows) else -1.0
+        best = np.array([max(float(sims[rows].max()), -1.0) if len(rows) else -1.0 for rows in self._target_rows],
+                        dtype=np.float32)
+        return best, allowed
 
     def probabilities(self, features):
         z = (features - self.mean) / self.scale
