@@ -41,7 +41,12 @@ def enqueue_generation(generation_id, *, round_number, delay_s=0):
         queue = get_queue(GENERATIONS_QUEUE)
         if delay_s:
             return queue.enqueue_in(dt.timedelta(seconds=delay_s), ADVANCE_GENERATION_JOB, generation_id, **options)
-        return queue.enqueue(ADVANCE_GENERATION_JOB, generation_id, **options)
+        # One round trip, not two: RQ registers the queue and stores and pushes the job in our pipeline
+        # (every create enqueues, so this is on the hottest path).
+        pipe = queue.connection.pipeline()
+        job = queue.enqueue(ADVANCE_GENERATION_JOB, generation_id, pipeline=pipe, **options)
+        pipe.execute()
+        return job
     except redis.RedisError as exc:
         logger.warning("queue unavailable; generation %s waits for the reconciler: %s", generation_id, exc)
         return None

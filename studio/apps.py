@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+from django.db.backends.signals import connection_created
+
+from studio.sqlite_wal import on_connection_created
 
 
 class StudioConfig(AppConfig):
@@ -11,10 +14,6 @@ class StudioConfig(AppConfig):
 
     def ready(self):
         checks.register(provenance_keys_check)
-        from django.db.backends.signals import connection_created
-
-        from studio.sqlite_wal import on_connection_created
-
         connection_created.connect(on_connection_created, dispatch_uid="studio.sqlite_wal")
 
 
