@@ -41,9 +41,13 @@ from generations.catalog import (
     LIP_SYNC,
     LIP_SYNC_MAX_TEXT,
     MAX_PROMPT_CHARS,
+    MAX_SHOT_PROMPT_CHARS,
+    MAX_SHOTS,
     MODELS,
     MODES,
+    MULTI_SHOT_MODELS,
     SINGLE_IMAGE_EFFECT_MODEL,
+    SOUND_MODES,
     TEXT2VIDEO,
     TWO_PERSON_EFFECT_MODELS,
     TWO_PERSON_EFFECTS,
@@ -58,7 +62,7 @@ from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDeci
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary, input_origins
-from generations.pricing import price_generation, price_table
+from generations.pricing import SOUND_MULTIPLIER, price_generation, price_table
 from generations.selectors import (
     deliverable_asset,
     generation_for_team,
@@ -137,6 +141,8 @@ class CreateForm(forms.Form):
 class TextToVideoForm(CreateForm):
     kind = "text2video"
     prompt = forms.CharField(
+        # Not required by the form: a multi-shot script needs none (the catalog says when one is missing).
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
         max_length=MAX_PROMPT_CHARS,
     )
@@ -152,9 +158,51 @@ class TextToVideoForm(CreateForm):
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
     camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
                                help_text="Camera moves run on kling-v1 in standard mode for 5 s clips.")
+    sound = forms.BooleanField(
+        label="Sound", required=False,
+        help_text="A soundtrack made with the clip: kling-v3, or kling-v2-6 in professional mode. Costs half as much again.",
+    )
+    multi_shot = forms.BooleanField(
+        label="Multi-shot", required=False,
+        help_text=f"kling-v3: up to {MAX_SHOTS} shots, each with its own prompt and length. The clip lasts as long as its shots together.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, MAX_SHOTS + 1):
+            self.fields[f"shot_{number}_prompt"] = forms.CharField(
+                label=f"Shot {number}", required=False, max_length=MAX_SHOT_PROMPT_CHARS,
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_SHOT_PROMPT_CHARS}),
+            )
+            self.fields[f"shot_{number}_duration"] = forms.TypedChoiceField(
+                label=f"Shot {number} length", required=False, coerce=int, empty_value=None, initial="3",
+                choices=[(seconds, f"{seconds} s") for seconds in range(1, 16)],
+            )
+
+    def main_fields(self):
+        return [field for field in self if not field.name.startswith("shot_")]
+
+    def shot_rows(self):
+        return [(self[f"shot_{number}_prompt"], self[f"shot_{number}_duration"]) for number in range(1, MAX_SHOTS + 1)]
+
+    def form_field_for(self, api_field):
+        if api_field == "multi_prompt":
+            return "multi_shot"
+        return super().form_field_for(api_field)
 
     def request_data(self):
-        return _with_camera(dict(self.cleaned_data))
+        data = _with_camera(dict(self.cleaned_data))
+        shots = []
+        for number in range(1, MAX_SHOTS + 1):
+            prompt, seconds = data.pop(f"shot_{number}_prompt", ""), data.pop(f"shot_{number}_duration", None)
+            if prompt.strip():
+                shots.append({"index": len(shots) + 1, "prompt": prompt, "duration": seconds or 3})
+        data["sound"] = "on" if data.pop("sound", False) else "off"
+        if data.pop("multi_shot", False):
+            data.update(multi_shot=True, shot_type="customize", multi_prompt=shots)
+            if shots:  # the clip lasts as long as its shots together
+                data["duration"] = str(sum(shot["duration"] for shot in shots))
+        return data
 
 
 class ImageToVideoForm(CreateForm):
@@ -325,7 +373,8 @@ def dashboard(request):
     form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL})
     return render(
         request, "generations/dashboard.html",
-        {"form": form, "recent": recent, "prices": _price_table_json(), "catalog": _catalog_json()},
+        {"form": form, "recent": recent, "prices": _price_table_json(), "catalog": _catalog_json(),
+         "sound_multiplier": SOUND_MULTIPLIER},
     )
 
 
@@ -443,7 +492,8 @@ def _create_page(request, *, form_class, template, kind=None, initial=None, pare
     what was refused, in plain words, on the form — with the files already chosen still there."""
     membership = membership_or_404(request)
     kind = kind or form_class.kind
-    context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
+    context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent,
+               "sound_multiplier": SOUND_MULTIPLIER, **(extra_context or {})}
     if parent is not None and kind in (VIDEO_EXTEND, LIP_SYNC):
         context["fixed_cost"] = _parent_cost(kind, parent)
     form_kwargs = {"team": membership.team}
@@ -502,6 +552,8 @@ def _catalog_json():
             "camera": [list(entry) for entry in sorted(CAMERA_CONTROL_ALLOWED)],
             "image_tail_modes": {name: list(modes) for name, modes in IMAGE_TAIL_MODES.items()},
             "two_person_effects": list(TWO_PERSON_EFFECTS),
+            "sound_modes": {name: list(modes) for name, modes in SOUND_MODES.items()},
+            "multi_shot_models": list(MULTI_SHOT_MODELS),
         }
     )
 
