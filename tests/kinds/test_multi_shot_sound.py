@@ -6,7 +6,8 @@ import av
 import httpx
 import pytest
 
-from accounts.models import Team
+from accounts.models import Team, User
+from generations.actions.review_queue import do_open_review_for_held
 from generations.catalog import validate_generation_request
 from generations.errors import GenerationError
 from generations.models import AssetRole, Generation
@@ -224,6 +225,23 @@ def test_a_two_shot_clip_with_sound_is_made_and_kept_with_its_audio(client, use_
         audio = container.streams.audio[0]
         loud = max(abs(frame.to_ndarray()).max() for frame in container.decode(audio))
     assert loud > 0.05  # a tone, not silence
+    # The team's page shows every shot (there is no overall prompt) and that it has sound.
+    client.force_login(generation.created_by)
+    page = client.get(f"/generations/{generation.public_id}/").content.decode()
+    assert BENIGN_SHOTS[0]["prompt"] in page and "Shot 2</strong> · 5 s" in page and 'id="sound-on"' in page
+
+
+@pytest.mark.django_db
+def test_a_held_script_shows_the_moderator_every_shot(client, team, alice):
+    generation = Generation.objects.create(
+        team=team, created_by=alice, prompt="", model_name="kling-v3", mode="std", duration="6", status="held",
+        stage="prompt", options={"multi_shot": True, "shot_type": "customize", "multi_prompt": THREE_SHOTS[:2]},
+        screening_result={"decision": "review", "categories": {"violence": 0.6}},
+    )
+    item = do_open_review_for_held(generation, stage="prompt", categories={"violence": 0.6})
+    client.force_login(User.objects.create_user("mo@example.org", "pw-mo-12345", is_moderator=True))
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert THREE_SHOTS[0]["prompt"] in page and THREE_SHOTS[1]["prompt"] in page and "Shot 2</strong>" in page
 
 
 @pytest.mark.e2e
