@@ -185,6 +185,18 @@ class TextToVideoForm(CreateForm):
     def shot_rows(self):
         return [(self[f"shot_{number}_prompt"], self[f"shot_{number}_duration"]) for number in range(1, MAX_SHOTS + 1)]
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("multi_shot"):
+            lengths = [cleaned.get(f"shot_{n}_duration") or 3 for n in range(1, MAX_SHOTS + 1)
+                       if (cleaned.get(f"shot_{n}_prompt") or "").strip()]
+            allowed = [int(seconds) for seconds in MODELS[MULTI_SHOT_MODELS[0]].durations]
+            if lengths and not min(allowed) <= sum(lengths) <= max(allowed):
+                self.add_error("multi_shot", forms.ValidationError(
+                    f"The shots add up to {sum(lengths)} seconds; a multi-shot clip lasts {min(allowed)} to "
+                    f"{max(allowed)} seconds in all.", code="invalid_duration"))
+        return cleaned
+
     def form_field_for(self, api_field):
         if api_field == "multi_prompt":
             return "multi_shot"

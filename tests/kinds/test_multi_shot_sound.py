@@ -203,6 +203,34 @@ def test_the_same_shots_without_the_harmful_one_are_not_blocked(client, redis_co
     assert kling_post(client, alice_key, body).json()["code"] == 0
 
 
+# --- the portal form ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_form_sends_a_script_whose_duration_is_its_shots_together(client, redis_conn, alice, team):
+    client.force_login(alice)
+    form = {"model": "kling-v3", "mode": "pro", "duration": "5", "aspect_ratio": "16:9", "multi_shot": "on", "sound": "on",
+            "shot_1_prompt": BENIGN_SHOTS[0]["prompt"], "shot_1_duration": "3",
+            "shot_2_prompt": BENIGN_SHOTS[1]["prompt"], "shot_2_duration": "5", "shot_3_duration": "3"}
+    response = client.post("/generations/new/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    generation = Generation.objects.get()
+    assert (generation.duration, generation.prompt, generation.options["multi_prompt"]) == ("8", "", BENIGN_SHOTS)
+    assert generation.options["sound"] == "on" and generation.price_credits == 144
+
+
+@pytest.mark.django_db
+def test_the_form_says_when_the_shots_run_too_long_and_when_nothing_is_written(client, redis_conn, alice, team):
+    client.force_login(alice)
+    long = client.post("/generations/new/", {"model": "kling-v3", "mode": "std", "duration": "5", "aspect_ratio": "16:9",
+                                             "multi_shot": "on", "shot_1_prompt": "A field", "shot_1_duration": "10",
+                                             "shot_2_prompt": "A river", "shot_2_duration": "8"})
+    assert long.status_code == 400 and "The shots add up to 18 seconds" in long.content.decode()
+    empty = client.post("/generations/new/", {"model": "kling-v3", "mode": "std", "duration": "5", "aspect_ratio": "16:9"})
+    assert empty.status_code == 400 and 'data-code="prompt_required"' in empty.content.decode()
+    assert not Generation.objects.exists()
+
+
 # --- end to end: real workers and the simulator --------------------------------------------------
 
 
