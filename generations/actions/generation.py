@@ -498,7 +498,8 @@ def screen_request(request: GenerationRequest, *, history=(), strict=False, has_
     else:
         message = f"Shot {named_shot}: {message}"
     decided_by = {**(decision.decided_by or {}), "shot": named_shot}
-    return dataclasses.replace(decision, user_message=message, decided_by=decided_by)
+    preview = f"Shot {named_shot}: {decision.preview}" if decision.preview else ""
+    return dataclasses.replace(decision, user_message=message, preview=preview, decided_by=decided_by)
 
 
 def _assess(admission: Admission, *, user, team=None) -> Assessment:

@@ -24,7 +24,7 @@ from accounts.models import StandingLevel
 from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.selectors import current_membership, membership_or_404
 from accounts.standing import current_standing
-from generations.actions.generation import do_cancel_generation, do_submit_generation, screening_history
+from generations.actions.generation import do_cancel_generation, do_submit_generation, screen_request, screening_history
 from generations.actions.review import CONTEXT_MAX_CHARS, do_add_review_context, do_withdraw_held
 from generations.actions.review_queue import estimate_review_wait, wait_in_words
 from generations.catalog import (
@@ -54,6 +54,7 @@ from generations.catalog import (
     VIDEO_EXTEND,
     VOICE_IDS,
     VOICE_LABELS,
+    GenerationRequest,
     validate_generation_request,
 )
 from generations.errors import GenerationError
@@ -937,14 +938,19 @@ def check_prompt(request):
     except GenerationError as error:
         return JsonResponse({"error": {**error.as_dict(), "request_id": getattr(request, "request_id", "")}}, status=400)
     prompt = str(body.get("prompt", ""))[:2500]
-    if not prompt.strip():
+    # A multi-shot script's shots (text only), screened each on its own as well as with the prompt.
+    shots = body.get("shots") if isinstance(body.get("shots"), list) else []
+    shots = [str(text)[:MAX_SHOT_PROMPT_CHARS] for text in shots[:MAX_SHOTS] if str(text).strip()]
+    if not prompt.strip() and not shots:
         return JsonResponse({"decision": "allow", "message": ""})
     restricted = current_standing(request.user).level == StandingLevel.RESTRICTED
     # The same screening as a submit, recent prompts included, so the hint never promises what the submit
     # then refuses.
-    decision = screening.screen_prompt(
-        prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted,
-        history=screening_history(request.user),
+    script = {"multi_prompt": [{"index": n, "prompt": text, "duration": "1"} for n, text in enumerate(shots, start=1)]}
+    decision = screen_request(
+        GenerationRequest(kind=TEXT2VIDEO, prompt=prompt, model_name="", duration="", options=script if shots else {},
+                          negative_prompt=str(body.get("negative_prompt", ""))[:2500]),
+        strict=restricted or screening.user_is_restricted(request.user), history=screening_history(request.user),
     )
     message = decision.preview
     if not message and restricted:

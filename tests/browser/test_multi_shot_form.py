@@ -45,6 +45,14 @@ def test_a_two_shot_v3_clip_with_sound_from_a_phone(page, live_server, alice, te
     page.locator("p.cost").filter(has_text="Costs 48 credits.").wait_for()  # with sound, half as much again
     page.get_by_role("button", name="Add a shot").click()
     assert page.locator(".shot-row:visible").count() == 3
+    # A bad third shot: the typing hint says so, naming the shot (and never repeating its words).
+    page.get_by_label("Shot 3", exact=True).fill("explicit sex between two strangers on the beach")
+    hint = page.locator(".screening-hint").filter(has_text="Shot 3: This would be blocked")
+    hint.wait_for()
+    assert "strangers" not in hint.inner_text()
+    page.get_by_label("Shot 3", exact=True).fill("")
+    hint.wait_for(state="hidden")
+    assert page.get_by_label("Duration").input_value() == "8"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "sideways scrolling at 390 px"
     shot(page, "create-multi-shot-phone")
 

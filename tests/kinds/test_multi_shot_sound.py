@@ -231,6 +231,18 @@ def test_the_form_says_when_the_shots_run_too_long_and_when_nothing_is_written(c
     assert not Generation.objects.exists()
 
 
+@pytest.mark.django_db
+def test_the_typing_hint_screens_each_shot_and_names_the_bad_one(client, redis_conn, alice, team):
+    client.force_login(alice)
+    def hint(**body):
+        return client.post("/generations/check/", body, content_type="application/json").json()
+    benign = hint(prompt="", shots=[shot["prompt"] for shot in THREE_SHOTS[:2]])
+    assert benign["decision"] == "allow" and benign["message"] == ""
+    bad = hint(prompt="A day at the seaside", shots=[shot["prompt"] for shot in THREE_SHOTS])
+    assert bad["decision"] == "block" and bad["message"].startswith("Shot 3: This would be blocked")
+    assert HARMFUL not in bad["message"] and not Generation.objects.exists()
+
+
 # --- end to end: real workers and the simulator --------------------------------------------------
 
 

@@ -42,17 +42,28 @@
     if (!prompt || !hint) return;
     var timer = null;
     var last = "";
-    prompt.addEventListener("input", function () {
+    // A multi-shot script's shots are screened too, each on its own (the hint names the shot).
+    function shots() {
+      var multiShot = form.querySelector('[name="multi_shot"]');
+      if (!multiShot || !multiShot.checked) return [];
+      return Array.prototype.map.call(form.querySelectorAll('textarea[name^="shot_"]'), function (area) {
+        return area.value.trim();
+      }).filter(function (text) { return text; });
+    }
+    function check(event) {
+      var target = event.target;
+      if (target !== prompt && !(target.name || "").match(/^shot_\d+_prompt$|^multi_shot$/)) return;
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        var text = prompt.value.trim();
-        if (text === last) return;
-        last = text;
-        if (!text) { hint.hidden = true; return; }
+        var text = prompt.value.trim(), script = shots();
+        var key = JSON.stringify([text, script]);
+        if (key === last) return;
+        last = key;
+        if (!text && !script.length) { hint.hidden = true; return; }
         fetch(form.dataset.checkUrl, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-          body: JSON.stringify({ prompt: text })
+          body: JSON.stringify({ prompt: text, shots: script })
         }).then(function (response) { return response.ok ? response.json() : null; })
           .then(function (result) {
             if (!result || !result.message) { hint.hidden = true; return; }
@@ -61,7 +72,9 @@
             hint.hidden = false;
           }).catch(function () { hint.hidden = true; });
       }, 500);
-    });
+    }
+    form.addEventListener("input", check);
+    form.addEventListener("change", check);
   });
 })();
 
