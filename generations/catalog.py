@@ -98,6 +98,17 @@ ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 CLASSIC_DURATIONS = ("5", "10")
 V3_DURATIONS = tuple(str(n) for n in range(3, 16))
 
+# Native audio (`sound`: on | off). kling-v2-6 in std mode is "only no audio" (capability map): sound needs pro.
+SOUND_VALUES = ("on", "off")
+SOUND_MODES = {"kling-v2-6": ("pro",), "kling-v3": ("std", "pro")}
+# Multi-shot (kling-v3): `shot_type` customize (the caller writes each shot in `multi_prompt`) or
+# intelligence (the model cuts the prompt into shots itself). At most 6 shots, each prompt at most 512
+# characters, their durations summing to the clip's duration.
+MULTI_SHOT_MODELS = ("kling-v3",)
+SHOT_TYPES = ("customize", "intelligence")
+MAX_SHOTS = 6
+MAX_SHOT_PROMPT_CHARS = 512
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -197,9 +208,23 @@ class GenerationRequest:
         return tuple(image for image in (self.image, self.image_tail, *self.images) if image is not None)
 
     @property
+    def shots(self) -> tuple:
+        """A customised multi-shot script: ({"index", "prompt", "duration"}, ...) in shot order; else ()."""
+        return tuple(self.options.get("multi_prompt") or ())
+
+    @property
     def screened_text(self) -> str:
-        """What a user wrote that goes upstream: the prompt, or the words a lip-sync makes someone say."""
-        return self.options.get("text") or self.prompt
+        """What a user wrote that goes upstream: the prompt, or the words a lip-sync makes someone say; with a
+        multi-shot script, the prompt followed by every shot as "Shot N: …" (the whole request, read at once)."""
+        text = self.options.get("text") or self.prompt
+        if self.shots:
+            text = "\n".join([text, *(f"Shot {shot['index']}: {shot['prompt']}" for shot in self.shots)]).strip()
+        return text
+
+    @property
+    def screened_segments(self) -> tuple:
+        """Texts screened on their own as well as within the whole: (shot number, prompt) per shot."""
+        return tuple((shot["index"], shot["prompt"]) for shot in self.shots)
 
 
 def _text(data, name):
@@ -338,12 +363,23 @@ def _refuse(data, names, kind):
 
 def _classic_request(kind, data, *, default_model, common):
     _refuse(data, ("images", "parent_id", "effect_scene", "text", "audio", "voice_id"), kind)
-    prompt, negative_prompt = _prompts(data, required=kind == TEXT2VIDEO)
     spec = _model(data, default_model=default_model, kind=kind)
     model_name = spec.name
     duration = _duration(data, spec.durations, model_name)
     mode = _mode(data)
-    # image→video has no aspect_ratio upstream: the clip follows the input image.
+    shot_options = _multi_shot(data, model_name=model_name, duration=duration)
+    # A customised multi-shot script carries its own prompts: the overall prompt becomes optional.
+    custom_script = shot_options.get("shot_type") == "customize"
+    prompt, negative_prompt = _prompts(data, required=kind == TEXT2VIDEO and not custom_script)
+    sound = _sound(data, model_name=model_name, mode=mode)
+    # image→video has no aspect_ratio upstream: the clip follows the input image. The older models' doors
+    # have always dropped it quietly; kling-v3, new here, refuses it as the official body has no such field.
+    if kind == IMAGE2VIDEO and model_name == "kling-v3" and data.get("aspect_ratio") not in (None, ""):
+        raise GenerationError(
+            "field_not_applicable",
+            "aspect_ratio is not a field of image2video: the clip follows the input image.",
+            field="aspect_ratio",
+        )
     aspect_ratio = _aspect_ratio(data) if kind == TEXT2VIDEO else ""
     cfg_scale = _cfg_scale(data, supported=spec.cfg_scale, model_name=model_name)
     camera_control = _camera_control(data.get("camera_control"), kind=kind, model_name=model_name, mode=mode, duration=duration)
@@ -378,8 +414,121 @@ def _classic_request(kind, data, *, default_model, common):
         image=image if kind == IMAGE2VIDEO else None,
         image_tail=image_tail if kind == IMAGE2VIDEO else None,
         parent_id=_short_text(data, "remix_of", 64),
+        options={**shot_options, **({"sound": sound} if sound == "on" else {})},
         **common,
     )
+
+
+def _sound(data, *, model_name, mode):
+    """`sound`: "on" or "off" (a JSON boolean is accepted too). Only kling-v2-6 (pro) and kling-v3 make audio."""
+    value = data.get("sound")
+    if value in (None, ""):
+        return "off"
+    if isinstance(value, bool):
+        value = "on" if value else "off"
+    if value not in SOUND_VALUES:
+        raise GenerationError("invalid_sound", "sound must be on or off.", field="sound")
+    if value == "on":
+        modes = SOUND_MODES.get(model_name)
+        if modes is None:
+            raise GenerationError(
+                "sound_not_supported", f"model_name {model_name} does not support sound; use kling-v2-6 (pro) or kling-v3.",
+                field="sound",
+            )
+        if mode not in modes:
+            raise GenerationError(
+                "sound_not_supported", f"{model_name} in {mode} mode is only no audio: sound on needs mode pro.", field="sound"
+            )
+    return value
+
+
+def _multi_shot(data, *, model_name, duration):
+    """multi_shot / shot_type / multi_prompt, checked as the upstream does; the options to store (or {})."""
+    multi_shot = data.get("multi_shot")
+    if multi_shot in (None, False):
+        for name in ("shot_type", "multi_prompt"):
+            if data.get(name) not in (None, "", [], ()):
+                raise GenerationError("field_not_applicable", f"{name} is only used with multi_shot true.", field=name)
+        return {}
+    if multi_shot is not True:
+        raise GenerationError("invalid_multi_shot", "multi_shot must be true or false.", field="multi_shot")
+    if model_name not in MULTI_SHOT_MODELS:
+        raise GenerationError(
+            "multi_shot_not_supported", f"model_name {model_name} does not support multi_shot; use kling-v3.", field="multi_shot"
+        )
+    shots = data.get("multi_prompt")
+    # No shot_type: a script given means customize, none means the model cuts the prompt itself.
+    shot_type = data.get("shot_type") or ("customize" if shots else "intelligence")
+    if shot_type not in SHOT_TYPES:
+        raise GenerationError("invalid_shot_type", "shot_type must be customize or intelligence.", field="shot_type")
+    if shot_type == "intelligence":
+        if shots not in (None, [], ()):
+            raise GenerationError(
+                "field_not_applicable", "multi_prompt is only used with shot_type customize.", field="multi_prompt"
+            )
+        return {"multi_shot": True, "shot_type": shot_type}
+    return {"multi_shot": True, "shot_type": shot_type, "multi_prompt": _shots(shots, duration)}
+
+
+def _shots(shots, duration):
+    if not isinstance(shots, (list, tuple)) or not shots or not all(isinstance(shot, dict) for shot in shots):
+        raise GenerationError(
+            "multi_prompt_required", "shot_type customize needs multi_prompt: a list of {index, prompt, duration}.",
+            field="multi_prompt",
+        )
+    if len(shots) > MAX_SHOTS:
+        raise GenerationError(
+            "too_many_shots", f"multi_prompt takes at most {MAX_SHOTS} shots; was {len(shots)}.", field="multi_prompt"
+        )
+    checked = []
+    for position, shot in enumerate(shots, start=1):
+        index = shot.get("index", position)
+        if isinstance(index, str) and index.isdigit():
+            index = int(index)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise GenerationError("invalid_multi_prompt", f"multi_prompt[{position - 1}].index must be a whole number.", field="multi_prompt")
+        prompt = shot.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise GenerationError("shot_prompt_required", f"Shot {index} needs a prompt.", field="multi_prompt")
+        if "\x00" in prompt:
+            raise GenerationError("invalid_characters", f"Shot {index}'s prompt contains a NUL character.", field="multi_prompt")
+        prompt = prompt.strip()
+        if len(prompt) > MAX_SHOT_PROMPT_CHARS:
+            raise GenerationError(
+                "shot_prompt_too_long",
+                f"Shot {index}: prompt cannot be longer than {MAX_SHOT_PROMPT_CHARS} characters; was {len(prompt)}.",
+                field="multi_prompt",
+            )
+        seconds = shot.get("duration")
+        if isinstance(seconds, str) and seconds.isdigit():
+            seconds = int(seconds)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+            raise GenerationError(
+                "invalid_shot_duration", f"Shot {index}: duration must be a whole number of seconds.", field="multi_prompt"
+            )
+        checked.append({"index": index, "prompt": prompt, "duration": str(seconds)})
+    checked.sort(key=lambda shot: shot["index"])
+    if [shot["index"] for shot in checked] != list(range(1, len(checked) + 1)):
+        raise GenerationError(
+            "invalid_multi_prompt", f"multi_prompt indexes must be 1 to {len(checked)}, each once.", field="multi_prompt"
+        )
+    total = sum(int(shot["duration"]) for shot in checked)
+    if total != int(duration):
+        raise GenerationError(
+            "shot_durations_mismatch",
+            f"The shots' durations must sum to duration ({duration} s); they sum to {total} s.",
+            field="multi_prompt",
+        )
+    return checked
+
+
+def _refuse_sound_and_shots(data, kind):
+    """Kinds without native audio or shots: asking for them is refused (sound off, or multi_shot false, is fine)."""
+    if data.get("sound") not in (None, "", "off", False):
+        raise GenerationError("sound_not_supported", f"sound is not supported by {kind}.", field="sound")
+    if data.get("multi_shot") not in (None, False):
+        raise GenerationError("multi_shot_not_supported", f"multi_shot is not supported by {kind}.", field="multi_shot")
+    _refuse(data, ("shot_type", "multi_prompt"), kind)
 
 
 def _image_list(data, *, low, high, kind):
@@ -394,6 +543,7 @@ def _image_list(data, *, low, high, kind):
 
 def _multi_image_request(kind, data, *, default_model, common):
     _refuse(data, ("image_tail", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control"), kind)
+    _refuse_sound_and_shots(data, kind)
     prompt, negative_prompt = _prompts(data, required=True)
     model_name = data.get("model") or data.get("model_name") or MULTI_IMAGE_MODELS[0]
     if model_name not in MULTI_IMAGE_MODELS:
@@ -424,6 +574,7 @@ def _parent_id(data):
 
 def _extend_request(kind, data, *, default_model, common):
     _refuse(data, ("image", "image_tail", "images", "effect_scene", "text", "audio", "voice_id", "camera_control"), kind)
+    _refuse_sound_and_shots(data, kind)
     prompt, negative_prompt = _prompts(data, required=False)
     cfg_scale = data.get("cfg_scale")
     if cfg_scale is not None:
@@ -445,6 +596,7 @@ def _extend_request(kind, data, *, default_model, common):
 
 def _lip_sync_request(kind, data, *, default_model, common):
     _refuse(data, ("image", "image_tail", "images", "effect_scene", "camera_control", "negative_prompt"), kind)
+    _refuse_sound_and_shots(data, kind)
     text = _text(data, "text")
     audio = data.get("audio")
     if audio is not None and text:
@@ -485,6 +637,7 @@ def _lip_sync_request(kind, data, *, default_model, common):
 
 def _effects_request(kind, data, *, default_model, common):
     _refuse(data, ("image_tail", "parent_id", "text", "audio", "voice_id", "camera_control", "negative_prompt"), kind)
+    _refuse_sound_and_shots(data, kind)
     scene = data.get("effect_scene")
     if scene not in EFFECT_SCENES:
         raise GenerationError("invalid_effect_scene", f"effect_scene must be one of: {', '.join(EFFECT_SCENES)}.", field="effect_scene")

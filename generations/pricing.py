@@ -43,13 +43,21 @@ def price_credits(model_name: str, mode: str, duration: str | int, *, table=None
     return math.ceil(table[model_name][mode] * seconds / 5)
 
 
-def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, *, table=None) -> int:
+# Native audio (`sound: on`). The contract gives no price for it, so a plain rule: a clip with sound costs half
+# as much again as the same clip silent (rounded up), in any mode. (kling-v2-6 makes sound only in pro mode, so
+# there it is 1.5 × the pro price.) Multi-shot costs nothing extra: the clip is priced by its total duration.
+SOUND_MULTIPLIER = 1.5
+
+
+def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, *, sound: bool = False, table=None) -> int:
     """Credits for a generation of any kind. An extend pays for the seconds it adds at its parent's model
-    and mode; a lip-sync pays by the length of the clip it re-voices; everything else by model × duration."""
+    and mode; a lip-sync pays by the length of the clip it re-voices; everything else by model × duration
+    (× SOUND_MULTIPLIER with sound on)."""
     if kind == LIP_SYNC:
         table = table if table is not None else price_table()
         per_5s = table.get("lip-sync", DEFAULT_PRICES["lip-sync"])["std"]
         return math.ceil(per_5s * max(1, int(seconds)) / 5)
     if kind == VIDEO_EXTEND:
         seconds = EXTEND_SECONDS
-    return price_credits(model_name, mode, seconds, table=table)
+    credits = price_credits(model_name, mode, seconds, table=table)
+    return math.ceil(credits * SOUND_MULTIPLIER) if sound else credits

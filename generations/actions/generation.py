@@ -31,6 +31,7 @@ from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
 from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation, current_policy_version
 from generations.moderation.text import screening
+from generations.moderation.text.policy import SEVERITY
 from generations.moderation.visual import faces, likeness, minors, scanning
 from generations.outbound import UrlNotAllowed, resolve_target
 from generations.pricing import price_generation
@@ -421,7 +422,9 @@ def _admit(team, user, request) -> Admission:
     ratelimit.check_create_rate(user, restricted=restricted)
     parent, request = _resolve_parent(team, request)
     consent = _check_consent(team, request.consent_id)
-    price = price_generation(request.kind, request.model_name, request.mode, request.duration)
+    price = price_generation(
+        request.kind, request.model_name, request.mode, request.duration, sound=request.options.get("sound") == "on"
+    )
     if request.callback_url:
         # Refuse a callback to a private address now, with a clear error, not at delivery time.
         check_callback_url(request.callback_url)
@@ -473,6 +476,32 @@ def _check_input_ages(request, admission, likeness_check, face_reports, decision
             "minor_below_age": minors.minor_cutoff(settings.AGE_MINOR_MARGIN_YEARS)}
 
 
+def screen_request(request: GenerationRequest, *, history=(), strict=False, has_face_input=False):
+    """Screen the whole request (prompt and every shot, GenerationRequest.screened_text) and each shot of a
+    multi-shot script as its own text. A shot that alone is worse than the whole decides, and a blocked or
+    held request whose violation sits in a shot names that shot: in its message and in `decided_by.shot`."""
+    decision = screening.screen_prompt(
+        request.screened_text, request.negative_prompt, history=history, strict=strict, has_face_input=has_face_input
+    )
+    named_shot = None
+    for number, text in request.screened_segments:
+        alone = screening.screen_prompt(text, strict=strict, has_face_input=has_face_input)
+        if SEVERITY[alone.decision] > SEVERITY[decision.decision]:
+            decision, named_shot = alone, number
+        elif named_shot is None and alone.decision != screening.ALLOW and alone.decision == decision.decision:
+            named_shot = number
+    if named_shot is None or decision.decision == screening.ALLOW:
+        return decision
+    message = decision.user_message or "This prompt was refused by the content policy."
+    if message.startswith("This prompt"):
+        message = f"Shot {named_shot} of this prompt" + message[len("This prompt"):]
+    else:
+        message = f"Shot {named_shot}: {message}"
+    decided_by = {**(decision.decided_by or {}), "shot": named_shot}
+    preview = f"Shot {named_shot}: {decision.preview}" if decision.preview else ""
+    return dataclasses.replace(decision, user_message=message, preview=preview, decided_by=decided_by)
+
+
 def _assess(admission: Admission, *, user, team=None) -> Assessment:
     """Match its images against the hash banks, look for faces in what the request animates, screen its
     text, scan its images (pure CPU and reads)."""
@@ -487,9 +516,8 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
         likeness_check, face_reports = _check_likeness(
             request, user=user, parent=admission.parent, consent=admission.consent
         )
-    decision = screening.screen_prompt(
-        request.screened_text,
-        request.negative_prompt,
+    decision = screen_request(
+        request,
         # The author's standing was read once in _admit (`restricted`): screening need not look it up again.
         history=screening_history(user),
         strict=admission.restricted,

@@ -62,10 +62,10 @@ _KLING_CODES = {
 }
 
 # Request fields of the official API this door does not implement yet. Refused (1201), never silently
-# dropped: a caller who asked for sound must not be charged for a silent clip. Each maps to the values that
-# mean "not asked for" and are accepted.
+# dropped: a caller who asked for masks must not be charged for a clip without them. Each maps to the values
+# that mean "not asked for" and are accepted. (`sound` and the multi-shot fields are implemented: the catalog
+# checks them per model.)
 UNSUPPORTED_FIELDS = {
-    "sound": (None, "off"),
     "static_mask": (None, ""),
     "dynamic_masks": (None, []),
     "voice_list": (None, []),
@@ -228,7 +228,7 @@ def _create(request, key, kind):
         **{
             name: body.get(name)
             for name in ("prompt", "negative_prompt", "cfg_scale", "mode", "aspect_ratio", "duration", "camera_control",
-                         "callback_url", "external_task_id")
+                         "callback_url", "external_task_id", "sound", "multi_shot", "shot_type", "multi_prompt")
             if body.get(name) is not None
         },
     }
@@ -244,7 +244,11 @@ def _create(request, key, kind):
         team=key.team, user=key.created_by, api_key=key, request=validated, http_request=request, callback_format="kling"
     )
     if generation.status == Status.BLOCKED:
-        return error_response(request, "policy_violation", "Trigger the content security policy of the platform")
+        message = "Trigger the content security policy of the platform"
+        shot = ((generation.screening_result or {}).get("decided_by") or {}).get("shot")
+        if shot:  # the upstream's wording, and which shot of the multi_prompt tripped it
+            message += f" (multi_prompt shot {shot})"
+        return error_response(request, "policy_violation", message)
     task = kling_task_object(generation, request=request)
     created = {name: task[name] for name in ("task_id", "task_status", "task_info", "created_at", "updated_at")}
     return envelope(request, created)

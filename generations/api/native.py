@@ -86,6 +86,12 @@ class CameraControlIn(Schema):
     config: CameraConfigIn | None = None
 
 
+class ShotIn(Schema):
+    index: int
+    prompt: str = Field(description="This shot's prompt (≤ 512 characters)")
+    duration: str | int
+
+
 class GenerationIn(Schema):
     kind: str = "text2video"
     prompt: str | None = None
@@ -114,6 +120,16 @@ class GenerationIn(Schema):
     external_task_id: str | None = Field(None, description="Your own id for this generation, unique within the team")
     watermark: bool | None = Field(
         None, description="true: a visible “AI-generated” mark on this clip even when the team's setting is off"
+    )
+    sound: str | bool | None = Field(
+        None, description="text2video/image2video: on makes a clip with native audio (kling-v2-6 in pro mode, kling-v3)"
+    )
+    multi_shot: bool | None = Field(None, description="kling-v3: a clip of several shots")
+    shot_type: str | None = Field(
+        None, description="with multi_shot: customize (you write each shot in multi_prompt) or intelligence (the model cuts)"
+    )
+    multi_prompt: list[ShotIn] | None = Field(
+        None, description="with shot_type customize: at most 6 shots, their durations summing to duration"
     )
 
 

@@ -31,7 +31,7 @@ from .config import SimulatorConfig
 from .faults import FaultInjector
 from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
-from .render import render_clip, watermarked_copy
+from .render import render_clip, soundtrack, watermarked_copy
 from .render_images import render_effect, render_multi_image
 from .render_videos import (
     audio_envelope,
@@ -466,8 +466,11 @@ class SimulatorApp:
     def _render(self, request: TaskRequest) -> bytes:
         seed, fps = self.config.seed, self.config.fps
         if isinstance(request, CreateRequest):
+            # A customised multi-shot script has no overall prompt to caption: its shots' prompts stand in.
+            caption = request.prompt or " / ".join(shot["prompt"] for shot in request.shots)
             return render_clip(
-                request.prompt,
+                caption,
+                audio=soundtrack(caption, duration=request.duration_s, seed=seed) if request.sound == "on" else None,
                 duration=request.duration_s,
                 aspect_ratio=request.aspect_ratio or "16:9",
                 seed=seed,

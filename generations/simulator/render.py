@@ -29,7 +29,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from .media import AudioClip, MediaError, decode_audio, probe_video, video_frames
+from .media import AUDIO_RATE, AudioClip, MediaError, decode_audio, probe_video, video_frames
 
 SIZES = {"16:9": (640, 360), "9:16": (360, 640), "1:1": (480, 480)}
 IMAGE_LONG_SIDE = 640
@@ -51,8 +51,9 @@ def render_clip(
     fps: int = 24,
     image: Image.Image | None = None,
     end_image: Image.Image | None = None,
+    audio: AudioClip | None = None,
 ) -> bytes:
-    """Return an H.264 (yuv420p) MP4 with the moov atom before mdat (faststart)."""
+    """Return an H.264 (yuv420p) MP4 with the moov atom before mdat (faststart), with `audio` as its sound."""
     if duration <= 0:
         raise ValueError("duration must be positive")
     if image is None and end_image is not None:
@@ -83,7 +84,18 @@ def render_clip(
             progress_bar(pixels, (index + 1) / frame_count, bar_colour)
             yield pixels
 
-    return encode_mp4(frames(), width=width, height=height, fps=fps)
+    return encode_mp4(frames(), width=width, height=height, fps=fps, audio=audio)
+
+
+def soundtrack(prompt: str, *, duration: float, seed: int = 0) -> AudioClip:
+    """What `sound: on` adds: a soft chord whose notes the prompt picks, fading in and out over the clip."""
+    rng = random.Random(seed_digest(prompt, seed))
+    count = max(1, round(duration * AUDIO_RATE))
+    t = np.arange(count, dtype=np.float32) / AUDIO_RATE
+    root = rng.choice((196.0, 220.0, 246.9, 261.6, 293.7))
+    chord = sum(np.sin(2 * np.pi * root * ratio * t) for ratio in (1.0, 1.25, 1.5)) / 3
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.25)
+    return AudioClip(samples=(0.3 * chord * fade).astype(np.float32), sample_rate=AUDIO_RATE)
 
 
 def encode_mp4(frames: Iterable[np.ndarray], *, width: int, height: int, fps: int, audio: AudioClip | None = None) -> bytes:

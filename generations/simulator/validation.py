@@ -43,6 +43,11 @@ I2V_MODELS = (
     "kling-v3",
 )
 DEFAULT_MODEL = "kling-v1"
+# Native audio and multi-shot (KLING_API.md §3.1): sound on kling-v2-6 needs pro; multi_shot is kling-v3's.
+SOUND_MODES = {"kling-v2-6": ("pro",), "kling-v3": ("std", "pro")}
+MULTI_SHOT_MODELS = ("kling-v3",)
+MAX_SHOTS = 6
+MAX_SHOT_PROMPT_CHARS = 512
 MODES = ("std", "pro")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 CAMERA_TYPES = ("simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward")
@@ -151,6 +156,8 @@ class CreateRequest(TaskRequest):
     cfg_scale: float | None = None
     camera_control: dict | None = None
     sound: str = "off"
+    shot_type: str = ""  # with multi_shot: customize | intelligence
+    shots: list[dict] = field(default_factory=list)  # customize: [{index, prompt, duration}] in order
     image: Image.Image | None = field(default=None, repr=False)
     image_tail: Image.Image | None = field(default=None, repr=False)
 
@@ -262,7 +269,10 @@ def _validate_generation(kind: str, body: dict, fetch: Fetch | None) -> CreateRe
         if sum((_present(body, "image_tail"), has_masks, _present(body, "camera_control"))) > 1:
             raise invalid("image_tail, static_mask/dynamic_masks and camera_control cannot be used together")
     camera_control = _camera_control(kind, body, model_name, mode, duration)
-    sound = _choice(body, "sound", ("on", "off"), "off")
+    sound = _sound(body, model_name, mode)
+    shot_type, shots = _multi_shot(body, model_name, duration)
+    if kind == "image2video" and model_name == "kling-v3" and _present(body, "aspect_ratio"):
+        raise invalid("aspect_ratio is not a field of image2video: the clip follows the input image")
     watermark = _watermark(body)
     callback_url = _callback_url(body)
     external_task_id = _external_task_id(body)
@@ -276,7 +286,7 @@ def _validate_generation(kind: str, body: dict, fetch: Fetch | None) -> CreateRe
         image = image_input(body["image"], "image", fetch) if has_image else None
         image_tail = image_input(body["image_tail"], "image_tail", fetch) if has_tail else None
 
-    _screen(prompt)
+    _screen(prompt, *(shot["prompt"] for shot in shots))
 
     return CreateRequest(
         kind=kind,
@@ -289,6 +299,8 @@ def _validate_generation(kind: str, body: dict, fetch: Fetch | None) -> CreateRe
         cfg_scale=cfg_scale,
         camera_control=camera_control,
         sound=sound,
+        shot_type=shot_type,
+        shots=shots,
         watermark=watermark,
         callback_url=callback_url,
         external_task_id=external_task_id,
@@ -334,6 +346,63 @@ def _text(body: dict, name: str) -> str:
 
 def _custom_multi_shot(body: dict) -> bool:
     return body.get("multi_shot") is True and body.get("shot_type") == "customize" and bool(body.get("multi_prompt"))
+
+
+def _sound(body: dict, model_name: str, mode: str) -> str:
+    """`sound`: on | off. Only kling-v2-6 (pro: its std mode is "only no audio") and kling-v3 make audio."""
+    sound = _choice(body, "sound", ("on", "off"), "off")
+    if sound == "on":
+        if model_name not in SOUND_MODES:
+            raise invalid(f"model_name {model_name} does not support sound; use kling-v2-6 (pro) or kling-v3")
+        if mode not in SOUND_MODES[model_name]:
+            raise invalid(f"{model_name} in {mode} mode is only no audio: sound on needs mode pro")
+    return sound
+
+
+def _multi_shot(body: dict, model_name: str, duration: str) -> tuple[str, list[dict]]:
+    """multi_shot (kling-v3), shot_type and multi_prompt: ("", []) for a single shot."""
+    multi_shot = body.get("multi_shot")
+    if multi_shot in (None, False):
+        for name in ("shot_type", "multi_prompt"):
+            if _present(body, name):
+                raise invalid(f"{name} is only used with multi_shot true")
+        return "", []
+    if multi_shot is not True:
+        raise invalid("multi_shot must be true or false")
+    if model_name not in MULTI_SHOT_MODELS:
+        raise invalid(f"model_name {model_name} does not support multi_shot; use kling-v3")
+    shot_type = _choice(body, "shot_type", ("customize", "intelligence"), "")
+    if not shot_type:
+        raise invalid("shot_type is required with multi_shot: customize or intelligence")
+    shots = body.get("multi_prompt")
+    if shot_type == "intelligence":
+        if _present(body, "multi_prompt"):
+            raise invalid("multi_prompt is only used with shot_type customize")
+        return shot_type, []
+    if not isinstance(shots, list) or not shots or not all(isinstance(shot, dict) for shot in shots):
+        raise invalid("multi_prompt is required with shot_type customize: a list of {index, prompt, duration}")
+    if len(shots) > MAX_SHOTS:
+        raise invalid(f"multi_prompt takes at most {MAX_SHOTS} shots")
+    checked = []
+    for shot in shots:
+        index, prompt, seconds = shot.get("index"), shot.get("prompt"), shot.get("duration")
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise invalid("multi_prompt index must be an integer")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise invalid(f"multi_prompt shot {index}: prompt is required")
+        if len(prompt) > MAX_SHOT_PROMPT_CHARS:
+            raise invalid(f"multi_prompt shot {index}: prompt cannot be longer than {MAX_SHOT_PROMPT_CHARS} characters")
+        if isinstance(seconds, str) and seconds.isdigit():
+            seconds = int(seconds)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+            raise invalid(f"multi_prompt shot {index}: duration must be a whole number of seconds")
+        checked.append({"index": index, "prompt": prompt, "duration": str(seconds)})
+    checked.sort(key=lambda shot: shot["index"])
+    if [shot["index"] for shot in checked] != list(range(1, len(checked) + 1)):
+        raise invalid(f"multi_prompt indexes must be 1 to {len(checked)}")
+    if sum(int(shot["duration"]) for shot in checked) != int(duration):
+        raise invalid(f"the durations in multi_prompt must sum to duration ({duration})")
+    return shot_type, checked
 
 
 def _choice(body: dict, name: str, allowed: tuple[str, ...], default: str, label: str | None = None) -> str:

@@ -24,7 +24,7 @@ from accounts.models import StandingLevel
 from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.selectors import current_membership, membership_or_404
 from accounts.standing import current_standing
-from generations.actions.generation import do_cancel_generation, do_submit_generation, screening_history
+from generations.actions.generation import do_cancel_generation, do_submit_generation, screen_request, screening_history
 from generations.actions.review import CONTEXT_MAX_CHARS, do_add_review_context, do_withdraw_held
 from generations.actions.review_queue import estimate_review_wait, wait_in_words
 from generations.catalog import (
@@ -41,15 +41,20 @@ from generations.catalog import (
     LIP_SYNC,
     LIP_SYNC_MAX_TEXT,
     MAX_PROMPT_CHARS,
+    MAX_SHOT_PROMPT_CHARS,
+    MAX_SHOTS,
     MODELS,
     MODES,
+    MULTI_SHOT_MODELS,
     SINGLE_IMAGE_EFFECT_MODEL,
+    SOUND_MODES,
     TEXT2VIDEO,
     TWO_PERSON_EFFECT_MODELS,
     TWO_PERSON_EFFECTS,
     VIDEO_EXTEND,
     VOICE_IDS,
     VOICE_LABELS,
+    GenerationRequest,
     validate_generation_request,
 )
 from generations.errors import GenerationError
@@ -58,7 +63,7 @@ from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDeci
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary, input_origins
-from generations.pricing import price_generation, price_table
+from generations.pricing import SOUND_MULTIPLIER, price_generation, price_table
 from generations.selectors import (
     deliverable_asset,
     generation_for_team,
@@ -137,6 +142,8 @@ class CreateForm(forms.Form):
 class TextToVideoForm(CreateForm):
     kind = "text2video"
     prompt = forms.CharField(
+        # Not required by the form: a multi-shot script needs none (the catalog says when one is missing).
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
         max_length=MAX_PROMPT_CHARS,
     )
@@ -152,9 +159,63 @@ class TextToVideoForm(CreateForm):
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
     camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
                                help_text="Camera moves run on kling-v1 in standard mode for 5 s clips.")
+    sound = forms.BooleanField(
+        label="Sound", required=False,
+        help_text="A soundtrack made with the clip: kling-v3, or kling-v2-6 in professional mode. Costs half as much again.",
+    )
+    multi_shot = forms.BooleanField(
+        label="Multi-shot", required=False,
+        help_text=f"kling-v3: up to {MAX_SHOTS} shots, each with its own prompt and length. The clip lasts as long as its shots together.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, MAX_SHOTS + 1):
+            self.fields[f"shot_{number}_prompt"] = forms.CharField(
+                label=f"Shot {number}", required=False, max_length=MAX_SHOT_PROMPT_CHARS,
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_SHOT_PROMPT_CHARS}),
+            )
+            self.fields[f"shot_{number}_duration"] = forms.TypedChoiceField(
+                label=f"Shot {number} length", required=False, coerce=int, empty_value=None, initial="3",
+                choices=[(seconds, f"{seconds} s") for seconds in range(1, 16)],
+            )
+
+    def main_fields(self):
+        return [field for field in self if not field.name.startswith("shot_")]
+
+    def shot_rows(self):
+        return [(self[f"shot_{number}_prompt"], self[f"shot_{number}_duration"]) for number in range(1, MAX_SHOTS + 1)]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("multi_shot"):
+            lengths = [cleaned.get(f"shot_{n}_duration") or 3 for n in range(1, MAX_SHOTS + 1)
+                       if (cleaned.get(f"shot_{n}_prompt") or "").strip()]
+            allowed = [int(seconds) for seconds in MODELS[MULTI_SHOT_MODELS[0]].durations]
+            if lengths and not min(allowed) <= sum(lengths) <= max(allowed):
+                self.add_error("multi_shot", forms.ValidationError(
+                    f"The shots add up to {sum(lengths)} seconds; a multi-shot clip lasts {min(allowed)} to "
+                    f"{max(allowed)} seconds in all.", code="invalid_duration"))
+        return cleaned
+
+    def form_field_for(self, api_field):
+        if api_field == "multi_prompt":
+            return "multi_shot"
+        return super().form_field_for(api_field)
 
     def request_data(self):
-        return _with_camera(dict(self.cleaned_data))
+        data = _with_camera(dict(self.cleaned_data))
+        shots = []
+        for number in range(1, MAX_SHOTS + 1):
+            prompt, seconds = data.pop(f"shot_{number}_prompt", ""), data.pop(f"shot_{number}_duration", None)
+            if prompt.strip():
+                shots.append({"index": len(shots) + 1, "prompt": prompt, "duration": seconds or 3})
+        data["sound"] = "on" if data.pop("sound", False) else "off"
+        if data.pop("multi_shot", False):
+            data.update(multi_shot=True, shot_type="customize", multi_prompt=shots)
+            if shots:  # the clip lasts as long as its shots together
+                data["duration"] = str(sum(shot["duration"] for shot in shots))
+        return data
 
 
 class ImageToVideoForm(CreateForm):
@@ -325,7 +386,8 @@ def dashboard(request):
     form = TextToVideoForm(initial={"model": settings.DEFAULT_MODEL})
     return render(
         request, "generations/dashboard.html",
-        {"form": form, "recent": recent, "prices": _price_table_json(), "catalog": _catalog_json()},
+        {"form": form, "recent": recent, "prices": _price_table_json(), "catalog": _catalog_json(),
+         "sound_multiplier": SOUND_MULTIPLIER},
     )
 
 
@@ -443,7 +505,8 @@ def _create_page(request, *, form_class, template, kind=None, initial=None, pare
     what was refused, in plain words, on the form — with the files already chosen still there."""
     membership = membership_or_404(request)
     kind = kind or form_class.kind
-    context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent, **(extra_context or {})}
+    context = {"prices": _price_table_json(), "catalog": _catalog_json(), "parent": parent,
+               "sound_multiplier": SOUND_MULTIPLIER, **(extra_context or {})}
     if parent is not None and kind in (VIDEO_EXTEND, LIP_SYNC):
         context["fixed_cost"] = _parent_cost(kind, parent)
     form_kwargs = {"team": membership.team}
@@ -502,6 +565,8 @@ def _catalog_json():
             "camera": [list(entry) for entry in sorted(CAMERA_CONTROL_ALLOWED)],
             "image_tail_modes": {name: list(modes) for name, modes in IMAGE_TAIL_MODES.items()},
             "two_person_effects": list(TWO_PERSON_EFFECTS),
+            "sound_modes": {name: list(modes) for name, modes in SOUND_MODES.items()},
+            "multi_shot_models": list(MULTI_SHOT_MODELS),
         }
     )
 
@@ -873,14 +938,19 @@ def check_prompt(request):
     except GenerationError as error:
         return JsonResponse({"error": {**error.as_dict(), "request_id": getattr(request, "request_id", "")}}, status=400)
     prompt = str(body.get("prompt", ""))[:2500]
-    if not prompt.strip():
+    # A multi-shot script's shots (text only), screened each on its own as well as with the prompt.
+    shots = body.get("shots") if isinstance(body.get("shots"), list) else []
+    shots = [str(text)[:MAX_SHOT_PROMPT_CHARS] for text in shots[:MAX_SHOTS] if str(text).strip()]
+    if not prompt.strip() and not shots:
         return JsonResponse({"decision": "allow", "message": ""})
     restricted = current_standing(request.user).level == StandingLevel.RESTRICTED
     # The same screening as a submit, recent prompts included, so the hint never promises what the submit
     # then refuses.
-    decision = screening.screen_prompt(
-        prompt, str(body.get("negative_prompt", ""))[:2500], user=request.user, strict=restricted,
-        history=screening_history(request.user),
+    script = {"multi_prompt": [{"index": n, "prompt": text, "duration": "1"} for n, text in enumerate(shots, start=1)]}
+    decision = screen_request(
+        GenerationRequest(kind=TEXT2VIDEO, prompt=prompt, model_name="", duration="", options=script if shots else {},
+                          negative_prompt=str(body.get("negative_prompt", ""))[:2500]),
+        strict=restricted or screening.user_is_restricted(request.user), history=screening_history(request.user),
     )
     message = decision.preview
     if not message and restricted:

@@ -21,7 +21,15 @@ from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
 from generations.actions import generation as actions
 from generations.actions import hashbanks, review_queue
-from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
+from generations.catalog import (
+    EFFECTS,
+    IMAGE2VIDEO,
+    LIP_SYNC,
+    MULTI_IMAGE2VIDEO,
+    TEXT2VIDEO,
+    TWO_PERSON_EFFECTS,
+    VIDEO_EXTEND,
+)
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
@@ -111,7 +119,19 @@ def upstream_payload(generation) -> dict:
         for role, name in ((AssetRole.INPUT_IMAGE, "image"), (AssetRole.INPUT_IMAGE_TAIL, "image_tail")):
             if role in images:
                 payload[name] = images[role]
+    if generation.kind in (TEXT2VIDEO, IMAGE2VIDEO):
+        payload.update(_sound_and_shots(options))
     return {**payload, **common}
+
+
+def _sound_and_shots(options):
+    """Native audio and a multi-shot script, as the upstream takes them (checked by the catalog at submit)."""
+    fields = {"sound": "on"} if options.get("sound") == "on" else {}
+    if options.get("multi_shot"):
+        fields.update(multi_shot=True, shot_type=options["shot_type"])
+        if options.get("multi_prompt"):
+            fields["multi_prompt"] = [dict(shot) for shot in options["multi_prompt"]]
+    return fields
 
 
 def _texts(generation):

@@ -34,7 +34,7 @@ def test_a_wrong_method_is_404_1202(client, alice_key, method):
     assert (detail.status_code, detail.json()["code"]) == (404, 1202)
 
 
-@pytest.mark.parametrize("field, value", [("sound", "on"), ("static_mask", "aGVsbG8="), ("dynamic_masks", [{"mask": "x"}]),
+@pytest.mark.parametrize("field, value", [("static_mask", "aGVsbG8="), ("dynamic_masks", [{"mask": "x"}]),
                                           ("voice_list", [{"voice_id": "v1"}])])
 def test_fields_the_door_does_not_implement_are_refused_not_dropped(client, alice_key, redis_conn, field, value):
     response = kling(client, "post", "/kling/v1/videos/text2video", alice_key, body={"prompt": "A harbour at dawn", field: value})

@@ -17,6 +17,10 @@
       var perFive = (prices[model] || {})[mode];
       if (perFive === undefined) { cost.textContent = ""; return; }
       var credits = Math.ceil(perFive * parseInt(duration, 10) / 5);
+      var sound = field("sound"), soundWrapper = sound && sound.closest(".field");
+      if (sound && sound.checked && !(soundWrapper && soundWrapper.hidden) && cost.dataset.soundMultiplier) {
+        credits = Math.ceil(credits * parseFloat(cost.dataset.soundMultiplier));  // pricing.SOUND_MULTIPLIER
+      }
       cost.textContent = "Costs " + credits.toLocaleString("en-US") + " credits.";
     }
     // After the form's other change handlers (which hide fields and reset durations) have run.
@@ -38,17 +42,28 @@
     if (!prompt || !hint) return;
     var timer = null;
     var last = "";
-    prompt.addEventListener("input", function () {
+    // A multi-shot script's shots are screened too, each on its own (the hint names the shot).
+    function shots() {
+      var multiShot = form.querySelector('[name="multi_shot"]');
+      if (!multiShot || !multiShot.checked) return [];
+      return Array.prototype.map.call(form.querySelectorAll('textarea[name^="shot_"]'), function (area) {
+        return area.value.trim();
+      }).filter(function (text) { return text; });
+    }
+    function check(event) {
+      var target = event.target;
+      if (target !== prompt && !(target.name || "").match(/^shot_\d+_prompt$|^multi_shot$/)) return;
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        var text = prompt.value.trim();
-        if (text === last) return;
-        last = text;
-        if (!text) { hint.hidden = true; return; }
+        var text = prompt.value.trim(), script = shots();
+        var key = JSON.stringify([text, script]);
+        if (key === last) return;
+        last = key;
+        if (!text && !script.length) { hint.hidden = true; return; }
         fetch(form.dataset.checkUrl, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-          body: JSON.stringify({ prompt: text })
+          body: JSON.stringify({ prompt: text, shots: script })
         }).then(function (response) { return response.ok ? response.json() : null; })
           .then(function (result) {
             if (!result || !result.message) { hint.hidden = true; return; }
@@ -57,7 +72,9 @@
             hint.hidden = false;
           }).catch(function () { hint.hidden = true; });
       }, 500);
-    });
+    }
+    form.addEventListener("input", check);
+    form.addEventListener("change", check);
   });
 })();
 
@@ -111,12 +128,58 @@
           option.disabled = !twoPeople && option.value !== "5";
         });
       }
+      var sound = field("sound");
+      if (sound && model && mode && catalog.sound_modes) {
+        var modes = catalog.sound_modes[model.value] || [];
+        var canSound = modes.indexOf(mode.value) >= 0;
+        show("sound", modes.length > 0);
+        sound.disabled = !canSound;
+        if (!canSound) sound.checked = false;
+      }
+      var multiShot = field("multi_shot"), script = form.querySelector("[data-multi-shot]");
+      if (multiShot && model && catalog.multi_shot_models) {
+        var canShoot = catalog.multi_shot_models.indexOf(model.value) >= 0;
+        show("multi_shot", canShoot);
+        if (!canShoot) multiShot.checked = false;
+        if (script) {
+          script.hidden = !multiShot.checked;
+          shotTotal();
+        }
+      }
       var audio = field("audio");
       if (audio && field("text")) {
         var withAudio = audio.files && audio.files.length > 0;
         ["text", "voice_id", "voice_language", "voice_speed"].forEach(function (name) { show(name, !withAudio); });
       }
     }
+    // The multi-shot script: the clip lasts as long as its shots together, so the duration follows them.
+    function shotTotal() {
+      var script = form.querySelector("[data-multi-shot]"), duration = field("duration");
+      if (!script || script.hidden || !duration) return;
+      var total = 0, count = 0;
+      script.querySelectorAll(".shot-row").forEach(function (row) {
+        var prompt = row.querySelector("textarea"), length = row.querySelector("select");
+        if (prompt && prompt.value.trim()) { total += parseInt(length.value || "3", 10); count += 1; }
+      });
+      var note = script.querySelector(".shot-total");
+      if (note) note.textContent = count ? count + (count === 1 ? " shot, " : " shots, ") + total + " seconds in all." : "";
+      if (count && duration.value !== String(total)) {
+        var option = duration.querySelector('option[value="' + total + '"]');
+        if (option && !option.disabled) duration.value = String(total);
+      }
+    }
+    var addShot = form.querySelector(".add-shot");
+    if (addShot) addShot.addEventListener("click", function () {
+      var next = form.querySelector(".shot-row[hidden]");
+      if (next) { next.hidden = false; next.querySelector("textarea").focus(); }
+      if (!form.querySelector(".shot-row[hidden]")) addShot.hidden = true;
+    });
+    form.addEventListener("input", function (event) {
+      if (event.target.closest && event.target.closest("[data-multi-shot]")) {
+        shotTotal();
+        form.dispatchEvent(new Event("change"));  // the price follows the duration
+      }
+    });
     form.addEventListener("change", update);
     update();
   });
