@@ -21,7 +21,15 @@ from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
 from generations.actions import generation as actions
 from generations.actions import hashbanks, review_queue
-from generations.catalog import EFFECTS, LIP_SYNC, MULTI_IMAGE2VIDEO, TEXT2VIDEO, TWO_PERSON_EFFECTS, VIDEO_EXTEND
+from generations.catalog import (
+    AVATAR,
+    EFFECTS,
+    LIP_SYNC,
+    MULTI_IMAGE2VIDEO,
+    TEXT2VIDEO,
+    TWO_PERSON_EFFECTS,
+    VIDEO_EXTEND,
+)
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
@@ -88,6 +96,18 @@ def upstream_payload(generation) -> dict:
         else:
             lip_sync.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
         return {"input": lip_sync, **common}
+    if generation.kind == AVATAR:
+        # The portrait, then the speech: the uploaded audio as `sound_file`, or the text and its voice.
+        avatar = {"image": images[AssetRole.INPUT_IMAGE], "mode": generation.mode}
+        if generation.prompt:
+            avatar["prompt"] = generation.prompt
+        if options.get("speech") == "audio":
+            audio = generation.assets.filter(role=AssetRole.INPUT_AUDIO).first()
+            with audio.file.open("rb") as handle:
+                avatar["sound_file"] = upstream_base64(handle.read())
+        else:
+            avatar.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
+        return {**avatar, **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())
