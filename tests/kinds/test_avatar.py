@@ -25,7 +25,7 @@ from tests.conftest import bearer
 from tests.helpers import assert_books_balance, drive_to_terminal
 from tests.kinds.media import b64, image_bytes, wav_bytes
 
-HARMFUL_WORDS = "I will kill you and your whole family tonight"
+HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
 FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
                           "mpl-data", "sample_data", "grace_hopper.jpg")
 
@@ -148,15 +148,16 @@ def test_the_simulator_refuses_bad_avatars_as_upstream(body, code, message):
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_native_api_makes_a_talking_avatar_from_text_and_from_audio(client, use_simulator, redis_conn, team, alice_key):
-    response = create(client, alice_key, kind=AVATAR, image=b64(image_bytes()), text="Welcome to our channel, friends!",
+    response = create(client, alice_key, kind=AVATAR, image=b64(image_bytes()), text="Good morning, it is a lovely sunny day.",
                       voice_id="calm_story1")
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["kind"] == "avatar/image2video" and body["model"] == "kling-avatar" and body["duration"] == "3"
+    assert body["status"] == "queued", (body, Generation.objects.get(public_id=body["id"]).screening_result)
     spoken = drive_to_terminal(body["id"])
     assert spoken.status == "succeeded", (spoken.error_code, spoken.error_message)
-    assert spoken.price_credits == 6 and spoken.credit_state == "charged"
-    assert spoken.options["text"] == "Welcome to our channel, friends!" and has_audio_stream(spoken)
+    assert spoken.price_credits == 6 and spoken.credit_state == "captured"
+    assert spoken.options["text"] == "Good morning, it is a lovely sunny day." and has_audio_stream(spoken)
     assert 2.0 <= spoken.asset(AssetRole.VIDEO).duration_s <= 4.0
     assert spoken.screening_result["likeness"]["decision"] == "allow"  # no face in the picture: nothing re-animated
 
@@ -196,7 +197,7 @@ def test_a_portrait_of_a_real_face_waits_for_a_moderator_unless_consent_is_recor
 ):
     from generations.actions import consent
 
-    held = create(client, alice_key, kind=AVATAR, image=_face_b64(), text="I endorse this product")
+    held = create(client, alice_key, kind=AVATAR, image=_face_b64(), text="Hello, my name is Grace and I love computers.")
     assert held.status_code == 202 and held.json()["status"] == "held", held.content
     generation = Generation.objects.get(public_id=held.json()["id"])
     assert generation.screening_result["likeness"]["reanimation"] == "talking_portrait"
@@ -207,7 +208,7 @@ def test_a_portrait_of_a_real_face_waits_for_a_moderator_unless_consent_is_recor
 
     record = consent.do_record_consent(team=team, user=alice, subject_name="Grace Hopper",
                                        statement="Signed likeness release for talking avatars, 2026-11-30")
-    allowed = create(client, alice_key, kind=AVATAR, image=_face_b64(), text="I endorse this product",
+    allowed = create(client, alice_key, kind=AVATAR, image=_face_b64(), text="Hello, my name is Grace and I love computers.",
                      consent_id=str(record.public_id))
     assert allowed.status_code == 202 and allowed.json()["status"] == "queued", allowed.content
     finished = drive_to_terminal(allowed.json()["id"])
