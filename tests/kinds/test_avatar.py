@@ -333,3 +333,19 @@ def _content(name, data):
     from django.core.files.base import ContentFile
 
     return ContentFile(data, name=name)
+
+
+def test_the_likeness_and_age_rules_treat_any_face_in_an_avatar_portrait_as_re_animated():
+    from generations.actions.generation import reanimation_kind
+    from generations.moderation.visual import likeness, minors
+
+    assert reanimation_kind(kind=AVATAR) == likeness.TALKING_PORTRAIT == "talking_portrait"
+    held = likeness.likeness_decision(face_counts={"image": 1}, reanimation=likeness.TALKING_PORTRAIT)
+    assert held.decision == "review" and held.categories == {"deepfake": 0.6} and "portrait speak" in held.reason
+    covered = likeness.likeness_decision(face_counts={"image": 1}, reanimation=likeness.TALKING_PORTRAIT, consent_id="c-1")
+    assert covered.decision == "allow" and covered.consent_id == "c-1"
+    faceless = likeness.likeness_decision(face_counts={"image": 0}, reanimation=likeness.TALKING_PORTRAIT)
+    assert faceless.decision == "allow"
+    rule = dict(reanimation=likeness.TALKING_PORTRAIT, prompt_sexual=0.0, sexual_low=0.2, margin_years=7)
+    assert minors.input_minor_rule(youngest_age=12, **rule) == "making a portrait of an apparent minor speak"
+    assert minors.input_minor_rule(youngest_age=40, **rule) == ""
