@@ -320,8 +320,14 @@ def _avatar_fields(body):
             field="audio_id",
         )
     fields = {"model": AVATAR_MODEL}
-    if body.get("sound_file") not in (None, ""):
-        fields["audio"] = body["sound_file"]
+    sound_file = body.get("sound_file")
+    if isinstance(sound_file, str) and sound_file.strip().lower().startswith(("http://", "https://")):
+        raise GenerationError(
+            "invalid_request", "Invalid request parameters: sound_file must be Base64 audio here; URLs are not fetched",
+            field="sound_file",
+        )
+    if sound_file not in (None, ""):
+        fields["audio"] = sound_file
     fields.update({name: body[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in body})
     return fields
 

@@ -703,6 +703,12 @@ def remix_url(generation):
     if generation.kind == "effects":
         scene = (generation.options or {}).get("effect_scene", "")
         return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': scene, 'remix_of': str(generation.public_id)})}"
+    if generation.kind == AVATAR:
+        # The same portrait (offered again like an upload) saying the same words, in the same voice and mode.
+        options = generation.options or {}
+        query.update(prompt=generation.prompt, mode=generation.mode,
+                     **{name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in options})
+        return f"{reverse('generations:create_avatar')}?{urlencode(query)}"
     # An extended or lip-synced clip is remixed by extending it further.
     return reverse("generations:extend", args=[generation.public_id])
 

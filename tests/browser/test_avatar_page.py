@@ -79,3 +79,12 @@ def test_a_phone_user_makes_a_talking_avatar(page, live_server, alice, team, use
         assert container.streams.audio, "the avatar's clip keeps its speech"
     assert no_sideways_scrolling(page)
     shot(page, "avatar-done-phone")
+
+    # Remixing it starts from the same portrait, words, voice and mode.
+    page.get_by_role("link", name="Remix").click()
+    page.get_by_role("heading", name="Talking avatar").wait_for()
+    assert page.get_by_text("Using this image from the clip you are remixing").is_visible()
+    assert page.get_by_label("Words to speak").input_value() == "Good morning, it is a lovely sunny day."
+    assert page.get_by_label("Voice", exact=True).input_value() == "calm_story1"
+    assert page.get_by_label("Mode", exact=True).input_value() == "pro"
+    assert no_sideways_scrolling(page)

@@ -246,6 +246,8 @@ def test_kling_door_creates_queries_and_lists_avatars(client, use_simulator, red
 @pytest.mark.parametrize("body, message", [
     ({"text": "hello there"}, "image"),
     ({"image": "IMAGE", "audio_id": "tts-1"}, "audio_id is not supported"),
+    ({"image": "IMAGE", "sound_file": "https://example.org/hello.mp3"}, "URLs are not fetched"),
+    ({"image": "IMAGE", "sound_file": "not audio at all"}, "audio"),
     ({"image": "IMAGE", "text": "hello there", "negative_prompt": "blur"}, "negative_prompt"),
     ({"image": "IMAGE", "text": "x" * 121}, "120"),
 ])
