@@ -666,14 +666,16 @@ def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | N
 
 
 def _speech_text(spec: dict, prefix: str = "input.") -> dict:
+    """Text read by a preset voice: lip-sync's `input.*` (text2video mode), or the avatar's top-level fields."""
+    needed = "for text2video" if prefix else "with text"
     text = spec.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise invalid(f"{prefix}text is required for text2video")
+        raise invalid(f"{prefix}text is required for text2video" if prefix else "text cannot be blank")
     if len(text) > MAX_LIP_SYNC_TEXT_CHARS:
         raise invalid(f"{prefix}text cannot be longer than {MAX_LIP_SYNC_TEXT_CHARS} characters")
     voice_id = spec.get("voice_id")
     if voice_id not in VOICE_IDS:
-        raise invalid(f"{prefix}voice_id must be one of: {', '.join(VOICE_IDS)} (required with text)")
+        raise invalid(f"{prefix}voice_id must be one of: {', '.join(VOICE_IDS)} (required {needed})")
     voice_language = _choice(spec, "voice_language", VOICE_LANGUAGES, "en", label=f"{prefix}voice_language")
     voice_speed = spec.get("voice_speed", 1.0)
     low, high = VOICE_SPEED_RANGE

@@ -128,6 +128,7 @@ def test_the_simulator_accepts_an_avatar_with_text_or_a_sound_file():
     ({"image": SIM_IMAGE}, 1201, "exactly one of sound_file, audio_id and text is required"),
     ({"image": SIM_IMAGE, "text": "hi there", "voice_id": "uk_man2", "sound_file": "AAAA"}, 1201, "exactly one of"),
     ({"image": SIM_IMAGE, "text": "x" * 121, "voice_id": "uk_man2"}, 1201, "text cannot be longer than 120"),
+    ({"image": SIM_IMAGE, "text": "   ", "voice_id": "uk_man2"}, 1201, "text cannot be blank"),
     ({"image": SIM_IMAGE, "text": "hi there", "voice_id": "robot"}, 1201, "voice_id must be one of"),
     ({"image": SIM_IMAGE, "audio_id": "tts-123"}, 1201, "audio_id tts-123 does not exist"),
     ({"image": SIM_IMAGE, "sound_file": b64(wav_bytes(1.0))}, 1201, "audio duration must be between 2s and 60s"),
