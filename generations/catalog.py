@@ -5,6 +5,7 @@ call, with the upstream's own wording where it has one.
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from generations.errors import GenerationError
@@ -18,7 +19,10 @@ MULTI_IMAGE2VIDEO = "multi-image2video"
 VIDEO_EXTEND = "video-extend"
 LIP_SYNC = "lip-sync"
 EFFECTS = "effects"
-KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS)
+# The route has two segments (POST /v1/videos/avatar/image2video): the kind keeps them, so the provider
+# client and the simulator still build the URL from the kind alone.
+AVATAR = "avatar/image2video"
+KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -26,6 +30,7 @@ KIND_LABELS = {
     VIDEO_EXTEND: "Extend a clip",
     LIP_SYNC: "Lip-sync",
     EFFECTS: "Effect",
+    AVATAR: "Avatar",
 }
 # Kinds that continue an existing clip of the team: they name a parent generation.
 PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
@@ -75,6 +80,21 @@ VOICE_LABELS = {
 }
 VOICE_LANGUAGES = ("en", "zh")
 VOICE_SPEED_RANGE = (0.8, 2.0)
+
+# avatar/image2video: one portrait made to speak, either uploaded audio (2–60 s, as lip-sync audio) or
+# text (≤120 characters, as lip-sync text) read by one of the voices. The upstream has no model choice
+# here: the studio records the kind's own model name. The clip lasts as long as the speech.
+AVATAR_MODEL = "kling-avatar"
+AVATAR_MIN_SECONDS = 2
+# Spoken text's length for pricing before anything is rendered: about 15 characters a second at speed
+# 1.0 (a faster voice is shorter), at least AVATAR_MIN_SECONDS.
+SPOKEN_CHARS_PER_SECOND = 15
+
+
+def spoken_seconds(text: str, voice_speed: float = 1.0) -> int:
+    """Whole seconds the avatar's clip is expected to last when `text` is read at `voice_speed`."""
+    return max(AVATAR_MIN_SECONDS, math.ceil(len(text) / (SPOKEN_CHARS_PER_SECOND * voice_speed)))
+
 
 # effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
 SINGLE_IMAGE_EFFECTS = ("bloombloom", "dizzydizzy", "fuzzyfuzzy", "squish", "expansion")
@@ -214,8 +234,12 @@ class GenerationRequest:
 
     @property
     def screened_text(self) -> str:
-        """What a user wrote that goes upstream: the prompt, or the words a lip-sync makes someone say; with a
-        multi-shot script, the prompt followed by every shot as "Shot N: …" (the whole request, read at once)."""
+        """What a user wrote that goes upstream: the prompt, or the words a lip-sync makes someone say; an
+        avatar sends both (the words it speaks and an optional prompt for its manner), so both are screened;
+        with a multi-shot script, the prompt followed by every shot as "Shot N: …" (the whole request, read
+        at once)."""
+        if self.kind == AVATAR:
+            return "\n".join(text for text in (self.options.get("text", ""), self.prompt) if text)
         text = self.options.get("text") or self.prompt
         if self.shots:
             text = "\n".join([text, *(f"Shot {shot['index']}: {shot['prompt']}" for shot in self.shots)]).strip()
@@ -264,6 +288,7 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         VIDEO_EXTEND: _extend_request,
         LIP_SYNC: _lip_sync_request,
         EFFECTS: _effects_request,
+        AVATAR: _avatar_request,
     }[kind]
     request = validate(kind, data, default_model=default_model, common=common)
     if _visible_label(data):
@@ -594,33 +619,39 @@ def _extend_request(kind, data, *, default_model, common):
     )
 
 
-def _lip_sync_request(kind, data, *, default_model, common):
-    _refuse(data, ("image", "image_tail", "images", "effect_scene", "camera_control", "negative_prompt"), kind)
-    _refuse_sound_and_shots(data, kind)
+def _speech(data, *, kind_label):
+    """Exactly one of `text` (spoken by a voice) or `audio` (an uploaded file, already checked), shared by
+    lip-sync and avatar: (text, audio, options)."""
     text = _text(data, "text")
     audio = data.get("audio")
     if audio is not None and text:
         raise GenerationError("options_conflict", "Give either text for a voice to speak or an audio file, not both.", field="audio")
-    if audio is None:
-        if not text:
-            raise GenerationError("text_required", "Lip-sync needs the words to speak (text) or an audio file (audio).", field="text")
-        if len(text) > LIP_SYNC_MAX_TEXT:
-            raise GenerationError(
-                "text_too_long", f"text cannot be longer than {LIP_SYNC_MAX_TEXT} characters; was {len(text)}.", field="text"
-            )
-        voice_id = data.get("voice_id") or VOICE_IDS[0]
-        if voice_id not in VOICE_IDS:
-            raise GenerationError("invalid_voice", f"voice_id must be one of: {', '.join(VOICE_IDS)}.", field="voice_id")
-        language = data.get("voice_language") or "en"
-        if language not in VOICE_LANGUAGES:
-            raise GenerationError("invalid_voice_language", "voice_language must be en or zh.", field="voice_language")
-        speed = data.get("voice_speed", 1.0)
-        low, high = VOICE_SPEED_RANGE
-        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not low <= speed <= high:
-            raise GenerationError("invalid_voice_speed", f"voice_speed must be a number from {low} to {high}.", field="voice_speed")
-        options = {"mode": "text2video", "text": text, "voice_id": voice_id, "voice_language": language, "voice_speed": float(speed)}
-    else:
-        options = {"mode": "audio2video"}
+    if audio is not None:
+        return text, audio, {}
+    if not text:
+        raise GenerationError("text_required", f"{kind_label} needs the words to speak (text) or an audio file (audio).", field="text")
+    if len(text) > LIP_SYNC_MAX_TEXT:
+        raise GenerationError(
+            "text_too_long", f"text cannot be longer than {LIP_SYNC_MAX_TEXT} characters; was {len(text)}.", field="text"
+        )
+    voice_id = data.get("voice_id") or VOICE_IDS[0]
+    if voice_id not in VOICE_IDS:
+        raise GenerationError("invalid_voice", f"voice_id must be one of: {', '.join(VOICE_IDS)}.", field="voice_id")
+    language = data.get("voice_language") or "en"
+    if language not in VOICE_LANGUAGES:
+        raise GenerationError("invalid_voice_language", "voice_language must be en or zh.", field="voice_language")
+    speed = data.get("voice_speed", 1.0)
+    low, high = VOICE_SPEED_RANGE
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not low <= speed <= high:
+        raise GenerationError("invalid_voice_speed", f"voice_speed must be a number from {low} to {high}.", field="voice_speed")
+    return text, None, {"text": text, "voice_id": voice_id, "voice_language": language, "voice_speed": float(speed)}
+
+
+def _lip_sync_request(kind, data, *, default_model, common):
+    _refuse(data, ("image", "image_tail", "images", "effect_scene", "camera_control", "negative_prompt"), kind)
+    _refuse_sound_and_shots(data, kind)
+    text, audio, voice = _speech(data, kind_label="Lip-sync")
+    options = {"mode": "text2video", **voice} if audio is None else {"mode": "audio2video"}
     # The spoken text is what a user wrote: it is screened, searched and shown as the prompt.
     return GenerationRequest(
         kind=kind,
@@ -631,6 +662,39 @@ def _lip_sync_request(kind, data, *, default_model, common):
         audio=audio,
         options=options,
         parent_id=_parent_id(data),
+        **common,
+    )
+
+
+def _avatar_request(kind, data, *, default_model, common):
+    """avatar/image2video: one portrait (`image`), the speech (text + voice, or audio), an optional prompt
+    (≤2500) for the manner, std or pro. Its length is the speech's: the audio's, or spoken_seconds(text)."""
+    _refuse(data, ("image_tail", "images", "parent_id", "effect_scene", "camera_control", "negative_prompt",
+                   "cfg_scale", "aspect_ratio", "remix_of"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = data.get("model") or data.get("model_name") or AVATAR_MODEL
+    if model_name != AVATAR_MODEL:
+        raise GenerationError("model_not_capable", f"An avatar is made by {AVATAR_MODEL}; model cannot be {str(model_name)[:40]!r}.", field="model")
+    if data.get("image") is None:
+        raise GenerationError("image_required", "An avatar needs a portrait (image).", field="image")
+    prompt, _ = _prompts(data, required=False)
+    text, audio, voice = _speech(data, kind_label="An avatar")
+    if audio is not None:
+        seconds = max(AVATAR_MIN_SECONDS, math.ceil(audio.duration_s - 0.05))
+        options = {"speech": "audio"}
+    else:
+        seconds = spoken_seconds(text, voice["voice_speed"])
+        options = {"speech": "text", **voice}
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        model_name=AVATAR_MODEL,
+        duration=str(seconds),
+        mode=_mode(data),
+        aspect_ratio="",
+        image=data["image"],
+        audio=audio,
+        options=options,
         **common,
     )
 

@@ -4,7 +4,7 @@ import math
 
 from django.conf import settings
 
-from generations.catalog import EXTEND_SECONDS, LIP_SYNC, MODELS, VIDEO_EXTEND
+from generations.catalog import AVATAR, EXTEND_SECONDS, LIP_SYNC, MODELS, VIDEO_EXTEND
 
 # Credits per 5 seconds of output, by model and mode. Ten credits are one upstream "unit" (Kling bills
 # std 5 s = 1 unit, pro 5 s = 3.5 units, the v2 master models 10 units).
@@ -20,6 +20,10 @@ DEFAULT_PRICES = {
     "kling-v3": {"std": 20, "pro": 60},
     # Lip-sync re-voices an existing clip: billed per 5 s of that clip, whatever model made it.
     "lip-sync": {"std": 5, "pro": 5},
+    # An avatar animates a still portrait for as long as the speech lasts: billed per 5 s of that speech
+    # (the uploaded audio's length, or the spoken text's estimate, catalog.spoken_seconds), std 1 upstream
+    # unit and pro 2 units per 5 s, as the simulator deducts.
+    AVATAR: {"std": 10, "pro": 20},
 }
 
 
@@ -51,8 +55,15 @@ SOUND_MULTIPLIER = 1.5
 
 def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, *, sound: bool = False, table=None) -> int:
     """Credits for a generation of any kind. An extend pays for the seconds it adds at its parent's model
-    and mode; a lip-sync pays by the length of the clip it re-voices; everything else by model × duration
-    (× SOUND_MULTIPLIER with sound on)."""
+    and mode; a lip-sync pays by the length of the clip it re-voices; an avatar by the length of its speech
+    in its mode (rounded up to the credit); everything else by model × duration (× SOUND_MULTIPLIER with
+    sound on)."""
+    if kind == AVATAR:
+        table = table if table is not None else price_table()
+        per_5s = table.get(AVATAR, DEFAULT_PRICES[AVATAR]).get(mode)
+        if per_5s is None:
+            raise ValueError(f"no price for an avatar in mode {mode!r}")
+        return math.ceil(per_5s * max(1, int(seconds)) / 5)
     if kind == LIP_SYNC:
         table = table if table is not None else price_table()
         per_5s = table.get("lip-sync", DEFAULT_PRICES["lip-sync"])["std"]

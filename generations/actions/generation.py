@@ -980,4 +980,6 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
         return likeness.OTHERS_FOOTAGE
     if kind == catalog.EFFECTS and effect_scene in catalog.INTIMATE_EFFECTS:
         return likeness.INTIMATE_EFFECT
+    if kind == catalog.AVATAR:
+        return likeness.TALKING_PORTRAIT
     return ""

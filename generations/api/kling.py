@@ -1,4 +1,5 @@
-"""The Kling-compatible door: /kling/v1/videos/{text2video|image2video}.
+"""The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
+/kling/v1/videos/avatar/image2video).
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
@@ -30,7 +31,7 @@ from accounts.kling_pairs import ACCESS_KEY_PREFIX
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
 from generations.actions.generation import do_submit_generation
-from generations.catalog import KINDS, validate_generation_request
+from generations.catalog import AVATAR, AVATAR_MODEL, KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import Asset, AssetRole, Generation
@@ -234,7 +235,7 @@ def _create(request, key, kind):
     }
     for name in ("image", "image_tail"):
         if body.get(name):
-            if kind != "image2video":
+            if kind not in ("image2video", AVATAR):
                 raise GenerationError("image_not_applicable", f"{name} is only used by image2video", field=name)
             data[name] = body[name]
     data.update(_kind_fields(kind, body, key.team))
@@ -301,6 +302,8 @@ def _kind_fields(kind, body, team):
         else:
             fields.update({name: lip_sync[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in lip_sync})
         return fields
+    if kind == AVATAR:
+        return _avatar_fields(body)
     if kind == "effects":
         effect_input = body.get("input")
         if not isinstance(effect_input, dict):
@@ -310,6 +313,27 @@ def _kind_fields(kind, body, team):
         fields["model"] = effect_input.get("model_name") or "kling-v1-6"
         return fields
     return {}
+
+
+def _avatar_fields(body):
+    """avatar/image2video: `sound_file` (Base64 audio) or `text` with its voice; `audio_id` names audio
+    made by the upstream's TTS, which this service does not keep, so it is refused rather than ignored."""
+    if body.get("audio_id") not in (None, ""):
+        raise GenerationError(
+            "invalid_request", "Invalid request parameters: audio_id is not supported by this service yet; send sound_file",
+            field="audio_id",
+        )
+    fields = {"model": AVATAR_MODEL}
+    sound_file = body.get("sound_file")
+    if isinstance(sound_file, str) and sound_file.strip().lower().startswith(("http://", "https://")):
+        raise GenerationError(
+            "invalid_request", "Invalid request parameters: sound_file must be Base64 audio here; URLs are not fetched",
+            field="sound_file",
+        )
+    if sound_file not in (None, ""):
+        fields["audio"] = sound_file
+    fields.update({name: body[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in body})
+    return fields
 
 
 def _page_param(request, name, default, upper):

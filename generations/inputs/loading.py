@@ -9,13 +9,13 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from generations.catalog import LIP_SYNC, MULTI_IMAGE_MAX
+from generations.catalog import AVATAR, LIP_SYNC, MULTI_IMAGE_MAX
 from generations.errors import GenerationError
 from generations.inputs.audio import load_audio
 from generations.inputs.images import load_image
 
 # Kinds that take an audio input; for every other kind `audio` is refused before anything decodes it.
-AUDIO_KINDS = (LIP_SYNC,)
+AUDIO_KINDS = (LIP_SYNC, AVATAR)
 
 
 def load_media_inputs(data: dict) -> dict:

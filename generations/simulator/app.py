@@ -1,6 +1,7 @@
 """The simulator's WSGI application: routes, the in-memory task store, render threads, callbacks, faults.
 
-Kinds: text2video, image2video, video-extend, lip-sync, effects and multi-image2video, each with create,
+Kinds: text2video, image2video, video-extend, lip-sync, effects, multi-image2video and avatar/image2video
+(a two-segment route), each with create,
 query (task_id or external_task_id) and list under /v1/videos/<kind> and /kling/v1/videos/<kind>. Every
 result video is also registered by video id on disk (registry.py), so extend and lip-sync can find it.
 
@@ -35,6 +36,7 @@ from .render import render_clip, soundtrack, watermarked_copy
 from .render_images import render_effect, render_multi_image
 from .render_videos import (
     audio_envelope,
+    render_avatar,
     render_extension,
     render_lip_sync,
     speech_envelope,
@@ -43,6 +45,7 @@ from .render_videos import (
 from .validation import (
     EXTEND_SECONDS,
     ApiError,
+    AvatarRequest,
     CreateRequest,
     EffectsRequest,
     ExtendRequest,
@@ -56,7 +59,7 @@ from .validation import (
 
 log = logging.getLogger("generations.simulator")
 
-KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video")
+KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video")
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -83,10 +86,13 @@ def unit_deduction(request: TaskRequest) -> str:
 
     Per 5 s of video: 1 in std and 3.5 in pro, 10 for the v2 masters. An extend pays for the 5 s it adds,
     at the mode of the video it extends; lip-sync pays 0.5 per started 5 s of the source; single-image
-    effects count as std; multi-image2video prices like image2video.
+    effects count as std; multi-image2video prices like image2video; an avatar pays per second of its
+    speech, 1 per 5 s in std and 2 in pro.
     """
     if request.kind == "lip-sync":
         return f"{0.5 * math.ceil(request.duration_s / 5 - 1e-9):g}"
+    if request.kind == "avatar/image2video":
+        return f"{(1.0 if request.mode == 'std' else 2.0) * request.duration_s / 5:g}"
     per_5s = 1.0 if request.mode == "std" else 3.5
     if request.model_name in ("kling-v2-master", "kling-v2-1-master"):
         per_5s = 10.0
@@ -493,6 +499,14 @@ class SimulatorApp:
                 envelope = speech_envelope(request.text, request.voice_speed)
                 audio = synthesise_voice(envelope, request.voice_id)
             return render_lip_sync(source, duration=request.duration_s, envelope=envelope, audio=audio)
+        if isinstance(request, AvatarRequest):
+            if request.audio is not None:
+                audio = request.audio
+                envelope = audio_envelope(audio)
+            else:
+                envelope = speech_envelope(request.text, request.voice_speed)
+                audio = synthesise_voice(envelope, request.voice_id)
+            return render_avatar(request.image, duration=request.duration_s, envelope=envelope, audio=audio, seed=seed, fps=fps)
         if isinstance(request, EffectsRequest):
             return render_effect(request.effect_scene, request.images, duration=request.duration_s, seed=seed, fps=fps)
         if isinstance(request, MultiImageRequest):

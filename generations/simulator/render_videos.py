@@ -1,11 +1,12 @@
-"""Clips made from an existing video: video-extend and lip-sync.
+"""Clips made from an existing video (video-extend, lip-sync) or made to speak (avatar).
 
 Extend: every frame of the parent, then new seconds that start on the parent's last frame and drift
 away from it (a Ken-Burns zoom over that frame), so the seam is invisible, as a real extension's is.
 
 Lip-sync: the source frames with a level band over their lower part, driven by the speech's envelope: the
 real sample envelope of an uploaded audio file, or a syllable-pulse envelope built from the text (with a
-synthesised voice-like tone as the clip's AAC track). Pure functions of their inputs, like render.py.
+synthesised voice-like tone as the clip's AAC track). Avatar: the portrait with a slow push-in and the same
+band and sound track. Pure functions of their inputs, like render.py.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .render import (
     Overlay,
     bright_colour,
     encode_mp4,
+    output_size_for_image,
     progress_bar,
     seed_digest,
 )
@@ -93,6 +95,26 @@ def render_lip_sync(
     def frames():
         for index, pixels in enumerate(video_frames(source, fps=fps, count=count)):
             pixels = pixels.copy()
+            band.draw(pixels, envelope, index / fps)
+            yield pixels
+
+    return encode_mp4(frames(), width=width, height=height, fps=fps, audio=audio)
+
+
+def render_avatar(
+    image: Image.Image, *, duration: float, envelope: np.ndarray, audio: AudioClip | None = None, seed: int = 0, fps: int = 24
+) -> bytes:
+    """The portrait for `duration` seconds, slowly pushed in, with the level band mouthing the speech;
+    `audio` becomes the AAC track."""
+    width, height = output_size_for_image(*image.size)
+    count = max(1, round(duration * fps))
+    rng = random.Random(seed_digest(f"avatar:{len(envelope)}", seed))
+    scene = KenBurns(image, None, width, height, rng, reverse=False, zoom_in=True)
+    band = LevelBand(width, height)
+
+    def frames():
+        for index in range(count):
+            pixels = scene.frame(index / fps, index / max(1, count - 1))
             band.draw(pixels, envelope, index / fps)
             yield pixels
 

@@ -21,6 +21,7 @@ from PIL import Image
 
 from .media import AudioClip, MediaError, MediaTooLong, decode_audio, probe_video
 from .registry import VideoRecord
+from .render_videos import ENVELOPE_HZ, speech_envelope
 
 T2V_MODELS = (
     "kling-v1",
@@ -99,6 +100,14 @@ TWO_PERSON_DEFAULT_MODEL = "kling-v1-6"
 # multi-image2video [OFF]: kling-v1-6 only, 1-4 reference images.
 MULTI_IMAGE_MODEL = "kling-v1-6"
 MAX_MULTI_IMAGES = 4
+
+# avatar/image2video [OFF]: one portrait (image: URL or Base64) made to speak. The speech is exactly one of
+# `sound_file` (an audio file, URL or Base64, 2-60 s), `audio_id` (audio the upstream's TTS made earlier;
+# the simulator has no TTS store, so any id is unknown) or, standing in for that TTS step, `text` read by a
+# preset voice (as lip-sync's text2video). `prompt` (optional, <=2500) and `mode` std|pro. The clip lasts as
+# long as the speech, at least AVATAR_MIN_SECONDS.
+AVATAR_KIND = "avatar/image2video"
+AVATAR_MIN_SECONDS = 2.0
 
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
@@ -206,6 +215,27 @@ class LipSyncRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
+class AvatarRequest(TaskRequest):
+    """avatar/image2video: the portrait and its speech (decoded audio, or text with a voice)."""
+
+    speech_seconds: float
+    image: Image.Image | None = field(default=None, repr=False)
+    text: str = ""
+    voice_id: str = ""
+    voice_language: str = "en"
+    voice_speed: float = 1.0
+    audio: AudioClip | None = field(default=None, repr=False)
+
+    @property
+    def duration_s(self) -> float:
+        return max(AVATAR_MIN_SECONDS, round(self.speech_seconds, 3))
+
+    def release_inputs(self) -> None:
+        self.image = None
+        self.audio = None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -251,6 +281,8 @@ def validate_create(
         return validate_effects(body, fetch)
     if kind == "multi-image2video":
         return validate_multi_image(body, fetch)
+    if kind == AVATAR_KIND:
+        return validate_avatar(body, fetch, speech_seconds=spoken_seconds)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -702,22 +734,24 @@ def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | N
     )
 
 
-def _speech_text(spec: dict) -> dict:
+def _speech_text(spec: dict, prefix: str = "input.") -> dict:
+    """Text read by a preset voice: lip-sync's `input.*` (text2video mode), or the avatar's top-level fields."""
+    needed = "for text2video" if prefix else "with text"
     text = spec.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise invalid("input.text is required for text2video")
+        raise invalid(f"{prefix}text is required for text2video" if prefix else "text cannot be blank")
     if len(text) > MAX_LIP_SYNC_TEXT_CHARS:
-        raise invalid(f"input.text cannot be longer than {MAX_LIP_SYNC_TEXT_CHARS} characters")
+        raise invalid(f"{prefix}text cannot be longer than {MAX_LIP_SYNC_TEXT_CHARS} characters")
     voice_id = spec.get("voice_id")
     if voice_id not in VOICE_IDS:
-        raise invalid(f"input.voice_id must be one of: {', '.join(VOICE_IDS)} (required for text2video)")
-    voice_language = _choice(spec, "voice_language", VOICE_LANGUAGES, "en", label="input.voice_language")
+        raise invalid(f"{prefix}voice_id must be one of: {', '.join(VOICE_IDS)} (required {needed})")
+    voice_language = _choice(spec, "voice_language", VOICE_LANGUAGES, "en", label=f"{prefix}voice_language")
     voice_speed = spec.get("voice_speed", 1.0)
     low, high = VOICE_SPEED_RANGE
     if voice_speed is None:
         voice_speed = 1.0
     if not _number(voice_speed) or not math.isfinite(voice_speed) or not low <= voice_speed <= high:
-        raise invalid(f"input.voice_speed must be a number between {low} and {high}")
+        raise invalid(f"{prefix}voice_speed must be a number between {low} and {high}")
     return {"text": text, "voice_id": voice_id, "voice_language": voice_language, "voice_speed": float(voice_speed)}
 
 
@@ -734,6 +768,76 @@ def _speech_audio(spec: dict, fetch: Fetch | None) -> AudioClip:
         if value in (None, ""):
             raise invalid("input.audio_url is required when audio_type is url")
         data = _download(_url(value, name), name, MAX_AUDIO_BYTES, fetch)
+    return _decoded_audio(data, name)
+
+
+# -- avatar/image2video ---------------------------------------------------------------------------------
+
+
+def spoken_seconds(text: str, voice_speed: float) -> float:
+    """How long the simulator's stand-in voice takes to read `text`: its speech envelope's length."""
+    return len(speech_envelope(text, voice_speed)) / ENVELOPE_HZ
+
+
+def validate_avatar(body: dict, fetch: Fetch | None, *, speech_seconds=None) -> AvatarRequest:
+    """`speech_seconds(text, voice_speed)` measures read-aloud text (the app passes its speech envelope's
+    length); without it, text is taken at a nominal 15 characters a second."""
+    if not _present(body, "image"):
+        raise invalid("image is required")
+    sources = [name for name in ("sound_file", "audio_id", "text") if _present(body, name)]
+    if len(sources) != 1:
+        raise invalid("exactly one of sound_file, audio_id and text is required")
+    prompt = _text(body, "prompt")
+    mode = _choice(body, "mode", MODES, "std")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    speech: dict = {}
+    if sources == ["text"]:
+        speech = _speech_text(body, prefix="")
+    _screen(prompt, speech.get("text", ""))
+    if sources == ["audio_id"]:
+        audio_id = body["audio_id"]
+        raise invalid(f"audio_id {str(audio_id)[:64]} does not exist")
+    # Only now the expensive part: decode the portrait, then the audio.
+    image = image_input(body["image"], "image", fetch)
+    if sources == ["sound_file"]:
+        audio = _audio_file(body["sound_file"], "sound_file", fetch)
+        speech = {"audio": audio}
+        seconds = audio.duration_s
+    elif speech_seconds is not None:
+        seconds = speech_seconds(speech["text"], speech["voice_speed"])
+    else:
+        seconds = len(speech["text"]) / (15 * speech["voice_speed"])
+    return AvatarRequest(
+        kind=AVATAR_KIND,
+        model_name=None,
+        mode=mode,
+        prompt=prompt,
+        speech_seconds=seconds,
+        image=image,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+        **speech,
+    )
+
+
+def _audio_file(value, name: str, fetch: Fetch | None) -> AudioClip:
+    """An audio file given as a public URL or raw Base64, decoded; 2-60 s."""
+    if not isinstance(value, str):
+        raise invalid(f"{name} must be an audio URL or a Base64 string")
+    value = value.strip()
+    if value.lower().startswith("data:"):
+        raise invalid(f"{name} must be raw Base64 without the data:audio/...;base64, prefix")
+    if value.lower().startswith(("http://", "https://")):
+        data = _download(value, name, MAX_AUDIO_BYTES, fetch)
+    else:
+        data = _base64(value, name, MAX_AUDIO_BYTES, "an http(s) URL or valid Base64")
+    return _decoded_audio(data, name)
+
+
+def _decoded_audio(data: bytes, name: str) -> AudioClip:
     low, high = AUDIO_SECONDS_RANGE
     try:
         audio = decode_audio(data, max_seconds=high)

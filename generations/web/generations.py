@@ -30,6 +30,8 @@ from generations.actions.review_queue import estimate_review_wait, wait_in_words
 from generations.catalog import (
     ALL_DURATIONS,
     ASPECT_RATIOS,
+    AVATAR,
+    AVATAR_MODEL,
     CAMERA_CONTROL_ALLOWED,
     CAMERA_PRESETS,
     EFFECT_SCENES,
@@ -55,6 +57,7 @@ from generations.catalog import (
     VOICE_IDS,
     VOICE_LABELS,
     GenerationRequest,
+    spoken_seconds,
     validate_generation_request,
 )
 from generations.errors import GenerationError
@@ -367,6 +370,46 @@ class LipSyncForm(_ConsentMixin, CreateForm):
 
 
 
+class AvatarForm(_ConsentMixin, CreateForm):
+    """A portrait made to speak: the words and a voice, or an audio file; an optional note on the manner."""
+
+    kind = AVATAR
+    image = forms.FileField(label="Portrait", widget=UploadInput(),
+                            help_text="A JPEG or PNG of one person facing the camera, at least 300 px on each side, up to 10 MB.")
+    text = forms.CharField(required=False, max_length=LIP_SYNC_MAX_TEXT, label="Words to speak",
+                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Hello, and welcome to our studio!"}),
+                           help_text=f"Up to {LIP_SYNC_MAX_TEXT} characters, spoken by the voice below. Or upload audio instead.")
+    voice_id = forms.ChoiceField(label="Voice", choices=[(voice, f"{VOICE_LABELS[voice].name} · {VOICE_LABELS[voice].language}")
+                                                         for voice in VOICE_IDS])
+    voice_language = forms.ChoiceField(label="Language", choices=[("en", "English"), ("zh", "Chinese")])
+    voice_speed = forms.FloatField(label="Speed", min_value=0.8, max_value=2.0, initial=1.0, widget=forms.NumberInput(attrs={"step": "0.1"}))
+    audio = forms.FileField(label="Or an audio file", required=False, widget=UploadInput(preview="audio"),
+                            help_text="mp3, wav, m4a or aac, 2–60 s, up to 5 MB. The clip lasts as long as the audio.")
+    prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="Manner (optional)",
+                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Smiling, with a slight nod"}),
+                             help_text="How the person should look while speaking.")
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        if data.get("audio"):
+            for name in ("text", "voice_id", "voice_language", "voice_speed"):
+                data.pop(name, None)
+        return data
+
+
+def _avatar_cost():
+    """An avatar's price depends on how long it speaks: the rule, in words, for the create page."""
+    std, pro = (price_generation(AVATAR, AVATAR_MODEL, mode, 5) for mode in ("std", "pro"))
+    longest = spoken_seconds("x" * LIP_SYNC_MAX_TEXT)
+    return (f"Costs {std:,} credits per 5 seconds of speech in Standard mode, {pro:,} in Professional "
+            f"(rounded up to the credit; {LIP_SYNC_MAX_TEXT} characters of text last about {longest} seconds).")
+
+
 def _generation_or_404(request, generation_id):
     membership = membership_or_404(request)
     generation = generation_for_team(membership.team, generation_id)
@@ -600,6 +643,17 @@ def create_effect(request):
                                        "intro": "Animate a photo with a ready-made effect. Two-person effects take two images."})
 
 
+@login_required
+def create_avatar(request):
+    voices = voice_samples()
+    return _create_page(request, form_class=AvatarForm, template="generations/create_kind.html", initial=request.GET.dict(),
+                        extra_context={"title": "Talking avatar",
+                                       "intro": "Makes the person in a portrait speak your words (or your audio). A real person's "
+                                                "face needs their recorded consent, or a moderator looks first.",
+                                       "fixed_cost": _avatar_cost(), "voices": voices,
+                                       "voices_json": json.dumps({voice["id"]: voice for voice in voices})})
+
+
 def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
     parent = _generation_or_404(request, generation_id)
     return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
@@ -714,6 +768,12 @@ def remix_url(generation):
     if generation.kind == "effects":
         scene = (generation.options or {}).get("effect_scene", "")
         return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': scene, 'remix_of': str(generation.public_id)})}"
+    if generation.kind == AVATAR:
+        # The same portrait (offered again like an upload) saying the same words, in the same voice and mode.
+        options = generation.options or {}
+        query.update(prompt=generation.prompt, mode=generation.mode,
+                     **{name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in options})
+        return f"{reverse('generations:create_avatar')}?{urlencode(query)}"
     # An extended or lip-synced clip is remixed by extending it further.
     return reverse("generations:extend", args=[generation.public_id])
 

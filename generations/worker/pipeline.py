@@ -22,6 +22,7 @@ from accounts.redis_client import redis_connection
 from generations.actions import generation as actions
 from generations.actions import hashbanks, review_queue
 from generations.catalog import (
+    AVATAR,
     EFFECTS,
     IMAGE2VIDEO,
     LIP_SYNC,
@@ -96,6 +97,18 @@ def upstream_payload(generation) -> dict:
         else:
             lip_sync.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
         return {"input": lip_sync, **common}
+    if generation.kind == AVATAR:
+        # The portrait, then the speech: the uploaded audio as `sound_file`, or the text and its voice.
+        avatar = {"image": images[AssetRole.INPUT_IMAGE], "mode": generation.mode}
+        if generation.prompt:
+            avatar["prompt"] = generation.prompt
+        if options.get("speech") == "audio":
+            audio = generation.assets.filter(role=AssetRole.INPUT_AUDIO).first()
+            with audio.file.open("rb") as handle:
+                avatar["sound_file"] = upstream_base64(handle.read())
+        else:
+            avatar.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
+        return {**avatar, **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())

@@ -7,7 +7,8 @@ Two ways a real person's face gets abused, and what the studio does about each:
    and its real-person rule blocks the combination under the `deepfake` category.
 2. Re-animating a face in a way its owner may never have agreed to, however harmless the words: making
    the person in someone else's footage say things (lip-sync of a clip another member made), or putting
-   two pictured people in an intimate pose (the hug/kiss/heart effects). That is held for a moderator,
+   two pictured people in an intimate pose (the hug/kiss/heart effects), or making the person in a
+   portrait speak as a talking avatar. That is held for a moderator,
    unless the team has attested consent for the person (an audited `ConsentRecord`).
 """
 
@@ -19,6 +20,8 @@ REANIMATION_SCORE = 0.6
 
 OTHERS_FOOTAGE = "others_footage"
 INTIMATE_EFFECT = "intimate_effect"
+# An avatar makes whoever a portrait shows say words they never said: any face in it is re-animated.
+TALKING_PORTRAIT = "talking_portrait"
 
 
 @dataclass(frozen=True)
@@ -57,5 +60,6 @@ def likeness_decision(*, face_counts: dict, reanimation: str, consent_id: str = 
     what = {
         OTHERS_FOOTAGE: "makes the person in another member's footage say something",
         INTIMATE_EFFECT: "puts pictured people in an intimate pose",
+        TALKING_PORTRAIT: "makes the person in the portrait speak",
     }[reanimation]
     return LikenessCheck(REVIEW, faces, with_faces, reanimation, "", f"it {what} and no consent record was given")

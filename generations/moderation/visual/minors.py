@@ -85,13 +85,15 @@ def output_minor_rule(frames: Iterable[tuple[float, Iterable[float]]], *, sexual
 def input_minor_rule(*, youngest_age: float | None, reanimation: str, prompt_sexual: float, sexual_low: float,
                      margin_years: float) -> str:
     """At submit: "" (no objection) or why the request is refused. reanimation is likeness's
-    INTIMATE_EFFECT / OTHERS_FOOTAGE, or "" for none."""
+    INTIMATE_EFFECT / OTHERS_FOOTAGE / TALKING_PORTRAIT, or "" for none."""
     if youngest_age is None or not is_apparent_minor(youngest_age, margin_years=margin_years):
         return ""
     if reanimation == "intimate_effect":
         return "an intimate effect on a picture of an apparent minor"
     if reanimation == "others_footage":
         return "re-voicing someone else's footage of an apparent minor"
+    if reanimation == "talking_portrait":
+        return "making a portrait of an apparent minor speak"
     if prompt_sexual >= sexual_low:
         return "a sexual request with a picture of an apparent minor"
     return ""
