@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from generations.moderation.text import lexicon
 from generations.moderation.text.matching import build_matchers, segment
-from generations.moderation.text.normalize import INVISIBLE, normalize
+from generations.moderation.text.normalize import INVISIBLE, normalize, strip_accents
 from generations.moderation.text.policy import CATEGORIES, HARMFUL
 
 VERSION = "1"
@@ -363,14 +363,47 @@ class InjectionDetector(Detector):
         return DetectorResult(self.name, self.version, {"injection": score}, tuple(evidence), reasons)
 
 
+# A garment named with its flaw ("wrinkled clothes", "dirty shirt") is a wish about the garment, not its removal.
+_GARMENT_FLAW = r"(?<!wrinkled )(?<!dirty )(?<!messy )(?<!stained )(?<!torn )(?<!baggy )(?<!ugly )(?<!cheap )"
 _NEGATIVE_CLOTHING = re.compile(
-    r"\b(?:clothes|clothing|clothed|dressed|dress|shirt|shirts|top|tops|pants|trousers|underwear|bra|bras|panties|"
+    _GARMENT_FLAW + r"\b(?:clothes|clothing|clothed|dressed|dress|shirt|shirts|top|tops|pants|trousers|underwear|bra|bras|panties|"
     r"bikini|swimsuit|swimwear|lingerie|covered|covering|modest|modesty|censored|censorship|censor|censoring|mosaic|"
     r"blurred genitals|blurry genitals|blur censor|bar censor|pixelated genitals|pixelation|towel|"
     r"ropa|vêtements|kleidung|vestiti|roupa|одежд\w*|衣服|服|옷)\b"
 )
+# What covers a body, by kind, in the negative prompt: several kinds (clothes and a towel, or clothes and the
+# censoring) are a deliberate uncovering; one word alone may be an ordinary wish ("no towel logo").
+_NEGATIVE_COVERS = re.compile(
+    _GARMENT_FLAW + r"\b(?:clothes|clothing|clothed|outfit|garments?|underwear|bra|bras|panties|bikini|swimsuit|swimwear|"
+    r"lingerie|towels?|robe|bathrobe|drape|drapery|sheets?|bed ?sheets?|blanket|covered|covering|covers|"
+    r"ropa|toallas?|traje de baño|ba[ñn]ador|biqu[ií]ni|s[áa]bana|vêtements|serviette|maillot|drap|kleidung|"
+    r"handtuch|unterwäsche|badeanzug|vestiti|asciugamano|costume|lenzuol\w*|roupas?|toalha|len[çc]ol|"
+    r"ubrani\w*|bielizn\w*|ręcznik|pakaian|handuk|kıyafet|havlu|peştemal|çamaşır|quần áo|одежд\w*|бель[её]|"
+    r"полотенц\w*|купальник|простын\w*)\b"
+    r"|衣服|衣物|内衣|浴巾|下着|シーツ|タオル|水着|옷|속옷|수건|수영복|कपड़े"
+)
+_NEGATIVE_CENSOR = re.compile(
+    r"\b(?:censor\w*|mosaic|pixelat\w*|pixeliza\w*|censura|censure|zensur|zensiert|cenzur\w*|sansür\w*|sensor|"
+    r"цензур\w*|covered nipples|nipple covers?|pasties)\b|検閲|モザイク|모자이크|검열|马赛克|审查|打码"
+)
+# Asking the model to avoid what keeps a scene safe for work uncovers the category it protects.
+_NEGATIVE_SFW = re.compile(
+    r"\b(?:sfw|safe for work|family[- ]friendly|kid[- ]friendly|pg|pg-13|modest|modesty|decent|tasteful|"
+    r"non-explicit|censor bars?|coverage|covered up|apto|contenido apto|jugendfrei|conteúdo seguro|"
+    r"güvenli içerik|tous publics)\b|健全|全年龄"
+)
+# Avoiding the softening of a harmful scene (the cutaway, the fade, the bloodless or stylised version) asks for
+# it shown in full.
+_NEGATIVE_SOFTENING = re.compile(
+    r"\b(?:cutaway|cut away|cut to black|fade to black|fade out|fades out|off-?screen|implied|implied violence|"
+    r"no blood|bloodless|stylis\w*|styliz\w*|cartoonish|sin sangre|sin heridas|fundido a negro|corte de escena|"
+    r"violencia implícita|sans sang|fondu au noir|ohne blut|abblende|без крови|затемнение|cut edits|"
+    r"sem sangue|senza sangue|abgedeckte? leichen|covered bodies|corte antes do impacto|coupe avant l'impact)\b"
+    r"|暗転|컷 전환|无血"
+)
 _NEGATIVE_ADULT = re.compile(
-    r"\b(?:adult|adults|mature|grown-up|grown up|old|aged|wrinkles|wrinkled|elderly|adult features|adult body|"
+    r"\b(?:adult|adults|mature|grown-up|grown up|old (?:man|woman|face|age)|older|aged|wrinkles|wrinkled skin|"
+    r"elderly|adult features|adult body|"
     r"adult proportions|beard|stubble|over 18|18\+|adulto|adulte|erwachsen\w*|взросл\w*|成人|大人|성인)\b"
 )
 # Asking the model to avoid what keeps a scene safe for work uncovers the category it protects.
@@ -382,9 +415,32 @@ _NEGATIVE_SFW = re.compile(
 _NEGATIVE_RESCUE = re.compile(
     r"\b(?:rescue|rescued|rescuers?|saved|survives?|survival|survivors?|alive|breathing|help arriving|"
     r"help arrives|paramedics?|ambulance|lifeguards?|happy ending|recovery|intervention|safety net|harness|"
-    r"safety rope|parachute|stunt double|fake blood|props?|cgi|stuntman|crash mat|airbag|"
-    r"rescate|sauvetage|rettung|salvataggio|resgate|спасение|救援|救助|구조)\b"
+    r"safety rope|parachute|stunt double|fake blood|props?|cgi|stuntman|crash mat|airbags?|airbags deployed|"
+    r"hesitation|stepping back|someone stopping|pulling (?:him|her|them) back|hotline|being found|"
+    r"family arriving|opening the door|call for help|appel à l'aide|secours|survie|sobrevive\w*|"
+    r"überleb\w*|выжива\w*|спасени\w*|intact bodies|"
+    r"unversehrt\w*|sobreviviente\w*|sobrevivente\w*|sopravvissut\w*|survivant\w*|"
+    r"rescate|sauvetage|rettung|salvataggio|resgate|спасение)\b|救援|救助|구조|생존|망설임"
 )
+# Avoiding vagueness in a how-to asks for the exact steps.
+_NEGATIVE_VAGUE = re.compile(
+    r"\b(?:vague|skipped steps|missing (?:steps|quantities|amounts|measurements|ingredients|parts)|"
+    r"incomplete (?:process|steps|instructions|recipe)|blurred (?:labels|steps|instructions|measurements)|"
+    r"fictional (?:chemicals|ingredients|substances)|fake (?:chemicals|ingredients)|inaccurate (?:steps|chemistry))\b"
+)
+# Someone in the scene: the uncovering is of a person.
+_PERSON = re.compile(
+    r"\b(?:woman|women|man|men|girl|girls|boy|couple|adults?|model|person|people|she|he|her|him|lady|guy|body|"
+    r"actress|actor|singer|idol|mujer|hombre|pareja|modelo|femme|homme|couple|frau|mann|paar|donna|uomo|coppia|"
+    r"mulher|homem|casal|kobieta|mężczyzna|kadın|erkek|wanita|pria|женщин\w*|мужчин\w*|девушк\w*|пар\w|"
+    r"classmate|coworker|co-worker|colleague|friend|wife|girlfriend|boyfriend|husband|neighbou?r|sister|teacher|"
+    r"boss|ex|photo of|picture of|pic of|selfie|uploaded photo|celebrity|famous|star|influencer|streamer|"
+    r"schauspieler\w*|sänger\w*|actriz|attrice|atriz|актрис\w*|актер\w*|idol|model)\b"
+    r"|女性|男性|女の子|女人|男人|여성|남성|여자|남자"
+)
+
+
+_HOWTO_TAGS = frozenset({"drug", "explosive", "weapon_build", "cbrn", "crime", "synth", "instructions"})
 
 
 class NegativePromptDetector(Detector):
@@ -392,7 +448,7 @@ class NegativePromptDetector(Detector):
     it to avoid clothes, censoring or adulthood is asking for the opposite, and an injection is an injection."""
 
     name = "negative-prompt"
-    version = "2"
+    version = "3"
 
     def detect(self, ctx):
         if not ctx.negative_prompt or not ctx.negative_prompt.strip():
@@ -401,31 +457,63 @@ class NegativePromptDetector(Detector):
         scores = {}
         evidence = []
         reasons = []
-        clothing = list(_NEGATIVE_CLOTHING.finditer(views.normalized)) + list(_NEGATIVE_SFW.finditer(views.normalized))
-        if clothing:
-            base = ctx.score("sexual")
+        text = views.normalized
+        # Word lists with accents and other scripts read the text as typed (lower case); the rest the folded view.
+        both = f"{views.raw}\n{text}"
+        covers = {strip_accents(m.group()) for m in _NEGATIVE_COVERS.finditer(both)}
+        censoring = {strip_accents(m.group()) for regex in (_NEGATIVE_CENSOR, _NEGATIVE_SFW) for m in regex.finditer(both)}
+        person = bool(_PERSON.search(f"{ctx.views.raw}\n{ctx.views.normalized}"))
+        rescues = list(_NEGATIVE_RESCUE.finditer(views.raw)) or list(_NEGATIVE_RESCUE.finditer(text))
+        softening = list(_NEGATIVE_SOFTENING.finditer(views.raw)) or list(_NEGATIVE_SOFTENING.finditer(text))
+        # Censoring belongs to the harm the negative prompt is about: nudity, unless it avoids a rescue or a
+        # softening of violence and no covering of a body.
+        clothing = list(_NEGATIVE_CLOTHING.finditer(text)) + list(_NEGATIVE_SFW.finditer(text))
+        if not covers and (rescues or softening):
+            clothing = []
+        base = ctx.score("sexual")
+        # Uncovering on purpose: two kinds of cover, or a cover and the censoring.
+        deliberate = len(covers) >= 2 or bool(covers and censoring)
+        if (clothing or covers) and (person or base >= 0.3 or deliberate):
             score = 0.55 if base < 0.3 else min(1.0, max(0.75, base + 0.25))
+            if deliberate and (person or base >= 0.3):
+                score = max(score, 0.8)
             scores["sexual"] = score
-            reasons.append("sexual: negative prompt removes clothing, censoring or safe-for-work")
-            for m in clothing[:3]:
+            reasons.append("sexual: negative prompt removes clothing, censoring or safe-for-work"
+                           + (" (several coverings of a person)" if deliberate else ""))
+            for m in (clothing or list(_NEGATIVE_COVERS.finditer(views.raw)))[:3]:
                 evidence.append(Evidence(self.name, "clothing or censoring in negative prompt", ("sexual",),
                                          "negative", m.start(), m.end(), m.group()))
-        if ctx.score("sexual") >= 0.3 or clothing:
-            adult = _NEGATIVE_ADULT.search(views.normalized)
+        if ctx.score("sexual") >= 0.3 or scores.get("sexual", 0.0) >= 0.8:
+            adult = _NEGATIVE_ADULT.search(text)
             if adult:
                 ctx.signals["_minor"] = max(ctx.signals.get("_minor", 0.0), 0.6)
                 reasons.append("minor signal: negative prompt removes adult features")
                 evidence.append(Evidence(self.name, "adulthood in negative prompt", (), "negative",
                                          adult.start(), adult.end(), adult.group()))
-        rescue = _NEGATIVE_RESCUE.search(views.normalized)
-        if rescue:
+        if rescues or (softening and (censoring or len(softening) >= 2)):
             harmed = [c for c in ("self_harm", "violence") if ctx.score(c) >= 0.15]
+            # Several rescues, or the rescue with the softening, avoided together: the harm is the point.
+            deliberate = (len({m.group() for m in rescues}) >= 2 or bool(rescues and softening) or len(softening) >= 2
+                          or bool(softening and censoring and not covers))
             for category in harmed or ["violence"]:
                 base = ctx.score(category)
-                scores[category] = min(1.0, max(0.75, base + 0.35)) if harmed else 0.45
-            reasons.append(f"{(harmed or ['violence'])[0]}: negative prompt removes the rescue or the safety")
-            evidence.append(Evidence(self.name, "rescue or safety in negative prompt", tuple(harmed or ["violence"]),
-                                     "negative", rescue.start(), rescue.end(), rescue.group()))
+                if harmed:
+                    scores[category] = min(1.0, max(0.75, base + 0.35))
+                else:
+                    scores[category] = 0.76 if deliberate else 0.45
+            first = (rescues or softening)[0]
+            reasons.append(f"{(harmed or ['violence'])[0]}: negative prompt removes the rescue, the safety or the "
+                           "softening")
+            evidence.append(Evidence(self.name, "rescue, safety or softening in negative prompt",
+                                     tuple(harmed or ["violence"]), "negative", first.start(), first.end(),
+                                     first.group()))
+        vague = _NEGATIVE_VAGUE.search(text)
+        if vague:
+            scores["illegal"] = max(scores.get("illegal", 0.0),
+                                    0.8 if ctx.score("illegal") >= 0.2 or ctx.tags & _HOWTO_TAGS else 0.45)
+            reasons.append("illegal: negative prompt removes the vagueness of a how-to")
+            evidence.append(Evidence(self.name, "exactness asked for in negative prompt", ("illegal",), "negative",
+                                     vague.start(), vague.end(), vague.group()))
         injection = [w for w, *_ in injection_signals(views)]
         for hit_view, text in views.items():
             for hit in matchers()["raw" if hit_view == "raw" else "normalized"][0].scan(text, hit_view):

@@ -13,9 +13,11 @@ Model: per target a logistic regression with L2 regularisation and balanced clas
 gradient descent in numpy (1,500 rows x 520 features: a second or two).
 
 Calibration: thresholds are chosen on out-of-fold probabilities (k-fold: every row is scored by a model that
-never saw it), never on the fitted model's own training scores: per category, the block threshold is the
-lowest one that blocks at most BLOCK_FALSE_RATE of the rows that must not be blocked in that category, and
-the review threshold the lowest that flags at most REVIEW_FALSE_RATE of the allowed rows.
+never saw it), never on the fitted model's own training scores. Per category, the review threshold is the
+lowest that flags at most REVIEW_FALSE_RATE of the allowed rows; the block threshold the lowest that blocks
+at most BLOCK_FALSE_RATE of the allowed rows and at most REVIEW_BLOCK_RATE of the category's review rows.
+Blocking a review row is a cost (a human would have allowed some of them), but a smaller one than letting a
+block row through, so the review band borrows less of the block band's recall than a single rate would.
 """
 
 import hashlib
@@ -31,7 +33,8 @@ from generations.moderation.text.semantic import HEAD_CATEGORIES, features
 FOLDS = 5
 BLOCK_FALSE_RATE = 0.005
 REVIEW_FALSE_RATE = 0.015
-GATE_MARGIN = 0.03
+REVIEW_BLOCK_RATE = 0.5
+GATE_MARGIN = 0.0
 SIMILARITY_FLOOR = 0.45  # a text like nothing in the corpus ("hi", "Release on file") gets no say
 _CATEGORY_TARGETS = {
     "sexual": ("sexual",),
@@ -165,15 +168,17 @@ def _threshold(scores_neg, rate, floor):
 
 
 def calibrate(P, Y, labels):
-    """Per category: review_at from the allowed rows, block_at from the rows not blocked in the category."""
+    """Per category: review_at from the allowed rows; block_at from the allowed rows and the category's review
+    rows (each with its own rate)."""
     k = len(HEAD_CATEGORIES)
     review_at = np.zeros(k, dtype=np.float32)
     block_at = np.zeros(k, dtype=np.float32)
     allowed = np.array([label == "allow" for label in labels])
     for i in range(k):
         review_at[i] = _threshold(P[allowed, i], REVIEW_FALSE_RATE, 0.5)
-        not_block = Y[:, k + i] == 0
-        block_at[i] = _threshold(P[not_block, k + i], BLOCK_FALSE_RATE, 0.6)
+        held_only = (Y[:, i] == 1) & (Y[:, k + i] == 0)  # review rows of the category
+        block_at[i] = max(_threshold(P[allowed, k + i], BLOCK_FALSE_RATE, 0.6),
+                          _threshold(P[held_only, k + i], REVIEW_BLOCK_RATE, 0.6))
     return review_at, block_at
 
 
