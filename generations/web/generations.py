@@ -969,6 +969,9 @@ INPUT_ROLES = {
     "2": AssetRole.INPUT_IMAGE_2,
     "3": AssetRole.INPUT_IMAGE_3,
     "4": AssetRole.INPUT_IMAGE_4,
+    "5": AssetRole.INPUT_IMAGE_5,
+    "6": AssetRole.INPUT_IMAGE_6,
+    "7": AssetRole.INPUT_IMAGE_7,
     "audio": AssetRole.INPUT_AUDIO,
 }
 
