@@ -6,6 +6,7 @@ call, with the upstream's own wording where it has one.
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 
 from generations.errors import GenerationError
@@ -22,7 +23,8 @@ EFFECTS = "effects"
 # The route has two segments (POST /v1/videos/avatar/image2video): the kind keeps them, so the provider
 # client and the simulator still build the URL from the kind alone.
 AVATAR = "avatar/image2video"
-KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR)
+OMNI_VIDEO = "omni-video"
+KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR, OMNI_VIDEO)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -31,10 +33,11 @@ KIND_LABELS = {
     LIP_SYNC: "Lip-sync",
     EFFECTS: "Effect",
     AVATAR: "Avatar",
+    OMNI_VIDEO: "Omni video",
 }
 # Kinds that continue an existing clip of the team: they name a parent generation.
 PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
-LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from"}
+LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from", "omni-video": "Made with the clip"}
 
 # video-extend (§2): adds 4–5 s per call (the simulator adds exactly 5), total at most 3 minutes, only
 # for videos the V1.x models made, and only while the upstream still keeps them (30 days).
@@ -94,6 +97,40 @@ SPOKEN_CHARS_PER_SECOND = 15
 def spoken_seconds(text: str, voice_speed: float = 1.0) -> int:
     """Whole seconds the avatar's clip is expected to last when `text` is read at `voice_speed`."""
     return max(AVATAR_MIN_SECONDS, math.ceil(len(text) / (SPOKEN_CHARS_PER_SECOND * voice_speed)))
+
+
+# omni-video (POST /v1/videos/omni-video): one prompt that names its inputs as <<<image_N>>>, <<<video_N>>> and
+# <<<element_N>>> (1-based positions in image_list, video_list and element_list). Up to 7 images and elements
+# together, 4 when a clip is given; at most one clip, a finished clip of the team (`feature`: a reference for
+# style, camera or the next shot; `base`: the clip to edit, whose length the result keeps). An image may be
+# typed first_frame or end_frame instead of being a reference (an end frame needs a first frame, and no more
+# than 2 images then). Text-only and first-frame clips last 5 or 10 s; the rest 3–10 s (kling-v3-omni 3–15).
+OMNI_MODELS = ("kling-video-o1", "kling-v3-omni")
+OMNI_DEFAULT_MODEL = "kling-video-o1"
+OMNI_DURATIONS = {"kling-video-o1": tuple(str(n) for n in range(3, 11)), "kling-v3-omni": tuple(str(n) for n in range(3, 16))}
+OMNI_MAX_IMAGES = 7
+OMNI_MAX_IMAGES_WITH_VIDEO = 4
+OMNI_MAX_VIDEOS = 1
+OMNI_VIDEO_SECONDS = (3, 10)
+OMNI_IMAGE_TYPES = ("first_frame", "end_frame")
+OMNI_REFER_TYPES = ("feature", "base")
+OMNI_SOUND_CHOICES = ("yes", "no")
+OMNI_REFERENCE = re.compile(r"<<<(image|video|element)_(\d+)>>>")
+OMNI_LISTS = {"image": "image_list", "video": "video_list", "element": "element_list"}
+
+
+def omni_references(prompt: str) -> dict:
+    """{"image": {1, 3}, "video": {1}, "element": set()}: the positions the prompt refers to, per list."""
+    found = {name: set() for name in OMNI_LISTS}
+    for what, number in OMNI_REFERENCE.findall(prompt or ""):
+        found[what].add(int(number))
+    return found
+
+
+def omni_readable(prompt: str) -> str:
+    """The prompt with each <<<image_N>>> written as words in its place ("image 1"), as the screening reads it:
+    the references stay where they are, so no word is joined to a reference and hidden from the classifier."""
+    return OMNI_REFERENCE.sub(lambda match: f" {match.group(1)} {match.group(2)} ", prompt or "").strip()
 
 
 # effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
@@ -240,6 +277,8 @@ class GenerationRequest:
         at once)."""
         if self.kind == AVATAR:
             return "\n".join(text for text in (self.options.get("text", ""), self.prompt) if text)
+        if self.kind == OMNI_VIDEO:
+            return omni_readable(self.prompt)
         text = self.options.get("text") or self.prompt
         if self.shots:
             text = "\n".join([text, *(f"Shot {shot['index']}: {shot['prompt']}" for shot in self.shots)]).strip()
@@ -289,6 +328,7 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         LIP_SYNC: _lip_sync_request,
         EFFECTS: _effects_request,
         AVATAR: _avatar_request,
+        OMNI_VIDEO: _omni_request,
     }[kind]
     request = validate(kind, data, default_model=default_model, common=common)
     if _visible_label(data):
@@ -697,6 +737,155 @@ def _avatar_request(kind, data, *, default_model, common):
         options=options,
         **common,
     )
+
+
+def _omni_list(data, name, *, item_fields, limit):
+    entries = data.get(name)
+    if entries in (None, "", [], ()):
+        return []
+    if not isinstance(entries, (list, tuple)) or not all(isinstance(entry, dict) for entry in entries):
+        raise GenerationError("invalid_field_type", f"{name} must be a list of objects like {item_fields}.", field=name)
+    if len(entries) > limit:
+        raise GenerationError(f"too_many_{name.removesuffix('_list')}s", f"{name} takes at most {limit}; was {len(entries)}.", field=name)
+    return list(entries)
+
+
+def _omni_request(kind, data, *, default_model, common):
+    """omni-video: a prompt whose <<<image_N>>> / <<<video_N>>> / <<<element_N>>> name the inputs of
+    image_list, video_list and element_list. Every reference must name a listed input and every listed
+    input must be referenced (a first or end frame excepted: its place in the clip is its type)."""
+    _refuse(data, ("image", "image_tail", "images", "parent_id", "effect_scene", "text", "audio", "voice_id",
+                   "camera_control", "negative_prompt", "cfg_scale", "remix_of"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = data.get("model") or data.get("model_name") or OMNI_DEFAULT_MODEL
+    if model_name not in OMNI_MODELS:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not support omni-video; use {' or '.join(OMNI_MODELS)}.",
+            field="model",
+        )
+    prompt, _ = _prompts(data, required=True)
+    images = _omni_list(data, "image_list", item_fields='{"image", "type"}', limit=OMNI_MAX_IMAGES)
+    videos = _omni_list(data, "video_list", item_fields='{"video_id", "refer_type", "keep_original_sound"}', limit=OMNI_MAX_VIDEOS)
+    elements = _omni_list(data, "element_list", item_fields='{"element_id"}', limit=OMNI_MAX_IMAGES)
+    limit = OMNI_MAX_IMAGES_WITH_VIDEO if videos else OMNI_MAX_IMAGES
+    if len(images) + len(elements) > limit:
+        raise GenerationError(
+            "too_many_references",
+            f"image_list and element_list together take at most {limit} {'with a video' if videos else 'without a video'}; "
+            f"were {len(images) + len(elements)}.",
+            field="image_list",
+        )
+    types = []
+    for index, entry in enumerate(images):
+        if entry.get("image") is None:
+            raise GenerationError("image_required", f"image_list[{index}] needs an image.", field="image_list")
+        image_type = entry.get("type") or ""
+        if image_type and image_type not in OMNI_IMAGE_TYPES:
+            raise GenerationError(
+                "invalid_image_type", f"image_list[{index}].type must be first_frame or end_frame (or absent for a reference).",
+                field="image_list",
+            )
+        types.append(image_type)
+    if types.count("first_frame") > 1 or types.count("end_frame") > 1:
+        raise GenerationError("invalid_image_type", "image_list takes at most one first_frame and one end_frame.", field="image_list")
+    if "end_frame" in types:
+        if "first_frame" not in types:
+            raise GenerationError("invalid_image_type", "An end_frame needs a first_frame in image_list.", field="image_list")
+        if len(images) > 2:
+            raise GenerationError(
+                "invalid_image_type", "An end_frame is not supported with more than 2 images in image_list.", field="image_list"
+            )
+    video = {}
+    if videos:
+        entry = videos[0]
+        refer_type = entry.get("refer_type") or "base"
+        if refer_type not in OMNI_REFER_TYPES:
+            raise GenerationError("invalid_refer_type", "video_list[0].refer_type must be feature or base.", field="video_list")
+        keep = entry.get("keep_original_sound") or "no"
+        if keep not in OMNI_SOUND_CHOICES:
+            raise GenerationError(
+                "invalid_keep_original_sound", "video_list[0].keep_original_sound must be yes or no.", field="video_list"
+            )
+        video_id = entry.get("video_id")
+        if not isinstance(video_id, str) or not video_id.strip() or len(video_id) > 64:
+            raise GenerationError(
+                "parent_required", "video_list[0].video_id must be the id of a finished generation of your team.", field="video_list"
+            )
+        video = {"video_id": video_id.strip(), "refer_type": refer_type, "keep_original_sound": keep}
+    _check_omni_references(prompt, {"image": types, "video": videos, "element": elements})
+    if elements:
+        # The references are consistent, but the studio keeps no element library (the upstream's saved
+        # subjects): no element_id can name anything here. Refused, never dropped.
+        element_id = str(elements[0].get("element_id"))[:32]
+        raise GenerationError(
+            "element_not_found", f"element_list[0]: element_id {element_id} does not exist (this studio keeps no element library yet).",
+            field="element_list",
+        )
+    editing = video.get("refer_type") == "base"
+    if editing and any(types):
+        raise GenerationError(
+            "options_conflict", "A first_frame or end_frame cannot be combined with a base video to edit.", field="image_list"
+        )
+    framed = "first_frame" in types
+    if editing:
+        if data.get("duration") not in (None, ""):
+            raise GenerationError(
+                "field_not_applicable", "duration is not used when editing a video (refer_type base): the clip keeps its length.",
+                field="duration",
+            )
+        duration = ""  # the clip's, filled in from the video by the submit action
+    else:
+        plain = not videos and not elements and (not images or types == ["first_frame"])
+        allowed = CLASSIC_DURATIONS if plain and model_name == "kling-video-o1" else OMNI_DURATIONS[model_name]
+        duration = _duration(data, allowed, model_name)
+    if (editing or framed) and data.get("aspect_ratio") not in (None, ""):
+        raise GenerationError(
+            "field_not_applicable",
+            "aspect_ratio is not used with a first frame or a video to edit: the clip follows its input.",
+            field="aspect_ratio",
+        )
+    aspect_ratio = "" if editing or framed else _aspect_ratio(data)
+    options = {"image_types": types}
+    if video:
+        options["video"] = {name: video[name] for name in ("refer_type", "keep_original_sound")}
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        model_name=model_name,
+        duration=duration,
+        mode=data.get("mode") and _mode(data) or "pro",
+        aspect_ratio=aspect_ratio,
+        images=tuple(entry["image"] for entry in images),
+        parent_id=video.get("video_id", ""),
+        options=options,
+        **common,
+    )
+
+
+def _check_omni_references(prompt, listed):
+    """Every <<<kind_N>>> names a listed input; every listed input (frames excepted) is named."""
+    found = omni_references(prompt)
+    for what, entries in listed.items():
+        name = OMNI_LISTS[what]
+        count = len(entries)
+        for number in sorted(found[what]):
+            if not 1 <= number <= count:
+                has = f"has {count}" if count else "is empty"
+                raise GenerationError(
+                    "reference_not_found",
+                    f"The prompt refers to <<<{what}_{number}>>>, but {name} {has}: each <<<{what}_N>>> must name an entry of {name}.",
+                    field=name,
+                )
+        for position, entry in enumerate(entries, start=1):
+            if what == "image" and entry:  # a first_frame / end_frame is placed by its type
+                continue
+            if position not in found[what]:
+                raise GenerationError(
+                    "reference_unused",
+                    f"{name}[{position - 1}] is never referred to in the prompt: write <<<{what}_{position}>>> where it belongs, "
+                    "or remove it.",
+                    field=name,
+                )
 
 
 def _effects_request(kind, data, *, default_model, common):

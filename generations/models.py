@@ -148,6 +148,10 @@ class AssetRole(models.TextChoices):
     INPUT_IMAGE_2 = "input_image_2", "Second input image"
     INPUT_IMAGE_3 = "input_image_3", "Third input image"
     INPUT_IMAGE_4 = "input_image_4", "Fourth input image"
+    # omni-video takes up to 7 images.
+    INPUT_IMAGE_5 = "input_image_5", "Fifth input image"
+    INPUT_IMAGE_6 = "input_image_6", "Sixth input image"
+    INPUT_IMAGE_7 = "input_image_7", "Seventh input image"
     INPUT_AUDIO = "input_audio", "Input audio"
     VIDEO = "video", "Video"
     POSTER = "poster", "Poster frame"

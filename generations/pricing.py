@@ -4,7 +4,7 @@ import math
 
 from django.conf import settings
 
-from generations.catalog import AVATAR, EXTEND_SECONDS, LIP_SYNC, MODELS, VIDEO_EXTEND
+from generations.catalog import AVATAR, EXTEND_SECONDS, LIP_SYNC, MODELS, OMNI_MODELS, OMNI_VIDEO, VIDEO_EXTEND
 
 # Credits per 5 seconds of output, by model and mode. Ten credits are one upstream "unit" (Kling bills
 # std 5 s = 1 unit, pro 5 s = 3.5 units, the v2 master models 10 units).
@@ -24,6 +24,10 @@ DEFAULT_PRICES = {
     # (the uploaded audio's length, or the spoken text's estimate, catalog.spoken_seconds), std 1 upstream
     # unit and pro 2 units per 5 s, as the simulator deducts.
     AVATAR: {"std": 10, "pro": 20},
+    # omni-video, per 5 s of the clip it makes (a base edit's length is its clip's): 3 upstream units in std
+    # and 4 in pro, as the simulator deducts. The contract gives no figure: these are the studio's own.
+    "kling-video-o1": {"std": 30, "pro": 40},
+    "kling-v3-omni": {"std": 30, "pro": 40},
 }
 
 
@@ -63,6 +67,12 @@ def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, 
         per_5s = table.get(AVATAR, DEFAULT_PRICES[AVATAR]).get(mode)
         if per_5s is None:
             raise ValueError(f"no price for an avatar in mode {mode!r}")
+        return math.ceil(per_5s * max(1, int(seconds)) / 5)
+    if kind == OMNI_VIDEO:
+        table = table if table is not None else price_table()
+        per_5s = table.get(model_name, {}).get(mode) if model_name in OMNI_MODELS else None
+        if per_5s is None:
+            raise ValueError(f"no price for omni-video on {model_name!r} in mode {mode!r}")
         return math.ceil(per_5s * max(1, int(seconds)) / 5)
     if kind == LIP_SYNC:
         table = table if table is not None else price_table()

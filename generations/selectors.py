@@ -60,6 +60,12 @@ def deliverable_asset(generation, role):
     return Asset.objects.filter(generation=generation, role=role, quarantined=False).first()
 
 
+def referable_clips(team, *, limit=30):
+    """The team's finished clips the video service still knows, newest first: what an omni-video may name."""
+    return (Generation.objects.filter(team=team, status=Status.SUCCEEDED).exclude(provider_video_id="")
+            .order_by("-created_at")[:limit])
+
+
 def team_generations(team, *, created_by=None):
     queryset = Generation.objects.filter(team=team).select_related("created_by", "parent").prefetch_related("assets")
     if created_by is not None:

@@ -197,17 +197,20 @@ def screening_history(user, *, limit=8, hours=24):
     ]
 
 
-def _scan_input_images(request, *, restricted):
-    """Scan input images with the output detectors before anything is submitted. Returns the worst
-    verdict as a dict (or None without images)."""
+def _scan_input_images(request, *, restricted, clip_path=None):
+    """Scan input images (and a referenced clip: omni-video's video_list, scanned as an output is) with the
+    output detectors before anything is submitted. Returns the worst verdict as a dict (or None without any)."""
     images = request.input_images
-    if not images:
+    if not images and clip_path is None:
         return None
     strict = settings.SCAN_STRICT_THRESHOLDS if restricted else None
     worst = None
-    for image in images:
+    for image in (*images, *([clip_path] if clip_path is not None else [])):
         try:
-            verdict = scanning.scan_image(image.for_analysis, thresholds=strict)
+            if image is clip_path:
+                verdict = scanning.scan_video(clip_path, thresholds=strict)
+            else:
+                verdict = scanning.scan_image(image.for_analysis, thresholds=strict)
         except scanning.DetectorUnavailable as exc:
             raise GenerationError("scanner_unavailable", "Images cannot be checked right now; try again shortly.", http_status=503) from exc
         except scanning.ScanError as exc:
@@ -240,6 +243,8 @@ def _resolve_parent(team, request):
         raise GenerationError(
             "parent_not_found", "No generation of your team has that id.", field="parent_id", http_status=404
         )
+    if request.kind == catalog.OMNI_VIDEO:
+        return parent, _referenced_clip(parent, request)
     if request.kind not in catalog.PARENT_KINDS:
         return parent, request  # a remix only records where it came from
     video = _continuable_video(parent, request.kind)
@@ -249,7 +254,26 @@ def _resolve_parent(team, request):
     )
 
 
+def _referenced_clip(parent, request):
+    """omni-video's video_list[0]: a finished clip of the team the video service still keeps, 3–10 s long
+    (the upstream's limit). A clip to edit (refer_type base) gives the result its length."""
+    video = _continuable_video(parent, request.kind)
+    seconds = video.duration_s or parent.duration_seconds
+    low, high = catalog.OMNI_VIDEO_SECONDS
+    if not low - 0.25 <= seconds <= high + 0.25:
+        raise GenerationError(
+            "invalid_video_duration",
+            f"omni-video takes clips of {low}–{high} seconds in video_list; this one lasts {seconds:.1f}.",
+            field="video_list", http_status=422,
+        )
+    if request.options.get("video", {}).get("refer_type") == "base":
+        return dataclasses.replace(request, duration=str(min(high, max(low, round(seconds)))))
+    return request
+
+
 def _verb(kind):
+    if kind == catalog.OMNI_VIDEO:
+        return "used in video_list"
     return "extended" if kind == catalog.VIDEO_EXTEND else "lip-synced"
 
 
@@ -325,9 +349,14 @@ def _named_images(request):
     return named + [(f"images[{index}]", image) for index, image in enumerate(request.images)]
 
 
+def _clip_name(request):
+    """How the likeness and age records name the clip a request works on."""
+    return "video_list[0]" if request.kind == catalog.OMNI_VIDEO else "parent video"
+
+
 @contextlib.contextmanager
 def _parent_footage(parent):
-    """A local copy of the clip a lip-sync re-voices. A stored clip that cannot be read is the studio's
+    """A local copy of the clip a lip-sync re-voices (or omni-video references). A stored clip that cannot be read is the studio's
     problem, not the user's: video_unreadable, worth a retry."""
     try:
         with local_copy(_parent_video(parent).file) as path:
@@ -344,9 +373,9 @@ def _check_likeness(request, *, user, parent, consent):
     try:
         for name, image in _named_images(request):
             reports[name] = faces.detect_faces_in_image(image.for_analysis)
-        if request.kind == catalog.LIP_SYNC and parent is not None:
+        if request.kind in (catalog.LIP_SYNC, catalog.OMNI_VIDEO) and parent is not None:
             with _parent_footage(parent) as path:
-                reports["parent video"] = faces.detect_faces_in_video(path)
+                reports[_clip_name(request)] = faces.detect_faces_in_video(path)
     except faces.FaceDetectorUnavailable as exc:
         raise GenerationError(
             "face_check_unavailable", "Inputs cannot be checked for faces right now; try again shortly.", http_status=503
@@ -358,6 +387,8 @@ def _check_likeness(request, *, user, parent, consent):
         kind=request.kind,
         effect_scene=request.options.get("effect_scene", ""),
         parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
+        edits_footage=request.options.get("video", {}).get("refer_type") == "base",
+        pictured_faces=any(report.faces for name, report in reports.items() if name.startswith("images[")),
     )
     check = likeness.likeness_decision(
         face_counts={name: report.faces for name, report in reports.items()}, reanimation=reanimation,
@@ -449,7 +480,7 @@ def _check_input_ages(request, admission, likeness_check, face_reports, decision
     faces_seen = []
     try:
         for name in likeness_check.inputs_with_faces:
-            if name == "parent video" and admission.parent is not None:
+            if name in ("parent video", "video_list[0]") and admission.parent is not None:
                 # The footage a lip-sync re-voices: a few frames spread over it.
                 with _parent_footage(admission.parent) as path:
                     for picture in minors.sample_video_frames(path):
@@ -505,14 +536,31 @@ def screen_request(request: GenerationRequest, *, history=(), strict=False, has_
 def _assess(admission: Admission, *, user, team=None) -> Assessment:
     """Match its images against the hash banks, look for faces in what the request animates, screen its
     text, scan its images (pure CPU and reads)."""
+    with _referenced_footage(admission) as clip_path:
+        return _assess_with(admission, user=user, team=team, clip_path=clip_path)
+
+
+@contextlib.contextmanager
+def _referenced_footage(admission):
+    """omni-video's referenced clip as a local file, screened like an input image (hash banks, the nudity
+    scan, faces, apparent minors); None for every other kind."""
+    if admission.request.kind != catalog.OMNI_VIDEO or admission.parent is None:
+        yield None
+        return
+    with _parent_footage(admission.parent) as path:
+        yield path
+
+
+def _assess_with(admission: Admission, *, user, team, clip_path) -> Assessment:
     request = admission.request
     hash_match = None
-    if request.input_images:
+    if request.input_images or clip_path is not None:
         hash_match = hashbanks.match_input_images(
-            [(role, image.data) for role, image in input_image_roles(request)], team_id=team.pk if team else None
+            [(role, image.data) for role, image in input_image_roles(request)], team_id=team.pk if team else None,
+            clips=[("video_list[0]", clip_path)] if clip_path is not None else (),
         )
     likeness_check, face_reports = None, {}
-    if request.input_images or request.kind == catalog.LIP_SYNC:
+    if request.input_images or request.kind == catalog.LIP_SYNC or clip_path is not None:
         likeness_check, face_reports = _check_likeness(
             request, user=user, parent=admission.parent, consent=admission.consent
         )
@@ -523,7 +571,12 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
         strict=admission.restricted,
         has_face_input=bool(likeness_check and likeness_check.inputs_with_faces),
     )
-    input_scan = _scan_input_images(request, restricted=admission.restricted)
+    try:
+        input_scan = _scan_input_images(request, restricted=admission.restricted, clip_path=clip_path)
+    except GenerationError as exc:
+        if clip_path is not None and exc.code == "image_corrupt":
+            raise GenerationError("video_unreadable", "The clip in video_list cannot be read right now.", http_status=503) from exc
+        raise
     apparent_minor = _check_input_ages(request, admission, likeness_check, face_reports, decision)
     if apparent_minor is not None:
         # A lip-sync has no input image to scan: its record still needs a place in screening_result.
@@ -743,7 +796,8 @@ def _note_stored(asset):
         stored.append((asset.file.storage, asset.file.name))
 
 
-_EXTRA_IMAGE_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4)
+_EXTRA_IMAGE_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3, AssetRole.INPUT_IMAGE_4,
+                      AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7)
 
 
 def input_image_roles(request):
@@ -973,9 +1027,15 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
 
 
 
-def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False) -> str:
-    """Which re-animation, if any, a request performs (before looking at faces): the catalog's kinds mapped
-    onto the likeness rules' cases."""
+def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False,
+                     edits_footage: bool = False, pictured_faces: bool = False) -> str:
+    """Which re-animation, if any, a request performs: the catalog's kinds mapped onto the likeness rules'
+    cases. omni-video re-animates a likeness when it works on another member's clip, or edits a clip
+    (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video)."""
+    if kind == catalog.OMNI_VIDEO:
+        if parent_made_by_someone_else or (edits_footage and pictured_faces):
+            return likeness.FOOTAGE_EDIT
+        return ""
     if kind == catalog.LIP_SYNC and parent_made_by_someone_else:
         return likeness.OTHERS_FOOTAGE
     if kind == catalog.EFFECTS and effect_scene in catalog.INTIMATE_EFFECTS:

@@ -245,13 +245,16 @@ def loaded_banks() -> LoadedBanks:
 # --- matching media -------------------------------------------------------------------------------------
 
 
-def match_input_images(images: Sequence[tuple[str, bytes]], *, team_id) -> dict | None:
-    """The record of the strongest bank match among a request's input images ((role, bytes) pairs), or None."""
+def match_input_images(images: Sequence[tuple[str, bytes]], *, team_id, clips: Sequence[tuple[str, object]] = ()) -> dict | None:
+    """The record of the strongest bank match among a request's input images ((role, bytes) pairs) and the
+    clips it references ((name, path) pairs: omni-video's video_list, hashed as an output clip is), or None."""
     banks = loaded_banks()
     if not banks.banks:
         return None
     started = timezone.now()
     matches = []
+    for name, path in clips:
+        matches += [dataclasses.replace(match, role=name) for match in banks.match_clip(hashing.hash_video(path), team_id=team_id)]
     for role, data in images:
         try:
             pdq = hashing.hash_image(hashing.open_image(data))

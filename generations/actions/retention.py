@@ -34,7 +34,8 @@ from generations.states import TERMINAL
 logger = logging.getLogger(__name__)
 
 INPUT_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3,
-               AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_AUDIO)
+               AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7,
+               AssetRole.INPUT_AUDIO)
 OUTPUT_ROLES = (AssetRole.VIDEO, AssetRole.POSTER, AssetRole.BLURRED_POSTER)
 
 

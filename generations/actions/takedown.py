@@ -55,7 +55,7 @@ from generations.storage import local_copy
 logger = logging.getLogger(__name__)
 
 INPUT_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3,
-               AssetRole.INPUT_IMAGE_4)
+               AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7)
 SWEPT_ROLES = (*INPUT_ROLES, AssetRole.VIDEO)
 # A generation taken down loses its outputs whatever matched: a clip made from a banned image shows it.
 OUTPUT_ROLES = (AssetRole.VIDEO, AssetRole.POSTER)

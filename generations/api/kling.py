@@ -15,7 +15,9 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Q
@@ -31,7 +33,7 @@ from accounts.kling_pairs import ACCESS_KEY_PREFIX
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
 from generations.actions.generation import do_submit_generation
-from generations.catalog import AVATAR, AVATAR_MODEL, KINDS, validate_generation_request
+from generations.catalog import AVATAR, AVATAR_MODEL, KINDS, OMNI_DEFAULT_MODEL, OMNI_VIDEO, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import Asset, AssetRole, Generation
@@ -304,6 +306,8 @@ def _kind_fields(kind, body, team):
         return fields
     if kind == AVATAR:
         return _avatar_fields(body)
+    if kind == OMNI_VIDEO:
+        return _omni_fields(body, team)
     if kind == "effects":
         effect_input = body.get("input")
         if not isinstance(effect_input, dict):
@@ -333,6 +337,51 @@ def _avatar_fields(body):
     if sound_file not in (None, ""):
         fields["audio"] = sound_file
     fields.update({name: body[name] for name in ("text", "voice_id", "voice_language", "voice_speed") if name in body})
+    return fields
+
+
+_FILE_PATH = re.compile(r"/kling/v1/files/([0-9a-fA-F-]{32,36})/?$")
+
+
+def _omni_list(body, name, shape):
+    entries = body.get(name)
+    if entries in (None, []):
+        return []
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise GenerationError("invalid_request", f"Invalid request parameters: {name} must be a list of {shape}", field=name)
+    return entries
+
+
+def _omni_fields(body, team):
+    """omni-video: image_list [{image_url, type}], video_list [{video_url, refer_type, keep_original_sound}],
+    element_list [{element_id}], in the upstream's shapes, to the catalog's fields. A clip is a video of this
+    account: its result `url` from this door (or its `video_id`); other URLs are not fetched."""
+    fields = {"model": body.get("model_name") or OMNI_DEFAULT_MODEL}
+    images = _omni_list(body, "image_list", '{"image_url", "type"}')
+    fields["image_list"] = [
+        {"image": entry.get("image_url") or entry.get("image"), **({"type": entry["type"]} if entry.get("type") else {})}
+        for entry in images
+    ]
+    videos = []
+    for index, entry in enumerate(_omni_list(body, "video_list", '{"video_url", "refer_type", "keep_original_sound"}')):
+        video_id = entry.get("video_id")
+        if video_id in (None, ""):
+            url = entry.get("video_url")
+            match = _FILE_PATH.search(urlsplit(url).path) if isinstance(url, str) and url else None
+            if match is None:
+                raise GenerationError(
+                    "invalid_request",
+                    f"Invalid request parameters: video_list[{index}].video_url must be the url of a video this account made "
+                    "(a task's result); other URLs are not fetched",
+                    field="video_list",
+                )
+            video_id = match.group(1)
+        videos.append({
+            "video_id": _parent_from_video_id(video_id, team),
+            **{name: entry[name] for name in ("refer_type", "keep_original_sound") if entry.get(name) not in (None, "")},
+        })
+    fields["video_list"] = videos
+    fields["element_list"] = _omni_list(body, "element_list", '{"element_id"}')
     return fields
 
 

@@ -92,12 +92,27 @@ class ShotIn(Schema):
     duration: str | int
 
 
+class OmniImageIn(Schema):
+    image: str = Field(description="base64 (a data: prefix is accepted) or an http(s) URL")
+    type: str | None = Field(None, description="first_frame or end_frame; absent: a reference the prompt names as <<<image_N>>>")
+
+
+class OmniVideoIn(Schema):
+    video_id: str = Field(description="The id of a succeeded generation of your team (a 3–10 s clip)")
+    refer_type: str | None = Field(None, description="base (the clip to edit; the result keeps its length, the default) or feature")
+    keep_original_sound: str | None = Field(None, description="yes or no (default)")
+
+
+class OmniElementIn(Schema):
+    element_id: int | str
+
+
 class GenerationIn(Schema):
     kind: str = "text2video"
     prompt: str | None = None
     negative_prompt: str | None = None
     model: str | None = None
-    duration: str | int | None = "5"
+    duration: str | int | None = Field(None, description="Seconds, as a string; 5 when absent (omni-video editing a clip: its length)")
     aspect_ratio: str | None = None
     mode: str | None = None
     cfg_scale: float | None = None
@@ -130,6 +145,13 @@ class GenerationIn(Schema):
     )
     multi_prompt: list[ShotIn] | None = Field(
         None, description="with shot_type customize: at most 6 shots, their durations summing to duration"
+    )
+    image_list: list[OmniImageIn] | None = Field(
+        None, description="omni-video: up to 7 images (4 with a video), named in the prompt as <<<image_1>>>, <<<image_2>>>, …"
+    )
+    video_list: list[OmniVideoIn] | None = Field(None, description="omni-video: at most one clip, named as <<<video_1>>>")
+    element_list: list[OmniElementIn] | None = Field(
+        None, description="omni-video: <<<element_N>>> subjects; this studio keeps no element library yet, so any is refused"
     )
 
 

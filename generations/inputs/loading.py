@@ -9,7 +9,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from generations.catalog import AVATAR, LIP_SYNC, MULTI_IMAGE_MAX
+from generations.catalog import AVATAR, LIP_SYNC, MULTI_IMAGE_MAX, OMNI_MAX_IMAGES
 from generations.errors import GenerationError
 from generations.inputs.audio import load_audio
 from generations.inputs.images import load_image
@@ -42,6 +42,18 @@ def load_media_inputs(data: dict) -> dict:
         data["images"] = [load_image(image, field=f"images[{index}]") for index, image in enumerate(images)]
     else:
         data.pop("images", None)
+    image_list = data.get("image_list")
+    if image_list not in (None, "", [], ()):
+        # omni-video's images, each {"image", "type"}: loaded in place, the list's shape checked by the catalog.
+        if not isinstance(image_list, (list, tuple)) or not all(isinstance(entry, dict) for entry in image_list):
+            raise GenerationError("invalid_field_type", 'image_list must be a list of objects like {"image", "type"}.', field="image_list")
+        if len(image_list) > OMNI_MAX_IMAGES:
+            raise GenerationError("too_many_images", f"image_list takes at most {OMNI_MAX_IMAGES}; was {len(image_list)}.", field="image_list")
+        data["image_list"] = [
+            {**entry, "image": load_image(entry["image"], field=f"image_list[{index}].image")}
+            if entry.get("image") not in (None, "") else dict(entry)
+            for index, entry in enumerate(image_list)
+        ]
     if data.get("audio") not in (None, ""):
         data["audio"] = load_audio(data["audio"])
     else:

@@ -34,8 +34,10 @@ from .render import (
     encode_mp4,
     output_size_for_image,
     progress_bar,
+    render_clip,
     seed_digest,
 )
+from .render_images import render_multi_image
 
 # Levels per second in a speech envelope; the band shows the last BAND_HISTORY_S of it, newest on the right.
 ENVELOPE_HZ = 100
@@ -208,3 +210,33 @@ def synthesise_voice(envelope: np.ndarray, voice_id: str, rate: int = ENVELOPE_H
     tone = sum(np.sin(harmonic * phase) / harmonic for harmonic in range(1, 6))
     loudness = np.interp(t, np.arange(len(envelope), dtype=np.float32) / rate, envelope)
     return AudioClip(samples=(0.25 * tone * loudness).astype(np.float32), sample_rate=AUDIO_RATE)
+
+
+def render_omni(
+    prompt: str, *, duration: float, aspect_ratio: str, images: list, image_types: list, video: bytes | None,
+    refer_type: str, seed: int = 0, fps: int = 24,
+) -> bytes:
+    """omni-video: a clip to edit (refer_type base) comes back frame for frame under the prompt's caption; a
+    first frame (and end frame) is animated as image→video; reference images share the clip as in
+    multi-image→video; otherwise the prompt's clip. The references read as words in the caption."""
+    caption_text = re.sub(r"<<<(image|video|element)_(\d+)>>>", r"\1 \2", prompt)
+    if video is not None and refer_type == "base":
+        info = probe_video(video)
+        rate = output_fps(info.fps)
+        width, height = even_size(info.width, info.height)
+        caption = Overlay.caption(caption_text, width, height)
+
+        def frames():
+            for pixels in video_frames(video, fps=rate, count=max(1, info.frames)):
+                if caption is not None:
+                    caption.apply(pixels)
+                yield pixels
+
+        return encode_mp4(frames(), width=width, height=height, fps=rate)
+    if "first_frame" in image_types:
+        first = images[image_types.index("first_frame")]
+        end = images[image_types.index("end_frame")] if "end_frame" in image_types else None
+        return render_clip(caption_text, duration=duration, seed=seed, fps=fps, image=first, end_image=end)
+    if images:
+        return render_multi_image(images, caption_text, duration=duration, aspect_ratio=aspect_ratio or "16:9", seed=seed, fps=fps)
+    return render_clip(caption_text, duration=duration, aspect_ratio=aspect_ratio or "16:9", seed=seed, fps=fps)

@@ -109,6 +109,20 @@ MAX_MULTI_IMAGES = 4
 AVATAR_KIND = "avatar/image2video"
 AVATAR_MIN_SECONDS = 2.0
 
+# omni-video [OFF; WHQ25/rawgenai docs/research/kling/omni-video-o1.md]: model_name kling-video-o1 (and
+# kling-v3-omni), a required prompt (<=2500) naming its inputs as <<<image_N>>>, <<<video_N>>>, <<<element_N>>>;
+# image_list [{image_url, type: first_frame|end_frame (optional)}] (<=7, <=4 with a video; an end frame needs a
+# first frame and at most 2 images), video_list [{video_url, refer_type: feature|base, keep_original_sound:
+# yes|no}] (<=1, mp4/mov, 3-10 s), element_list [{element_id}] (images + elements <=7, <=4 with a video; the
+# simulator has no element library, so any id is unknown), mode std|pro (default pro), aspect_ratio (not with a
+# first frame or a base video), duration 3-10 (5|10 for text-only and first-frame clips; a base video's clip
+# keeps its length). A reference to an entry that is not there is refused.
+OMNI_KIND = "omni-video"
+OMNI_MODELS = ("kling-video-o1", "kling-v3-omni")
+OMNI_DURATIONS = {"kling-video-o1": tuple(str(n) for n in range(3, 11)), "kling-v3-omni": tuple(str(n) for n in range(3, 16))}
+OMNI_VIDEO_SECONDS = (3.0, 10.0)
+OMNI_REFERENCE = re.compile(r"<<<(image|video|element)_(\d+)>>>")
+
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
@@ -236,6 +250,30 @@ class AvatarRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
+class OmniRequest(TaskRequest):
+    """omni-video: the decoded images (with their types), the clip (bytes) and how it is used."""
+
+    duration: str = ""
+    aspect_ratio: str = ""
+    images: list[Image.Image] = field(default_factory=list, repr=False)
+    image_types: list[str] = field(default_factory=list)
+    video: bytes | None = field(default=None, repr=False)
+    video_seconds: float = 0.0
+    refer_type: str = ""
+    keep_original_sound: str = "no"
+
+    @property
+    def duration_s(self) -> float:
+        if self.refer_type == "base":
+            return round(self.video_seconds, 3)
+        return float(self.duration)
+
+    def release_inputs(self) -> None:
+        self.images = []
+        self.video = None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -283,6 +321,8 @@ def validate_create(
         return validate_multi_image(body, fetch)
     if kind == AVATAR_KIND:
         return validate_avatar(body, fetch, speech_seconds=spoken_seconds)
+    if kind == OMNI_KIND:
+        return validate_omni(body, fetch)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -936,6 +976,118 @@ def validate_multi_image(body: dict, fetch: Fetch | None) -> MultiImageRequest:
         aspect_ratio=aspect_ratio,
         duration=duration,
         images=images,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+    )
+
+
+# -- omni-video ------------------------------------------------------------------------------------------
+
+
+def _omni_entries(body: dict, name: str, shape: str) -> list:
+    entries = body.get(name)
+    if entries in (None, []):
+        return []
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise invalid(f"{name} must be a list of objects like {shape}")
+    return entries
+
+
+def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
+    model_name = body.get("model_name")
+    if model_name in (None, ""):
+        model_name = OMNI_MODELS[0]
+    if model_name not in OMNI_MODELS:
+        raise invalid(f"model_name must be one of: {', '.join(OMNI_MODELS)}")
+    prompt = _text(body, "prompt")
+    if not prompt.strip():
+        raise invalid("prompt is required")
+    images = _omni_entries(body, "image_list", '{"image_url": "<URL or Base64>"}')
+    videos = _omni_entries(body, "video_list", '{"video_url": "<URL>", "refer_type": "base"}')
+    elements = _omni_entries(body, "element_list", '{"element_id": 123}')
+    if len(videos) > 1:
+        raise invalid("video_list can contain at most 1 video")
+    limit = 4 if videos else 7
+    if len(images) > limit:
+        raise invalid(f"image_list can contain at most {limit} images {'with' if videos else 'without'} a reference video")
+    if len(images) + len(elements) > limit:
+        raise invalid(f"the number of images and elements cannot exceed {limit}")
+    types = []
+    for index, entry in enumerate(images):
+        if not _present(entry, "image_url"):
+            raise invalid(f"image_list[{index}].image_url is required")
+        image_type = entry.get("type") or ""
+        if image_type not in ("", "first_frame", "end_frame"):
+            raise invalid(f"image_list[{index}].type must be one of: first_frame, end_frame")
+        types.append(image_type)
+    if types.count("first_frame") > 1 or types.count("end_frame") > 1:
+        raise invalid("image_list can contain at most one first_frame and one end_frame")
+    if "end_frame" in types and ("first_frame" not in types or len(images) > 2):
+        raise invalid("end_frame needs a first_frame and is not supported with more than 2 images")
+    refer_type, keep = "", "no"
+    if videos:
+        entry = videos[0]
+        if not _present(entry, "video_url"):
+            raise invalid("video_list[0].video_url is required")
+        refer_type = _choice(entry, "refer_type", ("feature", "base"), "base", label="video_list[0].refer_type")
+        keep = _choice(entry, "keep_original_sound", ("yes", "no"), "no", label="video_list[0].keep_original_sound")
+    found = OMNI_REFERENCE.findall(prompt)
+    counts = {"image": len(images), "video": len(videos), "element": len(elements)}
+    for what, number in found:
+        if not 1 <= int(number) <= counts[what]:
+            raise invalid(f"<<<{what}_{number}>>> in prompt does not match any entry of {what}_list")
+    framed = "first_frame" in types
+    editing = refer_type == "base"
+    if editing and framed:
+        raise invalid("first_frame and end_frame cannot be used with a base video")
+    if (editing or framed) and _present(body, "aspect_ratio"):
+        raise invalid("aspect_ratio is not supported with a first frame or a base video")
+    aspect_ratio = "" if editing or framed else _choice(body, "aspect_ratio", ASPECT_RATIOS, "16:9")
+    duration = ""
+    if editing:
+        if _present(body, "duration"):
+            raise invalid("duration is not supported when editing a video (refer_type base)")
+    else:
+        plain = not videos and not elements and (not images or types == ["first_frame"])
+        allowed = ("5", "10") if plain and model_name == "kling-video-o1" else OMNI_DURATIONS[model_name]
+        duration = body.get("duration", "5")
+        if duration not in allowed:
+            raise invalid(f"duration must be one of: {', '.join(allowed)}")
+    mode = _choice(body, "mode", MODES, "pro")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    # The prompt as written, references in place: they are not words, so they hide none.
+    _screen(OMNI_REFERENCE.sub(" ", prompt))
+    if elements:
+        raise invalid(f"element_id {str(elements[0].get('element_id'))[:32]} does not exist")
+    # Only now the expensive part: decode the images, then fetch and probe the clip.
+    decoded = [image_input(entry["image_url"], f"image_list[{index}].image_url", fetch) for index, entry in enumerate(images)]
+    video, seconds = None, 0.0
+    if videos:
+        video = _download(_url(videos[0]["video_url"], "video_list[0].video_url"), "video_list[0].video_url", MAX_VIDEO_BYTES, fetch)
+        try:
+            info = probe_video(video)
+        except MediaError as error:
+            raise invalid(f"video_list[0].video_url {error}") from None
+        low, high = OMNI_VIDEO_SECONDS
+        if not low - 0.25 <= info.duration_s <= high + 0.25:
+            raise invalid("video_list[0] duration must be between 3s and 10s")
+        seconds = info.duration_s
+    return OmniRequest(
+        kind=OMNI_KIND,
+        model_name=model_name,
+        mode=mode,
+        prompt=prompt,
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        images=decoded,
+        image_types=types,
+        video=video,
+        video_seconds=seconds,
+        refer_type=refer_type,
+        keep_original_sound=keep,
         watermark=watermark,
         callback_url=callback_url,
         external_task_id=external_task_id,

@@ -48,6 +48,9 @@ from generations.catalog import (
     MODELS,
     MODES,
     MULTI_SHOT_MODELS,
+    OMNI_DURATIONS,
+    OMNI_MODELS,
+    OMNI_VIDEO,
     SINGLE_IMAGE_EFFECT_MODEL,
     SOUND_MODES,
     TEXT2VIDEO,
@@ -71,6 +74,7 @@ from generations.selectors import (
     deliverable_asset,
     generation_for_team,
     matching_prompt,
+    referable_clips,
     review_queue_standing,
     team_generations,
     withheld_for_good,
@@ -402,6 +406,73 @@ class AvatarForm(_ConsentMixin, CreateForm):
         return data
 
 
+def _omni_clips(team):
+    """The team's finished clips an omni-video can name: newest first, (id, label)."""
+    if team is None:
+        return []
+    rows = referable_clips(team)
+    return [(str(clip.public_id), f"{(clip.prompt or clip.get_kind_display())[:50]} · {clip.duration} s") for clip in rows]
+
+
+class OmniVideoForm(_ConsentMixin, CreateForm):
+    """One prompt that names its images as <<<image_1>>>… and a clip of the team as <<<video_1>>>."""
+
+    kind = OMNI_VIDEO
+    model = forms.ChoiceField(choices=[(name, name) for name in OMNI_MODELS])
+    prompt = forms.CharField(
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "<<<image_1>>> walks through the market in <<<video_1>>>"}),
+        help_text="Name each image where it belongs: <<<image_1>>> is image 1, <<<image_2>>> image 2, and <<<video_1>>> the "
+                  "clip. Every image and the clip must be named.",
+    )
+    image = forms.FileField(label="Image 1 (optional)", required=False, widget=UploadInput(),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each.")
+    image_2 = forms.FileField(label="Image 2 (optional)", required=False, widget=UploadInput())
+    image_3 = forms.FileField(label="Image 3 (optional)", required=False, widget=UploadInput())
+    image_4 = forms.FileField(label="Image 4 (optional)", required=False, widget=UploadInput())
+    video = forms.ChoiceField(label="A clip of your team (optional)", required=False,
+                              help_text="A finished clip of 3–10 seconds.")
+    refer_type = forms.ChoiceField(label="Use the clip", required=False, choices=[
+        ("feature", "As a reference (style, camera, the next shot)"), ("base", "To edit it (keeps its length)")])
+    keep_original_sound = forms.BooleanField(label="Keep the clip's sound", required=False)
+    duration = forms.ChoiceField(choices=[(value, f"{value} seconds") for value in OMNI_DURATIONS["kling-v3-omni"]], initial="5",
+                                 help_text="kling-video-o1: 3–10 s (5 or 10 with no image or clip).")
+    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=MODE_CHOICES, initial="pro")
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self.fields["video"].choices = [("", "No clip"), *_omni_clips(team)]
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        self.image_fields = tuple(name for name in ("image", "image_2", "image_3", "image_4") if data.get(name))
+        data["image_list"] = [{"image": data.pop(name)} for name in self.image_fields]
+        for name in ("image", "image_2", "image_3", "image_4"):
+            data.pop(name, None)
+        video, refer_type, keep = data.pop("video", ""), data.pop("refer_type", "") or "feature", data.pop("keep_original_sound")
+        if video:
+            data["video_list"] = [{"video_id": video, "refer_type": refer_type, "keep_original_sound": "yes" if keep else "no"}]
+            if refer_type == "base":  # the edited clip keeps its own length and shape
+                data.pop("duration", None)
+                data.pop("aspect_ratio", None)
+        return data
+
+    def form_field_for(self, api_field):
+        match = re.fullmatch(r"image_list\[(\d+)\].*", api_field or "")
+        if match:
+            return self.form_field_for(f"images[{match.group(1)}]")
+        return super().form_field_for({"image_list": "image", "video_list": "video", "element_list": "prompt"}.get(api_field, api_field))
+
+
+def _omni_cost():
+    """An omni-video's price per 5 s, in words (an edited clip's length is the clip's)."""
+    o1 = [price_generation(OMNI_VIDEO, "kling-video-o1", mode, 5) for mode in ("std", "pro")]
+    return (f"Costs {o1[0]:,} credits per 5 seconds in Standard mode, {o1[1]:,} in Professional "
+            "(an edited clip is priced by its own length).")
+
+
 def _avatar_cost():
     """An avatar's price depends on how long it speaks: the rule, in words, for the create page."""
     std, pro = (price_generation(AVATAR, AVATAR_MODEL, mode, 5) for mode in ("std", "pro"))
@@ -654,6 +725,16 @@ def create_avatar(request):
                                        "voices_json": json.dumps({voice["id"]: voice for voice in voices})})
 
 
+@login_required
+def create_omni_video(request):
+    return _create_page(request, form_class=OmniVideoForm, template="generations/create_kind.html",
+                        initial={"model": OMNI_MODELS[0], "mode": "pro", **request.GET.dict()},
+                        extra_context={"title": "Omni video",
+                                       "intro": "One prompt that brings your images and a clip of your team together: "
+                                                "name them as <<<image_1>>> and <<<video_1>>>. A clip can also be edited.",
+                                       "fixed_cost": _omni_cost()})
+
+
 def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
     parent = _generation_or_404(request, generation_id)
     return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
@@ -768,6 +849,10 @@ def remix_url(generation):
     if generation.kind == "effects":
         scene = (generation.options or {}).get("effect_scene", "")
         return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': scene, 'remix_of': str(generation.public_id)})}"
+    if generation.kind == OMNI_VIDEO:
+        # The same prompt, model and mode (and the images, offered again like uploads).
+        query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name)
+        return f"{reverse('generations:create_omni_video')}?{urlencode(query)}"
     if generation.kind == AVATAR:
         # The same portrait (offered again like an upload) saying the same words, in the same voice and mode.
         options = generation.options or {}
@@ -969,6 +1054,9 @@ INPUT_ROLES = {
     "2": AssetRole.INPUT_IMAGE_2,
     "3": AssetRole.INPUT_IMAGE_3,
     "4": AssetRole.INPUT_IMAGE_4,
+    "5": AssetRole.INPUT_IMAGE_5,
+    "6": AssetRole.INPUT_IMAGE_6,
+    "7": AssetRole.INPUT_IMAGE_7,
     "audio": AssetRole.INPUT_AUDIO,
 }
 

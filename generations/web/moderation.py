@@ -466,7 +466,8 @@ def ban_item(request, item_id):
     return redirect("moderation:item", item.public_id)
 
 
-EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4}
+EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4,
+                     "5": AssetRole.INPUT_IMAGE_5, "6": AssetRole.INPUT_IMAGE_6, "7": AssetRole.INPUT_IMAGE_7}
 MEDIA_ROLES = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE, **EXTRA_INPUT_ROLES}
 _GRANT_SALT = "moderation-unblur"
 _SESSION_KEY = "moderation_unblurred"

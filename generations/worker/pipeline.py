@@ -27,6 +27,7 @@ from generations.catalog import (
     IMAGE2VIDEO,
     LIP_SYNC,
     MULTI_IMAGE2VIDEO,
+    OMNI_VIDEO,
     TEXT2VIDEO,
     TWO_PERSON_EFFECTS,
     VIDEO_EXTEND,
@@ -40,7 +41,7 @@ from generations.provenance import marking
 from generations.provenance.marking import ProvenanceUnavailable
 from generations.providers import ProviderError, get_provider
 from generations.providers.base import FAILED, SUCCEED
-from generations.providers.errors import is_risk_control_failure
+from generations.providers.errors import classify_error, is_risk_control_failure
 from generations.states import Stage, Status, rendering_progress
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,10 @@ def advance_generation(generation_id):
         logger.info("generation %s moved under us; leaving it", generation.public_id)
 
 
-def upstream_payload(generation) -> dict:
-    """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md)."""
+def upstream_payload(generation, *, video_url_of=None) -> dict:
+    """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md).
+    `video_url_of(parent)` gives the URL the upstream fetches a referenced clip from (omni-video's
+    video_list): the upstream's own result URL of that clip, fresh from a query (see _submit)."""
     images = _input_images_base64(generation)
     common = {"external_task_id": str(generation.public_id)}
     if (generation.options or {}).get("watermark"):
@@ -109,6 +112,8 @@ def upstream_payload(generation) -> dict:
         else:
             avatar.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
         return {**avatar, **common}
+    if generation.kind == OMNI_VIDEO:
+        return {**_omni_payload(generation, images, options, video_url_of), **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())
@@ -137,6 +142,41 @@ def upstream_payload(generation) -> dict:
     return {**payload, **common}
 
 
+def _omni_payload(generation, images, options, video_url_of):
+    """omni-video: image_list in the order the prompt numbers them (<<<image_N>>>), each typed first_frame or
+    end_frame where it is one; video_list with the clip's upstream URL; duration and aspect_ratio only where the
+    catalog kept them (a clip to edit keeps its own length, a first frame its own shape)."""
+    payload = {"model_name": generation.model_name, "prompt": generation.prompt, "mode": generation.mode}
+    types = options.get("image_types") or []
+    image_list = []
+    for position, image in enumerate(images.values()):
+        entry = {"image_url": image}
+        if position < len(types) and types[position]:
+            entry["type"] = types[position]
+        image_list.append(entry)
+    if image_list:
+        payload["image_list"] = image_list
+    video = options.get("video")
+    if video and generation.parent is not None:
+        if video_url_of is None:
+            raise ValueError("omni-video with a clip needs video_url_of")
+        payload["video_list"] = [{"video_url": video_url_of(generation.parent), **video}]
+    if not (video or {}).get("refer_type") == "base":
+        payload["duration"] = generation.duration
+    if generation.aspect_ratio:
+        payload["aspect_ratio"] = generation.aspect_ratio
+    return payload
+
+
+def upstream_video_url(provider, parent) -> str:
+    """The URL the upstream serves `parent`'s clip from: a fresh query of the task that made it (its URLs
+    expire, so a stored one would not do)."""
+    snapshot = provider.get_task(parent.kind, parent.provider_task_id)
+    if not snapshot.video_url:
+        raise classify_error(None, 1201, "the clip in video_list has no result URL at the video service")
+    return snapshot.video_url
+
+
 def _sound_and_shots(options):
     """Native audio and a multi-shot script, as the upstream takes them (checked by the catalog at submit)."""
     fields = {"sound": "on"} if options.get("sound") == "on" else {}
@@ -155,7 +195,7 @@ def _texts(generation):
 
 
 _IMAGE_ORDER = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3,
-                AssetRole.INPUT_IMAGE_4)
+                AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7)
 
 
 def _input_images_base64(generation) -> dict:
@@ -240,7 +280,8 @@ def _submit(generation, provider):
             fields={"submit_attempts": generation.submit_attempts + 1, "provider": provider.name},
         )
         try:
-            snapshot = provider.create_task(generation.kind, upstream_payload(generation))
+            payload = upstream_payload(generation, video_url_of=lambda parent: upstream_video_url(provider, parent))
+            snapshot = provider.create_task(generation.kind, payload)
         except ProviderError as error:
             delay = error.retry_after_s or backoff_delay(generation.submit_attempts)
             if error.code in ("upstream_rate_limited", "upstream_concurrency_limit"):

@@ -22,6 +22,9 @@ OTHERS_FOOTAGE = "others_footage"
 INTIMATE_EFFECT = "intimate_effect"
 # An avatar makes whoever a portrait shows say words they never said: any face in it is re-animated.
 TALKING_PORTRAIT = "talking_portrait"
+# omni-video editing footage (refer_type base) with a pictured person put into it, or editing footage another
+# member made: a real person's likeness is placed into or changed within a clip.
+FOOTAGE_EDIT = "footage_edit"
 
 
 @dataclass(frozen=True)
@@ -61,5 +64,6 @@ def likeness_decision(*, face_counts: dict, reanimation: str, consent_id: str = 
         OTHERS_FOOTAGE: "makes the person in another member's footage say something",
         INTIMATE_EFFECT: "puts pictured people in an intimate pose",
         TALKING_PORTRAIT: "makes the person in the portrait speak",
+        FOOTAGE_EDIT: "edits footage with a real person in it (a pictured person put into a clip, or another member's clip)",
     }[reanimation]
     return LikenessCheck(REVIEW, faces, with_faces, reanimation, "", f"it {what} and no consent record was given")
