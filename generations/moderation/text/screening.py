@@ -221,10 +221,7 @@ def _semantic_texts(parts, contexts):
     ones (where buried requests sit); then decoded readings and segments while the budget lasts. Only
     readable texts are considered, so none spends budget the layer would then drop."""
     encoder = semantic.get_encoder()
-    whole = parts[0].text
-    values = [part.text for part in parts[1:] if part.kind == "json" and part.label not in ("keys", "keys joined")]
-    if values:
-        whole = ". ".join(values)  # a JSON prompt read as prose: the encoder reads sentences, not braces and keys
+    whole = _prose_of(parts)
     budget = semantic.MAX_TOKENS
     texts = []
     cost = encoder.count_tokens(whole)
@@ -353,6 +350,13 @@ def _compose(ctx, deciders, meaning):
         person = ctx.has_face_input or ctx.tags & {"real_named", "private_person", "photo_source", "real_generic"}
         if ctx.signals.get("_minor") or person:
             ctx.scores["sexual"] = max(ctx.scores["sexual"], review + 0.1)
+
+
+def _prose_of(parts):
+    """The whole prompt as the encoder reads it: a JSON prompt as its values joined into prose (the encoder
+    reads sentences, not braces and keys), any other prompt as written."""
+    values = [part.text for part in parts[1:] if part.kind == "json" and part.label not in ("keys", "keys joined")]
+    return ". ".join(values) if values else parts[0].text
 
 
 def _part_of(parts, text):
