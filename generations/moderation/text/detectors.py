@@ -256,22 +256,39 @@ class LexiconDetector(Detector):
 
     @staticmethod
     def collect(views):
-        """First hit per row (raw view first), a second hit with other words, rows hidden by safe phrases."""
+        """First hit per row (raw view first), a second hit with other words. A safe phrase hides the hits
+        inside its own span ("nude lipstick" hides its "nude"), not the same row elsewhere in that view ("nude
+        lipstick, then a naked woman" still finds "naked"). A view where no safe phrase matched has no spans to
+        judge by ("naked m o l e rats" reads as a safe phrase only once the letters are joined): there the rows
+        a safe phrase hid in another view stay hidden."""
         found, second, masked, safe_tags = {}, {}, set(), set()
+        per_view = []
         for view, text in views:
+            hits, safe_spans = [], []
             for matcher in matchers()["raw" if view == "raw" else "normalized"]:
                 for hit in matcher.scan(text, view):
                     if view == "raw" and _split_by_invisible(text, hit):
                         continue
-                    entry = hit.entry
-                    if entry.safe:
-                        safe_tags |= entry.tags
+                    if hit.entry.safe:
+                        safe_tags |= hit.entry.tags
+                        safe_spans.append((hit.start, hit.end))
                         masked.update(matcher.masked_by(hit, text))
-                    elif entry not in found:
-                        found[entry] = hit
-                    elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
-                        second[entry] = hit
-        return found, second, masked, safe_tags
+                    else:
+                        hits.append(hit)
+            per_view.append((hits, safe_spans))
+        for hits, safe_spans in per_view:
+            for hit in hits:
+                if safe_spans:
+                    if any(start <= hit.start and hit.end <= end for start, end in safe_spans):
+                        continue
+                elif hit.entry in masked:
+                    continue
+                entry = hit.entry
+                if entry not in found:
+                    found[entry] = hit
+                elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
+                    second[entry] = hit
+        return found, second, set(), safe_tags
 
     @staticmethod
     def score(contributions, second, tags):

@@ -55,6 +55,7 @@ from generations.moderation.text.remote import FAIL_CLOSED, RemoteEngineError, c
 ENGINE = "prompt-screen"
 ENGINE_VERSION = "2"
 CERTAIN = 0.9  # a lexicon score this high blocks whatever the semantic layer would add
+SENTENCE_CORROBORATION = 0.15  # the lexicon score a lone sentence's semantic block needs beside it (combine)
 DECODE_VERSION = "1"
 
 
@@ -319,6 +320,17 @@ def combine(parts, contexts, meaning):
                        or bool(ctx.tags & MinorSexualRule.EXPLICIT_TAGS))
         if "sexual_minors" in raised and not (ctx.signals.get("_minor") and sexual_seen):
             raised.pop("sexual_minors")
+        # A sentence picked out of a long prompt is a fragment without its scene ("keep the accident" read as a
+        # crash). Alone, with no word of the category anywhere in the request, the head's reading of it holds
+        # for a moderator. The whole prompt, a shot or a JSON value the writer marked off, and a decoded
+        # reading are parts with their own meaning: there the head blocks on its own.
+        for category in list(raised):
+            if (_part_of(parts, meaning.texts.get(category, "")) == "sentence"
+                    and meaning.texts.get(category, "") != _prose_of(parts)
+                    and ctx.scores.get(category, 0.0) < SENTENCE_CORROBORATION):
+                raised[category] = min(raised[category], DEFAULT.threshold(category)[1] - 0.01)
+                if raised[category] <= ctx.scores.get(category, 0.0):
+                    raised.pop(category)
         if raised:
             ctx.merge(DetectorResult("semantic", semantic.version(), raised, (),
                                      tuple(f"{c}: the meaning of the text (semantic layer)" for c in raised)))

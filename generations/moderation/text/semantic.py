@@ -171,6 +171,18 @@ class Head:
         return tuple(np.flatnonzero(self.prototype_targets[:, k]) for k in range(self.prototype_targets.shape[1]))
 
     @functools.cached_property
+    def _held_only_rows(self):
+        """Per category, the prototypes labelled review but not block in it."""
+        k = len(self.categories)
+        return tuple(np.flatnonzero(self.prototype_targets[:, i] & ~self.prototype_targets[:, k + i]) for i in range(k))
+
+    def nearest_held_only(self, vector):
+        """Per category, the highest similarity to an example held (review) but not blocked in it (-1 with none)."""
+        sims = self.prototypes @ vector
+        return np.array([max(float(sims[rows].max()), -1.0) if len(rows) else -1.0 for rows in self._held_only_rows],
+                        dtype=np.float32)
+
+    @functools.cached_property
     def _allowed_rows(self):
         return np.flatnonzero(self.prototype_allowed)
 
@@ -322,15 +334,20 @@ def score_texts(texts, lexicon_scores):
     for text, vector, lex in zip(texts, vectors, lexicon_scores, strict=False):
         probs = head.probabilities(features(vector, lex))
         nearest, allowed = head.nearest(vector)
+        held_only = head.nearest_held_only(vector)
         for k, category in enumerate(head.categories):
             p_review, p_block = float(probs[k]), float(probs[n + k])
             # The gate: nearer to an example of the category (at that level) than to any allowed example.
             floor = head.similarity_floor
-            # A close paraphrase (or translation) of a labelled example says what that example says.
-            if nearest[n + k] >= KNN_SIMILARITY and nearest[n + k] >= allowed + KNN_MARGIN:
+            # A close paraphrase (or translation) of a labelled example says what that example says: a blocked
+            # one when it is nearer than any allowed example and any example only held in the category.
+            if nearest[n + k] >= KNN_SIMILARITY and nearest[n + k] >= max(allowed, held_only[k]) + KNN_MARGIN:
                 p_block = max(p_block, float(head.block_at[k]))
             if nearest[k] >= KNN_SIMILARITY and nearest[k] >= allowed + KNN_MARGIN:
                 p_review = max(p_review, float(head.review_at[k]))
+            # ... and a close paraphrase of an example only held in the category is held, not blocked.
+            if held_only[k] >= KNN_SIMILARITY and held_only[k] >= nearest[n + k] + KNN_MARGIN:
+                p_block = min(p_block, float(head.block_at[k]) - 1e-3)
             if nearest[k] <= allowed + head.gate_margin or nearest[k] < floor:
                 p_review = min(p_review, float(head.review_at[k]) - 1e-3)
             if nearest[n + k] <= allowed + head.gate_margin or nearest[n + k] < floor:

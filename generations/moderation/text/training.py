@@ -33,7 +33,7 @@ from generations.moderation.text.semantic import HEAD_CATEGORIES, features
 FOLDS = 5
 BLOCK_FALSE_RATE = 0.005
 REVIEW_FALSE_RATE = 0.015
-REVIEW_BLOCK_RATE = 0.5
+REVIEW_BLOCK_RATE = 0.2
 GATE_MARGIN = 0.0
 SIMILARITY_FLOOR = 0.45  # a text like nothing in the corpus ("hi", "Release on file") gets no say
 _CATEGORY_TARGETS = {
