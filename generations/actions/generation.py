@@ -415,6 +415,7 @@ def _check_likeness(request, *, user, parent, consent):
         parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
         edits_footage=request.options.get("video", {}).get("refer_type") == "base",
         pictured_faces=any(report.faces for name, report in reports.items() if name.startswith("images[")),
+        character_face=bool(reports.get("image") and reports["image"].faces),
     )
     check = likeness.likeness_decision(
         face_counts={name: report.faces for name, report in reports.items()}, reanimation=reanimation,
@@ -1056,10 +1057,12 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
 
 
 def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False,
-                     edits_footage: bool = False, pictured_faces: bool = False) -> str:
+                     edits_footage: bool = False, pictured_faces: bool = False, character_face: bool = False) -> str:
     """Which re-animation, if any, a request performs: the catalog's kinds mapped onto the likeness rules'
     cases. omni-video re-animates a likeness when it works on another member's clip, or edits a clip
-    (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video)."""
+    (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video).
+    motion control re-animates the face in its character image (a face only in the motion clip is not moved
+    into anyone's likeness)."""
     if kind == catalog.OMNI_VIDEO:
         if parent_made_by_someone_else or (edits_footage and pictured_faces):
             return likeness.FOOTAGE_EDIT
@@ -1071,5 +1074,5 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
     if kind == catalog.AVATAR:
         return likeness.TALKING_PORTRAIT
     if kind == catalog.MOTION_CONTROL:
-        return likeness.MOTION_TRANSFER
+        return likeness.MOTION_TRANSFER if character_face else ""
     return ""

@@ -244,7 +244,8 @@ def test_the_likeness_and_age_rules_treat_any_face_in_a_character_image_as_re_an
     from generations.actions.generation import reanimation_kind
     from generations.moderation.visual import likeness, minors
 
-    assert reanimation_kind(kind=MOTION_CONTROL) == likeness.MOTION_TRANSFER == "motion_transfer"
+    assert reanimation_kind(kind=MOTION_CONTROL, character_face=True) == likeness.MOTION_TRANSFER == "motion_transfer"
+    assert reanimation_kind(kind=MOTION_CONTROL, character_face=False) == ""  # a face only in the motion clip
     held = likeness.likeness_decision(face_counts={"image": 1, "video_url": 0}, reanimation=likeness.MOTION_TRANSFER)
     assert held.decision == "review" and held.categories == {"deepfake": 0.6} and "character image move" in held.reason
     covered = likeness.likeness_decision(face_counts={"image": 1}, reanimation=likeness.MOTION_TRANSFER, consent_id="c-1")

@@ -25,8 +25,8 @@ TALKING_PORTRAIT = "talking_portrait"
 # omni-video editing footage (refer_type base) with a pictured person put into it, or editing footage another
 # member made: a real person's likeness is placed into or changed within a clip.
 FOOTAGE_EDIT = "footage_edit"
-# motion control makes whoever the character image shows perform motion someone else performed: any face in the
-# image (or in the motion clip it follows) is re-animated.
+# motion control makes whoever the character image shows perform motion someone else performed: a face in the
+# character image is re-animated.
 MOTION_TRANSFER = "motion_transfer"
 
 
