@@ -220,6 +220,32 @@ def test_a_character_image_or_motion_clip_that_fails_the_input_scan_is_refused_w
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
+def test_a_character_image_in_a_blocking_hash_bank_is_refused_and_a_remix_opens_the_motion_page(
+    client, use_simulator, redis_conn, team, alice_key, tmp_path
+):
+    from generations.actions import hashbanks
+    from generations.web.generations import remix_url
+
+    clip = _finished_clip(client, alice_key)
+    banned = image_bytes(seed=9)
+    bank = hashbanks.do_create_bank(name="known", category="sexual_minors", action="block")
+    path = tmp_path / "banned.png"
+    path.write_bytes(banned)
+    hashbanks.do_add_media(bank, path=path, note="test entry")
+    response = create(client, alice_key, kind=MOTION_CONTROL, image=b64(banned), parent_id=str(clip.public_id),
+                      character_orientation="image")
+    assert response.status_code == 422, response.content
+    generation = Generation.objects.get(kind=MOTION_CONTROL)
+    assert (generation.status, generation.error_code, generation.credit_state) == ("blocked", "hash_match", "none")
+    assert generation.screening_result["hash_match"]["role"] == "input_image"
+    # Remixing a motion clip opens the Motion page with the same clip, facing, model and mode.
+    url = remix_url(generation)
+    assert url.startswith("/generations/new/motion/?") and f"parent_id={clip.public_id}" in url
+    assert "character_orientation=image" in url and "model=kling-v2-6" in url
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
 def test_moving_a_pictured_face_waits_for_a_moderator_unless_consent_is_recorded(
     client, use_simulator, redis_conn, team, alice, alice_key
 ):
