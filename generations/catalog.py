@@ -24,7 +24,8 @@ EFFECTS = "effects"
 # client and the simulator still build the URL from the kind alone.
 AVATAR = "avatar/image2video"
 OMNI_VIDEO = "omni-video"
-KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR, OMNI_VIDEO)
+MOTION_CONTROL = "motion-control"
+KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR, OMNI_VIDEO, MOTION_CONTROL)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -34,10 +35,12 @@ KIND_LABELS = {
     EFFECTS: "Effect",
     AVATAR: "Avatar",
     OMNI_VIDEO: "Omni video",
+    MOTION_CONTROL: "Motion control",
 }
 # Kinds that continue an existing clip of the team: they name a parent generation.
 PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
-LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from", "omni-video": "Made with the clip"}
+LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from", "omni-video": "Made with the clip",
+                  MOTION_CONTROL: "Moves as in"}
 
 # video-extend (§2): adds 4–5 s per call (the simulator adds exactly 5), total at most 3 minutes, only
 # for videos the V1.x models made, and only while the upstream still keeps them (30 days).
@@ -131,6 +134,17 @@ def omni_readable(prompt: str) -> str:
     """The prompt with each <<<image_N>>> written as words in its place ("image 1"), as the screening reads it:
     the references stay where they are, so no word is joined to a reference and hidden from the classifier."""
     return OMNI_REFERENCE.sub(lambda match: f" {match.group(1)} {match.group(2)} ", prompt or "").strip()
+
+
+# motion-control (POST /v1/videos/motion-control): the character in one image (`image_url`) performs the motion
+# of a reference clip (`video_url`), here always a finished clip of the team. character_orientation says whose
+# facing the result keeps: `image` (the clip may last 3–10 s) or `video` (3–30 s); keep_original_sound yes|no
+# (default yes); std|pro; an optional prompt (≤2500). The result lasts as long as the clip: no duration field.
+MOTION_MODELS = ("kling-v2-6", "kling-v3")
+MOTION_DEFAULT_MODEL = "kling-v2-6"
+MOTION_ORIENTATIONS = ("image", "video")
+MOTION_CLIP_SECONDS = {"image": (3, 10), "video": (3, 30)}
+MOTION_SOUND_CHOICES = ("yes", "no")
 
 
 # effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
@@ -329,6 +343,7 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         EFFECTS: _effects_request,
         AVATAR: _avatar_request,
         OMNI_VIDEO: _omni_request,
+        MOTION_CONTROL: _motion_request,
     }[kind]
     request = validate(kind, data, default_model=default_model, common=common)
     if _visible_label(data):
@@ -886,6 +901,59 @@ def _check_omni_references(prompt, listed):
                     "or remove it.",
                     field=name,
                 )
+
+
+def _motion_request(kind, data, *, default_model, common):
+    """motion-control: the character image (`image`), the motion clip (`parent_id`: a finished clip of the
+    team), character_orientation (required, as upstream), keep_original_sound, mode and an optional prompt. The
+    clip gives the result its length, filled in by the submit action once the clip is known."""
+    _refuse(data, ("image_tail", "images", "effect_scene", "text", "audio", "voice_id", "camera_control",
+                   "negative_prompt", "cfg_scale", "aspect_ratio", "duration", "remix_of", "image_list", "video_list",
+                   "element_list"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = data.get("model") or data.get("model_name") or MOTION_DEFAULT_MODEL
+    if model_name not in MOTION_MODELS:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not do motion control; use {' or '.join(MOTION_MODELS)}.",
+            field="model",
+        )
+    if data.get("image") is None:
+        raise GenerationError("image_required", "Motion control needs the character's image (image).", field="image")
+    orientation = data.get("character_orientation")
+    if orientation in (None, ""):
+        raise GenerationError(
+            "orientation_required", "character_orientation is required: image (the character faces as in the image) or video.",
+            field="character_orientation",
+        )
+    if orientation not in MOTION_ORIENTATIONS:
+        raise GenerationError(
+            "invalid_character_orientation", "character_orientation must be image or video.", field="character_orientation"
+        )
+    keep = data.get("keep_original_sound")
+    keep = "yes" if keep in (None, "") else keep
+    if keep not in MOTION_SOUND_CHOICES:
+        raise GenerationError(
+            "invalid_keep_original_sound", "keep_original_sound must be yes or no.", field="keep_original_sound"
+        )
+    prompt, _ = _prompts(data, required=False)
+    parent_id = _short_text(data, "parent_id", 64)
+    if not parent_id:
+        raise GenerationError(
+            "parent_required", "Say which clip gives the motion: parent_id is the id of a finished generation of your team.",
+            field="parent_id",
+        )
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        model_name=model_name,
+        duration="",  # the clip's, filled in from the video by the submit action
+        mode=_mode(data),
+        aspect_ratio="",
+        image=data["image"],
+        parent_id=parent_id,
+        options={"character_orientation": orientation, "keep_original_sound": keep},
+        **common,
+    )
 
 
 def _effects_request(kind, data, *, default_model, common):

@@ -4,7 +4,17 @@ import math
 
 from django.conf import settings
 
-from generations.catalog import AVATAR, EXTEND_SECONDS, LIP_SYNC, MODELS, OMNI_MODELS, OMNI_VIDEO, VIDEO_EXTEND
+from generations.catalog import (
+    AVATAR,
+    EXTEND_SECONDS,
+    LIP_SYNC,
+    MODELS,
+    MOTION_CONTROL,
+    MOTION_MODELS,
+    OMNI_MODELS,
+    OMNI_VIDEO,
+    VIDEO_EXTEND,
+)
 
 # Credits per 5 seconds of output, by model and mode. Ten credits are one upstream "unit" (Kling bills
 # std 5 s = 1 unit, pro 5 s = 3.5 units, the v2 master models 10 units).
@@ -28,6 +38,9 @@ DEFAULT_PRICES = {
     # and 4 in pro, as the simulator deducts. The contract gives no figure: these are the studio's own.
     "kling-video-o1": {"std": 30, "pro": 40},
     "kling-v3-omni": {"std": 30, "pro": 40},
+    # motion-control, per 5 s of the clip it makes (as long as its motion clip), on either model: 2 upstream units
+    # in std and 3 in pro, as the simulator deducts. The contract gives no figure: these are the studio's own.
+    MOTION_CONTROL: {"std": 20, "pro": 30},
 }
 
 
@@ -73,6 +86,12 @@ def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, 
         per_5s = table.get(model_name, {}).get(mode) if model_name in OMNI_MODELS else None
         if per_5s is None:
             raise ValueError(f"no price for omni-video on {model_name!r} in mode {mode!r}")
+        return math.ceil(per_5s * max(1, int(seconds)) / 5)
+    if kind == MOTION_CONTROL:
+        table = table if table is not None else price_table()
+        per_5s = table.get(MOTION_CONTROL, DEFAULT_PRICES[MOTION_CONTROL]).get(mode) if model_name in MOTION_MODELS else None
+        if per_5s is None:
+            raise ValueError(f"no price for motion control on {model_name!r} in mode {mode!r}")
         return math.ceil(per_5s * max(1, int(seconds)) / 5)
     if kind == LIP_SYNC:
         table = table if table is not None else price_table()

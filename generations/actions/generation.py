@@ -245,6 +245,8 @@ def _resolve_parent(team, request):
         )
     if request.kind == catalog.OMNI_VIDEO:
         return parent, _referenced_clip(parent, request)
+    if request.kind == catalog.MOTION_CONTROL:
+        return parent, _motion_clip(parent, request)
     if request.kind not in catalog.PARENT_KINDS:
         return parent, request  # a remix only records where it came from
     video = _continuable_video(parent, request.kind)
@@ -271,9 +273,28 @@ def _referenced_clip(parent, request):
     return request
 
 
+def _motion_clip(parent, request):
+    """motion-control's video_url: a finished clip of the team the video service still keeps, as long as the
+    orientation allows (3–10 s facing as in the image, 3–30 s as in the clip). The result lasts as long."""
+    video = _continuable_video(parent, request.kind)
+    seconds = video.duration_s or parent.duration_seconds
+    orientation = request.options.get("character_orientation", "image")
+    low, high = catalog.MOTION_CLIP_SECONDS[orientation]
+    if not low - 0.25 <= seconds <= high + 0.25:
+        raise GenerationError(
+            "invalid_video_duration",
+            f"With character_orientation {orientation}, motion control takes clips of {low}–{high} seconds; "
+            f"this one lasts {seconds:.1f}.",
+            field="parent_id", http_status=422,
+        )
+    return dataclasses.replace(request, duration=str(min(high, max(low, round(seconds)))))
+
+
 def _verb(kind):
     if kind == catalog.OMNI_VIDEO:
         return "used in video_list"
+    if kind == catalog.MOTION_CONTROL:
+        return "used as the motion"
     return "extended" if kind == catalog.VIDEO_EXTEND else "lip-synced"
 
 
@@ -351,7 +372,12 @@ def _named_images(request):
 
 def _clip_name(request):
     """How the likeness and age records name the clip a request works on."""
-    return "video_list[0]" if request.kind == catalog.OMNI_VIDEO else "parent video"
+    return _CLIP_NAMES.get(request.kind, "parent video")
+
+
+# The referenced clips screened as inputs are (hash banks, nudity scan, faces, apparent minors), by kind, and
+# the name their records give them.
+_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url"}
 
 
 @contextlib.contextmanager
@@ -373,7 +399,7 @@ def _check_likeness(request, *, user, parent, consent):
     try:
         for name, image in _named_images(request):
             reports[name] = faces.detect_faces_in_image(image.for_analysis)
-        if request.kind in (catalog.LIP_SYNC, catalog.OMNI_VIDEO) and parent is not None:
+        if (request.kind == catalog.LIP_SYNC or request.kind in _CLIP_NAMES) and parent is not None:
             with _parent_footage(parent) as path:
                 reports[_clip_name(request)] = faces.detect_faces_in_video(path)
     except faces.FaceDetectorUnavailable as exc:
@@ -389,6 +415,7 @@ def _check_likeness(request, *, user, parent, consent):
         parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
         edits_footage=request.options.get("video", {}).get("refer_type") == "base",
         pictured_faces=any(report.faces for name, report in reports.items() if name.startswith("images[")),
+        character_face=bool(reports.get("image") and reports["image"].faces),
     )
     check = likeness.likeness_decision(
         face_counts={name: report.faces for name, report in reports.items()}, reanimation=reanimation,
@@ -480,7 +507,7 @@ def _check_input_ages(request, admission, likeness_check, face_reports, decision
     faces_seen = []
     try:
         for name in likeness_check.inputs_with_faces:
-            if name in ("parent video", "video_list[0]") and admission.parent is not None:
+            if name in ("parent video", *_CLIP_NAMES.values()) and admission.parent is not None:
                 # The footage a lip-sync re-voices: a few frames spread over it.
                 with _parent_footage(admission.parent) as path:
                     for picture in minors.sample_video_frames(path):
@@ -544,7 +571,7 @@ def _assess(admission: Admission, *, user, team=None) -> Assessment:
 def _referenced_footage(admission):
     """omni-video's referenced clip as a local file, screened like an input image (hash banks, the nudity
     scan, faces, apparent minors); None for every other kind."""
-    if admission.request.kind != catalog.OMNI_VIDEO or admission.parent is None:
+    if admission.request.kind not in _CLIP_NAMES or admission.parent is None:
         yield None
         return
     with _parent_footage(admission.parent) as path:
@@ -557,7 +584,7 @@ def _assess_with(admission: Admission, *, user, team, clip_path) -> Assessment:
     if request.input_images or clip_path is not None:
         hash_match = hashbanks.match_input_images(
             [(role, image.data) for role, image in input_image_roles(request)], team_id=team.pk if team else None,
-            clips=[("video_list[0]", clip_path)] if clip_path is not None else (),
+            clips=[(_clip_name(request), clip_path)] if clip_path is not None else (),
         )
     likeness_check, face_reports = None, {}
     if request.input_images or request.kind == catalog.LIP_SYNC or clip_path is not None:
@@ -575,7 +602,9 @@ def _assess_with(admission: Admission, *, user, team, clip_path) -> Assessment:
         input_scan = _scan_input_images(request, restricted=admission.restricted, clip_path=clip_path)
     except GenerationError as exc:
         if clip_path is not None and exc.code == "image_corrupt":
-            raise GenerationError("video_unreadable", "The clip in video_list cannot be read right now.", http_status=503) from exc
+            raise GenerationError(
+                "video_unreadable", f"The clip in {_clip_name(request)} cannot be read right now.", http_status=503
+            ) from exc
         raise
     apparent_minor = _check_input_ages(request, admission, likeness_check, face_reports, decision)
     if apparent_minor is not None:
@@ -1028,10 +1057,12 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
 
 
 def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someone_else: bool = False,
-                     edits_footage: bool = False, pictured_faces: bool = False) -> str:
+                     edits_footage: bool = False, pictured_faces: bool = False, character_face: bool = False) -> str:
     """Which re-animation, if any, a request performs: the catalog's kinds mapped onto the likeness rules'
     cases. omni-video re-animates a likeness when it works on another member's clip, or edits a clip
-    (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video)."""
+    (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video).
+    motion control re-animates the face in its character image (a face only in the motion clip is not moved
+    into anyone's likeness)."""
     if kind == catalog.OMNI_VIDEO:
         if parent_made_by_someone_else or (edits_footage and pictured_faces):
             return likeness.FOOTAGE_EDIT
@@ -1042,4 +1073,6 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
         return likeness.INTIMATE_EFFECT
     if kind == catalog.AVATAR:
         return likeness.TALKING_PORTRAIT
+    if kind == catalog.MOTION_CONTROL:
+        return likeness.MOTION_TRANSFER if character_face else ""
     return ""

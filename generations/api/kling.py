@@ -33,7 +33,16 @@ from accounts.kling_pairs import ACCESS_KEY_PREFIX
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
 from generations.actions.generation import do_submit_generation
-from generations.catalog import AVATAR, AVATAR_MODEL, KINDS, OMNI_DEFAULT_MODEL, OMNI_VIDEO, validate_generation_request
+from generations.catalog import (
+    AVATAR,
+    AVATAR_MODEL,
+    KINDS,
+    MOTION_CONTROL,
+    MOTION_DEFAULT_MODEL,
+    OMNI_DEFAULT_MODEL,
+    OMNI_VIDEO,
+    validate_generation_request,
+)
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import Asset, AssetRole, Generation
@@ -308,6 +317,8 @@ def _kind_fields(kind, body, team):
         return _avatar_fields(body)
     if kind == OMNI_VIDEO:
         return _omni_fields(body, team)
+    if kind == MOTION_CONTROL:
+        return _motion_fields(body, team)
     if kind == "effects":
         effect_input = body.get("input")
         if not isinstance(effect_input, dict):
@@ -364,24 +375,41 @@ def _omni_fields(body, team):
     ]
     videos = []
     for index, entry in enumerate(_omni_list(body, "video_list", '{"video_url", "refer_type", "keep_original_sound"}')):
-        video_id = entry.get("video_id")
-        if video_id in (None, ""):
-            url = entry.get("video_url")
-            match = _FILE_PATH.search(urlsplit(url).path) if isinstance(url, str) and url else None
-            if match is None:
-                raise GenerationError(
-                    "invalid_request",
-                    f"Invalid request parameters: video_list[{index}].video_url must be the url of a video this account made "
-                    "(a task's result); other URLs are not fetched",
-                    field="video_list",
-                )
-            video_id = match.group(1)
         videos.append({
-            "video_id": _parent_from_video_id(video_id, team),
+            "video_id": _team_clip(entry, f"video_list[{index}]", "video_list", team),
             **{name: entry[name] for name in ("refer_type", "keep_original_sound") if entry.get(name) not in (None, "")},
         })
     fields["video_list"] = videos
     fields["element_list"] = _omni_list(body, "element_list", '{"element_id"}')
+    return fields
+
+
+def _team_clip(entry, label, field, team):
+    """The generation whose clip an entry names: its `video_id`, or a result `url` this door gave out (its
+    /kling/v1/files/<id> path). Any other URL is refused, never fetched."""
+    video_id = entry.get("video_id")
+    if video_id in (None, ""):
+        url = entry.get("video_url")
+        match = _FILE_PATH.search(urlsplit(url).path) if isinstance(url, str) and url else None
+        if match is None:
+            raise GenerationError(
+                "invalid_request",
+                f"Invalid request parameters: {label}.video_url must be the url of a video this account made "
+                "(a task's result); other URLs are not fetched",
+                field=field,
+            )
+        video_id = match.group(1)
+    return _parent_from_video_id(video_id, team)
+
+
+def _motion_fields(body, team):
+    """motion-control: image_url (the character, URL or Base64), video_url (the motion: a result url of this
+    account, or its video_id), character_orientation and keep_original_sound, to the catalog's fields."""
+    fields = {"model": body.get("model_name") or MOTION_DEFAULT_MODEL, "image": body.get("image_url")}
+    if body.get("video_url") in (None, "") and body.get("video_id") in (None, ""):
+        raise GenerationError("parent_required", "Invalid request parameters: video_url is required", field="video_url")
+    fields["parent_id"] = _team_clip(body, "body", "video_url", team)
+    fields.update({name: body[name] for name in ("character_orientation", "keep_original_sound") if body.get(name) is not None})
     return fields
 
 

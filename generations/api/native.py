@@ -122,7 +122,9 @@ class GenerationIn(Schema):
     images: list[str] | None = Field(
         None, description="multi-image2video: 1–4 reference images; effects: one image, or two for hug/kiss/heart_gesture"
     )
-    parent_id: str | None = Field(None, description="video-extend and lip-sync: the id of a succeeded generation of your team")
+    parent_id: str | None = Field(
+        None, description="video-extend, lip-sync and motion-control (the motion clip): the id of a succeeded generation of your team"
+    )
     remix_of: str | None = Field(None, description="text2video/image2video: the generation this one remixes (recorded)")
     effect_scene: str | None = Field(None, description="effects: bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, hug, kiss, heart_gesture")
     text: str | None = Field(None, description="lip-sync: the words to speak (≤ 120 characters)")
@@ -146,6 +148,10 @@ class GenerationIn(Schema):
     multi_prompt: list[ShotIn] | None = Field(
         None, description="with shot_type customize: at most 6 shots, their durations summing to duration"
     )
+    character_orientation: str | None = Field(
+        None, description="motion-control (required): image (the character faces as in the image; a 3–10 s clip) or video (3–30 s)"
+    )
+    keep_original_sound: str | None = Field(None, description="motion-control: yes (default) or no, the motion clip's sound")
     image_list: list[OmniImageIn] | None = Field(
         None, description="omni-video: up to 7 images (4 with a video), named in the prompt as <<<image_1>>>, <<<image_2>>>, …"
     )

@@ -39,6 +39,7 @@ from .render_videos import (
     render_avatar,
     render_extension,
     render_lip_sync,
+    render_motion,
     render_omni,
     speech_envelope,
     synthesise_voice,
@@ -51,6 +52,7 @@ from .validation import (
     EffectsRequest,
     ExtendRequest,
     LipSyncRequest,
+    MotionRequest,
     MultiImageRequest,
     OmniRequest,
     TaskRequest,
@@ -62,7 +64,7 @@ from .validation import (
 log = logging.getLogger("generations.simulator")
 
 KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video",
-         "omni-video")
+         "omni-video", "motion-control")
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -90,12 +92,15 @@ def unit_deduction(request: TaskRequest) -> str:
     Per 5 s of video: 1 in std and 3.5 in pro, 10 for the v2 masters. An extend pays for the 5 s it adds,
     at the mode of the video it extends; lip-sync pays 0.5 per started 5 s of the source; single-image
     effects count as std; multi-image2video prices like image2video; an avatar pays per second of its
-    speech, 1 per 5 s in std and 2 in pro; omni-video 3 per 5 s in std and 4 in pro.
+    speech, 1 per 5 s in std and 2 in pro; omni-video 3 per 5 s in std and 4 in pro; motion-control 2 per 5 s
+    of its clip in std and 3 in pro.
     """
     if request.kind == "lip-sync":
         return f"{0.5 * math.ceil(request.duration_s / 5 - 1e-9):g}"
     if request.kind == "avatar/image2video":
         return f"{(1.0 if request.mode == 'std' else 2.0) * request.duration_s / 5:g}"
+    if request.kind == "motion-control":
+        return f"{(2.0 if request.mode == 'std' else 3.0) * math.ceil(request.duration_s - 1e-6) / 5:g}"
     if request.kind == "omni-video":
         return f"{(3.0 if request.mode == 'std' else 4.0) * math.ceil(request.duration_s - 1e-6) / 5:g}"
     per_5s = 1.0 if request.mode == "std" else 3.5
@@ -518,6 +523,11 @@ class SimulatorApp:
             return render_omni(
                 request.prompt, duration=request.duration_s, aspect_ratio=request.aspect_ratio, images=request.images,
                 image_types=request.image_types, video=request.video, refer_type=request.refer_type, seed=seed, fps=fps,
+            )
+        if isinstance(request, MotionRequest):
+            return render_motion(
+                request.image, request.video, prompt=request.prompt, duration=request.duration_s,
+                character_orientation=request.character_orientation, seed=seed,
             )
         if isinstance(request, MultiImageRequest):
             return render_multi_image(

@@ -240,3 +240,35 @@ def render_omni(
     if images:
         return render_multi_image(images, caption_text, duration=duration, aspect_ratio=aspect_ratio or "16:9", seed=seed, fps=fps)
     return render_clip(caption_text, duration=duration, aspect_ratio=aspect_ratio or "16:9", seed=seed, fps=fps)
+
+
+def render_motion(
+    image: Image.Image, video: bytes, *, prompt: str, duration: float, character_orientation: str, seed: int = 0
+) -> bytes:
+    """motion-control: the character image for as long as the motion clip, slowly pushed in, with the clip's
+    frames playing in an inset at the lower right (the motion it follows) under the prompt's caption. Facing as
+    in the image keeps the image's shape; facing as in the video, the clip's. The clip's sound is not carried
+    over (keep_original_sound only reaches the upstream)."""
+    info = probe_video(video)
+    fps = output_fps(info.fps)
+    if character_orientation == "video":
+        width, height = even_size(info.width, info.height)
+    else:
+        width, height = output_size_for_image(*image.size)
+    count = max(1, round(duration * fps))
+    rng = random.Random(seed_digest(f"motion:{prompt}", seed))
+    scene = KenBurns(image, None, width, height, rng, reverse=False, zoom_in=True)
+    inset_w, inset_h = even_size(max(16, width // 3), max(16, round(width // 3 * info.height / max(1, info.width))))
+    inset_h = min(inset_h, height - 8)
+    caption = Overlay.caption(prompt, width, height) if prompt else None
+
+    def frames():
+        for index, clip in enumerate(video_frames(video, fps=fps, count=count)):
+            pixels = scene.frame(index / fps, index / max(1, count - 1))
+            small = np.asarray(Image.fromarray(clip).resize((inset_w, inset_h)))
+            pixels[height - inset_h - 4 : height - 4, width - inset_w - 4 : width - 4] = small
+            if caption is not None:
+                caption.apply(pixels)
+            yield pixels
+
+    return encode_mp4(frames(), width=width, height=height, fps=fps)

@@ -123,6 +123,17 @@ OMNI_DURATIONS = {"kling-video-o1": tuple(str(n) for n in range(3, 11)), "kling-
 OMNI_VIDEO_SECONDS = (3.0, 10.0)
 OMNI_REFERENCE = re.compile(r"<<<(image|video|element)_(\d+)>>>")
 
+# motion-control [cuijinyu/new-api web/src/pages/Documentation/content/kling-motion-control.en.md; KLING_API.md
+# §2 for the models]: image_url (URL or raw Base64, the character), video_url (an mp4/mov URL, <=100 MB, at
+# least 3 s: the motion), character_orientation image|video (required; the clip may last up to 10 s facing as
+# in the image, 30 s as in the video), mode std|pro (required), keep_original_sound yes|no (default yes), prompt
+# (optional, <=2500), model_name kling-v2-6 (default) or kling-v3. The clip the result is lasts as long as the
+# motion clip.
+MOTION_KIND = "motion-control"
+MOTION_MODELS = ("kling-v2-6", "kling-v3")
+MOTION_ORIENTATIONS = ("image", "video")
+MOTION_CLIP_SECONDS = {"image": (3.0, 10.0), "video": (3.0, 30.0)}
+
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
@@ -274,6 +285,25 @@ class OmniRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
+class MotionRequest(TaskRequest):
+    """motion-control: the character image, the motion clip (bytes) and how its motion is applied."""
+
+    image: Image.Image | None = field(default=None, repr=False)
+    video: bytes | None = field(default=None, repr=False)
+    video_seconds: float = 0.0
+    character_orientation: str = "image"
+    keep_original_sound: str = "yes"
+
+    @property
+    def duration_s(self) -> float:
+        return round(self.video_seconds, 3)
+
+    def release_inputs(self) -> None:
+        self.image = None
+        self.video = None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -323,6 +353,8 @@ def validate_create(
         return validate_avatar(body, fetch, speech_seconds=spoken_seconds)
     if kind == OMNI_KIND:
         return validate_omni(body, fetch)
+    if kind == MOTION_KIND:
+        return validate_motion(body, fetch)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -1087,6 +1119,60 @@ def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
         video=video,
         video_seconds=seconds,
         refer_type=refer_type,
+        keep_original_sound=keep,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+    )
+
+
+# -- motion-control --------------------------------------------------------------------------------------
+
+
+def validate_motion(body: dict, fetch: Fetch | None) -> MotionRequest:
+    model_name = body.get("model_name")
+    if model_name in (None, ""):
+        model_name = MOTION_MODELS[0]
+    if model_name not in MOTION_MODELS:
+        raise invalid(f"model_name must be one of: {', '.join(MOTION_MODELS)}")
+    prompt = _text(body, "prompt")
+    if not _present(body, "image_url"):
+        raise invalid("image_url is required")
+    if not _present(body, "video_url"):
+        raise invalid("video_url is required")
+    if not _present(body, "character_orientation"):
+        raise invalid("character_orientation is required")
+    orientation = _choice(body, "character_orientation", MOTION_ORIENTATIONS, "image")
+    if not _present(body, "mode"):
+        raise invalid("mode is required")
+    mode = _choice(body, "mode", MODES, "std")
+    keep = _choice(body, "keep_original_sound", ("yes", "no"), "yes")
+    for name in ("duration", "aspect_ratio", "negative_prompt", "cfg_scale", "image_list", "video_list"):
+        if _present(body, name):
+            raise invalid(f"{name} is not supported by motion-control")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    _screen(prompt)
+    # Only now the expensive part: decode the image, then fetch and probe the clip.
+    image = image_input(body["image_url"], "image_url", fetch)
+    video = _download(_url(body["video_url"], "video_url"), "video_url", MAX_VIDEO_BYTES, fetch)
+    try:
+        info = probe_video(video)
+    except MediaError as error:
+        raise invalid(f"video_url {error}") from None
+    low, high = MOTION_CLIP_SECONDS[orientation]
+    if not low - 0.25 <= info.duration_s <= high + 0.25:
+        raise invalid(f"video_url duration must be between {low:g}s and {high:g}s with character_orientation {orientation}")
+    return MotionRequest(
+        kind=MOTION_KIND,
+        model_name=model_name,
+        mode=mode,
+        prompt=prompt,
+        image=image,
+        video=video,
+        video_seconds=info.duration_s,
+        character_orientation=orientation,
         keep_original_sound=keep,
         watermark=watermark,
         callback_url=callback_url,

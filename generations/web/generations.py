@@ -47,6 +47,8 @@ from generations.catalog import (
     MAX_SHOTS,
     MODELS,
     MODES,
+    MOTION_CONTROL,
+    MOTION_MODELS,
     MULTI_SHOT_MODELS,
     OMNI_DURATIONS,
     OMNI_MODELS,
@@ -406,8 +408,8 @@ class AvatarForm(_ConsentMixin, CreateForm):
         return data
 
 
-def _omni_clips(team):
-    """The team's finished clips an omni-video can name: newest first, (id, label)."""
+def _team_clips(team):
+    """The team's finished clips an omni-video or a motion control can name: newest first, (id, label)."""
     if team is None:
         return []
     rows = referable_clips(team)
@@ -442,7 +444,7 @@ class OmniVideoForm(_ConsentMixin, CreateForm):
 
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, team=team, **kwargs)
-        self.fields["video"].choices = [("", "No clip"), *_omni_clips(team)]
+        self.fields["video"].choices = [("", "No clip"), *_team_clips(team)]
         self._add_consent_field(team)
 
     def request_data(self):
@@ -464,6 +466,42 @@ class OmniVideoForm(_ConsentMixin, CreateForm):
         if match:
             return self.form_field_for(f"images[{match.group(1)}]")
         return super().form_field_for({"image_list": "image", "video_list": "video", "element_list": "prompt"}.get(api_field, api_field))
+
+
+class MotionControlForm(_ConsentMixin, CreateForm):
+    """The character in one image performs the motion of a finished clip of the team."""
+
+    kind = MOTION_CONTROL
+    cost_defaults = {"model": MOTION_MODELS[0], "duration": "5"}
+    image = forms.FileField(label="Character image", widget=UploadInput(),
+                            help_text="A JPEG or PNG of the character, whole body or upper body, at least 300 px on each side, up to 10 MB.")
+    # Not required by the form: the catalog says, in its words, when no clip is chosen.
+    parent_id = forms.ChoiceField(label="Motion clip", required=False, help_text="A finished clip of your team whose motion the character follows. "
+                                  "The result lasts as long as the clip.")
+    character_orientation = forms.ChoiceField(label="Character faces", choices=[
+        ("image", "As in the image (clips of 3–10 s)"), ("video", "As in the clip (clips of 3–30 s)")])
+    keep_original_sound = forms.BooleanField(label="Keep the clip's sound", required=False, initial=True)
+    prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="Prompt (optional)",
+                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": "On a sunny rooftop, the camera slowly circling"}),
+                             help_text="Add elements to the scene or a camera move.")
+    model = forms.ChoiceField(choices=[(name, name) for name in MOTION_MODELS])
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self.fields["parent_id"].choices = [("", "Choose a clip"), *_team_clips(team)]
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        data["keep_original_sound"] = "yes" if data.get("keep_original_sound") else "no"
+        return data
+
+
+def _motion_cost():
+    """A motion control's price per 5 s of its clip, in words."""
+    std, pro = (price_generation(MOTION_CONTROL, MOTION_MODELS[0], mode, 5) for mode in ("std", "pro"))
+    return f"Costs {std:,} credits per 5 seconds of the motion clip in Standard mode, {pro:,} in Professional."
 
 
 def _omni_cost():
@@ -735,6 +773,15 @@ def create_omni_video(request):
                                        "fixed_cost": _omni_cost()})
 
 
+@login_required
+def create_motion_control(request):
+    return _create_page(request, form_class=MotionControlForm, template="generations/create_kind.html",
+                        initial={"model": MOTION_MODELS[0], "character_orientation": "image", **request.GET.dict()},
+                        extra_context={"title": "Motion control",
+                                       "intro": "Your character, moving as in a clip of your team: pick the image and the clip.",
+                                       "fixed_cost": _motion_cost()})
+
+
 def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
     parent = _generation_or_404(request, generation_id)
     return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
@@ -849,6 +896,13 @@ def remix_url(generation):
     if generation.kind == "effects":
         scene = (generation.options or {}).get("effect_scene", "")
         return f"{reverse('generations:create_effect')}?{urlencode({'effect_scene': scene, 'remix_of': str(generation.public_id)})}"
+    if generation.kind == MOTION_CONTROL:
+        # The same clip, facing, prompt, model and mode (and the character image, offered again like an upload).
+        options = generation.options or {}
+        query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name,
+                     parent_id=str(generation.parent.public_id) if generation.parent else "",
+                     character_orientation=options.get("character_orientation", "image"))
+        return f"{reverse('generations:create_motion_control')}?{urlencode(query)}"
     if generation.kind == OMNI_VIDEO:
         # The same prompt, model and mode (and the images, offered again like uploads).
         query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name)

@@ -26,6 +26,7 @@ from generations.catalog import (
     EFFECTS,
     IMAGE2VIDEO,
     LIP_SYNC,
+    MOTION_CONTROL,
     MULTI_IMAGE2VIDEO,
     OMNI_VIDEO,
     TEXT2VIDEO,
@@ -114,6 +115,8 @@ def upstream_payload(generation, *, video_url_of=None) -> dict:
         return {**avatar, **common}
     if generation.kind == OMNI_VIDEO:
         return {**_omni_payload(generation, images, options, video_url_of), **common}
+    if generation.kind == MOTION_CONTROL:
+        return {**_motion_payload(generation, images, options, video_url_of), **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())
@@ -168,12 +171,31 @@ def _omni_payload(generation, images, options, video_url_of):
     return payload
 
 
+def _motion_payload(generation, images, options, video_url_of):
+    """motion-control: the character image as Base64 `image_url`, the motion clip's upstream URL as `video_url`,
+    character_orientation, keep_original_sound and mode (all three required upstream); the prompt when written.
+    No duration: the result lasts as long as the clip."""
+    if video_url_of is None:
+        raise ValueError("motion-control needs video_url_of")
+    payload = {
+        "model_name": generation.model_name,
+        "image_url": images[AssetRole.INPUT_IMAGE],
+        "video_url": video_url_of(generation.parent),
+        "character_orientation": options.get("character_orientation", "image"),
+        "keep_original_sound": options.get("keep_original_sound", "yes"),
+        "mode": generation.mode,
+    }
+    if generation.prompt:
+        payload["prompt"] = generation.prompt
+    return payload
+
+
 def upstream_video_url(provider, parent) -> str:
     """The URL the upstream serves `parent`'s clip from: a fresh query of the task that made it (its URLs
     expire, so a stored one would not do)."""
     snapshot = provider.get_task(parent.kind, parent.provider_task_id)
     if not snapshot.video_url:
-        raise classify_error(None, 1201, "the clip in video_list has no result URL at the video service")
+        raise classify_error(None, 1201, "the referenced clip has no result URL at the video service")
     return snapshot.video_url
 
 

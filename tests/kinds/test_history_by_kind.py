@@ -31,5 +31,5 @@ def test_history_filters_by_every_kind(client, alice, one_of_each):
 def test_the_api_list_filters_by_kind_and_refuses_unknown_kinds(client, alice_key, one_of_each):
     body = client.get("/api/v1/generations?kind=lip-sync", **bearer(alice_key)).json()
     assert [row["kind"] for row in body["data"]] == ["lip-sync"]
-    refused = client.get("/api/v1/generations?kind=motion-control", **bearer(alice_key))
+    refused = client.get("/api/v1/generations?kind=video-effects/face-swap", **bearer(alice_key))
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_kind"

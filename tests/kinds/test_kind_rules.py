@@ -126,7 +126,7 @@ def test_effect_refusals(data, code):
 
 
 def test_unknown_kind_is_refused_with_the_list():
-    error = refused("invalid_kind", kind="motion-control", prompt="x")
+    error = refused("invalid_kind", kind="video-effects/face-swap", prompt="x")
     assert "lip-sync" in error.message
 
 

@@ -25,6 +25,9 @@ TALKING_PORTRAIT = "talking_portrait"
 # omni-video editing footage (refer_type base) with a pictured person put into it, or editing footage another
 # member made: a real person's likeness is placed into or changed within a clip.
 FOOTAGE_EDIT = "footage_edit"
+# motion control makes whoever the character image shows perform motion someone else performed: a face in the
+# character image is re-animated.
+MOTION_TRANSFER = "motion_transfer"
 
 
 @dataclass(frozen=True)
@@ -65,5 +68,6 @@ def likeness_decision(*, face_counts: dict, reanimation: str, consent_id: str = 
         INTIMATE_EFFECT: "puts pictured people in an intimate pose",
         TALKING_PORTRAIT: "makes the person in the portrait speak",
         FOOTAGE_EDIT: "edits footage with a real person in it (a pictured person put into a clip, or another member's clip)",
+        MOTION_TRANSFER: "makes the person in the character image move as the motion clip does",
     }[reanimation]
     return LikenessCheck(REVIEW, faces, with_faces, reanimation, "", f"it {what} and no consent record was given")
