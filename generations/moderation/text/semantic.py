@@ -176,24 +176,22 @@ class Head:
         k = len(self.categories)
         return tuple(np.flatnonzero(self.prototype_targets[:, i] & ~self.prototype_targets[:, k + i]) for i in range(k))
 
-    def nearest_held_only(self, vector):
-        """Per category, the highest similarity to an example held (review) but not blocked in it (-1 with none)."""
-        sims = self.prototypes @ vector
-        return np.array([max(float(sims[rows].max()), -1.0) if len(rows) else -1.0 for rows in self._held_only_rows],
-                        dtype=np.float32)
-
     @functools.cached_property
     def _allowed_rows(self):
         return np.flatnonzero(self.prototype_allowed)
 
     def nearest(self, vector):
         """Per category, the highest similarity to an example of it at review (and at block) level (-1 with
-        none), and the highest similarity to an allowed example (-1 with none)."""
+        none), the highest similarity to an allowed example (-1 with none), and per category the highest
+        similarity to an example only held (review, not block) in it. One pass over the prototypes."""
         sims = self.prototypes @ vector
+
+        def best_of(groups):
+            return np.array([max(float(sims[rows].max()), -1.0) if len(rows) else -1.0 for rows in groups],
+                            dtype=np.float32)
+
         allowed = max(float(sims[self._allowed_rows].max()), -1.0) if len(self._allowed_rows) else -1.0
-        best = np.array([max(float(sims[rows].max()), -1.0) if len(rows) else -1.0 for rows in self._target_rows],
-                        dtype=np.float32)
-        return best, allowed
+        return best_of(self._target_rows), allowed, best_of(self._held_only_rows)
 
     def probabilities(self, features):
         z = (features - self.mean) / self.scale
@@ -333,8 +331,7 @@ def score_texts(texts, lexicon_scores):
     scores, probabilities, chosen = {}, {}, {}
     for text, vector, lex in zip(texts, vectors, lexicon_scores, strict=False):
         probs = head.probabilities(features(vector, lex))
-        nearest, allowed = head.nearest(vector)
-        held_only = head.nearest_held_only(vector)
+        nearest, allowed, held_only = head.nearest(vector)
         for k, category in enumerate(head.categories):
             p_review, p_block = float(probs[k]), float(probs[n + k])
             # The gate: nearer to an example of the category (at that level) than to any allowed example.
