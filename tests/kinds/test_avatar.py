@@ -3,9 +3,6 @@ voice) becomes a talking clip. Validation in the catalog and in the simulator, t
 kind (screening of the words, faces and consent, credits, a real RQ worker, the simulator over loopback
 HTTP, the output scan), both doors, both providers, and the contract the provider client speaks."""
 
-import base64
-import importlib.util
-import os
 
 import av
 import pytest
@@ -17,26 +14,12 @@ from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, Generation, ReviewItem
 from generations.pricing import price_generation
 from generations.providers.base import ProviderError
-from generations.providers.kling import JwtAuth, KlingClient
-from generations.simulator import SimulatorConfig, start_in_thread
 from generations.simulator.validation import ApiError, AvatarRequest, validate_create
 from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, drive_to_terminal
 from tests.kinds.media import b64, image_bytes, wav_bytes
-
-HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
-FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
-                          "mpl-data", "sample_data", "grace_hopper.jpg")
-
-
-def _face_b64():
-    with open(FACE_PHOTO, "rb") as handle:
-        return base64.b64encode(handle.read()).decode()
-
-
-def create(client, key, **body):
-    return client.post("/api/v1/generations", body, content_type="application/json", **bearer(key))
+from tests.kinds.support import HARMFUL_WORDS, content, create, face_b64
 
 
 def kling_post(client, key, body):
@@ -198,7 +181,7 @@ def test_a_portrait_of_a_real_face_waits_for_a_moderator_unless_consent_is_recor
 ):
     from generations.actions import consent
 
-    held = create(client, alice_key, kind=AVATAR, image=_face_b64(), text="Hello, my name is Grace and I love computers.")
+    held = create(client, alice_key, kind=AVATAR, image=face_b64(), text="Hello, my name is Grace and I love computers.")
     assert held.status_code == 202 and held.json()["status"] == "held", held.content
     generation = Generation.objects.get(public_id=held.json()["id"])
     assert generation.screening_result["likeness"]["reanimation"] == "talking_portrait"
@@ -209,7 +192,7 @@ def test_a_portrait_of_a_real_face_waits_for_a_moderator_unless_consent_is_recor
 
     record = consent.do_record_consent(team=team, user=alice, subject_name="Grace Hopper",
                                        statement="Signed likeness release for talking avatars, 2026-11-30")
-    allowed = create(client, alice_key, kind=AVATAR, image=_face_b64(), text="Hello, my name is Grace and I love computers.",
+    allowed = create(client, alice_key, kind=AVATAR, image=face_b64(), text="Hello, my name is Grace and I love computers.",
                      consent_id=str(record.public_id))
     assert allowed.status_code == 202 and allowed.json()["status"] == "queued", allowed.content
     finished = drive_to_terminal(allowed.json()["id"])
@@ -262,23 +245,6 @@ def test_kling_door_refuses_bad_avatars_with_1201(client, redis_conn, team, alic
 
 # --- both providers, and the contract -----------------------------------------------------------------
 
-ACCESS, SECRET, COMET_KEY = "ak-avatar-test", "sk-secret-avatar-0123456789abcdef", "sk-comet-avatar-test"
-
-
-@pytest.fixture(params=["kling", "cometapi"])
-def provider(request, settings, tmp_path, monkeypatch, redis_conn):
-    monkeypatch.setattr(pipeline, "sleep", lambda seconds: None)
-    if request.param == "kling":
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-        settings.KLING_API_BASE, settings.KLING_ACCESS_KEY, settings.KLING_SECRET_KEY = handle.url, ACCESS, SECRET
-    else:
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, api_key=COMET_KEY, data_dir=str(tmp_path)))
-        settings.COMETAPI_BASE, settings.COMETAPI_KEY = handle.url, COMET_KEY
-    settings.PROVIDER = request.param
-    yield request.param
-    handle.stop()
-
-
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_both_providers_submit_and_poll_the_avatar_route(client, alice_key, provider):
@@ -287,13 +253,6 @@ def test_both_providers_submit_and_poll_the_avatar_route(client, alice_key, prov
     generation = drive_to_terminal(response.json()["id"])
     assert generation.status == "succeeded", (generation.error_code, generation.error_message)
     assert generation.provider == provider and generation.provider_task_id and generation.provider_video_id
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    handle = start_in_thread(SimulatorConfig(render_delay_s=0.05, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-    yield KlingClient(name="simulator", base_url=handle.url, auth=JwtAuth(ACCESS, SECRET))
-    handle.stop()
 
 
 @pytest.mark.e2e
@@ -307,9 +266,9 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     generation = Generation.objects.create(team=team, created_by=alice, kind=AVATAR, prompt=submitted.prompt,
                                            model_name=submitted.model_name, mode="std", duration=submitted.duration,
                                            options=submitted.options)
-    generation.assets.create(role=AssetRole.INPUT_IMAGE, file=_content("in.png", submitted.image.data),
+    generation.assets.create(role=AssetRole.INPUT_IMAGE, file=content("in.png", submitted.image.data),
                              content_type="image/png", size_bytes=len(submitted.image.data), sha256="x")
-    generation.assets.create(role=AssetRole.INPUT_AUDIO, file=_content("in.wav", submitted.audio.data),
+    generation.assets.create(role=AssetRole.INPUT_AUDIO, file=content("in.wav", submitted.audio.data),
                              content_type="audio/wav", size_bytes=len(submitted.audio.data), sha256="y")
     payload = pipeline.upstream_payload(generation)
     assert set(payload) == {"image", "mode", "prompt", "sound_file", "external_task_id"}
@@ -330,12 +289,6 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     with pytest.raises(ProviderError) as invalid:
         upstream.create_task(AVATAR, {"sound_file": payload["sound_file"]})
     assert (invalid.value.upstream_code, invalid.value.permanent) == (1201, True)
-
-
-def _content(name, data):
-    from django.core.files.base import ContentFile
-
-    return ContentFile(data, name=name)
 
 
 def test_the_likeness_and_age_rules_treat_any_face_in_an_avatar_portrait_as_re_animated():

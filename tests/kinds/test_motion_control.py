@@ -4,11 +4,7 @@ kind (the prompt screened; the character image and the motion clip through the h
 faces and consent, apparent minors), per-second credits, a real RQ worker, the simulator over loopback HTTP,
 both doors, both providers, and the contract the provider client speaks."""
 
-import base64
 import functools
-import importlib.util
-import os
-import time
 
 import pytest
 
@@ -18,26 +14,12 @@ from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, Generation, ReviewItem
 from generations.pricing import price_generation
 from generations.providers.base import ProviderError
-from generations.providers.kling import JwtAuth, KlingClient
-from generations.simulator import SimulatorConfig, start_in_thread
 from generations.simulator.validation import ApiError, MotionRequest, validate_create
 from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal
 from tests.kinds.media import b64, image_bytes
-
-HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
-FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
-                          "mpl-data", "sample_data", "grace_hopper.jpg")
-
-
-def _face_b64():
-    with open(FACE_PHOTO, "rb") as handle:
-        return base64.b64encode(handle.read()).decode()
-
-
-def create(client, key, **body):
-    return client.post("/api/v1/generations", body, content_type="application/json", **bearer(key))
+from tests.kinds.support import HARMFUL_WORDS, content, create, face_b64, finished_clip, result_url, wait_task
 
 
 def kling_post(client, key, body):
@@ -138,13 +120,8 @@ def _no_fetch(url, name, limit):
 
 # --- end to end: the native API ---------------------------------------------------------------------
 
-def _finished_clip(client, key, duration="5"):
-    """A real clip of the team, made through the worker and the simulator (the motion a request follows)."""
-    response = create(client, key, prompt="a dancer spins on a stage", model="kling-v1-6", duration=duration)
-    assert response.status_code == 202, response.content
-    clip = drive_to_terminal(response.json()["id"])
-    assert clip.status == "succeeded", (clip.error_code, clip.error_message)
-    return clip
+# A real clip of the team (the motion a request follows), made through the worker and the simulator.
+_finished_clip = functools.partial(finished_clip, prompt="a dancer spins on a stage")
 
 
 @pytest.mark.e2e
@@ -179,7 +156,7 @@ def test_a_harmful_prompt_is_1301_with_nothing_charged(client, use_simulator, re
     native = create(client, alice_key, kind=MOTION_CONTROL, image=b64(image_bytes()), parent_id=str(clip.public_id),
                     character_orientation="image", prompt=HARMFUL_WORDS)
     assert native.status_code == 422 and native.json()["error"]["code"] == "policy_violation", native.content
-    kling = kling_post(client, alice_key, {"image_url": b64(image_bytes()), "video_url": _result_url(client, alice_key, clip),
+    kling = kling_post(client, alice_key, {"image_url": b64(image_bytes()), "video_url": result_url(client, alice_key, clip),
                                            "character_orientation": "image", "mode": "std", "prompt": HARMFUL_WORDS})
     assert kling.status_code == 400 and kling.json()["code"] == 1301 and "data" not in kling.json(), kling.content
     blocked = Generation.objects.filter(kind=MOTION_CONTROL)
@@ -206,7 +183,7 @@ def test_a_character_image_or_motion_clip_that_fails_the_input_scan_is_refused_w
     assert image.status_code == 422 and image.json()["error"]["stage"] == "input", image.content
     # An unsafe motion clip: scanned as an output is, and blocked the same way (through the Kling door).
     monkeypatch.setattr(scanning, "scan_video", functools.partial(scanning.scan_video, detectors=[constant_score_detector(0.97)]))
-    door = kling_post(client, alice_key, {"image_url": b64(image_bytes()), "video_url": _result_url(client, alice_key, clip),
+    door = kling_post(client, alice_key, {"image_url": b64(image_bytes()), "video_url": result_url(client, alice_key, clip),
                                           "character_orientation": "video", "mode": "pro"})
     assert door.status_code == 400 and door.json()["code"] == 1301, door.content
     refused = Generation.objects.filter(kind=MOTION_CONTROL)
@@ -252,7 +229,7 @@ def test_moving_a_pictured_face_waits_for_a_moderator_unless_consent_is_recorded
     from generations.actions import consent
 
     clip = _finished_clip(client, alice_key)
-    body = {"kind": MOTION_CONTROL, "image": _face_b64(), "parent_id": str(clip.public_id), "character_orientation": "image"}
+    body = {"kind": MOTION_CONTROL, "image": face_b64(), "parent_id": str(clip.public_id), "character_orientation": "image"}
     held = create(client, alice_key, **body)
     assert held.status_code == 202 and held.json()["status"] == "held", held.content
     generation = Generation.objects.get(public_id=held.json()["id"])
@@ -296,7 +273,7 @@ def test_an_apparent_minor_in_the_character_image_is_refused_with_nothing_charge
     monkeypatch.setattr(minors, "estimate_ages", lambda *a, **kw: [
         face.__class__(**{**face.__dict__, "age": 9.0}) for face in real(*a, **kw)])
     record = consent.do_record_consent(team=team, user=alice, subject_name="A child", statement="A parent signed")
-    response = create(client, alice_key, kind=MOTION_CONTROL, image=_face_b64(), parent_id=str(clip.public_id),
+    response = create(client, alice_key, kind=MOTION_CONTROL, image=face_b64(), parent_id=str(clip.public_id),
                       character_orientation="image", consent_id=str(record.public_id))
     assert response.status_code == 422, response.content
     generation = Generation.objects.get(kind=MOTION_CONTROL)
@@ -309,17 +286,13 @@ def test_an_apparent_minor_in_the_character_image_is_refused_with_nothing_charge
 
 # --- end to end: the Kling door ---------------------------------------------------------------------
 
-def _result_url(client, key, clip):
-    queried = client.get(f"/kling/v1/videos/text2video/{clip.public_id}", **bearer(key)).json()
-    return queried["data"]["task_result"]["videos"][0]["url"]
-
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_kling_door_creates_queries_and_lists_motion_tasks(client, use_simulator, redis_conn, team, alice_key):
     clip = _finished_clip(client, alice_key)
     created = kling_post(client, alice_key, {
-        "model_name": "kling-v3", "image_url": b64(image_bytes(seed=3)), "video_url": _result_url(client, alice_key, clip),
+        "model_name": "kling-v3", "image_url": b64(image_bytes(seed=3)), "video_url": result_url(client, alice_key, clip),
         "character_orientation": "video", "keep_original_sound": "no", "mode": "pro", "external_task_id": "motion-1",
     })
     assert created.status_code == 200 and created.json()["code"] == 0, created.content
@@ -353,7 +326,7 @@ def test_kling_door_refuses_bad_motion_requests_with_1201(client, redis_conn, te
     # A clip of the team the door knows by its result id (the checks above fail before it is ever read).
     clip = Generation.objects.create(team=team, created_by=alice, kind="text2video", prompt="a dancer", model_name="kling-v1-6",
                                      duration="5", status="succeeded")
-    video = clip.assets.create(role=AssetRole.VIDEO, file=_content("clip.mp4", b"not read"), content_type="video/mp4",
+    video = clip.assets.create(role=AssetRole.VIDEO, file=content("clip.mp4", b"not read"), content_type="video/mp4",
                                size_bytes=8, sha256="x")
     full = {"image_url": b64(image_bytes()), "video_url": f"https://studio.test/kling/v1/files/{video.public_id}",
             "character_orientation": "image", "mode": "std", **body}
@@ -364,23 +337,6 @@ def test_kling_door_refuses_bad_motion_requests_with_1201(client, redis_conn, te
 
 
 # --- both providers, and the contract -----------------------------------------------------------------
-
-ACCESS, SECRET, COMET_KEY = "ak-motion-test", "sk-secret-motion-0123456789abcdef", "sk-comet-motion-test"
-
-
-@pytest.fixture(params=["kling", "cometapi"])
-def provider(request, settings, tmp_path, monkeypatch, redis_conn):
-    monkeypatch.setattr(pipeline, "sleep", lambda seconds: None)
-    if request.param == "kling":
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-        settings.KLING_API_BASE, settings.KLING_ACCESS_KEY, settings.KLING_SECRET_KEY = handle.url, ACCESS, SECRET
-    else:
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, api_key=COMET_KEY, data_dir=str(tmp_path)))
-        settings.COMETAPI_BASE, settings.COMETAPI_KEY = handle.url, COMET_KEY
-    settings.PROVIDER = request.param
-    yield request.param
-    handle.stop()
-
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
@@ -394,27 +350,13 @@ def test_both_providers_submit_and_poll_the_motion_route(client, alice_key, prov
     assert generation.provider == provider and generation.provider_task_id and generation.provider_video_id
 
 
-@pytest.fixture
-def upstream(tmp_path):
-    handle = start_in_thread(SimulatorConfig(render_delay_s=0.05, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-    yield KlingClient(name="simulator", base_url=handle.url, auth=JwtAuth(ACCESS, SECRET))
-    handle.stop()
-
-
-def _wait(upstream, kind, task_id):
-    deadline = time.monotonic() + 30
-    while not (task := upstream.get_task(kind, task_id)).finished and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return task
-
-
 @pytest.mark.e2e
 @pytest.mark.django_db
 def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(upstream, team, alice):
     """The request shape (pipeline.upstream_payload) against the simulator, through the provider client, and
     the response shapes it reads back: create, query by either id, list; 1301 and 1201 refusals."""
     made = upstream.create_task("text2video", {"model_name": "kling-v1-6", "prompt": "a dancer", "duration": "5"})
-    source = _wait(upstream, "text2video", made.task_id)
+    source = wait_task(upstream, "text2video", made.task_id)
     assert source.status == "succeed"
     parent = Generation.objects.create(team=team, created_by=alice, kind="text2video", prompt="a dancer", model_name="kling-v1-6",
                                        duration="5", status="succeeded", provider_task_id=made.task_id,
@@ -423,7 +365,7 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     generation = Generation.objects.create(team=team, created_by=alice, kind=MOTION_CONTROL, prompt=submitted.prompt, parent=parent,
                                            model_name=submitted.model_name, mode=submitted.mode, duration="5",
                                            aspect_ratio="", options=submitted.options)
-    generation.assets.create(role=AssetRole.INPUT_IMAGE, file=_content("in.png", submitted.image.data),
+    generation.assets.create(role=AssetRole.INPUT_IMAGE, file=content("in.png", submitted.image.data),
                              content_type="image/png", size_bytes=len(submitted.image.data), sha256="x")
     payload = pipeline.upstream_payload(generation, video_url_of=lambda clip: pipeline.upstream_video_url(upstream, clip))
     assert set(payload) == {"model_name", "image_url", "video_url", "character_orientation", "keep_original_sound", "mode",
@@ -433,7 +375,7 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
 
     created = upstream.create_task(MOTION_CONTROL, payload)
     assert created.status == "submitted" and created.task_id.isdigit()
-    task = _wait(upstream, MOTION_CONTROL, created.task_id)
+    task = wait_task(upstream, MOTION_CONTROL, created.task_id)
     assert task.status == "succeed" and task.video_url and task.video_duration_s == pytest.approx(5.0, abs=0.3)
     assert upstream.get_task(MOTION_CONTROL, str(generation.public_id)).task_id == created.task_id
     assert [listed.task_id for listed in upstream.list_tasks(MOTION_CONTROL)] == [created.task_id]
@@ -444,9 +386,3 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     with pytest.raises(ProviderError) as invalid:
         upstream.create_task(MOTION_CONTROL, {name: value for name, value in payload.items() if name != "character_orientation"})
     assert (invalid.value.upstream_code, invalid.value.permanent) == (1201, True)
-
-
-def _content(name, data):
-    from django.core.files.base import ContentFile
-
-    return ContentFile(data, name=name)

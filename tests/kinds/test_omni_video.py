@@ -5,11 +5,7 @@ references in place; every referenced image and clip through the hash banks, the
 consent), credits, a real RQ worker, the simulator over loopback HTTP, both doors, both providers, and the
 contract the provider client speaks."""
 
-import base64
 import functools
-import importlib.util
-import os
-import time
 
 import pytest
 
@@ -20,26 +16,12 @@ from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, Generation, ReviewItem
 from generations.pricing import price_generation
 from generations.providers.base import ProviderError
-from generations.providers.kling import JwtAuth, KlingClient
-from generations.simulator import SimulatorConfig, start_in_thread
 from generations.simulator.validation import ApiError, OmniRequest, validate_create
 from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal
 from tests.kinds.media import b64, image_bytes
-
-HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
-FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
-                          "mpl-data", "sample_data", "grace_hopper.jpg")
-
-
-def _face_b64():
-    with open(FACE_PHOTO, "rb") as handle:
-        return base64.b64encode(handle.read()).decode()
-
-
-def create(client, key, **body):
-    return client.post("/api/v1/generations", body, content_type="application/json", **bearer(key))
+from tests.kinds.support import HARMFUL_WORDS, content, create, face_b64, finished_clip, result_url, wait_task
 
 
 def kling_post(client, key, body):
@@ -157,13 +139,8 @@ def test_the_simulator_refuses_bad_omni_requests_as_upstream(body, code, message
 
 # --- end to end: the native API ---------------------------------------------------------------------
 
-def _finished_clip(client, key):
-    """A real 5 s clip of the team, made through the worker and the simulator (video_list names it)."""
-    response = create(client, key, prompt="a red boat on a calm lake", model="kling-v1-6", duration="5")
-    assert response.status_code == 202, response.content
-    clip = drive_to_terminal(response.json()["id"])
-    assert clip.status == "succeeded", (clip.error_code, clip.error_message)
-    return clip
+# A real clip of the team (the clip video_list names), made through the worker and the simulator.
+_finished_clip = functools.partial(finished_clip, prompt="a red boat on a calm lake")
 
 
 @pytest.mark.e2e
@@ -228,7 +205,7 @@ def test_a_referenced_image_or_clip_that_fails_the_input_scan_is_refused_with_no
     # An unsafe clip in video_list: scanned as an output is, and blocked the same way (through the Kling door).
     monkeypatch.setattr(scanning, "scan_video", functools.partial(scanning.scan_video, detectors=[constant_score_detector(0.97)]))
     door = kling_post(client, alice_key, {"prompt": "the next shot of <<<video_1>>>",
-                                          "video_list": [{"video_url": _result_url(client, alice_key, clip), "refer_type": "feature"}]})
+                                          "video_list": [{"video_url": result_url(client, alice_key, clip), "refer_type": "feature"}]})
     assert door.status_code == 400 and door.json()["code"] == 1301, door.content
     refused = Generation.objects.filter(kind=OMNI_VIDEO)
     assert refused.count() == 2
@@ -265,7 +242,7 @@ def test_putting_a_pictured_face_into_a_clip_waits_for_a_moderator_unless_consen
     from generations.actions import consent
 
     clip = _finished_clip(client, alice_key)
-    body = {"kind": OMNI_VIDEO, "prompt": "<<<image_1>>> walks into <<<video_1>>>", "image_list": [{"image": _face_b64()}],
+    body = {"kind": OMNI_VIDEO, "prompt": "<<<image_1>>> walks into <<<video_1>>>", "image_list": [{"image": face_b64()}],
             "video_list": [{"video_id": str(clip.public_id), "refer_type": "base"}]}
     held = create(client, alice_key, **body)
     assert held.status_code == 202 and held.json()["status"] == "held", held.content
@@ -282,10 +259,6 @@ def test_putting_a_pictured_face_into_a_clip_waits_for_a_moderator_unless_consen
 
 # --- end to end: the Kling door ---------------------------------------------------------------------
 
-def _result_url(client, key, clip):
-    queried = client.get(f"/kling/v1/videos/text2video/{clip.public_id}", **bearer(key)).json()
-    return queried["data"]["task_result"]["videos"][0]["url"]
-
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
@@ -294,7 +267,7 @@ def test_kling_door_creates_queries_and_lists_omni_tasks(client, use_simulator, 
     created = kling_post(client, alice_key, {
         "model_name": "kling-video-o1", "prompt": "give the boat in <<<video_1>>> the sail of <<<image_1>>>",
         "image_list": [{"image_url": b64(image_bytes(seed=3))}],
-        "video_list": [{"video_url": _result_url(client, alice_key, clip), "refer_type": "base", "keep_original_sound": "no"}],
+        "video_list": [{"video_url": result_url(client, alice_key, clip), "refer_type": "base", "keep_original_sound": "no"}],
         "mode": "std", "external_task_id": "omni-1",
     })
     assert created.status_code == 200 and created.json()["code"] == 0, created.content
@@ -336,23 +309,6 @@ def test_kling_door_refuses_bad_omni_requests_with_1201(client, redis_conn, team
 
 # --- both providers, and the contract -----------------------------------------------------------------
 
-ACCESS, SECRET, COMET_KEY = "ak-omni-test", "sk-secret-omni-0123456789abcdef", "sk-comet-omni-test"
-
-
-@pytest.fixture(params=["kling", "cometapi"])
-def provider(request, settings, tmp_path, monkeypatch, redis_conn):
-    monkeypatch.setattr(pipeline, "sleep", lambda seconds: None)
-    if request.param == "kling":
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-        settings.KLING_API_BASE, settings.KLING_ACCESS_KEY, settings.KLING_SECRET_KEY = handle.url, ACCESS, SECRET
-    else:
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, api_key=COMET_KEY, data_dir=str(tmp_path)))
-        settings.COMETAPI_BASE, settings.COMETAPI_KEY = handle.url, COMET_KEY
-    settings.PROVIDER = request.param
-    yield request.param
-    handle.stop()
-
-
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_both_providers_submit_and_poll_the_omni_route_with_images_and_a_clip(client, alice_key, provider):
@@ -366,27 +322,13 @@ def test_both_providers_submit_and_poll_the_omni_route_with_images_and_a_clip(cl
     assert generation.provider == provider and generation.provider_task_id and generation.provider_video_id
 
 
-@pytest.fixture
-def upstream(tmp_path):
-    handle = start_in_thread(SimulatorConfig(render_delay_s=0.05, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-    yield KlingClient(name="simulator", base_url=handle.url, auth=JwtAuth(ACCESS, SECRET))
-    handle.stop()
-
-
-def _wait(upstream, kind, task_id):
-    deadline = time.monotonic() + 30
-    while not (task := upstream.get_task(kind, task_id)).finished and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return task
-
-
 @pytest.mark.e2e
 @pytest.mark.django_db
 def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(upstream, team, alice):
     """The request shape (pipeline.upstream_payload) against the simulator, through the provider client,
     and the response shapes it reads back: create, query by either id, list; 1301 and 1201 refusals."""
     made = upstream.create_task("text2video", {"model_name": "kling-v1-6", "prompt": "a boat", "duration": "5"})
-    source = _wait(upstream, "text2video", made.task_id)
+    source = wait_task(upstream, "text2video", made.task_id)
     assert source.status == "succeed"
     parent = Generation.objects.create(team=team, created_by=alice, kind="text2video", prompt="a boat", model_name="kling-v1-6",
                                        duration="5", status="succeeded", provider_task_id=made.task_id,
@@ -396,7 +338,7 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     generation = Generation.objects.create(team=team, created_by=alice, kind=OMNI_VIDEO, prompt=submitted.prompt, parent=parent,
                                            model_name=submitted.model_name, mode=submitted.mode, duration="5",
                                            aspect_ratio=submitted.aspect_ratio, options=submitted.options)
-    generation.assets.create(role=AssetRole.INPUT_IMAGE, file=_content("in.png", submitted.images[0].data),
+    generation.assets.create(role=AssetRole.INPUT_IMAGE, file=content("in.png", submitted.images[0].data),
                              content_type="image/png", size_bytes=len(submitted.images[0].data), sha256="x")
     payload = pipeline.upstream_payload(generation, video_url_of=lambda clip: pipeline.upstream_video_url(upstream, clip))
     assert set(payload) == {"model_name", "prompt", "mode", "image_list", "video_list", "external_task_id"}
@@ -405,7 +347,7 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
 
     created = upstream.create_task(OMNI_VIDEO, payload)
     assert created.status == "submitted" and created.task_id.isdigit()
-    task = _wait(upstream, OMNI_VIDEO, created.task_id)
+    task = wait_task(upstream, OMNI_VIDEO, created.task_id)
     assert task.status == "succeed" and task.video_url and task.video_duration_s == pytest.approx(5.0, abs=0.3)
     assert upstream.get_task(OMNI_VIDEO, str(generation.public_id)).task_id == created.task_id
     assert [listed.task_id for listed in upstream.list_tasks(OMNI_VIDEO)] == [created.task_id]
@@ -422,9 +364,3 @@ def test_omni_references_are_read_per_list():
     assert catalog.omni_references("<<<image_1>>> x <<<video_1>>> <<<image_3>>> <<<element_2>>>") == {
         "image": {1, 3}, "video": {1}, "element": {2}}
     assert catalog.omni_readable("<<<image_1>>>naked") == "image 1 naked"  # no word is joined to a reference
-
-
-def _content(name, data):
-    from django.core.files.base import ContentFile
-
-    return ContentFile(data, name=name)

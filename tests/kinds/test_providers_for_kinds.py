@@ -3,30 +3,11 @@ multi-image → extend → lip-sync → effects runs against a simulator that de
 
 import pytest
 
-from generations.simulator import SimulatorConfig, start_in_thread
-from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 from tests.kinds.media import b64, image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-ACCESS, SECRET, COMET_KEY = "ak-kinds-test", "sk-secret-kinds-0123456789abcdef", "sk-comet-kinds-test"
-
-
-@pytest.fixture(params=["kling", "cometapi"])
-def provider(request, settings, tmp_path, monkeypatch, redis_conn):
-    monkeypatch.setattr(pipeline, "sleep", lambda seconds: None)
-    if request.param == "kling":
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
-        settings.KLING_API_BASE, settings.KLING_ACCESS_KEY, settings.KLING_SECRET_KEY = handle.url, ACCESS, SECRET
-    else:
-        handle = start_in_thread(SimulatorConfig(render_delay_s=0.1, api_key=COMET_KEY, data_dir=str(tmp_path)))
-        settings.COMETAPI_BASE, settings.COMETAPI_KEY = handle.url, COMET_KEY
-    settings.PROVIDER = request.param
-    yield request.param
-    handle.stop()
-
 
 def run(client, key, **body):
     response = client.post("/api/v1/generations", body, content_type="application/json", **bearer(key))

@@ -1,0 +1,51 @@
+"""Helpers the kind tests share: a face to re-animate, requests on both doors, a finished clip of the team,
+waiting for an upstream task."""
+
+import base64
+import importlib.util
+import os
+import time
+
+from django.core.files.base import ContentFile
+
+from tests.conftest import bearer
+from tests.helpers import drive_to_terminal
+
+HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
+FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
+                          "mpl-data", "sample_data", "grace_hopper.jpg")
+
+
+def face_b64():
+    with open(FACE_PHOTO, "rb") as handle:
+        return base64.b64encode(handle.read()).decode()
+
+
+def create(client, key, **body):
+    return client.post("/api/v1/generations", body, content_type="application/json", **bearer(key))
+
+
+def finished_clip(client, key, prompt, duration="5"):
+    """A real clip of the team, made through the worker and the simulator."""
+    response = create(client, key, prompt=prompt, model="kling-v1-6", duration=duration)
+    assert response.status_code == 202, response.content
+    clip = drive_to_terminal(response.json()["id"])
+    assert clip.status == "succeeded", (clip.error_code, clip.error_message)
+    return clip
+
+
+def result_url(client, key, clip):
+    """The result `url` the Kling door reports for a finished text→video clip."""
+    queried = client.get(f"/kling/v1/videos/text2video/{clip.public_id}", **bearer(key)).json()
+    return queried["data"]["task_result"]["videos"][0]["url"]
+
+
+def wait_task(upstream, kind, task_id, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    while not (task := upstream.get_task(kind, task_id)).finished and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return task
+
+
+def content(name, data):
+    return ContentFile(data, name=name)
