@@ -9,7 +9,7 @@ import time
 from django.core.files.base import ContentFile
 
 from tests.conftest import bearer
-from tests.helpers import drive_to_terminal
+from tests.helpers import assert_books_balance, drive_to_terminal
 
 HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
 FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
@@ -49,3 +49,11 @@ def wait_task(upstream, kind, task_id, timeout_s=30):
 
 def content(name, data):
     return ContentFile(data, name=name)
+
+
+def assert_never_sent_and_nothing_charged(generations, team, before):
+    """Refused requests never reached the upstream, and the team's credits are as they were (`before`)."""
+    assert not generations.filter(provider_task_id__gt="").exists()  # never sent upstream
+    team.refresh_from_db()
+    assert team.credits_available == before and team.credits_reserved == 0
+    assert_books_balance(team)

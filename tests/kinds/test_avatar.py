@@ -19,7 +19,7 @@ from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, drive_to_terminal
 from tests.kinds.media import b64, image_bytes, wav_bytes
-from tests.kinds.support import HARMFUL_WORDS, content, create, face_b64
+from tests.kinds.support import HARMFUL_WORDS, assert_never_sent_and_nothing_charged, content, create, face_b64
 
 
 def kling_post(client, key, body):
@@ -168,10 +168,7 @@ def test_harmful_spoken_words_are_a_policy_error_with_nothing_charged(client, us
     assert "data" not in kling.json()
     blocked = Generation.objects.filter(kind=AVATAR)
     assert blocked.count() == 2 and all(g.status == "blocked" and g.credit_state == "none" for g in blocked)
-    assert not blocked.filter(provider_task_id__gt="").exists()  # never sent upstream
-    team.refresh_from_db()
-    assert team.credits_available == before and team.credits_reserved == 0
-    assert_books_balance(team)
+    assert_never_sent_and_nothing_charged(blocked, team, before)
 
 
 @pytest.mark.e2e

@@ -21,7 +21,16 @@ from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal
 from tests.kinds.media import b64, image_bytes
-from tests.kinds.support import HARMFUL_WORDS, content, create, face_b64, finished_clip, result_url, wait_task
+from tests.kinds.support import (
+    HARMFUL_WORDS,
+    assert_never_sent_and_nothing_charged,
+    content,
+    create,
+    face_b64,
+    finished_clip,
+    result_url,
+    wait_task,
+)
 
 
 def kling_post(client, key, body):
@@ -182,10 +191,7 @@ def test_a_harmful_prompt_with_references_is_1301_with_nothing_charged(client, u
     assert kling.status_code == 400 and kling.json()["code"] == 1301 and "data" not in kling.json(), kling.content
     blocked = Generation.objects.filter(kind=OMNI_VIDEO)
     assert blocked.count() == 2 and all(g.status == "blocked" and g.credit_state == "none" for g in blocked)
-    assert not blocked.filter(provider_task_id__gt="").exists()  # never sent upstream
-    team.refresh_from_db()
-    assert team.credits_available == before and team.credits_reserved == 0
-    assert_books_balance(team)
+    assert_never_sent_and_nothing_charged(blocked, team, before)
 
 
 @pytest.mark.e2e
@@ -210,10 +216,7 @@ def test_a_referenced_image_or_clip_that_fails_the_input_scan_is_refused_with_no
     refused = Generation.objects.filter(kind=OMNI_VIDEO)
     assert refused.count() == 2
     assert all((g.status, g.stage, g.error_code, g.credit_state) == ("blocked", "input", "input_blocked", "none") for g in refused)
-    assert not refused.filter(provider_task_id__gt="").exists()
-    team.refresh_from_db()
-    assert team.credits_available == before and team.credits_reserved == 0
-    assert_books_balance(team)
+    assert_never_sent_and_nothing_charged(refused, team, before)
 
 
 @pytest.mark.e2e
