@@ -207,13 +207,13 @@ class LexiconDetector(Detector):
 
     def detect(self, ctx):
         views = self.views(ctx.views)
-        found, second, masked, safe_tags = self.collect(views)
-        counted = [hit for entry, hit in found.items() if entry not in masked]
+        found, second, safe_tags = self.collect(views)
+        counted = list(found.values())
         # A row can depend on context ("au naturel" is not nudity next to "makeup"): drop those first.
         present = set(safe_tags).union(*(hit.entry.tags for hit in counted))
         counted = [hit for hit in counted if not (hit.entry.unless & present)]
         tags = set(safe_tags).union(*(hit.entry.tags for hit in counted))
-        second = {entry for entry in second if entry not in masked and any(h.entry is entry for h in counted)}
+        second = {entry for entry in second if any(h.entry is entry for h in counted)}
 
         evidence = []
         contributions = {}
@@ -288,7 +288,7 @@ class LexiconDetector(Detector):
                     found[entry] = hit
                 elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
                     second[entry] = hit
-        return found, second, set(), safe_tags
+        return found, second, safe_tags
 
     @staticmethod
     def score(contributions, second, tags):

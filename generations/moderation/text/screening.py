@@ -324,9 +324,10 @@ def combine(parts, contexts, meaning):
         # crash). Alone, with no word of the category anywhere in the request, the head's reading of it holds
         # for a moderator. The whole prompt, a shot or a JSON value the writer marked off, and a decoded
         # reading are parts with their own meaning: there the head blocks on its own.
+        whole = _prose_of(parts)
         for category in list(raised):
-            if (_part_of(parts, meaning.texts.get(category, "")) == "sentence"
-                    and meaning.texts.get(category, "") != _prose_of(parts)
+            text = meaning.texts.get(category, "")
+            if (text != whole and _part_of(parts, text) == "sentence"
                     and ctx.scores.get(category, 0.0) < SENTENCE_CORROBORATION):
                 raised[category] = min(raised[category], DEFAULT.threshold(category)[1] - 0.01)
                 if raised[category] <= ctx.scores.get(category, 0.0):
