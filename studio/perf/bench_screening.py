@@ -1,8 +1,8 @@
 """The screening benchmark: a few thousand varied prompts (everyday, borderline, obfuscated, multilingual,
 short, 250-word, multi-shot and JSON), screened one at a time after a warm-up with the full default stack
 (lexicon, decoding, segments and the semantic layer); per-prompt latency percentiles, the same for the
-250-word prompts alone, the pathological 2,500-character input, and the process's memory with the encoder
-loaded."""
+250-word prompts alone, the pathological 2,500-character input, prompts in languages only the second reader
+knows (timed apart), and the process's memory with the encoders loaded."""
 
 import json
 import random
@@ -77,6 +77,21 @@ def long_prompt(rng, words):
 
 PATHOLOGICAL = "kill" + "-" * 2496
 
+# Prompts in languages USE was not trained on, read by the second reader (multilingual-E5): timed apart from
+# the mix, whose share of such prompts would be a guess.
+OTHER_LANGUAGES = [
+    "दादी माँ रसोई में आलू के पराठे बना रही हैं, धीमी रोशनी",
+    "ילדים משחקים כדורגל בפארק בשקיעה, צילום רחב",
+    "ένα σκυλί τρέχει στην παραλία το πρωί, αργή κίνηση",
+    "bà ngoại nấu phở trong bếp vào buổi sáng, ánh sáng ấm",
+    "নদীর ধারে সূর্যাস্তের সময় নৌকা ভাসছে",
+    "seekor kucing oranye tidur di atas motor di gang sempit",
+    "pes běží po zasněžené louce a štěká na vrány",
+    "watoto wanacheza mpira ufukweni jioni",
+    "isang lola na nagluluto ng adobo sa maliit na kusina",
+    "o fată care dansează pe o stradă plină de lumini",
+]
+
 
 def _rss_mb():
     try:
@@ -115,6 +130,14 @@ def bench_screening(n=3000, warmup=300, seed=7):
         screen_prompt(PATHOLOGICAL + str(_))  # a new text each time: nothing remembered
         pathological.append(time.perf_counter_ns() - t0)
     pathological.sort()
+    other, rng = [], random.Random(seed)
+    for i in range(200):
+        prompt = f"{rng.choice(OTHER_LANGUAGES)} {rng.choice(STYLES)} {i}"  # new text each time: nothing remembered
+        t0 = time.perf_counter_ns()
+        screen_prompt(prompt)
+        other.append(time.perf_counter_ns() - t0)
+    other.sort()
+    to_e5 = sum(1 for prompt in prompts[warmup:] if semantic.reader_for(prompt) == semantic.E5)
 
     def pct(p, values=timings):
         return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] / 1e6
@@ -133,6 +156,10 @@ def bench_screening(n=3000, warmup=300, seed=7):
         "long_p99_ms": round(pct(99, long_timings), 4) if long_timings else None,
         "pathological_2500_chars_ms": round(pct(50, pathological), 4),
         "pathological_max_ms": round(pathological[-1] / 1e6, 4),
+        "other_languages_prompts": len(other),
+        "other_languages_p50_ms": round(pct(50, other), 4),
+        "other_languages_p99_ms": round(pct(99, other), 4),
+        "mix_read_by_e5": to_e5,
         "semantic_layer": semantic.enabled() and semantic.get_head() is not None,
         "rss_mb_before_load": rss_before,
         "rss_mb_loaded": rss_loaded,

@@ -240,7 +240,8 @@ def test_the_semantic_layer_keeps_out_of_texts_too_short_to_place(text):
     assert screen_prompt(text, has_face_input=True).decision == ALLOW
 
 
-def test_the_semantic_layer_abstains_on_languages_it_was_not_trained_on():
+def test_use_leaves_languages_it_was_not_trained_on_to_the_second_reader():
+    # test_second_reader.py: multilingual-E5 reads these
     assert not semantic.covers("होली का म्यूज़िक वीडियो: वृंदावन की गली में गुलाल के बादल")
     assert not semantic.covers("Cảnh rộng chợ nổi Cái Răng lúc bình minh")
     assert semantic.covers("una mujer caminando por la playa al atardecer")

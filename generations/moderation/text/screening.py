@@ -17,6 +17,7 @@ SCREENING_SEMANTIC, SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCR
 the remote engines' own settings (see remote.py).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -212,29 +213,36 @@ def detect(parts, negative_prompt="", *, has_face_input=False):
 
 
 def _readable(text):
-    """Whether the head can place the text: a language the encoder knows, and enough words."""
-    return semantic.covers(text) and semantic.long_enough(text)
+    """Which reader can place the text (a language one of the encoders knows, and enough words), or None."""
+    return semantic.reader_for(text) if semantic.long_enough(text) else None
+
+
+def _tokens(reader, text):
+    return semantic.encoder_of(reader).count_tokens(text)
 
 
 def _semantic_texts(parts, contexts):
-    """Which texts the semantic layer reads, within its token budget (one encoder call per prompt): the
+    """{text: reader}: which texts the semantic layer reads, and by which reader, within each reader's token
+    budget (one encoder call per reader and prompt): the
     whole prompt when it fits, else its sentences, those holding a lexicon hit first and then the last
     ones (where buried requests sit); then decoded readings and segments while the budget lasts. Only
     readable texts are considered, so none spends budget the layer would then drop."""
-    encoder = semantic.get_encoder()
+    left = {semantic.USE: semantic.MAX_TOKENS, semantic.E5: semantic.E5_MAX_TOKENS}  # tokens per reader
     whole = _prose_of(parts)
-    budget = semantic.MAX_TOKENS
-    texts = []
-    cost = encoder.count_tokens(whole)
-    if cost <= budget and _readable(whole):
-        texts.append(whole)
-        budget -= cost
+    chosen_texts = {}
+    reader = _readable(whole)
+    cost = _tokens(reader, whole) if reader else 0
+    if reader and cost <= left[reader]:
+        chosen_texts[whole] = reader
+        left[reader] -= cost
     else:
-        sentences = [sentence for sentence in structure.sentences(whole)
-                     if _words(sentence) >= 4 and _readable(sentence)] or ([whole] if _readable(whole) else [])
+        sentences = [(sentence, _readable(sentence)) for sentence in structure.sentences(whole)
+                     if _words(sentence) >= 4 and _readable(sentence)]
+        if not sentences and reader:
+            sentences = [(whole, reader)]
         hits = [span.start for result in contexts[0].results for span in result.evidence if span.categories]
         flagged, offset = set(), 0
-        for i, sentence in enumerate(sentences):
+        for i, (sentence, _) in enumerate(sentences):
             start = whole.find(sentence, offset)
             end = start + len(sentence)
             offset = max(offset, end)
@@ -242,32 +250,34 @@ def _semantic_texts(parts, contexts):
                 flagged.add(i)
         n = len(sentences)
         order = sorted(range(n), key=lambda i: (i not in flagged, i < n - 2, -i))
-        chosen = []
+        chosen, started = [], set()
         for i in order:
-            tokens = encoder.count_tokens(sentences[i])
-            if tokens > budget:
-                if not chosen:  # one very long sentence: as much of it as the budget holds
-                    chosen.append((i, sentences[i][: max(1, len(sentences[i]) * budget // tokens)]))
-                    budget = 0
+            sentence, its_reader = sentences[i]
+            tokens = _tokens(its_reader, sentence)
+            if tokens > left[its_reader]:
+                if its_reader not in started and left[its_reader] > 0:
+                    # one very long sentence: as much of it as the budget holds
+                    chosen.append((i, sentence[: max(1, len(sentence) * left[its_reader] // tokens)], its_reader))
+                    left[its_reader] = 0
                 continue
-            chosen.append((i, sentences[i]))
-            budget -= tokens
-        texts += [text for _, text in sorted(chosen)]
+            chosen.append((i, sentence, its_reader))
+            started.add(its_reader)
+            left[its_reader] -= tokens
+        for _, text, its_reader in sorted(chosen):
+            chosen_texts.setdefault(text, its_reader)
     # Segments and decoded readings: the head reads prose, so a fragment of a few words ("duration: 15s") or
     # the initials of lines only reach it when the lexicon found something there.
     guesses = ("initials", "joined-lines", "keys joined")  # fragments, or one of several guessed fillings
-    extra = [part for part, ctx in zip(parts[1:], contexts[1:], strict=False)
+    extra = [(part, _readable(part.text)) for part, ctx in zip(parts[1:], contexts[1:], strict=False)
              if _readable(part.text) and (ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
                                                          and not part.label.startswith("unmasked-")))]
-    extra.sort(key=lambda part: part.kind != "decoded")
-    for part in extra:
-        if budget <= 0:
-            break
-        tokens = encoder.count_tokens(part.text)
-        if tokens <= budget:
-            texts.append(part.text)
-            budget -= tokens
-    return list(dict.fromkeys(texts))
+    extra.sort(key=lambda item: item[0].kind != "decoded")
+    for part, its_reader in extra:
+        tokens = _tokens(its_reader, part.text) if left[its_reader] > 0 else 0
+        if 0 < tokens <= left[its_reader]:
+            chosen_texts.setdefault(part.text, its_reader)
+            left[its_reader] -= tokens
+    return chosen_texts
 
 
 def _words(text):
@@ -281,15 +291,15 @@ def understand(parts, contexts):
         return None
     if max((score for ctx in contexts for c, score in ctx.scores.items() if c in HARMFUL), default=0.0) >= CERTAIN:
         return None  # the lexicon already blocks with certainty: the encoder's time would change nothing
-    texts = _semantic_texts(parts, contexts)
+    chosen = _semantic_texts(parts, contexts)
+    texts = list(chosen)
     readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts, strict=False)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
-    result = semantic.score_texts(readings, lexicon)
+    result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts])
     if result is not None:  # name the texts as the user wrote them
         back = dict(zip(readings, texts, strict=False))
-        result = semantic.SemanticResult(result.scores, result.probabilities,
-                                         {c: back.get(t, t) for c, t in result.texts.items()})
+        result = dataclasses.replace(result, texts={c: back.get(t, t) for c, t in result.texts.items()})
     return result
 
 

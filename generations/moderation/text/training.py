@@ -35,7 +35,15 @@ BLOCK_FALSE_RATE = 0.005
 REVIEW_FALSE_RATE = 0.015
 REVIEW_BLOCK_RATE = 0.2
 GATE_MARGIN = 0.0
-SIMILARITY_FLOOR = 0.45  # a text like nothing in the corpus ("hi", "Release on file") gets no say
+# Each encoder places texts on its own scale of cosine similarity (two unrelated prompts: ~0.1 for USE, ~0.75
+# for E5), so the gate's floor and the paraphrase rule's similarity and margin are set per reader. E5's are
+# USE's carried over by quantile: the same share of labelled pairs in the corpora lies above each (measured
+# on the training corpora, see the README).
+SIMILARITY = {
+    semantic.USE: {"floor": 0.45, "knn": semantic.KNN_SIMILARITY, "margin": semantic.KNN_MARGIN},
+    semantic.E5: {"floor": 0.87, "knn": 0.935, "margin": 0.015},
+}
+SIMILARITY_FLOOR = SIMILARITY[semantic.USE]["floor"]  # a text like nothing in the corpus ("hi") gets no say
 _CATEGORY_TARGETS = {
     "sexual": ("sexual",),
     "art_nudity": ("sexual",),
@@ -130,7 +138,7 @@ def predict(model, X):
     return 1.0 / (1.0 + np.exp(-np.clip(Z @ W.T + b, -30, 30)))
 
 
-def gate(P, vectors, prototypes, targets, allowed, margin=GATE_MARGIN):
+def gate(P, vectors, prototypes, targets, allowed, margin=GATE_MARGIN, floor=SIMILARITY_FLOOR):
     """The nearest-example gate, as `semantic.Head` applies it: a probability only counts when the text is
     nearer (by `margin`) to an example of that category and level than to any allowed example."""
     sims = vectors @ prototypes.T
@@ -139,11 +147,11 @@ def gate(P, vectors, prototypes, targets, allowed, margin=GATE_MARGIN):
     for j in range(targets.shape[1]):
         positives = targets[:, j] == 1
         nearest = np.where(positives[None, :], sims, -1.0).max(axis=1) if positives.any() else np.full(len(P), -1.0)
-        out[(nearest <= nearest_allowed + margin) | (nearest < SIMILARITY_FLOOR), j] = 0.0
+        out[(nearest <= nearest_allowed + margin) | (nearest < floor), j] = 0.0
     return out
 
 
-def out_of_fold(X, Y, allowed, *, seed=7, **kwargs):
+def out_of_fold(X, Y, allowed, *, seed=7, floor=SIMILARITY_FLOOR, **kwargs):
     """Every row's gated probabilities from a model (and prototypes) of the other folds."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(X))
@@ -153,7 +161,7 @@ def out_of_fold(X, Y, allowed, *, seed=7, **kwargs):
         test = order[fold::FOLDS]
         train = np.setdiff1d(order, test)
         raw = predict(fit(X[train], Y[train], **kwargs), X[test])
-        P[test] = gate(raw, X[test, :dim], X[train, :dim], Y[train], allowed[train])
+        P[test] = gate(raw, X[test, :dim], X[train, :dim], Y[train], allowed[train], floor=floor)
     return P
 
 
@@ -214,9 +222,10 @@ def contrast(row):
             "technique": "contrast"}
 
 
-def train(rows, encoder, **kwargs):
+def train(rows, encoder, *, reader=semantic.USE, **kwargs):
     """Fit on all rows (and their contrast pairs), thresholds from out-of-fold scores. Returns the arrays to
-    save and a report."""
+    save and a report. `reader` names the encoder (its similarity scale: SIMILARITY)."""
+    similarity = SIMILARITY[reader]
     rows = [row for row in rows if teaches(row)]
     rows += [pair for pair in map(contrast, rows) if pair is not None]
     X, Y = build(rows, encoder)
@@ -224,13 +233,15 @@ def train(rows, encoder, **kwargs):
     # Contrast pairs teach the regressions; they are no prototypes for the gate (each sits right beside a
     # harmful example, so a new harmful text would find an "allowed" twin as near as its harmful one).
     allowed = np.array([label == "allow" and row.get("technique") != "contrast" for label, row in zip(labels, rows, strict=False)])
-    P = out_of_fold(X, Y, allowed, **kwargs)
+    P = out_of_fold(X, Y, allowed, floor=similarity["floor"], **kwargs)
     review_at, block_at = calibrate(P, Y, labels)
     W, b, mean, scale = fit(X, Y, **kwargs)
     dim = X.shape[1] - len(HEAD_CATEGORIES)
     arrays = {
         "gate_margin": np.array(GATE_MARGIN, dtype=np.float32),
-        "similarity_floor": np.array(SIMILARITY_FLOOR, dtype=np.float32),
+        "similarity_floor": np.array(similarity["floor"], dtype=np.float32),
+        "knn_similarity": np.array(similarity["knn"], dtype=np.float32),
+        "knn_margin": np.array(similarity["margin"], dtype=np.float32),
         "weights": W, "bias": b, "mean": mean, "scale": scale, "review_at": review_at, "block_at": block_at,
         "categories": np.array(HEAD_CATEGORIES),
         # Prototypes: the labelled examples themselves. The head only speaks for a category when the text is
