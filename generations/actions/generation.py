@@ -481,7 +481,8 @@ def _admit(team, user, request) -> Admission:
     parent, request = _resolve_parent(team, request)
     consent = _check_consent(team, request.consent_id)
     price = price_generation(
-        request.kind, request.model_name, request.mode, request.duration, sound=request.options.get("sound") == "on"
+        request.kind, request.model_name, request.mode, request.duration, sound=request.options.get("sound") == "on",
+        images=request.options.get("n", 1),
     )
     if request.callback_url:
         # Refuse a callback to a private address now, with a clear error, not at delivery time.
