@@ -171,6 +171,9 @@ class AssetRole(models.TextChoices):
 
 
 OUTPUT_IMAGE_ROLES = tuple(AssetRole(f"image_{number}") for number in range(1, 10))
+# What a generation delivers (a clip and its poster, or an image generation's stills and poster): released,
+# withheld and kept together.
+DELIVERED_ROLES = (AssetRole.VIDEO, AssetRole.POSTER, *OUTPUT_IMAGE_ROLES)
 
 
 def asset_upload_path(asset, filename):

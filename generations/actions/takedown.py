@@ -34,6 +34,7 @@ from generations.actions import hashbanks, review, roles
 from generations.actions.withholding import withhold
 from generations.errors import GenerationError
 from generations.models import (
+    DELIVERED_ROLES,
     Asset,
     AssetFingerprint,
     AssetRole,
@@ -58,7 +59,7 @@ INPUT_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPU
                AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7)
 SWEPT_ROLES = (*INPUT_ROLES, AssetRole.VIDEO)
 # A generation taken down loses its outputs whatever matched: a clip made from a banned image shows it.
-OUTPUT_ROLES = (AssetRole.VIDEO, AssetRole.POSTER)
+OUTPUT_ROLES = DELIVERED_ROLES
 COPY_REMOVED = "copy_removed"
 TAKEDOWN_SLA = dt.timedelta(hours=48)
 NCII_BANK = "ncii"

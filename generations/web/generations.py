@@ -67,7 +67,7 @@ from generations.catalog import (
 )
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
+from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary, input_origins
@@ -1100,6 +1100,15 @@ def video(request, generation_id):
 @require_GET
 def poster(request, generation_id):
     return _media(request, generation_id, AssetRole.POSTER)
+
+
+@login_required
+@require_GET
+def image(request, generation_id, index):
+    """One still of a succeeded image generation (index 0 is the first)."""
+    if not 0 <= index < len(OUTPUT_IMAGE_ROLES):
+        raise Http404("No such file.")
+    return _media(request, generation_id, OUTPUT_IMAGE_ROLES[index])
 
 
 INPUT_ROLES = {

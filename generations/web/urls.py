@@ -41,5 +41,6 @@ urlpatterns = [
     path("generations/<str:generation_id>/appeal/", moderation_views.appeal, name="appeal"),
     path("generations/<str:generation_id>/video.mp4", views.video, name="video"),
     path("generations/<str:generation_id>/poster.jpg", views.poster, name="poster"),
+    path("generations/<str:generation_id>/images/<int:index>.png", views.image, name="image"),
     path("generations/<str:generation_id>/input-<str:which>", views.input_image, name="input_image"),
 ]
