@@ -294,7 +294,8 @@ def test_an_unsafe_still_or_one_in_a_blocking_hash_bank_blocks_the_images(
         response = create(client, alice_key, kind=IMAGE_GENERATION, prompt="a lighthouse at dusk")
         unsafe = drive_to_terminal(response.json()["id"])
     assert (unsafe.status, unsafe.stage, unsafe.error_code) == ("blocked", "output", "output_blocked")
-    assert "images were withheld" in unsafe.error_message and unsafe.credit_state == "released"
+    # The upstream rendered it, so its credits are spent (as for a blocked clip); nothing is shown to anyone.
+    assert "images were withheld" in unsafe.error_message and unsafe.credit_state == "captured"
     assert unsafe.asset(AssetRole.IMAGE_1).quarantined and unsafe.provenance is None
     # A banked still: the simulator's render of this prompt, banked before it is made again.
     prompt = "a harbour crane at noon"
