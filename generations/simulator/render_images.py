@@ -287,6 +287,8 @@ def render_stills(
     if image is not None:
         reference = np.asarray(KenBurns.fit(image, width, height), dtype=np.float32)
     caption = Overlay.caption(prompt, width, height)
+    if caption is not None:
+        caption.y = max(8, width // 40)  # at the top: a still has no progress bar, and its corner may carry a label
     stills = []
     for index in range(count):
         rng = random.Random(seed_digest(f"image:{index}:{prompt}", seed))

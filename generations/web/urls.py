@@ -22,6 +22,7 @@ urlpatterns = [
     path("generations/new/avatar/", views.create_avatar, name="create_avatar"),
     path("generations/new/omni/", views.create_omni_video, name="create_omni_video"),
     path("generations/new/motion/", views.create_motion_control, name="create_motion_control"),
+    path("generations/new/still/", views.create_image_generation, name="create_image_generation"),
     path("generations/new/kept/<str:token>", views.kept_upload, name="kept_upload"),
     path("gallery/", gallery_views.gallery_page, name="gallery"),
     path("gallery/<str:item_id>/unshare/", gallery_views.unshare, name="gallery_unshare"),
