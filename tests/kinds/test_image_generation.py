@@ -280,6 +280,26 @@ def test_a_borderline_still_holds_all_of_them_for_a_moderator_who_sees_them_blur
     task = client.get(f"/kling/v1/images/generations/{held.public_id}", **bearer(alice_key)).json()["data"]
     assert task["task_status"] == "processing" and task["task_result"] == {"images": []}
 
+    # The moderator sees each still blurred on the server (a JPEG rendition, never the PNG), then releases them.
+    from accounts.models import User
+    from generations.actions import review
+
+    moderator = User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
+    item = ReviewItem.objects.get(generation=held, stage="output")
+    client.force_login(moderator)
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert 'alt="Result image 1, blurred"' in page and 'alt="Result image 2, blurred"' in page
+    assert "No media" not in page
+    blurred = client.get(f"/moderation/items/{item.public_id}/media/image_1")
+    assert blurred.status_code == 200 and blurred["Content-Type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(blurred.content)).size) <= 640 < max(held.asset(AssetRole.IMAGE_1).width, 1024)
+    item = review.do_claim(item, moderator)
+    review.do_decide(item, moderator, review.APPROVE, reason="a lighthouse", expected_version=item.version)
+    held.refresh_from_db()
+    assert held.status == "succeeded" and held.credit_state == "captured"
+    released = client.get(f"/api/v1/generations/{held.public_id}", **bearer(alice_key)).json()
+    assert [image["index"] for image in released["images"]] == [0, 1] and released["poster_url"]
+
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
