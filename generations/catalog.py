@@ -25,7 +25,13 @@ EFFECTS = "effects"
 AVATAR = "avatar/image2video"
 OMNI_VIDEO = "omni-video"
 MOTION_CONTROL = "motion-control"
-KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR, OMNI_VIDEO, MOTION_CONTROL)
+# Still images (POST /v1/images/generations): the kind is its route under /v1/ rather than /v1/videos/, so the
+# provider client and the simulator build its URL from the kind alone as well.
+IMAGE_GENERATION = "images/generations"
+KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR, OMNI_VIDEO, MOTION_CONTROL,
+         IMAGE_GENERATION)
+# Kinds whose output is still images (task_result.images), not a clip.
+IMAGE_KINDS = (IMAGE_GENERATION,)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -36,6 +42,7 @@ KIND_LABELS = {
     AVATAR: "Avatar",
     OMNI_VIDEO: "Omni video",
     MOTION_CONTROL: "Motion control",
+    IMAGE_GENERATION: "Image",
 }
 # Kinds that continue an existing clip of the team: they name a parent generation.
 PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
@@ -145,6 +152,21 @@ MOTION_DEFAULT_MODEL = "kling-v2-6"
 MOTION_ORIENTATIONS = ("image", "video")
 MOTION_CLIP_SECONDS = {"image": (3, 10), "video": (3, 30)}
 MOTION_SOUND_CHOICES = ("yes", "no")
+
+# images/generations (POST /v1/images/generations; WHQ25/rawgenai docs/research/kling/image-generation.md, a
+# transcription of the official document): a prompt (required, <=2500) and negative_prompt (<=2500, not with a
+# reference image), model_name (default kling-v1), an optional reference `image` with `image_reference` subject
+# (the character's features) or face (their looks), on kling-v1-5 only, `image_fidelity` (0-1, default 0.5) and
+# `human_fidelity` (0-1, default 0.45, only with subject), n 1-9 images, aspect_ratio of eight shapes. kling-v1
+# takes no reference image (the ComfyUI Kling image node's documentation), so an image there is refused.
+IMAGE_MODELS = ("kling-v1", "kling-v1-5", "kling-v2", "kling-v2-new", "kling-v2-1")
+IMAGE_DEFAULT_MODEL = "kling-v1"
+IMAGE_REFERENCE_MODELS = ("kling-v1-5", "kling-v2", "kling-v2-new", "kling-v2-1")
+IMAGE_REFERENCE_TYPES = ("subject", "face")
+IMAGE_REFERENCE_TYPE_MODELS = ("kling-v1-5",)
+IMAGE_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9")
+IMAGE_COUNT_RANGE = (1, 9)
+IMAGE_RESOLUTIONS = ("1k",)  # the studio makes 1K images only; 2k is refused, never dropped
 
 
 # effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
@@ -271,7 +293,7 @@ class GenerationRequest:
 
     @property
     def duration_seconds(self) -> int:
-        return int(self.duration)
+        return int(self.duration or 0)  # a still image has no duration
 
     @property
     def input_images(self) -> tuple:
@@ -344,6 +366,7 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         AVATAR: _avatar_request,
         OMNI_VIDEO: _omni_request,
         MOTION_CONTROL: _motion_request,
+        IMAGE_GENERATION: _image_request,
     }[kind]
     request = validate(kind, data, default_model=default_model, common=common)
     if _visible_label(data):
@@ -952,6 +975,96 @@ def _motion_request(kind, data, *, default_model, common):
         image=data["image"],
         parent_id=parent_id,
         options={"character_orientation": orientation, "keep_original_sound": keep},
+        **common,
+    )
+
+
+def _fidelity(data, name, *, default):
+    value = data.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise GenerationError(f"invalid_{name}", f"{name} must be a number from 0 to 1.", field=name)
+    return float(value)
+
+
+def _image_request(kind, data, *, default_model, common):
+    """images/generations: n still images (1–9) from a prompt at one of eight shapes, optionally guided by one
+    reference image (kling-v1-5 says whether it is the character's features, `subject`, or their looks,
+    `face`, and how closely to follow it)."""
+    _refuse(data, ("image_tail", "images", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control",
+                   "cfg_scale", "duration", "mode", "remix_of", "image_list", "video_list", "element_list",
+                   "character_orientation", "keep_original_sound"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = data.get("model") or data.get("model_name") or IMAGE_DEFAULT_MODEL
+    if model_name not in IMAGE_MODELS:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not make images; use one of {', '.join(IMAGE_MODELS)}.",
+            field="model",
+        )
+    prompt, negative_prompt = _prompts(data, required=True)
+    count = data.get("n", 1)
+    if isinstance(count, str) and count.isdigit():
+        count = int(count)
+    low, high = IMAGE_COUNT_RANGE
+    if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
+        raise GenerationError("invalid_image_count", f"n must be a whole number from {low} to {high}.", field="n")
+    aspect_ratio = data.get("aspect_ratio") or "16:9"
+    if aspect_ratio not in IMAGE_ASPECT_RATIOS:
+        raise GenerationError(
+            "invalid_aspect_ratio", f"aspect_ratio must be one of: {', '.join(IMAGE_ASPECT_RATIOS)}.", field="aspect_ratio"
+        )
+    resolution = data.get("resolution") or "1k"
+    if resolution not in IMAGE_RESOLUTIONS:
+        raise GenerationError("resolution_not_supported", "resolution must be 1k: this studio makes 1K images only.",
+                              field="resolution")
+    image = data.get("image")
+    reference = data.get("image_reference") or ""
+    options = {"n": count}
+    if image is None:
+        for name in ("image_reference", "image_fidelity", "human_fidelity"):
+            if data.get(name) not in (None, ""):
+                raise GenerationError("image_required", f"{name} describes a reference image: send one in image.", field=name)
+    else:
+        if model_name not in IMAGE_REFERENCE_MODELS:
+            raise GenerationError(
+                "model_not_capable", f"{model_name} takes no reference image; use {' or '.join(IMAGE_REFERENCE_MODELS)}.",
+                field="image",
+            )
+        if negative_prompt:
+            raise GenerationError(
+                "field_not_applicable", "negative_prompt is not supported with a reference image (image to image).",
+                field="negative_prompt",
+            )
+        if model_name in IMAGE_REFERENCE_TYPE_MODELS:
+            if reference not in IMAGE_REFERENCE_TYPES:
+                raise GenerationError(
+                    "invalid_image_reference", f"With a reference image, {model_name} needs image_reference subject or face.",
+                    field="image_reference",
+                )
+            options["image_reference"] = reference
+        elif reference:
+            raise GenerationError(
+                "field_not_applicable", f"image_reference is only used by {', '.join(IMAGE_REFERENCE_TYPE_MODELS)}.",
+                field="image_reference",
+            )
+        options["image_fidelity"] = _fidelity(data, "image_fidelity", default=0.5)
+        if data.get("human_fidelity") is not None:
+            if reference != "subject":
+                raise GenerationError(
+                    "field_not_applicable", "human_fidelity is only used with image_reference subject.", field="human_fidelity"
+                )
+            options["human_fidelity"] = _fidelity(data, "human_fidelity", default=0.45)
+    return GenerationRequest(
+        kind=kind,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        model_name=model_name,
+        duration="",  # a still has none
+        mode="std",
+        aspect_ratio=aspect_ratio,
+        image=image,
+        options=options,
         **common,
     )
 

@@ -123,7 +123,7 @@ class Generation(models.Model):
 
     @property
     def duration_seconds(self):
-        return int(self.duration)
+        return int(self.duration or 0)  # an image generation has no duration
 
     @property
     def lineage_label(self):
@@ -155,9 +155,25 @@ class AssetRole(models.TextChoices):
     INPUT_AUDIO = "input_audio", "Input audio"
     VIDEO = "video", "Video"
     POSTER = "poster", "Poster frame"
+    # An image generation's n outputs (Kling's task_result.images, index 0 → image_1); its poster is the first.
+    IMAGE_1 = "image_1", "Image 1"
+    IMAGE_2 = "image_2", "Image 2"
+    IMAGE_3 = "image_3", "Image 3"
+    IMAGE_4 = "image_4", "Image 4"
+    IMAGE_5 = "image_5", "Image 5"
+    IMAGE_6 = "image_6", "Image 6"
+    IMAGE_7 = "image_7", "Image 7"
+    IMAGE_8 = "image_8", "Image 8"
+    IMAGE_9 = "image_9", "Image 9"
     # For reviewers of a withheld output: never served to users.
     BLURRED_POSTER = "blurred_poster", "Blurred poster"
     EVIDENCE = "evidence", "Blurred deciding frames"
+
+
+OUTPUT_IMAGE_ROLES = tuple(AssetRole(f"image_{number}") for number in range(1, 10))
+# What a generation delivers (a clip and its poster, or an image generation's stills and poster): released,
+# withheld and kept together.
+DELIVERED_ROLES = (AssetRole.VIDEO, AssetRole.POSTER, *OUTPUT_IMAGE_ROLES)
 
 
 def asset_upload_path(asset, filename):

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import CreditEntry, CreditEntryKind
 from accounts.periods import next_period_start
-from generations.models import AssetRole, CreditState
+from generations.catalog import IMAGE_KINDS
+from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, CreditState
 from generations.selectors import deliverable_asset
 from generations.states import Status
 
@@ -82,9 +83,28 @@ def generation_summary(generation, *, for_api=True):
             if deliverable and video and not video.quarantined
             else None
         ),
+        "images": _image_links(generation, for_api=for_api) if deliverable and generation.kind in IMAGE_KINDS else None,
         "provenance": provenance_summary(generation) if deliverable else None,
         "media_deleted_at": generation.media_deleted_at.isoformat() if generation.media_deleted_at else None,
     }
+
+
+def delivered_images(generation) -> list:
+    """An image generation's stills users may see, in index order (none while withheld)."""
+    by_role = {asset.role: asset for asset in generation.assets.all() if not asset.quarantined}
+    return [by_role[role] for role in OUTPUT_IMAGE_ROLES if role in by_role]
+
+
+def _image_links(generation, *, for_api):
+    links = []
+    for index, asset in enumerate(delivered_images(generation)):
+        if for_api:
+            url = f"/api/v1/generations/{generation.public_id}/images/{index}"
+        else:
+            url = reverse("generations:image", args=[generation.public_id, index])
+        links.append({"index": index, "url": url, "width": asset.width, "height": asset.height, "size_bytes": asset.size_bytes,
+                      "sha256": asset.sha256})
+    return links
 
 
 def provenance_summary(generation) -> dict | None:
@@ -154,6 +174,14 @@ def kling_task_object(generation, *, request=None) -> dict:
             # labels all its clips), so both links name the same file, as signed as every other.
             entry["watermark_url"] = url
         videos.append(entry)
+    result = {"videos": videos}
+    if generation.kind in IMAGE_KINDS:
+        # Kling's image shape: task_result.images [{index, url}] (and watermark_url when the mark was asked for).
+        images = delivered_images(generation) if generation.status == Status.SUCCEEDED else []
+        result = {"images": []}
+        for index, asset in enumerate(images):
+            url = signed_download_url(request, asset)
+            result["images"].append({"index": index, "url": url, **({"watermark_url": url} if asked_for_mark else {})})
     data = {
         "task_id": str(generation.public_id),
         "task_status": status,
@@ -161,7 +189,7 @@ def kling_task_object(generation, *, request=None) -> dict:
             HELD_MESSAGE if generation.status == Status.HELD else ""
         ),
         "task_info": {"external_task_id": generation.client_reference},
-        "task_result": {"videos": videos},
+        "task_result": result,
         "watermark_info": {"enabled": asked_for_mark},
         "final_unit_deduction": str(generation.price_credits if generation.credit_state == CreditState.CAPTURED else 0),
         "created_at": _ms(generation.created_at),

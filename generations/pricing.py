@@ -7,6 +7,8 @@ from django.conf import settings
 from generations.catalog import (
     AVATAR,
     EXTEND_SECONDS,
+    IMAGE_GENERATION,
+    IMAGE_MODELS,
     LIP_SYNC,
     MODELS,
     MOTION_CONTROL,
@@ -41,6 +43,9 @@ DEFAULT_PRICES = {
     # motion-control, per 5 s of the clip it makes (as long as its motion clip), on either model: 2 upstream units
     # in std and 3 in pro, as the simulator deducts. The contract gives no figure: these are the studio's own.
     MOTION_CONTROL: {"std": 20, "pro": 30},
+    # images/generations, per image (× n), on every image model: the studio's own figure (no source gives one);
+    # the simulator deducts 0.2 units an image.
+    IMAGE_GENERATION: {"std": 2},
 }
 
 
@@ -70,11 +75,19 @@ def price_credits(model_name: str, mode: str, duration: str | int, *, table=None
 SOUND_MULTIPLIER = 1.5
 
 
-def price_generation(kind: str, model_name: str, mode: str, seconds: str | int, *, sound: bool = False, table=None) -> int:
+def price_generation(
+    kind: str, model_name: str, mode: str, seconds: str | int, *, sound: bool = False, images: int = 1, table=None
+) -> int:
     """Credits for a generation of any kind. An extend pays for the seconds it adds at its parent's model
     and mode; a lip-sync pays by the length of the clip it re-voices; an avatar by the length of its speech
-    in its mode (rounded up to the credit); everything else by model × duration (× SOUND_MULTIPLIER with
-    sound on)."""
+    in its mode (rounded up to the credit); an image generation per image × `images` (its n); everything else
+    by model × duration (× SOUND_MULTIPLIER with sound on)."""
+    if kind == IMAGE_GENERATION:
+        table = table if table is not None else price_table()
+        per_image = table.get(IMAGE_GENERATION, DEFAULT_PRICES[IMAGE_GENERATION]).get("std") if model_name in IMAGE_MODELS else None
+        if per_image is None:
+            raise ValueError(f"no price for images on {model_name!r}")
+        return per_image * max(1, int(images))
     if kind == AVATAR:
         table = table if table is not None else price_table()
         per_5s = table.get(AVATAR, DEFAULT_PRICES[AVATAR]).get(mode)

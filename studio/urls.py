@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
-from generations.catalog import AVATAR
+from generations.catalog import AVATAR, IMAGE_GENERATION
 from generations.web import provenance as provenance_views
 from generations.web import reports as report_views
 from generations.web import takedown as takedown_views
@@ -30,6 +30,8 @@ urlpatterns = [
     # The avatar's route has two segments, which <str:kind> does not match: named before the generic ones.
     path("kling/v1/videos/avatar/image2video", kling.tasks, {"kind": AVATAR}, name="kling-avatar-tasks"),
     path("kling/v1/videos/avatar/image2video/<str:task_id>", kling.task_detail, {"kind": AVATAR}, name="kling-avatar-task"),
+    path("kling/v1/images/generations", kling.tasks, {"kind": IMAGE_GENERATION}, name="kling-image-tasks"),
+    path("kling/v1/images/generations/<str:task_id>", kling.task_detail, {"kind": IMAGE_GENERATION}, name="kling-image-task"),
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),

@@ -29,7 +29,15 @@ from generations.actions.provenance import input_provenance
 from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
-from generations.models import Asset, AssetRole, ConsentRecord, CreditState, Generation, current_policy_version
+from generations.models import (
+    OUTPUT_IMAGE_ROLES,
+    Asset,
+    AssetRole,
+    ConsentRecord,
+    CreditState,
+    Generation,
+    current_policy_version,
+)
 from generations.moderation.text import screening
 from generations.moderation.text.policy import SEVERITY
 from generations.moderation.visual import faces, likeness, minors, scanning
@@ -481,7 +489,8 @@ def _admit(team, user, request) -> Admission:
     parent, request = _resolve_parent(team, request)
     consent = _check_consent(team, request.consent_id)
     price = price_generation(
-        request.kind, request.model_name, request.mode, request.duration, sound=request.options.get("sound") == "on"
+        request.kind, request.model_name, request.mode, request.duration, sound=request.options.get("sound") == "on",
+        images=request.options.get("n", 1),
     )
     if request.callback_url:
         # Refuse a callback to a private address now, with a clear error, not at delivery time.
@@ -991,9 +1000,10 @@ def flagged_categories(verdict) -> dict:
     return flagged
 
 
-def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdict, blame="model_output", evidence=None,
-                      blurred_poster=None, provider_video_id="", provenance=None, hash_match=None):
-    """Act on the output scan, in one transaction: store the clip and its poster, then
+def do_deliver_output(generation, *, poster_bytes, verdict, video_file=None, video_info=None, images=(), blame="model_output",
+                      evidence=None, blurred_poster=None, provider_video_id="", provenance=None, hash_match=None):
+    """Act on the output scan, in one transaction: store the clip (or an image generation's `images`, (PNG bytes,
+    width, height) in index order) and its poster, then
     allow → succeeded; review → held at stage output (files quarantined until a moderator releases them);
     block → blocked at stage output (files quarantined for good; blurred evidence kept for reviewers, and a
     strike when the blame is the user's). The files are stored first so that everything a success
@@ -1018,17 +1028,26 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
         generation.scan_result = scan_record
         generation.provider_video_id = provider_video_id[:64]
         generation.provenance, generation.watermark_digest = provenance, digest
-        video_asset = _store_asset(
-            generation, AssetRole.VIDEO, video_file, name="clip.mp4", content_type="video/mp4", quarantined=withheld,
-            width=video_info.width, height=video_info.height, duration_s=video_info.duration_s,
-        )
+        if images:
+            stored = [
+                _store_asset(generation, role, data, name=f"image-{number}.png", content_type="image/png", quarantined=withheld,
+                             width=width, height=height)
+                for number, (role, (data, width, height)) in enumerate(zip(OUTPUT_IMAGE_ROLES, images, strict=False), start=1)
+            ]
+            extra = {"images": len(stored), "sha256": [asset.sha256 for asset in stored]}
+        else:
+            video_asset = _store_asset(
+                generation, AssetRole.VIDEO, video_file, name="clip.mp4", content_type="video/mp4", quarantined=withheld,
+                width=video_info.width, height=video_info.height, duration_s=video_info.duration_s,
+            )
+            extra = {"sha256": video_asset.sha256, "duration_s": video_info.duration_s}
         _store_asset(generation, AssetRole.POSTER, poster_bytes, name="poster.jpg", content_type="image/jpeg", quarantined=withheld)
         if blurred_poster:
             _store_asset(generation, AssetRole.BLURRED_POSTER, blurred_poster, name="poster-blurred.jpg", content_type="image/jpeg")
         strip = _evidence_strip(evidence or [])
         if strip:
             _store_asset(generation, AssetRole.EVIDENCE, strip, name="evidence.jpg", content_type="image/jpeg")
-        extra = {"sha256": video_asset.sha256, "duration_s": video_info.duration_s, "scan_s": getattr(verdict, "scan_s", None)}
+        extra["scan_s"] = getattr(verdict, "scan_s", None)
         if provenance:
             extra["provenance"] = {
                 "credentials": provenance.get("credentials"), "watermark": bool(provenance.get("watermark")),
@@ -1041,7 +1060,8 @@ def do_deliver_output(generation, *, video_file, video_info, poster_bytes, verdi
             do_transition(
                 generation, Status.BLOCKED, expected=Status.SCANNING, stage=Stage.OUTPUT, progress=0,
                 error_code="hash_match" if (hash_match or {}).get("action") == "block" else "output_blocked",
-                error_message=f"The finished clip was withheld: it showed {category.replace('_', ' ')} content the policy forbids.",
+                error_message=f"The finished {'images were' if images else 'clip was'} withheld: "
+                              f"{'one' if images else 'it'} showed {category.replace('_', ' ')} content the policy forbids.",
                 extra={**extra, "blame": blame, "categories": flagged},
             )
             if blame == "user_intent":

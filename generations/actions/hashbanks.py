@@ -266,6 +266,12 @@ def match_input_images(images: Sequence[tuple[str, bytes]], *, team_id, clips: S
     return match_record(matches, hash_s=(timezone.now() - started).total_seconds())
 
 
+def match_output_images(images: Sequence[tuple[str, bytes]], *, team_id) -> dict | None:
+    """The record of the strongest bank match among an image generation's stills ((name, bytes) pairs), matched
+    as input images are (each against the banked images and their variants), or None."""
+    return match_input_images(images, team_id=team_id)
+
+
 def match_output_clip(path, *, team_id) -> dict | None:
     """The record of the strongest bank match of a rendered clip (its frames at 1 fps), or None."""
     banks = loaded_banks()

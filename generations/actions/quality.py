@@ -36,7 +36,7 @@ from generations.actions.review import (
 )
 from generations.actions.withholding import release, withhold
 from generations.models import (
-    AssetRole,
+    DELIVERED_ROLES,
     GalleryItem,
     GalleryStatus,
     QAResolution,
@@ -47,7 +47,7 @@ from generations.models import (
 )
 from generations.states import TERMINAL, Status
 
-CLIP_ROLES = (AssetRole.VIDEO, AssetRole.POSTER)
+CLIP_ROLES = DELIVERED_ROLES
 
 
 def _is_lead(user) -> bool:

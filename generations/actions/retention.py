@@ -28,7 +28,7 @@ from accounts.audit import SYSTEM, record_audit_event
 from accounts.models import AuditEventType
 from generations.actions.child_safety import held_generation_ids
 from generations.actions.wellness import delete_renditions
-from generations.models import Asset, AssetRole, GalleryStatus, Generation
+from generations.models import DELIVERED_ROLES, Asset, AssetRole, GalleryStatus, Generation
 from generations.states import TERMINAL
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 INPUT_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPUT_IMAGE_2, AssetRole.INPUT_IMAGE_3,
                AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7,
                AssetRole.INPUT_AUDIO)
-OUTPUT_ROLES = (AssetRole.VIDEO, AssetRole.POSTER, AssetRole.BLURRED_POSTER)
+OUTPUT_ROLES = (*DELIVERED_ROLES, AssetRole.BLURRED_POSTER)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ from generations.actions.review_queue import stays_open_after_withdrawal
 from generations.actions.withholding import release, withhold
 from generations.errors import GenerationError
 from generations.models import (
+    DELIVERED_ROLES,
     AssetRole,
     GalleryItem,
     GalleryStatus,
@@ -284,7 +285,7 @@ def _apply(item, *, approved, actor, reason):
             )
         return
     if approved and item.stage == Stage.OUTPUT:
-        release(generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)))
+        release(generation.assets.filter(role__in=DELIVERED_ROLES))
         actions.do_transition(generation, Status.SUCCEEDED, expected=Status.HELD, stage=Stage.DONE, progress=100, actor=actor,
                               extra={"review": str(item.public_id)})
     elif approved:

@@ -34,6 +34,8 @@ from generations.actions import hashbanks, review, roles
 from generations.actions.withholding import withhold
 from generations.errors import GenerationError
 from generations.models import (
+    DELIVERED_ROLES,
+    OUTPUT_IMAGE_ROLES,
     Asset,
     AssetFingerprint,
     AssetRole,
@@ -58,7 +60,7 @@ INPUT_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_TAIL, AssetRole.INPU
                AssetRole.INPUT_IMAGE_4, AssetRole.INPUT_IMAGE_5, AssetRole.INPUT_IMAGE_6, AssetRole.INPUT_IMAGE_7)
 SWEPT_ROLES = (*INPUT_ROLES, AssetRole.VIDEO)
 # A generation taken down loses its outputs whatever matched: a clip made from a banned image shows it.
-OUTPUT_ROLES = (AssetRole.VIDEO, AssetRole.POSTER)
+OUTPUT_ROLES = DELIVERED_ROLES
 COPY_REMOVED = "copy_removed"
 TAKEDOWN_SLA = dt.timedelta(hours=48)
 NCII_BANK = "ncii"
@@ -212,7 +214,7 @@ def _take_down(generation, copies, *, ban_id, bank, actor, source, request=None)
     already = generation.error_code == COPY_REMOVED
     appealable = False
     if generation.status == Status.HELD:
-        stage = Stage.OUTPUT if generation.assets.filter(role=AssetRole.VIDEO).exists() else Stage.INPUT
+        stage = Stage.OUTPUT if generation.assets.filter(role__in=(AssetRole.VIDEO, *OUTPUT_IMAGE_ROLES)).exists() else Stage.INPUT
         generation_actions.do_transition(
             generation, Status.BLOCKED, expected=Status.HELD, stage=stage, progress=0, actor=actor,
             error_code=COPY_REMOVED, error_message=_owner_message(generation, bank.category, appealable=True),

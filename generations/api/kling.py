@@ -1,5 +1,5 @@
 """The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
-/kling/v1/videos/avatar/image2video).
+/kling/v1/videos/avatar/image2video), and /kling/v1/images/generations for still images.
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
@@ -36,6 +36,8 @@ from generations.actions.generation import do_submit_generation
 from generations.catalog import (
     AVATAR,
     AVATAR_MODEL,
+    IMAGE_DEFAULT_MODEL,
+    IMAGE_GENERATION,
     KINDS,
     MOTION_CONTROL,
     MOTION_DEFAULT_MODEL,
@@ -246,7 +248,7 @@ def _create(request, key, kind):
     }
     for name in ("image", "image_tail"):
         if body.get(name):
-            if kind not in ("image2video", AVATAR):
+            if kind not in ("image2video", AVATAR, IMAGE_GENERATION) or (kind == IMAGE_GENERATION and name != "image"):
                 raise GenerationError("image_not_applicable", f"{name} is only used by image2video", field=name)
             data[name] = body[name]
     data.update(_kind_fields(kind, body, key.team))
@@ -319,6 +321,12 @@ def _kind_fields(kind, body, team):
         return _omni_fields(body, team)
     if kind == MOTION_CONTROL:
         return _motion_fields(body, team)
+    if kind == IMAGE_GENERATION:
+        # The official body's own names; the catalog checks them (n, image_reference, the fidelities, resolution).
+        fields = {"model": body.get("model_name") or IMAGE_DEFAULT_MODEL}
+        fields.update({name: body[name] for name in ("n", "image_reference", "image_fidelity", "human_fidelity", "resolution")
+                       if body.get(name) is not None})
+        return fields
     if kind == "effects":
         effect_input = body.get("input")
         if not isinstance(effect_input, dict):

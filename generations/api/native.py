@@ -31,7 +31,7 @@ from generations.catalog import KINDS, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.images import load_image
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import AssetRole, IdempotencyRecord, ReviewItem
+from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, IdempotencyRecord, ReviewItem
 from generations.presenters import generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Stage
@@ -159,6 +159,13 @@ class GenerationIn(Schema):
     element_list: list[OmniElementIn] | None = Field(
         None, description="omni-video: <<<element_N>>> subjects; this studio keeps no element library yet, so any is refused"
     )
+    n: int | None = Field(None, description="images/generations: how many images, 1–9 (default 1); priced per image")
+    image_reference: str | None = Field(
+        None, description="images/generations with a reference image on kling-v1-5 (required there): subject or face"
+    )
+    image_fidelity: float | None = Field(None, description="images/generations with a reference image: 0–1 (default 0.5)")
+    human_fidelity: float | None = Field(None, description="images/generations with image_reference subject: 0–1 (default 0.45)")
+    resolution: str | None = Field(None, description="images/generations: 1k (the only one this studio makes)")
 
 
 class GenerationErrorOut(Schema):
@@ -168,6 +175,15 @@ class GenerationErrorOut(Schema):
 
 class VideoOut(Schema):
     duration_s: float | None
+    width: int | None
+    height: int | None
+    size_bytes: int
+    sha256: str
+
+
+class ImageOut(Schema):
+    index: int
+    url: str
     width: int | None
     height: int | None
     size_bytes: int
@@ -203,6 +219,7 @@ class GenerationOut(Schema):
     video_url: str | None
     poster_url: str | None
     video: VideoOut | None
+    images: list[ImageOut] | None = Field(None, description="images/generations: the delivered images (PNG), in index order")
     parent_id: str | None
     options: dict[str, Any]
     provenance: ProvenanceOut | None = Field(None, description="How the delivered clip is marked; null until it succeeds")
@@ -480,6 +497,14 @@ def download_video(request, generation_id: str):
 @api.get("/generations/{generation_id}/poster", response={200: Any, 302: None, **ERRORS}, summary="Download the poster frame (JPEG)")
 def download_poster(request, generation_id: str):
     return _asset_download(request, generation_id, AssetRole.POSTER, f"{generation_id}.jpg")
+
+
+@api.get("/generations/{generation_id}/images/{index}", response={200: Any, 302: None, **ERRORS},
+         summary="Download one image of an image generation (PNG)")
+def download_image(request, generation_id: str, index: int):
+    if not 0 <= index < len(OUTPUT_IMAGE_ROLES):
+        raise GenerationError("not_ready", "This generation has no such image.", http_status=404)
+    return _asset_download(request, generation_id, OUTPUT_IMAGE_ROLES[index], f"{generation_id}-{index}.png")
 
 
 class CreditsOut(Schema):

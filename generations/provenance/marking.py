@@ -1,5 +1,5 @@
 """Marking one output before delivery: invisible watermark (and the visible label when asked), then C2PA
-content credentials on the clip and its poster.
+content credentials on the clip and its poster, or on each still of an image generation and its poster.
 
 A library: it is given paths and plain values and writes only the files it returns. The worker decides
 what to do when marking cannot happen (`ProvenanceUnavailable`).
@@ -116,6 +116,95 @@ def mark_output(
         record["sign_s"] = round(time.monotonic() - signing_started, 3)
     record["seconds"] = round(time.monotonic() - started, 3)
     return MarkedOutput(video_path=video_path, poster_bytes=poster, record=record)
+
+
+@dataclass
+class MarkedStills:
+    images: list  # PNG bytes, in index order
+    poster_bytes: bytes
+    record: dict = field(default_factory=dict)
+
+
+def mark_stills(
+    stills, workdir, *, generation_public_id, model_name, created_at, label: bool, ingredient_path=None
+) -> MarkedStills:
+    """An image generation's stills marked as a clip's frames are: the keyed watermark in each (the same payload
+    as a clip of this generation would carry) and the visible label when asked, saved as PNG, each signed with
+    C2PA content credentials; the poster is the first still as a signed JPEG. The same DEBUG leniency as
+    mark_output."""
+    started = time.monotonic()
+    workdir = Path(workdir)
+    record = {"label": bool(label), "credentials": "unsigned", "watermark": None, "warnings": [], "images": len(stills)}
+    lenient = settings.DEBUG
+    try:
+        mark_identity = _identity()
+    except ProvenanceUnavailable as error:
+        if not lenient:
+            raise
+        mark_identity = None
+        record["warnings"].append(str(error))
+        logger.warning("delivering stills without a watermark (DEBUG): %s", error)
+    text = settings.PROVENANCE_LABEL if label else None
+    pictures = []
+    for still in stills:
+        with Image.open(io.BytesIO(still)) as image:
+            pixels = np.asarray(image.convert("RGB"))
+        if mark_identity is not None:
+            pixels = watermark.mark_rgb(pixels, mark_identity.payload_for(generation_public_id), mark_identity.key)
+        if text:
+            pixels = watermark.label_rgb(pixels, text)
+        pictures.append(pixels)
+    if mark_identity is not None:
+        record["watermark"] = {
+            "install": mark_identity.install_hex,
+            "digest": mark_identity.digest_for(generation_public_id).hex(),
+        }
+    images = [_png(pixels) for pixels in pictures]
+    poster = _jpeg(pictures[0]) if pictures else b""
+    try:
+        chain = signing_chain()
+    except ProvenanceUnavailable as error:
+        if not lenient:
+            raise
+        record["warnings"].append(str(error))
+        logger.warning("delivering stills without content credentials (DEBUG): %s", error)
+        chain = None
+    if chain is not None:
+        signing_started = time.monotonic()
+        common = {
+            "generation_public_id": str(generation_public_id),
+            "model_name": model_name,
+            "studio_version": settings.STUDIO_VERSION,
+            "created_at": created_at,
+            "chain": chain,
+        }
+        signed = []
+        for index, png in enumerate(images):
+            source, target = workdir / f"still-{index}.png", workdir / f"still-{index}-signed.png"
+            source.write_bytes(png)
+            credentials.sign_media(source, target, parent_manifest_path=ingredient_path, **common)
+            signed.append(target.read_bytes())
+        images = signed
+        if poster:
+            poster = sign_jpeg(poster, workdir, **common)
+        record["credentials"] = "signed"
+        record["signer"] = chain.leaf.subject.rfc4514_string()
+        record["edited"] = ingredient_path is not None
+        record["sign_s"] = round(time.monotonic() - signing_started, 3)
+    record["seconds"] = round(time.monotonic() - started, 3)
+    return MarkedStills(images=images, poster_bytes=poster, record=record)
+
+
+def _png(pixels) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _jpeg(pixels) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=88)
+    return buffer.getvalue()
 
 
 def readiness_problems() -> list[str]:

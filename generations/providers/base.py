@@ -56,6 +56,8 @@ class TaskSnapshot:
     # The upstream's id of the result video: what video-extend and lip-sync take as `video_id`.
     video_id: str = ""
     video_duration_s: float | None = None
+    # An image task's result URLs (task_result.images), in index order.
+    image_urls: tuple = ()
     raw: dict = field(default_factory=dict, repr=False)
 
     @property

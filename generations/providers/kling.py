@@ -86,13 +86,16 @@ def parse_task(data) -> TaskSnapshot:
         raise ProviderError(
             "upstream_bad_response", f"Unrecognised task (id={task_id!r}, status={status!r}).", permanent=False
         )
-    videos = ((data.get("task_result") or {}).get("videos")) or []
+    result = data.get("task_result") if isinstance(data.get("task_result"), dict) else {}
+    videos = result.get("videos") or []
     first = videos[0] if videos and isinstance(videos[0], dict) else {}
     duration = first.get("duration")
     try:
         duration_s = float(duration) if duration not in (None, "") else None
     except (TypeError, ValueError):
         duration_s = None
+    images = [image for image in (result.get("images") or []) if isinstance(image, dict) and image.get("url")]
+    images.sort(key=lambda image: image.get("index") if isinstance(image.get("index"), int) else 0)
     return TaskSnapshot(
         task_id=task_id,
         status=status,
@@ -101,6 +104,7 @@ def parse_task(data) -> TaskSnapshot:
         video_url=str(first.get("url") or ""),
         video_id=str(first.get("id") or ""),
         video_duration_s=duration_s,
+        image_urls=tuple(str(image["url"]) for image in images),
         raw=data,
     )
 
@@ -126,16 +130,21 @@ class KlingClient:
 
     # -- the contract -------------------------------------------------------------------------------
 
+    @staticmethod
+    def route(kind: str) -> str:
+        """A kind's collection route: /v1/videos/<kind>, or /v1/images/<…> for an image kind (named by that route)."""
+        return f"/v1/{kind}" if kind.startswith("images/") else f"/v1/videos/{kind}"
+
     def create_task(self, kind: str, payload: dict) -> TaskSnapshot:
-        data = self._call("POST", f"/v1/videos/{kind}", json=payload)
+        data = self._call("POST", self.route(kind), json=payload)
         return parse_task(data)
 
     def get_task(self, kind: str, task_or_external_id: str) -> TaskSnapshot:
-        data = self._call("GET", f"/v1/videos/{kind}/{task_or_external_id}")
+        data = self._call("GET", f"{self.route(kind)}/{task_or_external_id}")
         return parse_task(data)
 
     def list_tasks(self, kind: str, *, page: int = 1, page_size: int = 30) -> list[TaskSnapshot]:
-        data = self._call("GET", f"/v1/videos/{kind}", params={"pageNum": page, "pageSize": page_size})
+        data = self._call("GET", self.route(kind), params={"pageNum": page, "pageSize": page_size})
         if not isinstance(data, list):
             raise ProviderError("upstream_bad_response", "The task list is not a JSON array.", permanent=False)
         return [parse_task(item) for item in data]

@@ -1,9 +1,10 @@
 """The simulator's WSGI application: routes, the in-memory task store, render threads, callbacks, faults.
 
-Kinds: text2video, image2video, video-extend, lip-sync, effects, multi-image2video and avatar/image2video
-(a two-segment route), each with create,
-query (task_id or external_task_id) and list under /v1/videos/<kind> and /kling/v1/videos/<kind>. Every
-result video is also registered by video id on disk (registry.py), so extend and lip-sync can find it.
+Kinds: text2video, image2video, video-extend, lip-sync, effects, multi-image2video, avatar/image2video
+(a two-segment route), omni-video and motion-control, each with create, query (task_id or external_task_id)
+and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; and image generation under /v1/images/generations
+(and /kling/v1/images/generations), whose result is task_result.images. Every result video is also registered
+by video id on disk (registry.py), so extend and lip-sync can find it.
 
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
 """
@@ -32,8 +33,8 @@ from .config import SimulatorConfig
 from .faults import FaultInjector
 from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
-from .render import render_clip, soundtrack, watermarked_copy
-from .render_images import render_effect, render_multi_image
+from .render import render_clip, soundtrack, watermarked_copy, watermarked_still
+from .render_images import render_effect, render_multi_image, render_stills
 from .render_videos import (
     audio_envelope,
     render_avatar,
@@ -51,6 +52,7 @@ from .validation import (
     CreateRequest,
     EffectsRequest,
     ExtendRequest,
+    ImageGenerationRequest,
     LipSyncRequest,
     MotionRequest,
     MultiImageRequest,
@@ -65,6 +67,7 @@ log = logging.getLogger("generations.simulator")
 
 KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video",
          "omni-video", "motion-control")
+IMAGE_KINDS = ("images/generations",)
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -76,9 +79,11 @@ CALLBACK_TIMEOUT_S = 5.0
 FETCH_TIMEOUT_S = 10.0
 
 _KIND = "|".join(re.escape(kind) for kind in KINDS)
-COLLECTION = re.compile(rf"^/v1/videos/({_KIND})/?$")
-ITEM = re.compile(rf"^/v1/videos/({_KIND})/([^/]+)$")
-RESULT_FILE = re.compile(r"^/files/(\d+(?:-watermarked)?)\.mp4$")
+# A video kind under /v1/videos/, an image kind straight under /v1/ (its name is its route there).
+_ROUTE = rf"(videos/(?:{_KIND})|{'|'.join(re.escape(kind) for kind in IMAGE_KINDS)})"
+COLLECTION = re.compile(rf"^/v1/{_ROUTE}/?$")
+ITEM = re.compile(rf"^/v1/{_ROUTE}/([^/]+)$")
+RESULT_FILE = re.compile(r"^/files/(\d+(?:-\d)?(?:-watermarked)?)\.(mp4|png)$")
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -93,8 +98,10 @@ def unit_deduction(request: TaskRequest) -> str:
     at the mode of the video it extends; lip-sync pays 0.5 per started 5 s of the source; single-image
     effects count as std; multi-image2video prices like image2video; an avatar pays per second of its
     speech, 1 per 5 s in std and 2 in pro; omni-video 3 per 5 s in std and 4 in pro; motion-control 2 per 5 s
-    of its clip in std and 3 in pro.
+    of its clip in std and 3 in pro; image generation 0.2 an image.
     """
+    if isinstance(request, ImageGenerationRequest):
+        return f"{0.2 * request.count:g}"
     if request.kind == "lip-sync":
         return f"{0.5 * math.ceil(request.duration_s / 5 - 1e-9):g}"
     if request.kind == "avatar/image2video":
@@ -125,6 +132,20 @@ class Task:
     video_url: str | None = None
     # video-extend only: {id, url, duration} of the video it extends (task_info.parent_video).
     parent_video: dict | None = None
+    # image generation only: the result URL of each still, in index order.
+    image_urls: list[str] | None = None
+
+    def _result(self) -> dict:
+        """task_result: {"images": [{index, url}]} for an image kind, {"videos": [...]} for the rest."""
+        if self.kind not in IMAGE_KINDS:
+            return {"videos": self._videos()}
+        images = []
+        for index, url in enumerate(self.image_urls if self.status == SUCCEED and self.image_urls else []):
+            image = {"index": index, "url": url}
+            if self.request.watermark:
+                image["watermark_url"] = url.removesuffix(".png") + "-watermarked.png"
+            images.append(image)
+        return {"images": images}
 
     def _videos(self) -> list[dict]:
         if self.status != SUCCEED:
@@ -168,7 +189,7 @@ class Task:
             "updated_at": self.updated_at,
         }
         if self.status == SUCCEED:
-            data["task_result"] = {"videos": self._videos()}
+            data["task_result"] = self._result()
         return data
 
     def callback(self) -> dict:
@@ -181,7 +202,7 @@ class Task:
             "updated_at": self.updated_at,
             "final_unit_deduction": self._deduction(),
             "task_info": self._task_info(),
-            "task_result": {"videos": self._videos()},
+            "task_result": self._result(),
         }
 
 
@@ -316,20 +337,20 @@ class SimulatorApp:
         match = RESULT_FILE.match(path)
         if match and method in ("GET", "HEAD"):
             # Result URLs are public links upstream too: no Authorization needed.
-            return self._result_file(match.group(1), environ)
+            return self._result_file(match.group(1), match.group(2), environ)
         if path.startswith("/kling/"):
             path = path[len("/kling") :]  # CometAPI serves the same routes under /kling
         check_authorization(environ.get("HTTP_AUTHORIZATION"), self.config)
         match = COLLECTION.match(path)
         if match and method == "POST":
-            kind = match.group(1)
+            kind = match.group(1).removeprefix("videos/")
             return self._with_faults(lambda: self._create(kind, environ), request_id, create=True)
         if match and method == "GET":
-            kind = match.group(1)
+            kind = match.group(1).removeprefix("videos/")
             return self._with_faults(lambda: self._list(kind, environ), request_id)
         match = ITEM.match(path)
         if match and method == "GET":
-            kind, ident = match.groups()
+            kind, ident = match.group(1).removeprefix("videos/"), match.group(2)
             return self._with_faults(lambda: self._query(kind, ident), request_id)
         raise ApiError(404, 1202, "Requested method is invalid")
 
@@ -404,9 +425,14 @@ class SimulatorApp:
         page_size = _int_param(params, "pageSize", 30, 1, 500)
         return self.store.page(kind, page_num, page_size)
 
-    def _result_file(self, name: str, environ) -> _Answer:
-        task_id = name.removesuffix("-watermarked")
-        path = os.path.join(self.data_dir, f"{name}.mp4")
+    def _result_file(self, name: str, extension: str, environ) -> _Answer:
+        task_id = name.removesuffix("-watermarked").split("-")[0]
+        path = os.path.join(self.data_dir, f"{name}.{extension}")
+        if extension == "png":
+            if not self.store.has_result(task_id) or not os.path.exists(path):
+                raise ApiError(404, 1203, "Requested resource does not exist")
+            with open(path, "rb") as fh:
+                return _Answer(200, fh.read(), [("Cache-Control", "public, max-age=86400")], "image/png")
         # A finished task of this run, or a video registered by an earlier run on the same data_dir.
         known = self.store.has_result(task_id) or self.videos.find_by_task(task_id) is not None
         if not known or not os.path.exists(path):
@@ -453,6 +479,9 @@ class SimulatorApp:
         self._transition(task_id, PROCESSING, request.callback_url)
         if task.stuck:
             return  # holds its slot forever, like a task the upstream lost
+        if isinstance(request, ImageGenerationRequest):
+            self._make_stills(task_id, request, started)
+            return
         try:
             with self._render_slots:
                 if self._stopping.is_set():
@@ -478,6 +507,35 @@ class SimulatorApp:
         # Registered before `succeed` is visible, so a client can extend or lip-sync it at once.
         self._register(video_id, task_id, request, path)
         self._transition(task_id, SUCCEED, request.callback_url, video_id=video_id, video_url=self._file_url(task_id))
+
+    def _make_stills(self, task_id: str, request: ImageGenerationRequest, started: float) -> None:
+        """Render an image task's stills to <task>-<index>.png (and their marked copies), then succeed."""
+        try:
+            with self._render_slots:
+                if self._stopping.is_set():
+                    return
+                stills = render_stills(
+                    request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
+                    image=request.image, fidelity=request.image_fidelity, seed=self.config.seed,
+                )
+            for index, still in enumerate(stills):
+                renditions = [(f"{task_id}-{index}.png", still)]
+                if request.watermark:
+                    renditions.append((f"{task_id}-{index}-watermarked.png", watermarked_still(still)))
+                for name, data in renditions:
+                    path = os.path.join(self.data_dir, name)
+                    with open(f"{path}.part", "wb") as fh:
+                        fh.write(data)
+                    os.replace(f"{path}.part", path)  # never serve a half-written file
+        except Exception:
+            log.exception("simulator: rendering task %s failed", task_id)
+            self._transition(task_id, FAILED, request.callback_url, status_msg=RENDER_FAILED_MESSAGE)
+            return
+        if self._stopping.wait(max(0.0, self.config.render_delay_s - (time.monotonic() - started))):
+            return
+        base = self.config.public_url or self.base_url or "http://127.0.0.1"
+        urls = [f"{base}/files/{task_id}-{index}.png" for index in range(len(stills))]
+        self._transition(task_id, SUCCEED, request.callback_url, image_urls=urls)
 
     def _render(self, request: TaskRequest) -> bytes:
         seed, fps = self.config.seed, self.config.fps

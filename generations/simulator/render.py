@@ -72,7 +72,7 @@ def render_clip(
         if aspect_ratio not in SIZES:
             raise ValueError(f"aspect_ratio must be one of {', '.join(SIZES)}")
         width, height = SIZES[aspect_ratio]
-        scene = _Shapes(width, height, rng)
+        scene = Shapes(width, height, rng)
     caption = Overlay.caption(prompt, width, height)
     bar_colour = np.array(bright_colour(rng), dtype=np.uint8)
 
@@ -211,7 +211,7 @@ def bright_colour(rng: random.Random) -> tuple[int, int, int]:
     return (int(r * 255), int(g * 255), int(b * 255))
 
 
-class _Shapes:
+class Shapes:
     """A panning two-colour gradient with circles and rectangles on Lissajous paths."""
 
     def __init__(self, width: int, height: int, rng: random.Random):
@@ -387,6 +387,27 @@ def progress_bar(pixels: np.ndarray, fraction: float, colour: np.ndarray) -> Non
 UPSTREAM_MARK = "Kling AI (simulated)"
 
 
+def _corner_mark(image: Image.Image, text: str) -> None:
+    width, height = image.size
+    font = ImageFont.load_default(size=max(10, height // 24))
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    margin = max(4, height // 60)
+    x, y = width - (right - left) - 2 * margin, height - (bottom - top) - 2 * margin
+    draw.rectangle((x - margin, y - margin, width - margin, height - margin), fill=(20, 20, 20))
+    draw.text((x, y - top), text, font=font, fill=(235, 235, 235))
+
+
+def watermarked_still(data: bytes, *, text: str = UPSTREAM_MARK) -> bytes:
+    """An image result's `watermark_url` rendition: the same PNG with the visible corner mark."""
+    with Image.open(io.BytesIO(data)) as source:
+        image = source.convert("RGB")
+    _corner_mark(image, text)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def watermarked_copy(data: bytes, *, text: str = UPSTREAM_MARK) -> bytes:
     """The upstream's `watermark_url` rendition: the same clip with its visible corner mark (and its sound)."""
     info = probe_video(data)
@@ -396,17 +417,11 @@ def watermarked_copy(data: bytes, *, text: str = UPSTREAM_MARK) -> bytes:
     except MediaError:  # a clip without sound (the usual case) has no audio to keep
         audio = None
     width, height = info.width - info.width % 2, info.height - info.height % 2
-    font = ImageFont.load_default(size=max(10, height // 24))
 
     def frames():
         for pixels in video_frames(data, fps=fps, count=info.frames):
             image = Image.fromarray(pixels)
-            draw = ImageDraw.Draw(image)
-            left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-            margin = max(4, height // 60)
-            x, y = width - (right - left) - 2 * margin, height - (bottom - top) - 2 * margin
-            draw.rectangle((x - margin, y - margin, width - margin, height - margin), fill=(20, 20, 20))
-            draw.text((x, y - top), text, font=font, fill=(235, 235, 235))
+            _corner_mark(image, text)
             yield np.asarray(image)
 
     return encode_mp4(frames(), width=width, height=height, fps=fps, audio=audio)

@@ -1,4 +1,4 @@
-"""Clips made from still images: the effects scenes and multi-image2video.
+"""Clips made from still images (the effects scenes and multi-image2video), and the stills image generation makes.
 
 Each effect visibly transforms its input over time in the way its name promises (a bloom pulses colour
 and size, dizzy spins, fuzzy blurs, squish squashes, expansion pulls back); the two-person scenes slide
@@ -8,6 +8,7 @@ reference image in turn with a slow pan and cross-fades between them. Determinis
 
 from __future__ import annotations
 
+import io
 import math
 import random
 
@@ -18,6 +19,7 @@ from .render import (
     SIZES,
     KenBurns,
     Overlay,
+    Shapes,
     bright_colour,
     encode_mp4,
     output_size_for_image,
@@ -258,3 +260,44 @@ def render_multi_image(
             yield pixels
 
     return encode_mp4(frames(), width=width, height=height, fps=fps)
+
+
+# images/generations: the long side of a still by resolution, and each aspect ratio as (width, height) parts.
+STILL_LONG_SIDE = {"1k": 1024, "2k": 2048}
+STILL_SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4), "3:2": (3, 2),
+                "2:3": (2, 3), "21:9": (21, 9)}
+
+
+def still_size(aspect_ratio: str, resolution: str = "1k") -> tuple[int, int]:
+    across, down = STILL_SHAPES[aspect_ratio]
+    long_side = STILL_LONG_SIDE[resolution]
+    scale = long_side / max(across, down)
+    return round(across * scale), round(down * scale)
+
+
+def render_stills(
+    prompt: str, *, count: int, aspect_ratio: str = "16:9", resolution: str = "1k", image: Image.Image | None = None,
+    fidelity: float = 0.5, seed: int = 0,
+) -> list[bytes]:
+    """`count` PNG stills at the aspect ratio, each deterministic from (prompt, its index, seed): the text→video
+    scene (a gradient and shapes) frozen at a moment of its own, under the prompt's caption. With a reference
+    image, the image fills the frame and the scene shows through it in proportion to 1 - fidelity."""
+    width, height = still_size(aspect_ratio, resolution)
+    reference = None
+    if image is not None:
+        reference = np.asarray(KenBurns.fit(image, width, height), dtype=np.float32)
+    caption = Overlay.caption(prompt, width, height)
+    if caption is not None:
+        caption.y = max(8, width // 40)  # at the top: a still has no progress bar, and its corner may carry a label
+    stills = []
+    for index in range(count):
+        rng = random.Random(seed_digest(f"image:{index}:{prompt}", seed))
+        pixels = Shapes(width, height, rng).frame(rng.uniform(0.0, 20.0), 0.0)
+        if reference is not None:
+            pixels = (reference * fidelity + pixels.astype(np.float32) * (1.0 - fidelity)).astype(np.uint8)
+        if caption is not None:
+            caption.apply(pixels)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="PNG", optimize=False, compress_level=6)
+        stills.append(buffer.getvalue())
+    return stills

@@ -134,6 +134,19 @@ MOTION_MODELS = ("kling-v2-6", "kling-v3")
 MOTION_ORIENTATIONS = ("image", "video")
 MOTION_CLIP_SECONDS = {"image": (3.0, 10.0), "video": (3.0, 30.0)}
 
+# images/generations [OFF; WHQ25/rawgenai docs/research/kling/image-generation.md]: model_name kling-v1 (default),
+# kling-v1-5, kling-v2, kling-v2-new, kling-v2-1; prompt (required, <=2500); negative_prompt (<=2500, not with a
+# reference image); image (URL or raw Base64, jpg/png, <=10 MB, >=300 px, 1:2.5-2.5:1; kling-v1 takes none, per
+# the ComfyUI Kling image node's documentation); image_reference subject|face (kling-v1-5 only, which needs it
+# with an image); image_fidelity (0-1, default 0.5); human_fidelity (0-1, default 0.45, only with subject);
+# resolution 1k|2k; n 1-9; aspect_ratio of eight shapes. The result is task_result.images [{index, url}].
+IMAGE_KIND = "images/generations"
+IMAGE_MODELS = ("kling-v1", "kling-v1-5", "kling-v2", "kling-v2-new", "kling-v2-1")
+IMAGE_REFERENCE_TYPES = ("subject", "face")
+IMAGE_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9")
+IMAGE_RESOLUTIONS = ("1k", "2k")
+MAX_IMAGES = 9
+
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
@@ -304,6 +317,27 @@ class MotionRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
+class ImageGenerationRequest(TaskRequest):
+    """images/generations: n stills at an aspect ratio, optionally from a reference image."""
+
+    negative_prompt: str = ""
+    aspect_ratio: str = "16:9"
+    resolution: str = "1k"
+    count: int = 1
+    image: Image.Image | None = field(default=None, repr=False)
+    image_reference: str = ""
+    image_fidelity: float = 0.5
+    human_fidelity: float = 0.45
+
+    @property
+    def duration_s(self) -> float:
+        return 0.0
+
+    def release_inputs(self) -> None:
+        self.image = None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -355,6 +389,8 @@ def validate_create(
         return validate_omni(body, fetch)
     if kind == MOTION_KIND:
         return validate_motion(body, fetch)
+    if kind == IMAGE_KIND:
+        return validate_image_generation(body, fetch)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -1174,6 +1210,76 @@ def validate_motion(body: dict, fetch: Fetch | None) -> MotionRequest:
         video_seconds=info.duration_s,
         character_orientation=orientation,
         keep_original_sound=keep,
+        watermark=watermark,
+        callback_url=callback_url,
+        external_task_id=external_task_id,
+    )
+
+
+# -- images/generations ----------------------------------------------------------------------------------
+
+
+def _unit_number(body: dict, name: str, default: float) -> float:
+    if not _present(body, name):
+        return default
+    value = body[name]
+    if not _number(value) or not 0 <= value <= 1:
+        raise invalid(f"{name} must be a number between 0 and 1")
+    return float(value)
+
+
+def validate_image_generation(body: dict, fetch: Fetch | None) -> ImageGenerationRequest:
+    model_name = body.get("model_name")
+    if model_name in (None, ""):
+        model_name = IMAGE_MODELS[0]
+    if model_name not in IMAGE_MODELS:
+        raise invalid(f"model_name must be one of: {', '.join(IMAGE_MODELS)}")
+    prompt = _text(body, "prompt")
+    if not prompt.strip():
+        raise invalid("prompt is required")
+    negative_prompt = _text(body, "negative_prompt")
+    aspect_ratio = _choice(body, "aspect_ratio", IMAGE_ASPECT_RATIOS, "16:9")
+    resolution = _choice(body, "resolution", IMAGE_RESOLUTIONS, "1k")
+    count = body.get("n", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_IMAGES:
+        raise invalid(f"n must be an integer between 1 and {MAX_IMAGES}")
+    for name in ("duration", "mode", "cfg_scale", "camera_control", "image_tail"):
+        if _present(body, name):
+            raise invalid(f"{name} is not supported by image generation")
+    has_image = _present(body, "image")
+    reference = _choice(body, "image_reference", IMAGE_REFERENCE_TYPES, "") if _present(body, "image_reference") else ""
+    if has_image:
+        if model_name == "kling-v1":
+            raise invalid("model_name kling-v1 does not support a reference image")
+        if negative_prompt:
+            raise invalid("negative_prompt is not supported with a reference image")
+        if model_name == "kling-v1-5" and not reference:
+            raise invalid("image_reference is required with an image on kling-v1-5")
+        if reference and model_name != "kling-v1-5":
+            raise invalid(f"image_reference is not supported by {model_name}")
+    elif reference or _present(body, "image_fidelity") or _present(body, "human_fidelity"):
+        raise invalid("image is required with image_reference, image_fidelity or human_fidelity")
+    image_fidelity = _unit_number(body, "image_fidelity", 0.5)
+    human_fidelity = _unit_number(body, "human_fidelity", 0.45)
+    if _present(body, "human_fidelity") and reference != "subject":
+        raise invalid("human_fidelity is only supported with image_reference subject")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    _screen(prompt)
+    image = image_input(body["image"], "image", fetch) if has_image else None
+    return ImageGenerationRequest(
+        kind=IMAGE_KIND,
+        model_name=model_name,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        aspect_ratio=aspect_ratio,
+        resolution=resolution,
+        count=count,
+        image=image,
+        image_reference=reference,
+        image_fidelity=image_fidelity,
+        human_fidelity=human_fidelity,
         watermark=watermark,
         callback_url=callback_url,
         external_task_id=external_task_id,

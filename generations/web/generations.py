@@ -37,6 +37,12 @@ from generations.catalog import (
     EFFECT_SCENES,
     EXTEND_SECONDS,
     IMAGE2VIDEO,
+    IMAGE_ASPECT_RATIOS,
+    IMAGE_COUNT_RANGE,
+    IMAGE_DEFAULT_MODEL,
+    IMAGE_GENERATION,
+    IMAGE_MODELS,
+    IMAGE_REFERENCE_TYPES,
     IMAGE_TAIL_MODES,
     KIND_LABELS,
     KINDS,
@@ -67,7 +73,7 @@ from generations.catalog import (
 )
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
+from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary, input_origins
@@ -498,6 +504,40 @@ class MotionControlForm(_ConsentMixin, CreateForm):
         return data
 
 
+class ImageGenerationForm(CreateForm):
+    """Still images from a prompt, optionally guided by a reference image."""
+
+    kind = IMAGE_GENERATION
+    prompt = forms.CharField(
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "A lighthouse on a cliff at dusk, painted in watercolour"}),
+    )
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="Avoid (optional)",
+                                      widget=forms.Textarea(attrs={"rows": 2, "placeholder": "blurry, text"}),
+                                      help_text="Not used with a reference image.")
+    n = forms.TypedChoiceField(label="How many images", coerce=int, initial=1,
+                               choices=[(count, str(count)) for count in range(IMAGE_COUNT_RANGE[0], IMAGE_COUNT_RANGE[1] + 1)])
+    aspect_ratio = forms.ChoiceField(label="Shape", choices=[(ratio, ratio) for ratio in IMAGE_ASPECT_RATIOS])
+    model = forms.ChoiceField(choices=[(name, name) for name in IMAGE_MODELS])
+    image = forms.FileField(label="Reference image (optional)", required=False, widget=UploadInput(),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB. Not on kling-v1.")
+    image_reference = forms.ChoiceField(
+        label="Follow the reference's", required=False,
+        choices=[("", "—"), *((kind, {"subject": "Subject (the character's features)", "face": "Face (the person's looks)"}[kind])
+                              for kind in IMAGE_REFERENCE_TYPES)],
+        help_text="kling-v1-5 needs one with a reference image; the other models take none.",
+    )
+
+    def request_data(self):
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+def _image_cost():
+    """An image generation's price: per image, times how many."""
+    each = price_generation(IMAGE_GENERATION, IMAGE_DEFAULT_MODEL, "std", "", images=1)
+    return f"Costs {each:,} credits an image: {IMAGE_COUNT_RANGE[1]} images cost {each * IMAGE_COUNT_RANGE[1]:,}."
+
+
 def _motion_cost():
     """A motion control's price per 5 s of its clip, in words."""
     std, pro = (price_generation(MOTION_CONTROL, MOTION_MODELS[0], mode, 5) for mode in ("std", "pro"))
@@ -782,6 +822,16 @@ def create_motion_control(request):
                                        "fixed_cost": _motion_cost()})
 
 
+@login_required
+def create_image_generation(request):
+    return _create_page(request, form_class=ImageGenerationForm, template="generations/create_kind.html",
+                        initial={"model": IMAGE_DEFAULT_MODEL, "n": 1, "aspect_ratio": "1:1", **request.GET.dict()},
+                        extra_context={"title": "Image",
+                                       "intro": "Still images from a prompt, up to nine at once, in the shape you pick. A "
+                                                "reference image can guide them.",
+                                       "fixed_cost": _image_cost(), "submit_label": "Generate images"})
+
+
 def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
     parent = _generation_or_404(request, generation_id)
     return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
@@ -903,6 +953,12 @@ def remix_url(generation):
                      parent_id=str(generation.parent.public_id) if generation.parent else "",
                      character_orientation=options.get("character_orientation", "image"))
         return f"{reverse('generations:create_motion_control')}?{urlencode(query)}"
+    if generation.kind == IMAGE_GENERATION:
+        # The same prompt, count, shape, model and reference (the image offered again like an upload).
+        options = generation.options or {}
+        query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, model=generation.model_name,
+                     aspect_ratio=generation.aspect_ratio, n=options.get("n", 1), image_reference=options.get("image_reference", ""))
+        return f"{reverse('generations:create_image_generation')}?{urlencode(query)}"
     if generation.kind == OMNI_VIDEO:
         # The same prompt, model and mode (and the images, offered again like uploads).
         query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name)
@@ -999,6 +1055,7 @@ def _detail_page(request, generation, *, extra=None, status=200):
             "extra_inputs": [asset.role for asset in generation.assets.all() if asset.role.startswith("input_image_") and asset.role != "input_image_tail"],
             "input_origins": input_origins(generation),
             "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
+            "has_input_image": generation.asset(AssetRole.INPUT_IMAGE) is not None,
             # Released by a moderator and waiting for one of the team's concurrency slots.
             "waiting_for_slot": generation.status == Status.QUEUED and not generation.holds_slot,
             **(extra or {}),
@@ -1100,6 +1157,15 @@ def video(request, generation_id):
 @require_GET
 def poster(request, generation_id):
     return _media(request, generation_id, AssetRole.POSTER)
+
+
+@login_required
+@require_GET
+def image(request, generation_id, index):
+    """One still of a succeeded image generation (index 0 is the first)."""
+    if not 0 <= index < len(OUTPUT_IMAGE_ROLES):
+        raise Http404("No such file.")
+    return _media(request, generation_id, OUTPUT_IMAGE_ROLES[index])
 
 
 INPUT_ROLES = {

@@ -29,7 +29,7 @@ from accounts.standing import current_standing
 from generations import selectors
 from generations.actions import quality, review, roles, takedown, wellness
 from generations.actions.review import ReviewError, is_moderator
-from generations.models import Asset, AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
+from generations.models import OUTPUT_IMAGE_ROLES, Asset, AssetRole, Generation, ReviewDecision, ReviewItem, ReviewKind
 from generations.moderation.text import policy as text_policy
 from generations.moderation.visual import coverage
 from generations.presenters import input_origins
@@ -333,6 +333,8 @@ def item_detail(request, item_id):
             "originals": originals,
             "wellness": wellness.effective_settings(request.user, item.categories),
             "extra_media": [(which, originals.get(which)) for which in extra_inputs],
+            # An image generation's results, blurred on the server like a clip's poster until an audited unblur.
+            "stills": [(which, originals.get(which)) for which in STILL_ROLES if which in media],
             "ban_banks": list(takedown.banks_for_banning()),
             "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
             "can_ban": roles.can_ban(request.user),
@@ -468,7 +470,10 @@ def ban_item(request, item_id):
 
 EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3, "4": AssetRole.INPUT_IMAGE_4,
                      "5": AssetRole.INPUT_IMAGE_5, "6": AssetRole.INPUT_IMAGE_6, "7": AssetRole.INPUT_IMAGE_7}
-MEDIA_ROLES = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE, **EXTRA_INPUT_ROLES}
+# An image generation's stills, as the item page names them (image_1 …).
+STILL_ROLES = {str(role): role for role in OUTPUT_IMAGE_ROLES}
+MEDIA_ROLES = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE, **EXTRA_INPUT_ROLES,
+               **STILL_ROLES}
 _GRANT_SALT = "moderation-unblur"
 _SESSION_KEY = "moderation_unblurred"
 

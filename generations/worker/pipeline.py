@@ -6,6 +6,8 @@ generation's public id is the upstream `external_task_id`) or a second delivery 
 compare-and-set).
 """
 
+import dataclasses
+import io
 import logging
 import random
 import shutil
@@ -16,6 +18,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
@@ -25,6 +28,9 @@ from generations.catalog import (
     AVATAR,
     EFFECTS,
     IMAGE2VIDEO,
+    IMAGE_COUNT_RANGE,
+    IMAGE_GENERATION,
+    IMAGE_KINDS,
     LIP_SYNC,
     MOTION_CONTROL,
     MULTI_IMAGE2VIDEO,
@@ -117,6 +123,8 @@ def upstream_payload(generation, *, video_url_of=None) -> dict:
         return {**_omni_payload(generation, images, options, video_url_of), **common}
     if generation.kind == MOTION_CONTROL:
         return {**_motion_payload(generation, images, options, video_url_of), **common}
+    if generation.kind == IMAGE_GENERATION:
+        return {**_image_payload(generation, images, options), **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())
@@ -187,6 +195,17 @@ def _motion_payload(generation, images, options, video_url_of):
     }
     if generation.prompt:
         payload["prompt"] = generation.prompt
+    return payload
+
+
+def _image_payload(generation, images, options):
+    """images/generations: the prompt (and negative prompt), n, aspect_ratio; a reference image as Base64 with
+    its image_reference (kling-v1-5) and fidelities. No mode or duration: a still has neither."""
+    payload = {"model_name": generation.model_name, "n": options.get("n", 1), "aspect_ratio": generation.aspect_ratio}
+    payload.update(_texts(generation))
+    if AssetRole.INPUT_IMAGE in images:
+        payload["image"] = images[AssetRole.INPUT_IMAGE]
+        payload.update({name: options[name] for name in ("image_reference", "image_fidelity", "human_fidelity") if name in options})
     return payload
 
 
@@ -416,6 +435,9 @@ def _poll(generation, provider):
 
 def _finish(generation, provider, snapshot):
     """Download the result, verify it decodes, scan it, deliver it."""
+    if generation.kind in IMAGE_KINDS:
+        _finish_stills(generation, provider, snapshot)
+        return
     if not snapshot.video_url:
         actions.do_fail_generation(generation, code="upstream_bad_response", message="The video service reported success without a video.")
         return
@@ -487,11 +509,163 @@ def _finish(generation, provider, snapshot):
                 )
 
 
+def _finish_stills(generation, provider, snapshot):
+    """An image generation's result: download every still, check each decodes, scan each as a clip's frames are
+    (the nudity scan, the hash banks, apparent minors), then deliver them all, or withhold them all when one is
+    held or blocked (the moderator sees the withheld ones blurred)."""
+    urls = snapshot.image_urls[: IMAGE_COUNT_RANGE[1]]
+    if not urls:
+        actions.do_fail_generation(generation, code="upstream_bad_response", message="The image service reported success without an image.")
+        return
+    if generation.status == Status.GENERATING:
+        if not actions.do_record_progress(generation, progress=86, stage=Stage.DOWNLOAD, provider_status=snapshot.status):
+            return
+    with tempfile.TemporaryDirectory(prefix="studio-stills-") as workdir:
+        paths = [Path(workdir) / f"result-{index}" for index in range(len(urls))]
+        for url, path in zip(urls, paths, strict=True):
+            try:
+                with open(path, "wb") as handle:
+                    provider.download(url, handle, max_bytes=settings.MAX_OUTPUT_BYTES)
+            except ProviderError as error:
+                if error.permanent:
+                    _fail(generation, error)
+                else:
+                    actions.do_requeue_generation(generation)
+                return
+        if generation.status == Status.GENERATING:
+            actions.do_transition(
+                generation,
+                Status.SCANNING,
+                stage=Stage.OUTPUT,
+                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
+            )
+        try:
+            stills = [_read_still(path) for path in paths]
+            verdicts = [scanning.scan_image(path, thresholds=_scan_thresholds(generation)) for path in paths]
+        except scanning.DetectorUnavailable:
+            logger.error("operator attention: the frame detectors cannot load; generation %s waits", generation.public_id)
+            actions.do_requeue_generation(generation)
+            return
+        except MediaError as error:  # a still that does not decode, or a ScanError (one kind of MediaError)
+            actions.do_fail_generation(generation, code="output_corrupt" if error.code.startswith("scan_") else error.code,
+                                       message=error.message)
+            return
+        verdict = _still_verdict(verdicts)
+        verdict, hash_match = _escalate_for_hash(verdict, _still_hash_match(generation, stills))
+        verdict, apparent_minor = _apply_age_check(
+            generation, verdict, lambda indices: {index: stills[index][1] for index in indices}
+        )
+        verdict = _apply_coverage_hold(generation, verdict)
+        evidence = poster_blurred = None
+        if verdict.verdict != scanning.ALLOW:
+            evidence, poster_blurred = _withheld_stills(paths, verdicts)
+        marked = None
+        if verdict.verdict != scanning.BLOCK:  # a blocked result is only ever seen by reviewers, blurred
+            try:
+                marked = marking.mark_stills(
+                    [data for data, _image in stills], workdir, generation_public_id=generation.public_id,
+                    model_name=generation.model_name, created_at=generation.created_at, label=wants_label(generation),
+                    ingredient_path=_ingredient(generation, Path(workdir)),
+                )
+            except ProvenanceUnavailable as error:
+                logger.error("operator attention: generation %s waits: %s", generation.public_id, error)
+                actions.do_requeue_generation(generation)
+                return
+        delivered = marked.images if marked else [data for data, _image in stills]
+        actions.do_deliver_output(
+            generation,
+            images=[(data, image.width, image.height) for data, (_raw, image) in zip(delivered, stills, strict=True)],
+            poster_bytes=marked.poster_bytes if marked else _poster_jpeg(stills[0][1]),
+            verdict=verdict,
+            blame=blame_for(generation.screening_result),
+            evidence=evidence,
+            blurred_poster=poster_blurred,
+            provenance=marked.record if marked else None,
+            hash_match=hash_match,
+        )
+        if apparent_minor:
+            review_queue.do_open_review_for_held(generation, stage=Stage.OUTPUT, categories={"sexual_minors": 1.0})
+
+
+def _read_still(path):
+    """(bytes, decoded RGB image) of a downloaded still; MediaError output_not_image when it is not a PNG or JPEG
+    that decodes whole."""
+    data = Path(path).read_bytes()
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        raise MediaError("output_not_image", "The image service sent a result that is not a PNG or JPEG image.")
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > scanning.MAX_IMAGE_PIXELS:
+                raise MediaError("output_corrupt", "The image service sent an image larger than 50 megapixels.")
+            return data, image.convert("RGB")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise MediaError("output_corrupt", f"An image the service sent does not decode ({type(error).__name__}).") from error
+
+
+_RANK = {scanning.ALLOW: 0, scanning.REVIEW: 1, scanning.BLOCK: 2}
+
+
+def _still_verdict(verdicts):
+    """One verdict for all the stills: the worst of theirs, with every flagged category at its strongest, the
+    sexual scores by still index (for the age check) and each still's own outcome under checks["images"]."""
+    worst = max(verdicts, key=lambda verdict: _RANK[verdict.verdict])
+    categories = {}
+    for verdict in verdicts:
+        for name, detail in verdict.categories.items():
+            held = categories.get(name)
+            if held is None or (_RANK.get(detail.get("level"), 0), detail.get("peak", 0.0)) > (
+                _RANK.get(held.get("level"), 0), held.get("peak", 0.0)
+            ):
+                categories[name] = detail
+    merged = dataclasses.replace(
+        worst,
+        categories=categories,
+        frames_scored=len(verdicts),
+        frames_total=len(verdicts),
+        timeline=tuple((float(index), verdict.timeline[0][1] if verdict.timeline else 0.0) for index, verdict in enumerate(verdicts)),
+        scan_s=sum(verdict.scan_s for verdict in verdicts),
+        sexual_frames=tuple((index, 0.0, score) for index, verdict in enumerate(verdicts) for _i, _t, score in verdict.sexual_frames),
+    )
+    return merged.with_check("images", [
+        {"index": index, "verdict": verdict.verdict, "categories": actions.flagged_categories(verdict)}
+        for index, verdict in enumerate(verdicts)
+    ])
+
+
+def _still_hash_match(generation, stills):
+    try:
+        return hashbanks.match_output_images([(f"image_{index + 1}", data) for index, (data, _image) in enumerate(stills)],
+                                             team_id=generation.team_id)
+    except hashing.HashingError as error:
+        logger.error("generation %s: its stills could not be hashed (%s)", generation.public_id, error)
+        return None
+
+
+def _withheld_stills(paths, verdicts):
+    """Blurred evidence of every still that was not allowed (all of them when only a rule after the scan held
+    them), and a blurred poster of the first such still."""
+    chosen = [(path, verdict) for path, verdict in zip(paths, verdicts, strict=True) if verdict.verdict != scanning.ALLOW]
+    chosen = chosen or list(zip(paths, verdicts, strict=True))
+    evidence = []
+    for path, verdict in chosen:
+        if verdict.deciding_frames:
+            evidence += scanning.withheld_stills(path, verdict)[0]
+    return evidence, scanning.blurred_poster(chosen[0][0], chosen[0][1])
+
+
+def _poster_jpeg(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
 def _settle_output_verdict(generation, path, verdict):
     """The frame scan's verdict after the rules that follow it, in order: a hash bank match, the apparent-minor
     check, the hold for categories no detector covers. Returns (verdict, hash match or None, apparent minor?)."""
     verdict, hash_match = _apply_hash_match(generation, path, verdict)
-    verdict, apparent_minor = _apply_age_check(generation, path, verdict)
+    verdict, apparent_minor = _apply_age_check(
+        generation, verdict, lambda indices: scanning.frame_stills(path, indices)
+    )
     return _apply_coverage_hold(generation, verdict), hash_match, apparent_minor
 
 
@@ -503,6 +677,10 @@ def _apply_hash_match(generation, path, verdict):
     except hashing.HashingError as error:
         logger.error("generation %s: its output could not be hashed (%s)", generation.public_id, error)
         return verdict, None
+    return _escalate_for_hash(verdict, hash_match)
+
+
+def _escalate_for_hash(verdict, hash_match):
     if hash_match and hash_match["action"] in ("block", "hold"):
         level = scanning.BLOCK if hash_match["action"] == "block" else scanning.REVIEW
         if not (level == scanning.REVIEW and verdict.verdict == scanning.BLOCK):
@@ -511,12 +689,13 @@ def _apply_hash_match(generation, path, verdict):
     return verdict, hash_match
 
 
-def _apply_age_check(generation, path, verdict):
-    """Faces in the frames that scored sexual at or above a low threshold are age-estimated: an apparent minor
-    blocks (sexual_minors). An estimator that cannot run holds what it could not check."""
+def _apply_age_check(generation, verdict, stills_at):
+    """Faces in the frames (or stills) that scored sexual at or above a low threshold are age-estimated: an
+    apparent minor blocks (sexual_minors). An estimator that cannot run holds what it could not check.
+    `stills_at(indices)` gives {index: RGB image} of those frames."""
     if not verdict.sexual_frames:
         return verdict, False
-    stills = scanning.frame_stills(path, [index for index, _t, _s in verdict.sexual_frames])
+    stills = stills_at([index for index, _t, _s in verdict.sexual_frames])
     try:
         check = minors.check_output_frames(
             {index: (t, score, stills[index]) for index, t, score in verdict.sexual_frames if index in stills}

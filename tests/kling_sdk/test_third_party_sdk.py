@@ -241,12 +241,37 @@ def test_the_sdk_makes_an_omni_video_from_a_prompt_naming_an_image(sdk, sdk_dir,
     assert video["url"].startswith(f"{tls_studio[0]}/kling/v1/files/")
 
 
+def test_the_sdk_generates_images_and_saves_them(sdk, sdk_dir, tls_studio, use_simulator, redis_conn, team):
+    # The SDK's generateImage posts Kling's body to /v1/images/generations; a real worker makes the stills.
+    (created,) = sdk(["generateImage", {"prompt": "a city at dawn", "model_name": "kling-v1", "n": 2, "aspect_ratio": "1:1"}])
+    task = ok(created)
+    assert task["task_status"] == "submitted"
+    generation = drive_to_terminal(task["task_id"])
+    assert generation.status == "succeeded" and generation.kind == "images/generations", (generation.error_code,
+                                                                                          generation.error_message)
+    assert generation.price_credits == 4
+    done, waited = sdk(["queryImageGenTask", task["task_id"]],
+                       ["waitForImageResult", task["task_id"], "queryImageGenTask", {"interval": 100, "showSpinner": False}])
+    result = ok(done)
+    assert result["task_status"] == "succeed" and ok(waited)["task_status"] == "succeed"
+    images = result["task_result"]["images"]
+    assert [image["index"] for image in images] == [0, 1]
+    assert all(image["url"].startswith(f"{tls_studio[0]}/kling/v1/files/") for image in images)
+    # The SDK's own downloader fetches both https result URLs.
+    (saved,) = sdk(["saveImageResult", done["ok"], str(sdk_dir / "stills"), "city"])
+    paths = saved["ok"]
+    assert len(paths) == 2 and all(Path(path).read_bytes().startswith(b"\x89PNG") for path in paths)
+
+
 def test_the_sdk_calls_the_studio_does_not_serve_fail_with_klings_envelope_not_html(sdk, sdk_dir, redis_conn):
-    (image,) = sdk(["generateImage", {"prompt": "a city at dawn", "model_name": "kling-v1"}])
-    # Not built yet (image generation): Kling's 404 / 1203, never an HTML page.
-    assert image["error"]["name"] == "KlingAPIError", image
-    assert (image["error"]["status"], image["error"]["code"]) == (404, 1203), image
-    assert image["error"]["message"] == "Requested resource does not exist"
+    still = sdk_dir / "expand.png"
+    still.write_bytes(image_bytes(seed=4))
+    (expanded,) = sdk(["expandImage", {"image": str(still), "up_expansion_ratio": 0.2, "down_expansion_ratio": 0.2,
+                                       "left_expansion_ratio": 0.2, "right_expansion_ratio": 0.2}])
+    # Not built (image expansion): Kling's 404 / 1203, never an HTML page.
+    assert expanded["error"]["name"] == "KlingAPIError", expanded
+    assert (expanded["error"]["status"], expanded["error"]["code"]) == (404, 1203), expanded
+    assert expanded["error"]["message"] == "Requested resource does not exist"
 
 
 def test_a_wrong_secret_fails_the_sdks_health_check(sdk_dir, tls_studio, team, alice, redis_conn):

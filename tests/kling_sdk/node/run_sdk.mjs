@@ -12,7 +12,9 @@ const api = new KlingAPI({
 const results = [];
 for (const [method, ...args] of JSON.parse(process.argv[2])) {
   try {
-    const fn = method === 'waitForVideoResult' ? (id, query, options) => api.waitForVideoResult(id, api[query].bind(api), options) : api[method].bind(api);
+    // The waiters take a query function: the test names it.
+    const waiter = method === 'waitForVideoResult' || method === 'waitForImageResult';
+    const fn = waiter ? (id, query, options) => api[method](id, api[query].bind(api), options) : api[method].bind(api);
     results.push({ ok: (await fn(...args)) ?? null });
   } catch (error) {
     results.push({ error: { name: error.name, message: error.message, code: error.code ?? null, status: error.httpStatus ?? null } });
