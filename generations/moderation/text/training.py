@@ -224,9 +224,10 @@ def contrast(row):
 
 def train(rows, encoder, *, reader=semantic.USE, **kwargs):
     """Fit on all rows (and their contrast pairs), thresholds from out-of-fold scores. Returns the arrays to
-    save and a report. `reader` names the encoder (its similarity scale: SIMILARITY)."""
+    save and a report. `reader` names the encoder (its similarity scale: SIMILARITY). USE learns only from rows in
+    the languages it reads (elsewhere its embedding is noise, and those texts go to E5 anyway); E5 from all."""
     similarity = SIMILARITY[reader]
-    rows = [row for row in rows if teaches(row)]
+    rows = [row for row in rows if teaches(row) and (reader != semantic.USE or semantic.covers(example_text(row["prompt"], semantic.wordlike)))]
     rows += [pair for pair in map(contrast, rows) if pair is not None]
     X, Y = build(rows, encoder)
     labels = [row["label"] for row in rows]
