@@ -391,6 +391,9 @@ SCREENING_ESCALATION_WINDOW_S = env.int("SCREENING_ESCALATION_WINDOW_S", default
 # The semantic layer of prompt screening (a multilingual sentence encoder and a trained head, loaded once
 # per process, ~160 MB). Off: the lexicon alone decides, and every decision records that.
 SCREENING_SEMANTIC = env.bool("SCREENING_SEMANTIC", default=True)
+# Where USE's reading leaves doubt (a category only held, or a lexicon signal it did not confirm), the slower
+# second reader (multilingual-E5) reads the text too: +15-25 ms on those prompts, more recall (README).
+SCREENING_SECOND_OPINION = env.bool("SCREENING_SECOND_OPINION", default=True)
 # Optional remote engines ("openai", "azure"), off by default; what a failure of one means
 # ("open": ignore it, recorded; "closed": hold the prompt for review); their timeout.
 SCREENING_REMOTE_ENGINES = tuple(env.list("SCREENING_REMOTE_ENGINES", default=[]))

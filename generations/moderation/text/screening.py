@@ -13,7 +13,7 @@ detector, the matched spans, the parts screened, which part and layer decided, a
 probabilities, so `decision.as_audit()` is enough to explain and replay it (`replay(audit)`).
 
 Settings (declared with their defaults in studio/settings.py): SCREENING_POLICY, SCREENING_SHADOW_POLICY,
-SCREENING_SEMANTIC, SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WINDOW_S, and
+SCREENING_SEMANTIC, SCREENING_SECOND_OPINION, SCREENING_REMOTE_ENGINES, SCREENING_REMOTE_FAILURE_MODE, SCREENING_ESCALATION_WINDOW_S, and
 the remote engines' own settings (see remote.py).
 """
 
@@ -297,10 +297,49 @@ def understand(parts, contexts):
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts, strict=False)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
     result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts])
+    if result is not None and settings.SCREENING_SECOND_OPINION:
+        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts)
     if result is not None:  # name the texts as the user wrote them
         back = dict(zip(readings, texts, strict=False))
         result = dataclasses.replace(result, texts={c: back.get(t, t) for c, t in result.texts.items()})
     return result
+
+
+def _second_opinion(result, readings, lexicon, chosen, texts, contexts):
+    """Where USE's reading leaves doubt, E5 (the better, slower reader) reads the same text too, and each
+    category keeps the higher of the two scores: a category USE only held, or a lexicon signal below blocking
+    that USE did not confirm. Within what is left of E5's token budget."""
+    if semantic.get_e5() is None or semantic.get_e5_head() is None:
+        return result
+    read_by_use = [i for i, text in enumerate(texts) if chosen[text] == semantic.USE]
+    if not read_by_use:
+        return result
+    doubtful = []
+    for category, score in result.scores.items():
+        if result.readers.get(category) == semantic.USE and score < DEFAULT.threshold(category)[1]:
+            doubtful.append(readings.index(result.texts[category]))
+    if any(score > 0 for c, score in contexts[0].scores.items() if c in HARMFUL):
+        doubtful.append(read_by_use[0])
+    left = semantic.E5_MAX_TOKENS - sum(_tokens(semantic.E5, text) for text in texts if chosen[text] == semantic.E5)
+    picked = []
+    for i in dict.fromkeys(doubtful):
+        tokens = _tokens(semantic.E5, readings[i])
+        if left <= 0:
+            break
+        text = readings[i] if tokens <= left else readings[i][: max(1, len(readings[i]) * left // tokens)]
+        picked.append((text, lexicon[i]))
+        left -= min(tokens, left)
+    if not picked:
+        return result
+    second = semantic.score_texts([t for t, _ in picked], [lex for _, lex in picked], [semantic.E5] * len(picked))
+    if second is None or not second.scores:
+        return result
+    merged = {field: dict(getattr(result, field)) for field in ("scores", "probabilities", "texts", "readers")}
+    for category, score in second.scores.items():
+        if score > merged["scores"].get(category, 0.0):
+            for field in merged:
+                merged[field][category] = getattr(second, field)[category]
+    return semantic.SemanticResult(**merged)
 
 
 def combine(parts, contexts, meaning):
