@@ -34,7 +34,7 @@ from .faults import FaultInjector
 from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
 from .render import render_clip, soundtrack, watermarked_copy, watermarked_still
-from .render_images import render_effect, render_multi_image, render_stills
+from .render_images import render_composed, render_effect, render_expanded, render_multi_image, render_stills
 from .render_videos import (
     audio_envelope,
     render_avatar,
@@ -51,11 +51,14 @@ from .validation import (
     AvatarRequest,
     CreateRequest,
     EffectsRequest,
+    ExpandRequest,
     ExtendRequest,
     ImageGenerationRequest,
     LipSyncRequest,
     MotionRequest,
+    MultiImage2ImageRequest,
     MultiImageRequest,
+    OmniImageRequest,
     OmniRequest,
     TaskRequest,
     invalid,
@@ -67,7 +70,7 @@ log = logging.getLogger("generations.simulator")
 
 KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video",
          "omni-video", "motion-control")
-IMAGE_KINDS = ("images/generations",)
+IMAGE_KINDS = ("images/generations", "images/editing/expand", "images/omni-image", "images/multi-image2image")
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -283,6 +286,20 @@ class _Answer:
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = "application/json"
+
+
+def still_renders(request: ImageGenerationRequest, seed: int) -> list[bytes]:
+    """The PNG stills an image task makes, by its kind."""
+    if isinstance(request, ExpandRequest):
+        return render_expanded(request.image, ratios=request.ratios, prompt=request.prompt, count=request.count, seed=seed)
+    if isinstance(request, OmniImageRequest):
+        return render_composed(request.prompt, count=request.count, aspect_ratio=request.aspect_ratio,
+                               pictures=tuple(request.images), seed=seed)
+    if isinstance(request, MultiImage2ImageRequest):
+        return render_composed(request.prompt, count=request.count, aspect_ratio=request.aspect_ratio,
+                               pictures=tuple(request.subjects), scene=request.scene, style=request.style, seed=seed)
+    return render_stills(request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
+                         image=request.image, fidelity=request.image_fidelity, seed=seed)
 
 
 class SimulatorApp:
@@ -514,10 +531,7 @@ class SimulatorApp:
             with self._render_slots:
                 if self._stopping.is_set():
                     return
-                stills = render_stills(
-                    request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
-                    image=request.image, fidelity=request.image_fidelity, seed=self.config.seed,
-                )
+                stills = still_renders(request, self.config.seed)
             for index, still in enumerate(stills):
                 renditions = [(f"{task_id}-{index}.png", still)]
                 if request.watermark:
