@@ -485,3 +485,37 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     with pytest.raises(ProviderError) as missing:
         upstream.get_task(kind, "no-such-task")
     assert missing.value.upstream_code == 1203
+
+
+# --- the portal's pages --------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_portal_pages_submit_omni_and_subject_images_and_show_what_they_were_made_of(client, redis_conn, team, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def upload(name, seed):
+        return SimpleUploadedFile(name, image_bytes(seed=seed), content_type="image/png")
+
+    client.force_login(alice)
+    for path, title in (("still/omni/", "Omni image"), ("still/subjects/", "Subjects in a scene"),
+                        ("still/expand/", "Expand an image")):
+        page = client.get(f"/generations/new/{path}")
+        assert page.status_code == 200 and f"<h1>{title}</h1>" in page.content.decode()
+    # An image the prompt does not name is refused on that image's field, in plain words.
+    refused = client.post("/generations/new/still/omni/", {"prompt": "<<<image_1>>> at sea", "n": 1, "aspect_ratio": "auto",
+                                                           "model": "kling-image-o1", "image": upload("a.png", 1),
+                                                           "image_2": upload("b.png", 2)})
+    assert refused.status_code == 400 and 'data-code="reference_unused"' in refused.content.decode()
+    made = client.post("/generations/new/still/omni/", {"prompt": "<<<image_1>>> and <<<image_2>>> at sea", "n": 2,
+                                                        "aspect_ratio": "auto", "model": "kling-image-o1",
+                                                        "image": upload("a.png", 1), "image_2": upload("b.png", 2)})
+    assert made.status_code == 302, made.content.decode()[:2000]
+    omni = Generation.objects.get(kind=OMNI_IMAGE)
+    assert (omni.options, omni.aspect_ratio, omni.price_credits) == ({"n": 2}, "auto", 6)
+    made = client.post("/generations/new/still/subjects/", {"prompt": "", "n": 1, "aspect_ratio": "1:1", "model": "kling-v2",
+                                                            "image": upload("toy.png", 3), "style_image": upload("s.png", 4)})
+    assert made.status_code == 302, made.content.decode()[:2000]
+    multi = Generation.objects.get(kind=MULTI_IMAGE2IMAGE)
+    assert multi.options == {"n": 1, "subjects": 1, "style_image": True} and multi.asset(AssetRole.INPUT_IMAGE_2) is not None
+    detail = client.get(made["Location"]).content.decode()
+    assert "1 subject · a style" in detail and 'alt="Input image 2"' in detail and "Duration" not in detail
