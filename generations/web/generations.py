@@ -939,7 +939,9 @@ def create_image_generation(request):
                                        "image_modes": IMAGE_MODES})
 
 
-# The Still image page's modes: one per image kind, each its own page.
+# The Still image page's modes: one per image kind, each its own page (the family's pages by kind, for remixes).
+IMAGE_FAMILY_PAGES = {IMAGE_EXPAND: "generations:create_image_expand", OMNI_IMAGE: "generations:create_omni_image",
+                      MULTI_IMAGE2IMAGE: "generations:create_multi_image2image"}
 IMAGE_MODES = (("create_image_generation", "From a prompt"), ("create_image_expand", "Expand an image"),
                ("create_omni_image", "Omni"), ("create_multi_image2image", "Subjects in a scene"))
 
@@ -1098,6 +1100,13 @@ def remix_url(generation):
         query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, model=generation.model_name,
                      aspect_ratio=generation.aspect_ratio, n=options.get("n", 1), image_reference=options.get("image_reference", ""))
         return f"{reverse('generations:create_image_generation')}?{urlencode(query)}"
+    if generation.kind in IMAGE_FAMILY_PAGES:
+        # The same prompt, count, shape, model and expansion (the images offered again like uploads).
+        options = generation.options or {}
+        query.update(prompt=generation.prompt, model=generation.model_name, n=options.get("n", 1),
+                     **({"aspect_ratio": generation.aspect_ratio} if generation.aspect_ratio else {}),
+                     **{name: value for name, value in options.items() if name.endswith("_expansion_ratio")})
+        return f"{reverse(IMAGE_FAMILY_PAGES[generation.kind])}?{urlencode(query)}"
     if generation.kind == OMNI_VIDEO:
         # The same prompt, model and mode (and the images, offered again like uploads).
         query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name)

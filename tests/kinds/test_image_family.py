@@ -519,3 +519,20 @@ def test_the_portal_pages_submit_omni_and_subject_images_and_show_what_they_were
     assert multi.options == {"n": 1, "subjects": 1, "style_image": True} and multi.asset(AssetRole.INPUT_IMAGE_2) is not None
     detail = client.get(made["Location"]).content.decode()
     assert "1 subject · a style" in detail and 'alt="Input image 2"' in detail and "Duration" not in detail
+
+
+@pytest.mark.django_db
+def test_a_remix_of_each_image_kind_opens_its_own_page_with_its_settings(team, alice):
+    from urllib.parse import parse_qs, urlsplit
+
+    from generations.web.generations import remix_url
+
+    expand = Generation.objects.create(team=team, created_by=alice, kind=IMAGE_EXPAND, prompt="sky", model_name="kling-image-expand",
+                                       duration="", aspect_ratio="", options={"n": 2, "up_expansion_ratio": 0.5})
+    url = urlsplit(remix_url(expand))
+    assert url.path == "/generations/new/still/expand/"
+    assert parse_qs(url.query) == {"remix_of": [str(expand.public_id)], "prompt": ["sky"], "model": ["kling-image-expand"],
+                                   "n": ["2"], "up_expansion_ratio": ["0.5"]}
+    multi = Generation.objects.create(team=team, created_by=alice, kind=MULTI_IMAGE2IMAGE, prompt="", model_name="kling-v2",
+                                      duration="", aspect_ratio="1:1", options={"n": 1, "subjects": 1})
+    assert urlsplit(remix_url(multi)).path == "/generations/new/still/subjects/"
