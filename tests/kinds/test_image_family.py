@@ -7,38 +7,46 @@ both providers, every still scanned, watermarked and signed, and the contract th
 
 import functools
 import io
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts.models import User
+from generations.actions import consent, hashbanks, review
 from generations.catalog import IMAGE_EXPAND, MULTI_IMAGE2IMAGE, OMNI_IMAGE, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, Generation, ReviewItem
+from generations.moderation.visual import scanning
 from generations.pricing import price_generation
 from generations.providers.base import ProviderError
 from generations.simulator.app import still_renders
 from generations.simulator.render_images import expanded_size
 from generations.simulator.validation import ApiError, validate_create
+from generations.web.generations import remix_url
 from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal, run_workers
+from tests.kinds import support
 from tests.kinds.media import b64, image_bytes
-from tests.kinds.support import (
-    HARMFUL_WORDS,
-    assert_never_sent_and_nothing_charged,
-    content,
-    create,
-    face_b64,
-    wait_task,
-)
+from tests.kinds.support import HARMFUL_WORDS, content, create, face_b64
 
 ROUTES = {IMAGE_EXPAND: "images/editing/expand", OMNI_IMAGE: "images/omni-image", MULTI_IMAGE2IMAGE: "images/multi-image2image"}
 
 
 def picture(seed=0, size=(640, 480)):
     return b64(image_bytes(size=size, seed=seed))
+
+
+def noise_png(seed):
+    """Blocks of noise: nothing like the striped pictures the other inputs are (their perceptual hashes are far apart)."""
+    blocks = np.random.default_rng(seed).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(blocks).resize((640, 480), Image.Resampling.NEAREST).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def real(value):
@@ -257,11 +265,7 @@ def test_a_harmful_prompt_is_1301_on_the_door_and_policy_violation_natively_with
     harmful = HARMFUL_WORDS + (" <<<image_1>>>" if kind == OMNI_IMAGE else "")
     native = create(client, alice_key, kind=kind, **{**NATIVE[kind](), "prompt": harmful})
     door = kling_post(client, alice_key, kind, {**DOOR[kind](), "prompt": harmful})
-    assert native.status_code == 422 and native.json()["error"]["code"] == "policy_violation", native.content
-    assert door.status_code == 400 and door.json()["code"] == 1301 and "data" not in door.json(), door.content
-    refused = Generation.objects.filter(kind=kind)
-    assert refused.count() == 2 and all(g.status == "blocked" and g.credit_state == "none" for g in refused)
-    assert_never_sent_and_nothing_charged(refused, team, before)
+    support.assert_blocked_on_both_doors(native, door, Generation.objects.filter(kind=kind), team, before)
 
 
 @pytest.mark.e2e
@@ -269,15 +273,8 @@ def test_a_harmful_prompt_is_1301_on_the_door_and_policy_violation_natively_with
 def test_every_input_image_goes_through_the_hash_banks_and_the_nudity_scan(
     client, use_simulator, redis_conn, team, alice_key, monkeypatch, tmp_path
 ):
-    from generations.actions import hashbanks
-    from generations.moderation.visual import scanning
-
+    banned = noise_png(seed=9)
     before = team.refresh_from_db() or team.credits_available
-    # Blocks of noise, nothing like the striped pictures the other inputs are (their perceptual hashes are far apart).
-    blocks = np.random.default_rng(9).integers(0, 256, (12, 16, 3), dtype=np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(blocks).resize((640, 480), Image.Resampling.NEAREST).save(buffer, format="PNG")
-    banned = buffer.getvalue()
     bank = hashbanks.do_create_bank(name="known", category="sexual", action="block")
     path = tmp_path / "banned.png"
     path.write_bytes(banned)
@@ -299,7 +296,7 @@ def test_every_input_image_goes_through_the_hash_banks_and_the_nudity_scan(
         scanned = create(client, alice_key, kind=MULTI_IMAGE2IMAGE, **NATIVE[MULTI_IMAGE2IMAGE]())
     assert scanned.status_code == 422 and scanned.json()["error"]["stage"] == "input", scanned.content
     assert Generation.objects.order_by("-pk").first().error_code == "input_blocked"
-    assert_never_sent_and_nothing_charged(Generation.objects.all(), team, before)
+    support.assert_never_sent_and_nothing_charged(Generation.objects.all(), team, before)
 
 
 @pytest.mark.e2e
@@ -307,8 +304,6 @@ def test_every_input_image_goes_through_the_hash_banks_and_the_nudity_scan(
 def test_faces_are_found_in_every_image_and_re_rendering_a_person_needs_consent(
     client, use_simulator, redis_conn, team, alice, alice_key
 ):
-    from generations.actions import consent
-
     # omni-image: a face in its second reference is found (and the age check can see it); references alone
     # re-render no one, as omni-video's do not.
     omni = create(client, alice_key, kind=OMNI_IMAGE, prompt="<<<image_1>>> behind <<<image_2>>>",
@@ -339,8 +334,6 @@ def test_faces_are_found_in_every_image_and_re_rendering_a_person_needs_consent(
 @pytest.mark.django_db(transaction=True)
 def test_a_borderline_expanded_still_is_held_for_a_moderator_and_released(client, use_simulator, redis_conn, team, alice_key,
                                                                           monkeypatch):
-    from generations.moderation.visual import scanning
-
     response = create(client, alice_key, kind=IMAGE_EXPAND, image=picture(2), right_expansion_ratio=1.0, n=2)
     assert response.status_code == 202, response.content
     monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(0.6)]))
@@ -351,9 +344,6 @@ def test_a_borderline_expanded_still_is_held_for_a_moderator_and_released(client
     task = client.get(f"/kling/v1/images/editing/expand/{held.public_id}", **bearer(alice_key)).json()["data"]
     assert task["task_status"] == "processing" and task["task_result"] == {"images": []}
     assert client.get(f"/api/v1/generations/{held.public_id}/images/0", **bearer(alice_key)).status_code == 404
-
-    from accounts.models import User
-    from generations.actions import review
 
     moderator = User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
     item = ReviewItem.objects.get(generation=held, stage="output")
@@ -468,13 +458,7 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
         "style_image" in fields)
     assert not any(image.startswith("data:") for image in images)
 
-    created = upstream.create_task(kind, payload)
-    assert created.status == "submitted" and created.task_id.isdigit()
-    task = wait_task(upstream, kind, created.task_id)
-    assert task.status == "succeed" and len(task.image_urls) == 2 and not task.video_url
-    assert upstream.get_task(kind, str(generation.public_id)).task_id == created.task_id
-    assert [listed.task_id for listed in upstream.list_tasks(kind)] == [created.task_id]
-    assert upstream.list_tasks("images/generations") == []
+    support.assert_image_task_round_trip(upstream, kind, payload, generation, count=2, other_kind="images/generations")
 
     with pytest.raises(ProviderError) as refused:
         upstream.create_task(kind, {**payload, "prompt": "a nsfw poster <<<image_1>>> <<<image_2>>>", "external_task_id": "x"})
@@ -491,8 +475,6 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
 
 @pytest.mark.django_db
 def test_the_portal_pages_submit_omni_and_subject_images_and_show_what_they_were_made_of(client, redis_conn, team, alice):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     def upload(name, seed):
         return SimpleUploadedFile(name, image_bytes(seed=seed), content_type="image/png")
 
@@ -523,10 +505,6 @@ def test_the_portal_pages_submit_omni_and_subject_images_and_show_what_they_were
 
 @pytest.mark.django_db
 def test_a_remix_of_each_image_kind_opens_its_own_page_with_its_settings(team, alice):
-    from urllib.parse import parse_qs, urlsplit
-
-    from generations.web.generations import remix_url
-
     expand = Generation.objects.create(team=team, created_by=alice, kind=IMAGE_EXPAND, prompt="sky", model_name="kling-image-expand",
                                        duration="", aspect_ratio="", options={"n": 2, "up_expansion_ratio": 0.5})
     url = urlsplit(remix_url(expand))
