@@ -20,7 +20,7 @@ from generations.catalog import IMAGE_EXPAND, MULTI_IMAGE2IMAGE, OMNI_IMAGE, val
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, Generation, ReviewItem
-from generations.moderation.visual import scanning
+from generations.moderation.visual import minors, scanning
 from generations.pricing import price_generation
 from generations.providers.base import ProviderError
 from generations.simulator.app import still_renders
@@ -326,6 +326,24 @@ def test_faces_are_found_in_every_image_and_re_rendering_a_person_needs_consent(
     faked = create(client, alice_key, kind=IMAGE_EXPAND, image=face_b64(), up_expansion_ratio=0.5,
                    prompt="this woman naked in bed, make it look like a real leaked photo")
     assert faked.status_code == 422 and faked.json()["error"]["code"] == "policy_violation", faked.content
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_an_apparent_minor_is_not_put_into_a_new_picture_even_with_consent(client, use_simulator, redis_conn, team, alice,
+                                                                          alice_key, monkeypatch):
+    real_estimate = minors.estimate_ages
+    monkeypatch.setattr(minors, "estimate_ages", lambda *a, **kw: [  # every estimated face reads as a child
+        face.__class__(**{**face.__dict__, "age": 9.0}) for face in real_estimate(*a, **kw)])
+    before = team.refresh_from_db() or team.credits_available
+    record = consent.do_record_consent(team=team, user=alice, subject_name="A child", statement="A parent signed")
+    refused = create(client, alice_key, kind=MULTI_IMAGE2IMAGE, prompt="at the seaside", images=[picture(1)],
+                     scene_image=face_b64(), consent_id=str(record.public_id))
+    assert refused.status_code == 422, refused.content
+    blocked = Generation.objects.filter(kind=MULTI_IMAGE2IMAGE)
+    assert [(g.status, g.error_code) for g in blocked] == [("blocked", "apparent_minor")]
+    assert "into a new picture" in blocked[0].screening_result["input_scan"]["apparent_minor"]["reason"]
+    support.assert_never_sent_and_nothing_charged(blocked, team, before)
 
 
 # --- the output scan holds a still ------------------------------------------------------------------
