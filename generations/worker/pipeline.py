@@ -787,11 +787,11 @@ def _mark(generation, raw_path, poster, workdir):
 
 def _ingredient(generation, workdir):
     """A local copy of what the output was made from, for the C2PA ingredient: the parent clip (extend,
-    lip-sync, remix) or, for effects, the first input image. None for a clip made from scratch."""
+    lip-sync, remix) or, for effects and an expanded image, the first input image. None for a clip made from scratch."""
     source = None
     if generation.parent_id:
         source = generation.parent.assets.filter(role=AssetRole.VIDEO).first()
-    elif generation.kind == EFFECTS:
+    elif generation.kind in (EFFECTS, IMAGE_EXPAND):
         source = generation.assets.filter(role__in=_IMAGE_ORDER).order_by("pk").first()
     if source is None:
         return None

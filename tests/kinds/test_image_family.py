@@ -224,6 +224,7 @@ def test_native_api_expands_an_image_into_n_marked_stills(client, use_simulator,
     assert made.price_credits == 6 and made.credit_state == "captured"
     assert made.asset(AssetRole.INPUT_IMAGE) is not None and made.screening_result["input_scan"]["verdict"] == "allow"
     _assert_marked_stills(client, alice_key, made, 2, size=(1024, 1024))  # 600×(400×1.5): square, at 1K
+    assert made.provenance["edited"] is True  # its credentials name the image it grew from as their ingredient
     assert_books_balance(team)
 
 
