@@ -2,8 +2,9 @@
 
 Kinds: text2video, image2video, video-extend, lip-sync, effects, multi-image2video, avatar/image2video
 (a two-segment route), omni-video and motion-control, each with create, query (task_id or external_task_id)
-and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; and image generation under /v1/images/generations
-(and /kling/v1/images/generations), whose result is task_result.images. Every result video is also registered
+and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; and the image kinds under /v1/images/generations,
+/v1/images/editing/expand, /v1/images/omni-image and /v1/images/multi-image2image (and /kling/v1/images/…), whose
+result is task_result.images. Every result video is also registered
 by video id on disk (registry.py), so extend and lip-sync can find it.
 
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
@@ -101,7 +102,7 @@ def unit_deduction(request: TaskRequest) -> str:
     at the mode of the video it extends; lip-sync pays 0.5 per started 5 s of the source; single-image
     effects count as std; multi-image2video prices like image2video; an avatar pays per second of its
     speech, 1 per 5 s in std and 2 in pro; omni-video 3 per 5 s in std and 4 in pro; motion-control 2 per 5 s
-    of its clip in std and 3 in pro; image generation 0.2 an image.
+    of its clip in std and 3 in pro; every image kind 0.2 an image.
     """
     if isinstance(request, ImageGenerationRequest):
         return f"{0.2 * request.count:g}"
