@@ -28,10 +28,15 @@ MOTION_CONTROL = "motion-control"
 # Still images (POST /v1/images/generations): the kind is its route under /v1/ rather than /v1/videos/, so the
 # provider client and the simulator build its URL from the kind alone as well.
 IMAGE_GENERATION = "images/generations"
+# The rest of Kling's image family, named by their routes under /v1/ too: outpainting, omni-image (kling-image-o1)
+# and multi-image to image. Each makes n stills as images/generations does.
+IMAGE_EXPAND = "images/editing/expand"
+OMNI_IMAGE = "images/omni-image"
+MULTI_IMAGE2IMAGE = "images/multi-image2image"
 KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFFECTS, AVATAR, OMNI_VIDEO, MOTION_CONTROL,
-         IMAGE_GENERATION)
+         IMAGE_GENERATION, IMAGE_EXPAND, OMNI_IMAGE, MULTI_IMAGE2IMAGE)
 # Kinds whose output is still images (task_result.images), not a clip.
-IMAGE_KINDS = (IMAGE_GENERATION,)
+IMAGE_KINDS = (IMAGE_GENERATION, IMAGE_EXPAND, OMNI_IMAGE, MULTI_IMAGE2IMAGE)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -43,6 +48,9 @@ KIND_LABELS = {
     OMNI_VIDEO: "Omni video",
     MOTION_CONTROL: "Motion control",
     IMAGE_GENERATION: "Image",
+    IMAGE_EXPAND: "Expand an image",
+    OMNI_IMAGE: "Omni image",
+    MULTI_IMAGE2IMAGE: "Several images → image",
 }
 # Kinds that continue an existing clip of the team: they name a parent generation.
 PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
@@ -167,6 +175,32 @@ IMAGE_REFERENCE_TYPE_MODELS = ("kling-v1-5",)
 IMAGE_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9")
 IMAGE_COUNT_RANGE = (1, 9)
 IMAGE_RESOLUTIONS = ("1k",)  # the studio makes 1K images only; 2k is refused, never dropped
+
+# images/editing/expand (WHQ25/rawgenai docs/research/kling/image-expand.md): `image` (required) grown by
+# up/down/left/right_expansion_ratio, each 0-2 times the image's height (up, down) or width (left, right), the new
+# image at most 3 times the original's area; an optional prompt (<=2500); n 1-9. The route names no model: the
+# studio records its own name for it.
+IMAGE_EXPAND_MODEL = "kling-image-expand"
+EXPANSION_SIDES = ("up", "down", "left", "right")
+EXPANSION_RANGE = (0.0, 2.0)
+EXPANSION_MAX_AREA = 3.0
+# images/omni-image (omni-image-o1.md): model_name kling-image-o1, a prompt (required, <=2500) naming the inputs of
+# image_list as <<<image_N>>> (and element_list as <<<element_N>>>, images and elements at most 10 together),
+# resolution 1k|2k, n 1-9, aspect_ratio of the eight shapes or auto (the default). The studio keeps at most 7 input
+# images a generation (OMNI_MAX_IMAGES, as omni-video) and no element library.
+OMNI_IMAGE_MODELS = ("kling-image-o1",)
+OMNI_IMAGE_ASPECT_RATIOS = (*IMAGE_ASPECT_RATIOS, "auto")
+# images/multi-image2image (multi-image-to-image.md): model_name kling-v2 (default) or kling-v2-1, an optional
+# prompt (<=2500), subject_image_list of 1-4 subject images, an optional scene_image and style_image, n 1-9,
+# aspect_ratio of the eight shapes (default 16:9).
+MULTI_IMAGE2IMAGE_MODELS = ("kling-v2", "kling-v2-1")
+MULTI_IMAGE2IMAGE_MAX_SUBJECTS = 4
+# Each image kind's models, for the price table (the first is its default).
+IMAGE_KIND_MODELS = {IMAGE_GENERATION: IMAGE_MODELS, IMAGE_EXPAND: (IMAGE_EXPAND_MODEL,), OMNI_IMAGE: OMNI_IMAGE_MODELS,
+                     MULTI_IMAGE2IMAGE: MULTI_IMAGE2IMAGE_MODELS}
+# Fields no image kind takes (each kind refuses the others' as well).
+_NOT_FOR_IMAGES = ("image_tail", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control", "cfg_scale",
+                   "duration", "mode", "remix_of", "video_list", "character_orientation", "keep_original_sound")
 
 
 # effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
@@ -313,7 +347,7 @@ class GenerationRequest:
         at once)."""
         if self.kind == AVATAR:
             return "\n".join(text for text in (self.options.get("text", ""), self.prompt) if text)
-        if self.kind == OMNI_VIDEO:
+        if self.kind in (OMNI_VIDEO, OMNI_IMAGE):
             return omni_readable(self.prompt)
         text = self.options.get("text") or self.prompt
         if self.shots:
@@ -367,6 +401,9 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         OMNI_VIDEO: _omni_request,
         MOTION_CONTROL: _motion_request,
         IMAGE_GENERATION: _image_request,
+        IMAGE_EXPAND: _expand_request,
+        OMNI_IMAGE: _omni_image_request,
+        MULTI_IMAGE2IMAGE: _multi_image2image_request,
     }[kind]
     request = validate(kind, data, default_model=default_model, common=common)
     if _visible_label(data):
@@ -994,7 +1031,7 @@ def _image_request(kind, data, *, default_model, common):
     `face`, and how closely to follow it)."""
     _refuse(data, ("image_tail", "images", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control",
                    "cfg_scale", "duration", "mode", "remix_of", "image_list", "video_list", "element_list",
-                   "character_orientation", "keep_original_sound"), kind)
+                   "character_orientation", "keep_original_sound", "scene_image", "style_image"), kind)
     _refuse_sound_and_shots(data, kind)
     model_name = data.get("model") or data.get("model_name") or IMAGE_DEFAULT_MODEL
     if model_name not in IMAGE_MODELS:
@@ -1003,21 +1040,9 @@ def _image_request(kind, data, *, default_model, common):
             field="model",
         )
     prompt, negative_prompt = _prompts(data, required=True)
-    count = data.get("n", 1)
-    if isinstance(count, str) and count.isdigit():
-        count = int(count)
-    low, high = IMAGE_COUNT_RANGE
-    if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
-        raise GenerationError("invalid_image_count", f"n must be a whole number from {low} to {high}.", field="n")
-    aspect_ratio = data.get("aspect_ratio") or "16:9"
-    if aspect_ratio not in IMAGE_ASPECT_RATIOS:
-        raise GenerationError(
-            "invalid_aspect_ratio", f"aspect_ratio must be one of: {', '.join(IMAGE_ASPECT_RATIOS)}.", field="aspect_ratio"
-        )
-    resolution = data.get("resolution") or "1k"
-    if resolution not in IMAGE_RESOLUTIONS:
-        raise GenerationError("resolution_not_supported", "resolution must be 1k: this studio makes 1K images only.",
-                              field="resolution")
+    count = _image_count(data)
+    aspect_ratio = _image_shape(data, IMAGE_ASPECT_RATIOS, "16:9")
+    _image_resolution(data)
     image = data.get("image")
     reference = data.get("image_reference") or ""
     options = {"n": count}
@@ -1067,6 +1092,130 @@ def _image_request(kind, data, *, default_model, common):
         options=options,
         **common,
     )
+
+
+def _image_count(data):
+    """n: how many stills, 1-9 (default 1)."""
+    count = data.get("n", 1)
+    if isinstance(count, str) and count.isdigit():
+        count = int(count)
+    low, high = IMAGE_COUNT_RANGE
+    if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
+        raise GenerationError("invalid_image_count", f"n must be a whole number from {low} to {high}.", field="n")
+    return count
+
+
+def _image_shape(data, allowed, default):
+    aspect_ratio = data.get("aspect_ratio") or default
+    if aspect_ratio not in allowed:
+        raise GenerationError("invalid_aspect_ratio", f"aspect_ratio must be one of: {', '.join(allowed)}.", field="aspect_ratio")
+    return aspect_ratio
+
+
+def _image_resolution(data):
+    resolution = data.get("resolution") or "1k"
+    if resolution not in IMAGE_RESOLUTIONS:
+        raise GenerationError("resolution_not_supported", "resolution must be 1k: this studio makes 1K images only.",
+                              field="resolution")
+    return resolution
+
+
+def _image_model(data, models, kind):
+    model_name = data.get("model") or data.get("model_name") or models[0]
+    if model_name not in models:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not do {kind}; use {' or '.join(models)}.", field="model"
+        )
+    return model_name
+
+
+def _expansion_ratio(data, side):
+    name = f"{side}_expansion_ratio"
+    value = data.get(name, 0)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    low, high = EXPANSION_RANGE
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise GenerationError("invalid_expansion_ratio", f"{name} must be a number from {low:g} to {high:g}.", field=name)
+    return float(value)
+
+
+def _expand_request(kind, data, *, default_model, common):
+    """images/editing/expand: `image` grown outward by a ratio of its height (up, down) or width (left, right),
+    the new canvas filled to match it and an optional prompt; n stills."""
+    _refuse(data, (*_NOT_FOR_IMAGES, "images", "image_list", "element_list", "negative_prompt", "aspect_ratio",
+                   "image_reference", "image_fidelity", "human_fidelity", "scene_image", "style_image"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = _image_model(data, (IMAGE_EXPAND_MODEL,), kind)
+    prompt, _ = _prompts(data, required=False)
+    if data.get("image") is None:
+        raise GenerationError("image_required", "images/editing/expand needs the image to expand in image.", field="image")
+    ratios = {side: _expansion_ratio(data, side) for side in EXPANSION_SIDES}
+    if not any(ratios.values()):
+        raise GenerationError("expansion_required", "Say how far to expand: at least one *_expansion_ratio above 0.",
+                              field="up_expansion_ratio")
+    area = (1 + ratios["up"] + ratios["down"]) * (1 + ratios["left"] + ratios["right"])
+    if area > EXPANSION_MAX_AREA + 1e-9:
+        raise GenerationError(
+            "expansion_too_large",
+            f"The expanded image may be at most {EXPANSION_MAX_AREA:g} times the original's area; these ratios make it {area:.2f} times.",
+            field="up_expansion_ratio",
+        )
+    options = {"n": _image_count(data), **{f"{side}_expansion_ratio": ratios[side] for side in EXPANSION_SIDES}}
+    return GenerationRequest(kind=kind, prompt=prompt, model_name=model_name, duration="", mode="std", aspect_ratio="",
+                             image=data["image"], options=options, **common)
+
+
+def _omni_image_request(kind, data, *, default_model, common):
+    """images/omni-image: kling-image-o1 makes n stills from a prompt that names the images of image_list as
+    <<<image_N>>>; every reference names a listed image and every listed image is referenced (omni-video's rule)."""
+    _refuse(data, (*_NOT_FOR_IMAGES, "image", "images", "negative_prompt", "image_reference", "image_fidelity",
+                   "human_fidelity", "scene_image", "style_image"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = _image_model(data, OMNI_IMAGE_MODELS, kind)
+    prompt, _ = _prompts(data, required=True)
+    images = _omni_list(data, "image_list", item_fields='{"image"}', limit=OMNI_MAX_IMAGES)
+    elements = _omni_list(data, "element_list", item_fields='{"element_id"}', limit=OMNI_MAX_IMAGES)
+    for index, entry in enumerate(images):
+        if entry.get("image") is None:
+            raise GenerationError("image_required", f"image_list[{index}] needs an image.", field="image_list")
+        if entry.get("type") not in (None, ""):
+            raise GenerationError("field_not_applicable", f"image_list[{index}].type is not used by {kind}.", field="image_list")
+    _check_omni_references(prompt, {"image": [""] * len(images), "video": [], "element": elements})
+    if elements:
+        element_id = str(elements[0].get("element_id"))[:32]
+        raise GenerationError(
+            "element_not_found", f"element_list[0]: element_id {element_id} does not exist (this studio keeps no element library yet).",
+            field="element_list",
+        )
+    _image_resolution(data)
+    return GenerationRequest(kind=kind, prompt=prompt, model_name=model_name, duration="", mode="std",
+                             aspect_ratio=_image_shape(data, OMNI_IMAGE_ASPECT_RATIOS, "auto"),
+                             images=tuple(entry["image"] for entry in images), options={"n": _image_count(data)}, **common)
+
+
+def _multi_image2image_request(kind, data, *, default_model, common):
+    """images/multi-image2image: n stills of 1-4 subjects (`images`, the upstream's subject_image_list), optionally
+    in the scene of `scene_image` and the style of `style_image`, from an optional prompt. The images are kept in
+    that order: the subjects, then the scene, then the style."""
+    _refuse(data, (*_NOT_FOR_IMAGES, "image", "image_list", "element_list", "negative_prompt", "image_reference",
+                   "image_fidelity", "human_fidelity", "resolution"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = _image_model(data, MULTI_IMAGE2IMAGE_MODELS, kind)
+    prompt, _ = _prompts(data, required=False)
+    subjects = data.get("images")
+    if not isinstance(subjects, (list, tuple)) or not 1 <= len(subjects) <= MULTI_IMAGE2IMAGE_MAX_SUBJECTS:
+        raise GenerationError(
+            "invalid_image_count", f"{kind} takes 1 to {MULTI_IMAGE2IMAGE_MAX_SUBJECTS} subject images.", field="images"
+        )
+    extra = [name for name in ("scene_image", "style_image") if data.get(name) is not None]
+    options = {"n": _image_count(data), "subjects": len(subjects), **{name: True for name in extra}}
+    return GenerationRequest(kind=kind, prompt=prompt, model_name=model_name, duration="", mode="std",
+                             aspect_ratio=_image_shape(data, IMAGE_ASPECT_RATIOS, "16:9"),
+                             images=(*subjects, *(data[name] for name in extra)), options=options, **common)
 
 
 def _effects_request(kind, data, *, default_model, common):

@@ -34,7 +34,7 @@ class Generation(models.Model):
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="generations")
 
     # What was asked for.
-    kind = models.CharField(max_length=20, default="text2video")
+    kind = models.CharField(max_length=32, default="text2video")  # images/multi-image2image is 24
     prompt = models.TextField()
     negative_prompt = models.TextField(blank=True)
     model_name = models.CharField(max_length=40)

@@ -7,12 +7,15 @@ from django.conf import settings
 from generations.catalog import (
     AVATAR,
     EXTEND_SECONDS,
+    IMAGE_EXPAND,
     IMAGE_GENERATION,
-    IMAGE_MODELS,
+    IMAGE_KIND_MODELS,
     LIP_SYNC,
     MODELS,
     MOTION_CONTROL,
     MOTION_MODELS,
+    MULTI_IMAGE2IMAGE,
+    OMNI_IMAGE,
     OMNI_MODELS,
     OMNI_VIDEO,
     VIDEO_EXTEND,
@@ -46,6 +49,12 @@ DEFAULT_PRICES = {
     # images/generations, per image (× n), on every image model: the studio's own figure (no source gives one);
     # the simulator deducts 0.2 units an image.
     IMAGE_GENERATION: {"std": 2},
+    # The rest of the image family, per image (× n), on each kind's models: the studio's own figures (no source
+    # gives one). Outpainting redraws the most pixels and omni-image reads up to 7 references: 3 an image each;
+    # multi-image to image 2, as a plain image.
+    IMAGE_EXPAND: {"std": 3},
+    OMNI_IMAGE: {"std": 3},
+    MULTI_IMAGE2IMAGE: {"std": 2},
 }
 
 
@@ -80,11 +89,11 @@ def price_generation(
 ) -> int:
     """Credits for a generation of any kind. An extend pays for the seconds it adds at its parent's model
     and mode; a lip-sync pays by the length of the clip it re-voices; an avatar by the length of its speech
-    in its mode (rounded up to the credit); an image generation per image × `images` (its n); everything else
+    in its mode (rounded up to the credit); an image kind per image × `images` (its n); everything else
     by model × duration (× SOUND_MULTIPLIER with sound on)."""
-    if kind == IMAGE_GENERATION:
+    if kind in IMAGE_KIND_MODELS:
         table = table if table is not None else price_table()
-        per_image = table.get(IMAGE_GENERATION, DEFAULT_PRICES[IMAGE_GENERATION]).get("std") if model_name in IMAGE_MODELS else None
+        per_image = table.get(kind, DEFAULT_PRICES[kind]).get("std") if model_name in IMAGE_KIND_MODELS[kind] else None
         if per_image is None:
             raise ValueError(f"no price for images on {model_name!r}")
         return per_image * max(1, int(images))

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
-from generations.catalog import AVATAR, IMAGE_GENERATION
+from generations.catalog import AVATAR, IMAGE_EXPAND, IMAGE_GENERATION, MULTI_IMAGE2IMAGE, OMNI_IMAGE
 from generations.web import provenance as provenance_views
 from generations.web import reports as report_views
 from generations.web import takedown as takedown_views
@@ -32,6 +32,13 @@ urlpatterns = [
     path("kling/v1/videos/avatar/image2video/<str:task_id>", kling.task_detail, {"kind": AVATAR}, name="kling-avatar-task"),
     path("kling/v1/images/generations", kling.tasks, {"kind": IMAGE_GENERATION}, name="kling-image-tasks"),
     path("kling/v1/images/generations/<str:task_id>", kling.task_detail, {"kind": IMAGE_GENERATION}, name="kling-image-task"),
+    path("kling/v1/images/editing/expand", kling.tasks, {"kind": IMAGE_EXPAND}, name="kling-expand-tasks"),
+    path("kling/v1/images/editing/expand/<str:task_id>", kling.task_detail, {"kind": IMAGE_EXPAND}, name="kling-expand-task"),
+    path("kling/v1/images/omni-image", kling.tasks, {"kind": OMNI_IMAGE}, name="kling-omni-image-tasks"),
+    path("kling/v1/images/omni-image/<str:task_id>", kling.task_detail, {"kind": OMNI_IMAGE}, name="kling-omni-image-task"),
+    path("kling/v1/images/multi-image2image", kling.tasks, {"kind": MULTI_IMAGE2IMAGE}, name="kling-multi-image-tasks"),
+    path("kling/v1/images/multi-image2image/<str:task_id>", kling.task_detail, {"kind": MULTI_IMAGE2IMAGE},
+         name="kling-multi-image-task"),
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),

@@ -1082,7 +1082,7 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
     cases. omni-video re-animates a likeness when it works on another member's clip, or edits a clip
     (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video).
     motion control re-animates the face in its character image (a face only in the motion clip is not moved
-    into anyone's likeness)."""
+    into anyone's likeness); multi-image to image re-renders any pictured face among its images."""
     if kind == catalog.OMNI_VIDEO:
         if parent_made_by_someone_else or (edits_footage and pictured_faces):
             return likeness.FOOTAGE_EDIT
@@ -1095,4 +1095,6 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
         return likeness.TALKING_PORTRAIT
     if kind == catalog.MOTION_CONTROL:
         return likeness.MOTION_TRANSFER if character_face else ""
+    if kind == catalog.MULTI_IMAGE2IMAGE:
+        return likeness.SUBJECT_RERENDER if pictured_faces else ""
     return ""

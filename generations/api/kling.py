@@ -1,5 +1,6 @@
 """The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
-/kling/v1/videos/avatar/image2video), and /kling/v1/images/generations for still images.
+/kling/v1/videos/avatar/image2video), and /kling/v1/images/generations, /kling/v1/images/editing/expand,
+/kling/v1/images/omni-image and /kling/v1/images/multi-image2image for still images.
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
@@ -36,12 +37,19 @@ from generations.actions.generation import do_submit_generation
 from generations.catalog import (
     AVATAR,
     AVATAR_MODEL,
+    EXPANSION_SIDES,
     IMAGE_DEFAULT_MODEL,
+    IMAGE_EXPAND,
+    IMAGE_EXPAND_MODEL,
     IMAGE_GENERATION,
     KINDS,
     MOTION_CONTROL,
     MOTION_DEFAULT_MODEL,
+    MULTI_IMAGE2IMAGE,
+    MULTI_IMAGE2IMAGE_MODELS,
     OMNI_DEFAULT_MODEL,
+    OMNI_IMAGE,
+    OMNI_IMAGE_MODELS,
     OMNI_VIDEO,
     validate_generation_request,
 )
@@ -248,7 +256,7 @@ def _create(request, key, kind):
     }
     for name in ("image", "image_tail"):
         if body.get(name):
-            if kind not in ("image2video", AVATAR, IMAGE_GENERATION) or (kind == IMAGE_GENERATION and name != "image"):
+            if kind not in ("image2video", AVATAR, IMAGE_GENERATION, IMAGE_EXPAND) or (kind in (IMAGE_GENERATION, IMAGE_EXPAND) and name != "image"):
                 raise GenerationError("image_not_applicable", f"{name} is only used by image2video", field=name)
             data[name] = body[name]
     data.update(_kind_fields(kind, body, key.team))
@@ -327,6 +335,8 @@ def _kind_fields(kind, body, team):
         fields.update({name: body[name] for name in ("n", "image_reference", "image_fidelity", "human_fidelity", "resolution")
                        if body.get(name) is not None})
         return fields
+    if kind in (IMAGE_EXPAND, OMNI_IMAGE, MULTI_IMAGE2IMAGE):
+        return _image_family_fields(kind, body)
     if kind == "effects":
         effect_input = body.get("input")
         if not isinstance(effect_input, dict):
@@ -336,6 +346,28 @@ def _kind_fields(kind, body, team):
         fields["model"] = effect_input.get("model_name") or "kling-v1-6"
         return fields
     return {}
+
+
+def _image_family_fields(kind, body):
+    """The rest of the image family, from the official bodies to the catalog's fields: expand's four ratios (its
+    route names no model); omni-image's image_list [{image}] and element_list; multi-image2image's
+    subject_image_list [{subject_image}] (the catalog's `images`), scene_image and style_image. All take n."""
+    fields = {name: body[name] for name in ("n", "resolution") if body.get(name) is not None}
+    if kind == IMAGE_EXPAND:
+        fields["model"] = body.get("model_name") or IMAGE_EXPAND_MODEL
+        fields.update({f"{side}_expansion_ratio": body[f"{side}_expansion_ratio"] for side in EXPANSION_SIDES
+                       if body.get(f"{side}_expansion_ratio") is not None})
+        return fields
+    if kind == OMNI_IMAGE:
+        fields["model"] = body.get("model_name") or OMNI_IMAGE_MODELS[0]
+        fields["image_list"] = _omni_list(body, "image_list", '{"image"}')
+        fields["element_list"] = _omni_list(body, "element_list", '{"element_id"}')
+        return fields
+    fields["model"] = body.get("model_name") or MULTI_IMAGE2IMAGE_MODELS[0]
+    subjects = _omni_list(body, "subject_image_list", '{"subject_image"}')
+    fields["images"] = [entry.get("subject_image") for entry in subjects]
+    fields.update({name: body[name] for name in ("scene_image", "style_image") if body.get(name) not in (None, "")})
+    return fields
 
 
 def _avatar_fields(body):

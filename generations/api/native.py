@@ -120,7 +120,8 @@ class GenerationIn(Schema):
     image: str | None = Field(None, description="image→video start frame: base64 (a data: prefix is accepted) or an http(s) URL")
     image_tail: str | None = Field(None, description="image→video end frame: base64 or an http(s) URL")
     images: list[str] | None = Field(
-        None, description="multi-image2video: 1–4 reference images; effects: one image, or two for hug/kiss/heart_gesture"
+        None, description="multi-image2video: 1–4 reference images; images/multi-image2image: 1–4 subject images; effects: one "
+                          "image, or two for hug/kiss/heart_gesture"
     )
     parent_id: str | None = Field(
         None, description="video-extend, lip-sync and motion-control (the motion clip): the id of a succeeded generation of your team"
@@ -153,7 +154,8 @@ class GenerationIn(Schema):
     )
     keep_original_sound: str | None = Field(None, description="motion-control: yes (default) or no, the motion clip's sound")
     image_list: list[OmniImageIn] | None = Field(
-        None, description="omni-video: up to 7 images (4 with a video), named in the prompt as <<<image_1>>>, <<<image_2>>>, …"
+        None, description="omni-video: up to 7 images (4 with a video); images/omni-image: up to 7; named in the prompt as "
+                          "<<<image_1>>>, <<<image_2>>>, …"
     )
     video_list: list[OmniVideoIn] | None = Field(None, description="omni-video: at most one clip, named as <<<video_1>>>")
     element_list: list[OmniElementIn] | None = Field(
@@ -165,7 +167,15 @@ class GenerationIn(Schema):
     )
     image_fidelity: float | None = Field(None, description="images/generations with a reference image: 0–1 (default 0.5)")
     human_fidelity: float | None = Field(None, description="images/generations with image_reference subject: 0–1 (default 0.45)")
-    resolution: str | None = Field(None, description="images/generations: 1k (the only one this studio makes)")
+    resolution: str | None = Field(None, description="images/generations and images/omni-image: 1k (the only one this studio makes)")
+    up_expansion_ratio: float | None = Field(None, description="images/editing/expand: 0–2 times the image's height added above")
+    down_expansion_ratio: float | None = Field(None, description="images/editing/expand: 0–2 times its height added below")
+    left_expansion_ratio: float | None = Field(None, description="images/editing/expand: 0–2 times its width added on the left")
+    right_expansion_ratio: float | None = Field(
+        None, description="images/editing/expand: 0–2 times its width added on the right (the result at most 3× the area)"
+    )
+    scene_image: str | None = Field(None, description="images/multi-image2image: the scene to put the subjects (images) in")
+    style_image: str | None = Field(None, description="images/multi-image2image: the style to render them in")
 
 
 class GenerationErrorOut(Schema):
@@ -219,7 +229,7 @@ class GenerationOut(Schema):
     video_url: str | None
     poster_url: str | None
     video: VideoOut | None
-    images: list[ImageOut] | None = Field(None, description="images/generations: the delivered images (PNG), in index order")
+    images: list[ImageOut] | None = Field(None, description="An image kind's delivered images (PNG), in index order")
     parent_id: str | None
     options: dict[str, Any]
     provenance: ProvenanceOut | None = Field(None, description="How the delivered clip is marked; null until it succeeds")

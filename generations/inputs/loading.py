@@ -9,7 +9,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from generations.catalog import AVATAR, LIP_SYNC, MULTI_IMAGE_MAX, OMNI_MAX_IMAGES
+from generations.catalog import AVATAR, LIP_SYNC, MULTI_IMAGE2IMAGE, MULTI_IMAGE_MAX, OMNI_MAX_IMAGES
 from generations.errors import GenerationError
 from generations.inputs.audio import load_audio
 from generations.inputs.images import load_image
@@ -32,6 +32,13 @@ def load_media_inputs(data: dict) -> dict:
             data[name] = load_image(data[name], field=name)
         else:
             data.pop(name, None)
+    for name in ("scene_image", "style_image"):  # multi-image2image's scene and style
+        if data.get(name) in (None, ""):
+            data.pop(name, None)
+        elif data.get("kind") != MULTI_IMAGE2IMAGE:
+            raise GenerationError("field_not_applicable", f"{name} is only used by {MULTI_IMAGE2IMAGE}.", field=name)
+        else:
+            data[name] = load_image(data[name], field=name)
     images = data.get("images")
     if images not in (None, "", [], ()):
         if not isinstance(images, (list, tuple)):

@@ -2,8 +2,9 @@
 
 Kinds: text2video, image2video, video-extend, lip-sync, effects, multi-image2video, avatar/image2video
 (a two-segment route), omni-video and motion-control, each with create, query (task_id or external_task_id)
-and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; and image generation under /v1/images/generations
-(and /kling/v1/images/generations), whose result is task_result.images. Every result video is also registered
+and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; and the image kinds under /v1/images/generations,
+/v1/images/editing/expand, /v1/images/omni-image and /v1/images/multi-image2image (and /kling/v1/images/…), whose
+result is task_result.images. Every result video is also registered
 by video id on disk (registry.py), so extend and lip-sync can find it.
 
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
@@ -34,7 +35,7 @@ from .faults import FaultInjector
 from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
 from .render import render_clip, soundtrack, watermarked_copy, watermarked_still
-from .render_images import render_effect, render_multi_image, render_stills
+from .render_images import render_composed, render_effect, render_expanded, render_multi_image, render_stills
 from .render_videos import (
     audio_envelope,
     render_avatar,
@@ -51,11 +52,14 @@ from .validation import (
     AvatarRequest,
     CreateRequest,
     EffectsRequest,
+    ExpandRequest,
     ExtendRequest,
     ImageGenerationRequest,
     LipSyncRequest,
     MotionRequest,
+    MultiImage2ImageRequest,
     MultiImageRequest,
+    OmniImageRequest,
     OmniRequest,
     TaskRequest,
     invalid,
@@ -67,7 +71,7 @@ log = logging.getLogger("generations.simulator")
 
 KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video",
          "omni-video", "motion-control")
-IMAGE_KINDS = ("images/generations",)
+IMAGE_KINDS = ("images/generations", "images/editing/expand", "images/omni-image", "images/multi-image2image")
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -98,7 +102,7 @@ def unit_deduction(request: TaskRequest) -> str:
     at the mode of the video it extends; lip-sync pays 0.5 per started 5 s of the source; single-image
     effects count as std; multi-image2video prices like image2video; an avatar pays per second of its
     speech, 1 per 5 s in std and 2 in pro; omni-video 3 per 5 s in std and 4 in pro; motion-control 2 per 5 s
-    of its clip in std and 3 in pro; image generation 0.2 an image.
+    of its clip in std and 3 in pro; every image kind 0.2 an image.
     """
     if isinstance(request, ImageGenerationRequest):
         return f"{0.2 * request.count:g}"
@@ -283,6 +287,20 @@ class _Answer:
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = "application/json"
+
+
+def still_renders(request: ImageGenerationRequest, seed: int) -> list[bytes]:
+    """The PNG stills an image task makes, by its kind."""
+    if isinstance(request, ExpandRequest):
+        return render_expanded(request.image, ratios=request.ratios, prompt=request.prompt, count=request.count, seed=seed)
+    if isinstance(request, OmniImageRequest):
+        return render_composed(request.prompt, count=request.count, aspect_ratio=request.aspect_ratio,
+                               pictures=tuple(request.images), seed=seed)
+    if isinstance(request, MultiImage2ImageRequest):
+        return render_composed(request.prompt, count=request.count, aspect_ratio=request.aspect_ratio,
+                               pictures=tuple(request.subjects), scene=request.scene, style=request.style, seed=seed)
+    return render_stills(request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
+                         image=request.image, fidelity=request.image_fidelity, seed=seed)
 
 
 class SimulatorApp:
@@ -514,10 +532,7 @@ class SimulatorApp:
             with self._render_slots:
                 if self._stopping.is_set():
                     return
-                stills = render_stills(
-                    request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
-                    image=request.image, fidelity=request.image_fidelity, seed=self.config.seed,
-                )
+                stills = still_renders(request, self.config.seed)
             for index, still in enumerate(stills):
                 renditions = [(f"{task_id}-{index}.png", still)]
                 if request.watermark:

@@ -301,3 +301,91 @@ def render_stills(
         Image.fromarray(pixels).save(buffer, format="PNG", optimize=False, compress_level=6)
         stills.append(buffer.getvalue())
     return stills
+
+
+# The rest of the image family. Each still is deterministic from (prompt, its index, seed) and shows its inputs
+# where a reviewer would look for them: the expanded image in its place on the larger canvas, the referenced or
+# subject images side by side in the frame.
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=False, compress_level=6)
+    return buffer.getvalue()
+
+
+def _scene(width: int, height: int, prompt: str, index: int, seed: int) -> np.ndarray:
+    rng = random.Random(seed_digest(f"image:{index}:{prompt}", seed))
+    return Shapes(width, height, rng).frame(rng.uniform(0.0, 20.0), 0.0)
+
+
+def _captioned(pixels: np.ndarray, prompt: str) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    caption = Overlay.caption(prompt, width, height)
+    if caption is not None:
+        caption.y = max(8, width // 40)
+        caption.apply(pixels)
+    return pixels
+
+
+def expanded_size(original: tuple[int, int], ratios: tuple, resolution: str = "1k") -> tuple[tuple[int, int], tuple[int, int, int, int]]:
+    """The expanded still's size, its long side at the resolution's, and where the original sits in it (left,
+    top, width, height): the canvas is the original grown by up/down × its height and left/right × its width."""
+    width, height = original
+    up, down, left, right = ratios
+    across, tall = width * (1 + left + right), height * (1 + up + down)
+    scale = STILL_LONG_SIDE[resolution] / max(across, tall)
+    size = (max(1, round(across * scale)), max(1, round(tall * scale)))
+    return size, (round(width * left * scale), round(height * up * scale), max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def render_expanded(image: Image.Image, *, ratios: tuple, prompt: str = "", count: int = 1, seed: int = 0) -> list[bytes]:
+    """`count` outpainted stills: the scene fills the new canvas and the original image sits unchanged (scaled)
+    where the ratios put it."""
+    (width, height), (left, top, inner_w, inner_h) = expanded_size(image.size, ratios)
+    original = np.asarray(image.convert("RGB").resize((inner_w, inner_h), Image.Resampling.LANCZOS))
+    stills = []
+    for index in range(count):
+        pixels = _scene(width, height, prompt or "expand", index, seed)
+        pixels[top:top + inner_h, left:left + inner_w] = original[: height - top, : width - left]
+        stills.append(_png(_captioned(pixels, prompt)))
+    return stills
+
+
+def _closest_shape(image: Image.Image) -> str:
+    ratio = image.width / image.height
+    return min(STILL_SHAPES, key=lambda shape: abs(math.log(STILL_SHAPES[shape][0] / STILL_SHAPES[shape][1] / ratio)))
+
+
+def render_composed(
+    prompt: str, *, count: int, aspect_ratio: str = "16:9", pictures: tuple = (), scene: Image.Image | None = None,
+    style: Image.Image | None = None, seed: int = 0,
+) -> list[bytes]:
+    """`count` stills of `pictures` (omni-image's references, multi-image to image's subjects) side by side across
+    the middle of the frame, over the scene image when given (else the prompt's own scene), tinted a quarter of the
+    way to the style image's average colour when given. aspect_ratio auto follows the first picture's shape."""
+    if aspect_ratio == "auto":
+        aspect_ratio = _closest_shape(pictures[0]) if pictures else "1:1"
+    width, height = still_size(aspect_ratio)
+    backdrop = np.asarray(KenBurns.fit(scene.convert("RGB"), width, height)) if scene is not None else None
+    tiles = []
+    if pictures:
+        tile_w = width // (len(pictures) + 1)
+        tile_h = min(height * 2 // 3, tile_w * 4 // 3)
+        tiles = [np.asarray(KenBurns.fit(picture.convert("RGB"), tile_w, tile_h)) for picture in pictures]
+        gap = (width - tile_w * len(pictures)) // (len(pictures) + 1)
+    tint = None
+    if style is not None:
+        tint = np.asarray(style.convert("RGB").resize((1, 1), Image.Resampling.BOX), dtype=np.float32)[0, 0]
+    stills = []
+    for index in range(count):
+        pixels = backdrop.copy() if backdrop is not None else _scene(width, height, prompt, index, seed)
+        for position, tile in enumerate(tiles):
+            x = gap + position * (tile.shape[1] + gap)
+            y = (height - tile.shape[0]) // 2 + (index * 7 % 11) - 5  # each still places them a little differently
+            y = min(max(0, y), height - tile.shape[0])
+            pixels[y:y + tile.shape[0], x:x + tile.shape[1]] = tile
+        if tint is not None:
+            pixels = (pixels.astype(np.float32) * 0.75 + tint * 0.25).astype(np.uint8)
+        stills.append(_png(_captioned(pixels, prompt)))
+    return stills

@@ -147,6 +147,22 @@ IMAGE_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"
 IMAGE_RESOLUTIONS = ("1k", "2k")
 MAX_IMAGES = 9
 
+# The rest of the image family [OFF; WHQ25/rawgenai docs/research/kling/image-expand.md, omni-image-o1.md,
+# multi-image-to-image.md]. images/editing/expand: image (required), up/down/left/right_expansion_ratio 0-2 (of the
+# height or width; the new image at most 3 times the original's area), prompt (optional), n 1-9; no model_name.
+# images/omni-image: model_name kling-image-o1, prompt (required, names image_list entries as <<<image_N>>>),
+# image_list [{image}] and element_list [{element_id}] (at most 10 together), resolution 1k|2k, n, aspect_ratio
+# of the eight shapes or auto. images/multi-image2image: model_name kling-v2 (default) | kling-v2-1, prompt
+# (optional), subject_image_list [{subject_image}] 1-4, scene_image, style_image, n, aspect_ratio (default 16:9).
+EXPAND_KIND = "images/editing/expand"
+OMNI_IMAGE_KIND = "images/omni-image"
+MULTI_IMAGE2IMAGE_KIND = "images/multi-image2image"
+EXPANSION_SIDES = ("up", "down", "left", "right")
+OMNI_IMAGE_MODELS = ("kling-image-o1",)
+OMNI_IMAGE_MAX_REFERENCES = 10
+MULTI_IMAGE2IMAGE_MODELS = ("kling-v2", "kling-v2-1")
+MAX_SUBJECT_IMAGES = 4
+
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
@@ -338,6 +354,35 @@ class ImageGenerationRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
+class ExpandRequest(ImageGenerationRequest):
+    """images/editing/expand: the image grown by a ratio on each side ((up, down, left, right))."""
+
+    ratios: tuple = (0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(kw_only=True)
+class OmniImageRequest(ImageGenerationRequest):
+    """images/omni-image: stills from a prompt naming the images of image_list."""
+
+    images: list = field(default_factory=list, repr=False)
+
+    def release_inputs(self) -> None:
+        self.images = []
+
+
+@dataclass(kw_only=True)
+class MultiImage2ImageRequest(ImageGenerationRequest):
+    """images/multi-image2image: subjects, optionally in a scene and a style."""
+
+    subjects: list = field(default_factory=list, repr=False)
+    scene: Image.Image | None = field(default=None, repr=False)
+    style: Image.Image | None = field(default=None, repr=False)
+
+    def release_inputs(self) -> None:
+        self.subjects, self.scene, self.style = [], None, None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -391,6 +436,10 @@ def validate_create(
         return validate_motion(body, fetch)
     if kind == IMAGE_KIND:
         return validate_image_generation(body, fetch)
+    image_family = {EXPAND_KIND: validate_expand, OMNI_IMAGE_KIND: validate_omni_image,
+                    MULTI_IMAGE2IMAGE_KIND: validate_multi_image2image}
+    if kind in image_family:
+        return image_family[kind](body, fetch)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -471,6 +520,29 @@ def _model_name(kind: str, body: dict) -> str:
             raise invalid(f"model_name {value} does not support {kind}")
         raise invalid(f"model_name must be one of: {', '.join(allowed)}")
     return value
+
+
+def _unsupported(body: dict, names: tuple[str, ...], what: str) -> None:
+    for name in names:
+        if _present(body, name):
+            raise invalid(f"{name} is not supported by {what}")
+
+
+def _required_prompt(body: dict) -> str:
+    prompt = _text(body, "prompt")
+    if not prompt.strip():
+        raise invalid("prompt is required")
+    return prompt
+
+
+def _listed_model(body: dict, models: tuple[str, ...]) -> str:
+    """model_name, one of `models` (the first when absent)."""
+    model_name = body.get("model_name")
+    if model_name in (None, ""):
+        return models[0]
+    if model_name not in models:
+        raise invalid(f"model_name must be one of: {', '.join(models)}")
+    return model_name
 
 
 def _text(body: dict, name: str) -> str:
@@ -1023,9 +1095,7 @@ def validate_multi_image(body: dict, fetch: Fetch | None) -> MultiImageRequest:
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not _present(entry, "image"):
             raise invalid(f'image_list[{index}] must be an object like {{"image": "<URL or Base64>"}}')
-    prompt = _text(body, "prompt")
-    if not prompt.strip():
-        raise invalid("prompt is required")
+    prompt = _required_prompt(body)
     negative_prompt = _text(body, "negative_prompt")
     mode = _choice(body, "mode", MODES, "std")
     duration = _duration(body, model_name)
@@ -1062,15 +1132,23 @@ def _omni_entries(body: dict, name: str, shape: str) -> list:
     return entries
 
 
+def _match_references(prompt: str, counts: dict) -> None:
+    """Every <<<kind_N>>> of the prompt names an entry of its list (counts: entries per list)."""
+    for what, number in OMNI_REFERENCE.findall(prompt):
+        if not 1 <= int(number) <= counts[what]:
+            raise invalid(f"<<<{what}_{number}>>> in prompt does not match any entry of {what}_list")
+
+
+def _screen_references(prompt: str, elements: list) -> None:
+    # The prompt as written, references in place: they are not words, so they hide none.
+    _screen(OMNI_REFERENCE.sub(" ", prompt))
+    if elements:
+        raise invalid(f"element_id {str(elements[0].get('element_id'))[:32]} does not exist")
+
+
 def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
-    model_name = body.get("model_name")
-    if model_name in (None, ""):
-        model_name = OMNI_MODELS[0]
-    if model_name not in OMNI_MODELS:
-        raise invalid(f"model_name must be one of: {', '.join(OMNI_MODELS)}")
-    prompt = _text(body, "prompt")
-    if not prompt.strip():
-        raise invalid("prompt is required")
+    model_name = _listed_model(body, OMNI_MODELS)
+    prompt = _required_prompt(body)
     images = _omni_entries(body, "image_list", '{"image_url": "<URL or Base64>"}')
     videos = _omni_entries(body, "video_list", '{"video_url": "<URL>", "refer_type": "base"}')
     elements = _omni_entries(body, "element_list", '{"element_id": 123}')
@@ -1100,11 +1178,7 @@ def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
             raise invalid("video_list[0].video_url is required")
         refer_type = _choice(entry, "refer_type", ("feature", "base"), "base", label="video_list[0].refer_type")
         keep = _choice(entry, "keep_original_sound", ("yes", "no"), "no", label="video_list[0].keep_original_sound")
-    found = OMNI_REFERENCE.findall(prompt)
-    counts = {"image": len(images), "video": len(videos), "element": len(elements)}
-    for what, number in found:
-        if not 1 <= int(number) <= counts[what]:
-            raise invalid(f"<<<{what}_{number}>>> in prompt does not match any entry of {what}_list")
+    _match_references(prompt, {"image": len(images), "video": len(videos), "element": len(elements)})
     framed = "first_frame" in types
     editing = refer_type == "base"
     if editing and framed:
@@ -1126,10 +1200,7 @@ def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
     watermark = _watermark(body)
     callback_url = _callback_url(body)
     external_task_id = _external_task_id(body)
-    # The prompt as written, references in place: they are not words, so they hide none.
-    _screen(OMNI_REFERENCE.sub(" ", prompt))
-    if elements:
-        raise invalid(f"element_id {str(elements[0].get('element_id'))[:32]} does not exist")
+    _screen_references(prompt, elements)
     # Only now the expensive part: decode the images, then fetch and probe the clip.
     decoded = [image_input(entry["image_url"], f"image_list[{index}].image_url", fetch) for index, entry in enumerate(images)]
     video, seconds = None, 0.0
@@ -1166,11 +1237,7 @@ def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
 
 
 def validate_motion(body: dict, fetch: Fetch | None) -> MotionRequest:
-    model_name = body.get("model_name")
-    if model_name in (None, ""):
-        model_name = MOTION_MODELS[0]
-    if model_name not in MOTION_MODELS:
-        raise invalid(f"model_name must be one of: {', '.join(MOTION_MODELS)}")
+    model_name = _listed_model(body, MOTION_MODELS)
     prompt = _text(body, "prompt")
     if not _present(body, "image_url"):
         raise invalid("image_url is required")
@@ -1183,9 +1250,7 @@ def validate_motion(body: dict, fetch: Fetch | None) -> MotionRequest:
         raise invalid("mode is required")
     mode = _choice(body, "mode", MODES, "std")
     keep = _choice(body, "keep_original_sound", ("yes", "no"), "yes")
-    for name in ("duration", "aspect_ratio", "negative_prompt", "cfg_scale", "image_list", "video_list"):
-        if _present(body, name):
-            raise invalid(f"{name} is not supported by motion-control")
+    _unsupported(body, ("duration", "aspect_ratio", "negative_prompt", "cfg_scale", "image_list", "video_list"), "motion-control")
     watermark = _watermark(body)
     callback_url = _callback_url(body)
     external_task_id = _external_task_id(body)
@@ -1229,23 +1294,15 @@ def _unit_number(body: dict, name: str, default: float) -> float:
 
 
 def validate_image_generation(body: dict, fetch: Fetch | None) -> ImageGenerationRequest:
-    model_name = body.get("model_name")
-    if model_name in (None, ""):
-        model_name = IMAGE_MODELS[0]
-    if model_name not in IMAGE_MODELS:
-        raise invalid(f"model_name must be one of: {', '.join(IMAGE_MODELS)}")
-    prompt = _text(body, "prompt")
-    if not prompt.strip():
-        raise invalid("prompt is required")
+    model_name = _listed_model(body, IMAGE_MODELS)
+    prompt = _required_prompt(body)
     negative_prompt = _text(body, "negative_prompt")
     aspect_ratio = _choice(body, "aspect_ratio", IMAGE_ASPECT_RATIOS, "16:9")
     resolution = _choice(body, "resolution", IMAGE_RESOLUTIONS, "1k")
     count = body.get("n", 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_IMAGES:
         raise invalid(f"n must be an integer between 1 and {MAX_IMAGES}")
-    for name in ("duration", "mode", "cfg_scale", "camera_control", "image_tail"):
-        if _present(body, name):
-            raise invalid(f"{name} is not supported by image generation")
+    _unsupported(body, ("duration", "mode", "cfg_scale", "camera_control", "image_tail"), "image generation")
     has_image = _present(body, "image")
     reference = _choice(body, "image_reference", IMAGE_REFERENCE_TYPES, "") if _present(body, "image_reference") else ""
     if has_image:
@@ -1284,3 +1341,82 @@ def validate_image_generation(body: dict, fetch: Fetch | None) -> ImageGeneratio
         callback_url=callback_url,
         external_task_id=external_task_id,
     )
+
+
+# -- the rest of the image family ------------------------------------------------------------------------
+
+
+def _image_count(body: dict) -> int:
+    count = body.get("n", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_IMAGES:
+        raise invalid(f"n must be an integer between 1 and {MAX_IMAGES}")
+    return count
+
+
+def _common(body: dict) -> dict:
+    """watermark_info, callback_url and external_task_id, as every kind reads them."""
+    return {"watermark": _watermark(body), "callback_url": _callback_url(body), "external_task_id": _external_task_id(body)}
+
+
+def validate_expand(body: dict, fetch: Fetch | None) -> ExpandRequest:
+    if not _present(body, "image"):
+        raise invalid("image is required")
+    ratios = []
+    for side in EXPANSION_SIDES:
+        name = f"{side}_expansion_ratio"
+        value = body.get(name, 0)
+        if not _number(value) or not 0 <= value <= 2:
+            raise invalid(f"{name} must be a number between 0 and 2")
+        ratios.append(float(value))
+    up, down, left, right = ratios
+    if (1 + up + down) * (1 + left + right) > 3 + 1e-9:
+        raise invalid("the expanded image cannot be larger than 3 times the original image's area")
+    prompt = _text(body, "prompt")
+    count = _image_count(body)
+    _unsupported(body, ("model_name", "aspect_ratio", "negative_prompt", "duration", "mode"), "image expansion")
+    common = _common(body)
+    _screen(prompt)
+    return ExpandRequest(kind=EXPAND_KIND, model_name=None, prompt=prompt, count=count, ratios=tuple(ratios),
+                         image=image_input(body["image"], "image", fetch), aspect_ratio="", **common)
+
+
+def validate_omni_image(body: dict, fetch: Fetch | None) -> OmniImageRequest:
+    model_name = _listed_model(body, OMNI_IMAGE_MODELS)
+    prompt = _required_prompt(body)
+    images = _omni_entries(body, "image_list", '{"image": "<URL or Base64>"}')
+    elements = _omni_entries(body, "element_list", '{"element_id": 123}')
+    if len(images) + len(elements) > OMNI_IMAGE_MAX_REFERENCES:
+        raise invalid(f"the number of images and elements cannot exceed {OMNI_IMAGE_MAX_REFERENCES}")
+    for index, entry in enumerate(images):
+        if not _present(entry, "image"):
+            raise invalid(f"image_list[{index}].image is required")
+    _match_references(prompt, {"image": len(images), "video": 0, "element": len(elements)})
+    aspect_ratio = _choice(body, "aspect_ratio", (*IMAGE_ASPECT_RATIOS, "auto"), "auto")
+    resolution = _choice(body, "resolution", IMAGE_RESOLUTIONS, "1k")
+    count = _image_count(body)
+    common = _common(body)
+    _screen_references(prompt, elements)
+    decoded = [image_input(entry["image"], f"image_list[{index}].image", fetch) for index, entry in enumerate(images)]
+    return OmniImageRequest(kind=OMNI_IMAGE_KIND, model_name=model_name, prompt=prompt, aspect_ratio=aspect_ratio,
+                            resolution=resolution, count=count, images=decoded, **common)
+
+
+def validate_multi_image2image(body: dict, fetch: Fetch | None) -> MultiImage2ImageRequest:
+    model_name = _listed_model(body, MULTI_IMAGE2IMAGE_MODELS)
+    subjects = _omni_entries(body, "subject_image_list", '{"subject_image": "<URL or Base64>"}')
+    if not 1 <= len(subjects) <= MAX_SUBJECT_IMAGES:
+        raise invalid(f"subject_image_list must contain 1 to {MAX_SUBJECT_IMAGES} images")
+    for index, entry in enumerate(subjects):
+        if not _present(entry, "subject_image"):
+            raise invalid(f"subject_image_list[{index}].subject_image is required")
+    prompt = _text(body, "prompt")
+    aspect_ratio = _choice(body, "aspect_ratio", IMAGE_ASPECT_RATIOS, "16:9")
+    count = _image_count(body)
+    _unsupported(body, ("negative_prompt", "duration", "mode", "image", "resolution"), "multi-image to image")
+    common = _common(body)
+    _screen(prompt)
+    decoded = [image_input(entry["subject_image"], f"subject_image_list[{index}].subject_image", fetch)
+               for index, entry in enumerate(subjects)]
+    scene, style = (image_input(body[name], name, fetch) if _present(body, name) else None for name in ("scene_image", "style_image"))
+    return MultiImage2ImageRequest(kind=MULTI_IMAGE2IMAGE_KIND, model_name=model_name, prompt=prompt, aspect_ratio=aspect_ratio,
+                                   count=count, subjects=decoded, scene=scene, style=style, **common)

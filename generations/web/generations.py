@@ -35,12 +35,17 @@ from generations.catalog import (
     CAMERA_CONTROL_ALLOWED,
     CAMERA_PRESETS,
     EFFECT_SCENES,
+    EXPANSION_RANGE,
+    EXPANSION_SIDES,
     EXTEND_SECONDS,
     IMAGE2VIDEO,
     IMAGE_ASPECT_RATIOS,
     IMAGE_COUNT_RANGE,
     IMAGE_DEFAULT_MODEL,
+    IMAGE_EXPAND,
     IMAGE_GENERATION,
+    IMAGE_KIND_MODELS,
+    IMAGE_KINDS,
     IMAGE_MODELS,
     IMAGE_REFERENCE_TYPES,
     IMAGE_TAIL_MODES,
@@ -55,8 +60,13 @@ from generations.catalog import (
     MODES,
     MOTION_CONTROL,
     MOTION_MODELS,
+    MULTI_IMAGE2IMAGE,
+    MULTI_IMAGE2IMAGE_MODELS,
     MULTI_SHOT_MODELS,
     OMNI_DURATIONS,
+    OMNI_IMAGE,
+    OMNI_IMAGE_ASPECT_RATIOS,
+    OMNI_IMAGE_MODELS,
     OMNI_MODELS,
     OMNI_VIDEO,
     SINGLE_IMAGE_EFFECT_MODEL,
@@ -287,6 +297,19 @@ class _ConsentMixin:
         )
 
 
+NUMBERED_IMAGES = ("image", "image_2", "image_3", "image_4")
+
+
+def _numbered_images(form, data):
+    """The files of the numbered image fields chosen (image, image_2 …), in order, taken out of `data`; the form
+    remembers which fields they came from (`image_fields`) so an error on images[N] lands on the right one."""
+    form.image_fields = tuple(name for name in NUMBERED_IMAGES if data.get(name))
+    files = [data[name] for name in form.image_fields]
+    for name in NUMBERED_IMAGES:
+        data.pop(name, None)
+    return files
+
+
 class MultiImageForm(CreateForm):
     kind = "multi-image2video"
     cost_defaults = {"model": "kling-v1-6"}
@@ -303,10 +326,7 @@ class MultiImageForm(CreateForm):
 
     def request_data(self):
         data = dict(self.cleaned_data)
-        self.image_fields = tuple(name for name in ("image", "image_2", "image_3", "image_4") if data.get(name))
-        data["images"] = [data.pop(name) for name in self.image_fields]
-        for name in ("image_2", "image_3", "image_4"):
-            data.pop(name, None)
+        data["images"] = _numbered_images(self, data)
         data["model"] = "kling-v1-6"
         return data
 
@@ -422,7 +442,17 @@ def _team_clips(team):
     return [(str(clip.public_id), f"{(clip.prompt or clip.get_kind_display())[:50]} · {clip.duration} s") for clip in rows]
 
 
-class OmniVideoForm(_ConsentMixin, CreateForm):
+class _ImageListMixin:
+    """A form whose numbered images go out as image_list: an error on image_list[N] belongs on the Nth image chosen."""
+
+    def form_field_for(self, api_field):
+        match = re.fullmatch(r"image_list\[(\d+)\].*", api_field or "")
+        if match:
+            return self.form_field_for(f"images[{match.group(1)}]")
+        return super().form_field_for({"image_list": "image", "video_list": "video", "element_list": "prompt"}.get(api_field, api_field))
+
+
+class OmniVideoForm(_ImageListMixin, _ConsentMixin, CreateForm):
     """One prompt that names its images as <<<image_1>>>… and a clip of the team as <<<video_1>>>."""
 
     kind = OMNI_VIDEO
@@ -455,10 +485,7 @@ class OmniVideoForm(_ConsentMixin, CreateForm):
 
     def request_data(self):
         data = dict(self.cleaned_data)
-        self.image_fields = tuple(name for name in ("image", "image_2", "image_3", "image_4") if data.get(name))
-        data["image_list"] = [{"image": data.pop(name)} for name in self.image_fields]
-        for name in ("image", "image_2", "image_3", "image_4"):
-            data.pop(name, None)
+        data["image_list"] = [{"image": image} for image in _numbered_images(self, data)]
         video, refer_type, keep = data.pop("video", ""), data.pop("refer_type", "") or "feature", data.pop("keep_original_sound")
         if video:
             data["video_list"] = [{"video_id": video, "refer_type": refer_type, "keep_original_sound": "yes" if keep else "no"}]
@@ -466,12 +493,6 @@ class OmniVideoForm(_ConsentMixin, CreateForm):
                 data.pop("duration", None)
                 data.pop("aspect_ratio", None)
         return data
-
-    def form_field_for(self, api_field):
-        match = re.fullmatch(r"image_list\[(\d+)\].*", api_field or "")
-        if match:
-            return self.form_field_for(f"images[{match.group(1)}]")
-        return super().form_field_for({"image_list": "image", "video_list": "video", "element_list": "prompt"}.get(api_field, api_field))
 
 
 class MotionControlForm(_ConsentMixin, CreateForm):
@@ -532,10 +553,95 @@ class ImageGenerationForm(CreateForm):
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
 
-def _image_cost():
-    """An image generation's price: per image, times how many."""
-    each = price_generation(IMAGE_GENERATION, IMAGE_DEFAULT_MODEL, "std", "", images=1)
+def _image_cost(kind=IMAGE_GENERATION):
+    """An image kind's price: per image, times how many."""
+    each = price_generation(kind, IMAGE_KIND_MODELS[kind][0], "std", "", images=1)
     return f"Costs {each:,} credits an image: {IMAGE_COUNT_RANGE[1]} images cost {each * IMAGE_COUNT_RANGE[1]:,}."
+
+
+def _count_field():
+    return forms.TypedChoiceField(label="How many images", coerce=int, initial=1,
+                                  choices=[(count, str(count)) for count in range(IMAGE_COUNT_RANGE[0], IMAGE_COUNT_RANGE[1] + 1)])
+
+
+def _ratio_field(side, where):
+    low, high = EXPANSION_RANGE
+    return forms.FloatField(label=f"Add {where}", min_value=low, max_value=high, initial=0, required=False,
+                            widget=forms.NumberInput(attrs={"step": "0.05"}),
+                            help_text=f"Times the image's {'height' if side in ('up', 'down') else 'width'}, 0–{high:g}.")
+
+
+class ImageExpandForm(CreateForm):
+    """Outpainting: the image grown on any side, the new parts drawn to match it."""
+
+    kind = IMAGE_EXPAND
+    image = forms.FileField(label="Image to expand", widget=UploadInput(),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB.")
+    up_expansion_ratio = _ratio_field("up", "above")
+    down_expansion_ratio = _ratio_field("down", "below")
+    left_expansion_ratio = _ratio_field("left", "on the left")
+    right_expansion_ratio = _ratio_field("right", "on the right")
+    prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="What the new parts show (optional)",
+                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": "More of the meadow, a blue sky"}),
+                             help_text="The expanded image may be at most 3 times the original's area.")
+    n = _count_field()
+
+    def request_data(self):
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return {**data, **{f"{side}_expansion_ratio": self.cleaned_data.get(f"{side}_expansion_ratio") or 0.0
+                           for side in EXPANSION_SIDES}}
+
+
+class OmniImageForm(_ImageListMixin, CreateForm):
+    """kling-image-o1: a prompt that names its images as <<<image_1>>>…"""
+
+    kind = OMNI_IMAGE
+    model = forms.ChoiceField(choices=[(name, name) for name in OMNI_IMAGE_MODELS])
+    prompt = forms.CharField(
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "<<<image_1>>> wearing the hat from <<<image_2>>>, in a studio"}),
+        help_text="Name each image where it belongs: <<<image_1>>> is image 1, <<<image_2>>> image 2. Every image must be named.",
+    )
+    image = forms.FileField(label="Image 1 (optional)", required=False, widget=UploadInput(),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each.")
+    image_2 = forms.FileField(label="Image 2 (optional)", required=False, widget=UploadInput())
+    image_3 = forms.FileField(label="Image 3 (optional)", required=False, widget=UploadInput())
+    image_4 = forms.FileField(label="Image 4 (optional)", required=False, widget=UploadInput())
+    n = _count_field()
+    aspect_ratio = forms.ChoiceField(label="Shape", choices=[(ratio, "auto (follows the images)" if ratio == "auto" else ratio)
+                                                            for ratio in OMNI_IMAGE_ASPECT_RATIOS], initial="auto")
+
+    def request_data(self):
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        data["image_list"] = [{"image": image} for image in _numbered_images(self, data)]
+        return data
+
+
+class MultiImage2ImageForm(_ConsentMixin, CreateForm):
+    """1–4 subjects in a new picture, optionally in a scene and a style of their own."""
+
+    kind = MULTI_IMAGE2IMAGE
+    image = forms.FileField(label="Subject 1", widget=UploadInput(),
+                            help_text="JPEG or PNG, at least 300 px on each side, up to 10 MB each. Crop each to its subject.")
+    image_2 = forms.FileField(label="Subject 2 (optional)", required=False, widget=UploadInput())
+    image_3 = forms.FileField(label="Subject 3 (optional)", required=False, widget=UploadInput())
+    image_4 = forms.FileField(label="Subject 4 (optional)", required=False, widget=UploadInput())
+    scene_image = forms.FileField(label="Scene (optional)", required=False, widget=UploadInput())
+    style_image = forms.FileField(label="Style (optional)", required=False, widget=UploadInput())
+    prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="Prompt (optional)",
+                             widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The two of them having a picnic"}))
+    n = _count_field()
+    aspect_ratio = forms.ChoiceField(label="Shape", choices=[(ratio, ratio) for ratio in IMAGE_ASPECT_RATIOS])
+    model = forms.ChoiceField(choices=[(name, name) for name in MULTI_IMAGE2IMAGE_MODELS])
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self._add_consent_field(team)
+
+    def request_data(self):
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        data["images"] = _numbered_images(self, data)
+        return data
 
 
 def _motion_cost():
@@ -829,7 +935,42 @@ def create_image_generation(request):
                         extra_context={"title": "Image",
                                        "intro": "Still images from a prompt, up to nine at once, in the shape you pick. A "
                                                 "reference image can guide them.",
-                                       "fixed_cost": _image_cost(), "submit_label": "Generate images"})
+                                       "fixed_cost": _image_cost(), "submit_label": "Generate images",
+                                       "image_modes": IMAGE_MODES})
+
+
+# The Still image page's modes: one per image kind, each its own page (the family's pages by kind, for remixes).
+IMAGE_FAMILY_PAGES = {IMAGE_EXPAND: "generations:create_image_expand", OMNI_IMAGE: "generations:create_omni_image",
+                      MULTI_IMAGE2IMAGE: "generations:create_multi_image2image"}
+IMAGE_MODES = (("create_image_generation", "From a prompt"), ("create_image_expand", "Expand an image"),
+               ("create_omni_image", "Omni"), ("create_multi_image2image", "Subjects in a scene"))
+
+
+def _image_page(request, *, form_class, title, intro, initial):
+    return _create_page(request, form_class=form_class, template="generations/create_kind.html",
+                        initial={"model": IMAGE_KIND_MODELS[form_class.kind][0], "n": 1, **initial, **request.GET.dict()},
+                        extra_context={"title": title, "intro": intro, "fixed_cost": _image_cost(form_class.kind),
+                                       "submit_label": "Generate images", "image_modes": IMAGE_MODES})
+
+
+@login_required
+def create_image_expand(request):
+    return _image_page(request, form_class=ImageExpandForm, title="Expand an image", initial={"left_expansion_ratio": 0.5,
+                                                                                             "right_expansion_ratio": 0.5},
+                       intro="Your image, grown on the sides you choose: the new parts are drawn to match it.")
+
+
+@login_required
+def create_omni_image(request):
+    return _image_page(request, form_class=OmniImageForm, title="Omni image", initial={"aspect_ratio": "auto"},
+                       intro="Still images from a prompt that names up to four of your images: combine them, restyle them, "
+                             "put one into another.")
+
+
+@login_required
+def create_multi_image2image(request):
+    return _image_page(request, form_class=MultiImage2ImageForm, title="Subjects in a scene", initial={"aspect_ratio": "16:9"},
+                       intro="Up to four subjects in a new picture, optionally in the scene and the style of images you give.")
 
 
 def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
@@ -959,6 +1100,13 @@ def remix_url(generation):
         query.update(prompt=generation.prompt, negative_prompt=generation.negative_prompt, model=generation.model_name,
                      aspect_ratio=generation.aspect_ratio, n=options.get("n", 1), image_reference=options.get("image_reference", ""))
         return f"{reverse('generations:create_image_generation')}?{urlencode(query)}"
+    if generation.kind in IMAGE_FAMILY_PAGES:
+        # The same prompt, count, shape, model and expansion (the images offered again like uploads).
+        options = generation.options or {}
+        query.update(prompt=generation.prompt, model=generation.model_name, n=options.get("n", 1),
+                     **({"aspect_ratio": generation.aspect_ratio} if generation.aspect_ratio else {}),
+                     **{name: value for name, value in options.items() if name.endswith("_expansion_ratio")})
+        return f"{reverse(IMAGE_FAMILY_PAGES[generation.kind])}?{urlencode(query)}"
     if generation.kind == OMNI_VIDEO:
         # The same prompt, model and mode (and the images, offered again like uploads).
         query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name)
@@ -1056,6 +1204,7 @@ def _detail_page(request, generation, *, extra=None, status=200):
             "input_origins": input_origins(generation),
             "input_audio": generation.asset(AssetRole.INPUT_AUDIO),
             "has_input_image": generation.asset(AssetRole.INPUT_IMAGE) is not None,
+            "image_kind": generation.kind in IMAGE_KINDS,
             # Released by a moderator and waiting for one of the team's concurrency slots.
             "waiting_for_slot": generation.status == Status.QUEUED and not generation.holds_slot,
             **(extra or {}),

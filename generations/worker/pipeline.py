@@ -27,13 +27,16 @@ from generations.actions import hashbanks, review_queue
 from generations.catalog import (
     AVATAR,
     EFFECTS,
+    EXPANSION_SIDES,
     IMAGE2VIDEO,
     IMAGE_COUNT_RANGE,
+    IMAGE_EXPAND,
     IMAGE_GENERATION,
     IMAGE_KINDS,
     LIP_SYNC,
     MOTION_CONTROL,
     MULTI_IMAGE2VIDEO,
+    OMNI_IMAGE,
     OMNI_VIDEO,
     TEXT2VIDEO,
     TWO_PERSON_EFFECTS,
@@ -125,6 +128,8 @@ def upstream_payload(generation, *, video_url_of=None) -> dict:
         return {**_motion_payload(generation, images, options, video_url_of), **common}
     if generation.kind == IMAGE_GENERATION:
         return {**_image_payload(generation, images, options), **common}
+    if generation.kind in IMAGE_KINDS:
+        return {**_image_family_payload(generation, list(images.values()), options), **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())
@@ -206,6 +211,32 @@ def _image_payload(generation, images, options):
     if AssetRole.INPUT_IMAGE in images:
         payload["image"] = images[AssetRole.INPUT_IMAGE]
         payload.update({name: options[name] for name in ("image_reference", "image_fidelity", "human_fidelity") if name in options})
+    return payload
+
+
+def _image_family_payload(generation, pictures, options):
+    """The rest of the image family, in each route's own body: expand sends the image and its four ratios (and no
+    model: the route names none); omni-image the prompt, image_list [{image}] in the order the prompt numbers them
+    and aspect_ratio; multi-image2image subject_image_list [{subject_image}], then scene_image and style_image where
+    given, and aspect_ratio. Every one sends n and the prompt when there is one."""
+    payload = {"n": options.get("n", 1)}
+    if generation.prompt:
+        payload["prompt"] = generation.prompt
+    if generation.kind == IMAGE_EXPAND:
+        payload["image"] = pictures[0]
+        payload.update({f"{side}_expansion_ratio": options.get(f"{side}_expansion_ratio", 0.0) for side in EXPANSION_SIDES})
+        return payload
+    payload.update(model_name=generation.model_name, aspect_ratio=generation.aspect_ratio)
+    if generation.kind == OMNI_IMAGE:
+        if pictures:
+            payload["image_list"] = [{"image": picture} for picture in pictures]
+        return payload
+    subjects = options.get("subjects", len(pictures))
+    payload["subject_image_list"] = [{"subject_image": picture} for picture in pictures[:subjects]]
+    rest = iter(pictures[subjects:])
+    for name in ("scene_image", "style_image"):
+        if options.get(name):
+            payload[name] = next(rest)
     return payload
 
 
@@ -756,11 +787,11 @@ def _mark(generation, raw_path, poster, workdir):
 
 def _ingredient(generation, workdir):
     """A local copy of what the output was made from, for the C2PA ingredient: the parent clip (extend,
-    lip-sync, remix) or, for effects, the first input image. None for a clip made from scratch."""
+    lip-sync, remix) or, for effects and an expanded image, the first input image. None for a clip made from scratch."""
     source = None
     if generation.parent_id:
         source = generation.parent.assets.filter(role=AssetRole.VIDEO).first()
-    elif generation.kind == EFFECTS:
+    elif generation.kind in (EFFECTS, IMAGE_EXPAND):
         source = generation.assets.filter(role__in=_IMAGE_ORDER).order_by("pk").first()
     if source is None:
         return None

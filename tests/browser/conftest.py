@@ -50,6 +50,15 @@ def page(browser, request):
     context.close()
 
 
+def refused_on_field(page, field, *, kept_name):
+    """After a refused try: the error shown on `field` (returned as (its stable code, its words)), with the file
+    `kept_name` still offered from that try."""
+    alert = page.locator(f".field-{field} .error")
+    alert.wait_for()
+    assert page.get_by_text(f"Still using {kept_name} from your last try").is_visible()
+    return alert.get_attribute("data-code"), alert.inner_text()
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

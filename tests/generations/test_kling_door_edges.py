@@ -18,7 +18,7 @@ def kling(client, method, path, key, body=None):
     return getattr(client, method)(path, body, content_type="application/json", **headers)
 
 
-@pytest.mark.parametrize("path", ["/kling/v1/images/editing/expand", "/kling/v1/videos/video-effects/face-swap", "/kling/account/nothing",
+@pytest.mark.parametrize("path", ["/kling/v1/images/kolors-virtual-try-on", "/kling/v1/videos/video-effects/face-swap", "/kling/account/nothing",
                                   "/kling/v1/videos/omni-video/123", "/kling/"])
 def test_unknown_paths_answer_the_envelope_not_a_page(client, alice_key, path):
     response = kling(client, "get", path, alice_key)

@@ -57,3 +57,26 @@ def assert_never_sent_and_nothing_charged(generations, team, before):
     team.refresh_from_db()
     assert team.credits_available == before and team.credits_reserved == 0
     assert_books_balance(team)
+
+
+def assert_blocked_on_both_doors(native, door, refused, team, before):
+    """A create the screening refused on the native API (422 policy_violation) and on the Kling door (400, 1301,
+    no data): both rows (`refused`) blocked with nothing reserved, never sent upstream, nothing charged."""
+    assert native.status_code == 422 and native.json()["error"]["code"] == "policy_violation", native.content
+    assert door.status_code == 400 and door.json()["code"] == 1301 and "data" not in door.json(), door.content
+    assert refused.count() == 2 and all(g.status == "blocked" and g.credit_state == "none" for g in refused)
+    assert_never_sent_and_nothing_charged(refused, team, before)
+
+
+def assert_image_task_round_trip(upstream, kind, payload, generation, *, count, other_kind):
+    """An image kind's payload through the provider client and the simulator: created, finished with `count`
+    image URLs and no video, found by the generation's id (its external_task_id), listed under its kind only.
+    Returns the finished task."""
+    created = upstream.create_task(kind, payload)
+    assert created.status == "submitted" and created.task_id.isdigit()
+    task = wait_task(upstream, kind, created.task_id)
+    assert task.status == "succeed" and len(task.image_urls) == count and not task.video_url
+    assert upstream.get_task(kind, str(generation.public_id)).task_id == created.task_id
+    assert [listed.task_id for listed in upstream.list_tasks(kind)] == [created.task_id]
+    assert upstream.list_tasks(other_kind) == []
+    return task

@@ -26,11 +26,12 @@ from tests.helpers import assert_books_balance, constant_score_detector, drive_t
 from tests.kinds.media import b64, image_bytes
 from tests.kinds.support import (
     HARMFUL_WORDS,
+    assert_blocked_on_both_doors,
+    assert_image_task_round_trip,
     assert_never_sent_and_nothing_charged,
     content,
     create,
     face_b64,
-    wait_task,
 )
 
 
@@ -201,11 +202,7 @@ def test_a_harmful_prompt_or_negative_prompt_is_1301_with_nothing_charged(client
                                                                            fields):
     before = team.refresh_from_db() or team.credits_available
     native, kling = _both_doors_refuse(client, alice_key, **fields)
-    assert native.status_code == 422 and native.json()["error"]["code"] == "policy_violation", native.content
-    assert kling.status_code == 400 and kling.json()["code"] == 1301 and "data" not in kling.json(), kling.content
-    blocked = Generation.objects.filter(kind=IMAGE_GENERATION)
-    assert blocked.count() == 2 and all(g.status == "blocked" and g.credit_state == "none" for g in blocked)
-    assert_never_sent_and_nothing_charged(blocked, team, before)
+    assert_blocked_on_both_doors(native, kling, Generation.objects.filter(kind=IMAGE_GENERATION), team, before)
 
 
 @pytest.mark.e2e
@@ -413,14 +410,8 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     assert (payload["n"], payload["image_reference"], payload["image_fidelity"]) == (2, "face", 0.6)
     assert not payload["image"].startswith("data:")
 
-    created = upstream.create_task(IMAGE_GENERATION, payload)
-    assert created.status == "submitted" and created.task_id.isdigit()
-    task = wait_task(upstream, IMAGE_GENERATION, created.task_id)
-    assert task.status == "succeed" and len(task.image_urls) == 2 and not task.video_url
+    task = assert_image_task_round_trip(upstream, IMAGE_GENERATION, payload, generation, count=2, other_kind="text2video")
     assert task.raw["task_result"]["images"][1]["index"] == 1
-    assert upstream.get_task(IMAGE_GENERATION, str(generation.public_id)).task_id == created.task_id
-    assert [listed.task_id for listed in upstream.list_tasks(IMAGE_GENERATION)] == [created.task_id]
-    assert upstream.list_tasks("text2video") == []
 
     with pytest.raises(ProviderError) as refused:
         upstream.create_task(IMAGE_GENERATION, {**payload, "prompt": "a nsfw poster", "external_task_id": "other"})

@@ -263,15 +263,41 @@ def test_the_sdk_generates_images_and_saves_them(sdk, sdk_dir, tls_studio, use_s
     assert len(paths) == 2 and all(Path(path).read_bytes().startswith(b"\x89PNG") for path in paths)
 
 
-def test_the_sdk_calls_the_studio_does_not_serve_fail_with_klings_envelope_not_html(sdk, sdk_dir, redis_conn):
-    still = sdk_dir / "expand.png"
-    still.write_bytes(image_bytes(seed=4))
-    (expanded,) = sdk(["expandImage", {"image": str(still), "up_expansion_ratio": 0.2, "down_expansion_ratio": 0.2,
-                                       "left_expansion_ratio": 0.2, "right_expansion_ratio": 0.2}])
-    # Not built (image expansion): Kling's 404 / 1203, never an HTML page.
-    assert expanded["error"]["name"] == "KlingAPIError", expanded
-    assert (expanded["error"]["status"], expanded["error"]["code"]) == (404, 1203), expanded
-    assert expanded["error"]["message"] == "Requested resource does not exist"
+def test_the_sdk_expands_an_image_and_makes_omni_and_subject_images(sdk, sdk_dir, tls_studio, use_simulator, redis_conn, team):
+    # The SDK reads each image file and posts Kling's body to /v1/images/editing/expand, /v1/images/omni-image and
+    # /v1/images/multi-image2image; a real worker makes the stills of each.
+    stills = [sdk_dir / f"in-{seed}.png" for seed in (4, 5, 6)]
+    for seed, path in zip((4, 5, 6), stills, strict=True):
+        path.write_bytes(image_bytes(seed=seed))
+    expanded, omni, multi = sdk(
+        ["expandImage", {"image": str(stills[0]), "up_expansion_ratio": 0.2, "down_expansion_ratio": 0.2,
+                         "left_expansion_ratio": 0.2, "right_expansion_ratio": 0.2}],
+        ["omniImage", {"prompt": "<<<image_1>>> beside <<<image_2>>> at the fair", "n": 2, "aspect_ratio": "1:1",
+                       "image_list": [{"image": str(stills[1])}, {"image": str(stills[2])}]}],
+        ["multiImageToImage", {"subject_image_list": [{"subject_image": str(stills[1])}], "style_image": str(stills[2]),
+                               "prompt": "the toy in a garden", "aspect_ratio": "4:3"}],
+    )
+    tasks = {kind: ok(reply) for kind, reply in (("images/editing/expand", expanded), ("images/omni-image", omni),
+                                                  ("images/multi-image2image", multi))}
+    for kind, task in tasks.items():
+        assert task["task_status"] == "submitted"
+        generation = drive_to_terminal(task["task_id"])
+        assert generation.status == "succeeded" and generation.kind == kind, (generation.error_code, generation.error_message)
+    done = sdk(["queryImageExpandTask", tasks["images/editing/expand"]["task_id"]],
+               ["queryOmniImageTask", tasks["images/omni-image"]["task_id"]],
+               ["waitForImageResult", tasks["images/multi-image2image"]["task_id"], "queryMultiImageToImageTask",
+                {"interval": 100, "showSpinner": False}])
+    results = [ok(reply) for reply in done]
+    assert [result["task_status"] for result in results] == ["succeed"] * 3
+    assert [len(result["task_result"]["images"]) for result in results] == [1, 2, 1]
+    (saved,) = sdk(["saveImageResult", done[1]["ok"], str(sdk_dir / "omni"), "fair"])
+    assert len(saved["ok"]) == 2 and all(Path(path).read_bytes().startswith(b"\x89PNG") for path in saved["ok"])
+
+
+def test_an_unknown_task_fails_with_klings_envelope_not_html(sdk, sdk_dir, tls_studio, redis_conn):
+    (missing,) = sdk(["queryImageExpandTask", "no-such-task"])
+    assert missing["error"]["name"] == "KlingAPIError", missing
+    assert (missing["error"]["status"], missing["error"]["code"]) == (404, 1203), missing
 
 
 def test_a_wrong_secret_fails_the_sdks_health_check(sdk_dir, tls_studio, team, alice, redis_conn):

@@ -28,6 +28,9 @@ FOOTAGE_EDIT = "footage_edit"
 # motion control makes whoever the character image shows perform motion someone else performed: a face in the
 # character image is re-animated.
 MOTION_TRANSFER = "motion_transfer"
+# multi-image to image re-renders its subject images into a new picture (their scene, their style): a face among
+# its images puts a real person somewhere they never were.
+SUBJECT_RERENDER = "subject_rerender"
 
 
 @dataclass(frozen=True)
@@ -69,5 +72,6 @@ def likeness_decision(*, face_counts: dict, reanimation: str, consent_id: str = 
         TALKING_PORTRAIT: "makes the person in the portrait speak",
         FOOTAGE_EDIT: "edits footage with a real person in it (a pictured person put into a clip, or another member's clip)",
         MOTION_TRANSFER: "makes the person in the character image move as the motion clip does",
+        SUBJECT_RERENDER: "re-renders a pictured person into a new picture",
     }[reanimation]
     return LikenessCheck(REVIEW, faces, with_faces, reanimation, "", f"it {what} and no consent record was given")

@@ -85,7 +85,8 @@ def output_minor_rule(frames: Iterable[tuple[float, Iterable[float]]], *, sexual
 def input_minor_rule(*, youngest_age: float | None, reanimation: str, prompt_sexual: float, sexual_low: float,
                      margin_years: float) -> str:
     """At submit: "" (no objection) or why the request is refused. reanimation is likeness's
-    INTIMATE_EFFECT / OTHERS_FOOTAGE / TALKING_PORTRAIT / FOOTAGE_EDIT / MOTION_TRANSFER, or "" for none."""
+    INTIMATE_EFFECT / OTHERS_FOOTAGE / TALKING_PORTRAIT / FOOTAGE_EDIT / MOTION_TRANSFER / SUBJECT_RERENDER, or "" for
+    none."""
     if youngest_age is None or not is_apparent_minor(youngest_age, margin_years=margin_years):
         return ""
     if reanimation == "intimate_effect":
@@ -98,6 +99,8 @@ def input_minor_rule(*, youngest_age: float | None, reanimation: str, prompt_sex
         return "putting an apparent minor into edited footage"
     if reanimation == "motion_transfer":
         return "making an apparent minor in a picture move as someone else did"
+    if reanimation == "subject_rerender":
+        return "putting an apparent minor into a new picture"
     if prompt_sexual >= sexual_low:
         return "a sexual request with a picture of an apparent minor"
     return ""
