@@ -79,6 +79,7 @@ class Context:
     contributions: dict = field(default_factory=dict)  # category -> [(weight, entry, view)]
     evasion_categories: set = field(default_factory=set)
     second_hits: set = field(default_factory=set)  # rows matched twice with different words
+    safe_phrases: set = field(default_factory=set)  # harmless look-alikes found ("shabu shabu", "nude lipstick")
     scores: dict = field(default_factory=dict)
     results: list = field(default_factory=list)
 
@@ -207,7 +208,8 @@ class LexiconDetector(Detector):
 
     def detect(self, ctx):
         views = self.views(ctx.views)
-        found, second, safe_tags = self.collect(views)
+        found, second, safe_tags, safe_phrases = self.collect(views)
+        ctx.safe_phrases |= safe_phrases
         counted = list(found.values())
         # A row can depend on context ("au naturel" is not nudity next to "makeup"): drop those first.
         present = set(safe_tags).union(*(hit.entry.tags for hit in counted))
@@ -261,7 +263,7 @@ class LexiconDetector(Detector):
         lipstick, then a naked woman" still finds "naked"). A view where no safe phrase matched has no spans to
         judge by ("naked m o l e rats" reads as a safe phrase only once the letters are joined): there the rows
         a safe phrase hid in another view stay hidden."""
-        found, second, masked, safe_tags = {}, {}, set(), set()
+        found, second, masked, safe_tags, safe_phrases = {}, {}, set(), set(), set()
         per_view = []
         for view, text in views:
             hits, safe_spans = [], []
@@ -272,6 +274,7 @@ class LexiconDetector(Detector):
                     if hit.entry.safe:
                         safe_tags |= hit.entry.tags
                         safe_spans.append((hit.start, hit.end))
+                        safe_phrases.add(hit.text.casefold())
                         masked.update(matcher.masked_by(hit, text))
                     else:
                         hits.append(hit)
@@ -288,7 +291,7 @@ class LexiconDetector(Detector):
                     found[entry] = hit
                 elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
                     second[entry] = hit
-        return found, second, safe_tags
+        return found, second, safe_tags, safe_phrases
 
     @staticmethod
     def score(contributions, second, tags):

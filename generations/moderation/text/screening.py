@@ -35,6 +35,7 @@ from generations.moderation.text.detectors import (
 from generations.moderation.text.detectors import warm_up as warm_up_lexicon
 from generations.moderation.text.escalation import EscalationSignal, PriorPrompt, escalation_signal
 from generations.moderation.text.normalize import VERSION as NORMALIZE_VERSION
+from generations.moderation.text.normalize import normalize_text
 from generations.moderation.text.policy import (
     ALLOW,
     BLOCK,
@@ -296,16 +297,26 @@ def understand(parts, contexts):
     readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts, strict=False)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
-    result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts])
+    look_alikes = set().union(*(ctx.safe_phrases for ctx in contexts))
+    paraphrase = [not _names_any(text, look_alikes) for text in texts]
+    result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts], paraphrase)
     if result is not None and settings.SCREENING_SECOND_OPINION:
-        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts)
+        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase)
     if result is not None:  # name the texts as the user wrote them
         back = dict(zip(readings, texts, strict=False))
         result = dataclasses.replace(result, texts={c: back.get(t, t) for c, t in result.texts.items()})
     return result
 
 
-def _second_opinion(result, readings, lexicon, chosen, texts, contexts):
+def _names_any(text, phrases):
+    """Whether the text holds one of the lexicon's harmless look-alike phrases (as written or normalised)."""
+    if not phrases:
+        return False
+    folded, normalized = text.casefold(), normalize_text(text)
+    return any(phrase in folded or phrase in normalized for phrase in phrases)
+
+
+def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase):
     """Where USE's reading leaves doubt, E5 (the better, slower reader) reads the same text too, and each
     category keeps the higher of the two scores: a category USE only held, or a lexicon signal below blocking
     that USE did not confirm. Within what is left of E5's token budget."""
@@ -327,11 +338,12 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts):
         if left <= 0:
             break
         text = readings[i] if tokens <= left else readings[i][: max(1, len(readings[i]) * left // tokens)]
-        picked.append((text, lexicon[i]))
+        picked.append((text, lexicon[i], paraphrase[i]))
         left -= min(tokens, left)
     if not picked:
         return result
-    second = semantic.score_texts([t for t, _ in picked], [lex for _, lex in picked], [semantic.E5] * len(picked))
+    second = semantic.score_texts([t for t, _, _ in picked], [lex for _, lex, _ in picked], [semantic.E5] * len(picked),
+                                  [p for _, _, p in picked])
     if second is None or not second.scores:
         return result
     merged = {field: dict(getattr(result, field)) for field in ("scores", "probabilities", "texts", "readers")}

@@ -409,11 +409,14 @@ class SemanticResult:
                 "texts": {c: t[:200] for c, t in self.texts.items()}, "readers": self.readers}
 
 
-def score_texts(texts, lexicon_scores, readers=None):
+def score_texts(texts, lexicon_scores, readers=None, paraphrase=None):
     """Per category, the highest semantic score over `texts` (each a sentence, segment or the whole prompt),
     with `lexicon_scores[i]` the lexicon's scores of texts[i] and `readers[i]` which reader places it (USE by
-    default). None when the layer cannot run."""
+    default). `paraphrase[i]` False turns the close-paraphrase rule off for texts[i] (it names a harmless
+    look-alike the lexicon knows, which is exactly where it differs from its nearest blocked example). None
+    when the layer cannot run."""
     readers = list(readers) if readers is not None else [USE] * len(texts)
+    paraphrase = list(paraphrase) if paraphrase is not None else [True] * len(texts)
     if not texts or get_head() is None or get_encoder() is None:
         return None
     scores, probabilities, chosen, by = {}, {}, {}, {}
@@ -424,7 +427,7 @@ def score_texts(texts, lexicon_scores, readers=None):
             continue
         vectors = embed([texts[i] for i in picked], reader)
         for i, vector in zip(picked, vectors, strict=False):
-            for category, score, probs in _read(head, vector, lexicon_scores[i]):
+            for category, score, probs in _read(head, vector, lexicon_scores[i], paraphrase[i]):
                 if category not in probabilities or score > scores.get(category, 0.0):
                     scores[category] = score
                     probabilities[category] = probs
@@ -438,7 +441,7 @@ def score_texts(texts, lexicon_scores, readers=None):
     )
 
 
-def _read(head, vector, lex):
+def _read(head, vector, lex, paraphrase=True):
     """(category, score, probabilities) for one text's embedding read by its head."""
     n = len(head.categories)
     probs = head.probabilities(features(vector, lex))
@@ -449,9 +452,9 @@ def _read(head, vector, lex):
         # The gate: nearer to an example of the category (at that level) than to any allowed example.
         # A close paraphrase (or translation) of a labelled example says what that example says: a blocked
         # one when it is nearer than any allowed example and any example only held in the category.
-        if nearest[n + k] >= near and nearest[n + k] >= max(allowed, held_only[k]) + margin:
+        if paraphrase and nearest[n + k] >= near and nearest[n + k] >= max(allowed, held_only[k]) + margin:
             p_block = max(p_block, float(head.block_at[k]))
-        if nearest[k] >= near and nearest[k] >= allowed + margin:
+        if paraphrase and nearest[k] >= near and nearest[k] >= allowed + margin:
             p_review = max(p_review, float(head.review_at[k]))
         # ... and a close paraphrase of an example only held in the category is held, not blocked.
         if held_only[k] >= near and held_only[k] >= nearest[n + k] + margin:
