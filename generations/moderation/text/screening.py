@@ -318,8 +318,8 @@ def _names_any(text, phrases):
 
 def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase):
     """Where USE's reading leaves doubt, E5 (the better, slower reader) reads the same text too, and each
-    category keeps the higher of the two scores: a category USE only held, or a lexicon signal below blocking
-    that USE did not confirm. Within what is left of E5's token budget."""
+    doubted category keeps the higher of the two scores: a category USE only held, or a lexicon signal below
+    blocking that USE did not confirm. Within what is left of E5's token budget."""
     if semantic.get_e5() is None or semantic.get_e5_head() is None:
         return result
     read_by_use = [i for i, text in enumerate(texts) if chosen[text] == semantic.USE]
@@ -347,8 +347,10 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
     if second is None or not second.scores:
         return result
     merged = {field: dict(getattr(result, field)) for field in ("scores", "probabilities", "texts", "readers")}
+    # A second opinion settles a doubt someone raised; it raises no category of its own.
+    raised = {c for c, score in result.scores.items() if score > 0} | {c for c, score in contexts[0].scores.items() if score > 0}
     for category, score in second.scores.items():
-        if score > merged["scores"].get(category, 0.0):
+        if category in raised and score > merged["scores"].get(category, 0.0):
             for field in merged:
                 merged[field][category] = getattr(second, field)[category]
     return semantic.SemanticResult(**merged)
