@@ -319,7 +319,10 @@ def _names_any(text, phrases):
 def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase):
     """Where USE's reading leaves doubt, E5 (the better, slower reader) reads the same text too, and each
     doubted category keeps the higher of the two scores: a category USE only held, or a lexicon signal below
-    blocking that USE did not confirm. Within what is left of E5's token budget."""
+    blocking that USE did not confirm. And where USE alone blocks a likeness (`deepfake`) that nothing else
+    calls harmful (no sexual, violent, illegal... signal from the lexicon or the head: a named person doing
+    something ordinary), E5 must agree, else it is held: the policy blocks a real person only with an intimate,
+    defamatory or deceptive act. Within what is left of E5's token budget."""
     if semantic.get_e5() is None or semantic.get_e5_head() is None:
         return result
     read_by_use = [i for i, text in enumerate(texts) if chosen[text] == semantic.USE]
@@ -331,6 +334,9 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
             doubtful.append(readings.index(result.texts[category]))
     if any(score > 0 for c, score in contexts[0].scores.items() if c in HARMFUL):
         doubtful.append(read_by_use[0])
+    likeness_alone = _likeness_alone(result, contexts)
+    if likeness_alone:
+        doubtful.append(readings.index(result.texts["deepfake"]))
     left = semantic.E5_MAX_TOKENS - sum(_tokens(semantic.E5, text) for text in texts if chosen[text] == semantic.E5)
     picked = []
     for i in dict.fromkeys(doubtful):
@@ -344,9 +350,12 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
         return result
     second = semantic.score_texts([t for t, _, _ in picked], [lex for _, lex, _ in picked], [semantic.E5] * len(picked),
                                   [p for _, _, p in picked])
-    if second is None or not second.scores:
+    if second is None:
         return result
     merged = {field: dict(getattr(result, field)) for field in ("scores", "probabilities", "texts", "readers")}
+    block = DEFAULT.threshold("deepfake")[1]
+    if likeness_alone and second.scores.get("deepfake", 0.0) < block:
+        merged["scores"]["deepfake"] = min(merged["scores"]["deepfake"], block - 0.01)
     # A second opinion settles a doubt someone raised; it raises no category of its own.
     raised = {c for c, score in result.scores.items() if score > 0} | {c for c, score in contexts[0].scores.items() if score > 0}
     for category, score in second.scores.items():
@@ -354,6 +363,17 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
             for field in merged:
                 merged[field][category] = getattr(second, field)[category]
     return semantic.SemanticResult(**merged)
+
+
+def _likeness_alone(result, contexts):
+    """Whether USE's head blocks `deepfake` on its own say-so: no other harmful category from the lexicon, none
+    from the head at review level."""
+    deepfake = result.scores.get("deepfake", 0.0)
+    if result.readers.get("deepfake") != semantic.USE or deepfake < DEFAULT.threshold("deepfake")[1]:
+        return False
+    others = [c for c in HARMFUL if c != "deepfake"]
+    return not any(contexts[0].scores.get(c, 0.0) > 0 for c in others) and not any(
+        result.scores.get(c, 0.0) >= DEFAULT.threshold(c)[0] for c in others)
 
 
 def combine(parts, contexts, meaning):
