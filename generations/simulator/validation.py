@@ -147,6 +147,19 @@ IMAGE_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"
 IMAGE_RESOLUTIONS = ("1k", "2k")
 MAX_IMAGES = 9
 
+# Sound [OFF; WHQ25/rawgenai docs/research/kling/text-to-audio.md, video-to-audio.md]. text-to-audio: prompt
+# (required, <=200), duration (required, a number 3.0-10.0 to one decimal). video-to-audio: exactly one of
+# video_id (a video the upstream made within 30 days) and video_url (MP4/MOV, <=100 MB), 3.0-20.0 s;
+# sound_effect_prompt and bgm_prompt (<=200 each), asmr_mode (boolean). Neither takes model_name. The result is
+# task_result.audios [{id, url_mp3, url_wav, duration_mp3, duration_wav}], with task_result.videos (the clip with
+# its new soundtrack) for video-to-audio.
+TEXT_TO_AUDIO_KIND = "audio/text-to-audio"
+VIDEO_TO_AUDIO_KIND = "audio/video-to-audio"
+SOUND_PROMPT_CHARS = 200
+SOUND_SECONDS = (3.0, 10.0)
+SOUND_VIDEO_SECONDS = (3.0, 20.0)
+SOUND_VIDEO_BYTES = 100 * 1024 * 1024
+
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
@@ -338,6 +351,36 @@ class ImageGenerationRequest(TaskRequest):
 
 
 @dataclass(kw_only=True)
+class TextToAudioRequest(TaskRequest):
+    """audio/text-to-audio: a sound described by the prompt, `seconds` long."""
+
+    seconds: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.seconds
+
+
+@dataclass(kw_only=True)
+class VideoToAudioRequest(TaskRequest):
+    """audio/video-to-audio: a soundtrack for a clip (by id or URL), as long as the clip."""
+
+    source_duration_s: float
+    source_record: VideoRecord | None = None  # when the body named video_id
+    source_video: bytes | None = field(default=None, repr=False)  # when it named video_url
+    sound_effect_prompt: str = ""
+    bgm_prompt: str = ""
+    asmr_mode: bool = False
+
+    @property
+    def duration_s(self) -> float:
+        return self.source_duration_s
+
+    def release_inputs(self) -> None:
+        self.source_video = None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -391,6 +434,10 @@ def validate_create(
         return validate_motion(body, fetch)
     if kind == IMAGE_KIND:
         return validate_image_generation(body, fetch)
+    if kind == TEXT_TO_AUDIO_KIND:
+        return validate_text_to_audio(body)
+    if kind == VIDEO_TO_AUDIO_KIND:
+        return validate_video_to_audio(body, fetch, find_video)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -1282,5 +1329,86 @@ def validate_image_generation(body: dict, fetch: Fetch | None) -> ImageGeneratio
         human_fidelity=human_fidelity,
         watermark=watermark,
         callback_url=callback_url,
+        external_task_id=external_task_id,
+    )
+
+
+# -- sound ---------------------------------------------------------------------------------------------
+
+
+def _sound_prompt(body: dict, name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise invalid(f"{name} must be a string")
+    if len(value) > SOUND_PROMPT_CHARS:
+        raise invalid(f"{name} cannot be longer than {SOUND_PROMPT_CHARS} characters")
+    return value
+
+
+def _no_model(body: dict, kind: str) -> None:
+    for name in ("model_name", "mode", "aspect_ratio", "negative_prompt", "cfg_scale", "image", "duration" if kind == VIDEO_TO_AUDIO_KIND else ""):
+        if name and _present(body, name):
+            raise invalid(f"{name} is not supported by {kind.removeprefix('audio/')}")
+
+
+def validate_text_to_audio(body: dict) -> TextToAudioRequest:
+    _no_model(body, TEXT_TO_AUDIO_KIND)
+    prompt = _sound_prompt(body, "prompt")
+    if not prompt.strip():
+        raise invalid("prompt is required")
+    if not _present(body, "duration"):
+        raise invalid("duration is required")
+    seconds = body["duration"]
+    low, high = SOUND_SECONDS
+    if not _number(seconds) or not low <= seconds <= high:
+        raise invalid(f"duration must be a number between {low:g} and {high:g}")
+    if abs(seconds * 10 - round(seconds * 10)) > 1e-6:
+        raise invalid("duration supports one decimal place")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    _screen(prompt)
+    return TextToAudioRequest(
+        kind=TEXT_TO_AUDIO_KIND, model_name=None, prompt=prompt, seconds=round(float(seconds), 1), watermark=watermark,
+        callback_url=callback_url, external_task_id=external_task_id,
+    )
+
+
+def validate_video_to_audio(body: dict, fetch: Fetch | None, find_video: FindVideo | None) -> VideoToAudioRequest:
+    _no_model(body, VIDEO_TO_AUDIO_KIND)
+    has_id, has_url = _present(body, "video_id"), _present(body, "video_url")
+    if has_id == has_url:
+        raise invalid("exactly one of video_id and video_url is required")
+    effects = _sound_prompt(body, "sound_effect_prompt")
+    music = _sound_prompt(body, "bgm_prompt")
+    asmr = body.get("asmr_mode", False)
+    if not isinstance(asmr, bool):
+        raise invalid("asmr_mode must be a boolean")
+    watermark = _watermark(body)
+    callback_url = _callback_url(body)
+    external_task_id = _external_task_id(body)
+    _screen(effects, music)
+    source_record, source_video = None, None
+    if has_id:
+        video_id = body["video_id"]
+        source_record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
+        if source_record is None:
+            raise invalid(f"video_id {video_id} does not exist")
+        duration = source_record.duration_s
+    else:
+        source_video = _download(_url(body["video_url"], "video_url"), "video_url", SOUND_VIDEO_BYTES, fetch)
+        try:
+            duration = probe_video(source_video).duration_s
+        except MediaError as error:
+            raise invalid(f"video_url {error}") from None
+    low, high = SOUND_VIDEO_SECONDS
+    if not low - 1e-3 <= duration <= high + 1e-3:
+        raise invalid(f"video duration must be between {low:g}s and {high:g}s")
+    return VideoToAudioRequest(
+        kind=VIDEO_TO_AUDIO_KIND, model_name=source_record.model_name if source_record else None,
+        prompt=effects, source_duration_s=round(duration, 3), source_record=source_record, source_video=source_video,
+        sound_effect_prompt=effects, bgm_prompt=music, asmr_mode=asmr, watermark=watermark, callback_url=callback_url,
         external_task_id=external_task_id,
     )
