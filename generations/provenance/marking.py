@@ -195,6 +195,54 @@ def mark_stills(
     return MarkedStills(images=images, poster_bytes=poster, record=record)
 
 
+@dataclass
+class MarkedSound:
+    audio_bytes: bytes
+    poster_bytes: bytes
+    record: dict = field(default_factory=dict)
+
+
+def mark_sound(
+    audio_path, poster_bytes, workdir, *, generation_public_id, model_name, created_at, ingredient_path=None
+) -> MarkedSound:
+    """A sound kind's audio (MP3) signed with C2PA content credentials (c2pa-python signs MP3 and WAV), and its
+    poster (a drawing of the waveform) as a signed JPEG. The studio has no audio watermark and a sound has no
+    picture to label: the record says so (watermark None, label False). The same DEBUG leniency as mark_output."""
+    started = time.monotonic()
+    workdir = Path(workdir)
+    record = {"label": False, "credentials": "unsigned", "watermark": None, "warnings": [], "media": "audio",
+              "watermark_note": "no audio watermark: the content credentials are the mark"}
+    audio = Path(audio_path).read_bytes()
+    poster = poster_bytes
+    try:
+        chain = signing_chain()
+    except ProvenanceUnavailable as error:
+        if not settings.DEBUG:
+            raise
+        record["warnings"].append(str(error))
+        logger.warning("delivering sound without content credentials (DEBUG): %s", error)
+        chain = None
+    if chain is not None:
+        common = {
+            "generation_public_id": str(generation_public_id),
+            "model_name": model_name,
+            "studio_version": settings.STUDIO_VERSION,
+            "created_at": created_at,
+            "chain": chain,
+        }
+        source, target = workdir / "sound.mp3", workdir / "sound-signed.mp3"
+        source.write_bytes(audio)
+        credentials.sign_media(source, target, parent_manifest_path=ingredient_path, **common)
+        audio = target.read_bytes()
+        if poster:
+            poster = sign_jpeg(poster, workdir, **common)
+        record["credentials"] = "signed"
+        record["signer"] = chain.leaf.subject.rfc4514_string()
+        record["edited"] = ingredient_path is not None
+    record["seconds"] = round(time.monotonic() - started, 3)
+    return MarkedSound(audio_bytes=audio, poster_bytes=poster, record=record)
+
+
 def _png(pixels) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", compress_level=6)
