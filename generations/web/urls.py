@@ -23,6 +23,8 @@ urlpatterns = [
     path("generations/new/omni/", views.create_omni_video, name="create_omni_video"),
     path("generations/new/motion/", views.create_motion_control, name="create_motion_control"),
     path("generations/new/still/", views.create_image_generation, name="create_image_generation"),
+    path("generations/new/sound/", views.create_sound, name="create_sound"),
+    path("generations/new/clip-sound/", views.create_clip_sound, name="create_clip_sound"),
     path("generations/new/kept/<str:token>", views.kept_upload, name="kept_upload"),
     path("gallery/", gallery_views.gallery_page, name="gallery"),
     path("gallery/<str:item_id>/unshare/", gallery_views.unshare, name="gallery_unshare"),
@@ -43,5 +45,6 @@ urlpatterns = [
     path("generations/<str:generation_id>/video.mp4", views.video, name="video"),
     path("generations/<str:generation_id>/poster.jpg", views.poster, name="poster"),
     path("generations/<str:generation_id>/images/<int:index>.png", views.image, name="image"),
+    path("generations/<str:generation_id>/sound.mp3", views.audio, name="audio"),
     path("generations/<str:generation_id>/input-<str:which>", views.input_image, name="input_image"),
 ]
