@@ -28,13 +28,10 @@ from generations.actions.generation import do_cancel_generation, do_submit_gener
 from generations.actions.review import CONTEXT_MAX_CHARS, do_add_review_context, do_withdraw_held
 from generations.actions.review_queue import estimate_review_wait, wait_in_words
 from generations.catalog import (
-    AUDIO_MODEL,
-    AUDIO_PROMPT_MAX_CHARS,
-    TEXT_TO_AUDIO,
-    TEXT_TO_AUDIO_SECONDS,
-    VIDEO_TO_AUDIO,
     ALL_DURATIONS,
     ASPECT_RATIOS,
+    AUDIO_MODEL,
+    AUDIO_PROMPT_MAX_CHARS,
     AVATAR,
     AVATAR_MODEL,
     CAMERA_CONTROL_ALLOWED,
@@ -67,9 +64,12 @@ from generations.catalog import (
     SINGLE_IMAGE_EFFECT_MODEL,
     SOUND_MODES,
     TEXT2VIDEO,
+    TEXT_TO_AUDIO,
+    TEXT_TO_AUDIO_SECONDS,
     TWO_PERSON_EFFECT_MODELS,
     TWO_PERSON_EFFECTS,
     VIDEO_EXTEND,
+    VIDEO_TO_AUDIO,
     VOICE_IDS,
     VOICE_LABELS,
     GenerationRequest,
