@@ -538,69 +538,65 @@ class SimulatorApp:
 
     def _make_stills(self, task_id: str, request: ImageGenerationRequest, started: float) -> None:
         """Render an image task's stills to <task>-<index>.png (and their marked copies), then succeed."""
-        try:
-            with self._render_slots:
-                if self._stopping.is_set():
-                    return
-                stills = render_stills(
-                    request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
-                    image=request.image, fidelity=request.image_fidelity, seed=self.config.seed,
-                )
-            for index, still in enumerate(stills):
-                renditions = [(f"{task_id}-{index}.png", still)]
-                if request.watermark:
-                    renditions.append((f"{task_id}-{index}-watermarked.png", watermarked_still(still)))
-                for name, data in renditions:
-                    path = os.path.join(self.data_dir, name)
-                    with open(f"{path}.part", "wb") as fh:
-                        fh.write(data)
-                    os.replace(f"{path}.part", path)  # never serve a half-written file
-        except Exception:
-            log.exception("simulator: rendering task %s failed", task_id)
-            self._transition(task_id, FAILED, request.callback_url, status_msg=RENDER_FAILED_MESSAGE)
-            return
-        if self._stopping.wait(max(0.0, self.config.render_delay_s - (time.monotonic() - started))):
-            return
-        base = self.config.public_url or self.base_url or "http://127.0.0.1"
-        urls = [f"{base}/files/{task_id}-{index}.png" for index in range(len(stills))]
-        self._transition(task_id, SUCCEED, request.callback_url, image_urls=urls)
 
-    def _make_sound(self, task_id: str, request: TextToAudioRequest | VideoToAudioRequest, started: float) -> None:
-        """Render a sound task's audio to <task>.mp3 and <task>.wav (and, for video-to-audio, the clip with it as
-        <task>.mp4, registered like any result video), then succeed."""
-        video_path = None
+        def render():
+            stills = render_stills(
+                request.prompt, count=request.count, aspect_ratio=request.aspect_ratio, resolution=request.resolution,
+                image=request.image, fidelity=request.image_fidelity, seed=self.config.seed,
+            )
+            files = {f"{task_id}-{index}.png": still for index, still in enumerate(stills)}
+            if request.watermark:
+                files.update({f"{task_id}-{index}-watermarked.png": watermarked_still(still) for index, still in enumerate(stills)})
+            return files
+
+        if self._rendered(task_id, request, started, render):
+            base = self.config.public_url or self.base_url or "http://127.0.0.1"
+            urls = [f"{base}/files/{task_id}-{index}.png" for index in range(request.count)]
+            self._transition(task_id, SUCCEED, request.callback_url, image_urls=urls)
+
+    def _rendered(self, task_id: str, request: TaskRequest, started: float, render) -> bool:
+        """Run `render()` in a render slot and write the {name: bytes} it returns into data_dir (each through a .part
+        file: never serve a half-written one), then wait out the render delay. False when the task failed (it is
+        marked so) or the simulator is stopping."""
         try:
             with self._render_slots:
                 if self._stopping.is_set():
-                    return
-                if isinstance(request, TextToAudioRequest):
-                    audio = sound_effect(request.prompt, seconds=request.seconds, seed=self.config.seed)
-                    files = {}
-                else:
-                    audio = sound_effect(request.sound_effect_prompt, seconds=request.duration_s, seed=self.config.seed,
-                                         music=request.bgm_prompt, asmr=request.asmr_mode)
-                    source = (self.videos.file_path(request.source_record) if request.source_record is not None
-                              else request.source_video)
-                    files = {f"{task_id}.mp4": clip_with_sound(source, audio)}
-                files.update({f"{task_id}.{fmt}": encode_sound(audio, fmt) for fmt in ("mp3", "wav")})
+                    return False
+                files = render()
             for name, data in files.items():
                 path = os.path.join(self.data_dir, name)
                 with open(f"{path}.part", "wb") as fh:
                     fh.write(data)
-                os.replace(f"{path}.part", path)  # never serve a half-written file
-                if name.endswith(".mp4"):
-                    video_path = path
+                os.replace(f"{path}.part", path)
         except Exception:
             log.exception("simulator: rendering task %s failed", task_id)
             self._transition(task_id, FAILED, request.callback_url, status_msg=RENDER_FAILED_MESSAGE)
-            return
-        if self._stopping.wait(max(0.0, self.config.render_delay_s - (time.monotonic() - started))):
+            return False
+        return not self._stopping.wait(max(0.0, self.config.render_delay_s - (time.monotonic() - started)))
+
+    def _make_sound(self, task_id: str, request: TextToAudioRequest | VideoToAudioRequest, started: float) -> None:
+        """Render a sound task's audio to <task>.mp3 and <task>.wav (and, for video-to-audio, the clip with it as
+        <task>.mp4, registered like any result video), then succeed."""
+
+        def render():
+            if isinstance(request, TextToAudioRequest):
+                audio = sound_effect(request.prompt, seconds=request.seconds, seed=self.config.seed)
+                files = {}
+            else:
+                audio = sound_effect(request.sound_effect_prompt, seconds=request.duration_s, seed=self.config.seed,
+                                     music=request.bgm_prompt, asmr=request.asmr_mode)
+                source = self.videos.file_path(request.source_record) if request.source_record is not None else request.source_video
+                files = {f"{task_id}.mp4": clip_with_sound(source, audio)}
+            return {**files, **{f"{task_id}.{fmt}": encode_sound(audio, fmt) for fmt in ("mp3", "wav")}}
+
+        if not self._rendered(task_id, request, started, render):
             return
         base = self.config.public_url or self.base_url or "http://127.0.0.1"
         changes = {"audio_id": str(uuid.uuid4()), "audio_base": f"{base}/files/{task_id}"}
-        if video_path is not None:
+        if isinstance(request, VideoToAudioRequest):
             changes["video_id"] = str(uuid.uuid4())
-            self._register(changes["video_id"], task_id, request, video_path)
+            # Registered before `succeed` is visible, so a client can extend or lip-sync it at once.
+            self._register(changes["video_id"], task_id, request, os.path.join(self.data_dir, f"{task_id}.mp4"))
             changes["video_url"] = self._file_url(task_id)
         self._transition(task_id, SUCCEED, request.callback_url, **changes)
 

@@ -520,14 +520,14 @@ def _model_name(kind: str, body: dict) -> str:
     return value
 
 
-def _text(body: dict, name: str) -> str:
+def _text(body: dict, name: str, limit: int = MAX_PROMPT_CHARS) -> str:
     value = body.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise invalid(f"{name} must be a string")
-    if len(value) > MAX_PROMPT_CHARS:
-        raise invalid(f"{name} cannot be longer than {MAX_PROMPT_CHARS} characters")
+    if len(value) > limit:
+        raise invalid(f"{name} cannot be longer than {limit} characters")
     return value
 
 
@@ -852,22 +852,7 @@ def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | N
             raise invalid(f"input.audio_type must be one of: {', '.join(AUDIO_TYPES)} (required for audio2video)")
 
     # Only now the expensive part: fetch and decode the video, then the audio.
-    source_record, source_video = None, None
-    if has_id:
-        video_id = spec["video_id"]
-        source_record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
-        if source_record is None:
-            raise invalid(f"input.video_id {video_id} does not exist")
-        duration = source_record.duration_s
-    else:
-        source_video = _download(_url(spec["video_url"], "input.video_url"), "input.video_url", MAX_VIDEO_BYTES, fetch)
-        try:
-            info = probe_video(source_video)
-        except MediaError as error:
-            raise invalid(f"input.video_url {error}") from None
-        if max(info.width, info.height) > MAX_VIDEO_SIDE:
-            raise invalid(f"video resolution cannot exceed {MAX_VIDEO_SIDE}px on its longer side")
-        duration = info.duration_s
+    source_record, source_video, duration = _source_clip(spec, "input.", fetch, find_video, MAX_VIDEO_BYTES, max_side=MAX_VIDEO_SIDE)
     low, high = VIDEO_SECONDS_RANGE
     if not low - 1e-3 <= duration <= high + 1e-3:
         raise invalid("video duration must be between 2s and 10s")
@@ -887,6 +872,27 @@ def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | N
         external_task_id=external_task_id,
         **speech,
     )
+
+
+def _source_clip(spec: dict, prefix: str, fetch: Fetch | None, find_video: FindVideo | None, max_bytes: int, *,
+                 max_side: int | None = None) -> tuple:
+    """The clip a body names by `video_id` (a video this upstream made) or `video_url` (downloaded and probed):
+    (its VideoRecord or None, its bytes or None, its seconds). The caller checked exactly one is given."""
+    if _present(spec, "video_id"):
+        video_id = spec["video_id"]
+        record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
+        if record is None:
+            raise invalid(f"{prefix}video_id {video_id} does not exist")
+        return record, None, record.duration_s
+    name = f"{prefix}video_url"
+    video = _download(_url(spec["video_url"], name), name, max_bytes, fetch)
+    try:
+        info = probe_video(video)
+    except MediaError as error:
+        raise invalid(f"{name} {error}") from None
+    if max_side is not None and max(info.width, info.height) > max_side:
+        raise invalid(f"video resolution cannot exceed {max_side}px on its longer side")
+    return None, video, info.duration_s
 
 
 def _speech_text(spec: dict, prefix: str = "input.") -> dict:
@@ -1336,17 +1342,6 @@ def validate_image_generation(body: dict, fetch: Fetch | None) -> ImageGeneratio
 # -- sound ---------------------------------------------------------------------------------------------
 
 
-def _sound_prompt(body: dict, name: str) -> str:
-    value = body.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise invalid(f"{name} must be a string")
-    if len(value) > SOUND_PROMPT_CHARS:
-        raise invalid(f"{name} cannot be longer than {SOUND_PROMPT_CHARS} characters")
-    return value
-
-
 def _no_model(body: dict, kind: str) -> None:
     for name in ("model_name", "mode", "aspect_ratio", "negative_prompt", "cfg_scale", "image", "duration" if kind == VIDEO_TO_AUDIO_KIND else ""):
         if name and _present(body, name):
@@ -1355,7 +1350,7 @@ def _no_model(body: dict, kind: str) -> None:
 
 def validate_text_to_audio(body: dict) -> TextToAudioRequest:
     _no_model(body, TEXT_TO_AUDIO_KIND)
-    prompt = _sound_prompt(body, "prompt")
+    prompt = _text(body, "prompt", SOUND_PROMPT_CHARS)
     if not prompt.strip():
         raise invalid("prompt is required")
     if not _present(body, "duration"):
@@ -1381,8 +1376,8 @@ def validate_video_to_audio(body: dict, fetch: Fetch | None, find_video: FindVid
     has_id, has_url = _present(body, "video_id"), _present(body, "video_url")
     if has_id == has_url:
         raise invalid("exactly one of video_id and video_url is required")
-    effects = _sound_prompt(body, "sound_effect_prompt")
-    music = _sound_prompt(body, "bgm_prompt")
+    effects = _text(body, "sound_effect_prompt", SOUND_PROMPT_CHARS)
+    music = _text(body, "bgm_prompt", SOUND_PROMPT_CHARS)
     asmr = body.get("asmr_mode", False)
     if not isinstance(asmr, bool):
         raise invalid("asmr_mode must be a boolean")
@@ -1390,19 +1385,7 @@ def validate_video_to_audio(body: dict, fetch: Fetch | None, find_video: FindVid
     callback_url = _callback_url(body)
     external_task_id = _external_task_id(body)
     _screen(effects, music)
-    source_record, source_video = None, None
-    if has_id:
-        video_id = body["video_id"]
-        source_record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
-        if source_record is None:
-            raise invalid(f"video_id {video_id} does not exist")
-        duration = source_record.duration_s
-    else:
-        source_video = _download(_url(body["video_url"], "video_url"), "video_url", SOUND_VIDEO_BYTES, fetch)
-        try:
-            duration = probe_video(source_video).duration_s
-        except MediaError as error:
-            raise invalid(f"video_url {error}") from None
+    source_record, source_video, duration = _source_clip(body, "", fetch, find_video, SOUND_VIDEO_BYTES)
     low, high = SOUND_VIDEO_SECONDS
     if not low - 1e-3 <= duration <= high + 1e-3:
         raise invalid(f"video duration must be between {low:g}s and {high:g}s")

@@ -57,3 +57,17 @@ def assert_never_sent_and_nothing_charged(generations, team, before):
     team.refresh_from_db()
     assert team.credits_available == before and team.credits_reserved == 0
     assert_books_balance(team)
+
+
+def kling_create(client, key, route, body):
+    """A create through the Kling door that must be accepted: its `data` (task_id, task_status, task_info…)."""
+    created = client.post(route, body, content_type="application/json", **bearer(key))
+    assert created.status_code == 200 and created.json()["code"] == 0, created.content
+    return created.json()["data"]
+
+
+def kling_succeeded(client, key, route, ident):
+    """A Kling-door query of a task that must have succeeded: its `data`."""
+    queried = client.get(f"{route}/{ident}", **bearer(key)).json()
+    assert queried["code"] == 0 and queried["data"]["task_status"] == "succeed", queried
+    return queried["data"]

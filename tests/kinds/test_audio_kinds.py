@@ -18,13 +18,15 @@ from generations.providers.base import ProviderError
 from generations.simulator.validation import ApiError, TextToAudioRequest, VideoToAudioRequest, validate_create
 from generations.worker import pipeline
 from tests.conftest import bearer
-from tests.helpers import assert_books_balance, drive_to_terminal
+from tests.helpers import assert_books_balance, drive_to_terminal, run_workers
 from tests.kinds.support import (
     HARMFUL_WORDS,
     assert_never_sent_and_nothing_charged,
     content,
     create,
     finished_clip,
+    kling_create,
+    kling_succeeded,
     result_url,
     wait_task,
 )
@@ -62,6 +64,16 @@ def test_valid_sound_requests():
     assert validated(VIDEO_TO_AUDIO).options == {"asmr_mode": False}
 
 
+def test_sound_is_priced_per_started_five_seconds():
+    assert price_generation(TEXT_TO_AUDIO, "kling-audio", "std", "3") == 3
+    assert price_generation(TEXT_TO_AUDIO, "kling-audio", "std", "5") == 3
+    assert price_generation(TEXT_TO_AUDIO, "kling-audio", "std", "10") == 6
+    assert price_generation(VIDEO_TO_AUDIO, "kling-audio", "std", "5") == 4
+    assert price_generation(VIDEO_TO_AUDIO, "kling-audio", "std", "20") == 16
+    with pytest.raises(ValueError):
+        price_generation(VIDEO_TO_AUDIO, "kling-audio", "std", "")
+
+
 @pytest.mark.parametrize("kind, fields, code, field, words", [
     (TEXT_TO_AUDIO, {"prompt": None}, "prompt_required", "prompt", "describe the sound"),
     (TEXT_TO_AUDIO, {"prompt": "x" * 201}, "prompt_too_long", "prompt", "200"),
@@ -86,16 +98,6 @@ def test_the_catalog_refuses_bad_sound_requests(kind, fields, code, field, words
         validated(kind, **fields)
     assert (caught.value.code, caught.value.field) == (code, field), caught.value.message
     assert words in caught.value.message
-
-
-def test_sound_is_priced_per_started_five_seconds():
-    assert price_generation(TEXT_TO_AUDIO, "kling-audio", "std", "3") == 3
-    assert price_generation(TEXT_TO_AUDIO, "kling-audio", "std", "5") == 3
-    assert price_generation(TEXT_TO_AUDIO, "kling-audio", "std", "10") == 6
-    assert price_generation(VIDEO_TO_AUDIO, "kling-audio", "std", "5") == 4
-    assert price_generation(VIDEO_TO_AUDIO, "kling-audio", "std", "20") == 16
-    with pytest.raises(ValueError):
-        price_generation(VIDEO_TO_AUDIO, "kling-audio", "std", "")
 
 
 # --- validation: the simulator (the upstream's codes and wording) -----------------------------------
@@ -221,26 +223,50 @@ def test_native_api_adds_sound_to_a_clip_of_the_team(client, use_simulator, redi
     sound = drive_to_terminal(create(client, alice_key, kind=TEXT_TO_AUDIO, prompt="birdsong", duration=3).json()["id"])
     refused = create(client, alice_key, kind=VIDEO_TO_AUDIO, parent_id=str(sound.public_id))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "parent_not_finished", refused.content
-    assert Generation.objects.filter(kind=VIDEO_TO_AUDIO).count() == 1
     assert_books_balance(team)
+    assert Generation.objects.filter(kind=VIDEO_TO_AUDIO).count() == 1  # neither refusal left a row
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_a_harmful_sound_prompt_is_1301_with_nothing_charged_and_never_sent(client, use_simulator, redis_conn, team, alice_key):
-    clip = _finished_clip(client, alice_key)
-    before = team.refresh_from_db() or team.credits_available
-    native = create(client, alice_key, kind=TEXT_TO_AUDIO, prompt=HARMFUL_WORDS, duration=5)
-    assert native.status_code == 422 and native.json()["error"]["code"] == "policy_violation", native.content
-    kling = kling_post(client, alice_key, TEXT_ROUTE, {"prompt": HARMFUL_WORDS, "duration": 5})
-    assert kling.status_code == 400 and kling.json()["code"] == 1301 and "data" not in kling.json(), kling.content
-    # Either text of video-to-audio is screened: the music prompt alone is enough.
-    music = kling_post(client, alice_key, VIDEO_ROUTE, {"video_url": result_url(client, alice_key, clip),
-                                                        "sound_effect_prompt": "waves", "bgm_prompt": HARMFUL_WORDS})
-    assert music.status_code == 400 and music.json()["code"] == 1301, music.content
-    blocked = Generation.objects.filter(kind__in=(TEXT_TO_AUDIO, VIDEO_TO_AUDIO))
-    assert blocked.count() == 3 and all(g.status == "blocked" and g.credit_state == "none" for g in blocked)
-    assert_never_sent_and_nothing_charged(blocked, team, before)
+def test_a_sound_no_detector_can_check_waits_for_a_moderator_who_must_unblur_to_hear_it(
+    client, use_simulator, redis_conn, team, alice_key, monkeypatch
+):
+    """A prompt category in the review band that nothing covers (a sound has no frames) holds the sound at the
+    output: quarantined, offered on neither door, heard by a moderator only after a logged unblur, released on
+    approval."""
+    from accounts.models import User
+    from generations.actions import review
+    from generations.models import ReviewItem
+    from generations.moderation.visual import aggregate
+
+    response = create(client, alice_key, kind=TEXT_TO_AUDIO, prompt="a crowd chanting in a stadium", duration=4)
+    assert response.status_code == 202, response.content
+    monkeypatch.setattr(aggregate, "uncovered_prompt_categories", lambda *args, **kwargs: {"hate": 0.5})
+    run_workers(max_rounds=50)  # held is not terminal: the workers stop when nothing is left to do
+    held = Generation.objects.get(public_id=response.json()["id"])
+    assert (held.status, held.stage) == ("held", "output"), (held.error_code, held.error_message)
+    assert held.asset(AssetRole.AUDIO).quarantined and held.scan_result["checks"]["uncovered"]["categories"] == {"hate": 0.5}
+    assert client.get(f"/api/v1/generations/{held.public_id}", **bearer(alice_key)).json()["audio"] is None
+    assert client.get(f"/api/v1/generations/{held.public_id}/audio", **bearer(alice_key)).status_code == 404
+    task = client.get(f"{TEXT_ROUTE}/{held.public_id}", **bearer(alice_key)).json()["data"]
+    assert task["task_status"] == "processing" and task["task_result"] == {"audios": []}
+
+    moderator = User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
+    item = ReviewItem.objects.get(generation=held, stage="output")
+    client.force_login(moderator)
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert "data-sound-withheld" in page and "No media" not in page and "<audio" not in page
+    assert client.get(f"/moderation/items/{item.public_id}/media/audio").status_code == 404  # no rendition to blur
+    client.post(f"/moderation/items/{item.public_id}/unblur/", {"from_page": "1"})
+    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    assert 'aria-label="The result sound (original)"' in page
+    item = review.do_claim(item, moderator)
+    review.do_decide(item, moderator, review.APPROVE, reason="a football crowd", expected_version=item.version)
+    held.refresh_from_db()
+    assert held.status == "succeeded" and held.credit_state == "captured" and not held.asset(AssetRole.AUDIO).quarantined
+    released = client.get(f"/api/v1/generations/{held.public_id}", **bearer(alice_key)).json()
+    assert released["audio"]["duration_s"] == pytest.approx(4.0, abs=0.2)
 
 
 # --- end to end: the Kling door ---------------------------------------------------------------------
@@ -249,36 +275,31 @@ def test_a_harmful_sound_prompt_is_1301_with_nothing_charged_and_never_sent(clie
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_kling_door_creates_queries_and_lists_sound_tasks(client, use_simulator, redis_conn, team, alice_key):
-    created = kling_post(client, alice_key, TEXT_ROUTE, {"prompt": "a crackling campfire", "duration": 3.5,
-                                                         "external_task_id": "sound-1"})
-    assert created.status_code == 200 and created.json()["code"] == 0, created.content
-    data = created.json()["data"]
+    data = kling_create(client, alice_key, TEXT_ROUTE, {"prompt": "a crackling campfire", "duration": 3.5,
+                                                        "external_task_id": "sound-1"})
     assert data["task_status"] == "submitted" and data["task_info"]["external_task_id"] == "sound-1"
     sound = drive_to_terminal(data["task_id"])
     assert sound.status == "succeeded" and sound.kind == TEXT_TO_AUDIO and sound.price_credits == 3
     for ident in (data["task_id"], "sound-1"):
-        queried = client.get(f"{TEXT_ROUTE}/{ident}", **bearer(alice_key)).json()
-        assert queried["code"] == 0 and queried["data"]["task_status"] == "succeed"
-        assert set(queried["data"]["task_result"]) == {"audios"}
-        audio = queried["data"]["task_result"]["audios"][0]
+        result = kling_succeeded(client, alice_key, TEXT_ROUTE, ident)["task_result"]
+        assert set(result) == {"audios"}
+        audio = result["audios"][0]
         assert float(audio["duration_mp3"]) == pytest.approx(3.5, abs=0.2) and audio["url_mp3"] and audio["url_wav"] == ""
     assert decoded_seconds(_bytes(client.get(audio["url_mp3"])))[:2] == ("mp3", ["audio"])
     listed = client.get(f"{TEXT_ROUTE}?pageNum=1&pageSize=10", **bearer(alice_key)).json()
     assert listed["code"] == 0 and [task["task_id"] for task in listed["data"]] == [data["task_id"]]
 
     clip = _finished_clip(client, alice_key)
-    added = kling_post(client, alice_key, VIDEO_ROUTE, {"video_url": result_url(client, alice_key, clip),
-                                                        "sound_effect_prompt": "a door creaks", "asmr_mode": True})
-    assert added.status_code == 200 and added.json()["code"] == 0, added.content
-    made = drive_to_terminal(added.json()["data"]["task_id"])
+    added = kling_create(client, alice_key, VIDEO_ROUTE, {"video_url": result_url(client, alice_key, clip),
+                                                          "sound_effect_prompt": "a door creaks", "asmr_mode": True})
+    made = drive_to_terminal(added["task_id"])
     assert made.status == "succeeded" and made.parent_id == clip.pk and made.options == {"asmr_mode": True}
-    result = client.get(f"{VIDEO_ROUTE}/{made.public_id}", **bearer(alice_key)).json()["data"]["task_result"]
+    result = kling_succeeded(client, alice_key, VIDEO_ROUTE, made.public_id)["task_result"]
     assert float(result["videos"][0]["duration"]) == pytest.approx(5.0, abs=0.3) and result["audios"][0]["url_mp3"]
     assert sorted(decoded_seconds(_bytes(client.get(result["videos"][0]["url"])))[1]) == ["audio", "video"]
     # The result clip names the video the sound was made for, by its id too.
-    by_id = kling_post(client, alice_key, VIDEO_ROUTE, {"video_id": result["videos"][0]["id"], "bgm_prompt": "soft jazz"})
-    assert by_id.status_code == 200, by_id.content
-    assert Generation.objects.get(public_id=by_id.json()["data"]["task_id"]).parent_id == made.pk
+    by_id = kling_create(client, alice_key, VIDEO_ROUTE, {"video_id": result["videos"][0]["id"], "bgm_prompt": "soft jazz"})
+    assert Generation.objects.get(public_id=by_id["task_id"]).parent_id == made.pk
 
 
 @pytest.mark.django_db
@@ -305,6 +326,24 @@ def test_kling_door_refuses_bad_sound_requests_with_1201(client, redis_conn, tea
     assert response.status_code == 400 and response.json()["code"] == 1201, response.content
     assert message in response.json()["message"]
     assert not Generation.objects.filter(kind__in=(TEXT_TO_AUDIO, VIDEO_TO_AUDIO)).exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_harmful_sound_prompt_is_1301_with_nothing_charged_and_never_sent(client, use_simulator, redis_conn, team, alice_key):
+    clip = _finished_clip(client, alice_key)
+    before = team.refresh_from_db() or team.credits_available
+    native = create(client, alice_key, kind=TEXT_TO_AUDIO, prompt=HARMFUL_WORDS, duration=5)
+    assert native.status_code == 422 and native.json()["error"]["code"] == "policy_violation", native.content
+    kling = kling_post(client, alice_key, TEXT_ROUTE, {"prompt": HARMFUL_WORDS, "duration": 5})
+    assert kling.status_code == 400 and kling.json()["code"] == 1301 and "data" not in kling.json(), kling.content
+    # Either text of video-to-audio is screened: the music prompt alone is enough.
+    music = kling_post(client, alice_key, VIDEO_ROUTE, {"video_url": result_url(client, alice_key, clip),
+                                                        "sound_effect_prompt": "waves", "bgm_prompt": HARMFUL_WORDS})
+    assert music.status_code == 400 and music.json()["code"] == 1301, music.content
+    blocked = Generation.objects.filter(kind__in=(TEXT_TO_AUDIO, VIDEO_TO_AUDIO))
+    assert blocked.count() == 3 and all(g.status == "blocked" and g.credit_state == "none" for g in blocked)
+    assert_never_sent_and_nothing_charged(blocked, team, before)
 
 
 # --- both providers, and the contract -----------------------------------------------------------------
