@@ -442,6 +442,8 @@ def _duration(data, allowed, model_name):
     # A JSON number is a common slip; accept whole numbers, send the upstream its string.
     if isinstance(duration, int) and not isinstance(duration, bool):
         duration = str(duration)
+    if isinstance(duration, float) and duration.is_integer():  # 5.0: the native API's duration also takes sound's floats
+        duration = str(int(duration))
     if not isinstance(duration, str) or duration not in allowed:
         raise GenerationError(
             "invalid_duration",

@@ -18,15 +18,17 @@ from generations.providers.base import ProviderError
 from generations.simulator.validation import ApiError, TextToAudioRequest, VideoToAudioRequest, validate_create
 from generations.worker import pipeline
 from tests.conftest import bearer
-from tests.helpers import assert_books_balance, drive_to_terminal, run_workers
+from tests.helpers import assert_books_balance, drive_to_terminal
 from tests.kinds.support import (
     HARMFUL_WORDS,
     assert_never_sent_and_nothing_charged,
     content,
     create,
     finished_clip,
+    held_at_output,
     kling_create,
     kling_succeeded,
+    moderator_looks_at,
     result_url,
     wait_task,
 )
@@ -235,27 +237,19 @@ def test_a_sound_no_detector_can_check_waits_for_a_moderator_who_must_unblur_to_
     """A prompt category in the review band that nothing covers (a sound has no frames) holds the sound at the
     output: quarantined, offered on neither door, heard by a moderator only after a logged unblur, released on
     approval."""
-    from accounts.models import User
     from generations.actions import review
-    from generations.models import ReviewItem
     from generations.moderation.visual import aggregate
 
     response = create(client, alice_key, kind=TEXT_TO_AUDIO, prompt="a crowd chanting in a stadium", duration=4)
     assert response.status_code == 202, response.content
     monkeypatch.setattr(aggregate, "uncovered_prompt_categories", lambda *args, **kwargs: {"hate": 0.5})
-    run_workers(max_rounds=50)  # held is not terminal: the workers stop when nothing is left to do
-    held = Generation.objects.get(public_id=response.json()["id"])
-    assert (held.status, held.stage) == ("held", "output"), (held.error_code, held.error_message)
+    held, task = held_at_output(client, alice_key, response.json()["id"], TEXT_ROUTE)
+    assert task["task_result"] == {"audios": []}
     assert held.asset(AssetRole.AUDIO).quarantined and held.scan_result["checks"]["uncovered"]["categories"] == {"hate": 0.5}
     assert client.get(f"/api/v1/generations/{held.public_id}", **bearer(alice_key)).json()["audio"] is None
     assert client.get(f"/api/v1/generations/{held.public_id}/audio", **bearer(alice_key)).status_code == 404
-    task = client.get(f"{TEXT_ROUTE}/{held.public_id}", **bearer(alice_key)).json()["data"]
-    assert task["task_status"] == "processing" and task["task_result"] == {"audios": []}
 
-    moderator = User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
-    item = ReviewItem.objects.get(generation=held, stage="output")
-    client.force_login(moderator)
-    page = client.get(f"/moderation/items/{item.public_id}/").content.decode()
+    moderator, item, page = moderator_looks_at(client, held)
     assert "data-sound-withheld" in page and "No media" not in page and "<audio" not in page
     assert client.get(f"/moderation/items/{item.public_id}/media/audio").status_code == 404  # no rendition to blur
     client.post(f"/moderation/items/{item.public_id}/unblur/", {"from_page": "1"})
@@ -344,6 +338,33 @@ def test_a_harmful_sound_prompt_is_1301_with_nothing_charged_and_never_sent(clie
     blocked = Generation.objects.filter(kind__in=(TEXT_TO_AUDIO, VIDEO_TO_AUDIO))
     assert blocked.count() == 3 and all(g.status == "blocked" and g.credit_state == "none" for g in blocked)
     assert_never_sent_and_nothing_charged(blocked, team, before)
+
+
+SAME_CODE_CASES = [
+    (TEXT_ROUTE, {"duration": 5}),
+    (TEXT_ROUTE, {"prompt": "rain", "duration": 12}),
+    (TEXT_ROUTE, {"prompt": "rain", "duration": 4.25}),
+    (TEXT_ROUTE, {"prompt": "x" * 201, "duration": 5}),
+    (TEXT_ROUTE, {"prompt": "explicit sex sounds in a bedroom", "duration": 5}),
+    (VIDEO_ROUTE, {}),
+    (VIDEO_ROUTE, {"video_id": "8d7a3f1c-1111-4222-8333-944455556666", "asmr_mode": "yes"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route, body", SAME_CODE_CASES, ids=[f"{route[-14:]}-{n}" for n, (route, _b) in enumerate(SAME_CODE_CASES)])
+def test_the_studio_answers_bad_sound_requests_as_the_upstream_would(client, simulator, redis_conn, alice_key, route, body):
+    """The same body to the simulator (the upstream's stand-in) and to the studio's door: the same HTTP status and
+    business code (1201, and 1301 for a prompt either screening refuses); nothing but blocked rows is left."""
+    import httpx
+
+    upstream = httpx.post(f"{simulator.url}{route.removeprefix('/kling')}", json=body, headers={"Authorization": "Bearer test"},
+                          timeout=10)
+    studio = kling_post(client, alice_key, route, body)
+    assert upstream.status_code != 200, "a case must be invalid upstream"
+    assert (studio.status_code, studio.json()["code"]) == (upstream.status_code, upstream.json()["code"]), (
+        studio.json()["message"], upstream.json()["message"])
+    assert not Generation.objects.exclude(status="blocked").exists()
 
 
 # --- both providers, and the contract -----------------------------------------------------------------
