@@ -174,7 +174,8 @@ def _bytes(response):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_native_api_makes_a_signed_sound_from_a_prompt(client, use_simulator, redis_conn, team, alice_key):
+def test_native_api_makes_a_signed_sound_from_a_prompt(client, use_simulator, redis_conn, team, alice_key, tmp_path):
+    from generations.actions.provenance import check_media
     from generations.provenance import credentials
 
     response = create(client, alice_key, kind=TEXT_TO_AUDIO, prompt="rain on a tin roof, distant thunder", duration=6.5)
@@ -197,6 +198,13 @@ def test_native_api_makes_a_signed_sound_from_a_prompt(client, use_simulator, re
     assert decoded_seconds(data)[:2] == ("mp3", ["audio"])
     with io.BytesIO(data) as stream:  # the studio's C2PA manifest is in the MP3 itself
         assert credentials.c2pa.Reader("audio/mpeg", stream).json()
+    # verify_media (and the check page) read it back to this generation, by its credentials alone.
+    downloaded = tmp_path / "sound.mp3"
+    downloaded.write_bytes(data)
+    report = check_media(downloaded)
+    assert report["media"] == "audio" and report["credentials"]["state"] == "trusted" and not report["watermark"]["checked"]
+    assert report["generation"]["id"] == str(made.public_id) and report["generation"]["matched_by"] == ["credentials"]
+    assert report["summary"][0].startswith("Made by this studio")
     assert_books_balance(team)
 
 
