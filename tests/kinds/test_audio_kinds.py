@@ -4,6 +4,7 @@ Validation in the catalog and in the simulator, the same pipeline as every kind 
 studio's own per-5-seconds price, the output checked and signed), a real RQ worker, the simulator over loopback
 HTTP, both doors, both providers, and the contract the provider client speaks."""
 
+import dataclasses
 import functools
 import io
 
@@ -269,6 +270,28 @@ def test_a_sound_no_detector_can_check_waits_for_a_moderator_who_must_unblur_to_
     assert held.status == "succeeded" and held.credit_state == "captured" and not held.asset(AssetRole.AUDIO).quarantined
     released = client.get(f"/api/v1/generations/{held.public_id}", **bearer(alice_key)).json()
     assert released["audio"]["duration_s"] == pytest.approx(4.0, abs=0.2)
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_sound_that_is_not_what_was_asked_fails_with_its_credits_released(client, use_simulator, redis_conn, team,
+                                                                             alice_key, monkeypatch):
+    """The output check: a result that does not decode as an MP3 of the asked length is never delivered."""
+    from generations.inputs import audio
+
+    before = team.refresh_from_db() or team.credits_available
+    real = audio.inspect_audio
+    monkeypatch.setattr(audio, "inspect_audio", lambda data, **kw: dataclasses.replace(real(data, **kw), duration_s=9.0))
+    made = drive_to_terminal(create(client, alice_key, kind=TEXT_TO_AUDIO, prompt="a bell", duration=4).json()["id"])
+    assert (made.status, made.error_code, made.credit_state) == ("failed", "output_corrupt", "released")
+    assert "an MP3 of 4.0 s was asked for" in made.error_message and made.asset(AssetRole.AUDIO) is None
+    monkeypatch.setattr(audio, "inspect_audio", lambda data, **kw: (_ for _ in ()).throw(
+        GenerationError("audio_corrupt", "the result audio could not be decoded as audio.")))
+    broken = drive_to_terminal(create(client, alice_key, kind=TEXT_TO_AUDIO, prompt="a gong", duration=3).json()["id"])
+    assert (broken.status, broken.error_code, broken.credit_state) == ("failed", "output_corrupt", "released")
+    team.refresh_from_db()
+    assert team.credits_available == before and team.credits_reserved == 0
+    assert_books_balance(team)
 
 
 @pytest.mark.django_db
