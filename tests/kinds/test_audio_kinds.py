@@ -175,7 +175,7 @@ def _bytes(response):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_native_api_makes_a_signed_sound_from_a_prompt(client, use_simulator, redis_conn, team, alice_key, tmp_path):
+def test_native_api_makes_a_signed_sound_from_a_prompt(client, use_simulator, redis_conn, team, alice, alice_key, tmp_path):
     from generations.actions.provenance import check_media
     from generations.provenance import credentials
 
@@ -206,6 +206,12 @@ def test_native_api_makes_a_signed_sound_from_a_prompt(client, use_simulator, re
     assert report["media"] == "audio" and report["credentials"]["state"] == "trusted" and not report["watermark"]["checked"]
     assert report["generation"]["id"] == str(made.public_id) and report["generation"]["matched_by"] == ["credentials"]
     assert report["summary"][0].startswith("Made by this studio")
+    # Remix opens the Sound page with the same description and length.
+    from generations.web.generations import remix_url
+
+    client.force_login(alice)
+    page = client.get(remix_url(made)).content.decode()
+    assert "rain on a tin roof, distant thunder</textarea>" in page and 'value="6.5"' in page
     assert_books_balance(team)
 
 
