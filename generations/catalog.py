@@ -37,6 +37,11 @@ KINDS = (TEXT2VIDEO, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, VIDEO_EXTEND, LIP_SYNC, EFF
          IMAGE_GENERATION, IMAGE_EXPAND, OMNI_IMAGE, MULTI_IMAGE2IMAGE)
 # Kinds whose output is still images (task_result.images), not a clip.
 IMAGE_KINDS = (IMAGE_GENERATION, IMAGE_EXPAND, OMNI_IMAGE, MULTI_IMAGE2IMAGE)
+# Sound (POST /v1/audio/text-to-audio, /v1/audio/video-to-audio): as for images, the kind is its route under /v1/.
+TEXT_TO_AUDIO = "audio/text-to-audio"
+VIDEO_TO_AUDIO = "audio/video-to-audio"
+AUDIO_KINDS = (TEXT_TO_AUDIO, VIDEO_TO_AUDIO)
+KINDS = (*KINDS, *AUDIO_KINDS)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -52,10 +57,12 @@ KIND_LABELS = {
     OMNI_IMAGE: "Omni image",
     MULTI_IMAGE2IMAGE: "Several images → image",
 }
+KIND_LABELS.update({TEXT_TO_AUDIO: "Sound", VIDEO_TO_AUDIO: "Sound for a clip"})
 # Kinds that continue an existing clip of the team: they name a parent generation.
 PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
 LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from", "omni-video": "Made with the clip",
                   MOTION_CONTROL: "Moves as in"}
+LINEAGE_LABELS[VIDEO_TO_AUDIO] = "Sound added to"
 
 # video-extend (§2): adds 4–5 s per call (the simulator adds exactly 5), total at most 3 minutes, only
 # for videos the V1.x models made, and only while the upstream still keeps them (30 days).
@@ -200,7 +207,18 @@ IMAGE_KIND_MODELS = {IMAGE_GENERATION: IMAGE_MODELS, IMAGE_EXPAND: (IMAGE_EXPAND
                      MULTI_IMAGE2IMAGE: MULTI_IMAGE2IMAGE_MODELS}
 # Fields no image kind takes (each kind refuses the others' as well).
 _NOT_FOR_IMAGES = ("image_tail", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control", "cfg_scale",
-                   "duration", "mode", "remix_of", "video_list", "character_orientation", "keep_original_sound")
+                   "duration", "mode", "remix_of", "video_list", "character_orientation", "keep_original_sound",
+                   "sound_effect_prompt", "bgm_prompt", "asmr_mode")
+
+# Sound (WHQ25/rawgenai docs/research/kling/text-to-audio.md and video-to-audio.md, transcriptions of the official
+# documents). text-to-audio: a prompt (required, <=200 characters) and a duration of 3.0-10.0 s to one decimal
+# (a number, required upstream; the studio defaults to 5.0). video-to-audio: the clip (video_id of a Kling-made
+# video of the last 30 days, 3.0-20.0 s; here always a finished clip of the team), optional sound_effect_prompt
+# and bgm_prompt (<=200 each) and asmr_mode (boolean). Neither takes a model name: the studio records AUDIO_MODEL.
+AUDIO_MODEL = "kling-audio"
+AUDIO_PROMPT_MAX_CHARS = 200
+TEXT_TO_AUDIO_SECONDS = (3.0, 10.0)
+VIDEO_TO_AUDIO_CLIP_SECONDS = (3.0, 20.0)
 
 
 # effects: single-image scenes take one image and last 5 s; two-person scenes take exactly two images.
@@ -349,6 +367,8 @@ class GenerationRequest:
             return "\n".join(text for text in (self.options.get("text", ""), self.prompt) if text)
         if self.kind in (OMNI_VIDEO, OMNI_IMAGE):
             return omni_readable(self.prompt)
+        if self.kind == VIDEO_TO_AUDIO:
+            return "\n".join(text for text in (self.prompt, self.options.get("bgm_prompt", "")) if text)
         text = self.options.get("text") or self.prompt
         if self.shots:
             text = "\n".join([text, *(f"Shot {shot['index']}: {shot['prompt']}" for shot in self.shots)]).strip()
@@ -404,6 +424,8 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         IMAGE_EXPAND: _expand_request,
         OMNI_IMAGE: _omni_image_request,
         MULTI_IMAGE2IMAGE: _multi_image2image_request,
+        TEXT_TO_AUDIO: _text_to_audio_request,
+        VIDEO_TO_AUDIO: _video_to_audio_request,
     }[kind]
     request = validate(kind, data, default_model=default_model, common=common)
     if _visible_label(data):
@@ -458,6 +480,8 @@ def _duration(data, allowed, model_name):
     # A JSON number is a common slip; accept whole numbers, send the upstream its string.
     if isinstance(duration, int) and not isinstance(duration, bool):
         duration = str(duration)
+    if isinstance(duration, float) and duration.is_integer():  # 5.0: the native API's duration also takes sound's floats
+        duration = str(int(duration))
     if not isinstance(duration, str) or duration not in allowed:
         raise GenerationError(
             "invalid_duration",
@@ -1216,6 +1240,99 @@ def _multi_image2image_request(kind, data, *, default_model, common):
     return GenerationRequest(kind=kind, prompt=prompt, model_name=model_name, duration="", mode="std",
                              aspect_ratio=_image_shape(data, IMAGE_ASPECT_RATIOS, "16:9"),
                              images=(*subjects, *(data[name] for name in extra)), options=options, **common)
+
+
+# -- sound ------------------------------------------------------------------------------------------------
+
+_NOT_FOR_SOUND = ("image", "image_tail", "images", "effect_scene", "text", "audio", "voice_id", "camera_control",
+                  "negative_prompt", "cfg_scale", "aspect_ratio", "mode", "remix_of", "image_list", "video_list",
+                  "element_list", "character_orientation", "keep_original_sound", "n", "image_reference",
+                  "image_fidelity", "human_fidelity", "resolution", "scene_image", "style_image",
+                  *(f"{side}_expansion_ratio" for side in EXPANSION_SIDES))
+
+
+def _sound_text(data, name, *, required=False):
+    """A sound prompt: text of at most AUDIO_PROMPT_MAX_CHARS characters (the upstream's limit)."""
+    text = _text(data, name)
+    if required and not text:
+        raise GenerationError("prompt_required", f"{name} is required: describe the sound.", field=name)
+    if len(text) > AUDIO_PROMPT_MAX_CHARS:
+        raise GenerationError(
+            f"{name}_too_long", f"{name} cannot be longer than {AUDIO_PROMPT_MAX_CHARS} characters; was {len(text)}.",
+            field=name,
+        )
+    return text
+
+
+def _sound_model(data, kind):
+    model_name = data.get("model") or data.get("model_name") or AUDIO_MODEL
+    if model_name != AUDIO_MODEL:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not make sound; {kind} takes no model "
+            f"(or {AUDIO_MODEL}).", field="model",
+        )
+    return model_name
+
+
+def _text_to_audio_request(kind, data, *, default_model, common):
+    """audio/text-to-audio: a sound effect or ambience described by `prompt` (<=200), 3.0-10.0 s long (to a
+    tenth of a second). The exact length travels in options["seconds"]; `duration` is it rounded up, for pricing."""
+    _refuse(data, (*_NOT_FOR_SOUND, "parent_id", "sound_effect_prompt", "bgm_prompt", "asmr_mode"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = _sound_model(data, kind)
+    prompt = _sound_text(data, "prompt", required=True)
+    seconds = data.get("duration", 5.0)
+    if isinstance(seconds, str):
+        try:
+            seconds = float(seconds)
+        except ValueError:
+            seconds = None
+    low, high = TEXT_TO_AUDIO_SECONDS
+    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not low <= seconds <= high
+            or abs(seconds * 10 - round(seconds * 10)) > 1e-6):
+        raise GenerationError(
+            "invalid_duration", f"duration must be a number of seconds from {low:g} to {high:g}, to one decimal.",
+            field="duration",
+        )
+    seconds = round(float(seconds), 1)
+    return GenerationRequest(
+        kind=kind, prompt=prompt, model_name=model_name, duration=str(math.ceil(seconds)), mode="std", aspect_ratio="",
+        options={"seconds": seconds}, **common,
+    )
+
+
+def _video_to_audio_request(kind, data, *, default_model, common):
+    """audio/video-to-audio: sound effects (and music) for a finished clip of the team (`parent_id`), guided by
+    optional sound_effect_prompt and bgm_prompt (<=200 each, both screened) and asmr_mode. The clip's length
+    (3-20 s, checked by the submit action) is the price's and the result's."""
+    _refuse(data, (*_NOT_FOR_SOUND, "duration"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = _sound_model(data, kind)
+    if data.get("prompt") not in (None, ""):
+        raise GenerationError(
+            "field_not_applicable", "prompt is not used by audio/video-to-audio: use sound_effect_prompt and bgm_prompt.",
+            field="prompt",
+        )
+    effects = _sound_text(data, "sound_effect_prompt")
+    music = _sound_text(data, "bgm_prompt")
+    asmr = data.get("asmr_mode", False)
+    if asmr in ("true", "false"):
+        asmr = asmr == "true"
+    if not isinstance(asmr, bool):
+        raise GenerationError("invalid_asmr_mode", "asmr_mode must be true or false.", field="asmr_mode")
+    parent_id = _short_text(data, "parent_id", 64)
+    if not parent_id:
+        raise GenerationError(
+            "parent_required", "Say which clip gets the sound: parent_id is the id of a finished generation of your team.",
+            field="parent_id",
+        )
+    options = {"asmr_mode": asmr}
+    if music:
+        options["bgm_prompt"] = music
+    return GenerationRequest(
+        kind=kind, prompt=effects, model_name=model_name, duration="", mode="std", aspect_ratio="", parent_id=parent_id,
+        options=options, **common,
+    )
 
 
 def _effects_request(kind, data, *, default_model, common):

@@ -165,6 +165,8 @@ class AssetRole(models.TextChoices):
     IMAGE_7 = "image_7", "Image 7"
     IMAGE_8 = "image_8", "Image 8"
     IMAGE_9 = "image_9", "Image 9"
+    # A sound kind's audio (MP3): text-to-audio's only output; video-to-audio's soundtrack alone, beside its clip.
+    AUDIO = "audio", "Audio"
     # For reviewers of a withheld output: never served to users.
     BLURRED_POSTER = "blurred_poster", "Blurred poster"
     EVIDENCE = "evidence", "Blurred deciding frames"
@@ -174,6 +176,7 @@ OUTPUT_IMAGE_ROLES = tuple(AssetRole(f"image_{number}") for number in range(1, 1
 # What a generation delivers (a clip and its poster, or an image generation's stills and poster): released,
 # withheld and kept together.
 DELIVERED_ROLES = (AssetRole.VIDEO, AssetRole.POSTER, *OUTPUT_IMAGE_ROLES)
+DELIVERED_ROLES = (*DELIVERED_ROLES, AssetRole.AUDIO)  # a sound kind's audio, released and withheld with the rest
 
 
 def asset_upload_path(asset, filename):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import CreditEntry, CreditEntryKind
 from accounts.periods import next_period_start
-from generations.catalog import IMAGE_KINDS
+from generations.catalog import AUDIO_KINDS, IMAGE_KINDS, VIDEO_TO_AUDIO
 from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, CreditState
 from generations.selectors import deliverable_asset
 from generations.states import Status
@@ -84,6 +84,7 @@ def generation_summary(generation, *, for_api=True):
             else None
         ),
         "images": _image_links(generation, for_api=for_api) if deliverable and generation.kind in IMAGE_KINDS else None,
+        "audio": _audio_link(generation, for_api=for_api) if deliverable and generation.kind in AUDIO_KINDS else None,
         "provenance": provenance_summary(generation) if deliverable else None,
         "media_deleted_at": generation.media_deleted_at.isoformat() if generation.media_deleted_at else None,
     }
@@ -105,6 +106,30 @@ def _image_links(generation, *, for_api):
         links.append({"index": index, "url": url, "width": asset.width, "height": asset.height, "size_bytes": asset.size_bytes,
                       "sha256": asset.sha256})
     return links
+
+
+def _audio_link(generation, *, for_api):
+    """A sound kind's MP3 (none while withheld): its download link and what it is."""
+    asset = next((a for a in generation.assets.all() if a.role == AssetRole.AUDIO and not a.quarantined), None)
+    if asset is None:
+        return None
+    if for_api:
+        url = f"/api/v1/generations/{generation.public_id}/audio"
+    else:
+        url = reverse("generations:audio", args=[generation.public_id])
+    return {"url": url, "content_type": asset.content_type, "duration_s": asset.duration_s, "size_bytes": asset.size_bytes,
+            "sha256": asset.sha256}
+
+
+def _kling_audios(generation, request) -> list:
+    """Kling's sound shape: task_result.audios [{id, url_mp3, url_wav, duration_mp3, duration_wav}]. The studio keeps
+    the MP3 only, so url_wav and duration_wav are empty."""
+    asset = deliverable_asset(generation, AssetRole.AUDIO) if generation.status == Status.SUCCEEDED else None
+    if asset is None:
+        return []
+    seconds = f"{asset.duration_s:.1f}" if asset.duration_s else ""
+    return [{"id": str(asset.public_id), "url_mp3": signed_download_url(request, asset), "url_wav": "",
+             "duration_mp3": seconds, "duration_wav": ""}]
 
 
 def provenance_summary(generation) -> dict | None:
@@ -182,6 +207,8 @@ def kling_task_object(generation, *, request=None) -> dict:
         for index, asset in enumerate(images):
             url = signed_download_url(request, asset)
             result["images"].append({"index": index, "url": url, **({"watermark_url": url} if asked_for_mark else {})})
+    if generation.kind in AUDIO_KINDS:
+        result = {**({"videos": videos} if generation.kind == VIDEO_TO_AUDIO else {}), "audios": _kling_audios(generation, request)}
     data = {
         "task_id": str(generation.public_id),
         "task_status": status,

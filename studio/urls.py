@@ -5,7 +5,15 @@ from django.urls import include, path, re_path
 from generations.api import kling
 from generations.api.callbacks import provider_callback
 from generations.api.native import api
-from generations.catalog import AVATAR, IMAGE_EXPAND, IMAGE_GENERATION, MULTI_IMAGE2IMAGE, OMNI_IMAGE
+from generations.catalog import (
+    AVATAR,
+    IMAGE_EXPAND,
+    IMAGE_GENERATION,
+    MULTI_IMAGE2IMAGE,
+    OMNI_IMAGE,
+    TEXT_TO_AUDIO,
+    VIDEO_TO_AUDIO,
+)
 from generations.web import provenance as provenance_views
 from generations.web import reports as report_views
 from generations.web import takedown as takedown_views
@@ -39,6 +47,11 @@ urlpatterns = [
     path("kling/v1/images/multi-image2image", kling.tasks, {"kind": MULTI_IMAGE2IMAGE}, name="kling-multi-image-tasks"),
     path("kling/v1/images/multi-image2image/<str:task_id>", kling.task_detail, {"kind": MULTI_IMAGE2IMAGE},
          name="kling-multi-image-task"),
+    path("kling/v1/audio/text-to-audio", kling.tasks, {"kind": TEXT_TO_AUDIO}, name="kling-text-to-audio-tasks"),
+    path("kling/v1/audio/text-to-audio/<str:task_id>", kling.task_detail, {"kind": TEXT_TO_AUDIO}, name="kling-text-to-audio-task"),
+    path("kling/v1/audio/video-to-audio", kling.tasks, {"kind": VIDEO_TO_AUDIO}, name="kling-video-to-audio-tasks"),
+    path("kling/v1/audio/video-to-audio/<str:task_id>", kling.task_detail, {"kind": VIDEO_TO_AUDIO},
+         name="kling-video-to-audio-task"),
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),

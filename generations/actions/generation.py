@@ -255,6 +255,8 @@ def _resolve_parent(team, request):
         return parent, _referenced_clip(parent, request)
     if request.kind == catalog.MOTION_CONTROL:
         return parent, _motion_clip(parent, request)
+    if request.kind == catalog.VIDEO_TO_AUDIO:
+        return parent, _clip_for_sound(parent, request)
     if request.kind not in catalog.PARENT_KINDS:
         return parent, request  # a remix only records where it came from
     video = _continuable_video(parent, request.kind)
@@ -298,7 +300,23 @@ def _motion_clip(parent, request):
     return dataclasses.replace(request, duration=str(min(high, max(low, round(seconds)))))
 
 
+def _clip_for_sound(parent, request):
+    """video-to-audio's clip: a finished clip of the team the video service still keeps, 3–20 s long (the
+    upstream's limit). The result (and the price) lasts as long as the clip."""
+    video = _continuable_video(parent, request.kind)
+    seconds = video.duration_s or parent.duration_seconds
+    low, high = catalog.VIDEO_TO_AUDIO_CLIP_SECONDS
+    if not low - 0.25 <= seconds <= high + 0.25:
+        raise GenerationError(
+            "invalid_video_duration", f"Sound can be made for clips of {low:g}–{high:g} seconds; this one lasts {seconds:.1f}.",
+            field="parent_id", http_status=422,
+        )
+    return dataclasses.replace(request, duration=str(min(int(high), max(int(low), round(seconds)))))
+
+
 def _verb(kind):
+    if kind == catalog.VIDEO_TO_AUDIO:
+        return "given sound"
     if kind == catalog.OMNI_VIDEO:
         return "used in video_list"
     if kind == catalog.MOTION_CONTROL:
@@ -1000,10 +1018,19 @@ def flagged_categories(verdict) -> dict:
     return flagged
 
 
+def _store_sound(generation, audio, *, quarantined):
+    """Store a sound kind's audio (MP3 bytes, seconds); what the delivery's audit record says of it."""
+    data, seconds = audio
+    asset = _store_asset(generation, AssetRole.AUDIO, data, name="sound.mp3", content_type="audio/mpeg",
+                         quarantined=quarantined, duration_s=seconds)
+    return {"audio_sha256": asset.sha256, "audio_duration_s": seconds}
+
+
 def do_deliver_output(generation, *, poster_bytes, verdict, video_file=None, video_info=None, images=(), blame="model_output",
-                      evidence=None, blurred_poster=None, provider_video_id="", provenance=None, hash_match=None):
+                      evidence=None, blurred_poster=None, provider_video_id="", provenance=None, hash_match=None, audio=None):
     """Act on the output scan, in one transaction: store the clip (or an image generation's `images`, (PNG bytes,
-    width, height) in index order) and its poster, then
+    width, height) in index order; a sound kind's `audio`, (MP3 bytes, seconds), alone or beside its clip) and its
+    poster, then
     allow → succeeded; review → held at stage output (files quarantined until a moderator releases them);
     block → blocked at stage output (files quarantined for good; blurred evidence kept for reviewers, and a
     strike when the blame is the user's). The files are stored first so that everything a success
@@ -1035,12 +1062,16 @@ def do_deliver_output(generation, *, poster_bytes, verdict, video_file=None, vid
                 for number, (role, (data, width, height)) in enumerate(zip(OUTPUT_IMAGE_ROLES, images, strict=False), start=1)
             ]
             extra = {"images": len(stored), "sha256": [asset.sha256 for asset in stored]}
+        elif video_file is None:
+            extra = {}  # text-to-audio: the audio alone, stored below
         else:
             video_asset = _store_asset(
                 generation, AssetRole.VIDEO, video_file, name="clip.mp4", content_type="video/mp4", quarantined=withheld,
                 width=video_info.width, height=video_info.height, duration_s=video_info.duration_s,
             )
             extra = {"sha256": video_asset.sha256, "duration_s": video_info.duration_s}
+        if audio is not None:
+            extra.update(_store_sound(generation, audio, quarantined=withheld))
         _store_asset(generation, AssetRole.POSTER, poster_bytes, name="poster.jpg", content_type="image/jpeg", quarantined=withheld)
         if blurred_poster:
             _store_asset(generation, AssetRole.BLURRED_POSTER, blurred_poster, name="poster-blurred.jpg", content_type="image/jpeg")

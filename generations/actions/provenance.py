@@ -174,7 +174,7 @@ def _conclusion(report):
     claims, mark, generation = report["credentials"], report["watermark"], report.get("generation")
     state = claims.get("state")
     ours_by_mark = bool(mark.get("found") and mark.get("this_install"))
-    what = "video" if report["media"] == verification.VIDEO else "image"
+    what = {verification.VIDEO: "video", verification.AUDIO: "sound"}.get(report["media"], "image")
     lines = []
     named = ""
     if generation and generation.get("id"):

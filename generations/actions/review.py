@@ -24,7 +24,6 @@ from generations.actions.withholding import release, withhold
 from generations.errors import GenerationError
 from generations.models import (
     DELIVERED_ROLES,
-    AssetRole,
     GalleryItem,
     GalleryStatus,
     ReviewDecision,
@@ -489,7 +488,7 @@ def _apply_report_decision(review_item, *, approved, actor, reason):
             extra={"generation": str(generation.public_id), "review": str(review_item.public_id), "reason": reason,
                    "policy_version": current_policy_version()},
         )
-    withhold(generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.POSTER)))
+    withhold(generation.assets.filter(role__in=DELIVERED_ROLES))  # the clip, stills or sound, and the poster
     # Other open reports of the same clip are settled by this decision.
     ReviewItem.objects.filter(generation=generation, kind=ReviewKind.REPORT, decision="").exclude(pk=review_item.pk).update(
         decision=review_item.decision, decision_reason=f"Settled with report {review_item.public_id}.",

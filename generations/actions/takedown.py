@@ -214,7 +214,7 @@ def _take_down(generation, copies, *, ban_id, bank, actor, source, request=None)
     already = generation.error_code == COPY_REMOVED
     appealable = False
     if generation.status == Status.HELD:
-        stage = Stage.OUTPUT if generation.assets.filter(role__in=(AssetRole.VIDEO, *OUTPUT_IMAGE_ROLES)).exists() else Stage.INPUT
+        stage = Stage.OUTPUT if generation.assets.filter(role__in=(AssetRole.VIDEO, AssetRole.AUDIO, *OUTPUT_IMAGE_ROLES)).exists() else Stage.INPUT
         generation_actions.do_transition(
             generation, Status.BLOCKED, expected=Status.HELD, stage=stage, progress=0, actor=actor,
             error_code=COPY_REMOVED, error_message=_owner_message(generation, bank.category, appealable=True),

@@ -1,6 +1,7 @@
 """The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
-/kling/v1/videos/avatar/image2video), and /kling/v1/images/generations, /kling/v1/images/editing/expand,
-/kling/v1/images/omni-image and /kling/v1/images/multi-image2image for still images.
+/kling/v1/videos/avatar/image2video), /kling/v1/images/generations, /kling/v1/images/editing/expand,
+/kling/v1/images/omni-image and /kling/v1/images/multi-image2image for still images, and
+/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound.
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
@@ -35,6 +36,8 @@ from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
 from generations.actions.generation import do_submit_generation
 from generations.catalog import (
+    AUDIO_KINDS,
+    AUDIO_MODEL,
     AVATAR,
     AVATAR_MODEL,
     EXPANSION_SIDES,
@@ -51,6 +54,7 @@ from generations.catalog import (
     OMNI_IMAGE,
     OMNI_IMAGE_MODELS,
     OMNI_VIDEO,
+    VIDEO_TO_AUDIO,
     validate_generation_request,
 )
 from generations.errors import GenerationError
@@ -329,6 +333,8 @@ def _kind_fields(kind, body, team):
         return _omni_fields(body, team)
     if kind == MOTION_CONTROL:
         return _motion_fields(body, team)
+    if kind in AUDIO_KINDS:
+        return _sound_fields(kind, body, team)
     if kind == IMAGE_GENERATION:
         # The official body's own names; the catalog checks them (n, image_reference, the fidelities, resolution).
         fields = {"model": body.get("model_name") or IMAGE_DEFAULT_MODEL}
@@ -450,6 +456,20 @@ def _motion_fields(body, team):
         raise GenerationError("parent_required", "Invalid request parameters: video_url is required", field="video_url")
     fields["parent_id"] = _team_clip(body, "body", "video_url", team)
     fields.update({name: body[name] for name in ("character_orientation", "keep_original_sound") if body.get(name) is not None})
+    return fields
+
+
+def _sound_fields(kind, body, team):
+    """The sound kinds take no model_name (the studio records its own); video-to-audio's clip is its `video_id`
+    or a result `video_url` this door gave out (never another URL), with sound_effect_prompt, bgm_prompt and
+    asmr_mode as upstream."""
+    fields = {"model": body.get("model_name") or AUDIO_MODEL}
+    if kind == VIDEO_TO_AUDIO:
+        if body.get("video_url") in (None, "") and body.get("video_id") in (None, ""):
+            raise GenerationError("parent_required", "Invalid request parameters: video_id or video_url is required",
+                                  field="video_id")
+        fields["parent_id"] = _team_clip(body, "body", "video_url", team)
+        fields.update({name: body[name] for name in ("sound_effect_prompt", "bgm_prompt", "asmr_mode") if body.get(name) is not None})
     return fields
 
 

@@ -112,7 +112,9 @@ class GenerationIn(Schema):
     prompt: str | None = None
     negative_prompt: str | None = None
     model: str | None = None
-    duration: str | int | None = Field(None, description="Seconds, as a string; 5 when absent (omni-video editing a clip: its length)")
+    duration: str | int | float | None = Field(
+        None, description="Seconds, as a string; 5 when absent (omni-video editing a clip: its length); "
+                          "audio/text-to-audio: a number, 3.0–10.0 to one decimal")
     aspect_ratio: str | None = None
     mode: str | None = None
     cfg_scale: float | None = None
@@ -176,6 +178,10 @@ class GenerationIn(Schema):
     )
     scene_image: str | None = Field(None, description="images/multi-image2image: the scene to put the subjects (images) in")
     style_image: str | None = Field(None, description="images/multi-image2image: the style to render them in")
+    sound_effect_prompt: str | None = Field(
+        None, description="audio/video-to-audio: the sound effects to make for the clip (≤ 200 characters, screened)")
+    bgm_prompt: str | None = Field(None, description="audio/video-to-audio: the background music (≤ 200 characters, screened)")
+    asmr_mode: bool | None = Field(None, description="audio/video-to-audio: closer, more detailed sound effects (default false)")
 
 
 class GenerationErrorOut(Schema):
@@ -196,6 +202,14 @@ class ImageOut(Schema):
     url: str
     width: int | None
     height: int | None
+    size_bytes: int
+    sha256: str
+
+
+class AudioOut(Schema):
+    url: str
+    content_type: str
+    duration_s: float | None
     size_bytes: int
     sha256: str
 
@@ -230,6 +244,7 @@ class GenerationOut(Schema):
     poster_url: str | None
     video: VideoOut | None
     images: list[ImageOut] | None = Field(None, description="An image kind's delivered images (PNG), in index order")
+    audio: AudioOut | None = Field(None, description="audio/*: the delivered sound (MP3, signed with content credentials)")
     parent_id: str | None
     options: dict[str, Any]
     provenance: ProvenanceOut | None = Field(None, description="How the delivered clip is marked; null until it succeeds")
@@ -515,6 +530,12 @@ def download_image(request, generation_id: str, index: int):
     if not 0 <= index < len(OUTPUT_IMAGE_ROLES):
         raise GenerationError("not_ready", "This generation has no such image.", http_status=404)
     return _asset_download(request, generation_id, OUTPUT_IMAGE_ROLES[index], f"{generation_id}-{index}.png")
+
+
+@api.get("/generations/{generation_id}/audio", response={200: Any, 302: None, **ERRORS},
+         summary="Download the sound of an audio generation (MP3)")
+def download_audio(request, generation_id: str):
+    return _asset_download(request, generation_id, AssetRole.AUDIO, f"{generation_id}.mp3")
 
 
 class CreditsOut(Schema):

@@ -25,6 +25,7 @@ MIME_TYPES = {
     ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".png": "image/png", ".webp": "image/webp",
 }
+MIME_TYPES.update({".mp3": "audio/mpeg", ".wav": "audio/wav"})  # a sound kind's audio, signed as c2pa-python can
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 GENERATION_ASSERTION = "org.studio.generation"
 # IPTC source types that mean "made (or partly made) by a generative model".

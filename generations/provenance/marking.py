@@ -98,21 +98,13 @@ def mark_output(
         chain = None
     if chain is not None:
         signing_started = time.monotonic()
-        common = {
-            "generation_public_id": str(generation_public_id),
-            "model_name": model_name,
-            "studio_version": settings.STUDIO_VERSION,
-            "created_at": created_at,
-            "chain": chain,
-        }
+        common = _signing_fields(chain, generation_public_id, model_name, created_at)
         signed_video = workdir / "signed.mp4"
         credentials.sign_media(video_path, signed_video, parent_manifest_path=ingredient_path, **common)
         video_path = signed_video
         if poster:
             poster = sign_jpeg(poster, workdir, **common)
-        record["credentials"] = "signed"
-        record["signer"] = chain.leaf.subject.rfc4514_string()
-        record["edited"] = ingredient_path is not None
+        _record_signing(record, chain, ingredient_path)
         record["sign_s"] = round(time.monotonic() - signing_started, 3)
     record["seconds"] = round(time.monotonic() - started, 3)
     return MarkedOutput(video_path=video_path, poster_bytes=poster, record=record)
@@ -171,13 +163,7 @@ def mark_stills(
         chain = None
     if chain is not None:
         signing_started = time.monotonic()
-        common = {
-            "generation_public_id": str(generation_public_id),
-            "model_name": model_name,
-            "studio_version": settings.STUDIO_VERSION,
-            "created_at": created_at,
-            "chain": chain,
-        }
+        common = _signing_fields(chain, generation_public_id, model_name, created_at)
         signed = []
         for index, png in enumerate(images):
             source, target = workdir / f"still-{index}.png", workdir / f"still-{index}-signed.png"
@@ -187,12 +173,71 @@ def mark_stills(
         images = signed
         if poster:
             poster = sign_jpeg(poster, workdir, **common)
-        record["credentials"] = "signed"
-        record["signer"] = chain.leaf.subject.rfc4514_string()
-        record["edited"] = ingredient_path is not None
+        _record_signing(record, chain, ingredient_path)
         record["sign_s"] = round(time.monotonic() - signing_started, 3)
     record["seconds"] = round(time.monotonic() - started, 3)
     return MarkedStills(images=images, poster_bytes=poster, record=record)
+
+
+@dataclass
+class MarkedSound:
+    audio_bytes: bytes
+    poster_bytes: bytes
+    record: dict = field(default_factory=dict)
+
+
+def mark_sound(
+    audio_path, poster_bytes, workdir, *, generation_public_id, model_name, created_at, ingredient_path=None
+) -> MarkedSound:
+    """A sound kind's audio (MP3) signed with C2PA content credentials (c2pa-python signs MP3 and WAV), and its
+    poster (a drawing of the waveform) as a signed JPEG. The studio has no audio watermark and a sound has no
+    picture to label: the record says so (watermark None, label False). The same DEBUG leniency as mark_output."""
+    started = time.monotonic()
+    workdir = Path(workdir)
+    record = {"label": False, "credentials": "unsigned", "watermark": None, "warnings": [], "media": "audio",
+              "watermark_note": "no audio watermark: the content credentials are the mark"}
+    audio = Path(audio_path).read_bytes()
+    poster = poster_bytes
+    chain = _chain_or_warning(record, "sound")
+    if chain is not None:
+        common = _signing_fields(chain, generation_public_id, model_name, created_at)
+        source, target = workdir / "sound.mp3", workdir / "sound-signed.mp3"
+        source.write_bytes(audio)
+        credentials.sign_media(source, target, parent_manifest_path=ingredient_path, **common)
+        audio = target.read_bytes()
+        if poster:
+            poster = sign_jpeg(poster, workdir, **common)
+        _record_signing(record, chain, ingredient_path)
+    record["seconds"] = round(time.monotonic() - started, 3)
+    return MarkedSound(audio_bytes=audio, poster_bytes=poster, record=record)
+
+
+def _chain_or_warning(record, what):
+    """The signing chain; in DEBUG, when it is unusable, None and a warning in `record` (outside DEBUG it raises)."""
+    try:
+        return signing_chain()
+    except ProvenanceUnavailable as error:
+        if not settings.DEBUG:
+            raise
+        record["warnings"].append(str(error))
+        logger.warning("delivering %s without content credentials (DEBUG): %s", what, error)
+        return None
+
+
+def _record_signing(record, chain, ingredient_path) -> None:
+    """What a provenance record says of signed credentials: who signed, and whether they record an edit."""
+    record.update(credentials="signed", signer=chain.leaf.subject.rfc4514_string(), edited=ingredient_path is not None)
+
+
+def _signing_fields(chain, generation_public_id, model_name, created_at) -> dict:
+    """What credentials.sign_media and sign_jpeg are given besides the files."""
+    return {
+        "generation_public_id": str(generation_public_id),
+        "model_name": model_name,
+        "studio_version": settings.STUDIO_VERSION,
+        "created_at": created_at,
+        "chain": chain,
+    }
 
 
 def _png(pixels) -> bytes:

@@ -21,6 +21,7 @@ MAX_SIDE = 4096
 IMAGE_ANALYSIS_SIDE = 1024
 
 VIDEO, IMAGE = "video", "image"
+AUDIO = "audio"  # a sound kind's MP3 (or a WAV): content credentials only, no picture to hold a watermark
 _IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -49,7 +50,19 @@ def sniff(path) -> Sniffed:
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         return Sniffed(VIDEO, "video/quicktime" if brand == b"qt  " else "video/mp4")
-    raise UnsupportedMedia("unsupported_media", "Only MP4 or MOV videos and JPEG, PNG or WebP images can be checked.")
+    sound = _sniff_sound(head)
+    if sound is not None:
+        return sound
+    raise UnsupportedMedia("unsupported_media", "Only MP4 or MOV videos, JPEG, PNG or WebP images and MP3 or WAV sounds can be checked.")
+
+
+def _sniff_sound(head: bytes) -> Sniffed | None:
+    """An MP3 (an ID3 tag or an MPEG audio frame header first) or a WAV (RIFF WAVE)."""
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return Sniffed(AUDIO, "audio/mpeg")
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return Sniffed(AUDIO, "audio/wav")
+    return None
 
 
 def inspect_file(path, *, trust_anchor_pem: bytes | None, mark_identity: identity.WatermarkIdentity | None) -> dict:
@@ -71,6 +84,8 @@ def _credentials(path, mime_type, trust_anchor_pem):
 def _watermark(path, sniffed, mark_identity):
     if mark_identity is None:
         return {"checked": False, "found": False, "reason": "this install has no watermark key"}
+    if sniffed.media == AUDIO:
+        return {"checked": False, "found": False, "reason": "a sound carries no watermark: its content credentials are its mark"}
     accumulator = watermark.Accumulator()
     try:
         if sniffed.media == VIDEO:

@@ -58,6 +58,9 @@ class TaskSnapshot:
     video_duration_s: float | None = None
     # An image task's result URLs (task_result.images), in index order.
     image_urls: tuple = ()
+    # A sound task's result audio (task_result.audios[0]): its MP3 URL and length.
+    audio_url: str = ""
+    audio_duration_s: float | None = None
     raw: dict = field(default_factory=dict, repr=False)
 
     @property

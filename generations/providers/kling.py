@@ -105,8 +105,21 @@ def parse_task(data) -> TaskSnapshot:
         video_id=str(first.get("id") or ""),
         video_duration_s=duration_s,
         image_urls=tuple(str(image["url"]) for image in images),
+        **_audio_result(result),
         raw=data,
     )
+
+
+def _audio_result(result: dict) -> dict:
+    """A sound task's first audio (task_result.audios): its MP3 URL and duration, as TaskSnapshot fields."""
+    audios = [audio for audio in (result.get("audios") or []) if isinstance(audio, dict) and audio.get("url_mp3")]
+    if not audios:
+        return {}
+    try:
+        seconds = float(audios[0].get("duration_mp3"))
+    except (TypeError, ValueError):
+        seconds = None
+    return {"audio_url": str(audios[0]["url_mp3"]), "audio_duration_s": seconds}
 
 
 class KlingClient:
@@ -133,7 +146,7 @@ class KlingClient:
     @staticmethod
     def route(kind: str) -> str:
         """A kind's collection route: /v1/videos/<kind>, or /v1/images/<…> for an image kind (named by that route)."""
-        return f"/v1/{kind}" if kind.startswith("images/") else f"/v1/videos/{kind}"
+        return f"/v1/{kind}" if kind.startswith(("images/", "audio/")) else f"/v1/videos/{kind}"
 
     def create_task(self, kind: str, payload: dict) -> TaskSnapshot:
         data = self._call("POST", self.route(kind), json=payload)

@@ -2,9 +2,10 @@
 
 Kinds: text2video, image2video, video-extend, lip-sync, effects, multi-image2video, avatar/image2video
 (a two-segment route), omni-video and motion-control, each with create, query (task_id or external_task_id)
-and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; and the image kinds under /v1/images/generations,
+and list under /v1/videos/<kind> and /kling/v1/videos/<kind>; the image kinds under /v1/images/generations,
 /v1/images/editing/expand, /v1/images/omni-image and /v1/images/multi-image2image (and /kling/v1/images/…), whose
-result is task_result.images. Every result video is also registered
+result is task_result.images; and sound under /v1/audio/text-to-audio and /v1/audio/video-to-audio, whose result is
+task_result.audios (and videos). Every result video is also registered
 by video id on disk (registry.py), so extend and lip-sync can find it.
 
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
@@ -36,6 +37,7 @@ from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
 from .render import render_clip, soundtrack, watermarked_copy, watermarked_still
 from .render_images import render_composed, render_effect, render_expanded, render_multi_image, render_stills
+from .render_sound import clip_with_sound, encode_sound, sound_effect
 from .render_videos import (
     audio_envelope,
     render_avatar,
@@ -62,6 +64,8 @@ from .validation import (
     OmniImageRequest,
     OmniRequest,
     TaskRequest,
+    TextToAudioRequest,
+    VideoToAudioRequest,
     invalid,
     megabytes,
     validate_create,
@@ -72,6 +76,8 @@ log = logging.getLogger("generations.simulator")
 KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video",
          "omni-video", "motion-control")
 IMAGE_KINDS = ("images/generations", "images/editing/expand", "images/omni-image", "images/multi-image2image")
+# Sound kinds, straight under /v1/ like the image kinds: task_result.audios (and videos, for video-to-audio).
+AUDIO_KINDS = ("audio/text-to-audio", "audio/video-to-audio")
 SUBMITTED, PROCESSING, SUCCEED, FAILED = "submitted", "processing", "succeed", "failed"
 HOLDS_SLOT = (SUBMITTED, PROCESSING)
 RISK_CONTROL_MESSAGE = "Failure to pass the risk control system"
@@ -84,10 +90,11 @@ FETCH_TIMEOUT_S = 10.0
 
 _KIND = "|".join(re.escape(kind) for kind in KINDS)
 # A video kind under /v1/videos/, an image kind straight under /v1/ (its name is its route there).
-_ROUTE = rf"(videos/(?:{_KIND})|{'|'.join(re.escape(kind) for kind in IMAGE_KINDS)})"
+_ROUTE = rf"(videos/(?:{_KIND})|{'|'.join(re.escape(kind) for kind in IMAGE_KINDS + AUDIO_KINDS)})"
 COLLECTION = re.compile(rf"^/v1/{_ROUTE}/?$")
 ITEM = re.compile(rf"^/v1/{_ROUTE}/([^/]+)$")
-RESULT_FILE = re.compile(r"^/files/(\d+(?:-\d)?(?:-watermarked)?)\.(mp4|png)$")
+RESULT_FILE = re.compile(r"^/files/(\d+(?:-\d)?(?:-watermarked)?)\.(mp4|png|mp3|wav)$")
+STILL_AND_SOUND_TYPES = {"png": "image/png", "mp3": "audio/mpeg", "wav": "audio/wav"}
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -106,6 +113,9 @@ def unit_deduction(request: TaskRequest) -> str:
     """
     if isinstance(request, ImageGenerationRequest):
         return f"{0.2 * request.count:g}"
+    if isinstance(request, (TextToAudioRequest, VideoToAudioRequest)):
+        per_5s = 0.3 if isinstance(request, TextToAudioRequest) else 0.4
+        return f"{per_5s * math.ceil(request.duration_s / 5 - 1e-9):g}"
     if request.kind == "lip-sync":
         return f"{0.5 * math.ceil(request.duration_s / 5 - 1e-9):g}"
     if request.kind == "avatar/image2video":
@@ -138,9 +148,24 @@ class Task:
     parent_video: dict | None = None
     # image generation only: the result URL of each still, in index order.
     image_urls: list[str] | None = None
+    # sound kinds only: the result audio's id and its base URL (<base>.mp3 and <base>.wav).
+    audio_id: str | None = None
+    audio_base: str | None = None
+
+    def _audios(self) -> list[dict]:
+        if self.status != SUCCEED or not self.audio_base:
+            return []
+        seconds = f"{self.request.duration_s:.1f}"
+        return [{"id": self.audio_id, "url_mp3": f"{self.audio_base}.mp3", "url_wav": f"{self.audio_base}.wav",
+                 "duration_mp3": seconds, "duration_wav": seconds}]
 
     def _result(self) -> dict:
-        """task_result: {"images": [{index, url}]} for an image kind, {"videos": [...]} for the rest."""
+        """task_result: {"images": [{index, url}]} for an image kind, {"audios": [...]} for a sound kind (with
+        "videos" for video-to-audio), {"videos": [...]} for the rest."""
+        if self.kind == "audio/text-to-audio":
+            return {"audios": self._audios()}
+        if self.kind == "audio/video-to-audio":
+            return {"videos": self._videos(), "audios": self._audios()}
         if self.kind not in IMAGE_KINDS:
             return {"videos": self._videos()}
         images = []
@@ -446,11 +471,11 @@ class SimulatorApp:
     def _result_file(self, name: str, extension: str, environ) -> _Answer:
         task_id = name.removesuffix("-watermarked").split("-")[0]
         path = os.path.join(self.data_dir, f"{name}.{extension}")
-        if extension == "png":
+        if extension in ("png", "mp3", "wav"):
             if not self.store.has_result(task_id) or not os.path.exists(path):
                 raise ApiError(404, 1203, "Requested resource does not exist")
             with open(path, "rb") as fh:
-                return _Answer(200, fh.read(), [("Cache-Control", "public, max-age=86400")], "image/png")
+                return _Answer(200, fh.read(), [("Cache-Control", "public, max-age=86400")], STILL_AND_SOUND_TYPES[extension])
         # A finished task of this run, or a video registered by an earlier run on the same data_dir.
         known = self.store.has_result(task_id) or self.videos.find_by_task(task_id) is not None
         if not known or not os.path.exists(path):
@@ -500,6 +525,9 @@ class SimulatorApp:
         if isinstance(request, ImageGenerationRequest):
             self._make_stills(task_id, request, started)
             return
+        if isinstance(request, (TextToAudioRequest, VideoToAudioRequest)):
+            self._make_sound(task_id, request, started)
+            return
         try:
             with self._render_slots:
                 if self._stopping.is_set():
@@ -528,29 +556,64 @@ class SimulatorApp:
 
     def _make_stills(self, task_id: str, request: ImageGenerationRequest, started: float) -> None:
         """Render an image task's stills to <task>-<index>.png (and their marked copies), then succeed."""
+
+        def render():
+            stills = still_renders(request, self.config.seed)
+            files = {f"{task_id}-{index}.png": still for index, still in enumerate(stills)}
+            if request.watermark:
+                files.update({f"{task_id}-{index}-watermarked.png": watermarked_still(still) for index, still in enumerate(stills)})
+            return files
+
+        if self._rendered(task_id, request, started, render):
+            base = self.config.public_url or self.base_url or "http://127.0.0.1"
+            urls = [f"{base}/files/{task_id}-{index}.png" for index in range(request.count)]
+            self._transition(task_id, SUCCEED, request.callback_url, image_urls=urls)
+
+    def _rendered(self, task_id: str, request: TaskRequest, started: float, render) -> bool:
+        """Run `render()` in a render slot and write the {name: bytes} it returns into data_dir (each through a .part
+        file: never serve a half-written one), then wait out the render delay. False when the task failed (it is
+        marked so) or the simulator is stopping."""
         try:
             with self._render_slots:
                 if self._stopping.is_set():
-                    return
-                stills = still_renders(request, self.config.seed)
-            for index, still in enumerate(stills):
-                renditions = [(f"{task_id}-{index}.png", still)]
-                if request.watermark:
-                    renditions.append((f"{task_id}-{index}-watermarked.png", watermarked_still(still)))
-                for name, data in renditions:
-                    path = os.path.join(self.data_dir, name)
-                    with open(f"{path}.part", "wb") as fh:
-                        fh.write(data)
-                    os.replace(f"{path}.part", path)  # never serve a half-written file
+                    return False
+                files = render()
+            for name, data in files.items():
+                path = os.path.join(self.data_dir, name)
+                with open(f"{path}.part", "wb") as fh:
+                    fh.write(data)
+                os.replace(f"{path}.part", path)  # never serve a half-written file
         except Exception:
             log.exception("simulator: rendering task %s failed", task_id)
             self._transition(task_id, FAILED, request.callback_url, status_msg=RENDER_FAILED_MESSAGE)
-            return
-        if self._stopping.wait(max(0.0, self.config.render_delay_s - (time.monotonic() - started))):
+            return False
+        return not self._stopping.wait(max(0.0, self.config.render_delay_s - (time.monotonic() - started)))
+
+    def _make_sound(self, task_id: str, request: TextToAudioRequest | VideoToAudioRequest, started: float) -> None:
+        """Render a sound task's audio to <task>.mp3 and <task>.wav (and, for video-to-audio, the clip with it as
+        <task>.mp4, registered like any result video), then succeed."""
+
+        def render():
+            if isinstance(request, TextToAudioRequest):
+                audio = sound_effect(request.prompt, seconds=request.seconds, seed=self.config.seed)
+                files = {}
+            else:
+                audio = sound_effect(request.sound_effect_prompt, seconds=request.duration_s, seed=self.config.seed,
+                                     music=request.bgm_prompt, asmr=request.asmr_mode)
+                source = self.videos.file_path(request.source_record) if request.source_record is not None else request.source_video
+                files = {f"{task_id}.mp4": clip_with_sound(source, audio)}
+            return {**files, **{f"{task_id}.{fmt}": encode_sound(audio, fmt) for fmt in ("mp3", "wav")}}
+
+        if not self._rendered(task_id, request, started, render):
             return
         base = self.config.public_url or self.base_url or "http://127.0.0.1"
-        urls = [f"{base}/files/{task_id}-{index}.png" for index in range(len(stills))]
-        self._transition(task_id, SUCCEED, request.callback_url, image_urls=urls)
+        changes = {"audio_id": str(uuid.uuid4()), "audio_base": f"{base}/files/{task_id}"}
+        if isinstance(request, VideoToAudioRequest):
+            changes["video_id"] = str(uuid.uuid4())
+            # Registered before `succeed` is visible, so a client can extend or lip-sync it at once.
+            self._register(changes["video_id"], task_id, request, os.path.join(self.data_dir, f"{task_id}.mp4"))
+            changes["video_url"] = self._file_url(task_id)
+        self._transition(task_id, SUCCEED, request.callback_url, **changes)
 
     def _render(self, request: TaskRequest) -> bytes:
         seed, fps = self.config.seed, self.config.fps

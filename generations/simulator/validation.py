@@ -163,6 +163,19 @@ OMNI_IMAGE_MAX_REFERENCES = 10
 MULTI_IMAGE2IMAGE_MODELS = ("kling-v2", "kling-v2-1")
 MAX_SUBJECT_IMAGES = 4
 
+# Sound [OFF; WHQ25/rawgenai docs/research/kling/text-to-audio.md, video-to-audio.md]. text-to-audio: prompt
+# (required, <=200), duration (required, a number 3.0-10.0 to one decimal). video-to-audio: exactly one of
+# video_id (a video the upstream made within 30 days) and video_url (MP4/MOV, <=100 MB), 3.0-20.0 s;
+# sound_effect_prompt and bgm_prompt (<=200 each), asmr_mode (boolean). Neither takes model_name. The result is
+# task_result.audios [{id, url_mp3, url_wav, duration_mp3, duration_wav}], with task_result.videos (the clip with
+# its new soundtrack) for video-to-audio.
+TEXT_TO_AUDIO_KIND = "audio/text-to-audio"
+VIDEO_TO_AUDIO_KIND = "audio/video-to-audio"
+SOUND_PROMPT_CHARS = 200
+SOUND_SECONDS = (3.0, 10.0)
+SOUND_VIDEO_SECONDS = (3.0, 20.0)
+SOUND_VIDEO_BYTES = 100 * 1024 * 1024
+
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
@@ -383,6 +396,36 @@ class MultiImage2ImageRequest(ImageGenerationRequest):
 
 
 @dataclass(kw_only=True)
+class TextToAudioRequest(TaskRequest):
+    """audio/text-to-audio: a sound described by the prompt, `seconds` long."""
+
+    seconds: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.seconds
+
+
+@dataclass(kw_only=True)
+class VideoToAudioRequest(TaskRequest):
+    """audio/video-to-audio: a soundtrack for a clip (by id or URL), as long as the clip."""
+
+    source_duration_s: float
+    source_record: VideoRecord | None = None  # when the body named video_id
+    source_video: bytes | None = field(default=None, repr=False)  # when it named video_url
+    sound_effect_prompt: str = ""
+    bgm_prompt: str = ""
+    asmr_mode: bool = False
+
+    @property
+    def duration_s(self) -> float:
+        return self.source_duration_s
+
+    def release_inputs(self) -> None:
+        self.source_video = None
+
+
+@dataclass(kw_only=True)
 class _ImagesRequest(TaskRequest):
     """A kind rendered from input images for a requested duration (effects, multi-image2video)."""
 
@@ -440,6 +483,10 @@ def validate_create(
                     MULTI_IMAGE2IMAGE_KIND: validate_multi_image2image}
     if kind in image_family:
         return image_family[kind](body, fetch)
+    if kind == TEXT_TO_AUDIO_KIND:
+        return validate_text_to_audio(body)
+    if kind == VIDEO_TO_AUDIO_KIND:
+        return validate_video_to_audio(body, fetch, find_video)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -528,8 +575,8 @@ def _unsupported(body: dict, names: tuple[str, ...], what: str) -> None:
             raise invalid(f"{name} is not supported by {what}")
 
 
-def _required_prompt(body: dict) -> str:
-    prompt = _text(body, "prompt")
+def _required_prompt(body: dict, limit: int = MAX_PROMPT_CHARS) -> str:
+    prompt = _text(body, "prompt", limit)
     if not prompt.strip():
         raise invalid("prompt is required")
     return prompt
@@ -545,14 +592,14 @@ def _listed_model(body: dict, models: tuple[str, ...]) -> str:
     return model_name
 
 
-def _text(body: dict, name: str) -> str:
+def _text(body: dict, name: str, limit: int = MAX_PROMPT_CHARS) -> str:
     value = body.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise invalid(f"{name} must be a string")
-    if len(value) > MAX_PROMPT_CHARS:
-        raise invalid(f"{name} cannot be longer than {MAX_PROMPT_CHARS} characters")
+    if len(value) > limit:
+        raise invalid(f"{name} cannot be longer than {limit} characters")
     return value
 
 
@@ -877,22 +924,7 @@ def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | N
             raise invalid(f"input.audio_type must be one of: {', '.join(AUDIO_TYPES)} (required for audio2video)")
 
     # Only now the expensive part: fetch and decode the video, then the audio.
-    source_record, source_video = None, None
-    if has_id:
-        video_id = spec["video_id"]
-        source_record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
-        if source_record is None:
-            raise invalid(f"input.video_id {video_id} does not exist")
-        duration = source_record.duration_s
-    else:
-        source_video = _download(_url(spec["video_url"], "input.video_url"), "input.video_url", MAX_VIDEO_BYTES, fetch)
-        try:
-            info = probe_video(source_video)
-        except MediaError as error:
-            raise invalid(f"input.video_url {error}") from None
-        if max(info.width, info.height) > MAX_VIDEO_SIDE:
-            raise invalid(f"video resolution cannot exceed {MAX_VIDEO_SIDE}px on its longer side")
-        duration = info.duration_s
+    source_record, source_video, duration = _source_clip(spec, "input.", fetch, find_video, MAX_VIDEO_BYTES, max_side=MAX_VIDEO_SIDE)
     low, high = VIDEO_SECONDS_RANGE
     if not low - 1e-3 <= duration <= high + 1e-3:
         raise invalid("video duration must be between 2s and 10s")
@@ -912,6 +944,27 @@ def validate_lip_sync(body: dict, fetch: Fetch | None, find_video: FindVideo | N
         external_task_id=external_task_id,
         **speech,
     )
+
+
+def _source_clip(spec: dict, prefix: str, fetch: Fetch | None, find_video: FindVideo | None, max_bytes: int, *,
+                 max_side: int | None = None) -> tuple:
+    """The clip a body names by `video_id` (a video this upstream made) or `video_url` (downloaded and probed):
+    (its VideoRecord or None, its bytes or None, its seconds). The caller checked exactly one is given."""
+    if _present(spec, "video_id"):
+        video_id = spec["video_id"]
+        record = find_video(video_id) if isinstance(video_id, str) and find_video is not None else None
+        if record is None:
+            raise invalid(f"{prefix}video_id {video_id} does not exist")
+        return record, None, record.duration_s
+    name = f"{prefix}video_url"
+    video = _download(_url(spec["video_url"], name), name, max_bytes, fetch)
+    try:
+        info = probe_video(video)
+    except MediaError as error:
+        raise invalid(f"{name} {error}") from None
+    if max_side is not None and max(info.width, info.height) > max_side:
+        raise invalid(f"video resolution cannot exceed {max_side}px on its longer side")
+    return None, video, info.duration_s
 
 
 def _speech_text(spec: dict, prefix: str = "input.") -> dict:
@@ -1420,3 +1473,50 @@ def validate_multi_image2image(body: dict, fetch: Fetch | None) -> MultiImage2Im
     scene, style = (image_input(body[name], name, fetch) if _present(body, name) else None for name in ("scene_image", "style_image"))
     return MultiImage2ImageRequest(kind=MULTI_IMAGE2IMAGE_KIND, model_name=model_name, prompt=prompt, aspect_ratio=aspect_ratio,
                                    count=count, subjects=decoded, scene=scene, style=style, **common)
+
+
+# -- sound ---------------------------------------------------------------------------------------------
+
+
+def _no_model(body: dict, kind: str) -> None:
+    names = ("model_name", "mode", "aspect_ratio", "negative_prompt", "cfg_scale", "image")
+    _unsupported(body, (*names, "duration") if kind == VIDEO_TO_AUDIO_KIND else names, kind.removeprefix("audio/"))
+
+
+def validate_text_to_audio(body: dict) -> TextToAudioRequest:
+    _no_model(body, TEXT_TO_AUDIO_KIND)
+    prompt = _required_prompt(body, SOUND_PROMPT_CHARS)
+    if not _present(body, "duration"):
+        raise invalid("duration is required")
+    seconds = body["duration"]
+    low, high = SOUND_SECONDS
+    if not _number(seconds) or not low <= seconds <= high:
+        raise invalid(f"duration must be a number between {low:g} and {high:g}")
+    if abs(seconds * 10 - round(seconds * 10)) > 1e-6:
+        raise invalid("duration supports one decimal place")
+    common = _common(body)
+    _screen(prompt)
+    return TextToAudioRequest(kind=TEXT_TO_AUDIO_KIND, model_name=None, prompt=prompt, seconds=round(float(seconds), 1), **common)
+
+
+def validate_video_to_audio(body: dict, fetch: Fetch | None, find_video: FindVideo | None) -> VideoToAudioRequest:
+    _no_model(body, VIDEO_TO_AUDIO_KIND)
+    has_id, has_url = _present(body, "video_id"), _present(body, "video_url")
+    if has_id == has_url:
+        raise invalid("exactly one of video_id and video_url is required")
+    effects = _text(body, "sound_effect_prompt", SOUND_PROMPT_CHARS)
+    music = _text(body, "bgm_prompt", SOUND_PROMPT_CHARS)
+    asmr = body.get("asmr_mode", False)
+    if not isinstance(asmr, bool):
+        raise invalid("asmr_mode must be a boolean")
+    common = _common(body)
+    _screen(effects, music)
+    source_record, source_video, duration = _source_clip(body, "", fetch, find_video, SOUND_VIDEO_BYTES)
+    low, high = SOUND_VIDEO_SECONDS
+    if not low - 1e-3 <= duration <= high + 1e-3:
+        raise invalid(f"video duration must be between {low:g}s and {high:g}s")
+    return VideoToAudioRequest(
+        kind=VIDEO_TO_AUDIO_KIND, model_name=source_record.model_name if source_record else None,
+        prompt=effects, source_duration_s=round(duration, 3), source_record=source_record, source_video=source_video,
+        sound_effect_prompt=effects, bgm_prompt=music, asmr_mode=asmr, **common,
+    )

@@ -30,6 +30,8 @@ from generations.actions.review_queue import estimate_review_wait, wait_in_words
 from generations.catalog import (
     ALL_DURATIONS,
     ASPECT_RATIOS,
+    AUDIO_MODEL,
+    AUDIO_PROMPT_MAX_CHARS,
     AVATAR,
     AVATAR_MODEL,
     CAMERA_CONTROL_ALLOWED,
@@ -72,9 +74,12 @@ from generations.catalog import (
     SINGLE_IMAGE_EFFECT_MODEL,
     SOUND_MODES,
     TEXT2VIDEO,
+    TEXT_TO_AUDIO,
+    TEXT_TO_AUDIO_SECONDS,
     TWO_PERSON_EFFECT_MODELS,
     TWO_PERSON_EFFECTS,
     VIDEO_EXTEND,
+    VIDEO_TO_AUDIO,
     VOICE_IDS,
     VOICE_LABELS,
     GenerationRequest,
@@ -553,6 +558,52 @@ class ImageGenerationForm(CreateForm):
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
 
+class SoundForm(CreateForm):
+    """A sound effect or ambience from a prompt, 3–10 s long."""
+
+    kind = TEXT_TO_AUDIO
+    prompt = forms.CharField(
+        label="Describe the sound", max_length=AUDIO_PROMPT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Rain on a tin roof, distant thunder"}),
+        help_text=f"Up to {AUDIO_PROMPT_MAX_CHARS} characters.",
+    )
+    duration = forms.DecimalField(label="Length (seconds)", min_value=TEXT_TO_AUDIO_SECONDS[0], max_value=TEXT_TO_AUDIO_SECONDS[1],
+                                  decimal_places=1, initial=5, widget=forms.NumberInput(attrs={"step": "0.1"}))
+
+    def request_data(self):
+        return {"prompt": self.cleaned_data["prompt"], "duration": float(self.cleaned_data["duration"]), "model": AUDIO_MODEL}
+
+
+class ClipSoundForm(CreateForm):
+    """Sound effects (and music) for a finished clip of the team, kept in the clip and alone."""
+
+    kind = VIDEO_TO_AUDIO
+    # Not required by the form: the catalog says, in its words, when no clip is chosen.
+    parent_id = forms.ChoiceField(label="Clip", required=False,
+                                  help_text="A finished clip of your team, 3–20 s long. The sound lasts as long as the clip.")
+    sound_effect_prompt = forms.CharField(
+        label="Sound effects (optional)", required=False, max_length=AUDIO_PROMPT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Footsteps on gravel, a door creaking"}))
+    bgm_prompt = forms.CharField(
+        label="Music (optional)", required=False, max_length=AUDIO_PROMPT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "A slow, warm cello"}))
+    asmr_mode = forms.BooleanField(label="ASMR: closer, more detailed sound", required=False)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self.fields["parent_id"].choices = [("", "Choose a clip"), *_team_clips(team)]
+
+    def request_data(self):
+        return {**{name: value for name, value in self.cleaned_data.items() if value not in (None, "")}, "model": AUDIO_MODEL}
+
+
+def _sound_cost(kind):
+    """A sound kind's price per started 5 s, in words."""
+    each = price_generation(kind, AUDIO_MODEL, "std", 5)
+    longest = 10 if kind == TEXT_TO_AUDIO else 20
+    return f"Costs {each:,} credits per started 5 seconds: {longest} seconds cost {price_generation(kind, AUDIO_MODEL, 'std', longest):,}."
+
+
 def _image_cost(kind=IMAGE_GENERATION):
     """An image kind's price: per image, times how many."""
     each = price_generation(kind, IMAGE_KIND_MODELS[kind][0], "std", "", images=1)
@@ -973,6 +1024,25 @@ def create_multi_image2image(request):
                        intro="Up to four subjects in a new picture, optionally in the scene and the style of images you give.")
 
 
+@login_required
+def create_sound(request):
+    return _create_page(request, form_class=SoundForm, template="generations/create_kind.html",
+                        initial={"model": AUDIO_MODEL, "duration": 5, **request.GET.dict()},
+                        extra_context={"title": "Sound",
+                                       "intro": "A sound effect or ambience from a description, 3 to 10 seconds long.",
+                                       "fixed_cost": _sound_cost(TEXT_TO_AUDIO), "submit_label": "Generate sound"})
+
+
+@login_required
+def create_clip_sound(request):
+    return _create_page(request, form_class=ClipSoundForm, template="generations/create_kind.html",
+                        initial={"model": AUDIO_MODEL, **request.GET.dict()},
+                        extra_context={"title": "Add sound to a clip",
+                                       "intro": "Sound effects and music made for a clip of your team: the clip comes back "
+                                                "with them, and the soundtrack alone as an MP3.",
+                                       "fixed_cost": _sound_cost(VIDEO_TO_AUDIO), "submit_label": "Add sound"})
+
+
 def _parent_page(request, generation_id, *, form_class, title, intro, extra_context=None):
     parent = _generation_or_404(request, generation_id)
     return _create_page(request, form_class=form_class, template="generations/create_kind.html", parent=parent,
@@ -1107,6 +1177,14 @@ def remix_url(generation):
                      **({"aspect_ratio": generation.aspect_ratio} if generation.aspect_ratio else {}),
                      **{name: value for name, value in options.items() if name.endswith("_expansion_ratio")})
         return f"{reverse(IMAGE_FAMILY_PAGES[generation.kind])}?{urlencode(query)}"
+    if generation.kind == TEXT_TO_AUDIO:
+        query.update(prompt=generation.prompt, duration=(generation.options or {}).get("seconds", generation.duration))
+        return f"{reverse('generations:create_sound')}?{urlencode(query)}"
+    if generation.kind == VIDEO_TO_AUDIO:
+        options = generation.options or {}
+        query.update(parent_id=str(generation.parent.public_id) if generation.parent else "",
+                     sound_effect_prompt=generation.prompt, bgm_prompt=options.get("bgm_prompt", ""))
+        return f"{reverse('generations:create_clip_sound')}?{urlencode(query)}"
     if generation.kind == OMNI_VIDEO:
         # The same prompt, model and mode (and the images, offered again like uploads).
         query.update(prompt=generation.prompt, mode=generation.mode, model=generation.model_name)
@@ -1315,6 +1393,13 @@ def image(request, generation_id, index):
     if not 0 <= index < len(OUTPUT_IMAGE_ROLES):
         raise Http404("No such file.")
     return _media(request, generation_id, OUTPUT_IMAGE_ROLES[index])
+
+
+@login_required
+@require_GET
+def audio(request, generation_id):
+    """A sound kind's MP3."""
+    return _media(request, generation_id, AssetRole.AUDIO)
 
 
 INPUT_ROLES = {

@@ -335,6 +335,7 @@ def item_detail(request, item_id):
             "extra_media": [(which, originals.get(which)) for which in extra_inputs],
             # An image generation's results, blurred on the server like a clip's poster until an audited unblur.
             "stills": [(which, originals.get(which)) for which in STILL_ROLES if which in media],
+            "has_audio": "audio" in media,
             "ban_banks": list(takedown.banks_for_banning()),
             "ban_open": not item.decision or item.decision in (ReviewDecision.REJECTED, ReviewDecision.EXPIRED),
             "can_ban": roles.can_ban(request.user),
@@ -474,6 +475,8 @@ EXTRA_INPUT_ROLES = {"2": AssetRole.INPUT_IMAGE_2, "3": AssetRole.INPUT_IMAGE_3,
 STILL_ROLES = {str(role): role for role in OUTPUT_IMAGE_ROLES}
 MEDIA_ROLES = {"video": AssetRole.VIDEO, "poster": AssetRole.POSTER, "input": AssetRole.INPUT_IMAGE, **EXTRA_INPUT_ROLES,
                **STILL_ROLES}
+# A sound kind's audio: no picture to blur, so a moderator hears it only as the original, after a logged unblur.
+MEDIA_ROLES["audio"] = AssetRole.AUDIO
 _GRANT_SALT = "moderation-unblur"
 _SESSION_KEY = "moderation_unblurred"
 
@@ -539,6 +542,8 @@ THUMBNAIL_SIDE = 160
 def _rendition(request, item, asset):
     """The reviewer rendition of an asset under this moderator's effective settings for the item: a JPEG
     still (a clip's poster), or with ?as=clip the small silent reviewer clip."""
+    if asset.content_type.startswith("audio/"):
+        raise Http404("A sound has no reviewer rendition: unblur (logged) to hear it.")
     rendition = wellness.rendition_settings(wellness.effective_settings(request.user, item.categories))
     if request.GET.get("as") == "clip" and asset.content_type.startswith("video/"):
         return HttpResponse(wellness.video_rendition(asset, rendition), content_type="video/mp4")

@@ -26,6 +26,8 @@ urlpatterns = [
     path("generations/new/still/expand/", views.create_image_expand, name="create_image_expand"),
     path("generations/new/still/omni/", views.create_omni_image, name="create_omni_image"),
     path("generations/new/still/subjects/", views.create_multi_image2image, name="create_multi_image2image"),
+    path("generations/new/sound/", views.create_sound, name="create_sound"),
+    path("generations/new/clip-sound/", views.create_clip_sound, name="create_clip_sound"),
     path("generations/new/kept/<str:token>", views.kept_upload, name="kept_upload"),
     path("gallery/", gallery_views.gallery_page, name="gallery"),
     path("gallery/<str:item_id>/unshare/", gallery_views.unshare, name="gallery_unshare"),
@@ -46,5 +48,6 @@ urlpatterns = [
     path("generations/<str:generation_id>/video.mp4", views.video, name="video"),
     path("generations/<str:generation_id>/poster.jpg", views.poster, name="poster"),
     path("generations/<str:generation_id>/images/<int:index>.png", views.image, name="image"),
+    path("generations/<str:generation_id>/sound.mp3", views.audio, name="audio"),
     path("generations/<str:generation_id>/input-<str:which>", views.input_image, name="input_image"),
 ]

@@ -25,6 +25,7 @@ from accounts.redis_client import redis_connection
 from generations.actions import generation as actions
 from generations.actions import hashbanks, review_queue
 from generations.catalog import (
+    AUDIO_KINDS,
     AVATAR,
     EFFECTS,
     EXPANSION_SIDES,
@@ -39,9 +40,13 @@ from generations.catalog import (
     OMNI_IMAGE,
     OMNI_VIDEO,
     TEXT2VIDEO,
+    TEXT_TO_AUDIO,
     TWO_PERSON_EFFECTS,
     VIDEO_EXTEND,
+    VIDEO_TO_AUDIO,
 )
+from generations.errors import GenerationError
+from generations.inputs import audio as audio_inputs
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
 from generations.models import AssetRole, Generation
@@ -130,6 +135,8 @@ def upstream_payload(generation, *, video_url_of=None) -> dict:
         return {**_image_payload(generation, images, options), **common}
     if generation.kind in IMAGE_KINDS:
         return {**_image_family_payload(generation, list(images.values()), options), **common}
+    if generation.kind in AUDIO_KINDS:
+        return {**_sound_payload(generation, options), **common}
     if generation.kind == EFFECTS:
         scene = options.get("effect_scene", "")
         pictures = list(images.values())
@@ -257,6 +264,21 @@ def _sound_and_shots(options):
         if options.get("multi_prompt"):
             fields["multi_prompt"] = [dict(shot) for shot in options["multi_prompt"]]
     return fields
+
+
+def _sound_payload(generation, options):
+    """text-to-audio: the prompt and its duration (a number, to a tenth of a second). video-to-audio: the clip's
+    upstream video_id, the effect and music prompts when written, asmr_mode. Neither takes a model name."""
+    if generation.kind == TEXT_TO_AUDIO:
+        return {"prompt": generation.prompt, "duration": options.get("seconds", float(generation.duration or 5))}
+    payload = {"video_id": generation.parent.provider_video_id}
+    if generation.prompt:
+        payload["sound_effect_prompt"] = generation.prompt
+    if options.get("bgm_prompt"):
+        payload["bgm_prompt"] = options["bgm_prompt"]
+    if options.get("asmr_mode"):
+        payload["asmr_mode"] = True
+    return payload
 
 
 def _texts(generation):
@@ -469,6 +491,9 @@ def _finish(generation, provider, snapshot):
     if generation.kind in IMAGE_KINDS:
         _finish_stills(generation, provider, snapshot)
         return
+    if generation.kind == TEXT_TO_AUDIO:
+        _finish_sound(generation, provider, snapshot)
+        return
     if not snapshot.video_url:
         actions.do_fail_generation(generation, code="upstream_bad_response", message="The video service reported success without a video.")
         return
@@ -510,6 +535,13 @@ def _finish(generation, provider, snapshot):
             # Held without a deciding frame (the coverage rule, an age check that could not run): a blurred poster.
             evidence, poster_blurred = [], scanning.blurred_poster(video_file.name)
         with tempfile.TemporaryDirectory(prefix="studio-mark-") as workdir:
+            sound = None
+            if generation.kind == VIDEO_TO_AUDIO and verdict.verdict != scanning.BLOCK:
+                # The soundtrack alone (task_result.audios), checked and signed as text-to-audio's is.
+                sound = _fetched_sound(generation, provider, snapshot, Path(workdir), clip.info.duration_s)
+                if sound is None:
+                    return
+                sound = (sound.audio_bytes, sound.record["audio_s"])
             if verdict.verdict == scanning.BLOCK:
                 marked = None  # never shown to anyone but reviewers, as blurred stills: nothing to prove
             else:
@@ -532,6 +564,7 @@ def _finish(generation, provider, snapshot):
                     provider_video_id=snapshot.video_id,
                     provenance=marked.record if marked else None,
                     hash_match=hash_match,
+                    audio=sound,
                 )
             if apparent_minor:
                 # Blocked outputs open no item of their own: this one puts the apparent minor before a person first.
@@ -616,6 +649,77 @@ def _finish_stills(generation, provider, snapshot):
         )
         if apparent_minor:
             review_queue.do_open_review_for_held(generation, stage=Stage.OUTPUT, categories={"sexual_minors": 1.0})
+
+
+def _finish_sound(generation, provider, snapshot):
+    """text-to-audio's result: an MP3 with no frames to scan. What is checked: it is an MP3 that decodes whole
+    (inputs.audio.inspect_audio's limits) and lasts what was asked (±0.5 s); the prompt's review-band categories
+    hold it for a person, as for any output no detector covers; it is signed with C2PA content credentials (the
+    studio has no audio watermark) and its poster is its waveform. The audit's output_scanned record says all this."""
+    if generation.status == Status.GENERATING:
+        if not actions.do_record_progress(generation, progress=86, stage=Stage.DOWNLOAD, provider_status=snapshot.status):
+            return
+    with tempfile.TemporaryDirectory(prefix="studio-sound-") as workdir:
+        seconds = float((generation.options or {}).get("seconds") or generation.duration_seconds)
+        if generation.status == Status.GENERATING:
+            actions.do_transition(
+                generation, Status.SCANNING, stage=Stage.OUTPUT,
+                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
+            )
+        sound = _fetched_sound(generation, provider, snapshot, Path(workdir), seconds)
+        if sound is None:
+            return
+        verdict = scanning.ScanVerdict(verdict=scanning.ALLOW, media="audio", duration_s=sound.record["audio_s"])
+        verdict = _apply_coverage_hold(generation, verdict.with_check("audio", sound.record["check"]))
+        actions.do_deliver_output(
+            generation, audio=(sound.audio_bytes, sound.record["audio_s"]), poster_bytes=sound.poster_bytes, verdict=verdict,
+            blame=blame_for(generation.screening_result), provenance=sound.record,
+        )
+
+
+def _fetched_sound(generation, provider, snapshot, workdir, expected_s):
+    """Download the task's MP3, check it (an MP3 that decodes, within 0.5 s of `expected_s`), draw its waveform
+    poster and sign both (marking.mark_sound). None when the generation was failed or requeued instead."""
+    if not snapshot.audio_url:
+        actions.do_fail_generation(generation, code="upstream_bad_response", message="The sound service reported success without audio.")
+        return None
+    path = workdir / "result.mp3"
+    try:
+        with open(path, "wb") as handle:
+            provider.download(snapshot.audio_url, handle, max_bytes=settings.MAX_OUTPUT_BYTES)
+    except ProviderError as error:
+        if error.permanent:
+            _fail(generation, error)
+        else:
+            actions.do_requeue_generation(generation)
+        return None
+    data = path.read_bytes()
+    try:
+        checked = audio_inputs.inspect_audio(data, field="the result audio")
+    except GenerationError as error:
+        actions.do_fail_generation(generation, code="output_corrupt", message=error.message)
+        return None
+    if checked.content_type != "audio/mpeg" or abs(checked.duration_s - expected_s) > 0.5:
+        actions.do_fail_generation(
+            generation, code="output_corrupt",
+            message=f"The sound service sent {checked.extension} audio of {checked.duration_s:.1f} s; "
+                    f"an MP3 of {expected_s:.1f} s was asked for.",
+        )
+        return None
+    try:
+        marked = marking.mark_sound(
+            path, audio_inputs.waveform_jpeg(data), workdir, generation_public_id=generation.public_id,
+            model_name=generation.model_name, created_at=generation.created_at, ingredient_path=_ingredient(generation, workdir),
+        )
+    except ProvenanceUnavailable as error:
+        logger.error("operator attention: generation %s waits: %s", generation.public_id, error)
+        actions.do_requeue_generation(generation)
+        return None
+    marked.record.update(audio_s=checked.duration_s, check={
+        "decodes": True, "format": "mp3", "duration_s": checked.duration_s, "expected_s": expected_s,
+        "frames": "none: audio has no picture to scan",
+    })
+    return marked
 
 
 def _read_still(path):

@@ -9,7 +9,7 @@ import time
 from django.core.files.base import ContentFile
 
 from tests.conftest import bearer
-from tests.helpers import assert_books_balance, drive_to_terminal
+from tests.helpers import assert_books_balance, drive_to_terminal, run_workers
 
 HARMFUL_WORDS = "I am going to shoot up the school tomorrow, join me"
 FACE_PHOTO = os.path.join(list(importlib.util.find_spec("matplotlib").submodule_search_locations)[0],
@@ -80,3 +80,43 @@ def assert_image_task_round_trip(upstream, kind, payload, generation, *, count, 
     assert [listed.task_id for listed in upstream.list_tasks(kind)] == [created.task_id]
     assert upstream.list_tasks(other_kind) == []
     return task
+
+
+def kling_create(client, key, route, body):
+    """A create through the Kling door that must be accepted: its `data` (task_id, task_status, task_info…)."""
+    created = client.post(route, body, content_type="application/json", **bearer(key))
+    assert created.status_code == 200 and created.json()["code"] == 0, created.content
+    return created.json()["data"]
+
+
+def kling_succeeded(client, key, route, ident):
+    """A Kling-door query of a task that must have succeeded: its `data`."""
+    queried = client.get(f"{route}/{ident}", **bearer(key)).json()
+    assert queried["code"] == 0 and queried["data"]["task_status"] == "succeed", queried
+    return queried["data"]
+
+
+def held_at_output(client, key, generation_id, kling_route):
+    """Run the workers until the generation waits for a moderator at the output stage: (it, its Kling-door task,
+    which must read `processing`)."""
+    from generations.models import Generation  # the models load once Django is set up (support is imported early)
+
+    run_workers(max_rounds=50)  # held is not terminal: the workers stop when nothing is left to do
+    held = Generation.objects.get(public_id=generation_id)
+    assert (held.status, held.stage) == ("held", "output"), (held.error_code, held.error_message)
+    task = client.get(f"{kling_route}/{held.public_id}", **bearer(key)).json()["data"]
+    assert task["task_status"] == "processing", task
+    return held, task
+
+
+def moderator_looks_at(client, generation):
+    """A new moderator, signed in on `client`, opens the output review item of `generation`: (them, the item,
+    the item page's HTML)."""
+    # Imported here like Generation above: models load once Django is set up.
+    from accounts.models import User
+    from generations.models import ReviewItem
+
+    moderator = User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
+    item = ReviewItem.objects.get(generation=generation, stage="output")
+    client.force_login(moderator)
+    return moderator, item, client.get(f"/moderation/items/{item.public_id}/").content.decode()
