@@ -61,16 +61,8 @@ def mark_output(
     workdir = Path(workdir)
     record = {"label": False, "credentials": "unsigned", "watermark": None, "warnings": []}
     video_path, poster = Path(raw_video), poster_bytes
-    lenient = settings.DEBUG
 
-    try:
-        mark_identity = _identity()
-    except ProvenanceUnavailable as error:
-        if not lenient:
-            raise
-        mark_identity = None
-        record["warnings"].append(str(error))
-        logger.warning("delivering without a watermark (DEBUG): %s", error)
+    mark_identity = _or_warning(record, _identity, "delivering without a watermark")
     text = settings.PROVENANCE_LABEL if label else None
     if mark_identity is not None:
         marked = workdir / "marked.mp4"
@@ -88,14 +80,7 @@ def mark_output(
     if text and poster:
         poster = label_jpeg(poster, text)
 
-    try:
-        chain = signing_chain()
-    except ProvenanceUnavailable as error:
-        if not lenient:
-            raise
-        record["warnings"].append(str(error))
-        logger.warning("delivering without content credentials (DEBUG): %s", error)
-        chain = None
+    chain = _chain_or_warning(record, "the clip")
     if chain is not None:
         signing_started = time.monotonic()
         common = _signing_fields(chain, generation_public_id, model_name, created_at)
@@ -127,15 +112,7 @@ def mark_stills(
     started = time.monotonic()
     workdir = Path(workdir)
     record = {"label": bool(label), "credentials": "unsigned", "watermark": None, "warnings": [], "images": len(stills)}
-    lenient = settings.DEBUG
-    try:
-        mark_identity = _identity()
-    except ProvenanceUnavailable as error:
-        if not lenient:
-            raise
-        mark_identity = None
-        record["warnings"].append(str(error))
-        logger.warning("delivering stills without a watermark (DEBUG): %s", error)
+    mark_identity = _or_warning(record, _identity, "delivering stills without a watermark")
     text = settings.PROVENANCE_LABEL if label else None
     pictures = []
     for still in stills:
@@ -153,14 +130,7 @@ def mark_stills(
         }
     images = [_png(pixels) for pixels in pictures]
     poster = _jpeg(pictures[0]) if pictures else b""
-    try:
-        chain = signing_chain()
-    except ProvenanceUnavailable as error:
-        if not lenient:
-            raise
-        record["warnings"].append(str(error))
-        logger.warning("delivering stills without content credentials (DEBUG): %s", error)
-        chain = None
+    chain = _chain_or_warning(record, "stills")
     if chain is not None:
         signing_started = time.monotonic()
         common = _signing_fields(chain, generation_public_id, model_name, created_at)
@@ -212,16 +182,21 @@ def mark_sound(
     return MarkedSound(audio_bytes=audio, poster_bytes=poster, record=record)
 
 
-def _chain_or_warning(record, what):
-    """The signing chain; in DEBUG, when it is unusable, None and a warning in `record` (outside DEBUG it raises)."""
+def _or_warning(record, load, message):
+    """load(); in DEBUG, when provenance is unusable, None and a warning in `record` (outside DEBUG it raises)."""
     try:
-        return signing_chain()
+        return load()
     except ProvenanceUnavailable as error:
         if not settings.DEBUG:
             raise
         record["warnings"].append(str(error))
-        logger.warning("delivering %s without content credentials (DEBUG): %s", what, error)
+        logger.warning("%s (DEBUG): %s", message, error)
         return None
+
+
+def _chain_or_warning(record, what):
+    """The signing chain, or None and a warning in DEBUG when it is unusable."""
+    return _or_warning(record, signing_chain, f"delivering {what} without content credentials")
 
 
 def _record_signing(record, chain, ingredient_path) -> None:

@@ -501,22 +501,9 @@ def _finish(generation, provider, snapshot):
         if not actions.do_record_progress(generation, progress=86, stage=Stage.DOWNLOAD, provider_status=snapshot.status):
             return
     with tempfile.NamedTemporaryFile(suffix=".mp4") as video_file:
-        try:
-            provider.download(snapshot.video_url, video_file, max_bytes=settings.MAX_OUTPUT_BYTES)
-            video_file.flush()
-        except ProviderError as error:
-            if error.permanent:
-                _fail(generation, error)
-            else:
-                actions.do_requeue_generation(generation)
+        if not _downloaded(generation, provider, [(snapshot.video_url, video_file.name)]):
             return
-        if generation.status == Status.GENERATING:
-            actions.do_transition(
-                generation,
-                Status.SCANNING,
-                stage=Stage.OUTPUT,
-                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
-            )
+        _to_output_scan(generation, snapshot)
         try:
             # One decode answers "does it fully decode", frame count, duration, poster and the scan's first pass.
             clip = scanning.inspect_and_scan(video_file.name, thresholds=_scan_thresholds(generation))
@@ -586,23 +573,9 @@ def _finish_stills(generation, provider, snapshot):
             return
     with tempfile.TemporaryDirectory(prefix="studio-stills-") as workdir:
         paths = [Path(workdir) / f"result-{index}" for index in range(len(urls))]
-        for url, path in zip(urls, paths, strict=True):
-            try:
-                with open(path, "wb") as handle:
-                    provider.download(url, handle, max_bytes=settings.MAX_OUTPUT_BYTES)
-            except ProviderError as error:
-                if error.permanent:
-                    _fail(generation, error)
-                else:
-                    actions.do_requeue_generation(generation)
-                return
-        if generation.status == Status.GENERATING:
-            actions.do_transition(
-                generation,
-                Status.SCANNING,
-                stage=Stage.OUTPUT,
-                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
-            )
+        if not _downloaded(generation, provider, list(zip(urls, paths, strict=True))):
+            return
+        _to_output_scan(generation, snapshot)
         try:
             stills = [_read_still(path) for path in paths]
             verdicts = [scanning.scan_image(path, thresholds=_scan_thresholds(generation)) for path in paths]
@@ -651,6 +624,33 @@ def _finish_stills(generation, provider, snapshot):
             review_queue.do_open_review_for_held(generation, stage=Stage.OUTPUT, categories={"sexual_minors": 1.0})
 
 
+def _downloaded(generation, provider, downloads):
+    """Download each (url, path) of a finished task, each within MAX_OUTPUT_BYTES. False when one could not be
+    fetched: the generation has then failed (a permanent error) or gone back to the queue."""
+    for url, path in downloads:
+        try:
+            with open(path, "wb") as handle:
+                provider.download(url, handle, max_bytes=settings.MAX_OUTPUT_BYTES)
+        except ProviderError as error:
+            if error.permanent:
+                _fail(generation, error)
+            else:
+                actions.do_requeue_generation(generation)
+            return False
+    return True
+
+
+def _to_output_scan(generation, snapshot):
+    """The render is over: the generation moves to the output scan (once; a retried job finds it there)."""
+    if generation.status == Status.GENERATING:
+        actions.do_transition(
+            generation,
+            Status.SCANNING,
+            stage=Stage.OUTPUT,
+            fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
+        )
+
+
 def _finish_sound(generation, provider, snapshot):
     """text-to-audio's result: an MP3 with no frames to scan. What is checked: it is an MP3 that decodes whole
     (inputs.audio.inspect_audio's limits) and lasts what was asked (±0.5 s); the prompt's review-band categories
@@ -661,11 +661,7 @@ def _finish_sound(generation, provider, snapshot):
             return
     with tempfile.TemporaryDirectory(prefix="studio-sound-") as workdir:
         seconds = float((generation.options or {}).get("seconds") or generation.duration_seconds)
-        if generation.status == Status.GENERATING:
-            actions.do_transition(
-                generation, Status.SCANNING, stage=Stage.OUTPUT,
-                fields={"render_finished_at": timezone.now(), "provider_status": snapshot.status},
-            )
+        _to_output_scan(generation, snapshot)
         sound = _fetched_sound(generation, provider, snapshot, Path(workdir), seconds)
         if sound is None:
             return
@@ -684,14 +680,7 @@ def _fetched_sound(generation, provider, snapshot, workdir, expected_s):
         actions.do_fail_generation(generation, code="upstream_bad_response", message="The sound service reported success without audio.")
         return None
     path = workdir / "result.mp3"
-    try:
-        with open(path, "wb") as handle:
-            provider.download(snapshot.audio_url, handle, max_bytes=settings.MAX_OUTPUT_BYTES)
-    except ProviderError as error:
-        if error.permanent:
-            _fail(generation, error)
-        else:
-            actions.do_requeue_generation(generation)
+    if not _downloaded(generation, provider, [(snapshot.audio_url, path)]):
         return None
     data = path.read_bytes()
     try:
