@@ -224,10 +224,10 @@ def _tokens(reader, text):
 
 def _semantic_texts(parts, contexts):
     """{text: reader}: which texts the semantic layer reads, and by which reader, within each reader's token
-    budget (one encoder call per reader and prompt): the
-    whole prompt when it fits, else its sentences, those holding a lexicon hit first and then the last
-    ones (where buried requests sit); then decoded readings and segments while the budget lasts. Only
-    readable texts are considered, so none spends budget the layer would then drop."""
+    budget (one encoder call per reader and prompt): the whole prompt when it fits, else its sentences, those
+    holding a lexicon hit first and then the last ones (where buried requests sit); then decoded readings and
+    segments while the budget lasts. Only readable texts are considered, so none spends budget the layer would
+    then drop."""
     left = {semantic.USE: semantic.MAX_TOKENS, semantic.E5: semantic.E5_MAX_TOKENS}  # tokens per reader
     whole = _prose_of(parts)
     chosen_texts = {}
@@ -237,8 +237,8 @@ def _semantic_texts(parts, contexts):
         chosen_texts[whole] = reader
         left[reader] -= cost
     else:
-        sentences = [(sentence, _readable(sentence)) for sentence in structure.sentences(whole)
-                     if _words(sentence) >= 4 and _readable(sentence)]
+        sentences = [(sentence, its_reader) for sentence in structure.sentences(whole) if _words(sentence) >= 4
+                     for its_reader in [_readable(sentence)] if its_reader]
         if not sentences and reader:
             sentences = [(whole, reader)]
         hits = [span.start for result in contexts[0].results for span in result.evidence if span.categories]
@@ -269,9 +269,9 @@ def _semantic_texts(parts, contexts):
     # Segments and decoded readings: the head reads prose, so a fragment of a few words ("duration: 15s") or
     # the initials of lines only reach it when the lexicon found something there.
     guesses = ("initials", "joined-lines", "keys joined")  # fragments, or one of several guessed fillings
-    extra = [(part, _readable(part.text)) for part, ctx in zip(parts[1:], contexts[1:], strict=False)
-             if _readable(part.text) and (ctx.scores or (_words(part.text) >= 5 and part.label not in guesses
-                                                         and not part.label.startswith("unmasked-")))]
+    extra = [(part, its_reader) for part, ctx in zip(parts[1:], contexts[1:], strict=False)
+             if ctx.scores or (_words(part.text) >= 5 and part.label not in guesses and not part.label.startswith("unmasked-"))
+             for its_reader in [_readable(part.text)] if its_reader]
     extra.sort(key=lambda item: item[0].kind != "decoded")
     for part, its_reader in extra:
         tokens = _tokens(its_reader, part.text) if left[its_reader] > 0 else 0
