@@ -7,6 +7,7 @@ over loopback HTTP, both doors, both providers, and the contract the provider cl
 
 import functools
 
+import httpx
 import numpy as np
 import pytest
 from django.utils import timezone
@@ -468,6 +469,21 @@ def test_kling_door_refuses_bad_selections_and_edits_with_1201(client, redis_con
 
 
 @pytest.mark.django_db
+def test_remixing_an_edit_opens_the_edit_page_with_the_same_clip_and_marks(team, alice):
+    from generations.web.generations import remix_url
+
+    clip = Generation.objects.create(team=team, created_by=alice, kind="text2video", prompt="a ball", model_name="kling-v1-6",
+                                     duration="5", status="succeeded")
+    edit = Generation.objects.create(team=team, created_by=alice, kind=MULTI_ELEMENTS, prompt="Delete the ball", parent=clip,
+                                     model_name="kling-v1-6", mode="pro", duration="5", aspect_ratio="", status="succeeded",
+                                     options={"edit_mode": "removal", "selection": [
+                                         {"frame_index": 4, "points": [{"x": 0.5, "y": 0.25}, {"x": 0.1, "y": 1.0}]}]})
+    url = remix_url(edit)
+    assert url.startswith("/generations/new/edit/?") and f"parent_id={clip.public_id}" in url
+    assert "edit_mode=removal" in url and "frame=4" in url and "points=0.5%2C0.25%3B+0.1%2C1" in url and "mode=pro" in url
+
+
+@pytest.mark.django_db
 def test_kling_door_opens_sessions_only_on_clips_it_gave_out(client, team, alice, alice_key, charlie_key):
     clip = Generation.objects.create(team=team, created_by=alice, kind="text2video", prompt="a ball", model_name="kling-v1-6",
                                      duration="5", status="succeeded")
@@ -530,7 +546,10 @@ def test_contract_the_payload_the_pipeline_builds_is_what_the_simulator_accepts(
     assert not payload["image_list"][0]["image"].startswith("data:")
     assert (payload["edit_mode"], payload["duration"], payload["mode"]) == ("swap", "5", "std")
     preview = upstream.selection("preview", {"session_id": payload["session_id"]})
-    assert preview["res"]["video"].endswith(".mp4")
+    shown = httpx.get(preview["res"]["video"])  # a public link, like a result's
+    assert shown.status_code == 200 and shown.content == httpx.get(source.video_url).content
+    for action in ("delete", "add"):  # the marks as the session holds them: delete then add back, same points
+        assert upstream.selection(action, {"session_id": payload["session_id"], **MARKS[0]})["res"]["frame_index"] == 0
 
     created = upstream.create_task(MULTI_ELEMENTS, payload)
     assert created.status == "submitted" and created.task_id.isdigit()
