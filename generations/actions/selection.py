@@ -126,3 +126,9 @@ def do_clear_selection(*, team, session_id) -> SelectionSession:
         session.selection = []
         session.save(update_fields=["selection"])
         return session
+
+
+def do_remove_expired_sessions(*, now=None) -> int:
+    """Delete every session past its 24 hours (housekeeping); how many went. They are already unusable."""
+    deleted, _ = SelectionSession.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

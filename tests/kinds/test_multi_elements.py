@@ -23,6 +23,7 @@ from generations.simulator.render import render_clip
 from generations.simulator.selection import MultiElementsRequest, SelectionSessions
 from generations.simulator.validation import ApiError
 from generations.worker import pipeline
+from generations.worker.housekeeping import run_housekeeping
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal
 from tests.kinds.media import b64, image_bytes
@@ -435,6 +436,11 @@ def test_a_session_is_another_teams_404_1203_and_expires_after_24_hours(client, 
     SelectionSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timezone.timedelta(seconds=1))
     expired = kling(client, alice_key, "preview", {"session_id": sid})
     assert expired.status_code == 404 and expired.json()["code"] == 1203
+    # Housekeeping deletes it then; live sessions stay.
+    live = SelectionSession.objects.create(team=team, clip=clip, fps=24, total_frames=120, width=640, height=360, duration_ms=5000,
+                                           expires_at=timezone.now() + timezone.timedelta(hours=1))
+    assert run_housekeeping().selection_sessions_removed == 1
+    assert list(SelectionSession.objects.all()) == [live]
     assert not Generation.objects.filter(kind=MULTI_ELEMENTS).exists()
 
 
