@@ -1146,9 +1146,13 @@ def _multi_elements_request(kind, data, *, default_model, common):
             "parent_required", "Say which clip to edit: parent_id is the id of a finished generation of your team.",
             field="parent_id",
         )
+    options = {"edit_mode": edit_mode, "selection": selection}
+    session_id = _short_text(data, "session_id", 64)  # the Kling door's selection session, reported back on the result
+    if session_id:
+        options["session_id"] = session_id
     return GenerationRequest(
         kind=kind, prompt=prompt, negative_prompt=negative_prompt, model_name=model_name, duration=duration, mode=_mode(data),
-        aspect_ratio="", images=images, parent_id=parent_id, options={"edit_mode": edit_mode, "selection": selection}, **common,
+        aspect_ratio="", images=images, parent_id=parent_id, options=options, **common,
     )
 
 

@@ -202,6 +202,8 @@ def kling_task_object(generation, *, request=None) -> dict:
             # The delivered clip carries the visible mark whenever it was asked for (and whenever the team
             # labels all its clips), so both links name the same file, as signed as every other.
             entry["watermark_url"] = url
+        if (generation.options or {}).get("session_id"):
+            entry["session_id"] = generation.options["session_id"]  # multi-elements: the selection session it edited
         videos.append(entry)
     result = {"videos": videos}
     if generation.kind in IMAGE_KINDS:

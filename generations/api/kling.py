@@ -484,6 +484,7 @@ def _multi_elements_fields(body, team):
         "selection": session.selection,
         "edit_mode": body.get("edit_mode"),
         "images": [entry.get("image") for entry in images],
+        "session_id": str(session.public_id),
     }
 
 

@@ -409,7 +409,8 @@ def test_kling_door_sessions_then_a_task_queried_and_listed(client, use_simulato
     for ident in (data["task_id"], "edit-1"):
         queried = client.get(f"/kling/v1/videos/multi-elements/{ident}", **bearer(alice_key)).json()
         assert queried["code"] == 0 and queried["data"]["task_status"] == "succeed"
-        assert float(queried["data"]["task_result"]["videos"][0]["duration"]) == pytest.approx(5.0, abs=0.3)
+        video = queried["data"]["task_result"]["videos"][0]
+        assert float(video["duration"]) == pytest.approx(5.0, abs=0.3) and video["session_id"] == session
     listed = client.get("/kling/v1/videos/multi-elements?pageNum=1&pageSize=10", **bearer(alice_key)).json()
     assert listed["code"] == 0 and [task["task_id"] for task in listed["data"]] == [data["task_id"]]
     cleared = kling(client, alice_key, "clear", {"session_id": session})
