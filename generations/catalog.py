@@ -428,7 +428,7 @@ class GenerationRequest:
         at once)."""
         if self.kind == AVATAR:
             return "\n".join(text for text in (self.options.get("text", ""), self.prompt) if text)
-        if self.kind in (OMNI_VIDEO, OMNI_IMAGE):
+        if self.kind in (OMNI_VIDEO, OMNI_IMAGE, MULTI_ELEMENTS):
             return omni_readable(self.prompt)
         if self.kind == VIDEO_TO_AUDIO:
             return "\n".join(text for text in (self.prompt, self.options.get("bgm_prompt", "")) if text)

@@ -444,7 +444,7 @@ def _clip_name(request):
 
 # The referenced clips screened as inputs are (hash banks, nudity scan, faces, apparent minors), by kind, and
 # the name their records give them.
-_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url", catalog.MULTI_ELEMENTS: "session video"}
+_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url", catalog.MULTI_ELEMENTS: "edited clip"}
 
 
 @contextlib.contextmanager

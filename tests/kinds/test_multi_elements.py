@@ -59,6 +59,7 @@ def test_valid_multi_elements_requests():
     assert (swap.model_name, swap.mode, swap.duration, swap.parent_id, len(swap.images)) == ("kling-v1-6", "pro", "", "gen-1", 1)
     assert swap.options == {"edit_mode": "swap", "selection": [{"frame_index": 0, "points": [{"x": 0.5, "y": 0.5}]}]}
     assert swap.negative_prompt == "blurry"
+    assert swap.screened_text == "swap the ball from  video 1  for the kite from  image 1"  # read as words, as omni-video's
     addition = validated(edit_mode="addition", images=[b64(image_bytes()), b64(image_bytes(seed=2))], selection=None, duration="10")
     assert addition.options["selection"] == [] and addition.duration == "10" and len(addition.images) == 2
     removal = validated(edit_mode="removal", images=None, prompt="Delete the ball from <<<video_1>>>",
