@@ -1,6 +1,6 @@
 """Editing a clip on a phone (390 px wide): the Edit page in the create nav, a finished clip of the team, a swap
 with its image; a try without marking the element is refused in plain words and keeps the chosen image; then
-the points are written, and a real worker and the simulator make the 5 s edit (the worker opens the selection
+the element is marked by tapping the clip's first frame (and a typed point), and a real worker and the simulator make the 5 s edit (the worker opens the selection
 session upstream with the same marks)."""
 
 import pytest
@@ -44,8 +44,16 @@ def test_a_phone_user_swaps_an_element_of_a_clip_of_the_team(page, live_server, 
     assert no_sideways_scrolling(page)
     assert not Generation.objects.filter(kind="multi-elements").exists()
 
-    page.get_by_label("Where the element is (optional to add)").fill("0.5,0.5; 0.55,0.6")
+    # The clip's first frame is there to tap: the tap marks its place on frame 0, typing adds another point.
+    frame = page.get_by_label("The first frame of the chosen clip: tap the element to mark it")
+    page.wait_for_function("document.querySelector('figure.mark-frame video').readyState >= 1")
     page.get_by_label("Marked frame").fill("3")
+    box = frame.bounding_box()
+    assert box["width"] <= PHONE["width"] and no_sideways_scrolling(page)
+    frame.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
+    points = page.get_by_label("Where the element is (optional to add)")
+    assert points.input_value() == "0.50,0.50" and page.get_by_label("Marked frame").input_value() == "0"
+    points.fill(points.input_value() + "; 0.55,0.6")
     page.get_by_role("button", name="Generate video").click()
     page.get_by_role("progressbar", name="Generation progress").wait_for()
     assert no_sideways_scrolling(page)
@@ -54,7 +62,7 @@ def test_a_phone_user_swaps_an_element_of_a_clip_of_the_team(page, live_server, 
     assert (generation.model_name, generation.mode, generation.duration) == ("kling-v1-6", "std", "5")
     assert generation.parent_id == clip.pk and generation.price_credits == 30
     assert generation.options == {"edit_mode": "swap", "selection": [
-        {"frame_index": 3, "points": [{"x": 0.5, "y": 0.5}, {"x": 0.55, "y": 0.6}]}]}
+        {"frame_index": 0, "points": [{"x": 0.5, "y": 0.5}, {"x": 0.55, "y": 0.6}]}]}
     assert generation.asset("input_image").file.read() == picture.read_bytes()
 
     run_workers()
