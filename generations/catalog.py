@@ -25,6 +25,8 @@ EFFECTS = "effects"
 AVATAR = "avatar/image2video"
 OMNI_VIDEO = "omni-video"
 MOTION_CONTROL = "motion-control"
+# Video→video editing (POST /v1/videos/multi-elements): add, swap or remove an element of a finished clip.
+MULTI_ELEMENTS = "multi-elements"
 # Still images (POST /v1/images/generations): the kind is its route under /v1/ rather than /v1/videos/, so the
 # provider client and the simulator build its URL from the kind alone as well.
 IMAGE_GENERATION = "images/generations"
@@ -41,7 +43,7 @@ IMAGE_KINDS = (IMAGE_GENERATION, IMAGE_EXPAND, OMNI_IMAGE, MULTI_IMAGE2IMAGE)
 TEXT_TO_AUDIO = "audio/text-to-audio"
 VIDEO_TO_AUDIO = "audio/video-to-audio"
 AUDIO_KINDS = (TEXT_TO_AUDIO, VIDEO_TO_AUDIO)
-KINDS = (*KINDS, *AUDIO_KINDS)
+KINDS = (*KINDS, *AUDIO_KINDS, MULTI_ELEMENTS)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",
@@ -63,6 +65,8 @@ PARENT_KINDS = (VIDEO_EXTEND, LIP_SYNC)
 LINEAGE_LABELS = {VIDEO_EXTEND: "Extended from", LIP_SYNC: "Lip-synced from", "omni-video": "Made with the clip",
                   MOTION_CONTROL: "Moves as in"}
 LINEAGE_LABELS[VIDEO_TO_AUDIO] = "Sound added to"
+KIND_LABELS[MULTI_ELEMENTS] = "Edit a clip"
+LINEAGE_LABELS[MULTI_ELEMENTS] = "Edited from"
 
 # video-extend (§2): adds 4–5 s per call (the simulator adds exactly 5), total at most 3 minutes, only
 # for videos the V1.x models made, and only while the upstream still keeps them (30 days).
@@ -167,6 +171,65 @@ MOTION_DEFAULT_MODEL = "kling-v2-6"
 MOTION_ORIENTATIONS = ("image", "video")
 MOTION_CLIP_SECONDS = {"image": (3, 10), "video": (3, 30)}
 MOTION_SOUND_CHOICES = ("yes", "no")
+
+# multi-elements (video→video editing; WHQ25/rawgenai docs/research/kling/multimodal-video-editing.md, a
+# transcription of the official document, and CometAPI's "multimodal video editing" pages): a selection session
+# opened on a clip (init-selection; it lives 24 h), the element marked by points on up to 10 frames (at most 10
+# points a frame, x and y in [0, 1]), then the task: edit_mode addition (1–2 images in image_list), swap (exactly
+# one) or removal (none), a prompt (required, ≤2500; the clip is <<<video_1>>>, the images <<<image_N>>>),
+# negative_prompt (≤2500), std|pro, duration 5 (a 2–5 s clip) or 10 (a 7–10 s clip), model kling-v1-6 only. Here the
+# clip is always a finished clip of the team, and the marks travel with the request (`selection`).
+MULTI_ELEMENTS_MODELS = ("kling-v1-6",)
+EDIT_MODES = ("addition", "swap", "removal")
+EDIT_MODE_IMAGES = {"addition": (1, 2), "swap": (1, 1), "removal": (0, 0)}
+# What a clip's length gives: (low, high) seconds of the clip → the result's duration. CometAPI's page allows
+# half a second more (≤5.5 s, ≤10.5 s); so does the studio.
+EDIT_CLIP_SECONDS = {"5": (2.0, 5.5), "10": (7.0, 10.5)}
+SELECTION_MAX_FRAMES = 10
+SELECTION_MAX_POINTS = 10
+SELECTION_SESSION_HOURS = 24
+
+
+def edit_duration_for(seconds: float) -> str:
+    """The duration a multi-elements edit of a clip `seconds` long makes: "5", "10", or "" when neither fits."""
+    return next((duration for duration, (low, high) in EDIT_CLIP_SECONDS.items() if low - 0.05 <= seconds <= high + 0.05), "")
+
+
+def check_selection_points(points, *, label="points") -> list:
+    """Points as the upstream takes them: 1–10 of {x, y}, each in [0, 1]; returned as plain floats."""
+    if not isinstance(points, (list, tuple)) or not 1 <= len(points) <= SELECTION_MAX_POINTS:
+        raise GenerationError(
+            "invalid_selection", f"{label} must list 1 to {SELECTION_MAX_POINTS} points of a frame.", field="selection"
+        )
+    checked = []
+    for point in points:
+        x, y = (point.get("x"), point.get("y")) if isinstance(point, dict) else (None, None)
+        if not all(isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1 for value in (x, y)):
+            raise GenerationError(
+                "invalid_selection", f"each of {label} is {{x, y}} with both between 0 and 1.", field="selection"
+            )
+        checked.append({"x": float(x), "y": float(y)})
+    return checked
+
+
+def check_selection(selection) -> list:
+    """The marks of a multi-elements edit: [{frame_index, points}], at most 10 distinct frames of at most 10
+    points each (the upstream's bounds), in frame order."""
+    if selection in (None, "", []):
+        return []
+    if not isinstance(selection, (list, tuple)) or len(selection) > SELECTION_MAX_FRAMES:
+        raise GenerationError(
+            "invalid_selection", f"selection marks at most {SELECTION_MAX_FRAMES} frames.", field="selection"
+        )
+    frames = {}
+    for entry in selection:
+        index = entry.get("frame_index") if isinstance(entry, dict) else None
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise GenerationError("invalid_selection", "each selection entry needs a frame_index of 0 or more.", field="selection")
+        if index in frames:
+            raise GenerationError("invalid_selection", f"frame {index} is marked twice in selection.", field="selection")
+        frames[index] = check_selection_points(entry.get("points"), label=f"selection frame {index}")
+    return [{"frame_index": index, "points": frames[index]} for index in sorted(frames)]
 
 # images/generations (POST /v1/images/generations; WHQ25/rawgenai docs/research/kling/image-generation.md, a
 # transcription of the official document): a prompt (required, <=2500) and negative_prompt (<=2500, not with a
@@ -365,7 +428,7 @@ class GenerationRequest:
         at once)."""
         if self.kind == AVATAR:
             return "\n".join(text for text in (self.options.get("text", ""), self.prompt) if text)
-        if self.kind in (OMNI_VIDEO, OMNI_IMAGE):
+        if self.kind in (OMNI_VIDEO, OMNI_IMAGE, MULTI_ELEMENTS):
             return omni_readable(self.prompt)
         if self.kind == VIDEO_TO_AUDIO:
             return "\n".join(text for text in (self.prompt, self.options.get("bgm_prompt", "")) if text)
@@ -420,6 +483,7 @@ def validate_generation_request(data: dict, *, default_model: str) -> Generation
         AVATAR: _avatar_request,
         OMNI_VIDEO: _omni_request,
         MOTION_CONTROL: _motion_request,
+        MULTI_ELEMENTS: _multi_elements_request,
         IMAGE_GENERATION: _image_request,
         IMAGE_EXPAND: _expand_request,
         OMNI_IMAGE: _omni_image_request,
@@ -1037,6 +1101,58 @@ def _motion_request(kind, data, *, default_model, common):
         parent_id=parent_id,
         options={"character_orientation": orientation, "keep_original_sound": keep},
         **common,
+    )
+
+
+def _multi_elements_request(kind, data, *, default_model, common):
+    """multi-elements: edit a finished clip of the team (`parent_id`): edit_mode addition (1–2 `images`), swap
+    (exactly one) or removal (none), the marks (`selection`: required to swap or remove, which change an element
+    already there), a required prompt and a negative_prompt, std|pro. duration is the clip's (5 for 2–5 s, 10 for
+    7–10 s): when given it must agree, which the submit action checks once the clip is known."""
+    _refuse(data, ("image", "image_tail", "effect_scene", "text", "audio", "voice_id", "camera_control", "cfg_scale",
+                   "aspect_ratio", "remix_of", "image_list", "video_list", "element_list", "character_orientation",
+                   "keep_original_sound"), kind)
+    _refuse_sound_and_shots(data, kind)
+    model_name = data.get("model") or data.get("model_name") or MULTI_ELEMENTS_MODELS[0]
+    if model_name not in MULTI_ELEMENTS_MODELS:
+        raise GenerationError(
+            "model_not_capable", f"model_name {str(model_name)[:40]} does not edit clips; use {' or '.join(MULTI_ELEMENTS_MODELS)}.",
+            field="model",
+        )
+    edit_mode = data.get("edit_mode")
+    if edit_mode in (None, ""):
+        raise GenerationError("edit_mode_required", "edit_mode is required: addition, swap or removal.", field="edit_mode")
+    if edit_mode not in EDIT_MODES:
+        raise GenerationError("invalid_edit_mode", "edit_mode must be addition, swap or removal.", field="edit_mode")
+    images = tuple(data.get("images") or ())
+    low, high = EDIT_MODE_IMAGES[edit_mode]
+    if not low <= len(images) <= high:
+        wanted = "no images" if high == 0 else (f"exactly {low} image" if low == high else f"{low} to {high} images")
+        raise GenerationError("invalid_image_count", f"edit_mode {edit_mode} takes {wanted} in image_list.", field="images")
+    selection = check_selection(data.get("selection"))
+    if edit_mode != "addition" and not selection:
+        raise GenerationError(
+            "selection_required", f"edit_mode {edit_mode} changes an element of the clip: mark it first (selection).",
+            field="selection",
+        )
+    duration = data.get("duration")
+    duration = "" if duration in (None, "") else str(duration)
+    if duration and duration not in EDIT_CLIP_SECONDS:
+        raise GenerationError("invalid_duration", "duration must be 5 or 10 (the clip's length decides).", field="duration")
+    prompt, negative_prompt = _prompts(data, required=True)
+    parent_id = _short_text(data, "parent_id", 64)
+    if not parent_id:
+        raise GenerationError(
+            "parent_required", "Say which clip to edit: parent_id is the id of a finished generation of your team.",
+            field="parent_id",
+        )
+    options = {"edit_mode": edit_mode, "selection": selection}
+    session_id = _short_text(data, "session_id", 64)  # the Kling door's selection session, reported back on the result
+    if session_id:
+        options["session_id"] = session_id
+    return GenerationRequest(
+        kind=kind, prompt=prompt, negative_prompt=negative_prompt, model_name=model_name, duration=duration, mode=_mode(data),
+        aspect_ratio="", images=images, parent_id=parent_id, options=options, **common,
     )
 
 

@@ -827,3 +827,29 @@ class ExposureDay(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.day}: {self.seconds} s"
+
+
+class SelectionSession(models.Model):
+    """A multi-elements selection session of the Kling door (init-selection): the finished clip of the team it
+    was opened on and the points marked on its frames, for 24 hours, as upstream. Its public_id is the
+    `session_id` handed out; another team's session is indistinguishable from a missing one."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="selection_sessions")
+    clip = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="selection_sessions")
+    # What init-selection read from the clip (fps, frames, size, duration in ms), so later calls need not.
+    fps = models.FloatField()
+    total_frames = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField()
+    # [{"frame_index": n, "points": [{"x", "y"}, …]}, …], in frame order.
+    selection = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "expires_at"])]
+
+    def __str__(self):
+        return f"selection session {self.public_id}"

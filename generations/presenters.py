@@ -1,14 +1,18 @@
 """The public shapes of a generation: the native API's summary (also the portal's live status), the Kling
 task object (the Kling door and Kling-format callbacks), signed download links and provider callback URLs."""
 
+import base64
 import hashlib
 import hmac
+import io
 import time
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import CreditEntry, CreditEntryKind
 from accounts.periods import next_period_start
@@ -198,6 +202,8 @@ def kling_task_object(generation, *, request=None) -> dict:
             # The delivered clip carries the visible mark whenever it was asked for (and whenever the team
             # labels all its clips), so both links name the same file, as signed as every other.
             entry["watermark_url"] = url
+        if (generation.options or {}).get("session_id"):
+            entry["session_id"] = generation.options["session_id"]  # multi-elements: the selection session it edited
         videos.append(entry)
     result = {"videos": videos}
     if generation.kind in IMAGE_KINDS:
@@ -286,3 +292,47 @@ def kling_resource_packs(team, *, start_ms=None, end_ms=None, pack_name=None) ->
         "invalid_time": invalid,
         "status": "online" if remaining > 0 else "runOut",
     }]
+
+
+# --- multi-elements selection masks --------------------------------------------------------------
+
+
+def selection_mask(width: int, height: int, points) -> np.ndarray:
+    """A height×width 0/1 mask of the squares around marked points ({x, y} in [0, 1]), each a tenth of the
+    shorter side across: the studio's stand-in for the segment the video service finds."""
+    half = max(1, min(width, height) // 20)
+    mask = np.zeros((height, width), dtype=np.uint8)
+    for point in points:
+        cx, cy = round(point["x"] * (width - 1)), round(point["y"] * (height - 1))
+        mask[max(0, cy - half) : cy + half + 1, max(0, cx - half) : cx + half + 1] = 1
+    return mask
+
+
+def coco_rle(mask: np.ndarray) -> str:
+    """The mask as COCO's compressed RLE string (column-major runs, starting with a run of zeros), the shape
+    Kling's rle_mask.counts has."""
+    flat = mask.flatten(order="F")
+    changes = np.flatnonzero(np.diff(flat)) + 1
+    edges = np.concatenate(([0], changes, [flat.size]))
+    counts = [int(n) for n in np.diff(edges)]
+    if flat.size and flat[0] == 1:
+        counts.insert(0, 0)
+    out = []
+    for index, value in enumerate(counts):
+        value = value - counts[index - 2] if index > 2 else value
+        more = True
+        while more:
+            chunk = value & 0x1F
+            value >>= 5
+            more = (value != -1) if chunk & 0x10 else (value != 0)
+            if more:
+                chunk |= 0x20
+            out.append(chr(chunk + 48))
+    return "".join(out)
+
+
+def png_base64(mask: np.ndarray) -> str:
+    """The mask as a black-and-white PNG, Base64 (Kling's png_mask.base64)."""
+    buffer = io.BytesIO()
+    Image.fromarray((mask * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()

@@ -14,6 +14,8 @@ from generations.catalog import (
     MODELS,
     MOTION_CONTROL,
     MOTION_MODELS,
+    MULTI_ELEMENTS,
+    MULTI_ELEMENTS_MODELS,
     MULTI_IMAGE2IMAGE,
     OMNI_IMAGE,
     OMNI_MODELS,
@@ -48,6 +50,9 @@ DEFAULT_PRICES = {
     # motion-control, per 5 s of the clip it makes (as long as its motion clip), on either model: 2 upstream units
     # in std and 3 in pro, as the simulator deducts. The contract gives no figure: these are the studio's own.
     MOTION_CONTROL: {"std": 20, "pro": 30},
+    # multi-elements (video→video editing on kling-v1-6), per 5 s of the clip it makes (5 or 10): 3 upstream units in
+    # std and 5 in pro, as the simulator deducts (selection calls are free). No published figure: the studio's own.
+    MULTI_ELEMENTS: {"std": 30, "pro": 50},
     # images/generations, per image (× n), on every image model: the studio's own figure (no source gives one);
     # the simulator deducts 0.2 units an image.
     IMAGE_GENERATION: {"std": 2},
@@ -121,6 +126,12 @@ def price_generation(
         per_5s = table.get(MOTION_CONTROL, DEFAULT_PRICES[MOTION_CONTROL]).get(mode) if model_name in MOTION_MODELS else None
         if per_5s is None:
             raise ValueError(f"no price for motion control on {model_name!r} in mode {mode!r}")
+        return math.ceil(per_5s * max(1, int(seconds)) / 5)
+    if kind == MULTI_ELEMENTS:
+        table = table if table is not None else price_table()
+        per_5s = table.get(MULTI_ELEMENTS, DEFAULT_PRICES[MULTI_ELEMENTS]).get(mode) if model_name in MULTI_ELEMENTS_MODELS else None
+        if per_5s is None:
+            raise ValueError(f"no price for multi-elements editing on {model_name!r} in mode {mode!r}")
         return math.ceil(per_5s * max(1, int(seconds)) / 5)
     if kind == LIP_SYNC:
         table = table if table is not None else price_table()

@@ -52,6 +52,8 @@ urlpatterns = [
     path("kling/v1/audio/video-to-audio", kling.tasks, {"kind": VIDEO_TO_AUDIO}, name="kling-video-to-audio-tasks"),
     path("kling/v1/audio/video-to-audio/<str:task_id>", kling.task_detail, {"kind": VIDEO_TO_AUDIO},
          name="kling-video-to-audio-task"),
+    re_path(r"^kling/v1/videos/multi-elements/(?P<action>init|add|delete|clear|preview)-selection$", kling.selection,
+            name="kling-selection"),
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),

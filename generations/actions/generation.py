@@ -29,6 +29,7 @@ from generations.actions.provenance import input_provenance
 from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
+from generations.inputs.media import MediaError, probe_video
 from generations.models import (
     OUTPUT_IMAGE_ROLES,
     Asset,
@@ -257,6 +258,8 @@ def _resolve_parent(team, request):
         return parent, _motion_clip(parent, request)
     if request.kind == catalog.VIDEO_TO_AUDIO:
         return parent, _clip_for_sound(parent, request)
+    if request.kind == catalog.MULTI_ELEMENTS:
+        return parent, _clip_to_edit(parent, request)
     if request.kind not in catalog.PARENT_KINDS:
         return parent, request  # a remix only records where it came from
     video = _continuable_video(parent, request.kind)
@@ -314,7 +317,45 @@ def _clip_for_sound(parent, request):
     return dataclasses.replace(request, duration=str(min(int(high), max(int(low), round(seconds)))))
 
 
+def _clip_to_edit(parent, request):
+    """multi-elements' clip: a finished clip of the team the video service still keeps, 2–5 s (made into 5 s) or
+    7–10 s (10 s), as upstream. A duration the caller gave must be the clip's; every frame marked must exist."""
+    video = _continuable_video(parent, request.kind)
+    seconds = video.duration_s or parent.duration_seconds
+    duration = catalog.edit_duration_for(seconds)
+    if not duration:
+        raise GenerationError(
+            "invalid_video_duration",
+            f"Clips of 2–5 or 7–10 seconds can be edited; this one lasts {seconds:.1f}.", field="parent_id", http_status=422,
+        )
+    if request.duration and request.duration != duration:
+        raise GenerationError(
+            "invalid_duration", f"A clip of {seconds:.1f} s makes a {duration} s edit; duration {request.duration} does not fit.",
+            field="duration", http_status=422,
+        )
+    marks = request.options.get("selection", ())
+    frames = clip_frame_count(video) if marks else 0
+    late = [mark["frame_index"] for mark in marks if mark["frame_index"] >= frames]
+    if late:
+        raise GenerationError(
+            "invalid_selection", f"frame {late[0]} is past the clip's last frame ({frames - 1}).", field="selection", http_status=422,
+        )
+    return dataclasses.replace(request, duration=duration)
+
+
+def clip_frame_count(video) -> int:
+    """How many frames a stored clip (a video Asset) has, read from the file; a clip that cannot be read is the
+    studio's problem (503), not the caller's."""
+    try:
+        with local_copy(video.file) as path:
+            return probe_video(path).frames
+    except (OSError, MediaError) as exc:
+        raise GenerationError("video_unreadable", "The clip cannot be read right now.", http_status=503) from exc
+
+
 def _verb(kind):
+    if kind == catalog.MULTI_ELEMENTS:
+        return "edited"
     if kind == catalog.VIDEO_TO_AUDIO:
         return "given sound"
     if kind == catalog.OMNI_VIDEO:
@@ -403,7 +444,7 @@ def _clip_name(request):
 
 # The referenced clips screened as inputs are (hash banks, nudity scan, faces, apparent minors), by kind, and
 # the name their records give them.
-_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url"}
+_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url", catalog.MULTI_ELEMENTS: "edited clip"}
 
 
 @contextlib.contextmanager
@@ -439,7 +480,7 @@ def _check_likeness(request, *, user, parent, consent):
         kind=request.kind,
         effect_scene=request.options.get("effect_scene", ""),
         parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
-        edits_footage=request.options.get("video", {}).get("refer_type") == "base",
+        edits_footage=request.options.get("video", {}).get("refer_type") == "base" or request.options.get("edit_mode") in ("addition", "swap"),
         pictured_faces=any(report.faces for name, report in reports.items() if name.startswith("images[")),
         character_face=bool(reports.get("image") and reports["image"].faces),
     )
@@ -1113,8 +1154,9 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
     cases. omni-video re-animates a likeness when it works on another member's clip, or edits a clip
     (refer_type base) with a pictured face among its images; its reference images alone do not (as image→video).
     motion control re-animates the face in its character image (a face only in the motion clip is not moved
-    into anyone's likeness); multi-image to image re-renders any pictured face among its images."""
-    if kind == catalog.OMNI_VIDEO:
+    into anyone's likeness). multi-elements is omni-video's footage edit too: a pictured face an addition or a swap
+    puts into the clip, or any edit of another member's clip; multi-image to image re-renders any pictured face among its images."""
+    if kind in (catalog.OMNI_VIDEO, catalog.MULTI_ELEMENTS):
         if parent_made_by_someone_else or (edits_footage and pictured_faces):
             return likeness.FOOTAGE_EDIT
         return ""

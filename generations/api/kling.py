@@ -1,7 +1,8 @@
 """The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
 /kling/v1/videos/avatar/image2video), /kling/v1/images/generations, /kling/v1/images/editing/expand,
 /kling/v1/images/omni-image and /kling/v1/images/multi-image2image for still images, and
-/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound.
+/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound, and the selection sessions of
+video→video editing (/kling/v1/videos/multi-elements/{init,add,delete,clear,preview}-selection).
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
@@ -34,6 +35,7 @@ from accounts.errors import AccountError
 from accounts.kling_pairs import ACCESS_KEY_PREFIX
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
+from generations.actions import selection as selections
 from generations.actions.generation import do_submit_generation
 from generations.catalog import (
     AUDIO_KINDS,
@@ -48,6 +50,8 @@ from generations.catalog import (
     KINDS,
     MOTION_CONTROL,
     MOTION_DEFAULT_MODEL,
+    MULTI_ELEMENTS,
+    MULTI_ELEMENTS_MODELS,
     MULTI_IMAGE2IMAGE,
     MULTI_IMAGE2IMAGE_MODELS,
     OMNI_DEFAULT_MODEL,
@@ -60,7 +64,15 @@ from generations.catalog import (
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
 from generations.models import Asset, AssetRole, Generation
-from generations.presenters import download_signature, kling_resource_packs, kling_task_object
+from generations.presenters import (
+    coco_rle,
+    download_signature,
+    kling_resource_packs,
+    kling_task_object,
+    png_base64,
+    selection_mask,
+    signed_download_url,
+)
 from generations.selectors import as_uuid
 from generations.states import Status
 from generations.web.files import serve_file
@@ -333,6 +345,8 @@ def _kind_fields(kind, body, team):
         return _omni_fields(body, team)
     if kind == MOTION_CONTROL:
         return _motion_fields(body, team)
+    if kind == MULTI_ELEMENTS:
+        return _multi_elements_fields(body, team)
     if kind in AUDIO_KINDS:
         return _sound_fields(kind, body, team)
     if kind == IMAGE_GENERATION:
@@ -459,6 +473,21 @@ def _motion_fields(body, team):
     return fields
 
 
+def _multi_elements_fields(body, team):
+    """multi-elements: session_id (a live selection session of this team: the clip it was opened on and the
+    points marked on it), edit_mode, image_list [{image}] (URL or Base64), to the catalog's fields."""
+    session = selections.live_session(team, body.get("session_id"))
+    images = _omni_list(body, "image_list", '{"image"}')
+    return {
+        "model": body.get("model_name") or MULTI_ELEMENTS_MODELS[0],
+        "parent_id": str(session.clip.public_id),
+        "selection": session.selection,
+        "edit_mode": body.get("edit_mode"),
+        "images": [entry.get("image") for entry in images],
+        "session_id": str(session.public_id),
+    }
+
+
 def _sound_fields(kind, body, team):
     """The sound kinds take no model_name (the studio records its own); video-to-audio's clip is its `video_id`
     or a result `video_url` this door gave out (never another URL), with sound_effect_prompt, bgm_prompt and
@@ -516,3 +545,85 @@ def task_detail(request, kind, task_id):
     except AccountError as error:
         return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
 
+
+
+# --- multi-elements selection sessions ------------------------------------------------------------
+
+
+@csrf_exempt
+def selection(request, action):
+    """POST /v1/videos/multi-elements/{init,add,delete,clear,preview}-selection, in Kling's shapes. A session
+    belongs to the team that opened it: for any other it does not exist (404 / 1203)."""
+    try:
+        key = authenticate(request)
+        if request.method != "POST":
+            return error_response(request, "method_not_allowed", "Requested method is invalid")
+        if not key.has_scope(ApiKeyScope.GENERATE):
+            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+        body = parse_json_body(request.body)
+        if not isinstance(body, dict):
+            raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
+        team = key.team
+        if action == "init":
+            return envelope(request, _session_info(selections.do_open_selection(team=team, clip_id=_init_clip(body, team)), request))
+        if action == "add":
+            session = selections.do_add_selection(team=team, session_id=body.get("session_id"),
+                                                  frame_index=body.get("frame_index"), points=body.get("points"))
+            return envelope(request, _frame_masks(session, body["frame_index"]))
+        if action == "delete":
+            session = selections.do_delete_selection(team=team, session_id=body.get("session_id"),
+                                                     frame_index=body.get("frame_index"), points=body.get("points"))
+            return envelope(request, _frame_masks(session, body["frame_index"]))
+        if action == "clear":
+            session = selections.do_clear_selection(team=team, session_id=body.get("session_id"))
+            return envelope(request, {"status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0"})
+        session = selections.live_session(team, body.get("session_id"))
+        return envelope(request, _preview(session, request))
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    except GenerationError as error:
+        return error_response(request, error.code, error.message)
+
+
+def _init_clip(body, team):
+    """init-selection's clip: video_id, or a result video_url this door gave out; exactly one of them."""
+    given = [name for name in ("video_id", "video_url") if body.get(name) not in (None, "")]
+    if len(given) != 1:
+        raise GenerationError("invalid_request", "Invalid request parameters: give exactly one of video_id and video_url",
+                              field="video_id")
+    return _team_clip(body, "body", given[0], team)
+
+
+def _session_info(session, request):
+    """init-selection's data: the session and what was read from the clip (duration in ms, as upstream)."""
+    return {
+        "status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0", "fps": session.fps,
+        "original_duration": session.duration_ms, "width": session.width, "height": session.height,
+        "total_frame": session.total_frames, "normalized_video": _clip_url(session, request, AssetRole.VIDEO),
+    }
+
+
+def _clip_url(session, request, role):
+    """A signed link to the session clip's video (or poster), as the task object's result URLs are."""
+    asset = session.clip.assets.filter(role=role, quarantined=False).first()
+    return signed_download_url(request, asset) if asset is not None else ""
+
+
+def _frame_masks(session, frame_index):
+    """add/delete-selection's data: the frame's marked region as a mask, in both of the upstream's encodings
+    (COCO RLE and a PNG). The studio has no segmenter of its own: the region is the union of squares around the
+    points (a tenth of the shorter side), which the video service refines when the edit is sent."""
+    points = next((mark["points"] for mark in session.selection if mark["frame_index"] == frame_index), [])
+    width, height = max(1, session.width), max(1, session.height)
+    mask = selection_mask(width, height, points)
+    masks = [{"object_id": 0, "rle_mask": {"size": [height, width], "counts": coco_rle(mask)},
+              "png_mask": {"size": [height, width], "base64": png_base64(mask)}}] if points else []
+    return {"status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0",
+            "res": {"frame_index": frame_index, "rle_mask_list": masks}}
+
+
+def _preview(session, request):
+    """preview-selection's data: the clip and its cover; the marked frames are listed as they stand."""
+    return {"status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0",
+            "res": {"video": _clip_url(session, request, AssetRole.VIDEO), "video_cover": _clip_url(session, request, AssetRole.POSTER),
+                    "tracking_output": "", "selection": session.selection}}

@@ -107,6 +107,16 @@ class OmniElementIn(Schema):
     element_id: int | str
 
 
+class SelectionPointIn(Schema):
+    x: float = Field(description="0 (left) to 1 (right)")
+    y: float = Field(description="0 (top) to 1 (bottom)")
+
+
+class SelectionFrameIn(Schema):
+    frame_index: int = Field(description="The frame the points are on, from 0")
+    points: list[SelectionPointIn] = Field(description="1–10 points on the element to edit")
+
+
 class GenerationIn(Schema):
     kind: str = "text2video"
     prompt: str | None = None
@@ -123,10 +133,11 @@ class GenerationIn(Schema):
     image_tail: str | None = Field(None, description="image→video end frame: base64 or an http(s) URL")
     images: list[str] | None = Field(
         None, description="multi-image2video: 1–4 reference images; images/multi-image2image: 1–4 subject images; effects: one "
-                          "image, or two for hug/kiss/heart_gesture"
+                          "image, or two for hug/kiss/heart_gesture; multi-elements: its image_list"
     )
     parent_id: str | None = Field(
-        None, description="video-extend, lip-sync and motion-control (the motion clip): the id of a succeeded generation of your team"
+        None, description="video-extend, lip-sync, motion-control (the motion clip) and multi-elements (the clip to edit): the id "
+                          "of a succeeded generation of your team"
     )
     remix_of: str | None = Field(None, description="text2video/image2video: the generation this one remixes (recorded)")
     effect_scene: str | None = Field(None, description="effects: bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, hug, kiss, heart_gesture")
@@ -155,6 +166,14 @@ class GenerationIn(Schema):
         None, description="motion-control (required): image (the character faces as in the image; a 3–10 s clip) or video (3–30 s)"
     )
     keep_original_sound: str | None = Field(None, description="motion-control: yes (default) or no, the motion clip's sound")
+    edit_mode: str | None = Field(
+        None, description="multi-elements (required): addition (1–2 images), swap (exactly 1 image) or removal (none) of an "
+                          "element of the clip parent_id names (a 2–5 s or 7–10 s clip of your team, edited into 5 or 10 s)"
+    )
+    selection: list[SelectionFrameIn] | None = Field(
+        None, description="multi-elements: the element to edit, marked by points on at most 10 frames (10 points a frame); "
+                          "required to swap or remove"
+    )
     image_list: list[OmniImageIn] | None = Field(
         None, description="omni-video: up to 7 images (4 with a video); images/omni-image: up to 7; named in the prompt as "
                           "<<<image_1>>>, <<<image_2>>>, …"

@@ -162,6 +162,19 @@ class KlingClient:
             raise ProviderError("upstream_bad_response", "The task list is not a JSON array.", permanent=False)
         return [parse_task(item) for item in data]
 
+    def selection(self, action: str, payload: dict) -> dict:
+        """A multi-elements selection call (init, add, delete, clear, preview): POST
+        /v1/videos/multi-elements/{action}-selection; its `data`. A `status` other than 0 is the upstream's
+        refusal of the clip or the points (its "rejection code"), a permanent 1201."""
+        if action not in ("init", "add", "delete", "clear", "preview"):
+            raise ValueError(f"unknown selection action {action!r}")
+        data = self._call("POST", f"/v1/videos/multi-elements/{action}-selection", json=payload)
+        if not isinstance(data, dict) or not data.get("session_id"):
+            raise ProviderError("upstream_bad_response", f"{self.name} sent a selection answer without a session_id.", permanent=False)
+        if data.get("status") not in (0, None):
+            raise classify_error(None, 1201, f"{action}-selection was refused (status {data.get('status')})")
+        return data
+
     def download(self, url: str, destination, *, max_bytes: int) -> int:
         """Stream a result file into `destination` (a binary file object); returns the byte count.
 

@@ -44,10 +44,12 @@ from .render_videos import (
     render_extension,
     render_lip_sync,
     render_motion,
+    render_multi_elements,
     render_omni,
     speech_envelope,
     synthesise_voice,
 )
+from .selection import MultiElementsRequest, SelectionSessions
 from .validation import (
     EXTEND_SECONDS,
     ApiError,
@@ -74,7 +76,7 @@ from .validation import (
 log = logging.getLogger("generations.simulator")
 
 KINDS = ("text2video", "image2video", "video-extend", "lip-sync", "effects", "multi-image2video", "avatar/image2video",
-         "omni-video", "motion-control")
+         "omni-video", "motion-control", "multi-elements")
 IMAGE_KINDS = ("images/generations", "images/editing/expand", "images/omni-image", "images/multi-image2image")
 # Sound kinds, straight under /v1/ like the image kinds: task_result.audios (and videos, for video-to-audio).
 AUDIO_KINDS = ("audio/text-to-audio", "audio/video-to-audio")
@@ -93,6 +95,8 @@ _KIND = "|".join(re.escape(kind) for kind in KINDS)
 _ROUTE = rf"(videos/(?:{_KIND})|{'|'.join(re.escape(kind) for kind in IMAGE_KINDS + AUDIO_KINDS)})"
 COLLECTION = re.compile(rf"^/v1/{_ROUTE}/?$")
 ITEM = re.compile(rf"^/v1/{_ROUTE}/([^/]+)$")
+SESSION_FILE = re.compile(r"^/sessions/(\d+)\.mp4$")
+SELECTION = re.compile(r"^/v1/videos/multi-elements/(init|add|delete|clear|preview)-selection$")
 RESULT_FILE = re.compile(r"^/files/(\d+(?:-\d)?(?:-watermarked)?)\.(mp4|png|mp3|wav)$")
 STILL_AND_SOUND_TYPES = {"png": "image/png", "mp3": "audio/mpeg", "wav": "audio/wav"}
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -120,6 +124,8 @@ def unit_deduction(request: TaskRequest) -> str:
         return f"{0.5 * math.ceil(request.duration_s / 5 - 1e-9):g}"
     if request.kind == "avatar/image2video":
         return f"{(1.0 if request.mode == 'std' else 2.0) * request.duration_s / 5:g}"
+    if request.kind == "multi-elements":
+        return f"{(3.0 if request.mode == 'std' else 5.0) * request.duration_s / 5:g}"
     if request.kind == "motion-control":
         return f"{(2.0 if request.mode == 'std' else 3.0) * math.ceil(request.duration_s - 1e-6) / 5:g}"
     if request.kind == "omni-video":
@@ -336,6 +342,7 @@ class SimulatorApp:
         self.data_dir = config.data_dir or tempfile.mkdtemp(prefix="kling-simulator-")
         os.makedirs(self.data_dir, exist_ok=True)
         self.videos = VideoRegistry(self.data_dir)
+        self.sessions = SelectionSessions(read_video=self._read_video)
         # Set by the server once bound; result URLs are built from it (or config.public_url).
         self.base_url: str | None = None
         self._stopping = threading.Event()
@@ -381,9 +388,20 @@ class SimulatorApp:
         if match and method in ("GET", "HEAD"):
             # Result URLs are public links upstream too: no Authorization needed.
             return self._result_file(match.group(1), match.group(2), environ)
+        match = SESSION_FILE.match(path)
+        if match and method in ("GET", "HEAD"):
+            # preview-selection's `video`: the session's clip, a public link like a result's.
+            video = self.sessions.video_of(match.group(1))
+            if video is None:
+                raise ApiError(404, 1203, "Requested resource does not exist")
+            return _Answer(200, video, content_type="video/mp4")
         if path.startswith("/kling/"):
             path = path[len("/kling") :]  # CometAPI serves the same routes under /kling
         check_authorization(environ.get("HTTP_AUTHORIZATION"), self.config)
+        match = SELECTION.match(path)
+        if match and method == "POST":
+            action = match.group(1)
+            return self._with_faults(lambda: self._selection(action, environ), request_id)
         match = COLLECTION.match(path)
         if match and method == "POST":
             kind = match.group(1).removeprefix("videos/")
@@ -432,7 +450,12 @@ class SimulatorApp:
 
     def _create(self, kind: str, environ) -> dict:
         body = _read_json(environ)
-        request = validate_create(kind, body, fetch=self._fetch, find_video=self.videos.find)
+        if kind == "multi-elements":
+            if not isinstance(body, dict):
+                raise ApiError(400, 1200, "Invalid request parameters: the body must be a JSON object")
+            request = self.sessions.validate_create(body, self._fetch)
+        else:
+            request = validate_create(kind, body, fetch=self._fetch, find_video=self.videos.find)
         created = now_ms()
         task = Task(
             task_id=self.store.new_task_id(),
@@ -448,6 +471,21 @@ class SimulatorApp:
         self._notify(task.callback() if request.callback_url else None, request.callback_url)
         threading.Thread(target=self._run_task, args=(task.task_id,), name=f"sim-task-{task.task_id}", daemon=True).start()
         return data
+
+    def _selection(self, action: str, environ) -> dict:
+        body = _read_json(environ)
+        if action == "init":
+            return self.sessions.init(body, self._fetch, self.videos.find)
+        if not isinstance(body, dict):
+            raise ApiError(400, 1200, "Invalid request parameters: the body must be a JSON object")
+        if action == "preview":
+            base = self.config.public_url or self.base_url or "http://127.0.0.1"
+            return self.sessions.preview(body, f"{base}/sessions/{body.get('session_id')}.mp4")
+        return {"add": self.sessions.add, "delete": self.sessions.delete, "clear": self.sessions.clear}[action](body)
+
+    def _read_video(self, record: VideoRecord) -> bytes:
+        with open(self.videos.file_path(record), "rb") as handle:
+            return handle.read()
 
     def _file_url(self, task_id: str) -> str:
         base = self.config.public_url or self.base_url or "http://127.0.0.1"
@@ -664,6 +702,11 @@ class SimulatorApp:
             return render_motion(
                 request.image, request.video, prompt=request.prompt, duration=request.duration_s,
                 character_orientation=request.character_orientation, seed=seed,
+            )
+        if isinstance(request, MultiElementsRequest):
+            return render_multi_elements(
+                request.video, request.images, prompt=request.prompt, edit_mode=request.edit_mode, selection=request.selection,
+                duration=request.duration_s, seed=seed,
             )
         if isinstance(request, MultiImageRequest):
             return render_multi_image(

@@ -272,3 +272,45 @@ def render_motion(
             yield pixels
 
     return encode_mp4(frames(), width=width, height=height, fps=fps)
+
+
+def render_multi_elements(
+    video: bytes, images: list[Image.Image], *, prompt: str, edit_mode: str, selection: list[dict], duration: float,
+    seed: int = 0,
+) -> bytes:
+    """multi-elements: the clip itself for `duration` seconds (its last frame held when it is shorter), with the
+    marked points boxed on every frame (the element edited; removal greys the box out), the images an addition or a
+    swap brings in an inset at the lower left, and the prompt's caption. Deterministic for the same inputs."""
+    info = probe_video(video)
+    fps = output_fps(info.fps)
+    width, height = even_size(info.width, info.height)
+    count = max(1, round(duration * fps))
+    rng = random.Random(seed_digest(f"multi-elements:{edit_mode}:{prompt}", seed))
+    colour = np.array(bright_colour(rng), dtype=np.uint8)
+    half = max(2, min(width, height) // 20)
+    boxes = [(round(point["x"] * (width - 1)), round(point["y"] * (height - 1))) for mark in selection for point in mark["points"]]
+    inset = None
+    if images:
+        side = max(16, min(width, height) // 3)
+        strip = Image.new("RGB", (side * len(images), side))
+        for index, picture in enumerate(images):
+            strip.paste(picture.convert("RGB").resize((side, side)), (index * side, 0))
+        inset = np.asarray(strip.resize((min(strip.width, width - 8), min(side, height - 8))))
+    caption = Overlay.caption(prompt, width, height) if prompt else None
+
+    def frames():
+        for clip in video_frames(video, fps=fps, count=count):
+            pixels = np.array(Image.fromarray(clip).resize((width, height)))
+            for cx, cy in boxes:
+                top, bottom, left, right = max(0, cy - half), min(height, cy + half + 1), max(0, cx - half), min(width, cx + half + 1)
+                if edit_mode == "removal":
+                    pixels[top:bottom, left:right] = pixels[top:bottom, left:right].mean(axis=(0, 1), dtype=np.float32).astype(np.uint8)
+                else:
+                    pixels[top:bottom, left:right] = (pixels[top:bottom, left:right] // 2 + colour // 2)
+            if inset is not None:
+                pixels[height - inset.shape[0] - 4 : height - 4, 4 : 4 + inset.shape[1]] = inset
+            if caption is not None:
+                caption.apply(pixels)
+            yield pixels
+
+    return encode_mp4(frames(), width=width, height=height, fps=fps)

@@ -62,6 +62,8 @@ from generations.catalog import (
     MODES,
     MOTION_CONTROL,
     MOTION_MODELS,
+    MULTI_ELEMENTS,
+    MULTI_ELEMENTS_MODELS,
     MULTI_IMAGE2IMAGE,
     MULTI_IMAGE2IMAGE_MODELS,
     MULTI_SHOT_MODELS,
@@ -530,6 +532,66 @@ class MotionControlForm(_ConsentMixin, CreateForm):
         return data
 
 
+class EditClipForm(_ConsentMixin, CreateForm):
+    """multi-elements: add, swap or remove an element of a finished clip of the team, marked by points."""
+
+    kind = MULTI_ELEMENTS
+    cost_defaults = {"model": MULTI_ELEMENTS_MODELS[0], "duration": "5"}
+    # Not required by the form: the catalog says, in its words, when no clip is chosen.
+    parent_id = forms.ChoiceField(label="Clip to edit", required=False,
+                                  help_text="A finished clip of your team of 2–5 s (edited into 5 s) or 7–10 s (10 s).")
+    edit_mode = forms.ChoiceField(label="Edit", choices=[
+        ("addition", "Add something from an image"), ("swap", "Swap something for what an image shows"), ("removal", "Remove something")])
+    image = forms.FileField(label="Image", required=False, widget=UploadInput(),
+                            help_text="What to add or swap in: a JPEG or PNG of at least 300 px on each side, up to 10 MB. Not used to remove.")
+    image_2 = forms.FileField(label="Second image (optional, to add)", required=False, widget=UploadInput())
+    frame = forms.IntegerField(label="Marked frame", min_value=0, initial=0, required=False,
+                               help_text="The frame the points are on: 0 is the first.")
+    points = forms.CharField(label="Where the element is (optional to add)", required=False, max_length=400,
+                             widget=forms.TextInput(attrs={"placeholder": "0.5,0.4; 0.55,0.6", "inputmode": "decimal"}),
+                             help_text="Points on the element as x,y from 0 to 1 (0,0 is the top left), separated by semicolons. "
+                                       "Needed to swap or remove.")
+    prompt = forms.CharField(max_length=MAX_PROMPT_CHARS, widget=forms.Textarea(attrs={
+        "rows": 2, "placeholder": "swap the ball from <<<video_1>>> for the kite from <<<image_1>>>"}),
+        help_text="The clip is <<<video_1>>>, the images <<<image_1>>> and <<<image_2>>>.")
+    negative_prompt = forms.CharField(required=False, max_length=MAX_PROMPT_CHARS, label="Avoid (optional)",
+                                      widget=forms.Textarea(attrs={"rows": 1, "placeholder": "blurry"}))
+    mode = forms.ChoiceField(choices=MODE_CHOICES)
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, team=team, **kwargs)
+        self.fields["parent_id"].choices = [("", "Choose a clip"), *_team_clips(team)]
+        self._add_consent_field(team)
+
+    def clean_points(self):
+        text = self.cleaned_data.get("points", "").strip()
+        points = []
+        for pair in filter(None, (part.strip() for part in text.split(";"))):
+            try:
+                x, y = (float(value) for value in pair.split(","))
+            except ValueError:
+                raise forms.ValidationError(f"“{pair}” is not a point: write x,y such as 0.5,0.4.") from None
+            points.append({"x": x, "y": y})
+        return points
+
+    def request_data(self):
+        data = dict(self.cleaned_data)
+        data["images"] = _numbered_images(self, data)
+        points, frame = data.pop("points", []), data.pop("frame", None) or 0
+        data["selection"] = [{"frame_index": frame, "points": points}] if points else []
+        data["model"] = MULTI_ELEMENTS_MODELS[0]
+        return data
+
+    def form_field_for(self, api_field):
+        return "points" if api_field == "selection" else super().form_field_for(api_field)
+
+
+def _edit_cost():
+    """An edit's price per 5 s, in words (its length is the clip's: 5 or 10 s)."""
+    std, pro = (price_generation(MULTI_ELEMENTS, MULTI_ELEMENTS_MODELS[0], mode, 5) for mode in ("std", "pro"))
+    return f"Costs {std:,} credits per 5 seconds in Standard mode, {pro:,} in Professional; a 7–10 s clip makes a 10 s edit."
+
+
 class ImageGenerationForm(CreateForm):
     """Still images from a prompt, optionally guided by a reference image."""
 
@@ -980,6 +1042,15 @@ def create_motion_control(request):
 
 
 @login_required
+def create_edit_clip(request):
+    return _create_page(request, form_class=EditClipForm, template="generations/create_kind.html",
+                        initial={"edit_mode": "swap", "frame": 0, **request.GET.dict()},
+                        extra_context={"title": "Edit a clip",
+                                       "intro": "Add, swap or remove something in a clip of your team: pick the clip, mark the element.",
+                                       "fixed_cost": _edit_cost()})
+
+
+@login_required
 def create_image_generation(request):
     return _create_page(request, form_class=ImageGenerationForm, template="generations/create_kind.html",
                         initial={"model": IMAGE_DEFAULT_MODEL, "n": 1, "aspect_ratio": "1:1", **request.GET.dict()},
@@ -1164,6 +1235,14 @@ def remix_url(generation):
                      parent_id=str(generation.parent.public_id) if generation.parent else "",
                      character_orientation=options.get("character_orientation", "image"))
         return f"{reverse('generations:create_motion_control')}?{urlencode(query)}"
+    if generation.kind == MULTI_ELEMENTS:
+        # The same clip, edit, marks (of their first frame), prompt and mode (and the images, offered again like uploads).
+        options = generation.options or {}
+        marks = (options.get("selection") or [{}])[0]
+        query.update(prompt=generation.prompt, mode=generation.mode, edit_mode=options.get("edit_mode", "swap"),
+                     parent_id=str(generation.parent.public_id) if generation.parent else "", frame=marks.get("frame_index", 0),
+                     points="; ".join(f"{point['x']:g},{point['y']:g}" for point in marks.get("points", [])))
+        return f"{reverse('generations:create_edit_clip')}?{urlencode(query)}"
     if generation.kind == IMAGE_GENERATION:
         # The same prompt, count, shape, model and reference (the image offered again like an upload).
         options = generation.options or {}

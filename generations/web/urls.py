@@ -22,6 +22,7 @@ urlpatterns = [
     path("generations/new/avatar/", views.create_avatar, name="create_avatar"),
     path("generations/new/omni/", views.create_omni_video, name="create_omni_video"),
     path("generations/new/motion/", views.create_motion_control, name="create_motion_control"),
+    path("generations/new/edit/", views.create_edit_clip, name="create_edit_clip"),
     path("generations/new/still/", views.create_image_generation, name="create_image_generation"),
     path("generations/new/still/expand/", views.create_image_expand, name="create_image_expand"),
     path("generations/new/still/omni/", views.create_omni_image, name="create_omni_image"),

@@ -5,7 +5,8 @@ non-terminal state with nothing driving it. Every pass finds such rows and eithe
 queue or, past their deadline, fails them (releasing their credits), so no generation stays stuck.
 The same pass does the studio's other periodic duties, one function each: send webhook deliveries whose
 job was lost, expire reviews past their SLA, delete media past its retention, write the audit
-checkpoint when one is due, and renew monthly credit allowances.
+checkpoint when one is due, renew monthly credit allowances, and delete multi-elements selection sessions past
+their 24 hours.
 """
 
 import datetime as dt
@@ -26,6 +27,7 @@ from generations import queueing
 from generations.actions.generation import do_fail_generation, do_requeue_generation
 from generations.actions.retention import apply_retention
 from generations.actions.review import do_expire_overdue_reviews
+from generations.actions.selection import do_remove_expired_sessions
 from generations.actions.withholding import relocate_mismatched
 from generations.models import DeliveryStatus, Generation, WebhookDelivery
 from generations.states import Status
@@ -45,6 +47,7 @@ class HousekeepingReport:
     reviews_expired: int = 0
     quarantined_inputs_removed: int = 0
     retention_removed: dict | None = None
+    selection_sessions_removed: int = 0
 
 
 def _job_is_pending(generation) -> bool:
@@ -143,4 +146,5 @@ def run_housekeeping(*, now=None) -> HousekeepingReport:
     report.quarantined_inputs_removed = report.retention_removed["withheld"]
     make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
     report.renewed_teams = renew_due_allowances(now=now)
+    report.selection_sessions_removed = do_remove_expired_sessions(now=now)
     return report

@@ -36,6 +36,7 @@ from generations.catalog import (
     IMAGE_KINDS,
     LIP_SYNC,
     MOTION_CONTROL,
+    MULTI_ELEMENTS,
     MULTI_IMAGE2VIDEO,
     OMNI_IMAGE,
     OMNI_VIDEO,
@@ -88,10 +89,12 @@ def advance_generation(generation_id):
         logger.info("generation %s moved under us; leaving it", generation.public_id)
 
 
-def upstream_payload(generation, *, video_url_of=None) -> dict:
+def upstream_payload(generation, *, video_url_of=None, open_session=None) -> dict:
     """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md).
     `video_url_of(parent)` gives the URL the upstream fetches a referenced clip from (omni-video's
-    video_list): the upstream's own result URL of that clip, fresh from a query (see _submit)."""
+    video_list): the upstream's own result URL of that clip, fresh from a query (see _submit). `open_session(url,
+    selection)` opens a multi-elements selection session upstream on that URL and marks the points (see
+    open_selection_session)."""
     images = _input_images_base64(generation)
     common = {"external_task_id": str(generation.public_id)}
     if (generation.options or {}).get("watermark"):
@@ -131,6 +134,8 @@ def upstream_payload(generation, *, video_url_of=None) -> dict:
         return {**_omni_payload(generation, images, options, video_url_of), **common}
     if generation.kind == MOTION_CONTROL:
         return {**_motion_payload(generation, images, options, video_url_of), **common}
+    if generation.kind == MULTI_ELEMENTS:
+        return {**_multi_elements_payload(generation, images, options, video_url_of, open_session), **common}
     if generation.kind == IMAGE_GENERATION:
         return {**_image_payload(generation, images, options), **common}
     if generation.kind in IMAGE_KINDS:
@@ -245,6 +250,40 @@ def _image_family_payload(generation, pictures, options):
         if options.get(name):
             payload[name] = next(rest)
     return payload
+
+
+def _multi_elements_payload(generation, images, options, video_url_of, open_session):
+    """multi-elements: a session opened upstream on the clip's upstream URL with the same marks, then the edit:
+    session_id, edit_mode, image_list [{image}] (Base64, none for removal), prompt, negative_prompt, mode and
+    duration (5 or 10, from the clip)."""
+    if video_url_of is None or open_session is None:
+        raise ValueError("multi-elements needs video_url_of and open_session")
+    payload = {
+        "model_name": generation.model_name,
+        "session_id": open_session(video_url_of(generation.parent), options.get("selection") or []),
+        "edit_mode": options.get("edit_mode", ""),
+        "prompt": generation.prompt,
+        "mode": generation.mode,
+        "duration": generation.duration,
+    }
+    pictures = [images[role] for role in _MULTI_ELEMENT_ROLES if role in images]
+    if pictures:
+        payload["image_list"] = [{"image": picture} for picture in pictures]
+    if generation.negative_prompt:
+        payload["negative_prompt"] = generation.negative_prompt
+    return payload
+
+
+_MULTI_ELEMENT_ROLES = (AssetRole.INPUT_IMAGE, AssetRole.INPUT_IMAGE_2)
+
+
+def open_selection_session(provider, video_url, selection) -> str:
+    """Open a multi-elements selection session upstream on `video_url` and mark each frame's points in it (one
+    add-selection a frame, as upstream takes them); its session_id."""
+    session_id = provider.selection("init", {"video_url": video_url})["session_id"]
+    for mark in selection:
+        provider.selection("add", {"session_id": session_id, "frame_index": mark["frame_index"], "points": mark["points"]})
+    return session_id
 
 
 def upstream_video_url(provider, parent) -> str:
@@ -374,7 +413,10 @@ def _submit(generation, provider):
             fields={"submit_attempts": generation.submit_attempts + 1, "provider": provider.name},
         )
         try:
-            payload = upstream_payload(generation, video_url_of=lambda parent: upstream_video_url(provider, parent))
+            payload = upstream_payload(
+                generation, video_url_of=lambda parent: upstream_video_url(provider, parent),
+                open_session=lambda url, selection: open_selection_session(provider, url, selection),
+            )
             snapshot = provider.create_task(generation.kind, payload)
         except ProviderError as error:
             delay = error.retry_after_s or backoff_delay(generation.submit_attempts)
