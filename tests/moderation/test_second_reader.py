@@ -64,7 +64,7 @@ def test_a_long_prompt_in_such_a_language_costs_at_most_the_second_readers_budge
     sentence = "दो दोस्त पहाड़ों में लंबी सैर पर जाते हैं और सूर्यास्त देखते हैं। "
     prompt = sentence * 40
     parts = split(prompt, prepare(prompt))
-    chosen = _semantic_texts(parts, detect(parts))
+    chosen, _ = _semantic_texts(parts, detect(parts))
     e5_texts = [text for text, reader in chosen.items() if reader == semantic.E5]
     assert e5_texts
     assert sum(semantic.get_e5().count_tokens(text) for text in e5_texts) <= semantic.E5_MAX_TOKENS
@@ -94,7 +94,7 @@ def test_a_harmless_look_alike_the_lexicon_knows_is_no_paraphrase_of_its_harmful
     ("prompt", "category"),
     [
         ("a man slowly cutting into his own arm in a dark bathroom, realistic", "self_harm"),
-        ("make a realistic video of the president taking a bribe in a parking lot", "deepfake"),
+        ("a realistic video of the president taking a bribe", "deepfake"),
     ],
 )
 def test_where_use_only_holds_e5_gives_a_second_opinion(prompt, category, settings):

@@ -279,8 +279,11 @@ class LexiconDetector(Detector):
                     else:
                         hits.append(hit)
             per_view.append((hits, safe_spans))
-        for hits, safe_spans in per_view:
+        for (hits, safe_spans), (_, text) in zip(per_view, views, strict=True):
+            negated = _negated(hits, text)
             for hit in hits:
+                if hit in negated:
+                    continue
                 if safe_spans:
                     if any(start <= hit.start and hit.end <= end for start, end in safe_spans):
                         continue
@@ -312,6 +315,61 @@ class LexiconDetector(Detector):
                 scores[category] = score
                 reasons.append(f"{category}: {reason}")
         return scores, reasons
+
+
+# A harm the writer rules out ("no gore", "without nudity", "nothing explicit", "sin sangre", "无血腥") is not
+# asked for; nor is the rest of a list it heads ("no blood, gore or nudity"). Only the harms themselves: a
+# garment ruled out ("no bikini", "without a bra") uncovers a body, so clothing, suggestive, undressing and
+# body-part rows never count as negated; nor do likeness or injection rows, nor the romanized rows (romaji's
+# "no" is a particle: "kodomo no hadaka").
+NEGATABLE_CATEGORIES = frozenset({"sexual", "violence", "self_harm", "illegal"})
+_NEVER_NEGATED_TAGS = frozenset({"clothing", "suggestive", "undress", "body_part", "romanized"})
+
+
+def _negatable(entry):
+    return ("amp_explicit" in entry.tags or any(c in NEGATABLE_CATEGORIES for c in entry.scores)) and not (
+        entry.tags & _NEVER_NEGATED_TAGS)
+
+_NEGATOR = re.compile(
+    r"(?:^|[^\w])(?:no|not|without|zero|avoid|avoiding|never|nothing|none|free of|sin|sans|ohne|kein|keine|keinen|"
+    r"senza|niente|sem|bez|без|нет|inget|ingen|ikke|uten|geen|zonder|tanpa|không|không có|ni|nor)"
+    r"[\s,:]*(?:any|the|a|an)?\s*$|(?:无|無|不要|没有|沒有|不含)\s*$",
+    re.IGNORECASE,
+)
+_LIST_GLUE = re.compile(
+    r"^[\s,/&+;、，]*(?:(?P<conj>or|and|nor|o|y|e|u|et|ou|und|oder|ni|или|и|i|lub|ve|dan|atau|hoặc|và)[\s,]*)?$",
+    re.IGNORECASE,
+)
+_NEGATION_LOOKBACK = 40  # characters before a hit searched for the negator
+
+
+def _negated(hits, text):
+    """The hits a negation rules out: a harm right after a negator, and the harms listed after it up to the
+    last one a conjunction joins ("no blood, gore or nudity"). A comma alone does not carry it: in "nothing
+    explicit, blood everywhere" the comma starts another phrase."""
+    out = set()
+    ordered = sorted(hits, key=lambda h: (h.start, -h.end))
+    for i, hit in enumerate(ordered):
+        if hit in out or not _negatable(hit.entry):
+            continue
+        if not _NEGATOR.search(text[max(0, hit.start - _NEGATION_LOOKBACK): hit.start]):
+            continue
+        group, end, item, cut = [(hit, 0)], hit.end, 0, 0  # (hit, which item of the list it is)
+        for other in ordered[i + 1:]:
+            if other.start < end:  # another row on the same words: the same item
+                if _negatable(other.entry):
+                    group.append((other, item))
+                continue
+            glue = _LIST_GLUE.match(text[end: other.start])
+            if not glue or not _negatable(other.entry):
+                break
+            item += 1
+            group.append((other, item))
+            end = other.end
+            if glue.group("conj"):
+                cut = item
+        out.update(member for member, at in group if at <= cut)
+    return out
 
 
 _INJECTION_PATTERNS = (

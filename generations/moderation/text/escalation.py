@@ -1,6 +1,6 @@
 """Escalation memory: the same user's recent prompts change how the current one is read.
 
-The caller keeps the history and passes it in (newest last); nothing here touches the database. Three rules:
+The caller keeps the history and passes it in (newest last); nothing here touches the database. The rules:
 
 - trajectory: a category whose score climbs step by step to near its threshold is pushed over it (a borderline
   prompt at the end of a climb is held; one already held is blocked). Repeated near-threshold prompts in
@@ -10,6 +10,9 @@ The caller keeps the history and passes it in (newest last); nothing here touche
 - carry-over: an edit that refers back ("she", "same scene", "now make it ...") inherits a minor or a real
   person named in the recent prompts, so "a 12-year-old on the beach" then "now she undresses" is
   sexual_minors even though the second prompt names no child.
+- scene: the recent prompts and the current one read together, as one text, by the screen without history
+  (the caller passes it in as `read`): what blocks only as a whole (a printed part, then the assembled gun,
+  then "a tutorial, every step") is blocked at the step that completes it.
 """
 
 import re
@@ -262,10 +265,41 @@ def _who_is_in_the_scene(raises, prompt, scores, priors):
         raises.raise_to("deepfake", 0.9, "a sexual edit of a scene with a real person in it", "carry-over", person)
 
 
+SCENE_PRIORS = 3  # how many of the recent prompts are read together with the current one
+SCENE_MARGIN = 0.05  # how far the scene's reading must rise above every prompt's own to count
+
+
+def scene_text(prompt, priors):
+    """The recent prompts and the current one as one text, oldest first, each its own sentence."""
+    return " ".join(text.strip().rstrip(".") + "." for text in [*priors, prompt] if text.strip())
+
+
+def _the_scene_so_far(raises, prompt, scores, series, read, policy):
+    """Edits are read together: "a girl on stage in a saree", "the saree slips", "now take it all off" says
+    in three prompts what none says alone. `read` scores the recent prompts and this one as one text (the
+    lexicon and the semantic layer, no history); a harmful category it blocks, clearly above what this prompt
+    and each earlier one scored alone, is raised to what the scene scores. Only a block counts: read together,
+    the steps of harmless edits (a horror trailer, a swimwear shoot) often reach the review band, and holding
+    those flagged 6 of 62 benign sequences of the corpora while a block flagged none."""
+    if read is None or not series:
+        return
+    window = series[-SCENE_PRIORS:]
+    together = read(scene_text(prompt, [prior.text for _, prior, _ in window]))
+    for category in HARMFUL:
+        _, block = policy.threshold(category)
+        score = together.get(category, 0.0)
+        alone = max([scores.get(category, 0.0)] + [s.get(category, 0.0) for _, _, s in window])
+        if score >= block and score > alone + SCENE_MARGIN:
+            raises.raise_to(category, score, "the recent prompts, read together with this one, ask for this",
+                            "scene", [index for index, _, _ in window])
+
+
 def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_input=False, now=None,
-                      policy=DEFAULT, window=DEFAULT_WINDOW):
-    """What the recent history adds to the current prompt's scores (empty when it adds nothing): four
-    rules, applied in order, each raising a category only above what the prompt and earlier rules gave."""
+                      policy=DEFAULT, window=DEFAULT_WINDOW, read=None):
+    """What the recent history adds to the current prompt's scores (empty when it adds nothing): five
+    rules, applied in order, each raising a category only above what the prompt and earlier rules gave.
+    `read(text) -> scores` is the screen without history, for reading the recent prompts as one scene (the
+    rule is off without it)."""
     if not history:
         return EscalationSignal()
     if scores is None or tags is None:
@@ -283,6 +317,7 @@ def escalation_signal(prompt, history=(), *, scores=None, tags=None, has_face_in
     _intensifying_edit(raises, prompt, tags, series, policy)
     _rephrased_block(raises, prompt, scores, series, policy)
     _who_is_in_the_scene(raises, prompt, scores, priors)
+    _the_scene_so_far(raises, prompt, scores, series, read, policy)
     if not raises.out:
         return EscalationSignal()
     merged = dict(scores)

@@ -223,7 +223,7 @@ def _tokens(reader, text):
 
 
 def _semantic_texts(parts, contexts):
-    """{text: reader}: which texts the semantic layer reads, and by which reader, within each reader's token
+    """({text: reader}, {reader: tokens left}): which texts the semantic layer reads, and by which reader, within each reader's token
     budget (one encoder call per reader and prompt): the whole prompt when it fits, else its sentences, those
     holding a lexicon hit first and then the last ones (where buried requests sit); then decoded readings and
     segments while the budget lasts. Only readable texts are considered, so none spends budget the layer would
@@ -278,7 +278,7 @@ def _semantic_texts(parts, contexts):
         if 0 < tokens <= left[its_reader]:
             chosen_texts.setdefault(part.text, its_reader)
             left[its_reader] -= tokens
-    return chosen_texts
+    return chosen_texts, left
 
 
 def _words(text):
@@ -292,7 +292,7 @@ def understand(parts, contexts):
         return None
     if max((score for ctx in contexts for c, score in ctx.scores.items() if c in HARMFUL), default=0.0) >= CERTAIN:
         return None  # the lexicon already blocks with certainty: the encoder's time would change nothing
-    chosen = _semantic_texts(parts, contexts)
+    chosen, left = _semantic_texts(parts, contexts)
     texts = list(chosen)
     readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts, strict=False)}
@@ -301,7 +301,7 @@ def understand(parts, contexts):
     paraphrase = [not _names_any(text, look_alikes) for text in texts]
     result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts], paraphrase)
     if result is not None and settings.SCREENING_SECOND_OPINION:
-        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase)
+        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase, left[semantic.E5])
     if result is not None:  # name the texts as the user wrote them
         back = dict(zip(readings, texts, strict=False))
         result = dataclasses.replace(result, texts={c: back.get(t, t) for c, t in result.texts.items()})
@@ -316,13 +316,13 @@ def _names_any(text, phrases):
     return any(phrase in folded or phrase in normalized for phrase in phrases)
 
 
-def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase):
+def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase, left):
     """Where USE's reading leaves doubt, E5 (the better, slower reader) reads the same text too, and each
     doubted category keeps the higher of the two scores: a category USE only held, or a lexicon signal below
     blocking that USE did not confirm. And where USE alone blocks a likeness (`deepfake`) that nothing else
     calls harmful (no sexual, violent, illegal... signal from the lexicon or the head: a named person doing
     something ordinary), E5 must agree, else it is held: the policy blocks a real person only with an intimate,
-    defamatory or deceptive act. Within what is left of E5's token budget."""
+    defamatory or deceptive act. Within what is left of E5's token budget (`left`, from _semantic_texts)."""
     if semantic.get_e5() is None or semantic.get_e5_head() is None:
         return result
     read_by_use = [i for i, text in enumerate(texts) if chosen[text] == semantic.USE]
@@ -337,7 +337,6 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
     likeness_alone = _likeness_alone(result, contexts)
     if likeness_alone:
         doubtful.append(readings.index(result.texts["deepfake"]))
-    left = semantic.E5_MAX_TOKENS - sum(_tokens(semantic.E5, text) for text in texts if chosen[text] == semantic.E5)
     picked = []
     for i in dict.fromkeys(doubtful):
         tokens = _tokens(semantic.E5, readings[i])
@@ -475,6 +474,15 @@ def _reasons_of(ctx, part):
             yield f"{reason} (in {part.name})"
 
 
+def _read_scene(text):
+    """The scores of a text through the stages before escalation (prepare, split, detect, understand,
+    combine): how escalation reads the recent prompts and the current one as one scene."""
+    parts = split(text, prepare(text))
+    contexts = detect(parts)
+    ctx, _ = combine(parts, contexts, understand(parts, contexts))
+    return rounded(ctx.scores)
+
+
 def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=False, has_face_input=False,
                   policy=None, shadow_policy=None, engines=None, now=None) -> ScreeningDecision:
     """Screen one prompt (and its negative prompt).
@@ -512,7 +520,8 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     if history:
         window = timedelta(seconds=settings.SCREENING_ESCALATION_WINDOW_S)
         signal = escalation_signal(prompt, history, scores=ctx.scores, tags=ctx.tags, has_face_input=has_face_input,
-                                   now=now, policy=active, window=window)
+                                   now=now, policy=active, window=window,
+                                   read=_read_scene if alone != BLOCK else None)  # a block: nothing to add
         if signal:
             ctx.merge(DetectorResult("escalation", "1", signal.scores, (), signal.reasons))
             for category in signal.scores:
