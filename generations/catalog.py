@@ -44,6 +44,19 @@ TEXT_TO_AUDIO = "audio/text-to-audio"
 VIDEO_TO_AUDIO = "audio/video-to-audio"
 AUDIO_KINDS = (TEXT_TO_AUDIO, VIDEO_TO_AUDIO)
 KINDS = (*KINDS, *AUDIO_KINDS, MULTI_ELEMENTS)
+
+
+def output_media(kind: str) -> tuple[str, ...]:
+    """What a kind makes, as the media types a reader names it by: ("image",) for still images, ("audio",) for a
+    sound, ("video", "audio") for video-to-audio (the clip with its new soundtrack, and the soundtrack alone),
+    ("video",) for every clip kind (and an unknown kind: the studio's kinds are clips unless they say otherwise)."""
+    if kind in IMAGE_KINDS:
+        return ("image",)
+    if kind == TEXT_TO_AUDIO:
+        return ("audio",)
+    if kind == VIDEO_TO_AUDIO:
+        return ("video", "audio")
+    return ("video",)
 KIND_LABELS = {
     TEXT2VIDEO: "Text → video",
     IMAGE2VIDEO: "Image → video",

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import statistics
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEvent, AuditEventType, StandingLevel
+from generations.catalog import output_media
 from generations.models import Generation, PolicyVersion, ReviewDecision, ReviewItem, ReviewKind
 from generations.states import Stage, Status
 
@@ -62,6 +64,7 @@ class Decision:
     content_date: dt.datetime | None = None
     waited_s: float | None = None  # for review decisions: from the item opening to the decision
     puid: str = ""
+    media: tuple = ("video",)  # what the generation makes (catalog.output_media): names the content in a statement
 
     @property
     def restrictive(self):
@@ -124,7 +127,7 @@ def _screening_decisions(since, until, versions):
             decision="block" if blocked else "review", categories=categories, automated=AUTOMATED,
             policy_version=record.get("content_policy_version") or versions.at(generation.created_at), reason=_rule(record),
             kind=(INPUT_BLOCKED if stage == Stage.INPUT else PROMPT_BLOCKED) if blocked else HELD_FOR_REVIEW,
-            content_date=generation.created_at, puid=f"{generation.public_id}:{stage}",
+            content_date=generation.created_at, puid=f"{generation.public_id}:{stage}", media=output_media(generation.kind),
         ))
     return out
 
@@ -151,7 +154,7 @@ def _scan_decisions(since, until, versions):
             automated=AUTOMATED, policy_version=record.get("policy_version") or versions.at(when), reason=_rule(record),
             # A held clip is withheld from its owner until a person releases it: a restriction too.
             kind=OUTPUT_BLOCKED if verdict == "block" else OUTPUT_WITHHELD,
-            content_date=generation.created_at, puid=f"{generation.public_id}:output",
+            content_date=generation.created_at, puid=f"{generation.public_id}:output", media=output_media(generation.kind),
         ))
     return out
 
@@ -164,8 +167,8 @@ def _upstream_decisions(since, until, versions):
         Decision(
             time=generation.finished_at, generation=str(generation.public_id), team=generation.team.slug, stage=Stage.UPSTREAM,
             decision="block", categories={}, automated=AUTOMATED, policy_version=versions.at(generation.finished_at),
-            reason="the video service refused the request under its content-safety policy", kind=UPSTREAM_BLOCKED,
-            content_date=generation.created_at, puid=f"{generation.public_id}:upstream",
+            reason="the model's provider refused the request under its content-safety policy", kind=UPSTREAM_BLOCKED,
+            content_date=generation.created_at, puid=f"{generation.public_id}:upstream", media=output_media(generation.kind),
         )
         for generation in rows.select_related("team").order_by("finished_at", "id")
     ]
@@ -196,6 +199,7 @@ def _review_decisions(since, until, versions):
             policy_version=versions.at(item.decided_at), reason=item.decision_reason[:500], kind=_review_kind_of(item),
             review_kind=item.kind, content_date=item.generation.created_at,
             waited_s=(item.decided_at - item.created_at).total_seconds(), puid=f"{item.public_id}:review",
+            media=output_media(item.generation.kind),
         ))
     return out
 
@@ -207,6 +211,12 @@ def _ledger_decisions(since, until, versions):
         created_at__gte=since, created_at__lt=until,
         event_type__in=(AuditEventType.COPY_TAKEN_DOWN, AuditEventType.STANDING_CHANGED),
     ).order_by("id")
+    # What each taken-down copy was (a still, a sound or a clip), from one query.
+    copies = [(event.extra or {}).get("generation", event.target_id) for event in events
+              if event.event_type == AuditEventType.COPY_TAKEN_DOWN]
+    kinds = dict(Generation.objects.filter(public_id__in=[copy for copy in copies if _is_uuid(copy)])
+                 .values_list("public_id", "kind")) if copies else {}
+    kinds = {str(public_id): kind for public_id, kind in kinds.items()}
     for event in events:
         extra = event.extra or {}
         human = event.actor_kind == "user"
@@ -220,6 +230,7 @@ def _ledger_decisions(since, until, versions):
                 policy_version=extra.get("policy_version") or versions.at(event.created_at),
                 reason=f"copy of content banned in bank {extra.get('bank', '?')} ({extra.get('source', '')})".strip(),
                 kind=COPY_TAKEN_DOWN, puid=f"audit-{event.pk}",
+                media=output_media(kinds.get(str(extra.get("generation", event.target_id)), "")),
             ))
             continue
         new = extra.get("new")
@@ -236,6 +247,14 @@ def _ledger_decisions(since, until, versions):
             content_date=event.created_at,
         ))
     return out
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def decisions(since, until):
@@ -311,17 +330,40 @@ VISIBILITY = {
     OUTPUT_WITHHELD: "DECISION_VISIBILITY_CONTENT_DISABLED", GALLERY_REMOVED: "DECISION_VISIBILITY_CONTENT_REMOVED",
     COPY_TAKEN_DOWN: "DECISION_VISIBILITY_CONTENT_REMOVED",
 }
+# What happened, in words; {a} / {noun} name what the generation makes (MEDIA_WORDS).
 WHAT_HAPPENED = {
-    PROMPT_BLOCKED: "A request to generate a video was refused at prompt screening; nothing was generated.",
-    INPUT_BLOCKED: "A request to generate a video was refused because an input image violates the policy.",
-    OUTPUT_BLOCKED: "A generated video was withheld from its owner for good: it violates the policy.",
-    UPSTREAM_BLOCKED: "The video model's provider refused to generate the requested video under its content-safety policy.",
-    OUTPUT_WITHHELD: "A generated video is withheld from its owner until a human moderator reviews it.",
-    GALLERY_REMOVED: "A video shared in a team gallery was removed after a report, and its file withheld.",
+    PROMPT_BLOCKED: "A request to generate {a} was refused at prompt screening; nothing was generated.",
+    INPUT_BLOCKED: "A request to generate {a} was refused because an input image violates the policy.",
+    OUTPUT_BLOCKED: "A generated {noun} was withheld from its owner for good: it violates the policy.",
+    UPSTREAM_BLOCKED: "The model's provider refused to generate the requested {noun} under its content-safety policy.",
+    OUTPUT_WITHHELD: "A generated {noun} is withheld from its owner until a human moderator reviews it.",
+    GALLERY_REMOVED: "{A} shared in a team gallery was removed after a report, and its file withheld.",
     COPY_TAKEN_DOWN: "A copy of content a moderator removed and banned was taken down.",
     ACCOUNT_RESTRICTED: "The account was restricted: every generation is held for human review and screening is stricter.",
     ACCOUNT_SUSPENDED: "The account was suspended from generating videos until a moderator lifts the suspension.",
 }
+# The words and the Transparency Database's content types for what a generation makes (catalog.output_media).
+MEDIA_WORDS = {("image",): ("an image", "image"), ("audio",): ("a sound", "sound"),
+               ("video", "audio"): ("a video with sound", "video with sound"), ("video",): ("a video", "video")}
+TDB_CONTENT_TYPE = {"image": "CONTENT_TYPE_IMAGE", "audio": "CONTENT_TYPE_AUDIO", "video": "CONTENT_TYPE_VIDEO"}
+
+
+def _what_happened(decision):
+    a, noun = MEDIA_WORDS.get(tuple(decision.media), MEDIA_WORDS[("video",)])
+    return WHAT_HAPPENED[decision.kind].format(a=a, A=a[:1].upper() + a[1:], noun=noun)
+
+
+def _content_types(decision):
+    """SYNTHETIC_MEDIA and what the generation makes, plus the text of a blocked prompt or the image of a blocked
+    input; an account decision is about the account's videos, as before."""
+    if decision.kind in (ACCOUNT_RESTRICTED, ACCOUNT_SUSPENDED):
+        return ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_VIDEO"]
+    types = ["CONTENT_TYPE_SYNTHETIC_MEDIA"] + [TDB_CONTENT_TYPE[media] for media in decision.media]
+    if decision.kind == PROMPT_BLOCKED:
+        types.append("CONTENT_TYPE_TEXT")
+    if decision.kind == INPUT_BLOCKED:
+        types.append("CONTENT_TYPE_IMAGE")
+    return list(dict.fromkeys(types))
 
 
 def _day(when):
@@ -338,16 +380,14 @@ def statement_for(decision: Decision) -> dict:
         "incompatible_content_ground": f"Content policy {decision.policy_version or settings.POLICY_VERSION}"
         + (f", category {top}" if top else "") + " (terms of service)",
         "incompatible_content_explanation": (
-            f"{WHAT_HAPPENED[decision.kind]} Rule applied: {decision.reason or 'policy'}."
+            f"{_what_happened(decision)} Rule applied: {decision.reason or 'policy'}."
         )[:2000],
         "category": TDB_CATEGORY.get(top, FALLBACK_CATEGORY),
-        "content_type": ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_VIDEO"]
-        + (["CONTENT_TYPE_TEXT"] if decision.kind == PROMPT_BLOCKED else [])
-        + (["CONTENT_TYPE_IMAGE"] if decision.kind == INPUT_BLOCKED else []),
+        "content_type": _content_types(decision),
         "content_date": _day(decision.content_date or decision.time),
         "application_date": _day(decision.time),
         "decision_facts": (
-            f"{WHAT_HAPPENED[decision.kind]} Decided {'by a human moderator' if decision.automated == HUMAN else 'automatically'}"
+            f"{_what_happened(decision)} Decided {'by a human moderator' if decision.automated == HUMAN else 'automatically'}"
             f" at stage {decision.stage} under content policy {decision.policy_version}"
             + (f"; categories: {', '.join(sorted(decision.categories))}" if decision.categories else "") + "."
         )[:5000],
@@ -363,7 +403,6 @@ def statement_for(decision: Decision) -> dict:
             statement["decision_account"] = "DECISION_ACCOUNT_SUSPENDED"
         else:
             statement["decision_provision"] = "DECISION_PROVISION_PARTIAL_SUSPENSION"
-        statement["content_type"] = ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_VIDEO"]
     else:
         statement["decision_visibility"] = [VISIBILITY[decision.kind]]
     statement["territorial_scope"] = list(settings.DSA_TERRITORIAL_SCOPE or EEA)

@@ -34,7 +34,7 @@ def _report_error(request, error):
 
 @login_required
 def gallery_page(request):
-    """The team's shared clips, newest first, keyset-paginated."""
+    """The team's shared clips, stills and sounds, newest first, keyset-paginated."""
     membership = membership_or_404(request)
     queryset = (
         GalleryItem.objects.filter(team=membership.team, status=GalleryStatus.VISIBLE)
@@ -51,7 +51,8 @@ def gallery_page(request):
     rows = list(queryset[: GALLERY_PAGE_SIZE + 1])
     page, more = rows[:GALLERY_PAGE_SIZE], len(rows) > GALLERY_PAGE_SIZE
     liked = set(GalleryLike.objects.filter(user=request.user, item__in=page).values_list("item_id", flat=True))
-    entries = [{"item": item, "liked": item.pk in liked, "remix_url": remix_url(item.generation)} for item in page]
+    entries = [{"item": item, "liked": item.pk in liked, "remix_url": remix_url(item.generation),
+                "media": gallery.shared_noun(item.generation)} for item in page]
     next_query = urlencode({**({"kind": kind} if kind else {}), "before": page[-1].id}) if more else None
     return render(request, "generations/gallery.html", {"entries": entries, "next_query": next_query, "kind": kind})
 

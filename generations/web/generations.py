@@ -171,37 +171,22 @@ class CreateForm(forms.Form):
         return name if name in self.fields else None
 
 
-class TextToVideoForm(CreateForm):
-    kind = "text2video"
-    prompt = forms.CharField(
-        # Not required by the form: a multi-shot script needs none (the catalog says when one is missing).
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
-        max_length=MAX_PROMPT_CHARS,
-    )
-    negative_prompt = forms.CharField(
-        required=False,
-        max_length=MAX_PROMPT_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "blurry, low quality"}),
-        help_text="What the model should avoid.",
-    )
-    model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
-    duration = forms.ChoiceField(choices=DURATION_CHOICES, initial="5", help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
-    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
-    mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
-    camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
-                               help_text="Camera moves run on kling-v1 in standard mode for 5 s clips.")
-    sound = forms.BooleanField(
-        label="Sound", required=False,
-        help_text="A soundtrack made with the clip: kling-v3, or kling-v2-6 in professional mode. Costs half as much again.",
-    )
-    multi_shot = forms.BooleanField(
-        label="Multi-shot", required=False,
-        help_text=f"kling-v3: up to {MAX_SHOTS} shots, each with its own prompt and length. The clip lasts as long as its shots together.",
-    )
+class SoundAndShotsForm(CreateForm):
+    """A clip form that offers the v3 / v2-6 details: `sound` on/off and a multi-shot script (up to MAX_SHOTS
+    shots, each its own prompt and length). Added after the form's own fields, so each page keeps its order;
+    which model may have which is the catalog's to say (SOUND_MODES, MULTI_SHOT_MODELS; create.js offers
+    only those, and validate_generation_request refuses the rest in its own words)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sound"] = forms.BooleanField(
+            label="Sound", required=False,
+            help_text="A soundtrack made with the clip: kling-v3, or kling-v2-6 in professional mode. Costs half as much again.",
+        )
+        self.fields["multi_shot"] = forms.BooleanField(
+            label="Multi-shot", required=False,
+            help_text=f"kling-v3: up to {MAX_SHOTS} shots, each with its own prompt and length. The clip lasts as long as its shots together.",
+        )
         for number in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_{number}_prompt"] = forms.CharField(
                 label=f"Shot {number}", required=False, max_length=MAX_SHOT_PROMPT_CHARS,
@@ -250,7 +235,29 @@ class TextToVideoForm(CreateForm):
         return data
 
 
-class ImageToVideoForm(CreateForm):
+class TextToVideoForm(SoundAndShotsForm):
+    kind = "text2video"
+    prompt = forms.CharField(
+        # Not required by the form: a multi-shot script needs none (the catalog says when one is missing).
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting down a rain-soaked street at dusk"}),
+        max_length=MAX_PROMPT_CHARS,
+    )
+    negative_prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "blurry, low quality"}),
+        help_text="What the model should avoid.",
+    )
+    model = forms.ChoiceField(choices=[(name, name) for name, spec in MODELS.items() if spec.text2video])
+    duration = forms.ChoiceField(choices=DURATION_CHOICES, initial="5", help_text="kling-v3 takes 3–15 s; the others 5 or 10 s.")
+    aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
+    mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
+    camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
+                               help_text="Camera moves run on kling-v1 in standard mode for 5 s clips.")
+
+
+class ImageToVideoForm(SoundAndShotsForm):
     kind = "image2video"
     image = forms.FileField(
         label="Start image",
@@ -275,9 +282,6 @@ class ImageToVideoForm(CreateForm):
     mode = forms.ChoiceField(choices=[(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES])
     camera = forms.ChoiceField(label="Camera move", required=False, choices=CAMERA_CHOICES,
                                help_text="Camera moves run on kling-v1-5 in professional mode for 5 s clips, without an end image.")
-
-    def request_data(self):
-        return _with_camera(dict(self.cleaned_data))
 
 
 MODE_CHOICES = [(mode, {"std": "Standard", "pro": "Professional"}[mode]) for mode in MODES]

@@ -5,6 +5,7 @@ native API take them, the worker passes them upstream, and the simulator renders
 import av
 import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Team, User
 from generations.actions.review_queue import do_open_review_for_held
@@ -229,6 +230,63 @@ def test_the_form_says_when_the_shots_run_too_long_and_when_nothing_is_written(c
     empty = client.post("/generations/new/", {"model": "kling-v3", "mode": "std", "duration": "5", "aspect_ratio": "16:9"})
     assert empty.status_code == 400 and 'data-code="prompt_required"' in empty.content.decode()
     assert not Generation.objects.exists()
+
+
+def image_form(**fields):
+    """The image→video form's fields with a start picture (a fresh upload each call)."""
+    return {"image": SimpleUploadedFile("start.png", image_bytes(), content_type="image/png"), **fields}
+
+
+@pytest.mark.django_db
+def test_the_image_form_sends_sound_and_a_script_whose_duration_is_its_shots_together(client, redis_conn, alice, team):
+    client.force_login(alice)
+    form = image_form(model="kling-v3", mode="std", duration="5", multi_shot="on", sound="on",
+                      shot_1_prompt=BENIGN_SHOTS[0]["prompt"], shot_1_duration="3",
+                      shot_2_prompt=BENIGN_SHOTS[1]["prompt"], shot_2_duration="5", shot_3_duration="3")
+    response = client.post("/generations/new/image/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    generation = Generation.objects.get()
+    assert (generation.kind, generation.duration, generation.aspect_ratio) == ("image2video", "8", "")
+    assert generation.options == {"multi_shot": True, "shot_type": "customize", "sound": "on", "multi_prompt": BENIGN_SHOTS}
+    assert generation.price_credits == price_generation("image2video", "kling-v3", "std", 8, sound=True)
+    assert generation.asset(AssetRole.INPUT_IMAGE) is not None
+
+
+@pytest.mark.django_db
+def test_the_image_form_refuses_in_the_catalogs_words_and_keeps_what_was_typed(client, redis_conn, alice, team):
+    client.force_login(alice)
+    # kling-v2-6 makes sound only in professional mode: the catalog's refusal, on the Sound field.
+    std = client.post("/generations/new/image/", image_form(model="kling-v2-6", mode="std", duration="5", sound="on",
+                                                           prompt="Leaves drift past the window"))
+    page = std.content.decode()
+    assert std.status_code == 400 and 'data-code="sound_not_supported"' in page
+    assert "v2-6 in std mode is only no audio: sound on needs mode pro." in page  # the catalog's words
+    assert "Leaves drift past the window" in page and "Still using <strong>start.png</strong> from your last try" in page
+    # Shots only on kling-v3.
+    shots = client.post("/generations/new/image/", image_form(model="kling-v2-6", mode="pro", duration="5", multi_shot="on",
+                                                             shot_1_prompt="A field", shot_1_duration="2",
+                                                             shot_2_prompt="A river", shot_2_duration="3"))
+    assert shots.status_code == 400 and 'data-code="multi_shot_not_supported"' in shots.content.decode()
+    assert "A river" in shots.content.decode()
+    # Too long a script, as on the text→video form.
+    long = client.post("/generations/new/image/", image_form(model="kling-v3", mode="std", duration="5", multi_shot="on",
+                                                            shot_1_prompt="A field", shot_1_duration="10",
+                                                            shot_2_prompt="A river", shot_2_duration="8"))
+    assert long.status_code == 400 and "The shots add up to 18 seconds" in long.content.decode()
+    assert not Generation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_harmful_shot_on_the_image_form_blocks_the_clip_and_names_the_shot(client, redis_conn, alice, team):
+    client.force_login(alice)
+    form = image_form(model="kling-v3", mode="std", duration="5", multi_shot="on",
+                      **{f"shot_{shot['index']}_{name}": shot[name] for shot in THREE_SHOTS for name in ("prompt", "duration")})
+    client.post("/generations/new/image/", form)
+    generation = Generation.objects.get()
+    assert (generation.kind, generation.status, generation.stage) == ("image2video", "blocked", "prompt")
+    assert (generation.credit_state, generation.provider_task_id) == ("none", "")
+    assert generation.error_message.startswith("Shot 3 of this prompt was blocked")
+    assert HARMFUL not in generation.error_message
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.audit import SYSTEM, Actor, record_audit_event
 from accounts.models import AuditEvent, AuditEventType, User
 from generations.actions import reports
+from generations.catalog import output_media
 from generations.models import Generation, ReviewItem
 from generations.states import Stage, Status
 
@@ -134,6 +135,102 @@ def test_it_maps_each_kind_to_the_schema_values_a_reader_expects(world):
     assert len(puids) == len(set(puids))
     # No personal data: no e-mail in any statement.
     assert "@" not in json.dumps(list(by_kind.values()))
+
+
+# --- what the statement says the content is: a still, a sound or a clip ------------------------------------
+
+
+def _media_world(team, author, moderator):
+    """One of each restrictive decision about the image and sound kinds (and a video-to-audio and a clip beside
+    them): {generation kind: its statements, by decision kind}."""
+    now = timezone.now()
+    t = lambda seconds: now - dt.timedelta(seconds=seconds)  # noqa: E731
+    made = {}
+    for offset, kind in enumerate(("images/generations", "images/omni-image", "audio/text-to-audio", "audio/video-to-audio",
+                                   "text2video")):
+        base = 600 - offset * 100
+        made[kind] = [
+            _gen(team, author, t(base), kind=kind, status=Status.BLOCKED, stage=Stage.PROMPT, finished_at=t(base),
+                 screening_result={"decision": "block", "categories": {"violence": 0.95}, "reasons": ["lexicon"]}),
+            _gen(team, author, t(base - 10), kind=kind, status=Status.BLOCKED, stage=Stage.OUTPUT, render_finished_at=t(base - 9),
+                 finished_at=t(base - 9), screening_result={"decision": "allow", "categories": {}},
+                 scan_result={"verdict": "block", "categories": {"sexual": 0.93}, "detectors": ["open_nsfw"]}),
+            _gen(team, author, t(base - 20), kind=kind, status=Status.HELD, stage=Stage.OUTPUT, render_finished_at=t(base - 19),
+                 screening_result={"decision": "allow", "categories": {}}, scan_result={"verdict": "review", "categories": {"sexual": 0.5}}),
+            _gen(team, author, t(base - 30), kind=kind, status=Status.BLOCKED, stage=Stage.UPSTREAM,
+                 error_code="upstream_content_policy", finished_at=t(base - 29)),
+        ]
+        shared = _gen(team, author, t(base - 40), kind=kind, status=Status.SUCCEEDED, stage=Stage.DONE)
+        _review(shared, "report", Stage.OUTPUT, "rejected", t(base - 45), waited_s=30, moderator=moderator, categories={"violence": 0.4})
+        record_audit_event(AuditEventType.COPY_TAKEN_DOWN, actor=Actor(user=moderator), team=team, target=shared,
+                           extra={"generation": str(shared.public_id), "team": team.slug, "bank": "ncii", "source": "ban", "again": False})
+        made[kind].append(shared)
+    by_public_id = {str(generation.public_id): kind for kind, rows in made.items() for generation in rows}
+    found = {}
+    for decision in reports.decisions(*_window()):
+        if decision.restrictive and decision.generation in by_public_id:
+            found.setdefault(by_public_id[decision.generation], {})[decision.kind] = reports.statement_for(decision)
+    return found
+
+
+MEDIA_KINDS = {reports.PROMPT_BLOCKED, reports.OUTPUT_BLOCKED, reports.OUTPUT_WITHHELD, reports.UPSTREAM_BLOCKED,
+               reports.GALLERY_REMOVED, reports.COPY_TAKEN_DOWN}
+
+
+def test_a_still_images_statements_name_an_image_never_a_video(team, alice):
+    moderator = User.objects.create_user("lead@example.org", "pw-lead-123", is_moderator=True, is_staff=True)
+    found = _media_world(team, alice, moderator)
+    for kind in ("images/generations", "images/omni-image"):
+        assert set(found[kind]) == MEDIA_KINDS
+        for decision_kind, statement in found[kind].items():
+            assert reports.statement_problems(statement) == [], (kind, decision_kind)
+            assert "CONTENT_TYPE_IMAGE" in statement["content_type"] and "CONTENT_TYPE_VIDEO" not in statement["content_type"]
+            assert "video" not in statement["decision_facts"] and "video" not in statement["incompatible_content_explanation"]
+        assert found[kind][reports.PROMPT_BLOCKED]["content_type"] == ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_IMAGE", "CONTENT_TYPE_TEXT"]
+        assert found[kind][reports.PROMPT_BLOCKED]["decision_facts"].startswith("A request to generate an image was refused")
+        assert found[kind][reports.OUTPUT_BLOCKED]["decision_facts"].startswith("A generated image was withheld from its owner for good")
+        assert found[kind][reports.GALLERY_REMOVED]["decision_facts"].startswith("An image shared in a team gallery was removed")
+
+
+def test_a_sounds_statements_name_audio_and_video_to_audio_names_both(team, alice):
+    moderator = User.objects.create_user("lead@example.org", "pw-lead-123", is_moderator=True, is_staff=True)
+    found = _media_world(team, alice, moderator)
+    sound = found["audio/text-to-audio"]
+    assert set(sound) == MEDIA_KINDS
+    for decision_kind, statement in sound.items():
+        assert reports.statement_problems(statement) == [], decision_kind
+        assert "CONTENT_TYPE_AUDIO" in statement["content_type"] and "CONTENT_TYPE_VIDEO" not in statement["content_type"]
+        assert "video" not in statement["decision_facts"]
+    assert sound[reports.PROMPT_BLOCKED]["content_type"] == ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_AUDIO", "CONTENT_TYPE_TEXT"]
+    assert sound[reports.OUTPUT_WITHHELD]["decision_facts"].startswith("A generated sound is withheld from its owner")
+    assert sound[reports.UPSTREAM_BLOCKED]["decision_facts"].startswith("The model's provider refused to generate the requested sound")
+    # video-to-audio makes a clip with its soundtrack, and the soundtrack alone: both are named.
+    for decision_kind, statement in found["audio/video-to-audio"].items():
+        assert reports.statement_problems(statement) == [], decision_kind
+        assert {"CONTENT_TYPE_VIDEO", "CONTENT_TYPE_AUDIO"} <= set(statement["content_type"])
+    assert "a video with sound" in found["audio/video-to-audio"][reports.PROMPT_BLOCKED]["decision_facts"]
+
+
+def test_a_clips_statements_still_name_a_video_and_nothing_else(team, alice):
+    moderator = User.objects.create_user("lead@example.org", "pw-lead-123", is_moderator=True, is_staff=True)
+    clip = _media_world(team, alice, moderator)["text2video"]
+    assert set(clip) == MEDIA_KINDS
+    for decision_kind, statement in clip.items():
+        assert reports.statement_problems(statement) == [], decision_kind
+        assert "CONTENT_TYPE_VIDEO" in statement["content_type"]
+        assert not {"CONTENT_TYPE_IMAGE", "CONTENT_TYPE_AUDIO"} & set(statement["content_type"])
+    assert clip[reports.OUTPUT_BLOCKED]["content_type"] == ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_VIDEO"]
+    assert clip[reports.PROMPT_BLOCKED]["decision_facts"].startswith("A request to generate a video was refused")
+    assert clip[reports.GALLERY_REMOVED]["decision_facts"].startswith("A video shared in a team gallery was removed")
+
+
+@pytest.mark.parametrize("kind, media", [
+    ("text2video", ("video",)), ("image2video", ("video",)), ("omni-video", ("video",)), ("multi-elements", ("video",)),
+    ("images/generations", ("image",)), ("images/editing/expand", ("image",)), ("images/omni-image", ("image",)),
+    ("images/multi-image2image", ("image",)), ("audio/text-to-audio", ("audio",)), ("audio/video-to-audio", ("video", "audio")),
+])
+def test_output_media_names_what_each_kind_makes(kind, media):
+    assert output_media(kind) == media
 
 
 def test_the_validator_rejects_what_the_database_would():
