@@ -25,6 +25,7 @@ from generations.models import (
     ReviewQueue,
     RoutingRule,
     SavedQueueView,
+    SelectionSession,
     TakedownRequest,
     TeamCallbackSecret,
     WebhookDelivery,
@@ -240,6 +241,14 @@ class TakedownRequestAdmin(ReadOnlyAdmin):
     list_display = ["public_id", "status", "relationship", "generation", "sla_due_at", "decided_by", "created_at"]
     list_filter = ["status", "relationship"]
     search_fields = ["requester_email", "requester_name", "content_reference"]
+
+
+@admin.register(SelectionSession)
+class SelectionSessionAdmin(ReadOnlyAdmin):
+    """multi-elements selection sessions of the Kling door: the clip, its marks and when the session expires."""
+
+    list_display = ["public_id", "team", "clip", "total_frames", "created_at", "expires_at"]
+    list_filter = ["expires_at"]
 
 
 @admin.register(AssetFingerprint)
