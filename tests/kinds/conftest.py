@@ -3,6 +3,7 @@ client speaking straight to a simulator (the contract tests)."""
 
 import pytest
 
+from generations.moderation.visual import minors
 from generations.providers.kling import JwtAuth, KlingClient
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.worker import pipeline
@@ -31,3 +32,11 @@ def upstream(tmp_path):
     handle = start_in_thread(SimulatorConfig(render_delay_s=0.05, access_key=ACCESS, secret_key=SECRET, data_dir=str(tmp_path)))
     yield KlingClient(name="simulator", base_url=handle.url, auth=JwtAuth(ACCESS, SECRET))
     handle.stop()
+
+
+@pytest.fixture
+def faces_read_as_children(monkeypatch):
+    """Every face the real age estimator finds reads as a nine-year-old (the estimator still finds the faces)."""
+    real = minors.estimate_ages
+    monkeypatch.setattr(minors, "estimate_ages", lambda *a, **kw: [
+        face.__class__(**{**face.__dict__, "age": 9.0}) for face in real(*a, **kw)])

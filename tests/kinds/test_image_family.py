@@ -20,7 +20,7 @@ from generations.catalog import IMAGE_EXPAND, MULTI_IMAGE2IMAGE, OMNI_IMAGE, val
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs
 from generations.models import AssetRole, Generation, ReviewItem
-from generations.moderation.visual import minors, scanning
+from generations.moderation.visual import scanning
 from generations.pricing import price_generation
 from generations.providers.base import ProviderError
 from generations.simulator.app import still_renders
@@ -332,10 +332,7 @@ def test_faces_are_found_in_every_image_and_re_rendering_a_person_needs_consent(
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_an_apparent_minor_is_not_put_into_a_new_picture_even_with_consent(client, use_simulator, redis_conn, team, alice,
-                                                                          alice_key, monkeypatch):
-    real_estimate = minors.estimate_ages
-    monkeypatch.setattr(minors, "estimate_ages", lambda *a, **kw: [  # every estimated face reads as a child
-        face.__class__(**{**face.__dict__, "age": 9.0}) for face in real_estimate(*a, **kw)])
+                                                                          alice_key, faces_read_as_children):
     before = team.refresh_from_db() or team.credits_available
     record = consent.do_record_consent(team=team, user=alice, subject_name="A child", statement="A parent signed")
     refused = create(client, alice_key, kind=MULTI_IMAGE2IMAGE, prompt="at the seaside", images=[picture(1)],

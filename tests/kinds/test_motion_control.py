@@ -265,16 +265,12 @@ def test_the_likeness_and_age_rules_treat_any_face_in_a_character_image_as_re_an
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_an_apparent_minor_in_the_character_image_is_refused_with_nothing_charged(
-    client, use_simulator, redis_conn, team, alice, alice_key, monkeypatch
+    client, use_simulator, redis_conn, team, alice, alice_key, faces_read_as_children
 ):
     from generations.actions import consent
-    from generations.moderation.visual import minors
 
     clip = _finished_clip(client, alice_key)
     before = team.refresh_from_db() or team.credits_available
-    real = minors.estimate_ages
-    monkeypatch.setattr(minors, "estimate_ages", lambda *a, **kw: [
-        face.__class__(**{**face.__dict__, "age": 9.0}) for face in real(*a, **kw)])
     record = consent.do_record_consent(team=team, user=alice, subject_name="A child", statement="A parent signed")
     response = create(client, alice_key, kind=MOTION_CONTROL, image=face_b64(), parent_id=str(clip.public_id),
                       character_orientation="image", consent_id=str(record.public_id))

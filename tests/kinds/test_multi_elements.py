@@ -350,16 +350,12 @@ def test_the_likeness_rules_treat_a_swapped_or_added_face_and_another_members_cl
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_an_apparent_minor_swapped_into_a_clip_is_refused_even_with_consent(
-    client, use_simulator, redis_conn, team, alice, alice_key, monkeypatch
+    client, use_simulator, redis_conn, team, alice, alice_key, faces_read_as_children
 ):
     from generations.actions import consent
-    from generations.moderation.visual import minors
 
     clip = _finished_clip(client, alice_key)
     before = team.refresh_from_db() or team.credits_available
-    real = minors.estimate_ages
-    monkeypatch.setattr(minors, "estimate_ages", lambda *a, **kw: [
-        face.__class__(**{**face.__dict__, "age": 9.0}) for face in real(*a, **kw)])
     record = consent.do_record_consent(team=team, user=alice, subject_name="A child", statement="A parent signed")
     response = create(client, alice_key, kind=MULTI_ELEMENTS, parent_id=str(clip.public_id), edit_mode="swap", images=[face_b64()],
                       selection=MARKS, prompt="swap the ball for the child", consent_id=str(record.public_id))
