@@ -74,13 +74,25 @@ def _frame_index(session, value):
     return value
 
 
+def _marks(session):
+    """The session's marks as {frame_index: [points]}."""
+    return {mark["frame_index"]: list(mark["points"]) for mark in session.selection}
+
+
+def _save_marks(session, marks):
+    """Store {frame_index: [points]} back on the session, in frame order."""
+    session.selection = [{"frame_index": key, "points": marks[key]} for key in sorted(marks)]
+    session.save(update_fields=["selection"])
+    return session
+
+
 def do_add_selection(*, team, session_id, frame_index, points) -> SelectionSession:
     """add-selection: mark `points` on a frame; at most 10 frames and 10 points a frame, as upstream."""
     with transaction.atomic():
         session = live_session(team, session_id, for_update=True)
         index = _frame_index(session, frame_index)
         added = catalog.check_selection_points(points)
-        marks = {mark["frame_index"]: list(mark["points"]) for mark in session.selection}
+        marks = _marks(session)
         if index not in marks and len(marks) >= catalog.SELECTION_MAX_FRAMES:
             raise GenerationError(
                 "invalid_selection", f"Invalid request parameters: at most {catalog.SELECTION_MAX_FRAMES} frames can be marked",
@@ -93,9 +105,7 @@ def do_add_selection(*, team, session_id, frame_index, points) -> SelectionSessi
                 field="points",
             )
         marks[index] = merged
-        session.selection = [{"frame_index": key, "points": marks[key]} for key in sorted(marks)]
-        session.save(update_fields=["selection"])
-        return session
+        return _save_marks(session, marks)
 
 
 def do_delete_selection(*, team, session_id, frame_index, points) -> SelectionSession:
@@ -104,7 +114,7 @@ def do_delete_selection(*, team, session_id, frame_index, points) -> SelectionSe
         session = live_session(team, session_id, for_update=True)
         index = _frame_index(session, frame_index)
         removed = catalog.check_selection_points(points)
-        marks = {mark["frame_index"]: list(mark["points"]) for mark in session.selection}
+        marks = _marks(session)
         if any(point not in marks.get(index, []) for point in removed):
             raise GenerationError(
                 "invalid_selection", f"Invalid request parameters: points must be ones added to frame {index}", field="points"
@@ -114,18 +124,14 @@ def do_delete_selection(*, team, session_id, frame_index, points) -> SelectionSe
             marks[index] = kept
         else:
             del marks[index]
-        session.selection = [{"frame_index": key, "points": marks[key]} for key in sorted(marks)]
-        session.save(update_fields=["selection"])
-        return session
+        return _save_marks(session, marks)
 
 
 def do_clear_selection(*, team, session_id) -> SelectionSession:
     """clear-selection: unmark every frame; the session stays open."""
     with transaction.atomic():
         session = live_session(team, session_id, for_update=True)
-        session.selection = []
-        session.save(update_fields=["selection"])
-        return session
+        return _save_marks(session, {})
 
 
 def do_remove_expired_sessions(*, now=None) -> int:

@@ -474,12 +474,20 @@ def _reasons_of(ctx, part):
             yield f"{reason} (in {part.name})"
 
 
-def _read_scene(text):
-    """The scores of a text through the stages before escalation (prepare, split, detect, understand,
-    combine): how escalation reads the recent prompts and the current one as one scene."""
+def _read(text, negative_prompt="", *, has_face_input=False):
+    """The stages before escalation: prepare, split, detect, understand, combine. (parts, meaning, combined
+    context, deciders)."""
     parts = split(text, prepare(text))
-    contexts = detect(parts)
-    ctx, _ = combine(parts, contexts, understand(parts, contexts))
+    contexts = detect(parts, negative_prompt, has_face_input=has_face_input)
+    meaning = understand(parts, contexts)
+    ctx, deciders = combine(parts, contexts, meaning)
+    return parts, meaning, ctx, deciders
+
+
+def _read_scene(text):
+    """How escalation reads the recent prompts and the current one as one scene: the text's scores through
+    the same stages as a prompt."""
+    _, _, ctx, _ = _read(text)
     return rounded(ctx.scores)
 
 
@@ -499,10 +507,7 @@ def screen_prompt(prompt, negative_prompt="", *, user=None, history=(), strict=F
     engines = configured_engines() if engines is None else tuple(engines)
 
     prompt = prompt or ""
-    parts = split(prompt, prepare(prompt))
-    contexts = detect(parts, negative_prompt, has_face_input=has_face_input)
-    meaning = understand(parts, contexts)
-    ctx, deciders = combine(parts, contexts, meaning)
+    parts, meaning, ctx, deciders = _read(prompt, negative_prompt, has_face_input=has_face_input)
     failures = []
     if engines:
         for engine in engines:
