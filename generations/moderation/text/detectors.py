@@ -80,6 +80,7 @@ class Context:
     evasion_categories: set = field(default_factory=set)
     second_hits: set = field(default_factory=set)  # rows matched twice with different words
     safe_phrases: set = field(default_factory=set)  # harmless look-alikes found ("shabu shabu", "nude lipstick")
+    named_spans: list = field(default_factory=list)  # (start, end) of named real people in the prompt as written
     scores: dict = field(default_factory=dict)
     results: list = field(default_factory=list)
 
@@ -208,8 +209,9 @@ class LexiconDetector(Detector):
 
     def detect(self, ctx):
         views = self.views(ctx.views)
-        found, second, safe_tags, safe_phrases = self.collect(views)
+        found, second, safe_tags, safe_phrases, named = self.collect(views)
         ctx.safe_phrases |= safe_phrases
+        ctx.named_spans.extend(named)
         counted = list(found.values())
         # A row can depend on context ("au naturel" is not nudity next to "makeup"): drop those first.
         present = set(safe_tags).union(*(hit.entry.tags for hit in counted))
@@ -262,8 +264,9 @@ class LexiconDetector(Detector):
         inside its own span ("nude lipstick" hides its "nude"), not the same row elsewhere in that view ("nude
         lipstick, then a naked woman" still finds "naked"). A view where no safe phrase matched has no spans to
         judge by ("naked m o l e rats" reads as a safe phrase only once the letters are joined): there the rows
-        a safe phrase hid in another view stay hidden."""
-        found, second, masked, safe_tags, safe_phrases = {}, {}, set(), set(), set()
+        a safe phrase hid in another view stay hidden. Also returns where every named real person stands in the
+        raw view (which keeps the prompt's offsets), each occurrence, for the act reader (without_names)."""
+        found, second, masked, safe_tags, safe_phrases, named = {}, {}, set(), set(), set(), []
         per_view = []
         for view, text in views:
             hits, safe_spans = [], []
@@ -290,11 +293,13 @@ class LexiconDetector(Detector):
                 elif hit.entry in masked:
                     continue
                 entry = hit.entry
+                if hit.view == "raw" and "real_named" in entry.tags:
+                    named.append((hit.start, hit.end))
                 if entry not in found:
                     found[entry] = hit
                 elif entry not in second and hit.view == found[entry].view and hit.text != found[entry].text:
                     second[entry] = hit
-        return found, second, safe_tags, safe_phrases
+        return found, second, safe_tags, safe_phrases, named
 
     @staticmethod
     def score(contributions, second, tags):
@@ -821,6 +826,32 @@ def analyze(prompt, negative_prompt="", *, has_face_input=False, engines=()):
     for engine in engines:
         ctx.merge(engine.detect(ctx))
     return ctx
+
+
+NAME_STAND_IN = "the person"
+
+
+def without_names(prompt, spans):
+    """The prompt with each named real person replaced by a neutral stand-in: what remains is the act. Whether
+    a likeness is defamatory or deceptive is a question about what the person is shown doing, and a reader
+    that saw the names would learn who is usually in trouble instead. The lexicon reports a row's first match
+    (and one more); every other occurrence of a matched name is found here."""
+    spans = set(spans)
+    folded = prompt.casefold()
+    if len(folded) == len(prompt):
+        for name in {folded[start:end] for start, end in spans}:
+            at = folded.find(name)
+            while name and at >= 0:
+                spans.add((at, at + len(name)))
+                at = folded.find(name, at + len(name))
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue  # overlapping matches of one name
+        out += [prompt[last:start], NAME_STAND_IN]
+        last = end
+    out.append(prompt[last:])
+    return "".join(out)
 
 
 def rounded(scores):

@@ -36,6 +36,11 @@ _ABUGIDA_LETTER = r"\u0900-\u0dff"
 ABUGIDA_KEY = "abugida"  # the bucket of those patterns: no two-letter word start is spelled like it
 _WORD_START = re.compile(r"\b\w(?:\w|[ \-.'](?=\w))")
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Arabic writes its proclitics into the word: wa- "and", fa-, bi- "with", li- "for", ka- "like", al- "the"
+# ("لمحمد بن سلمان": "for Mohammed bin Salman"). A word start that matches nothing is tried again after one.
+_ARABIC_PROCLITICS = tuple(sorted(("و", "ف", "ب", "ل", "ك", "ال", "لل", "وال", "فال", "بال", "كال", "ول", "وب", "فل", "فب"),
+                                  key=len, reverse=True))
+_ARABIC_LETTERS = re.compile(r"[\u0620-\u064a\u0671-\u06d3]{2}")
 
 
 @dataclass(frozen=True)
@@ -285,16 +290,11 @@ class Matcher:
         hits = []
         end = len(text) if end is None else end
         consumed = start
-        buckets = self.buckets
         for m in _WORD_START.finditer(text, start, end):
             pos = m.start()
-            key = m.group()
-            regex = buckets.get(key)
-            if regex is None:
-                if key not in self._pending or key in buckets:
-                    continue
-                regex = self._compile(key)
-            found = regex.match(text, pos, end)
+            found = self._match_at(text, pos, m.group(), end)
+            if found is None and text[pos] in "وفبلك":
+                pos, found = self._after_proclitic(text, pos, end)
             # Inside an earlier match only a longer reach counts: "chicken breast" hides "breast", but "being
             # beaten" does not hide "beaten ... to death".
             if found is None or found.end() <= consumed:
@@ -312,6 +312,24 @@ class Matcher:
                 for entry in self.groups[found.lastgroup]:
                     hits.append(Hit(entry, view, found.start(), found.end(), found.group()))
         return hits
+
+    def _match_at(self, text, pos, key, end):
+        regex = self.buckets.get(key)
+        if regex is None:
+            if key not in self._pending or key in self.buckets:
+                return None
+            regex = self._compile(key)
+        return regex.match(text, pos, end)
+
+    def _after_proclitic(self, text, pos, end):
+        """(start, match) of a term written after an Arabic proclitic, or (pos, None)."""
+        for clitic in _ARABIC_PROCLITICS:
+            start = pos + len(clitic)
+            if text.startswith(clitic, pos) and _ARABIC_LETTERS.match(text, start):
+                found = self._match_at(text, start, text[start : start + 2], end)
+                if found is not None:
+                    return start, found
+        return pos, None
 
     def _open_bucket(self, key):
         """The bucket's regex without the trailing word boundary (joined runs have no boundaries)."""

@@ -31,6 +31,7 @@ from generations.moderation.text.detectors import (
     RealPersonRule,
     analyze,
     rounded,
+    without_names,
 )
 from generations.moderation.text.detectors import warm_up as warm_up_lexicon
 from generations.moderation.text.escalation import EscalationSignal, PriorPrompt, escalation_signal
@@ -421,7 +422,29 @@ def combine(parts, contexts, meaning):
                 text = meaning.texts.get(category, "")
                 deciders[category] = {"part": _part_of(parts, text), "layer": "semantic"}
     _compose(ctx, deciders, meaning)
+    _weigh_the_act(ctx, deciders)
     return ctx, deciders
+
+
+ACT_SCORE = 0.85  # as the real-person rule's "a real person in a defamatory situation"
+
+
+def _weigh_the_act(ctx, deciders):
+    """A named real person (a head of state, a celebrity) is held for review by name alone; whether the clip is
+    blocked turns on the act: a crime, drugs, degradation, a fake official announcement, intimacy. The lexicon
+    knows some of those words in some languages; the act reader (semantic.read_act) reads the prompt with the
+    names set aside, in any language E5 knows, and blocks when the act is one the policy blocks."""
+    if not semantic.enabled() or "real_named" not in ctx.tags or not ctx.named_spans:
+        return
+    if ctx.scores.get("deepfake", 0.0) >= DEFAULT.threshold("deepfake")[1]:
+        return
+    read = semantic.read_act(without_names(ctx.prompt, ctx.named_spans))
+    if read is None or read[0] < read[1]:
+        return
+    ctx.merge(DetectorResult("likeness-act", semantic.version(), {"deepfake": ACT_SCORE}, (), (
+        f"deepfake: a named real person shown in a defamatory, deceptive or intimate act (the act read with the "
+        f"names set aside, {read[0]:.2f} against {read[1]:.2f})",)))
+    deciders["deepfake"] = {"part": "prompt", "layer": "semantic:act"}
 
 
 def _compose(ctx, deciders, meaning):

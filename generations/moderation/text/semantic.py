@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 VERSION = "1"
 HEAD_PATH = Path(__file__).with_name("semantic_head.npz")
 E5_HEAD_PATH = Path(__file__).with_name("semantic_head_e5.npz")
+ACT_PATH = Path(__file__).with_name("semantic_act_e5.npz")  # the likeness act reader (see ActReader)
 MAX_TOKENS = 96
 E5_MAX_TOKENS = 64  # ~1.1 ms a token on one core: at most ~70 ms for a prompt in a language USE does not know
 USE, E5 = "use", "e5"  # the two readers
@@ -288,6 +289,52 @@ def load_head(path=None):
         )
 
 
+@dataclass(frozen=True)
+class ActReader:
+    """The likeness act reader: for a prompt that names a real person, with the names set aside
+    (detectors.without_names), the probability that what the person is shown doing is defamatory, deceptive or
+    intimate (the policy's block) rather than ordinary, satirical or political (review). One logistic regression
+    over E5's reading, trained on the labelled prompts that name a real person (`train_screening_head --acts`),
+    its threshold calibrated on out-of-fold scores."""
+
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+    block_at: float
+    fingerprint: str
+
+    def probability(self, vector):
+        z = (vector.astype(np.float32) - self.mean) / self.scale
+        return float(1.0 / (1.0 + np.exp(-np.clip(z @ self.weights + self.bias, -30, 30))))
+
+
+def load_act_reader(path=None):
+    path = ACT_PATH if path is None else path
+    raw = Path(path).read_bytes()
+    with np.load(path, allow_pickle=False) as data:
+        return ActReader(weights=data["weights"].astype(np.float32), bias=float(data["bias"]),
+                         mean=data["mean"].astype(np.float32), scale=data["scale"].astype(np.float32),
+                         block_at=float(data["block_at"]), fingerprint=hashlib.sha256(raw).hexdigest()[:12])
+
+
+def get_act_reader():
+    return _once("act", load_act_reader, (OSError, KeyError, ValueError), "The likeness act reader could not be loaded")
+
+
+def read_act(text):
+    """(probability, threshold) that the act in `text` (names already set aside) is one the policy blocks for a
+    real person; None when E5 or the act reader is missing. Within E5's token budget."""
+    reader, e5 = get_act_reader(), get_e5()
+    if reader is None or e5 is None:
+        return None
+    text = reading(text)
+    tokens = e5.count_tokens(text)
+    if tokens > E5_MAX_TOKENS:
+        text = text[: max(1, len(text) * E5_MAX_TOKENS // tokens)]
+    return reader.probability(embed([text], E5)[0]), reader.block_at
+
+
 def _once(key, load, errors, message):
     """Load a process-wide resource on first use, once even under threads; None (logged) when it fails."""
     if key not in _state:
@@ -335,8 +382,9 @@ def enabled():
 
 def version():
     head, e5_head = get_head(), get_e5_head() if get_e5() is not None else None
+    act = get_act_reader() if e5_head is not None else None
     return (f"{VERSION}+use-m3+{head.fingerprint if head else 'nohead'}"
-            f"+e5-small+{e5_head.fingerprint if e5_head else 'nohead'}")
+            f"+e5-small+{e5_head.fingerprint if e5_head else 'nohead'}+act+{act.fingerprint if act else 'none'}")
 
 
 def warm_up():
@@ -344,6 +392,7 @@ def warm_up():
     for reader in (USE, E5):
         encoder = encoder_of(reader)
         head_of(reader)
+        get_act_reader()
         if encoder is not None:
             encoder.encode(["warm up"])
 

@@ -27,7 +27,7 @@ import re
 import numpy as np
 
 from generations.moderation.text import decode, semantic
-from generations.moderation.text.detectors import analyze
+from generations.moderation.text.detectors import analyze, without_names
 from generations.moderation.text.semantic import HEAD_CATEGORIES, features
 
 FOLDS = 5
@@ -277,3 +277,46 @@ def corpus_fingerprint(paths):
 
 def save(path, arrays, meta):
     np.savez(path, **arrays, meta=np.array(json.dumps(meta, sort_keys=True)))
+
+
+ACT_FLOOR = 0.6  # the act reader never blocks below this probability, whatever the calibration allows
+ACT_REVIEW_BLOCK_RATE = 0.03  # ... and blocks at most this share of held (review) rows out of fold
+
+
+def act_rows(rows):
+    """The rows that teach the likeness act reader: prompts in which the lexicon finds a named real person,
+    each as (text with the names set aside, 1 when the label blocks it)."""
+    out = []
+    for row in rows:
+        if row["label"] not in ("allow", "review", "block"):
+            continue
+        ctx = analyze(row["prompt"])
+        if "real_named" in ctx.tags and ctx.named_spans:
+            out.append((without_names(row["prompt"], ctx.named_spans), 1.0 if row["label"] == "block" else 0.0))
+    return out
+
+
+def train_acts(rows, encoder, *, l2=1.0, steps=400, seed=7):
+    """Fit the act reader (semantic.ActReader) on the rows naming a real person; its threshold is the lowest
+    that blocks at most ACT_REVIEW_BLOCK_RATE of the other rows out of fold, and never under ACT_FLOOR."""
+    pairs = act_rows(rows)
+    if not pairs or len({y for _, y in pairs}) < 2:
+        raise ValueError("The act reader needs rows naming a real person, both blocked and not.")
+    X = np.array(encoder.encode([semantic.reading(text) for text, _ in pairs]), dtype=np.float32)
+    y = np.array([[label] for _, label in pairs], dtype=np.float32)
+    folds = np.random.default_rng(seed).integers(0, FOLDS, len(y))
+    P = np.zeros(len(y))
+    for k in range(FOLDS):
+        model = fit(X[folds != k], y[folds != k], l2=l2, steps=steps)
+        P[folds == k] = predict(model, X[folds == k])[:, 0]
+    others = np.sort(P[y[:, 0] == 0])[::-1]
+    allowed = int(np.floor(ACT_REVIEW_BLOCK_RATE * len(others)))
+    block_at = max(ACT_FLOOR, float(others[allowed]) + 1e-6 if allowed < len(others) else ACT_FLOOR)
+    W, b, mean, scale = fit(X, y, l2=l2, steps=steps)
+    arrays = {"weights": W[0], "bias": np.array(b[0], dtype=np.float32), "mean": mean, "scale": scale,
+              "block_at": np.array(block_at, dtype=np.float32)}
+    positives = y[:, 0] == 1
+    report = {"rows": len(y), "blocked_rows": int(positives.sum()), "block_at": round(block_at, 4),
+              "oof_block_recall": round(float((P[positives] >= block_at).mean()), 3),
+              "oof_other_rows_blocked": round(float((P[~positives] >= block_at).mean()), 3)}
+    return arrays, report
