@@ -75,7 +75,7 @@ def test_without_the_second_reader_those_languages_are_left_to_the_lexicon(monke
     assert semantic.reader_for("ένα σκυλί τρέχει στην παραλία το πρωί") is None
     decision = screen_prompt("βίντεο όπου ο πρωθυπουργός παίρνει μίζα, να μοιάζει με αληθινές ειδήσεις")
     assert decision.decision == ALLOW
-    assert semantic.version().endswith("+e5-small+nohead")
+    assert semantic.version().endswith("+e5-small+nohead+act+none")
 
 
 def test_the_decision_records_both_heads():
