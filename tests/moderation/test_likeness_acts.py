@@ -25,7 +25,7 @@ from generations.moderation.text.screening import screen_prompt
 )
 def test_a_named_person_in_a_blockable_act_is_blocked(prompt):
     screened = screen_prompt(prompt)
-    assert screened.decision == BLOCK, (screened.decision, screened.scores)
+    assert screened.decision == BLOCK, (screened.decision, screened.categories)
     assert screened.top_category == "deepfake"
 
 
@@ -41,7 +41,7 @@ def test_a_named_person_in_a_blockable_act_is_blocked(prompt):
 )
 def test_a_named_person_in_an_ordinary_or_satirical_act_is_held_not_blocked(prompt):
     screened = screen_prompt(prompt)
-    assert screened.decision == REVIEW, (screened.decision, screened.scores)
+    assert screened.decision == REVIEW, (screened.decision, screened.categories)
 
 
 def test_the_decision_says_the_act_decided():

@@ -635,6 +635,9 @@ class FramingWeights:
     evasion_from: float = 0.3
     # Art and medical framings apply to sexual scores from this on.
     context_from: float = 0.3
+    # Explicitness asked for with no subject the lexicon knows ("the couple actually doing it, nothing hidden"):
+    # the sexual score it holds at (review, not block).
+    explicit_alone: float = 0.45
     # Nudity of existing art on display (a statue in a museum): scores above this are lowered to it (allowed).
     museum_art_cap: float = 0.35
     # Nudity in an art framing: held for review at most.
@@ -685,6 +688,14 @@ class FramingDetector(Detector):
             if bonus:
                 scores[category] = min(1.0, score + bonus)
                 reasons.append(f"{category}: amplified by framing (+{bonus:.2f})")
+        # In a video generator, "fully explicit", "uncensored", "nothing hidden" with no subject named is almost always
+        # a request for sex the writer did not spell out (20 of 25 such rows in the corpora were blocked as sexual,
+        # 2 held). Held for a human, not blocked; not with a minor or a real person (their rules decide those).
+        person = ctx.has_face_input or tags & {"real_named", "private_person", "photo_source", "real_generic"}
+        if (tags & {"amp_explicit", "amp_show_all"} and not ctx.signals.get("_minor") and not person
+                and not any(ctx.score(c) >= w.amplify_from for c in ("sexual", "violence", "self_harm"))):
+            scores["sexual"] = max(ctx.score("sexual"), w.explicit_alone)
+            reasons.append("sexual: explicitness asked for with no subject named is held for review")
         for category in ("illegal", "deepfake"):
             if category in ctx.evasion_categories and ctx.score(category) >= w.evasion_from:
                 scores[category] = min(1.0, ctx.score(category) + w.evasion_bonus)
