@@ -57,6 +57,11 @@ urlpatterns = [
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),
+    path("kling/v1/general/advanced-custom-elements", kling.elements, name="kling-elements"),
+    path("kling/v1/general/advanced-custom-elements/<str:task_id>", kling.element_detail, name="kling-element"),
+    path("kling/v1/general/advanced-presets-elements", kling.preset_elements, name="kling-preset-elements"),
+    path("kling/v1/general/delete-elements", kling.delete_elements, name="kling-delete-elements"),
+    path("kling/v1/element-files/<str:task_id>/<int:position>", kling.element_file, name="kling-element-file"),
     # Official path is /account/costs (outside /v1); some SDKs put it under their /v1 base.
     path("kling/account/costs", kling.account_costs, name="kling-account-costs"),
     path("kling/v1/account/costs", kling.account_costs),
