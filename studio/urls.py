@@ -14,6 +14,7 @@ from generations.catalog import (
     TEXT_TO_AUDIO,
     VIDEO_TO_AUDIO,
 )
+from generations.web import elements as element_views
 from generations.web import provenance as provenance_views
 from generations.web import reports as report_views
 from generations.web import takedown as takedown_views
@@ -77,6 +78,10 @@ urlpatterns = [
     path(".well-known/studio-provenance-ca.pem", provenance_views.ca_certificate, name="provenance-ca-well-known"),
     # Takedown requests come from anyone (no account), like the provenance pages; their queue is the moderators'.
     path("takedown/", takedown_views.request_page, name="takedown-request"),
+    path("moderation/elements/", element_views.held_elements, name="moderation-elements"),
+    path("moderation/elements/<str:element_id>/decide/", element_views.decide_element, name="moderation-element-decide"),
+    path("moderation/elements/<str:element_id>/images/<int:position>", element_views.held_element_image,
+         name="moderation-element-image"),
     path("moderation/takedowns/", takedown_views.queue, name="moderation-takedowns"),
     path("moderation/takedowns/<str:takedown_id>/", takedown_views.detail, name="moderation-takedown"),
     path("moderation/takedowns/<str:takedown_id>/decide/", takedown_views.decide, name="moderation-takedown-decide"),
