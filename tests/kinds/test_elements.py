@@ -460,3 +460,35 @@ def test_the_pipeline_sends_the_upstream_ids_in_prompt_order():
 
 def _content(name, data):
     return ContentFile(data, name=name)
+
+
+@pytest.mark.django_db
+def test_the_portal_shows_why_an_element_waits_and_a_moderator_decides_it_there(client, team, alice, alice_key, charlie,
+                                                                                 monkeypatch):
+    from generations.moderation.visual import scanning
+
+    monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(0.6)]))
+    element = Element.objects.get(element_id=create_element(client, alice_key).json()["element_id"])
+    client.force_login(alice)
+    page = client.get("/elements/").content.decode()
+    assert "Waiting for review" in page and "one of its reference images needs a second look" in page
+    assert client.get(f"/elements/{element.element_id}/images/0").status_code == 404  # withheld while it waits
+    assert client.get("/moderation/elements/").status_code == 404  # moderators only
+    assert client.post(f"/moderation/elements/{element.element_id}/decide/", {"decision": "approve"}).status_code == 404
+
+    moderator = User.objects.create_user("mod@example.org", "pw-moderator-1", is_moderator=True)
+    client.force_login(moderator)
+    queue = client.get("/moderation/elements/").content.decode()
+    assert "Captain Kite" in queue and f"/moderation/elements/{element.element_id}/images/0" in queue
+    blurred = client.get(f"/moderation/elements/{element.element_id}/images/0")
+    assert blurred.status_code == 200 and blurred["Content-Type"] == "image/jpeg" and blurred.content != image_bytes(seed=1)
+    client.post(f"/moderation/elements/{element.element_id}/decide/", {"decision": "approve"})
+    element.refresh_from_db()
+    assert element.status == "succeed" and element.decided_by == moderator
+
+    client.force_login(alice)
+    assert client.get(f"/elements/{element.element_id}/images/0").status_code == 200
+    client.force_login(charlie)
+    assert client.get(f"/elements/{element.element_id}/images/0").status_code == 404  # another team's
+    assert client.post(f"/elements/{element.element_id}/delete/").status_code == 404
+    assert Element.objects.get(pk=element.pk).deleted_at is None
