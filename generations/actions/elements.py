@@ -76,29 +76,46 @@ def _admit(team, user, request: ElementRequest):
     """Every refusal that needs no screening: standing, rate, the team's bound, the external id, the clip, consent."""
     standing = current_standing(user)
     if standing.level == StandingLevel.SUSPENDED:
-        raise AccountError("account_suspended", "Your account is suspended, so it cannot create elements.", http_status=403)
+        raise AccountError(
+            "account_suspended", "Your account is suspended, so it cannot create elements.", http_status=403
+        )
     restricted = standing.level == StandingLevel.RESTRICTED
     ratelimit.check_create_rate(user, restricted=restricted)
     if team_elements(team).count() >= MAX_TEAM_ELEMENTS:
         raise GenerationError(
-            "too_many_elements", f"A team keeps at most {MAX_TEAM_ELEMENTS} elements; delete one first.", field="element_name",
+            "too_many_elements",
+            f"A team keeps at most {MAX_TEAM_ELEMENTS} elements; delete one first.",
+            field="element_name",
             http_status=409,
         )
-    if request.client_reference and Element.objects.filter(team=team, client_reference=request.client_reference).exists():
-        raise GenerationError("external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409)
+    if (
+        request.client_reference
+        and Element.objects.filter(team=team, client_reference=request.client_reference).exists()
+    ):
+        raise GenerationError(
+            "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
+        )
     clip = None
     if request.clip_id:
         clip = generation_for_team(team, request.clip_id)
         if clip is None:
             raise GenerationError(
-                "parent_not_found", "element_video_list: no generation of your team has that id.", field="element_video_list",
+                "parent_not_found",
+                "element_video_list: no generation of your team has that id.",
+                field="element_video_list",
                 http_status=404,
             )
         _continuable_video(clip, catalog.ELEMENT)
     consent = _check_consent(team, request.consent_id)
     screened = GenerationRequest(
-        kind=catalog.ELEMENT, prompt=request.screened_text, model_name="", duration="", aspect_ratio="",
-        images=request.images, parent_id=request.clip_id, consent_id=request.consent_id,
+        kind=catalog.ELEMENT,
+        prompt=request.screened_text,
+        model_name="",
+        duration="",
+        aspect_ratio="",
+        images=request.images,
+        parent_id=request.clip_id,
+        consent_id=request.consent_id,
     )
     return Admission(request=screened, parent=clip, consent=consent, price=0, restricted=restricted)
 
@@ -135,7 +152,8 @@ def _refusal_categories(disposition, assessment) -> list:
         return sorted((assessment.input_scan or {}).get("categories") or {})
     categories = assessment.decision.categories or {}
     return sorted(name for name, score in categories.items() if score >= 0.5) or (
-        [assessment.decision.top_category] if assessment.decision.top_category else [])
+        [assessment.decision.top_category] if assessment.decision.top_category else []
+    )
 
 
 def do_create_element(*, team, user, request: ElementRequest, api_key=None, http_request=None) -> Element:
@@ -150,43 +168,71 @@ def do_create_element(*, team, user, request: ElementRequest, api_key=None, http
     if disposition.blocked:
         with transaction.atomic():
             record_audit_event(
-                AuditEventType.ELEMENT_REFUSED, actor=actor, team=team,
-                extra={"element_name": request.name, "reference_type": request.reference_type, "code": disposition.error_code,
-                       "stage": disposition.stage, "screening": record},
+                AuditEventType.ELEMENT_REFUSED,
+                actor=actor,
+                team=team,
+                extra={
+                    "element_name": request.name,
+                    "reference_type": request.reference_type,
+                    "code": disposition.error_code,
+                    "stage": disposition.stage,
+                    "screening": record,
+                },
                 request=http_request,
             )
             if disposition.strike:
                 category, source = disposition.strike
                 do_record_strike(user, category=category, source=source)
         raise ElementRefused(
-            "policy_violation", disposition.error_message.replace("The prompt", "The element's name or description"),
-            http_status=422, stage=disposition.stage, categories=_refusal_categories(disposition, assessment),
+            "policy_violation",
+            disposition.error_message.replace("The prompt", "The element's name or description"),
+            http_status=422,
+            stage=disposition.stage,
+            categories=_refusal_categories(disposition, assessment),
         )
     held = disposition.status == Status.HELD
     now = timezone.now()
     try:
         with _objects_go_with_the_rows(), transaction.atomic():
             element = Element.objects.create(
-                team=team, created_by=user, api_key=api_key, client_reference=request.client_reference, name=request.name,
-                description=request.description, reference_type=request.reference_type, tags=list(request.tags),
-                clip=admission.parent, consent=admission.consent,
+                team=team,
+                created_by=user,
+                api_key=api_key,
+                client_reference=request.client_reference,
+                name=request.name,
+                description=request.description,
+                reference_type=request.reference_type,
+                tags=list(request.tags),
+                clip=admission.parent,
+                consent=admission.consent,
                 status=ElementStatus.PROCESSING if held else ElementStatus.SUCCEED,
                 status_message=HELD_MESSAGE.format(reason=_held_reason(disposition, assessment)) if held else "",
-                screening_result=record, created_at=now, updated_at=now,
+                screening_result=record,
+                created_at=now,
+                updated_at=now,
             )
             for position, image in enumerate(request.images):
                 _store_image(element, position, image)
             record_audit_event(
-                AuditEventType.ELEMENT_CREATED, actor=actor, team=team, target=element,
-                extra={"element_name": element.name, "reference_type": element.reference_type, "status": element.status,
-                       "images": len(request.images), **({"clip": str(admission.parent.public_id)} if admission.parent else {}),
-                       **({"consent_id": str(admission.consent.public_id)} if admission.consent else {}),
-                       "screening": record},
+                AuditEventType.ELEMENT_CREATED,
+                actor=actor,
+                team=team,
+                target=element,
+                extra={
+                    "element_name": element.name,
+                    "reference_type": element.reference_type,
+                    "status": element.status,
+                    "images": len(request.images),
+                    **({"clip": str(admission.parent.public_id)} if admission.parent else {}),
+                    **({"consent_id": str(admission.consent.public_id)} if admission.consent else {}),
+                    "screening": record,
+                },
                 request=http_request,
             )
     except IntegrityError as exc:  # a concurrent create took the same external_task_id
-        raise GenerationError("external_task_id_exists", "external_task_id already exists", field="external_task_id",
-                              http_status=409) from exc
+        raise GenerationError(
+            "external_task_id_exists", "external_task_id already exists", field="external_task_id", http_status=409
+        ) from exc
     return element
 
 
@@ -204,14 +250,25 @@ class _FlaggedAssessment:
     @classmethod
     def of(cls, assessment):
         scan = assessment.input_scan or {}
-        return cls(assessment.decision, assessment.input_scan, assessment.likeness, assessment.input_provenance,
-                   assessment.hash_match, bool(scan) and scan.get("verdict") not in (None, scanning.ALLOW))
+        return cls(
+            assessment.decision,
+            assessment.input_scan,
+            assessment.likeness,
+            assessment.input_provenance,
+            assessment.hash_match,
+            bool(scan) and scan.get("verdict") not in (None, scanning.ALLOW),
+        )
 
 
 def _store_image(element, position, image):
     stored = ElementImage(
-        element=element, position=position, content_type=image.content_type, size_bytes=len(image.data),
-        sha256=hashlib.sha256(image.data).hexdigest(), width=image.width, height=image.height,
+        element=element,
+        position=position,
+        content_type=image.content_type,
+        size_bytes=len(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
+        width=image.width,
+        height=image.height,
     )
     stored.file.save(f"reference.{image.extension}", ContentFile(image.data), save=False)
     _note_stored(stored)
@@ -230,18 +287,32 @@ def do_decide_element(element, *, moderator, approve: bool, reason: str = "") ->
     message = "" if approve else f"Refused by a moderator: {reason or 'it breaks the content policy.'}"[:500]
     with transaction.atomic():
         moved = Element.objects.filter(pk=element.pk, status=ElementStatus.PROCESSING, deleted_at=None).update(
-            status=status, status_message=message, decided_by=moderator, decided_at=now, updated_at=now,
+            status=status,
+            status_message=message,
+            decided_by=moderator,
+            decided_at=now,
+            updated_at=now,
         )
         if not moved:
-            raise GenerationError("element_already_decided", "This element is not waiting for a decision.", http_status=409)
+            raise GenerationError(
+                "element_already_decided", "This element is not waiting for a decision.", http_status=409
+            )
         element.refresh_from_db()
         record_audit_event(
-            AuditEventType.ELEMENT_DECIDED, actor=Actor(user=moderator), team=element.team, target=element,
+            AuditEventType.ELEMENT_DECIDED,
+            actor=Actor(user=moderator),
+            team=element.team,
+            target=element,
             extra={"decision": "approve" if approve else "reject", "reason": reason[:500], "status": status},
         )
         if not approve:
             held = (element.screening_result or {}).get("held_categories") or {"default": 1.0}
-            do_record_strike(element.created_by, category=max(held, key=held.get), source="review_rejection", actor=Actor(user=moderator))
+            do_record_strike(
+                element.created_by,
+                category=max(held, key=held.get),
+                source="review_rejection",
+                actor=Actor(user=moderator),
+            )
     return element
 
 
@@ -253,8 +324,14 @@ def do_delete_element(element, *, actor=SYSTEM, http_request=None) -> Element:
         if not Element.objects.filter(pk=element.pk, deleted_at=None).update(deleted_at=now, updated_at=now):
             raise GenerationError("not_found", "Requested resource does not exist: element", http_status=404)
         element.refresh_from_db()
-        record_audit_event(AuditEventType.ELEMENT_DELETED, actor=actor, team=element.team, target=element,
-                           extra={"element_name": element.name}, request=http_request)
+        record_audit_event(
+            AuditEventType.ELEMENT_DELETED,
+            actor=actor,
+            team=element.team,
+            target=element,
+            extra={"element_name": element.name},
+            request=http_request,
+        )
     return element
 
 

@@ -1,8 +1,9 @@
 """The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
 /kling/v1/videos/avatar/image2video), /kling/v1/images/generations, /kling/v1/images/editing/expand,
 /kling/v1/images/omni-image and /kling/v1/images/multi-image2image for still images, and
-/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound, and the selection sessions of
-video→video editing (/kling/v1/videos/multi-elements/{init,add,delete,clear,preview}-selection).
+/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound, the selection sessions of
+video→video editing (/kling/v1/videos/multi-elements/{init,add,delete,clear,preview}-selection), and the team's
+element library (/kling/v1/general/advanced-custom-elements, advanced-presets-elements, delete-elements).
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond

@@ -8,6 +8,9 @@ result is task_result.images; and sound under /v1/audio/text-to-audio and /v1/au
 task_result.audios (and videos). Every result video is also registered
 by video id on disk (registry.py), so extend and lip-sync can find it.
 
+The element library (elements.py): /v1/general/advanced-custom-elements (create a task, query, list),
+/v1/general/advanced-presets-elements (none) and /v1/general/delete-elements; element_list takes only its ids.
+
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
 """
 

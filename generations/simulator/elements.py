@@ -45,9 +45,12 @@ class ElementTask:
     def as_task(self) -> dict:
         status = self.status()
         data = {
-            "task_id": self.task_id, "task_status": status, "task_status_msg": "",
+            "task_id": self.task_id,
+            "task_status": status,
+            "task_status_msg": "",
             "task_info": {"external_task_id": self.external_task_id or ""},
-            "created_at": self.created_ms, "updated_at": self.created_ms + (int(READY_AFTER_S * 1000) if status == "succeed" else 0),
+            "created_at": self.created_ms,
+            "updated_at": self.created_ms + (int(READY_AFTER_S * 1000) if status == "succeed" else 0),
             "final_unit_deduction": "0",
         }
         if status == "succeed":
@@ -80,7 +83,7 @@ def validate_element(body, fetch: Fetch | None) -> dict:
         raise invalid(f"element_voice_id {str(body['element_voice_id'])[:32]} does not exist")
     tags = body.get("tag_list") or []
     if not isinstance(tags, list) or any(not isinstance(tag, dict) or tag.get("tag_id") not in TAG_IDS for tag in tags):
-        raise invalid(f"tag_list must be a list of {{\"tag_id\"}} with tag_id one of: {', '.join(TAG_IDS)}")
+        raise invalid(f'tag_list must be a list of {{"tag_id"}} with tag_id one of: {", ".join(TAG_IDS)}')
     _external_task_id(body)
     _screen(name, description)
     if reference_type == "image_refer":
@@ -96,7 +99,11 @@ def validate_element(body, fetch: Fetch | None) -> dict:
                 raise invalid(f"element_image_list.refer_images[{index}].image_url is required")
             image_input(entry["image_url"], f"element_image_list.refer_images[{index}].image_url", fetch)
     else:
-        videos = (body.get("element_video_list") or {}).get("refer_videos") if isinstance(body.get("element_video_list"), dict) else None
+        videos = (
+            (body.get("element_video_list") or {}).get("refer_videos")
+            if isinstance(body.get("element_video_list"), dict)
+            else None
+        )
         if not isinstance(videos, list) or not 1 <= len(videos) <= MAX_REFER_VIDEOS:
             raise invalid(f"element_video_list.refer_videos must list {MAX_REFER_VIDEOS} video for video_refer")
         url = videos[0].get("video_url") if isinstance(videos[0], dict) else None
@@ -180,10 +187,16 @@ def _shortened(images):
         return images
 
     def short(value):
-        return value if isinstance(value, str) and value.lower().startswith("http") else f"<base64, {len(value or '')} characters>"
+        return (
+            value
+            if isinstance(value, str) and value.lower().startswith("http")
+            else f"<base64, {len(value or '')} characters>"
+        )
 
-    return {"frontal_image": short(images.get("frontal_image")),
-            "refer_images": [{"image_url": short(entry.get("image_url"))} for entry in images.get("refer_images") or []]}
+    return {
+        "frontal_image": short(images.get("frontal_image")),
+        "refer_images": [{"image_url": short(entry.get("image_url"))} for entry in images.get("refer_images") or []],
+    }
 
 
 __all__ = ["ElementLibrary", "MAX_IMAGE_BYTES", "validate_element"]

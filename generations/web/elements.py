@@ -25,8 +25,14 @@ from generations.moderation.visual import blur
 from generations.presenters import ELEMENT_STATES
 
 # The form's fields for the request's fields an error can name.
-_FORM_FIELDS = {"element_name": "name", "element_description": "description", "element_image_list": "images",
-                "frontal_image": "images", "consent_id": "consent_id", "tag_list": "tag"}
+_FORM_FIELDS = {
+    "element_name": "name",
+    "element_description": "description",
+    "element_image_list": "images",
+    "frontal_image": "images",
+    "consent_id": "consent_id",
+    "tag_list": "tag",
+}
 
 
 @login_required
@@ -37,13 +43,21 @@ def elements_page(request):
     refused = None
     if request.method == "POST":
         pictures = request.FILES.getlist("images")
-        data = {"element_name": request.POST.get("name", ""), "element_description": request.POST.get("description", ""),
-                "frontal_image": pictures[0] if pictures else None, "refer_images": pictures[1:],
-                "tag_list": [request.POST["tag"]] if request.POST.get("tag") else [],
-                "consent_id": request.POST.get("consent_id", "")}
+        data = {
+            "element_name": request.POST.get("name", ""),
+            "element_description": request.POST.get("description", ""),
+            "frontal_image": pictures[0] if pictures else None,
+            "refer_images": pictures[1:],
+            "tag_list": [request.POST["tag"]] if request.POST.get("tag") else [],
+            "consent_id": request.POST.get("consent_id", ""),
+        }
         try:
             element = element_actions.do_create_element(
-                team=team, user=request.user, request=validate_element_request(load_element_inputs(data)), http_request=request)
+                team=team,
+                user=request.user,
+                request=validate_element_request(load_element_inputs(data)),
+                http_request=request,
+            )
         except (GenerationError, AccountError) as error:
             refused = error
         else:
@@ -54,11 +68,21 @@ def elements_page(request):
             return redirect("generations:elements")
     rows = element_actions.team_elements(team).select_related("created_by").prefetch_related("images")[:200]
     context = {
-        "elements": [{"element": element, "state": ELEMENT_STATES.get(element.status, element.status),
-                      "images": [] if element.images_withheld else list(element.images.all())} for element in rows],
-        "error": refused, "error_field": _FORM_FIELDS.get(getattr(refused, "field", None) or "", "") if refused else "",
-        "posted": request.POST if refused else {}, "tags": ELEMENT_TAGS, "name_max": ELEMENT_NAME_MAX,
-        "description_max": ELEMENT_DESCRIPTION_MAX, "can_manage": membership.can_manage_team,
+        "elements": [
+            {
+                "element": element,
+                "state": ELEMENT_STATES.get(element.status, element.status),
+                "images": [] if element.images_withheld else list(element.images.all()),
+            }
+            for element in rows
+        ],
+        "error": refused,
+        "error_field": _FORM_FIELDS.get(getattr(refused, "field", None) or "", "") if refused else "",
+        "posted": request.POST if refused else {},
+        "tags": ELEMENT_TAGS,
+        "name_max": ELEMENT_NAME_MAX,
+        "description_max": ELEMENT_DESCRIPTION_MAX,
+        "can_manage": membership.can_manage_team,
         "consents": ConsentRecord.objects.filter(team=team, revoked_at=None).order_by("subject_name")[:100],
     }
     return render(request, "generations/elements.html", context, status=400 if refused else 200)
@@ -99,8 +123,12 @@ def _moderator_or_404(request):
 def held_elements(request):
     """Moderators: elements waiting for a decision, oldest first, with what screening found."""
     _moderator_or_404(request)
-    rows = (Element.objects.filter(status=ElementStatus.PROCESSING, deleted_at=None)
-            .select_related("team", "created_by").prefetch_related("images").order_by("created_at")[:100])
+    rows = (
+        Element.objects.filter(status=ElementStatus.PROCESSING, deleted_at=None)
+        .select_related("team", "created_by")
+        .prefetch_related("images")
+        .order_by("created_at")[:100]
+    )
     return render(request, "moderation/elements.html", {"elements": rows})
 
 
@@ -113,7 +141,9 @@ def decide_element(request, element_id):
         raise Http404("No such element.")
     approve = request.POST.get("decision") == "approve"
     try:
-        element_actions.do_decide_element(element, moderator=request.user, approve=approve, reason=request.POST.get("reason", ""))
+        element_actions.do_decide_element(
+            element, moderator=request.user, approve=approve, reason=request.POST.get("reason", "")
+        )
         messages.success(request, f"Element {element.element_id} {'approved' if approve else 'refused'}.")
     except GenerationError as error:
         messages.error(request, f"{error.message} ({error.code})")

@@ -20,7 +20,9 @@ def no_sideways_scrolling(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_a_phone_user_saves_an_element_and_makes_a_clip_with_it(page, live_server, alice, team, use_simulator, redis_conn, tmp_path):
+def test_a_phone_user_saves_an_element_and_makes_a_clip_with_it(
+    page, live_server, alice, team, use_simulator, redis_conn, tmp_path
+):
     front, side = tmp_path / "front.png", tmp_path / "side.png"
     front.write_bytes(image_bytes(seed=1))
     side.write_bytes(image_bytes(seed=2))
