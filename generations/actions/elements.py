@@ -11,6 +11,7 @@ row waits as `processing` until a moderator decides (do_decide_element). Allowed
 import dataclasses
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,6 +32,7 @@ from generations.actions.generation import (
     _objects_go_with_the_rows,
     initial_disposition,
 )
+from generations.actions.review import is_moderator
 from generations.catalog import ElementRequest, GenerationRequest
 from generations.errors import GenerationError
 from generations.models import Element, ElementImage, ElementStatus, current_policy_version
@@ -280,7 +282,7 @@ def do_decide_element(element, *, moderator, approve: bool, reason: str = "") ->
     """A moderator's decision on a held element: approved → `succeed` (usable); refused → `failed`, with the reason
     shown to the team and a strike for its author, as a rejected held generation earns. Only a held element can be
     decided, once: a second decision finds it decided and changes nothing (409)."""
-    if not getattr(moderator, "is_moderator", False) and not getattr(moderator, "is_staff", False):
+    if not is_moderator(moderator):
         raise GenerationError("not_a_moderator", "Only a moderator can decide a held element.", http_status=403)
     now = timezone.now()
     status = ElementStatus.SUCCEED if approve else ElementStatus.FAILED
@@ -314,6 +316,36 @@ def do_decide_element(element, *, moderator, approve: bool, reason: str = "") ->
                 actor=Actor(user=moderator),
             )
     return element
+
+
+def element_review_sla_hours() -> float:
+    """How long a held element may wait: the review SLA of the lowest priority (held elements have no priority)."""
+    return float(max(settings.REVIEW_SLA_HOURS.values(), default=72))
+
+
+def do_expire_held_elements(*, now=None) -> int:
+    """Refuse every held element past its SLA (never approve it), as an overdue review item is denied: no strike,
+    since no one found it wrong. Returns how many this call refused."""
+    now = now or timezone.now()
+    due = now - timezone.timedelta(hours=element_review_sla_hours())
+    refused = 0
+    for element in Element.objects.filter(status=ElementStatus.PROCESSING, deleted_at=None, created_at__lt=due):
+        with transaction.atomic():
+            moved = Element.objects.filter(pk=element.pk, status=ElementStatus.PROCESSING).update(
+                status=ElementStatus.FAILED,
+                updated_at=now,
+                decided_at=now,
+                status_message="Not reviewed in time, so it was refused automatically; create it again to ask once more.",
+            )
+            if moved:
+                record_audit_event(
+                    AuditEventType.ELEMENT_DECIDED,
+                    team=element.team,
+                    target=element,
+                    extra={"decision": "expired", "status": ElementStatus.FAILED},
+                )
+                refused += 1
+    return refused
 
 
 def do_delete_element(element, *, actor=SYSTEM, http_request=None) -> Element:

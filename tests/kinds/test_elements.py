@@ -25,7 +25,7 @@ from generations.worker import pipeline
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal
 from tests.kinds.media import b64, image_bytes
-from tests.kinds.support import HARMFUL_WORDS, face_b64, kling_create, wait_task
+from tests.kinds.support import HARMFUL_WORDS, face_b64, finished_clip, kling_create, wait_task
 
 ELEMENTS = "/kling/v1/general/advanced-custom-elements"
 
@@ -669,3 +669,41 @@ def test_the_portal_shows_why_an_element_waits_and_a_moderator_decides_it_there(
     assert client.get(f"/elements/{element.element_id}/images/0").status_code == 404  # another team's
     assert client.post(f"/elements/{element.element_id}/delete/").status_code == 404
     assert Element.objects.get(pk=element.pk).deleted_at is None
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_the_clips_url(
+    client, use_simulator, redis_conn, team, alice_key
+):
+    clip = finished_clip(client, alice_key, prompt="a red kite over the dunes")
+    response = create_element(
+        client, alice_key, reference_type="video_refer", frontal_image=None, refer_images=None, clip_id=str(clip.public_id)
+    )
+    assert response.status_code == 201 and response.json()["status"] == "ready", response.content
+    element = Element.objects.get(element_id=response.json()["element_id"])
+    assert element.clip == clip and not element.images.exists()
+    assert element.screening_result["input_scan"]["verdict"] == "allow"  # the clip was scanned as an input
+    made = omni(client, alice_key, [element.element_id], prompt="<<<element_1>>> lands on the beach")
+    assert made.status_code == 202, made.content
+    generation = drive_to_terminal(made.json()["id"])
+    assert generation.status == "succeeded", (generation.error_code, generation.error_message)
+    element.refresh_from_db()
+    assert len(element.upstream_ids) == 1
+
+
+@pytest.mark.django_db
+def test_a_held_element_nobody_reviews_in_time_is_refused_never_approved(client, team, alice, alice_key, monkeypatch, settings):
+    from django.utils import timezone
+
+    from generations.moderation.visual import scanning
+    from generations.worker.housekeeping import run_housekeeping
+
+    monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(0.6)]))
+    element = Element.objects.get(element_id=create_element(client, alice_key).json()["element_id"])
+    settings.REVIEW_SLA_HOURS = {"3": 4, "2": 24, "1": 72}
+    assert run_housekeeping(now=timezone.now() + timezone.timedelta(hours=71)).held_elements_expired == 0
+    assert run_housekeeping(now=timezone.now() + timezone.timedelta(hours=73)).held_elements_expired == 1
+    element.refresh_from_db()
+    assert element.status == "failed" and "Not reviewed in time" in element.status_message
+    assert not StandingEvent.objects.filter(user=alice, source="review_rejection").exists()
