@@ -323,14 +323,26 @@ def upstream_element_ids(provider, generation) -> list:
         element = elements.get(element_id)
         if element is None:
             raise ProviderError("element_missing", f"Element {element_id} is no longer in the library.", permanent=True)
-        upstream.append((element.upstream_ids or {}).get(key) or _create_upstream_element(provider, element, key))
+        upstream.append((element.upstream_ids or {}).get(key) or _create_upstream_element(provider, element, key, generation))
     return upstream
 
 
-def upstream_element_payload(provider, element) -> dict:
+def _forget_upstream_elements(generation, provider) -> bool:
+    """Forget the upstream ids this provider gave the generation's elements; whether there were any to forget."""
+    key = provider_element_key(provider)
+    ids = (generation.options or {}).get("element_ids") or []
+    forgot = False
+    for element in Element.objects.filter(team_id=generation.team_id, element_id__in=ids):
+        if key in (element.upstream_ids or {}):
+            element_actions.do_forget_upstream_element(element, provider_key=key)
+            forgot = True
+    return forgot
+
+
+def upstream_element_payload(provider, element, *, external_task_id) -> dict:
     """The creation body of an element, in the upstream's shape."""
     payload = {"element_name": element.name, "element_description": element.description,
-               "reference_type": element.reference_type, "external_task_id": f"studio-element-{element.element_id}"}
+               "reference_type": element.reference_type, "external_task_id": external_task_id}
     if element.tags:
         payload["tag_list"] = [{"tag_id": tag} for tag in element.tags]
     if element.reference_type == "video_refer":
@@ -344,8 +356,11 @@ def upstream_element_payload(provider, element) -> dict:
     return payload
 
 
-def _create_upstream_element(provider, element, key) -> str:
-    payload = upstream_element_payload(provider, element)
+def _create_upstream_element(provider, element, key, generation) -> str:
+    # Its own external id per element, generation and submit attempt: a retry of the same attempt adopts what an earlier
+    # call made, while an element made again (the upstream forgot the first) never adopts the forgotten one.
+    external_task_id = f"studio-element-{element.element_id}-{generation.public_id.hex[:12]}-{generation.submit_attempts}"
+    payload = upstream_element_payload(provider, element, external_task_id=external_task_id)
     try:
         task = provider.create_element(payload)
     except ProviderError as error:
@@ -510,6 +525,13 @@ def _submit(generation, provider):
                 # An earlier attempt reached the upstream even though we saw an error: adopt that task.
                 _recover_submission(generation, provider)
                 return
+            if (error.upstream_code == 1201 and "element_id" in error.message.lower()
+                    and generation.submit_attempts < settings.GENERATION_MAX_SUBMIT_ATTEMPTS
+                    and _forget_upstream_elements(generation, provider)):
+                # The upstream no longer knows an element it made for us (deleted there, or expired): make it again, once.
+                actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE,
+                                      extra={"retry_after_error": "upstream_element_unknown"})
+                continue
             if error.content_policy:
                 actions.do_block_upstream(
                     generation, expected=Status.SUBMITTING, upstream_code=error.upstream_code, message=error.message

@@ -707,3 +707,21 @@ def test_a_held_element_nobody_reviews_in_time_is_refused_never_approved(client,
     element.refresh_from_db()
     assert element.status == "failed" and "Not reviewed in time" in element.status_message
     assert not StandingEvent.objects.filter(user=alice, source="review_rejection").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_an_element_the_upstream_forgot_is_made_there_again(client, team, alice_key, provider, settings):
+    from generations.providers import build_provider
+
+    element_id = create_element(client, alice_key).json()["element_id"]
+    first = drive_to_terminal(omni(client, alice_key, [element_id]).json()["id"])
+    assert first.status == "succeeded", (first.error_code, first.error_message)
+    element = Element.objects.get(element_id=element_id)
+    [(key, forgotten)] = element.upstream_ids.items()
+    build_provider(settings.PROVIDER).delete_element(forgotten)  # deleted at the upstream behind the studio's back
+
+    again = drive_to_terminal(omni(client, alice_key, [element_id]).json()["id"])
+    assert again.status == "succeeded", (again.error_code, again.error_message)
+    element.refresh_from_db()
+    assert set(element.upstream_ids) == {key} and element.upstream_ids[key] != forgotten
