@@ -300,6 +300,14 @@ def test_another_teams_element_is_indistinguishable_from_a_missing_one(client, t
         )
     assert answers[0] == answers[1] == (404, "element_not_found", "element_list[0]: element_id N does not exist.")
     assert client.get("/api/v1/elements", **bearer(charlie_key)).json()["data"] == []
+    assert client.get(f"{ELEMENTS}?pageNum=1&pageSize=10", **bearer(charlie_key)).json()["data"] == []
+    door_delete = client.post(
+        "/kling/v1/general/delete-elements",
+        {"element_id": str(mine)},
+        content_type="application/json",
+        **bearer(charlie_key),
+    )
+    assert door_delete.status_code == 404 and door_delete.json()["code"] == 1203
     assert not Generation.objects.exists() and Element.objects.get(element_id=mine).deleted_at is None
 
 
@@ -678,7 +686,12 @@ def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_t
 ):
     clip = finished_clip(client, alice_key, prompt="a red kite over the dunes")
     response = create_element(
-        client, alice_key, reference_type="video_refer", frontal_image=None, refer_images=None, clip_id=str(clip.public_id)
+        client,
+        alice_key,
+        reference_type="video_refer",
+        frontal_image=None,
+        refer_images=None,
+        clip_id=str(clip.public_id),
     )
     assert response.status_code == 201 and response.json()["status"] == "ready", response.content
     element = Element.objects.get(element_id=response.json()["element_id"])
@@ -693,13 +706,17 @@ def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_t
 
 
 @pytest.mark.django_db
-def test_a_held_element_nobody_reviews_in_time_is_refused_never_approved(client, team, alice, alice_key, monkeypatch, settings):
+def test_a_held_element_nobody_reviews_in_time_is_refused_never_approved(
+    client, team, alice, alice_key, monkeypatch, settings
+):
     from django.utils import timezone
 
     from generations.moderation.visual import scanning
     from generations.worker.housekeeping import run_housekeeping
 
-    monkeypatch.setattr(scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(0.6)]))
+    monkeypatch.setattr(
+        scanning, "scan_image", functools.partial(scanning.scan_image, detectors=[constant_score_detector(0.6)])
+    )
     element = Element.objects.get(element_id=create_element(client, alice_key).json()["element_id"])
     settings.REVIEW_SLA_HOURS = {"3": 4, "2": 24, "1": 72}
     assert run_housekeeping(now=timezone.now() + timezone.timedelta(hours=71)).held_elements_expired == 0
@@ -725,3 +742,23 @@ def test_an_element_the_upstream_forgot_is_made_there_again(client, team, alice_
     assert again.status == "succeeded", (again.error_code, again.error_message)
     element.refresh_from_db()
     assert set(element.upstream_ids) == {key} and element.upstream_ids[key] != forgotten
+
+
+@pytest.mark.django_db
+def test_an_apparent_minors_face_is_never_saved_as_an_element(
+    client, settings, team, alice, alice_key, faces_read_as_children
+):
+    from generations.actions import consent
+
+    record = consent.do_record_consent(
+        team=team, user=alice, subject_name="Grace Hopper", statement="Signed release, 2026-12-01"
+    )
+    files_before = stored_element_files(settings)
+    response = create_element(client, alice_key, frontal_image=face_b64(), consent_id=str(record.public_id))
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["stage"], error["categories"]) == ("policy_violation", "input", ["sexual_minors"])
+    assert "may be under 18" in error["message"]
+    assert not Element.objects.exists() and stored_element_files(settings) == files_before
+    refusal = AuditEvent.objects.get(event_type=AuditEventType.ELEMENT_REFUSED)
+    assert refusal.extra["code"] == "apparent_minor"
