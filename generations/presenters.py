@@ -179,6 +179,11 @@ def signed_download_url(request, asset) -> str:
     expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
     path = reverse("kling-file", args=[asset.public_id])
     url = f"{path}?expires={expires}&signature={download_signature(str(asset.public_id), expires)}"
+    return _absolute_url(request, url)
+
+
+def _absolute_url(request, url) -> str:
+    """`url` (a path) as clients reach the studio."""
     if request is None:
         return url
     # Behind a TLS proxy: request.is_secure() honours SECURE_PROXY_SSL_HEADER; without that header trusted,
@@ -353,7 +358,7 @@ def signed_element_image_url(request, element, position) -> str:
     expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
     path = reverse("kling-element-file", args=[str(element.task_id), position])
     url = f"{path}?expires={expires}&signature={element_file_signature(str(element.task_id), position, expires)}"
-    return request.build_absolute_uri(url) if request is not None else url
+    return _absolute_url(request, url)
 
 
 def _element_body(element, image_url) -> dict:

@@ -36,6 +36,7 @@ from generations.actions.review import is_moderator
 from generations.catalog import ElementRequest, GenerationRequest
 from generations.errors import GenerationError
 from generations.models import Element, ElementImage, ElementStatus, current_policy_version
+from generations.moderation.text import screening
 from generations.moderation.visual import scanning
 from generations.selectors import as_uuid, generation_for_team
 from generations.states import Status
@@ -138,6 +139,8 @@ def _screening_record(assessment, disposition):
 
 def _held_reason(disposition, assessment) -> str:
     if disposition.stage == "prompt":
+        if assessment.decision.decision == screening.ALLOW:  # held only because its author is restricted
+            return "while your account is restricted, everything you make is reviewed first."
         return "its name or description needs a second look."
     likeness_check = assessment.likeness
     if likeness_check is not None and likeness_check.decision != "allow" and not assessment.input_scan_flagged:
