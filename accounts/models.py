@@ -317,6 +317,11 @@ class AuditEventType(models.IntegerChoices):
     CHILD_SAFETY_REPORT_WITHDRAWN = 1404, "CSAM report draft withdrawn"
 
     MEDIA_RETENTION_DELETED = 1501, "Media deleted under the retention policy"
+    # 1600–1699: the element library (saved subjects for omni-video and omni-image)
+    ELEMENT_CREATED = 1601, "Element created"
+    ELEMENT_REFUSED = 1602, "Element refused by screening"
+    ELEMENT_DECIDED = 1603, "Held element decided by a moderator"
+    ELEMENT_DELETED = 1604, "Element deleted"
 
 
 class AuditEvent(models.Model):

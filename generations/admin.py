@@ -11,6 +11,8 @@ from generations.models import (
     AssetFingerprint,
     ChildSafetyReport,
     ConsentRecord,
+    Element,
+    ElementImage,
     ExposureDay,
     GalleryItem,
     GalleryLike,
@@ -328,3 +330,31 @@ class RoutingRuleAdmin(ReadOnlyAdmin):
 @admin.register(SavedQueueView)
 class SavedQueueViewAdmin(ReadOnlyAdmin):
     list_display = ["name", "user"]
+
+
+class ElementImageInline(admin.TabularInline):
+    model = ElementImage
+    extra = 0
+    can_delete = False
+    readonly_fields = ["position", "file", "content_type", "size_bytes", "sha256", "width", "height"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Element)
+class ElementAdmin(ReadOnlyAdmin):
+    """Teams' elements (saved subjects for omni-video and omni-image), read-only: a held one (status processing) is
+    decided by a moderator on the moderation pages (do_decide_element, audited), never by an edit here."""
+
+    list_display = ["element_id", "name", "team", "created_by", "reference_type", "status", "created_at", "deleted_at"]
+    list_filter = ["status", "reference_type", "team"]
+    search_fields = ["element_id", "name", "description", "client_reference", "created_by__email"]
+    inlines = [ElementImageInline]
+
+
+@admin.register(ElementImage)
+class ElementImageAdmin(ReadOnlyAdmin):
+    """The reference images of elements (position 0 the frontal one)."""
+
+    list_display = ["element", "position", "content_type", "width", "height", "size_bytes"]

@@ -270,7 +270,7 @@ EXPANSION_MAX_AREA = 3.0
 # images/omni-image (omni-image-o1.md): model_name kling-image-o1, a prompt (required, <=2500) naming the inputs of
 # image_list as <<<image_N>>> (and element_list as <<<element_N>>>, images and elements at most 10 together),
 # resolution 1k|2k, n 1-9, aspect_ratio of the eight shapes or auto (the default). The studio keeps at most 7 input
-# images a generation (OMNI_MAX_IMAGES, as omni-video) and no element library.
+# images and elements together a generation (OMNI_MAX_IMAGES, as omni-video); elements come from the team's library.
 OMNI_IMAGE_MODELS = ("kling-image-o1",)
 OMNI_IMAGE_ASPECT_RATIOS = (*IMAGE_ASPECT_RATIOS, "auto")
 # images/multi-image2image (multi-image-to-image.md): model_name kling-v2 (default) or kling-v2-1, an optional
@@ -416,6 +416,9 @@ class GenerationRequest:
     options: dict = field(default_factory=dict)
     # A consent record of the team covering the person whose face an input shows.
     consent_id: str = ""
+    # The reference images of the elements element_list names, as (name, InputImage), filled in by the submit
+    # action from the team's library: screened as input images are, never stored or sent as the generation's own.
+    element_images: tuple = ()
     client_reference: str = ""
     callback_url: str = ""
 
@@ -989,14 +992,8 @@ def _omni_request(kind, data, *, default_model, common):
             )
         video = {"video_id": video_id.strip(), "refer_type": refer_type, "keep_original_sound": keep}
     _check_omni_references(prompt, {"image": types, "video": videos, "element": elements})
-    if elements:
-        # The references are consistent, but the studio keeps no element library (the upstream's saved
-        # subjects): no element_id can name anything here. Refused, never dropped.
-        element_id = str(elements[0].get("element_id"))[:32]
-        raise GenerationError(
-            "element_not_found", f"element_list[0]: element_id {element_id} does not exist (this studio keeps no element library yet).",
-            field="element_list",
-        )
+    # The ids only: which element each names, and whether the team may use it, is the submit action's to resolve.
+    element_ids = _element_ids(elements)
     editing = video.get("refer_type") == "base"
     if editing and any(types):
         raise GenerationError(
@@ -1022,6 +1019,8 @@ def _omni_request(kind, data, *, default_model, common):
         )
     aspect_ratio = "" if editing or framed else _aspect_ratio(data)
     options = {"image_types": types}
+    if element_ids:
+        options["element_ids"] = element_ids
     if video:
         options["video"] = {name: video[name] for name in ("refer_type", "keep_original_sound")}
     return GenerationRequest(
@@ -1338,16 +1337,17 @@ def _omni_image_request(kind, data, *, default_model, common):
         if entry.get("type") not in (None, ""):
             raise GenerationError("field_not_applicable", f"image_list[{index}].type is not used by {kind}.", field="image_list")
     _check_omni_references(prompt, {"image": [""] * len(images), "video": [], "element": elements})
-    if elements:
-        element_id = str(elements[0].get("element_id"))[:32]
+    element_ids = _element_ids(elements)
+    if len(images) + len(element_ids) > OMNI_MAX_IMAGES:
         raise GenerationError(
-            "element_not_found", f"element_list[0]: element_id {element_id} does not exist (this studio keeps no element library yet).",
-            field="element_list",
+            "too_many_references", f"image_list and element_list together take at most {OMNI_MAX_IMAGES}; were "
+            f"{len(images) + len(element_ids)}.", field="image_list",
         )
     _image_resolution(data)
+    options = {"n": _image_count(data), **({"element_ids": element_ids} if element_ids else {})}
     return GenerationRequest(kind=kind, prompt=prompt, model_name=model_name, duration="", mode="std",
                              aspect_ratio=_image_shape(data, OMNI_IMAGE_ASPECT_RATIOS, "auto"),
-                             images=tuple(entry["image"] for entry in images), options={"n": _image_count(data)}, **common)
+                             images=tuple(entry["image"] for entry in images), options=options, **common)
 
 
 def _multi_image2image_request(kind, data, *, default_model, common):
@@ -1554,3 +1554,143 @@ def _camera_control(value, *, kind, model_name, mode, duration):
             )
         control["config"] = axes
     return control
+
+
+# --- the element library (the upstream's "custom elements": POST /v1/general/advanced-custom-elements) ----------
+# A team's saved subject, named in omni-video and omni-image prompts as <<<element_N>>>. Learnt from third-party SDKs
+# and gateways, not the official page: element_name (required, <=20 characters), element_description (required,
+# <=100), reference_type image_refer (a frontal image and 1-3 more, `refer_images`) or video_refer (one clip),
+# tag_list of the upstream's tag ids, an optional element_voice_id (this studio keeps no voice library: refused).
+# `ELEMENT` is not a generation kind: it names an element's creation where the screening's rules need a kind.
+ELEMENT = "element"
+ELEMENT_NAME_MAX = 20
+ELEMENT_DESCRIPTION_MAX = 100
+IMAGE_REFER, VIDEO_REFER = "image_refer", "video_refer"
+ELEMENT_REFERENCE_TYPES = (IMAGE_REFER, VIDEO_REFER)
+ELEMENT_REFER_IMAGES = (1, 3)
+ELEMENT_TAGS = {"o_101": "Hot meme", "o_102": "Person", "o_103": "Animal", "o_104": "Prop", "o_105": "Clothing",
+                "o_106": "Scene", "o_107": "Effect", "o_108": "Other"}
+# Public element ids: int64-looking numbers, kept below 2**53 so a JavaScript client reads them exactly.
+ELEMENT_ID_RANGE = (10**15, 9 * 10**15)
+_INT64_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ElementRequest:
+    """A validated element: what the studio screens, stores and (when a generation uses it) creates upstream."""
+
+    name: str
+    description: str
+    reference_type: str
+    # Checked images (generations.inputs.images.InputImage): the frontal one, then 1-3 more (image_refer).
+    frontal_image: object = None
+    refer_images: tuple = ()
+    # video_refer: the public id of a finished clip of the team.
+    clip_id: str = ""
+    tags: tuple = ()
+    consent_id: str = ""
+    client_reference: str = ""
+
+    @property
+    def images(self) -> tuple:
+        return tuple(image for image in (self.frontal_image, *self.refer_images) if image is not None)
+
+    @property
+    def screened_text(self) -> str:
+        """The element's name and description, read together as one text (as a prompt is)."""
+        return f"{self.name}\n{self.description}"
+
+
+def validate_element_request(data: dict) -> ElementRequest:
+    """Check an element's creation (images already loaded, see inputs.loading.load_element_inputs); raise
+    GenerationError with a stable code on the first problem. Nothing the caller sent is silently dropped."""
+    _refuse_nul_characters(data)
+    if data.get("element_voice_id") not in (None, ""):
+        raise GenerationError(
+            "element_voice_not_supported", "element_voice_id is not supported: this studio keeps no voice library.",
+            field="element_voice_id",
+        )
+    if data.get("callback_url") not in (None, ""):
+        raise GenerationError(
+            "field_not_applicable", "callback_url is not used for elements: an element is ready when created, or when a "
+            "moderator decides (query it).", field="callback_url",
+        )
+    name = _text(data, "element_name")
+    if not name:
+        raise GenerationError("element_name_required", "element_name is required.", field="element_name")
+    if len(name) > ELEMENT_NAME_MAX:
+        raise GenerationError("element_name_too_long", f"element_name takes at most {ELEMENT_NAME_MAX} characters; was {len(name)}.",
+                              field="element_name")
+    description = _text(data, "element_description")
+    if not description:
+        raise GenerationError("element_description_required", "element_description is required.", field="element_description")
+    if len(description) > ELEMENT_DESCRIPTION_MAX:
+        raise GenerationError(
+            "element_description_too_long",
+            f"element_description takes at most {ELEMENT_DESCRIPTION_MAX} characters; was {len(description)}.",
+            field="element_description",
+        )
+    reference_type = data.get("reference_type") or IMAGE_REFER
+    if reference_type not in ELEMENT_REFERENCE_TYPES:
+        raise GenerationError("invalid_reference_type", "reference_type must be image_refer or video_refer.", field="reference_type")
+    frontal, refers, clip_id = data.get("frontal_image"), tuple(data.get("refer_images") or ()), ""
+    low, high = ELEMENT_REFER_IMAGES
+    if reference_type == IMAGE_REFER:
+        if data.get("clip_id") not in (None, ""):
+            raise GenerationError("field_not_applicable", "A video is only used with reference_type video_refer.", field="element_video_list")
+        if frontal is None:
+            raise GenerationError("frontal_image_required", "image_refer needs a frontal_image.", field="element_image_list")
+        if not low <= len(refers) <= high:
+            raise GenerationError(
+                "invalid_refer_image_count", f"image_refer takes {low} to {high} refer_images besides the frontal one; were {len(refers)}.",
+                field="element_image_list",
+            )
+    else:
+        if frontal is not None or refers:
+            raise GenerationError("field_not_applicable", "Images are only used with reference_type image_refer.", field="element_image_list")
+        clip_id = _short_text(data, "clip_id", 64)
+        if not clip_id:
+            raise GenerationError(
+                "element_video_required", "video_refer needs one clip: a finished clip of your team (its id or this studio's URL).",
+                field="element_video_list",
+            )
+    return ElementRequest(
+        name=name, description=description, reference_type=reference_type, frontal_image=frontal, refer_images=refers,
+        clip_id=clip_id, tags=_element_tags(data.get("tag_list")), consent_id=_short_text(data, "consent_id", 64),
+        client_reference=_client_reference(data),
+    )
+
+
+def _element_tags(value) -> tuple:
+    """tag_list [{"tag_id": "o_101"}, ...] (or plain ids): the upstream's tag ids, each once, in the order given."""
+    if value in (None, "", []):
+        return ()
+    if not isinstance(value, (list, tuple)) or len(value) > len(ELEMENT_TAGS):
+        raise GenerationError("invalid_tag_list", f'tag_list is a list of at most {len(ELEMENT_TAGS)} {{"tag_id": "o_101"}}.',
+                              field="tag_list")
+    tags = []
+    for entry in value:
+        tag = entry.get("tag_id") if isinstance(entry, dict) else entry
+        if tag not in ELEMENT_TAGS:
+            raise GenerationError("invalid_tag_list", f"tag_id must be one of {', '.join(ELEMENT_TAGS)}.", field="tag_list")
+        if tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def element_id_of(value, *, label="element_id") -> int:
+    """An element id as sent (a JSON integer, or its digits as text) as an int; GenerationError otherwise."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 19:
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _INT64_MAX:
+        raise GenerationError("invalid_element_id", f"{label} must be an element's id (a positive whole number).",
+                              field="element_list")
+    return value
+
+
+def _element_ids(elements) -> list:
+    """element_list's ids, in prompt order (<<<element_N>>> is the Nth), each at most once."""
+    ids = [element_id_of(entry.get("element_id"), label=f"element_list[{index}].element_id") for index, entry in enumerate(elements)]
+    if len(set(ids)) != len(ids):
+        raise GenerationError("duplicate_element", "element_list names the same element twice.", field="element_list")
+    return ids

@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import ApiKey, Team
-from generations.catalog import EFFECT_LABELS, KIND_LABELS, LINEAGE_LABELS
+from generations.catalog import EFFECT_LABELS, ELEMENT_ID_RANGE, KIND_LABELS, LINEAGE_LABELS
 from generations.states import TERMINAL, Stage, Status
 from generations.storage import withheld_name
 
@@ -853,3 +853,106 @@ class SelectionSession(models.Model):
 
     def __str__(self):
         return f"selection session {self.public_id}"
+
+
+def _new_element_id():
+    low, high = ELEMENT_ID_RANGE
+    return low + secrets.randbelow(high - low)
+
+
+class ElementStatus(models.TextChoices):
+    """An element's life, in the upstream's task_status words: `processing` while a moderator has not decided,
+    `succeed` once it may be used, `failed` when a moderator refused it. (A refusal by the automated screening
+    leaves no element at all.)"""
+
+    PROCESSING = "processing", "Waiting for review"
+    SUCCEED = "succeed", "Ready"
+    FAILED = "failed", "Refused"
+
+
+class Element(models.Model):
+    """A team's saved subject (the upstream's custom element), named in omni-video and omni-image prompts as
+    <<<element_N>>>. `element_id` is its public, int64-looking id; `task_id` the id of the task that created it
+    (the Kling door's shape). Deleting it sets `deleted_at`: the row and its images stay for the generations that
+    used it and for reviewers, but no new generation can name it. Another team's element does not exist."""
+
+    element_id = models.BigIntegerField(unique=True, default=_new_element_id, editable=False)
+    task_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="elements")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The caller's own id for the creation task (Kling's external_task_id), unique within the team.
+    client_reference = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=20)
+    description = models.CharField(max_length=100)
+    reference_type = models.CharField(max_length=12, default="image_refer")
+    # The upstream's tag ids (o_101 … o_108), in the order given.
+    tags = models.JSONField(default=list, blank=True)
+    # video_refer: the finished clip of the team it was made from.
+    clip = models.ForeignKey(Generation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consent = models.ForeignKey("ConsentRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=12, choices=ElementStatus.choices, default=ElementStatus.SUCCEED)
+    # Why it waits or was refused, in words a user can act on (the task's task_status_msg).
+    status_message = models.CharField(max_length=500, blank=True)
+    # What the automated moderation found (the prompt screen's record, the images' scan, faces, hash banks).
+    screening_result = models.JSONField(null=True, blank=True)
+    # The upstream's own id of this element, per provider ({"kling@https://…": "123"}): created there once, on first use.
+    upstream_ids = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "deleted_at", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "client_reference"], condition=~models.Q(client_reference=""),
+                                    name="one_element_per_external_task_id"),
+        ]
+
+    def __str__(self):
+        return f"element {self.element_id} ({self.name})"
+
+    @property
+    def public_id(self) -> str:
+        """What the audit trail and links name it by: its public element_id."""
+        return str(self.element_id)
+
+    @property
+    def images_withheld(self) -> bool:
+        """Whether its reference images are kept from the team: the image scan or a hash bank flagged them (they wait
+        for, or failed, a moderator's look), as a flagged input image of a generation is quarantined."""
+        result = self.screening_result or {}
+        flagged = (result.get("input_scan") or {}).get("verdict") not in (None, "allow")
+        banked = (result.get("hash_match") or {}).get("action") in ("block", "hold")
+        return (flagged or banked) and self.status != ElementStatus.SUCCEED
+
+    @property
+    def is_usable(self) -> bool:
+        return self.deleted_at is None and self.status == ElementStatus.SUCCEED
+
+
+def element_image_path(image, filename):
+    """teams/<team>/elements/<task id>/<position>-<file>."""
+    return f"teams/{image.element.team_id}/elements/{image.element.task_id}/{image.position}-{filename}"
+
+
+class ElementImage(models.Model):
+    """One reference image of an element: position 0 is the frontal image, 1-3 the others (image_refer)."""
+
+    element = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=element_image_path, max_length=300)
+    content_type = models.CharField(max_length=60)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["element", "position"], name="one_element_image_per_position")]
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"image {self.position} of element {self.element_id}"

@@ -179,6 +179,11 @@ def signed_download_url(request, asset) -> str:
     expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
     path = reverse("kling-file", args=[asset.public_id])
     url = f"{path}?expires={expires}&signature={download_signature(str(asset.public_id), expires)}"
+    return _absolute_url(request, url)
+
+
+def _absolute_url(request, url) -> str:
+    """`url` (a path) as clients reach the studio."""
     if request is None:
         return url
     # Behind a TLS proxy: request.is_secure() honours SECURE_PROXY_SSL_HEADER; without that header trusted,
@@ -336,3 +341,64 @@ def png_base64(mask: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray((mask * 255).astype(np.uint8)).save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+# --- the element library ----------------------------------------------------------------------------------------
+
+# The native API's and the portal's words for an element's status (the Kling door keeps the upstream's).
+ELEMENT_STATES = {"succeed": "ready", "processing": "held", "failed": "refused"}
+
+
+def element_file_signature(task_id: str, position: int, expires: int) -> str:
+    return download_signature(f"element:{task_id}:{position}", expires)
+
+
+def signed_element_image_url(request, element, position) -> str:
+    """An expiring link to one reference image of an element (the Kling door's element_image_list)."""
+    expires = int(time.time()) + settings.DOWNLOAD_URL_TTL_S
+    path = reverse("kling-element-file", args=[str(element.task_id), position])
+    url = f"{path}?expires={expires}&signature={element_file_signature(str(element.task_id), position, expires)}"
+    return _absolute_url(request, url)
+
+
+def _element_body(element, image_url) -> dict:
+    body = {
+        "element_id": element.element_id, "element_name": element.name, "element_description": element.description,
+        "reference_type": element.reference_type, "tag_list": [{"tag_id": tag} for tag in element.tags or []],
+        "status": "deleted" if element.deleted_at else element.status,
+    }
+    images = [] if element.images_withheld else list(element.images.all())
+    if element.reference_type == "image_refer" and images:
+        body["element_image_list"] = {"frontal_image": image_url(images[0]),
+                                      "refer_images": [{"image_url": image_url(image)} for image in images[1:]]}
+    if element.reference_type == "video_refer" and element.clip is not None:
+        body["element_video_list"] = {"refer_videos": [{"video_id": str(element.clip.public_id)}]}
+    return body
+
+
+def kling_element_task(element, *, request=None) -> dict:
+    """An element as the upstream's element-creation task: task_status processing (held for review), succeed (its
+    task_result.elements) or failed (refused by a moderator: task_status_msg says why)."""
+    task = {
+        "task_id": str(element.task_id), "task_status": element.status, "task_status_msg": element.status_message,
+        "task_info": {"external_task_id": element.client_reference}, "created_at": _ms(element.created_at),
+        "updated_at": _ms(element.updated_at), "final_unit_deduction": "0",
+    }
+    if element.status == "succeed":
+        task["task_result"] = {"elements": [_element_body(element, lambda image: signed_element_image_url(request, element, image.position))]}
+    return task
+
+
+def element_summary(element) -> dict:
+    """An element in the native API's shape: its id, words, status (ready | held | refused) and why, its images."""
+    return {
+        "element_id": element.element_id, "task_id": str(element.task_id), "name": element.name,
+        "description": element.description, "reference_type": element.reference_type, "tags": list(element.tags or []),
+        "status": ELEMENT_STATES.get(element.status, element.status), "status_message": element.status_message,
+        "clip_id": str(element.clip.public_id) if element.clip_id else None,
+        "images": [] if element.images_withheld else [
+            reverse("api-v1:element_image", kwargs={"element_id": element.element_id, "position": image.position})
+            for image in element.images.all()],
+        "external_task_id": element.client_reference or None,
+        "created_at": element.created_at.isoformat(), "deleted": element.deleted_at is not None,
+    }

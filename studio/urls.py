@@ -14,6 +14,7 @@ from generations.catalog import (
     TEXT_TO_AUDIO,
     VIDEO_TO_AUDIO,
 )
+from generations.web import elements as element_views
 from generations.web import provenance as provenance_views
 from generations.web import reports as report_views
 from generations.web import takedown as takedown_views
@@ -57,6 +58,11 @@ urlpatterns = [
     path("kling/v1/videos/<str:kind>", kling.tasks, name="kling-tasks"),
     path("kling/v1/videos/<str:kind>/<str:task_id>", kling.task_detail, name="kling-task"),
     path("kling/v1/files/<str:asset_id>", kling.signed_file, name="kling-file"),
+    path("kling/v1/general/advanced-custom-elements", kling.elements, name="kling-elements"),
+    path("kling/v1/general/advanced-custom-elements/<str:task_id>", kling.element_detail, name="kling-element"),
+    path("kling/v1/general/advanced-presets-elements", kling.preset_elements, name="kling-preset-elements"),
+    path("kling/v1/general/delete-elements", kling.delete_elements, name="kling-delete-elements"),
+    path("kling/v1/element-files/<str:task_id>/<int:position>", kling.element_file, name="kling-element-file"),
     # Official path is /account/costs (outside /v1); some SDKs put it under their /v1 base.
     path("kling/account/costs", kling.account_costs, name="kling-account-costs"),
     path("kling/v1/account/costs", kling.account_costs),
@@ -72,6 +78,10 @@ urlpatterns = [
     path(".well-known/studio-provenance-ca.pem", provenance_views.ca_certificate, name="provenance-ca-well-known"),
     # Takedown requests come from anyone (no account), like the provenance pages; their queue is the moderators'.
     path("takedown/", takedown_views.request_page, name="takedown-request"),
+    path("moderation/elements/", element_views.held_elements, name="moderation-elements"),
+    path("moderation/elements/<str:element_id>/decide/", element_views.decide_element, name="moderation-element-decide"),
+    path("moderation/elements/<str:element_id>/images/<int:position>", element_views.held_element_image,
+         name="moderation-element-image"),
     path("moderation/takedowns/", takedown_views.queue, name="moderation-takedowns"),
     path("moderation/takedowns/<str:takedown_id>/", takedown_views.detail, name="moderation-takedown"),
     path("moderation/takedowns/<str:takedown_id>/decide/", takedown_views.decide, name="moderation-takedown-decide"),

@@ -29,6 +29,7 @@ from generations.actions.provenance import input_provenance
 from generations.actions.review_queue import do_open_review_for_held, do_withdraw_held_review
 from generations.catalog import GenerationRequest
 from generations.errors import GenerationError
+from generations.inputs.images import inspect_image
 from generations.inputs.media import MediaError, probe_video
 from generations.models import (
     OUTPUT_IMAGE_ROLES,
@@ -36,6 +37,8 @@ from generations.models import (
     AssetRole,
     ConsentRecord,
     CreditState,
+    Element,
+    ElementStatus,
     Generation,
     current_policy_version,
 )
@@ -209,7 +212,7 @@ def screening_history(user, *, limit=8, hours=24):
 def _scan_input_images(request, *, restricted, clip_path=None):
     """Scan input images (and a referenced clip: omni-video's video_list, scanned as an output is) with the
     output detectors before anything is submitted. Returns the worst verdict as a dict (or None without any)."""
-    images = request.input_images
+    images = (*request.input_images, *(image for _, image in request.element_images))
     if not images and clip_path is None:
         return None
     strict = settings.SCAN_STRICT_THRESHOLDS if restricted else None
@@ -354,6 +357,8 @@ def clip_frame_count(video) -> int:
 
 
 def _verb(kind):
+    if kind == catalog.ELEMENT:
+        return "made into an element"
     if kind == catalog.MULTI_ELEMENTS:
         return "edited"
     if kind == catalog.VIDEO_TO_AUDIO:
@@ -419,6 +424,47 @@ def _continued_duration(parent, video, kind) -> str:
     return str(max(1, round(seconds)))
 
 
+def _resolve_elements(team, request):
+    """The elements element_list names, from the team's library: each must exist for this team (another team's
+    id answers exactly as a missing one), not be deleted, and be ready (not waiting for review, not refused).
+    Their reference images come back in `element_images`, screened with the request's own images."""
+    ids = request.options.get("element_ids") or []
+    if not ids:
+        return request
+    found = {element.element_id: element
+             for element in Element.objects.filter(team=team, element_id__in=ids).prefetch_related("images")}
+    named = []
+    for index, element_id in enumerate(ids):
+        element = found.get(element_id)
+        if element is None:
+            raise GenerationError(
+                "element_not_found", f"element_list[{index}]: element_id {element_id} does not exist.", field="element_list",
+                http_status=404,
+            )
+        if element.deleted_at is not None:
+            raise GenerationError(
+                "element_deleted", f"element_list[{index}]: element {element_id} was deleted.", field="element_list", http_status=409
+            )
+        if element.status == ElementStatus.PROCESSING:
+            raise GenerationError(
+                "element_not_ready", f"element_list[{index}]: element {element_id} is waiting for a moderator's review.",
+                field="element_list", http_status=409,
+            )
+        if element.status != ElementStatus.SUCCEED:
+            raise GenerationError(
+                "element_refused", f"element_list[{index}]: element {element_id} was refused and cannot be used.",
+                field="element_list", http_status=409,
+            )
+        for stored in element.images.all():
+            name = f"element_list[{index}].images[{stored.position}]"
+            try:
+                with stored.file.open("rb") as handle:
+                    named.append((name, inspect_image(handle.read(), field=name)))
+            except OSError as exc:
+                raise GenerationError("element_unreadable", f"{name} cannot be read right now.", http_status=503) from exc
+    return dataclasses.replace(request, element_images=tuple(named))
+
+
 def _check_consent(team, consent_id):
     if not consent_id:
         return None
@@ -432,9 +478,10 @@ def _check_consent(team, consent_id):
 
 
 def _named_images(request):
-    """(name, InputImage) of every input image, named as the likeness rules and their records name them."""
+    """(name, InputImage) of every input image, named as the likeness rules and their records name them: the
+    request's own, then the reference images of the elements it names (element_list[N].images[M])."""
     named = [(name, image) for name, image in (("image", request.image), ("image_tail", request.image_tail)) if image is not None]
-    return named + [(f"images[{index}]", image) for index, image in enumerate(request.images)]
+    return named + [(f"images[{index}]", image) for index, image in enumerate(request.images)] + list(request.element_images)
 
 
 def _clip_name(request):
@@ -444,7 +491,8 @@ def _clip_name(request):
 
 # The referenced clips screened as inputs are (hash banks, nudity scan, faces, apparent minors), by kind, and
 # the name their records give them.
-_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url", catalog.MULTI_ELEMENTS: "edited clip"}
+_CLIP_NAMES = {catalog.OMNI_VIDEO: "video_list[0]", catalog.MOTION_CONTROL: "video_url", catalog.MULTI_ELEMENTS: "edited clip",
+               catalog.ELEMENT: "element_video_list[0]"}
 
 
 @contextlib.contextmanager
@@ -479,9 +527,10 @@ def _check_likeness(request, *, user, parent, consent):
     reanimation = reanimation_kind(
         kind=request.kind,
         effect_scene=request.options.get("effect_scene", ""),
-        parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk,
+        parent_made_by_someone_else=parent is not None and parent.created_by_id != user.pk and request.kind != catalog.ELEMENT,
         edits_footage=request.options.get("video", {}).get("refer_type") == "base" or request.options.get("edit_mode") in ("addition", "swap"),
-        pictured_faces=any(report.faces for name, report in reports.items() if name.startswith("images[")),
+        pictured_faces=any(report.faces for name, report in reports.items() if name.startswith(("images[", "element_list["))
+                           or request.kind == catalog.ELEMENT),
         character_face=bool(reports.get("image") and reports["image"].faces),
     )
     check = likeness.likeness_decision(
@@ -546,6 +595,7 @@ def _admit(team, user, request) -> Admission:
     restricted = standing.level == StandingLevel.RESTRICTED
     ratelimit.check_create_rate(user, restricted=restricted)
     parent, request = _resolve_parent(team, request)
+    request = _resolve_elements(team, request)
     consent = _check_consent(team, request.consent_id)
     price = price_generation(
         request.kind, request.model_name, request.mode, request.duration, sound=request.options.get("sound") == "on",
@@ -649,13 +699,15 @@ def _referenced_footage(admission):
 def _assess_with(admission: Admission, *, user, team, clip_path) -> Assessment:
     request = admission.request
     hash_match = None
-    if request.input_images or clip_path is not None:
+    if request.input_images or request.element_images or clip_path is not None:
         hash_match = hashbanks.match_input_images(
-            [(role, image.data) for role, image in input_image_roles(request)], team_id=team.pk if team else None,
+            [(role, image.data) for role, image in input_image_roles(request)]
+            + [(name, image.data) for name, image in request.element_images],
+            team_id=team.pk if team else None,
             clips=[(_clip_name(request), clip_path)] if clip_path is not None else (),
         )
     likeness_check, face_reports = None, {}
-    if request.input_images or request.kind == catalog.LIP_SYNC or clip_path is not None:
+    if request.input_images or request.element_images or request.kind == catalog.LIP_SYNC or clip_path is not None:
         likeness_check, face_reports = _check_likeness(
             request, user=user, parent=admission.parent, consent=admission.consent
         )
@@ -1169,5 +1221,9 @@ def reanimation_kind(*, kind: str, effect_scene: str = "", parent_made_by_someon
     if kind == catalog.MOTION_CONTROL:
         return likeness.MOTION_TRANSFER if character_face else ""
     if kind == catalog.MULTI_IMAGE2IMAGE:
+        return likeness.SUBJECT_RERENDER if pictured_faces else ""
+    if kind == catalog.ELEMENT:
+        # A saved subject is made to be re-rendered into new pictures and clips, again and again: a pictured person
+        # (in its images or its clip) is the subject_rerender case, which needs consent or a moderator.
         return likeness.SUBJECT_RERENDER if pictured_faces else ""
     return ""

@@ -1,8 +1,9 @@
 """The Kling-compatible door: /kling/v1/videos/{kind} for every kind of the catalog (avatar's is
 /kling/v1/videos/avatar/image2video), /kling/v1/images/generations, /kling/v1/images/editing/expand,
 /kling/v1/images/omni-image and /kling/v1/images/multi-image2image for still images, and
-/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound, and the selection sessions of
-video→video editing (/kling/v1/videos/multi-elements/{init,add,delete,clear,preview}-selection).
+/kling/v1/audio/text-to-audio and /kling/v1/audio/video-to-audio for sound, the selection sessions of
+video→video editing (/kling/v1/videos/multi-elements/{init,add,delete,clear,preview}-selection), and the team's
+element library (/kling/v1/general/advanced-custom-elements, advanced-presets-elements, delete-elements).
 
 Code written for Kling or CometAPI works against the studio by changing only its base URL: the same
 request fields, the `{code, message, request_id, data}` envelope, `task_status` values, millisecond
@@ -24,17 +25,18 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from accounts import kling_pairs
 from accounts.actions import authenticate_api_key, authenticate_kling_jwt
-from accounts.audit import client_ip
+from accounts.audit import Actor, client_ip
 from accounts.errors import AccountError
 from accounts.kling_pairs import ACCESS_KEY_PREFIX
 from accounts.models import ApiKeyScope
 from accounts.ratelimit import check_api_key_rate
+from generations.actions import elements as element_actions
 from generations.actions import selection as selections
 from generations.actions.generation import do_submit_generation
 from generations.catalog import (
@@ -59,14 +61,17 @@ from generations.catalog import (
     OMNI_IMAGE_MODELS,
     OMNI_VIDEO,
     VIDEO_TO_AUDIO,
+    validate_element_request,
     validate_generation_request,
 )
 from generations.errors import GenerationError
-from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import Asset, AssetRole, Generation
+from generations.inputs.loading import load_element_inputs, load_media_inputs, parse_json_body
+from generations.models import Asset, AssetRole, ElementImage, Generation
 from generations.presenters import (
     coco_rle,
     download_signature,
+    element_file_signature,
+    kling_element_task,
     kling_resource_packs,
     kling_task_object,
     png_base64,
@@ -627,3 +632,141 @@ def _preview(session, request):
     return {"status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0",
             "res": {"video": _clip_url(session, request, AssetRole.VIDEO), "video_cover": _clip_url(session, request, AssetRole.POSTER),
                     "tracking_output": "", "selection": session.selection}}
+
+
+# --- the element library (/v1/general/…) ------------------------------------------------------------------------
+
+
+@csrf_exempt
+def elements(request):
+    """POST: create an element (a task: `processing` while held for review, `succeed` when ready; a refusal by
+    screening is 1301 and leaves nothing behind). GET: the team's elements as tasks (pageNum, pageSize)."""
+    try:
+        key = authenticate(request)
+        if request.method == "POST":
+            return _create_element(request, key)
+        if request.method == "GET":
+            if not key.has_scope(ApiKeyScope.READ):
+                raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+            page_num, page_size = _page_param(request, "pageNum", 1, 1000), _page_param(request, "pageSize", 30, 500)
+            start = (page_num - 1) * page_size
+            rows = element_actions.team_elements(key.team).select_related("clip").prefetch_related("images")[start : start + page_size]
+            return envelope(request, [kling_element_task(element, request=request) for element in rows])
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    except GenerationError as error:
+        return error_response(request, error.code, error.message)
+    return error_response(request, "method_not_allowed", "Requested method is invalid")
+
+
+def _create_element(request, key):
+    if not key.has_scope(ApiKeyScope.GENERATE):
+        raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+    body = parse_json_body(request.body)
+    if not isinstance(body, dict):
+        raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
+    data = {name: body.get(name) for name in ("element_name", "element_description", "reference_type", "element_voice_id",
+                                              "tag_list", "callback_url", "external_task_id", "consent_id")}
+    images = body.get("element_image_list")
+    if images not in (None, {}, ""):
+        if not isinstance(images, dict):
+            raise GenerationError("invalid_request", 'Invalid request parameters: element_image_list must be an object like '
+                                  '{"frontal_image", "refer_images": [{"image_url"}]}', field="element_image_list")
+        refers = images.get("refer_images") or []
+        if not isinstance(refers, list) or not all(isinstance(entry, dict) for entry in refers):
+            raise GenerationError("invalid_request", 'Invalid request parameters: refer_images must be a list of {"image_url"}',
+                                  field="element_image_list")
+        data["frontal_image"] = images.get("frontal_image")
+        data["refer_images"] = [entry.get("image_url") or entry.get("image") for entry in refers]
+    videos = body.get("element_video_list")
+    if videos not in (None, {}, ""):
+        refer_videos = videos.get("refer_videos") if isinstance(videos, dict) else None
+        if not isinstance(refer_videos, list) or len(refer_videos) != 1 or not isinstance(refer_videos[0], dict):
+            raise GenerationError("invalid_request", "Invalid request parameters: element_video_list.refer_videos takes exactly "
+                                  "one {\"video_url\"}", field="element_video_list")
+        data["clip_id"] = _team_clip(refer_videos[0], "element_video_list.refer_videos[0]", "element_video_list", key.team)
+    validated = validate_element_request(load_element_inputs(data))
+    try:
+        element = element_actions.do_create_element(team=key.team, user=key.created_by, api_key=key, request=validated,
+                                                     http_request=request)
+    except element_actions.ElementRefused:
+        return error_response(request, "policy_violation", "Trigger the content security policy of the platform")
+    task = kling_element_task(element, request=request)
+    return envelope(request, {name: task[name] for name in ("task_id", "task_status", "task_status_msg", "task_info",
+                                                             "created_at", "updated_at")})
+
+
+@csrf_exempt
+def element_detail(request, task_id):
+    """GET one element task by its task_id, external_task_id or element_id; another team's is 1203, as a missing one."""
+    try:
+        key = authenticate(request)
+        if request.method != "GET":
+            return error_response(request, "method_not_allowed", "Requested method is invalid")
+        if not key.has_scope(ApiKeyScope.READ):
+            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+        element = element_actions.element_for_team(key.team, task_id, include_deleted=True)
+        if element is None:
+            return error_response(request, "not_found", "Requested resource does not exist")
+        return envelope(request, kling_element_task(element, request=request))
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+
+
+@csrf_exempt
+def preset_elements(request):
+    """GET the provider's preset elements: this studio offers none, so every valid page is empty."""
+    try:
+        key = authenticate(request)
+        if request.method != "GET":
+            return error_response(request, "method_not_allowed", "Requested method is invalid")
+        if not key.has_scope(ApiKeyScope.READ):
+            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+        _page_param(request, "pageNum", 1, 1000)
+        _page_param(request, "pageSize", 30, 500)
+        return envelope(request, [])
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    except GenerationError as error:
+        return error_response(request, error.code, error.message)
+
+
+@csrf_exempt
+def delete_elements(request):
+    """POST {"element_id"}: delete one of the team's elements (1203 for a missing, deleted or another team's one)."""
+    try:
+        key = authenticate(request)
+        if request.method != "POST":
+            return error_response(request, "method_not_allowed", "Requested method is invalid")
+        if not key.has_scope(ApiKeyScope.GENERATE):
+            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+        body = parse_json_body(request.body)
+        raw = str(body.get("element_id") or "").strip() if isinstance(body, dict) else ""
+        if not raw.isdigit():
+            raise GenerationError("invalid_request", "Invalid request parameters: element_id is required", field="element_id")
+        element = element_actions.element_for_team(key.team, raw)
+        if element is None or str(element.element_id) != raw:
+            return error_response(request, "not_found", "Requested resource does not exist")
+        element_actions.do_delete_element(element, actor=Actor(user=key.created_by, api_key=key), http_request=request)
+        return envelope(request, {"element_id": raw, "status": "deleted"})
+    except AccountError as error:
+        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    except GenerationError as error:
+        return error_response(request, error.code, error.message)
+
+
+@require_GET
+def element_file(request, task_id, position):
+    """One reference image of an element behind an expiring signature (element_image_list's links)."""
+    try:
+        expires = int(request.GET.get("expires", "0"))
+    except ValueError:
+        expires = 0
+    signature = request.GET.get("signature", "").encode()
+    if expires < time.time() or not hmac.compare_digest(signature, element_file_signature(task_id, position, expires).encode()):
+        raise Http404("This link is invalid or has expired.")
+    parsed = as_uuid(task_id)
+    image = ElementImage.objects.select_related("element").filter(element__task_id=parsed, position=position).first() if parsed else None
+    if image is None or image.element.images_withheld:
+        raise Http404("No such file.")
+    return FileResponse(image.file.open("rb"), content_type=image.content_type)

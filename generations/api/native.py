@@ -24,15 +24,16 @@ from accounts.ratelimit import RateLimited, check_api_key_rate, check_media_chec
 from accounts.standing import current_standing
 from accounts.usage import team_usage
 from generations import selectors
+from generations.actions import elements as element_actions
 from generations.actions import roles
 from generations.actions.generation import do_cancel_generation, do_submit_generation
 from generations.actions.provenance import CheckRefused, check_upload, check_url
-from generations.catalog import KINDS, validate_generation_request
+from generations.catalog import KINDS, validate_element_request, validate_generation_request
 from generations.errors import GenerationError
 from generations.inputs.images import load_image
-from generations.inputs.loading import load_media_inputs, parse_json_body
+from generations.inputs.loading import load_element_inputs, load_media_inputs, parse_json_body
 from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, IdempotencyRecord, ReviewItem
-from generations.presenters import generation_summary
+from generations.presenters import element_summary, generation_summary
 from generations.selectors import deliverable_asset, generation_for_team, team_generations
 from generations.states import Stage
 from generations.states import Status as GenerationStatus  # ninja's Status is the response helper
@@ -180,7 +181,8 @@ class GenerationIn(Schema):
     )
     video_list: list[OmniVideoIn] | None = Field(None, description="omni-video: at most one clip, named as <<<video_1>>>")
     element_list: list[OmniElementIn] | None = Field(
-        None, description="omni-video: <<<element_N>>> subjects; this studio keeps no element library yet, so any is refused"
+        None, description="omni-video and images/omni-image: <<<element_N>>> subjects, elements of your team's library "
+                          "(POST /elements); images and elements at most 7 together (4 with a video)"
     )
     n: int | None = Field(None, description="images/generations: how many images, 1–9 (default 1); priced per image")
     image_reference: str | None = Field(
@@ -555,6 +557,103 @@ def download_image(request, generation_id: str, index: int):
          summary="Download the sound of an audio generation (MP3)")
 def download_audio(request, generation_id: str):
     return _asset_download(request, generation_id, AssetRole.AUDIO, f"{generation_id}.mp3")
+
+
+# --- the element library ---------------------------------------------------------------------------------------
+
+
+class ElementIn(Schema):
+    name: str = Field(description="At most 20 characters (screened with the description)")
+    description: str = Field(description="At most 100 characters")
+    reference_type: str | None = Field(None, description="image_refer (default: frontal_image + 1–3 refer_images) or video_refer (clip_id)")
+    frontal_image: str | None = Field(None, description="image_refer: the subject seen from the front; base64 or an http(s) URL")
+    refer_images: list[str] | None = Field(None, description="image_refer: 1–3 more images of the subject")
+    clip_id: str | None = Field(None, description="video_refer: the id of a succeeded generation of your team")
+    tags: list[str] | None = Field(None, description="o_101 … o_108 (hot meme, person, animal, prop, clothing, scene, effect, other)")
+    voice_id: str | None = Field(None, description="Not supported (this studio keeps no voice library): refused when given")
+    consent_id: str | None = Field(None, description="A consent record of your team for the person the images show")
+    external_task_id: str | None = Field(None, description="Your own id for it, unique within the team")
+
+
+class ElementOut(Schema):
+    element_id: int = Field(description="What element_list names (<<<element_N>>> in omni-video and omni-image prompts)")
+    task_id: str
+    name: str
+    description: str
+    reference_type: str
+    tags: list[str]
+    status: str = Field(description="ready (usable), held (waiting for a moderator) or refused (by a moderator)")
+    status_message: str
+    clip_id: str | None
+    images: list[str] = Field(description="Links to its reference images (empty while the images are withheld for review)")
+    external_task_id: str | None
+    created_at: str
+    deleted: bool
+
+
+class ElementListOut(Schema):
+    data: list[ElementOut]
+
+
+def _element_or_404(request, element_id):
+    element = element_actions.element_for_team(request.auth.team, element_id)
+    if element is None or str(element.element_id) != str(element_id).strip():
+        raise GenerationError("not_found", "No such element.", http_status=404)
+    return element
+
+
+@api.post("/elements", response={201: ElementOut, **CREATE_ERRORS}, summary="Create an element (a saved subject)",
+          description="Screened as every input is: its name and description as a prompt, each image through the hash "
+                      "banks, the nudity scan, faces and consent, apparent minors. Refused: 422 policy_violation and "
+                      "nothing is kept. Held: status `held` until a moderator decides.")
+def create_element(request, payload: ElementIn):
+    _require_scope(request, ApiKeyScope.GENERATE)
+    key = request.auth
+    given = payload.dict(exclude_none=True)
+    data = {"element_name": given.get("name"), "element_description": given.get("description"),
+            "reference_type": given.get("reference_type"), "frontal_image": given.get("frontal_image"),
+            "refer_images": given.get("refer_images"), "clip_id": given.get("clip_id"), "tag_list": given.get("tags"),
+            "element_voice_id": given.get("voice_id"), "consent_id": given.get("consent_id"),
+            "external_task_id": given.get("external_task_id")}
+    validated = validate_element_request(load_element_inputs(data))
+    element = element_actions.do_create_element(team=key.team, user=key.created_by, api_key=key, request=validated,
+                                                 http_request=request)
+    return Status(201, element_summary(element))
+
+
+@api.get("/elements", response={200: ElementListOut, **ERRORS}, summary="List the team's elements")
+def list_elements(request, limit: int = 50, offset: int = 0):
+    _require_scope(request, ApiKeyScope.READ)
+    if not 1 <= limit <= 200 or offset < 0:
+        raise GenerationError("invalid_request", "limit must be 1–200 and offset 0 or more.", field="limit")
+    rows = element_actions.team_elements(request.auth.team).select_related("clip").prefetch_related("images")
+    return Status(200, {"data": [element_summary(element) for element in rows[offset : offset + limit]]})
+
+
+@api.get("/elements/{element_id}", response={200: ElementOut, **ERRORS}, summary="Get one element")
+def get_element(request, element_id: str):
+    _require_scope(request, ApiKeyScope.READ)
+    return Status(200, element_summary(_element_or_404(request, element_id)))
+
+
+@api.delete("/elements/{element_id}", response={200: ElementOut, **ERRORS}, summary="Delete an element",
+            description="No new generation can name it; generations that used it keep what they made.")
+def delete_element(request, element_id: str):
+    _require_scope(request, ApiKeyScope.GENERATE)
+    element = _element_or_404(request, element_id)
+    element_actions.do_delete_element(element, actor=Actor(user=request.auth.created_by, api_key=request.auth), http_request=request)
+    return Status(200, element_summary(element))
+
+
+@api.get("/elements/{element_id}/images/{position}", response={200: Any, **ERRORS}, url_name="element_image",
+         summary="Download one reference image of an element")
+def element_image(request, element_id: str, position: int):
+    _require_scope(request, ApiKeyScope.READ)
+    element = _element_or_404(request, element_id)
+    image = next((image for image in element.images.all() if image.position == position), None)
+    if image is None or element.images_withheld:
+        raise GenerationError("not_found", "No such image.", http_status=404)
+    return FileResponse(image.file.open("rb"), content_type=image.content_type)
 
 
 class CreditsOut(Schema):

@@ -9,7 +9,14 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from generations.catalog import AVATAR, LIP_SYNC, MULTI_IMAGE2IMAGE, MULTI_IMAGE_MAX, OMNI_MAX_IMAGES
+from generations.catalog import (
+    AVATAR,
+    ELEMENT_REFER_IMAGES,
+    LIP_SYNC,
+    MULTI_IMAGE2IMAGE,
+    MULTI_IMAGE_MAX,
+    OMNI_MAX_IMAGES,
+)
 from generations.errors import GenerationError
 from generations.inputs.audio import load_audio
 from generations.inputs.images import load_image
@@ -144,3 +151,28 @@ def parse_json_body(raw, *, empty=b"{}"):
         raise GenerationError("json_too_deep", "Invalid request parameters: the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
         raise GenerationError("invalid_json", "Invalid request parameters: the body is not JSON") from None
+
+
+def load_element_inputs(data: dict) -> dict:
+    """An element's creation with `frontal_image` and `refer_images` replaced by InputImage (each base64, an http(s)
+    URL through the outbound guard, or an upload, bounded as every input image is). Too many images are refused
+    before any is fetched or decoded."""
+    data = dict(data)
+    if data.get("frontal_image") not in (None, ""):
+        data["frontal_image"] = load_image(data["frontal_image"], field="frontal_image")
+    else:
+        data.pop("frontal_image", None)
+    refers = data.get("refer_images")
+    if refers in (None, "", [], ()):
+        data.pop("refer_images", None)
+        return data
+    if not isinstance(refers, (list, tuple)):
+        raise GenerationError("invalid_field_type", "refer_images must be a list of images.", field="element_image_list")
+    low, high = ELEMENT_REFER_IMAGES
+    if len(refers) > high:
+        raise GenerationError(
+            "invalid_refer_image_count", f"image_refer takes {low} to {high} refer_images besides the frontal one; were {len(refers)}.",
+            field="element_image_list",
+        )
+    data["refer_images"] = [load_image(image, field=f"refer_images[{index}]") for index, image in enumerate(refers)]
+    return data

@@ -13,6 +13,7 @@ import hmac
 import json
 import threading
 import time
+from dataclasses import dataclass
 
 import httpx
 
@@ -122,6 +123,42 @@ def _audio_result(result: dict) -> dict:
     return {"audio_url": str(audios[0]["url_mp3"]), "audio_duration_s": seconds}
 
 
+# The upstream's element library ("custom elements"; learnt from third-party SDKs and gateways, not the official page).
+ELEMENTS_ROUTE = "/v1/general/advanced-custom-elements"
+PRESET_ELEMENTS_ROUTE = "/v1/general/advanced-presets-elements"
+DELETE_ELEMENTS_ROUTE = "/v1/general/delete-elements"
+
+
+@dataclass(frozen=True)
+class ElementTask:
+    """What the upstream says of one element-creation task: its status and, once it succeeded, the element's id."""
+
+    task_id: str
+    status: str
+    status_message: str = ""
+    element_id: str = ""
+
+    @property
+    def finished(self):
+        return self.status in ("succeed", "failed")
+
+
+def parse_element_task(data) -> ElementTask:
+    """An ElementTask from a create/query `data` object (task_result.elements[0].element_id once it succeeded)."""
+    if not isinstance(data, dict):
+        raise ProviderError("upstream_bad_response", "The element task is not a JSON object.", permanent=False)
+    task_id = str(data.get("task_id") or "")
+    status = str(data.get("task_status") or "").lower()
+    if not task_id or status not in KNOWN_TASK_STATUSES:
+        raise ProviderError("upstream_bad_response", f"Unrecognised element task (id={task_id!r}, status={status!r}).", permanent=False)
+    result = data.get("task_result") if isinstance(data.get("task_result"), dict) else {}
+    elements = [element for element in (result.get("elements") or []) if isinstance(element, dict)]
+    element_id = str(elements[0].get("element_id") or "") if elements else ""
+    if status == "succeed" and not element_id:
+        raise ProviderError("upstream_bad_response", "The element task succeeded without an element_id.", permanent=False)
+    return ElementTask(task_id=task_id, status=status, status_message=str(data.get("task_status_msg") or ""), element_id=element_id)
+
+
 class KlingClient:
     def __init__(self, *, name, base_url, auth, path_prefix="", timeout_s=30.0, transport=None):
         self.name = name
@@ -174,6 +211,23 @@ class KlingClient:
         if data.get("status") not in (0, None):
             raise classify_error(None, 1201, f"{action}-selection was refused (status {data.get('status')})")
         return data
+
+    def create_element(self, payload: dict) -> ElementTask:
+        """POST /v1/general/advanced-custom-elements: an element-creation task (its `data`)."""
+        return parse_element_task(self._call("POST", ELEMENTS_ROUTE, json=payload))
+
+    def get_element(self, task_or_external_id: str) -> ElementTask:
+        return parse_element_task(self._call("GET", f"{ELEMENTS_ROUTE}/{task_or_external_id}"))
+
+    def list_elements(self, *, page: int = 1, page_size: int = 30, presets: bool = False) -> list:
+        """The account's element tasks (or the upstream's preset elements) as the upstream lists them: raw objects."""
+        data = self._call("GET", PRESET_ELEMENTS_ROUTE if presets else ELEMENTS_ROUTE, params={"pageNum": page, "pageSize": page_size})
+        if not isinstance(data, list):
+            raise ProviderError("upstream_bad_response", "The element list is not a JSON array.", permanent=False)
+        return data
+
+    def delete_element(self, element_id: str) -> None:
+        self._call("POST", DELETE_ELEMENTS_ROUTE, json={"element_id": str(element_id)})
 
     def download(self, url: str, destination, *, max_bytes: int) -> int:
         """Stream a result file into `destination` (a binary file object); returns the byte count.

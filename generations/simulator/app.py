@@ -8,6 +8,9 @@ result is task_result.images; and sound under /v1/audio/text-to-audio and /v1/au
 task_result.audios (and videos). Every result video is also registered
 by video id on disk (registry.py), so extend and lip-sync can find it.
 
+The element library (elements.py): /v1/general/advanced-custom-elements (create a task, query, list),
+/v1/general/advanced-presets-elements (none) and /v1/general/delete-elements; element_list takes only its ids.
+
 Stdlib only (plus httpx for callbacks and image URLs), so it runs as its own process with no framework.
 """
 
@@ -32,6 +35,7 @@ import httpx
 
 from .auth import check_authorization
 from .config import SimulatorConfig
+from .elements import ElementLibrary
 from .faults import FaultInjector
 from .media import probe_video
 from .registry import VideoRecord, VideoRegistry
@@ -97,6 +101,10 @@ COLLECTION = re.compile(rf"^/v1/{_ROUTE}/?$")
 ITEM = re.compile(rf"^/v1/{_ROUTE}/([^/]+)$")
 SESSION_FILE = re.compile(r"^/sessions/(\d+)\.mp4$")
 SELECTION = re.compile(r"^/v1/videos/multi-elements/(init|add|delete|clear|preview)-selection$")
+ELEMENTS = re.compile(r"^/v1/general/advanced-custom-elements/?$")
+ELEMENT = re.compile(r"^/v1/general/advanced-custom-elements/([^/]+)$")
+PRESET_ELEMENTS = re.compile(r"^/v1/general/advanced-presets-elements/?$")
+DELETE_ELEMENTS = re.compile(r"^/v1/general/delete-elements/?$")
 RESULT_FILE = re.compile(r"^/files/(\d+(?:-\d)?(?:-watermarked)?)\.(mp4|png|mp3|wav)$")
 STILL_AND_SOUND_TYPES = {"png": "image/png", "mp3": "audio/mpeg", "wav": "audio/wav"}
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -343,6 +351,7 @@ class SimulatorApp:
         os.makedirs(self.data_dir, exist_ok=True)
         self.videos = VideoRegistry(self.data_dir)
         self.sessions = SelectionSessions(read_video=self._read_video)
+        self.elements = ElementLibrary()
         # Set by the server once bound; result URLs are built from it (or config.public_url).
         self.base_url: str | None = None
         self._stopping = threading.Event()
@@ -402,6 +411,9 @@ class SimulatorApp:
         if match and method == "POST":
             action = match.group(1)
             return self._with_faults(lambda: self._selection(action, environ), request_id)
+        answer = self._element_route(method, path, environ, request_id)
+        if answer is not None:
+            return answer
         match = COLLECTION.match(path)
         if match and method == "POST":
             kind = match.group(1).removeprefix("videos/")
@@ -455,7 +467,7 @@ class SimulatorApp:
                 raise ApiError(400, 1200, "Invalid request parameters: the body must be a JSON object")
             request = self.sessions.validate_create(body, self._fetch)
         else:
-            request = validate_create(kind, body, fetch=self._fetch, find_video=self.videos.find)
+            request = validate_create(kind, body, fetch=self._fetch, find_video=self.videos.find, known_element=self.elements.knows)
         created = now_ms()
         task = Task(
             task_id=self.store.new_task_id(),
@@ -471,6 +483,27 @@ class SimulatorApp:
         self._notify(task.callback() if request.callback_url else None, request.callback_url)
         threading.Thread(target=self._run_task, args=(task.task_id,), name=f"sim-task-{task.task_id}", daemon=True).start()
         return data
+
+    def _element_route(self, method: str, path: str, environ, request_id: str) -> _Answer | None:
+        """The element library's routes (see elements.py), or None for any other path."""
+        if ELEMENTS.match(path) and method == "POST":
+            return self._with_faults(lambda: self.elements.create(_read_json(environ), self._fetch), request_id, create=True)
+        if ELEMENTS.match(path) and method == "GET":
+            return self._with_faults(lambda: self.elements.page(*self._page(environ)), request_id)
+        if PRESET_ELEMENTS.match(path) and method == "GET":
+            self._page(environ)  # the same pagination rules, on no presets
+            return self._ok([], request_id)
+        if DELETE_ELEMENTS.match(path) and method == "POST":
+            return self._with_faults(lambda: self.elements.delete(_read_json(environ)), request_id)
+        match = ELEMENT.match(path)
+        if match and method == "GET":
+            return self._with_faults(lambda: self.elements.query(match.group(1)), request_id)
+        return None
+
+    @staticmethod
+    def _page(environ) -> tuple[int, int]:
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        return _int_param(params, "pageNum", 1, 1, 1000), _int_param(params, "pageSize", 30, 1, 500)
 
     def _selection(self, action: str, environ) -> dict:
         body = _read_json(environ)

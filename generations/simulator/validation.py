@@ -114,7 +114,7 @@ AVATAR_MIN_SECONDS = 2.0
 # image_list [{image_url, type: first_frame|end_frame (optional)}] (<=7, <=4 with a video; an end frame needs a
 # first frame and at most 2 images), video_list [{video_url, refer_type: feature|base, keep_original_sound:
 # yes|no}] (<=1, mp4/mov, 3-10 s), element_list [{element_id}] (images + elements <=7, <=4 with a video; the
-# simulator has no element library, so any id is unknown), mode std|pro (default pro), aspect_ratio (not with a
+# ids the simulator's element library issued and still keeps; any other is unknown), mode std|pro (default pro), aspect_ratio (not with a
 # first frame or a base video), duration 3-10 (5|10 for text-only and first-frame clips; a base video's clip
 # keeps its length). A reference to an entry that is not there is refused.
 OMNI_KIND = "omni-video"
@@ -179,6 +179,8 @@ SOUND_VIDEO_BYTES = 100 * 1024 * 1024
 # Downloads a URL the client named: fetch(url, field name for messages, byte limit) -> bytes.
 Fetch = Callable[[str, str, int], bytes]
 FindVideo = Callable[[str], VideoRecord | None]
+# Whether element_list may name an element id: one the simulator's library issued and still keeps.
+KnownElement = Callable[[object], bool]
 
 # Synchronous content-security refusals (code 1301). Only what the user asks for is screened (prompts,
 # lip-sync text): a negative prompt that names what to avoid ("nudity, gore") is guidance, not a request.
@@ -457,6 +459,7 @@ def validate_create(
     fetch: Fetch | None = None,
     find_video: FindVideo | None = None,
     now_ms: int | None = None,
+    known_element: KnownElement | None = None,
 ) -> TaskRequest:
     """Validate a create body of `kind`; raise ApiError on the first violation."""
     if not isinstance(body, dict):
@@ -474,13 +477,14 @@ def validate_create(
     if kind == AVATAR_KIND:
         return validate_avatar(body, fetch, speech_seconds=spoken_seconds)
     if kind == OMNI_KIND:
-        return validate_omni(body, fetch)
+        return validate_omni(body, fetch, known_element)
     if kind == MOTION_KIND:
         return validate_motion(body, fetch)
     if kind == IMAGE_KIND:
         return validate_image_generation(body, fetch)
-    image_family = {EXPAND_KIND: validate_expand, OMNI_IMAGE_KIND: validate_omni_image,
-                    MULTI_IMAGE2IMAGE_KIND: validate_multi_image2image}
+    if kind == OMNI_IMAGE_KIND:
+        return validate_omni_image(body, fetch, known_element)
+    image_family = {EXPAND_KIND: validate_expand, MULTI_IMAGE2IMAGE_KIND: validate_multi_image2image}
     if kind in image_family:
         return image_family[kind](body, fetch)
     if kind == TEXT_TO_AUDIO_KIND:
@@ -1192,14 +1196,16 @@ def _match_references(prompt: str, counts: dict) -> None:
             raise invalid(f"<<<{what}_{number}>>> in prompt does not match any entry of {what}_list")
 
 
-def _screen_references(prompt: str, elements: list) -> None:
+def _screen_references(prompt: str, elements: list, known_element: KnownElement | None = None) -> None:
     # The prompt as written, references in place: they are not words, so they hide none.
     _screen(OMNI_REFERENCE.sub(" ", prompt))
-    if elements:
-        raise invalid(f"element_id {str(elements[0].get('element_id'))[:32]} does not exist")
+    for entry in elements:
+        # Only an element this upstream issued (and still keeps) can be named.
+        if known_element is None or not known_element(entry.get("element_id")):
+            raise invalid(f"element_id {str(entry.get('element_id'))[:32]} does not exist")
 
 
-def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
+def validate_omni(body: dict, fetch: Fetch | None, known_element: KnownElement | None = None) -> OmniRequest:
     model_name = _listed_model(body, OMNI_MODELS)
     prompt = _required_prompt(body)
     images = _omni_entries(body, "image_list", '{"image_url": "<URL or Base64>"}')
@@ -1253,7 +1259,7 @@ def validate_omni(body: dict, fetch: Fetch | None) -> OmniRequest:
     watermark = _watermark(body)
     callback_url = _callback_url(body)
     external_task_id = _external_task_id(body)
-    _screen_references(prompt, elements)
+    _screen_references(prompt, elements, known_element)
     # Only now the expensive part: decode the images, then fetch and probe the clip.
     decoded = [image_input(entry["image_url"], f"image_list[{index}].image_url", fetch) for index, entry in enumerate(images)]
     video, seconds = None, 0.0
@@ -1433,7 +1439,7 @@ def validate_expand(body: dict, fetch: Fetch | None) -> ExpandRequest:
                          image=image_input(body["image"], "image", fetch), aspect_ratio="", **common)
 
 
-def validate_omni_image(body: dict, fetch: Fetch | None) -> OmniImageRequest:
+def validate_omni_image(body: dict, fetch: Fetch | None, known_element: KnownElement | None = None) -> OmniImageRequest:
     model_name = _listed_model(body, OMNI_IMAGE_MODELS)
     prompt = _required_prompt(body)
     images = _omni_entries(body, "image_list", '{"image": "<URL or Base64>"}')
@@ -1448,7 +1454,7 @@ def validate_omni_image(body: dict, fetch: Fetch | None) -> OmniImageRequest:
     resolution = _choice(body, "resolution", IMAGE_RESOLUTIONS, "1k")
     count = _image_count(body)
     common = _common(body)
-    _screen_references(prompt, elements)
+    _screen_references(prompt, elements, known_element)
     decoded = [image_input(entry["image"], f"image_list[{index}].image", fetch) for index, entry in enumerate(images)]
     return OmniImageRequest(kind=OMNI_IMAGE_KIND, model_name=model_name, prompt=prompt, aspect_ratio=aspect_ratio,
                             resolution=resolution, count=count, images=decoded, **common)

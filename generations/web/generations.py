@@ -24,6 +24,7 @@ from accounts.models import StandingLevel
 from accounts.ratelimit import RateLimited, check_prompt_check_rate
 from accounts.selectors import current_membership, membership_or_404
 from accounts.standing import current_standing
+from generations.actions.elements import team_elements
 from generations.actions.generation import do_cancel_generation, do_submit_generation, screen_request, screening_history
 from generations.actions.review import CONTEXT_MAX_CHARS, do_add_review_context, do_withdraw_held
 from generations.actions.review_queue import estimate_review_wait, wait_in_words
@@ -90,7 +91,15 @@ from generations.catalog import (
 )
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
-from generations.models import OUTPUT_IMAGE_ROLES, AssetRole, ConsentRecord, GalleryItem, ReviewDecision, ReviewKind
+from generations.models import (
+    OUTPUT_IMAGE_ROLES,
+    AssetRole,
+    ConsentRecord,
+    ElementStatus,
+    GalleryItem,
+    ReviewDecision,
+    ReviewKind,
+)
 from generations.moderation.text import screening
 from generations.moderation.text.explain import CATEGORY_WORDS
 from generations.presenters import generation_summary, input_origins
@@ -453,6 +462,14 @@ def _team_clips(team):
     return [(str(clip.public_id), f"{(clip.prompt or clip.get_kind_display())[:50]} · {clip.duration} s") for clip in rows]
 
 
+def _team_element_choices(team):
+    """The team's elements a generation may name (ready, not deleted), newest first, as (element_id, label)."""
+    if team is None:
+        return []
+    rows = team_elements(team).filter(status=ElementStatus.SUCCEED)[:50]
+    return [(str(element.element_id), f"{element.name} — {element.description[:40]}") for element in rows]
+
+
 class _ImageListMixin:
     """A form whose numbered images go out as image_list: an error on image_list[N] belongs on the Nth image chosen."""
 
@@ -488,14 +505,32 @@ class OmniVideoForm(_ImageListMixin, _ConsentMixin, CreateForm):
                                  help_text="kling-video-o1: 3–10 s (5 or 10 with no image or clip).")
     aspect_ratio = forms.ChoiceField(choices=[(ratio, ratio) for ratio in ASPECT_RATIOS])
     mode = forms.ChoiceField(choices=MODE_CHOICES, initial="pro")
+    elements = forms.MultipleChoiceField(
+        label="Elements of your team (optional)", required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Saved subjects (see Elements). The first one you tick is <<<element_1>>>, the next <<<element_2>>>; "
+                  "images and elements count together (at most 7, 4 with a clip).",
+    )
 
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, team=team, **kwargs)
         self.fields["video"].choices = [("", "No clip"), *_team_clips(team)]
+        self.fields["elements"].choices = _team_element_choices(team)
+        if not self.fields["elements"].choices:
+            del self.fields["elements"]
         self._add_consent_field(team)
+
+    def form_field_for(self, api_field):
+        if api_field == "element_list" and "elements" in self.fields:
+            return "elements"
+        return super().form_field_for(api_field)
 
     def request_data(self):
         data = dict(self.cleaned_data)
+        chosen = data.pop("elements", None) or []
+        if chosen:
+            # In the order the page lists them, so <<<element_N>>> is the Nth ticked box from the top.
+            listed = [value for value, _ in self.fields["elements"].choices]
+            data["element_list"] = [{"element_id": value} for value in sorted(chosen, key=listed.index)]
         data["image_list"] = [{"image": image} for image in _numbered_images(self, data)]
         video, refer_type, keep = data.pop("video", ""), data.pop("refer_type", "") or "feature", data.pop("keep_original_sound")
         if video:

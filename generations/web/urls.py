@@ -1,5 +1,6 @@
 from django.urls import path
 
+from generations.web import elements as element_views
 from generations.web import gallery as gallery_views
 from generations.web import generations as views
 from generations.web import moderation as moderation_views
@@ -34,6 +35,9 @@ urlpatterns = [
     path("gallery/<str:item_id>/unshare/", gallery_views.unshare, name="gallery_unshare"),
     path("gallery/<str:item_id>/like/", gallery_views.like, name="gallery_like"),
     path("gallery/<str:item_id>/report/", gallery_views.report, name="gallery_report"),
+    path("elements/", element_views.elements_page, name="elements"),
+    path("elements/<str:element_id>/delete/", element_views.delete_element, name="element_delete"),
+    path("elements/<str:element_id>/images/<int:position>", element_views.element_image, name="element_image"),
     path("consent/", gallery_views.consent_page, name="consent"),
     path("consent/<str:record_id>/revoke/", gallery_views.revoke_consent, name="consent_revoke"),
     path("generations/check/", views.check_prompt, name="check_prompt"),

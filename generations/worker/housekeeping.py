@@ -24,6 +24,7 @@ from accounts.credits import renew_allowance_if_due
 from accounts.models import Team
 from accounts.redis_client import redis_connection
 from generations import queueing
+from generations.actions.elements import do_expire_held_elements
 from generations.actions.generation import do_fail_generation, do_requeue_generation
 from generations.actions.retention import apply_retention
 from generations.actions.review import do_expire_overdue_reviews
@@ -48,6 +49,7 @@ class HousekeepingReport:
     quarantined_inputs_removed: int = 0
     retention_removed: dict | None = None
     selection_sessions_removed: int = 0
+    held_elements_expired: int = 0
 
 
 def _job_is_pending(generation) -> bool:
@@ -147,4 +149,5 @@ def run_housekeeping(*, now=None) -> HousekeepingReport:
     make_checkpoint()  # writes a signed checkpoint of the audit chain only when one is due
     report.renewed_teams = renew_due_allowances(now=now)
     report.selection_sessions_removed = do_remove_expired_sessions(now=now)
+    report.held_elements_expired = do_expire_held_elements(now=now)
     return report

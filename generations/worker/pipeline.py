@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from accounts.models import Standing, StandingLevel
 from accounts.redis_client import redis_connection
+from generations.actions import elements as element_actions
 from generations.actions import generation as actions
 from generations.actions import hashbanks, review_queue
 from generations.catalog import (
@@ -50,7 +51,7 @@ from generations.errors import GenerationError
 from generations.inputs import audio as audio_inputs
 from generations.inputs.images import upstream_base64
 from generations.inputs.media import MediaError
-from generations.models import AssetRole, Generation
+from generations.models import AssetRole, Element, Generation
 from generations.moderation.visual import aggregate, coverage, hashing, minors, scanning
 from generations.presenters import callback_url_for
 from generations.provenance import marking
@@ -89,12 +90,13 @@ def advance_generation(generation_id):
         logger.info("generation %s moved under us; leaving it", generation.public_id)
 
 
-def upstream_payload(generation, *, video_url_of=None, open_session=None) -> dict:
+def upstream_payload(generation, *, video_url_of=None, open_session=None, element_ids_of=None) -> dict:
     """The create body for the generation's kind, in the upstream's own shape (shared/KLING_API.md).
     `video_url_of(parent)` gives the URL the upstream fetches a referenced clip from (omni-video's
     video_list): the upstream's own result URL of that clip, fresh from a query (see _submit). `open_session(url,
     selection)` opens a multi-elements selection session upstream on that URL and marks the points (see
-    open_selection_session)."""
+    open_selection_session). `element_ids_of(generation)` gives the upstream's own ids of the elements element_list
+    names, creating them there first where needed (see upstream_element_ids)."""
     images = _input_images_base64(generation)
     common = {"external_task_id": str(generation.public_id)}
     if (generation.options or {}).get("watermark"):
@@ -131,7 +133,7 @@ def upstream_payload(generation, *, video_url_of=None, open_session=None) -> dic
             avatar.update({name: options[name] for name in ("text", "voice_id", "voice_language", "voice_speed")})
         return {**avatar, **common}
     if generation.kind == OMNI_VIDEO:
-        return {**_omni_payload(generation, images, options, video_url_of), **common}
+        return {**_omni_payload(generation, images, options, video_url_of), **_element_list(generation, element_ids_of), **common}
     if generation.kind == MOTION_CONTROL:
         return {**_motion_payload(generation, images, options, video_url_of), **common}
     if generation.kind == MULTI_ELEMENTS:
@@ -139,7 +141,8 @@ def upstream_payload(generation, *, video_url_of=None, open_session=None) -> dic
     if generation.kind == IMAGE_GENERATION:
         return {**_image_payload(generation, images, options), **common}
     if generation.kind in IMAGE_KINDS:
-        return {**_image_family_payload(generation, list(images.values()), options), **common}
+        return {**_image_family_payload(generation, list(images.values()), options), **_element_list(generation, element_ids_of),
+                **common}
     if generation.kind in AUDIO_KINDS:
         return {**_sound_payload(generation, options), **common}
     if generation.kind == EFFECTS:
@@ -286,6 +289,101 @@ def open_selection_session(provider, video_url, selection) -> str:
     return session_id
 
 
+def _element_list(generation, element_ids_of) -> dict:
+    """element_list [{element_id}] with the upstream's own ids, in the order the prompt numbers them; {} without."""
+    if not (generation.options or {}).get("element_ids"):
+        return {}
+    if element_ids_of is None:
+        raise ValueError("a generation with elements needs element_ids_of")
+    return {"element_list": [{"element_id": int(upstream_id) if upstream_id.isdigit() else upstream_id}
+                             for upstream_id in element_ids_of(generation)]}
+
+
+# How long creating an element upstream may take before the submit counts as a (retried) timeout, and how often it
+# is asked about meanwhile.
+ELEMENT_CREATE_WAIT_S = 120
+ELEMENT_POLL_S = 0.2
+
+
+def provider_element_key(provider) -> str:
+    """Which upstream account an element's upstream id belongs to: the provider and its address."""
+    return f"{provider.name}@{getattr(provider, 'base_url', '')}"
+
+
+def upstream_element_ids(provider, generation) -> list:
+    """The upstream's ids of the elements the generation names, in order: the one remembered for this provider, or a
+    new element created there from the studio's copy (its images as Base64, or its clip's upstream URL) and awaited
+    until it succeeds. A refusal by the upstream's content safety is a ProviderError with content_policy set."""
+    ids = (generation.options or {}).get("element_ids") or []
+    elements = {element.element_id: element
+                for element in Element.objects.filter(team_id=generation.team_id, element_id__in=ids).prefetch_related("images")}
+    key = provider_element_key(provider)
+    upstream = []
+    for element_id in ids:
+        element = elements.get(element_id)
+        if element is None:
+            raise ProviderError("element_missing", f"Element {element_id} is no longer in the library.", permanent=True)
+        upstream.append((element.upstream_ids or {}).get(key) or _create_upstream_element(provider, element, key, generation))
+    return upstream
+
+
+def _forget_upstream_elements(generation, provider) -> bool:
+    """Forget the upstream ids this provider gave the generation's elements; whether there were any to forget."""
+    key = provider_element_key(provider)
+    ids = (generation.options or {}).get("element_ids") or []
+    forgot = False
+    for element in Element.objects.filter(team_id=generation.team_id, element_id__in=ids):
+        if key in (element.upstream_ids or {}):
+            element_actions.do_forget_upstream_element(element, provider_key=key)
+            forgot = True
+    return forgot
+
+
+def upstream_element_payload(provider, element, *, external_task_id) -> dict:
+    """The creation body of an element, in the upstream's shape."""
+    payload = {"element_name": element.name, "element_description": element.description,
+               "reference_type": element.reference_type, "external_task_id": external_task_id}
+    if element.tags:
+        payload["tag_list"] = [{"tag_id": tag} for tag in element.tags]
+    if element.reference_type == "video_refer":
+        payload["element_video_list"] = {"refer_videos": [{"video_url": upstream_video_url(provider, element.clip)}]}
+        return payload
+    pictures = []
+    for stored in element.images.all():
+        with stored.file.open("rb") as handle:
+            pictures.append(upstream_base64(handle.read()))
+    payload["element_image_list"] = {"frontal_image": pictures[0], "refer_images": [{"image_url": picture} for picture in pictures[1:]]}
+    return payload
+
+
+def _create_upstream_element(provider, element, key, generation) -> str:
+    # Its own external id per element, generation and submit attempt: a retry of the same attempt adopts what an earlier
+    # call made, while an element made again (the upstream forgot the first) never adopts the forgotten one.
+    external_task_id = f"studio-element-{element.element_id}-{generation.public_id.hex[:12]}-{generation.submit_attempts}"
+    payload = upstream_element_payload(provider, element, external_task_id=external_task_id)
+    try:
+        task = provider.create_element(payload)
+    except ProviderError as error:
+        if not (error.upstream_code == 1201 and "external_task_id" in error.message.lower()):
+            raise
+        task = provider.get_element(payload["external_task_id"])  # an earlier attempt made it: adopt that task
+    deadline = time.monotonic() + ELEMENT_CREATE_WAIT_S
+    while not task.finished:
+        if time.monotonic() > deadline:
+            raise ProviderError("upstream_timeout", f"Element {element.element_id} was not ready upstream in time.", permanent=False)
+        time.sleep(ELEMENT_POLL_S)
+        task = provider.get_element(task.task_id)
+    if task.status == "failed":
+        refused = is_risk_control_failure(task.status_message)
+        raise ProviderError(
+            "upstream_refused" if refused else "upstream_element_failed",
+            f"The video service did not create element {element.element_id}: {task.status_message or 'failed'}",
+            permanent=True, upstream_code=1301 if refused else None, content_policy=refused,
+        )
+    element_actions.do_record_upstream_element(element, provider_key=key, upstream_id=task.element_id)
+    return task.element_id
+
+
 def upstream_video_url(provider, parent) -> str:
     """The URL the upstream serves `parent`'s clip from: a fresh query of the task that made it (its URLs
     expire, so a stored one would not do)."""
@@ -416,6 +514,7 @@ def _submit(generation, provider):
             payload = upstream_payload(
                 generation, video_url_of=lambda parent: upstream_video_url(provider, parent),
                 open_session=lambda url, selection: open_selection_session(provider, url, selection),
+                element_ids_of=lambda made: upstream_element_ids(provider, made),
             )
             snapshot = provider.create_task(generation.kind, payload)
         except ProviderError as error:
@@ -426,6 +525,13 @@ def _submit(generation, provider):
                 # An earlier attempt reached the upstream even though we saw an error: adopt that task.
                 _recover_submission(generation, provider)
                 return
+            if (error.upstream_code == 1201 and "element_id" in error.message.lower()
+                    and generation.submit_attempts < settings.GENERATION_MAX_SUBMIT_ATTEMPTS
+                    and _forget_upstream_elements(generation, provider)):
+                # The upstream no longer knows an element it made for us (deleted there, or expired): make it again, once.
+                actions.do_transition(generation, Status.QUEUED, expected=Status.SUBMITTING, stage=Stage.QUEUE,
+                                      extra={"retry_after_error": "upstream_element_unknown"})
+                continue
             if error.content_policy:
                 actions.do_block_upstream(
                     generation, expected=Status.SUBMITTING, upstream_code=error.upstream_code, message=error.message
