@@ -16,6 +16,7 @@ authenticating `iss`, then verifying the signature with it).
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -205,6 +206,33 @@ def unknown_path(request, rest=""):
     return _unknown(request)
 
 
+def door_route(**scopes):
+    """A Kling door view: the caller authenticated (a Kling-style key pair's JWT or a studio key), the request's
+    method one of `scopes` (method -> the key scope it needs) and the key holding that scope; an AccountError or
+    GenerationError raised on the way is answered in Kling's envelope. The view is called with the key."""
+
+    def wrap(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def route(request, *args, **kwargs):
+            try:
+                key = authenticate(request)
+                scope = scopes.get(request.method)
+                if scope is None:
+                    return error_response(request, "method_not_allowed", "Requested method is invalid")
+                if not key.has_scope(scope):
+                    raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
+                return view(request, key, *args, **kwargs)
+            except AccountError as error:
+                return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+            except GenerationError as error:
+                return error_response(request, error.code, error.message)
+
+        return route
+
+    return wrap
+
+
 def _ms_param(request, name):
     value = request.GET.get(name, "")
     if value == "":
@@ -214,25 +242,15 @@ def _ms_param(request, name):
     return int(value)
 
 
-@csrf_exempt
-def account_costs(request):
+@door_route(GET=ApiKeyScope.READ)
+def account_costs(request, key):
     """GET /account/costs: the team's credits as Kling resource packs (some SDKs' health check)."""
-    try:
-        key = authenticate(request)
-        if request.method != "GET":
-            return error_response(request, "method_not_allowed", "Requested method is invalid")
-        if not key.has_scope(ApiKeyScope.READ):
-            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-        packs = kling_resource_packs(
-            key.team,
-            start_ms=_ms_param(request, "start_time"),
-            end_ms=_ms_param(request, "end_time"),
-            pack_name=request.GET.get("resource_pack_name") or None,
-        )
-    except AccountError as error:
-        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
-    except GenerationError as error:
-        return error_response(request, error.code, error.message)
+    packs = kling_resource_packs(
+        key.team,
+        start_ms=_ms_param(request, "start_time"),
+        end_ms=_ms_param(request, "end_time"),
+        pack_name=request.GET.get("resource_pack_name") or None,
+    )
     return envelope(request, {"code": 0, "msg": "success", "resource_pack_subscribe_infos": packs})
 
 
@@ -555,39 +573,29 @@ def task_detail(request, kind, task_id):
 # --- multi-elements selection sessions ------------------------------------------------------------
 
 
-@csrf_exempt
-def selection(request, action):
+@door_route(POST=ApiKeyScope.GENERATE)
+def selection(request, key, action):
     """POST /v1/videos/multi-elements/{init,add,delete,clear,preview}-selection, in Kling's shapes. A session
     belongs to the team that opened it: for any other it does not exist (404 / 1203)."""
-    try:
-        key = authenticate(request)
-        if request.method != "POST":
-            return error_response(request, "method_not_allowed", "Requested method is invalid")
-        if not key.has_scope(ApiKeyScope.GENERATE):
-            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-        body = parse_json_body(request.body)
-        if not isinstance(body, dict):
-            raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
-        team = key.team
-        if action == "init":
-            return envelope(request, _session_info(selections.do_open_selection(team=team, clip_id=_init_clip(body, team)), request))
-        if action == "add":
-            session = selections.do_add_selection(team=team, session_id=body.get("session_id"),
-                                                  frame_index=body.get("frame_index"), points=body.get("points"))
-            return envelope(request, _frame_masks(session, body["frame_index"]))
-        if action == "delete":
-            session = selections.do_delete_selection(team=team, session_id=body.get("session_id"),
-                                                     frame_index=body.get("frame_index"), points=body.get("points"))
-            return envelope(request, _frame_masks(session, body["frame_index"]))
-        if action == "clear":
-            session = selections.do_clear_selection(team=team, session_id=body.get("session_id"))
-            return envelope(request, {"status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0"})
-        session = selections.live_session(team, body.get("session_id"))
-        return envelope(request, _preview(session, request))
-    except AccountError as error:
-        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
-    except GenerationError as error:
-        return error_response(request, error.code, error.message)
+    body = parse_json_body(request.body)
+    if not isinstance(body, dict):
+        raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
+    team = key.team
+    if action == "init":
+        return envelope(request, _session_info(selections.do_open_selection(team=team, clip_id=_init_clip(body, team)), request))
+    if action == "add":
+        session = selections.do_add_selection(team=team, session_id=body.get("session_id"),
+                                              frame_index=body.get("frame_index"), points=body.get("points"))
+        return envelope(request, _frame_masks(session, body["frame_index"]))
+    if action == "delete":
+        session = selections.do_delete_selection(team=team, session_id=body.get("session_id"),
+                                                 frame_index=body.get("frame_index"), points=body.get("points"))
+        return envelope(request, _frame_masks(session, body["frame_index"]))
+    if action == "clear":
+        session = selections.do_clear_selection(team=team, session_id=body.get("session_id"))
+        return envelope(request, {"status": 0, "session_id": str(session.public_id), "final_unit_deduction": "0"})
+    session = selections.live_session(team, body.get("session_id"))
+    return envelope(request, _preview(session, request))
 
 
 def _init_clip(body, team):
@@ -637,31 +645,19 @@ def _preview(session, request):
 # --- the element library (/v1/general/…) ------------------------------------------------------------------------
 
 
-@csrf_exempt
-def elements(request):
+@door_route(POST=ApiKeyScope.GENERATE, GET=ApiKeyScope.READ)
+def elements(request, key):
     """POST: create an element (a task: `processing` while held for review, `succeed` when ready; a refusal by
     screening is 1301 and leaves nothing behind). GET: the team's elements as tasks (pageNum, pageSize)."""
-    try:
-        key = authenticate(request)
-        if request.method == "POST":
-            return _create_element(request, key)
-        if request.method == "GET":
-            if not key.has_scope(ApiKeyScope.READ):
-                raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-            page_num, page_size = _page_param(request, "pageNum", 1, 1000), _page_param(request, "pageSize", 30, 500)
-            start = (page_num - 1) * page_size
-            rows = element_actions.team_elements(key.team).select_related("clip").prefetch_related("images")[start : start + page_size]
-            return envelope(request, [kling_element_task(element, request=request) for element in rows])
-    except AccountError as error:
-        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
-    except GenerationError as error:
-        return error_response(request, error.code, error.message)
-    return error_response(request, "method_not_allowed", "Requested method is invalid")
+    if request.method == "POST":
+        return _create_element(request, key)
+    page_num, page_size = _page_param(request, "pageNum", 1, 1000), _page_param(request, "pageSize", 30, 500)
+    start = (page_num - 1) * page_size
+    rows = element_actions.team_elements(key.team).select_related("clip").prefetch_related("images")[start : start + page_size]
+    return envelope(request, [kling_element_task(element, request=request) for element in rows])
 
 
 def _create_element(request, key):
-    if not key.has_scope(ApiKeyScope.GENERATE):
-        raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
     body = parse_json_body(request.body)
     if not isinstance(body, dict):
         raise GenerationError("invalid_request", "Invalid request parameters: the body must be a JSON object")
@@ -696,63 +692,34 @@ def _create_element(request, key):
                                                              "created_at", "updated_at")})
 
 
-@csrf_exempt
-def element_detail(request, task_id):
+@door_route(GET=ApiKeyScope.READ)
+def element_detail(request, key, task_id):
     """GET one element task by its task_id, external_task_id or element_id; another team's is 1203, as a missing one."""
-    try:
-        key = authenticate(request)
-        if request.method != "GET":
-            return error_response(request, "method_not_allowed", "Requested method is invalid")
-        if not key.has_scope(ApiKeyScope.READ):
-            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-        element = element_actions.element_for_team(key.team, task_id, include_deleted=True)
-        if element is None:
-            return error_response(request, "not_found", "Requested resource does not exist")
-        return envelope(request, kling_element_task(element, request=request))
-    except AccountError as error:
-        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
+    element = element_actions.element_for_team(key.team, task_id, include_deleted=True)
+    if element is None:
+        return error_response(request, "not_found", "Requested resource does not exist")
+    return envelope(request, kling_element_task(element, request=request))
 
 
-@csrf_exempt
-def preset_elements(request):
+@door_route(GET=ApiKeyScope.READ)
+def preset_elements(request, key):
     """GET the provider's preset elements: this studio offers none, so every valid page is empty."""
-    try:
-        key = authenticate(request)
-        if request.method != "GET":
-            return error_response(request, "method_not_allowed", "Requested method is invalid")
-        if not key.has_scope(ApiKeyScope.READ):
-            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-        _page_param(request, "pageNum", 1, 1000)
-        _page_param(request, "pageSize", 30, 500)
-        return envelope(request, [])
-    except AccountError as error:
-        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
-    except GenerationError as error:
-        return error_response(request, error.code, error.message)
+    _page_param(request, "pageNum", 1, 1000)
+    _page_param(request, "pageSize", 30, 500)
+    return envelope(request, [])
 
-
-@csrf_exempt
-def delete_elements(request):
+@door_route(POST=ApiKeyScope.GENERATE)
+def delete_elements(request, key):
     """POST {"element_id"}: delete one of the team's elements (1203 for a missing, deleted or another team's one)."""
-    try:
-        key = authenticate(request)
-        if request.method != "POST":
-            return error_response(request, "method_not_allowed", "Requested method is invalid")
-        if not key.has_scope(ApiKeyScope.GENERATE):
-            raise AccountError("insufficient_scope", "Unauthorized access to requested resource", http_status=403)
-        body = parse_json_body(request.body)
-        raw = str(body.get("element_id") or "").strip() if isinstance(body, dict) else ""
-        if not raw.isdigit():
-            raise GenerationError("invalid_request", "Invalid request parameters: element_id is required", field="element_id")
-        element = element_actions.element_for_team(key.team, raw)
-        if element is None or str(element.element_id) != raw:
-            return error_response(request, "not_found", "Requested resource does not exist")
-        element_actions.do_delete_element(element, actor=Actor(user=key.created_by, api_key=key), http_request=request)
-        return envelope(request, {"element_id": raw, "status": "deleted"})
-    except AccountError as error:
-        return error_response(request, error.code, error.message, retry_after=getattr(error, "retry_after_s", None))
-    except GenerationError as error:
-        return error_response(request, error.code, error.message)
+    body = parse_json_body(request.body)
+    raw = str(body.get("element_id") or "").strip() if isinstance(body, dict) else ""
+    if not raw.isdigit():
+        raise GenerationError("invalid_request", "Invalid request parameters: element_id is required", field="element_id")
+    element = element_actions.element_for_team(key.team, raw)
+    if element is None or str(element.element_id) != raw:
+        return error_response(request, "not_found", "Requested resource does not exist")
+    element_actions.do_delete_element(element, actor=Actor(user=key.created_by, api_key=key), http_request=request)
+    return envelope(request, {"element_id": raw, "status": "deleted"})
 
 
 @require_GET
