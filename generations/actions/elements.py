@@ -9,7 +9,6 @@ row waits as `processing` until a moderator decides (do_decide_element). Allowed
 """
 
 import dataclasses
-import hashlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -266,15 +265,7 @@ class _FlaggedAssessment:
 
 
 def _store_image(element, position, image):
-    stored = ElementImage(
-        element=element,
-        position=position,
-        content_type=image.content_type,
-        size_bytes=len(image.data),
-        sha256=hashlib.sha256(image.data).hexdigest(),
-        width=image.width,
-        height=image.height,
-    )
+    stored = ElementImage(element=element, position=position, **image.stored_fields)
     stored.file.save(f"reference.{image.extension}", ContentFile(image.data), save=False)
     _note_stored(stored)
     stored.save()

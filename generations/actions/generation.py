@@ -957,17 +957,7 @@ def input_image_roles(request):
 
 
 def _store_input_image(generation, role, image, *, quarantined=False, provenance=None):
-    asset = Asset(
-        generation=generation,
-        role=role,
-        quarantined=quarantined,
-        provenance=provenance,
-        content_type=image.content_type,
-        size_bytes=len(image.data),
-        sha256=hashlib.sha256(image.data).hexdigest(),
-        width=image.width,
-        height=image.height,
-    )
+    asset = Asset(generation=generation, role=role, quarantined=quarantined, provenance=provenance, **image.stored_fields)
     asset.file.save(f"input.{image.extension}", ContentFile(image.data), save=False)
     _note_stored(asset)
     asset.save()

@@ -9,6 +9,7 @@ scanner read instead of the original, so neither decodes a large image again.
 
 import base64
 import binascii
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ class InputImage:
     @property
     def extension(self):
         return "png" if self.content_type == "image/png" else "jpg"
+
+    @property
+    def stored_fields(self) -> dict:
+        """What a stored copy of the image records about it (an input Asset, an element's ElementImage)."""
+        return {"content_type": self.content_type, "size_bytes": len(self.data),
+                "sha256": hashlib.sha256(self.data).hexdigest(), "width": self.width, "height": self.height}
 
 
 def inspect_image(data: bytes, *, field: str = "image") -> InputImage:
