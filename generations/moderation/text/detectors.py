@@ -691,8 +691,7 @@ class FramingDetector(Detector):
         # In a video generator, "fully explicit", "uncensored", "nothing hidden" with no subject named is almost always
         # a request for sex the writer did not spell out (20 of 25 such rows in the corpora were blocked as sexual,
         # 2 held). Held for a human, not blocked; not with a minor or a real person (their rules decide those).
-        person = ctx.has_face_input or tags & {"real_named", "private_person", "photo_source", "real_generic"}
-        if (tags & {"amp_explicit", "amp_show_all"} and not ctx.signals.get("_minor") and not person
+        if (tags & {"amp_explicit", "amp_show_all"} and not ctx.signals.get("_minor") and not pictures_a_person(ctx)
                 and not any(ctx.score(c) >= w.amplify_from for c in ("sexual", "violence", "self_harm"))):
             scores["sexual"] = max(ctx.score("sexual"), w.explicit_alone)
             reasons.append("sexual: explicitness asked for with no subject named is held for review")
@@ -839,24 +838,25 @@ def analyze(prompt, negative_prompt="", *, has_face_input=False, engines=()):
     return ctx
 
 
+PERSON_TAGS = frozenset({"real_named", "private_person", "photo_source", "real_generic"})
+
+
+def pictures_a_person(ctx):
+    """Whether the request is about a real person: a face detected in an input, or a name, a private person,
+    a photo of someone or a famous person referred to generically."""
+    return bool(ctx.has_face_input or ctx.tags & PERSON_TAGS)
+
+
 NAME_STAND_IN = "the person"
 
 
 def without_names(prompt, spans):
     """The prompt with each named real person replaced by a neutral stand-in: what remains is the act. Whether
     a likeness is defamatory or deceptive is a question about what the person is shown doing, and a reader
-    that saw the names would learn who is usually in trouble instead. The lexicon reports a row's first match
-    (and one more); every other occurrence of a matched name is found here."""
-    spans = set(spans)
-    folded = prompt.casefold()
-    if len(folded) == len(prompt):
-        for name in {folded[start:end] for start, end in spans}:
-            at = folded.find(name)
-            while name and at >= 0:
-                spans.add((at, at + len(name)))
-                at = folded.find(name, at + len(name))
+    that saw the names would learn who is usually in trouble instead. `spans` are every occurrence the lexicon
+    matched in the raw view (LexiconDetector.collect), so nothing inside another word ("trumpet") is replaced."""
     out, last = [], 0
-    for start, end in sorted(spans):
+    for start, end in sorted(set(spans)):
         if start < last:
             continue  # overlapping matches of one name
         out += [prompt[last:start], NAME_STAND_IN]

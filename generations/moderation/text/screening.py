@@ -30,6 +30,7 @@ from generations.moderation.text.detectors import (
     MinorSexualRule,
     RealPersonRule,
     analyze,
+    pictures_a_person,
     rounded,
     without_names,
 )
@@ -259,7 +260,7 @@ def _semantic_texts(parts, contexts):
             if tokens > left[its_reader]:
                 if its_reader not in started and left[its_reader] > 0:
                     # one very long sentence: as much of it as the budget holds
-                    chosen.append((i, sentence[: max(1, len(sentence) * left[its_reader] // tokens)], its_reader))
+                    chosen.append((i, semantic.within(sentence, tokens, left[its_reader]), its_reader))
                     left[its_reader] = 0
                 continue
             chosen.append((i, sentence, its_reader))
@@ -343,7 +344,7 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
         tokens = _tokens(semantic.E5, readings[i])
         if left <= 0:
             break
-        text = readings[i] if tokens <= left else readings[i][: max(1, len(readings[i]) * left // tokens)]
+        text = semantic.within(readings[i], tokens, left)
         picked.append((text, lexicon[i], paraphrase[i]))
         left -= min(tokens, left)
     if not picked:
@@ -465,8 +466,7 @@ def _compose(ctx, deciders, meaning):
             deciders.update({c: {"part": "prompt", "layer": f"rule:{rule.name}"} for c in raised})
     if doubtful:
         ctx.scores["sexual"] = max(ctx.scores.get("sexual", 0.0), sexual)
-        person = ctx.has_face_input or ctx.tags & {"real_named", "private_person", "photo_source", "real_generic"}
-        if ctx.signals.get("_minor") or person:
+        if ctx.signals.get("_minor") or pictures_a_person(ctx):
             ctx.scores["sexual"] = max(ctx.scores["sexual"], review + 0.1)
 
 

@@ -322,6 +322,12 @@ def get_act_reader():
     return _once("act", load_act_reader, (OSError, KeyError, ValueError), "The likeness act reader could not be loaded")
 
 
+def within(text, tokens, budget):
+    """As much of `text` (which counts `tokens`) as `budget` tokens hold, cut in proportion; the text itself when
+    it fits."""
+    return text if tokens <= budget else text[: max(1, len(text) * budget // tokens)]
+
+
 def read_act(text):
     """(probability, threshold) that the act in `text` (names already set aside) is one the policy blocks for a
     real person; None when E5 or the act reader is missing. Within E5's token budget."""
@@ -329,9 +335,7 @@ def read_act(text):
     if reader is None or e5 is None:
         return None
     text = reading(text)
-    tokens = e5.count_tokens(text)
-    if tokens > E5_MAX_TOKENS:
-        text = text[: max(1, len(text) * E5_MAX_TOKENS // tokens)]
+    text = within(text, e5.count_tokens(text), E5_MAX_TOKENS)
     return reader.probability(embed([text], E5)[0]), reader.block_at
 
 

@@ -309,9 +309,7 @@ def train_acts(rows, encoder, *, l2=1.0, steps=400, seed=7):
     for k in range(FOLDS):
         model = fit(X[folds != k], y[folds != k], l2=l2, steps=steps)
         P[folds == k] = predict(model, X[folds == k])[:, 0]
-    others = np.sort(P[y[:, 0] == 0])[::-1]
-    allowed = int(np.floor(ACT_REVIEW_BLOCK_RATE * len(others)))
-    block_at = max(ACT_FLOOR, float(others[allowed]) + 1e-6 if allowed < len(others) else ACT_FLOOR)
+    block_at = _threshold(P[y[:, 0] == 0], ACT_REVIEW_BLOCK_RATE, ACT_FLOOR)
     W, b, mean, scale = fit(X, y, l2=l2, steps=steps)
     arrays = {"weights": W[0], "bias": np.array(b[0], dtype=np.float32), "mean": mean, "scale": scale,
               "block_at": np.array(block_at, dtype=np.float32)}
