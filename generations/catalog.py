@@ -521,7 +521,11 @@ def _visible_label(data) -> bool:
     return value
 
 
-def _prompts(data, *, required):
+def _prompts(data, *, required, inline_negative=False):
+    """(prompt, negative_prompt) as sent. With `inline_negative` (kinds whose upstream takes a negative prompt),
+    an inline negative section written in the prompt ("…, negative: blur, text", "--no people") is moved into
+    the negative prompt (after the one sent in its own field): the model reads a prompt's words as wanted,
+    whatever label precedes them, and screening reads each text with its own meaning."""
     prompt = _text(data, "prompt")
     if not prompt and required:
         raise GenerationError("prompt_required", "A prompt is required.", field="prompt")
@@ -538,7 +542,66 @@ def _prompts(data, *, required):
             f"negative_prompt cannot be longer than {MAX_PROMPT_CHARS} characters; was {len(negative_prompt)}.",
             field="negative_prompt",
         )
+    if inline_negative:
+        prompt, inline = split_inline_negative(prompt)
+        if inline:
+            negative_prompt = ", ".join(text for text in (negative_prompt, inline) if text)
+            if len(negative_prompt) > MAX_PROMPT_CHARS:
+                raise GenerationError(
+                    "negative_prompt_too_long",
+                    f"negative_prompt and the prompt's inline negative section together cannot be longer than "
+                    f"{MAX_PROMPT_CHARS} characters; were {len(negative_prompt)}.",
+                    field="negative_prompt",
+                )
     return prompt, negative_prompt
+
+
+# An inline negative section, the habit of image-model prompts: a label ("negative:", "negative prompt:",
+# "neg:", and the same in the languages such prompts are written in) at the start of the text, of a line or after
+# a separator, up to the end of its line, a "|" or a "positive:" label; or Midjourney's "--no a, b" up to the
+# next "--" flag or the end of its line.
+_NEGATIVE_LABEL = (
+    r"negative[ _-]?prompts?|negative[ _-]?tags|negatives?|neg|prompt[ _-]negati(?:vo|f)|negati(?:vo|f|ve)|négatif"
+    r"|prompt négatif|negativ(?:er)?[ _-]?prompt|negativ|negatywny[ _-]?prompt|негатив(?:ный|ний)?(?:[ _-]промпт)?"
+    r"|负面提示词?|反向提示词?|负面|ネガティブ(?:プロンプト)?|네거티브(?:[ _-]?프롬프트)?|부정[ _-]?프롬프트|prompt[ _-]negatif"
+)
+_BOUNDARY = r"(?:^|(?<=[\n,;|.!?)\]}#*>、。，；]))[ \t]*+"
+_LABELLED_NEGATIVE = re.compile(
+    _BOUNDARY + r"(?:" + _NEGATIVE_LABEL + r")[ \t]*+[:：=](?P<text>[^\n|]*+)\|?", re.IGNORECASE | re.MULTILINE
+)
+_NO_FLAG = re.compile(r"(?:^|(?<=\s))--no[ \t]++(?P<text>[^\n]*+)", re.MULTILINE)
+# Where a section ends early: a "positive:" label after a labelled one, the next flag after "--no".
+_POSITIVE_LABEL = re.compile(_BOUNDARY + r"\bpositive(?:[ _-]?prompt)?[ \t]*+[:：][ \t]*+", re.IGNORECASE | re.MULTILINE)
+_NEXT_FLAG = re.compile(r"\s--[a-z]")
+_ENDS_AT = re.compile(r"[,;.]?[ \t]*+\bpositive(?:[ _-]?prompt)?[ \t]*+[:：]", re.IGNORECASE)
+
+
+def split_inline_negative(prompt: str) -> tuple[str, str]:
+    """(the prompt without its inline negative sections and "positive:" labels, the sections' text joined by
+    ", "); (prompt, "") when it has none, or when nothing but the sections would be left to send. Every pattern
+    here is possessive (no backtracking) and each section is cut with one search of its own text: linear work."""
+    sections = []  # (start, end, text), in order, not overlapping
+    for pattern, ends in ((_LABELLED_NEGATIVE, _ENDS_AT), (_NO_FLAG, _NEXT_FLAG)):
+        for match in pattern.finditer(prompt):
+            text, end = match.group("text"), match.end()
+            cut = ends.search(text)
+            if cut:
+                text, end = text[: cut.start()], match.start("text") + cut.start()
+            sections.append((match.start(), end, text.strip(" \t,;|")))
+    found, kept, at = [], [], 0
+    for start, end, text in sorted(sections):
+        if start < at:
+            continue  # inside a section already taken
+        found.append(text)
+        kept.append(prompt[at:start])
+        at = end
+    if not any(found):
+        return prompt, ""
+    rest = _POSITIVE_LABEL.sub("", "".join(kept) + prompt[at:])
+    rest = "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip(" \t,;|") for line in rest.splitlines()).strip()
+    if not re.search(r"\w", rest):
+        return prompt, ""
+    return rest, ", ".join(text for text in found if text)
 
 
 def _model(data, *, default_model, kind):
@@ -614,7 +677,7 @@ def _classic_request(kind, data, *, default_model, common):
     shot_options = _multi_shot(data, model_name=model_name, duration=duration)
     # A customised multi-shot script carries its own prompts: the overall prompt becomes optional.
     custom_script = shot_options.get("shot_type") == "customize"
-    prompt, negative_prompt = _prompts(data, required=kind == TEXT2VIDEO and not custom_script)
+    prompt, negative_prompt = _prompts(data, required=kind == TEXT2VIDEO and not custom_script, inline_negative=True)
     sound = _sound(data, model_name=model_name, mode=mode)
     # image→video has no aspect_ratio upstream: the clip follows the input image. The older models' doors
     # have always dropped it quietly; kling-v3, new here, refuses it as the official body has no such field.
@@ -788,7 +851,7 @@ def _image_list(data, *, low, high, kind):
 def _multi_image_request(kind, data, *, default_model, common):
     _refuse(data, ("image_tail", "parent_id", "effect_scene", "text", "audio", "voice_id", "camera_control"), kind)
     _refuse_sound_and_shots(data, kind)
-    prompt, negative_prompt = _prompts(data, required=True)
+    prompt, negative_prompt = _prompts(data, required=True, inline_negative=True)
     model_name = data.get("model") or data.get("model_name") or MULTI_IMAGE_MODELS[0]
     if model_name not in MULTI_IMAGE_MODELS:
         raise GenerationError(
@@ -819,7 +882,7 @@ def _parent_id(data):
 def _extend_request(kind, data, *, default_model, common):
     _refuse(data, ("image", "image_tail", "images", "effect_scene", "text", "audio", "voice_id", "camera_control"), kind)
     _refuse_sound_and_shots(data, kind)
-    prompt, negative_prompt = _prompts(data, required=False)
+    prompt, negative_prompt = _prompts(data, required=False, inline_negative=True)
     cfg_scale = data.get("cfg_scale")
     if cfg_scale is not None:
         # The parent's model decides whether cfg_scale applies; all extendable models take it.
@@ -1151,7 +1214,7 @@ def _multi_elements_request(kind, data, *, default_model, common):
     duration = "" if duration in (None, "") else str(duration)
     if duration and duration not in EDIT_CLIP_SECONDS:
         raise GenerationError("invalid_duration", "duration must be 5 or 10 (the clip's length decides).", field="duration")
-    prompt, negative_prompt = _prompts(data, required=True)
+    prompt, negative_prompt = _prompts(data, required=True, inline_negative=True)
     parent_id = _short_text(data, "parent_id", 64)
     if not parent_id:
         raise GenerationError(
@@ -1191,7 +1254,7 @@ def _image_request(kind, data, *, default_model, common):
             "model_not_capable", f"model_name {str(model_name)[:40]} does not make images; use one of {', '.join(IMAGE_MODELS)}.",
             field="model",
         )
-    prompt, negative_prompt = _prompts(data, required=True)
+    prompt, negative_prompt = _prompts(data, required=True, inline_negative=data.get("image") is None)
     count = _image_count(data)
     aspect_ratio = _image_shape(data, IMAGE_ASPECT_RATIOS, "16:9")
     _image_resolution(data)

@@ -86,6 +86,7 @@ from generations.catalog import (
     VOICE_IDS,
     VOICE_LABELS,
     GenerationRequest,
+    split_inline_negative,
     spoken_seconds,
     validate_generation_request,
 )
@@ -1567,9 +1568,12 @@ def check_prompt(request):
     # The same screening as a submit, recent prompts included, so the hint never promises what the submit
     # then refuses.
     script = {"multi_prompt": [{"index": n, "prompt": text, "duration": "1"} for n, text in enumerate(shots, start=1)]}
+    # An inline "negative:" section is read as the submit will send it: as part of the negative prompt.
+    prompt, inline = split_inline_negative(prompt)
+    negative_prompt = ", ".join(text for text in (str(body.get("negative_prompt", ""))[:2500], inline) if text)
     decision = screen_request(
         GenerationRequest(kind=TEXT2VIDEO, prompt=prompt, model_name="", duration="", options=script if shots else {},
-                          negative_prompt=str(body.get("negative_prompt", ""))[:2500]),
+                          negative_prompt=negative_prompt),
         strict=restricted or screening.user_is_restricted(request.user), history=screening_history(request.user),
     )
     message = decision.preview

@@ -12,6 +12,7 @@ from generations.actions import free_text, gallery
 from generations.catalog import VOICE_IDS
 from generations.models import AssetRole, ConsentRecord, GalleryItem, GalleryStatus, Generation, ReviewItem
 from generations.moderation.text.screening import ScreeningDecision
+from generations.worker.pipeline import upstream_payload
 from tests.conftest import bearer
 from tests.helpers import drive_to_terminal
 
@@ -44,17 +45,18 @@ def newest_generation():
     return Generation.objects.order_by("-id").first()
 
 
-def text2video(door, client, alice, alice_key, *, negative_prompt):
-    """alice asks for a harmless scene with `negative_prompt` through one door; returns (response, generation)."""
+def text2video(door, client, alice, alice_key, *, negative_prompt, prompt=HARMLESS_PROMPT):
+    """alice asks for a scene (a harmless one by default) with `negative_prompt` through one door; returns
+    (response, generation)."""
     if door == "api":
-        response = submit_api(client, alice_key, prompt=HARMLESS_PROMPT, negative_prompt=negative_prompt, model="kling-v1-6")
+        response = submit_api(client, alice_key, prompt=prompt, negative_prompt=negative_prompt, model="kling-v1-6")
     elif door == "kling":
-        response = submit_kling(client, alice_key, "text2video", model_name="kling-v1-6", prompt=HARMLESS_PROMPT,
+        response = submit_kling(client, alice_key, "text2video", model_name="kling-v1-6", prompt=prompt,
                                 negative_prompt=negative_prompt, duration="5")
     else:
         client.force_login(alice)
         response = client.post("/generations/new/", {
-            "prompt": HARMLESS_PROMPT, "negative_prompt": negative_prompt, "model": "kling-v1-6", "duration": "5",
+            "prompt": prompt, "negative_prompt": negative_prompt, "model": "kling-v1-6", "duration": "5",
             "aspect_ratio": "16:9", "mode": "std",
         })
     return response, newest_generation()
@@ -144,6 +146,39 @@ def test_it_never_stops_a_negative_prompt_that_lists_harms_to_avoid(door, client
     assert generation.status == "queued", generation.screening_result
     assert generation.screening_result["decision"] == "allow"
     assert response.status_code in (200, 202, 302), response.content
+    assert not StandingEvent.objects.filter(user=alice).exists()
+
+
+# An inline negative section in the prompt ("…; negative: clothes"), the image-model habit, is sent upstream as the
+# negative prompt it means and screened as one: intent when it uncovers, harmless when it lists harms to avoid.
+INLINE_UNDRESSING = "beach, woman, standing; negative: clothes, swimsuit, censored, mosaic"
+INLINE_HARMS_TO_AVOID = "negative: nsfw, nude, gore, blood | a girl in a sundress walking through a flower field"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("door", DOORS)
+def test_it_stops_an_inline_negative_section_that_removes_clothing(door, client, use_simulator, redis_conn, alice, alice_key):
+    response, generation = text2video(door, client, alice, alice_key, negative_prompt="", prompt=INLINE_UNDRESSING)
+
+    assert (generation.prompt, generation.negative_prompt) == ("beach, woman, standing", "clothes, swimsuit, censored, mosaic")
+    assert generation.status in ("held", "blocked"), generation.screening_result
+    assert generation.screening_result["top_category"] == "sexual"
+    assert_refusal_shown(door, response, generation)
+    assert_screening_recorded(generation)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("door", DOORS)
+def test_an_inline_list_of_harms_to_avoid_goes_upstream_as_the_negative_prompt(door, client, use_simulator, redis_conn,
+                                                                               alice, alice_key):
+    response, generation = text2video(door, client, alice, alice_key, negative_prompt="watermark", prompt=INLINE_HARMS_TO_AVOID)
+
+    assert generation.status == "queued", generation.screening_result
+    assert generation.screening_result["decision"] == "allow"
+    assert response.status_code in (200, 202, 302), response.content
+    payload = upstream_payload(generation)
+    assert payload["prompt"] == "a girl in a sundress walking through a flower field"
+    assert payload["negative_prompt"] == "watermark, nsfw, nude, gore, blood"
     assert not StandingEvent.objects.filter(user=alice).exists()
 
 

@@ -3,7 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from generations.catalog import split_inline_negative
 from generations.moderation.text import evaluation as moderation_eval
+from generations.moderation.text.screening import screen_prompt
 
 
 class Command(BaseCommand):
@@ -22,9 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--strict", action="store_true", help="use the strict policy")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
         parser.add_argument("--detail", action="store_true", help="with several files, also print each report")
+        parser.add_argument("--as-written", action="store_true",
+                            help="screen each prompt as written; by default it is read as a text-to-video request "
+                                 "reads it (an inline 'negative:' section becomes part of the negative prompt)")
 
-    def handle(self, *args, files, sequences, out, strict, json: bool, detail, **options):
+    def handle(self, *args, files, sequences, out, strict, json: bool, detail, as_written, **options):
         several = len(files) > 1
+        screen = screen_prompt if as_written else _as_requested
         summaries = {}
         for file in files:
             seq_file = sequences if not several else _sequences_beside(file)
@@ -33,8 +39,8 @@ class Command(BaseCommand):
                 seq_rows = moderation_eval.read_jsonl(seq_file) if seq_file else []
             except (OSError, ValueError) as exc:
                 raise CommandError(f"Cannot read the evaluation file {file}: {exc}") from exc
-            results = moderation_eval.evaluate_prompts(rows, strict=strict)
-            seq_results = moderation_eval.evaluate_sequences(seq_rows, strict=strict)
+            results = moderation_eval.evaluate_prompts(rows, strict=strict, screen=screen)
+            seq_results = moderation_eval.evaluate_sequences(seq_rows, strict=strict, screen=screen)
             if out:
                 target = Path(out) / (Path(file).stem + ".decisions.jsonl") if several else Path(out)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +60,13 @@ class Command(BaseCommand):
             for file, summary in summaries.items():
                 self.stdout.write(f"== {file}\n" + moderation_eval.format_report(summary) + "\n")
         self.stdout.write(moderation_eval.format_table(summaries))
+
+
+def _as_requested(prompt, negative_prompt="", **kwargs):
+    """Screen a prompt as a text-to-video request sends it (catalog: an inline negative section is moved into the
+    negative prompt)."""
+    prompt, inline = split_inline_negative(prompt)
+    return screen_prompt(prompt, ", ".join(text for text in (negative_prompt, inline) if text), **kwargs)
 
 
 def _sequences_beside(file):
