@@ -246,18 +246,29 @@ class Head:
     def _allowed_rows(self):
         return np.flatnonzero(self.prototype_allowed)
 
+    @functools.cached_property
+    def _groups(self):
+        """Every group of prototypes nearest() takes a maximum over (the target columns, the allowed examples,
+        the held-only ones per category) as one gather index and the start of each non-empty group in it, so
+        the maxima are one gather and one reduceat instead of a Python loop over groups (~0.3 ms a text)."""
+        groups = (*self._target_rows, self._allowed_rows, *self._held_only_rows)
+        present = np.array([len(rows) > 0 for rows in groups])
+        sizes = np.array([len(rows) for rows in groups if len(rows)], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        index = np.concatenate([rows for rows in groups if len(rows)]).astype(np.int64)
+        return index, starts, present
+
     def nearest(self, vector):
         """Per category, the highest similarity to an example of it at review (and at block) level (-1 with
         none), the highest similarity to an allowed example (-1 with none), and per category the highest
         similarity to an example only held (review, not block) in it. One pass over the prototypes."""
         sims = self.prototypes @ vector
-
-        def best_of(groups):
-            return np.array([max(float(sims[rows].max()), -1.0) if len(rows) else -1.0 for rows in groups],
-                            dtype=np.float32)
-
-        allowed = max(float(sims[self._allowed_rows].max()), -1.0) if len(self._allowed_rows) else -1.0
-        return best_of(self._target_rows), allowed, best_of(self._held_only_rows)
+        index, starts, present = self._groups
+        best = np.full(len(present), -1.0, dtype=np.float32)
+        if len(index):
+            best[present] = np.maximum(np.maximum.reduceat(sims[index], starts), -1.0)
+        targets = self.prototype_targets.shape[1]
+        return best[:targets], float(best[targets]), best[targets + 1:]
 
     def probabilities(self, features):
         z = (features - self.mean) / self.scale
