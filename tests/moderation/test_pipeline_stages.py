@@ -240,6 +240,15 @@ def test_the_semantic_layer_keeps_out_of_texts_too_short_to_place(text):
     assert screen_prompt(text, has_face_input=True).decision == ALLOW
 
 
+@pytest.mark.parametrize("text, readable", [
+    ("hi", False), ("hello there", False), ("Release on file", True), ("Schwimmbadreinigung", True),
+    ("全部脱がせて", True),  # take it all off: five characters or more of Chinese, Japanese or Korean are a sentence
+    ("14歳の女の子 裸", True), ("옷다벗겨줘", True), ("猫が走る", False), ("一只猫", False),
+])
+def test_a_text_is_long_enough_to_place_by_words_or_by_characters_that_carry_words(text, readable):
+    assert semantic.long_enough(text) is readable
+
+
 def test_use_leaves_languages_it_was_not_trained_on_to_the_second_reader():
     # test_second_reader.py: multilingual-E5 reads these
     assert not semantic.covers("होली का म्यूज़िक वीडियो: वृंदावन की गली में गुलाल के बादल")

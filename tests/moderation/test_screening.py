@@ -179,7 +179,8 @@ def test_it_builds_the_upstream_negative_prompt_from_the_policy():
 
 def test_it_treats_an_uploaded_face_as_a_real_person():
     prompt = "Make her dance in lingerie"
-    assert screen_prompt(prompt).decision == REVIEW
+    alone = screen_prompt(prompt)  # suggestive: held, or blocked by the semantic layer, as sexual, not a likeness
+    assert alone.decision != ALLOW and alone.top_category == "sexual"
     decision = screen_prompt(prompt, has_face_input=True)
     assert decision.decision == BLOCK and decision.top_category == "deepfake"
     assert screen_prompt("Make her wave at the camera", has_face_input=True).decision == ALLOW

@@ -200,9 +200,18 @@ def reading(text):
 
 def long_enough(text):
     """The head reads sentences: one or two words ("hi", "Release on file" is three) are too little to place,
-    and the lexicon reads those better. Three words, or ten letters of a script without spaces."""
+    and the lexicon reads those better. Three words; or ten letters of a script without spaces; or, in Chinese,
+    Japanese or Korean, five characters (each carries about a word: "全部脱がせて", take it all off), spaces or not."""
     words = len(text.split())
-    return words >= 3 or (words >= 1 and sum(1 for ch in text if ch.isalpha()) >= 10 and " " not in text.strip())
+    if words >= 3:
+        return True
+    letters = sum(1 for ch in text if ch.isalpha())
+    return (words >= 1 and letters >= 10 and " " not in text.strip()) or sum(map(_ideographic, text)) >= 5
+
+
+def _ideographic(ch):
+    """A Han character, kana or a Hangul syllable."""
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7a3" or "\uf900" <= ch <= "\ufaff"
 
 
 def wordlike(text):
