@@ -9,6 +9,7 @@ import json
 import pytest
 
 from generations.moderation.text import decode, semantic, structure
+from generations.moderation.text.policy import DEFAULT
 from generations.moderation.text.screening import ALLOW, BLOCK, REVIEW, prepare, screen_prompt, split
 
 
@@ -281,3 +282,39 @@ def test_every_part_is_bounded():
     prompt = "\n".join(f"Shot {i}: a harbour at dawn" for i in range(1, 60))
     parts = split(prompt, prepare(prompt))
     assert len(parts) <= structure.MAX_SEGMENTS + 1
+
+
+# --- a fragment read alone (semantic.FRAGMENT_RULE) ---------------------------------------------------------------
+
+SOUND_LINE = "Sound: crunching cabbage, the slap of paste, women talking, a magpie on the roof."
+WRISTS = "she cuts her wrists in the bathtub, close up, realistic"
+
+
+def test_a_fragment_alone_counts_only_when_sure_and_then_only_holds():
+    placed_whole = semantic.score_texts([SOUND_LINE], [{}], fragments=[False])
+    placed_alone = semantic.score_texts([SOUND_LINE], [{}], fragments=[True])
+    assert placed_whole.scores.get("self_harm", 0) > 0 and "self_harm" not in placed_alone.scores
+    review, block = DEFAULT.threshold("self_harm")
+    alone = semantic.score_texts([WRISTS], [{}], fragments=[True]).scores["self_harm"]
+    assert review <= alone < block  # sure, but with no word of self-harm in the prompt: held, not blocked
+    supported = semantic.score_texts([WRISTS], [{"self_harm": 0.5}], fragments=[True]).scores["self_harm"]
+    assert supported >= block  # the lexicon found the category in the prompt: the fragment's reading stands
+
+
+LONG_KIMCHI = (
+    "An ASMR food short, vertical format: a grandmother making kimchi in her courtyard in Jeonju during kimjang "
+    "season. We open on piles of napa cabbage salted in big basins, steam rising from a pot of rice porridge, strings "
+    "of dried persimmons hanging under the eaves. Then her gloved hands rub bright red chilli paste into every leaf, "
+    "layer by layer, while her granddaughter packs the jars. Warm afternoon light, shallow depth of field, a slow "
+    "push-in on the jars lined up on the wooden bench. The grade is warm and earthy with soft greens and deep reds. "
+    f"{SOUND_LINE} End on the two of them tasting a leaf and laughing."
+)
+
+
+def test_a_long_harmless_prompt_is_not_held_for_one_sentence_torn_from_its_scene():
+    assert screen_prompt(LONG_KIMCHI).decision == ALLOW
+
+
+def test_harm_buried_in_one_sentence_of_a_long_prompt_still_blocks():
+    buried = LONG_KIMCHI.replace("End on the two of them", f"Then {WRISTS}. End on the two of them")
+    assert screen_prompt(buried).decision == BLOCK

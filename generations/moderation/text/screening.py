@@ -301,9 +301,13 @@ def understand(parts, contexts):
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
     look_alikes = set().union(*(ctx.safe_phrases for ctx in contexts))
     paraphrase = [not _names_any(text, look_alikes) for text in texts]
-    result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts], paraphrase)
+    # The whole prompt and each decoded reading are read as requests; a sentence, line or shot as a fragment.
+    wholes = {_prose_of(parts)} | {part.text for part in parts if part.kind == "decoded"}
+    fragments = [text not in wholes for text in texts]
+    result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts], paraphrase, fragments)
     if result is not None and settings.SCREENING_SECOND_OPINION:
-        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase, left[semantic.E5])
+        result = _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase, fragments,
+                                 left[semantic.E5])
     if result is not None:  # name the texts as the user wrote them
         back = dict(zip(readings, texts, strict=False))
         result = dataclasses.replace(result, texts={c: back.get(t, t) for c, t in result.texts.items()})
@@ -318,7 +322,7 @@ def _names_any(text, phrases):
     return any(phrase in folded or phrase in normalized for phrase in phrases)
 
 
-def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase, left):
+def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphrase, fragments, left):
     """Where USE's reading leaves doubt, E5 (the better, slower reader) reads the same text too, and each
     doubted category keeps the higher of the two scores: a category USE only held, or a lexicon signal below
     blocking that USE did not confirm. And where USE alone blocks a likeness (`deepfake`) that nothing else
@@ -345,12 +349,12 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
         if left <= 0:
             break
         text = semantic.within(readings[i], tokens, left)
-        picked.append((text, lexicon[i], paraphrase[i]))
+        picked.append((text, lexicon[i], paraphrase[i], fragments[i]))
         left -= min(tokens, left)
     if not picked:
         return result
-    second = semantic.score_texts([t for t, _, _ in picked], [lex for _, lex, _ in picked], [semantic.E5] * len(picked),
-                                  [p for _, _, p in picked])
+    second = semantic.score_texts([t for t, _, _, _ in picked], [lex for _, lex, _, _ in picked],
+                                  [semantic.E5] * len(picked), [p for _, _, p, _ in picked], [f for _, _, _, f in picked])
     if second is None:
         return result
     merged = {field: dict(getattr(result, field)) for field in ("scores", "probabilities", "texts", "readers")}

@@ -482,14 +482,16 @@ class SemanticResult:
                 "texts": {c: t[:200] for c, t in self.texts.items()}, "readers": self.readers}
 
 
-def score_texts(texts, lexicon_scores, readers=None, paraphrase=None):
+def score_texts(texts, lexicon_scores, readers=None, paraphrase=None, fragments=None):
     """Per category, the highest semantic score over `texts` (each a sentence, segment or the whole prompt),
     with `lexicon_scores[i]` the lexicon's scores of texts[i] and `readers[i]` which reader places it (USE by
     default). `paraphrase[i]` False turns the close-paraphrase rule off for texts[i] (it names a harmless
-    look-alike the lexicon knows, which is exactly where it differs from its nearest blocked example). None
-    when the layer cannot run."""
+    look-alike the lexicon knows, which is exactly where it differs from its nearest blocked example).
+    `fragments[i]` True: texts[i] is a piece of a longer prompt (a sentence, a line, a shot), read alone
+    (see FRAGMENT_RULE). None when the layer cannot run."""
     readers = list(readers) if readers is not None else [USE] * len(texts)
     paraphrase = list(paraphrase) if paraphrase is not None else [True] * len(texts)
+    fragments = list(fragments) if fragments is not None else [False] * len(texts)
     if not texts or get_head() is None or get_encoder() is None:
         return None
     scores, probabilities, chosen, by = {}, {}, {}, {}
@@ -500,7 +502,7 @@ def score_texts(texts, lexicon_scores, readers=None, paraphrase=None):
             continue
         vectors = embed([texts[i] for i in picked], reader)
         for i, vector in zip(picked, vectors, strict=False):
-            for category, score, probs in _read(head, vector, lexicon_scores[i], paraphrase[i]):
+            for category, score, probs in _read(head, vector, lexicon_scores[i], paraphrase[i], fragments[i]):
                 if category not in probabilities or score > scores.get(category, 0.0):
                     scores[category] = score
                     probabilities[category] = probs
@@ -514,7 +516,17 @@ def score_texts(texts, lexicon_scores, readers=None, paraphrase=None):
     )
 
 
-def _read(head, vector, lex, paraphrase=True):
+# A fragment read alone: a sentence, line or shot of a longer prompt. The heads' thresholds are calibrated on
+# whole prompts; a long prompt read as twenty sentences gives each category twenty chances to cross them, and
+# sentences torn from their scene ("Sound: crunching cabbage, women talking", "No combat, no casualties",
+# "She's going to be okay") are where a linear head over an embedding errs. So a fragment's reading in a
+# category the lexicon found no word of anywhere in the prompt counts only when it would block, and then it
+# holds the prompt for a moderator instead of blocking it. A minor is never weighed down this way.
+FRAGMENT_RULE = "a fragment alone, with no word of the category in the prompt: held at most, and only when sure"
+FRAGMENT_SURE = 0.95  # the review probability at which a fragment alone is sure enough to hold
+
+
+def _read(head, vector, lex, paraphrase=True, fragment=False):
     """(category, score, probabilities) for one text's embedding read by its head."""
     n = len(head.categories)
     probs = head.probabilities(features(vector, lex))
@@ -537,4 +549,8 @@ def _read(head, vector, lex, paraphrase=True):
         if nearest[n + k] <= allowed + head.gate_margin or nearest[n + k] < floor:
             p_block = min(p_block, float(head.block_at[k]) - 1e-3)
         score = to_score(category, p_review, p_block, float(head.review_at[k]), float(head.block_at[k]))
+        if fragment and score > 0 and category != "sexual_minors" and lex.get(category, 0.0) <= 0.0:
+            review, block = DEFAULT.threshold(category)
+            sure = p_block >= float(head.block_at[k]) or p_review >= max(float(head.review_at[k]), FRAGMENT_SURE)
+            score = review + (min(block, 0.99) - review) * 0.25 if sure else 0.0
         yield category, score, {"review": round(p_review, 3), "block": round(p_block, 3)}
