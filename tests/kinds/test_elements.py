@@ -693,7 +693,9 @@ def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_t
         refer_images=None,
         clip_id=str(clip.public_id),
     )
-    assert response.status_code == 201 and response.json()["status"] == "ready", response.content
+    made_element = Element.objects.filter(element_id=response.json().get("element_id")).first()
+    assert response.status_code == 201 and response.json()["status"] == "ready", (
+        response.content, made_element and (made_element.status_message, made_element.screening_result))
     element = Element.objects.get(element_id=response.json()["element_id"])
     assert element.clip == clip and not element.images.exists()
     assert element.screening_result["input_scan"]["verdict"] == "allow"  # the clip was scanned as an input
