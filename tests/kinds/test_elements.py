@@ -684,7 +684,10 @@ def test_the_portal_shows_why_an_element_waits_and_a_moderator_decides_it_there(
 def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_the_clips_url(
     client, use_simulator, redis_conn, team, alice_key
 ):
-    clip = finished_clip(client, alice_key, prompt="a red kite over the dunes")
+    # A scene of cool colours. In full runs this test twice found the element held with a clip "over the dunes"
+    # (not reproduced alone); the clip is scanned as an input, and sand-coloured frames are the suspect, not a
+    # confirmed cause: the assertion now says why an element was held.
+    clip = finished_clip(client, alice_key, prompt="a paper boat on a rainy street")
     response = create_element(
         client,
         alice_key,
@@ -694,8 +697,8 @@ def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_t
         clip_id=str(clip.public_id),
     )
     made_element = Element.objects.filter(element_id=response.json().get("element_id")).first()
-    assert response.status_code == 201 and response.json()["status"] == "ready", (
-        response.content, made_element and (made_element.status_message, made_element.screening_result))
+    why = made_element and f"{made_element.status_message} | scan {made_element.screening_result.get('input_scan')}"
+    assert response.status_code == 201 and response.json()["status"] == "ready", why
     element = Element.objects.get(element_id=response.json()["element_id"])
     assert element.clip == clip and not element.images.exists()
     assert element.screening_result["input_scan"]["verdict"] == "allow"  # the clip was scanned as an input
