@@ -543,17 +543,22 @@ def _prompts(data, *, required, inline_negative=False):
             field="negative_prompt",
         )
     if inline_negative:
-        prompt, inline = split_inline_negative(prompt)
-        if inline:
-            negative_prompt = ", ".join(text for text in (negative_prompt, inline) if text)
-            if len(negative_prompt) > MAX_PROMPT_CHARS:
-                raise GenerationError(
-                    "negative_prompt_too_long",
-                    f"negative_prompt and the prompt's inline negative section together cannot be longer than "
-                    f"{MAX_PROMPT_CHARS} characters; were {len(negative_prompt)}.",
-                    field="negative_prompt",
-                )
+        prompt, negative_prompt = with_inline_negative(prompt, negative_prompt)
+        if len(negative_prompt) > MAX_PROMPT_CHARS:
+            raise GenerationError(
+                "negative_prompt_too_long",
+                f"negative_prompt and the prompt's inline negative section together cannot be longer than "
+                f"{MAX_PROMPT_CHARS} characters; were {len(negative_prompt)}.",
+                field="negative_prompt",
+            )
     return prompt, negative_prompt
+
+
+def with_inline_negative(prompt: str, negative_prompt: str = "") -> tuple[str, str]:
+    """(prompt, negative_prompt) as a request that takes a negative prompt sends them: the prompt's inline
+    negative sections (split_inline_negative) follow the negative prompt of its own field."""
+    prompt, inline = split_inline_negative(prompt)
+    return prompt, ", ".join(text for text in (negative_prompt, inline) if text)
 
 
 # An inline negative section, the habit of image-model prompts: a label ("negative:", "negative prompt:",
@@ -571,9 +576,10 @@ _LABELLED_NEGATIVE = re.compile(
 )
 _NO_FLAG = re.compile(r"(?:^|(?<=\s))--no[ \t]++(?P<text>[^\n]*+)", re.MULTILINE)
 # Where a section ends early: a "positive:" label after a labelled one, the next flag after "--no".
-_POSITIVE_LABEL = re.compile(_BOUNDARY + r"\bpositive(?:[ _-]?prompt)?[ \t]*+[:：][ \t]*+", re.IGNORECASE | re.MULTILINE)
+_POSITIVE = r"\bpositive(?:[ _-]?prompt)?[ \t]*+[:：]"
+_POSITIVE_LABEL = re.compile(_BOUNDARY + _POSITIVE + r"[ \t]*+", re.IGNORECASE | re.MULTILINE)
 _NEXT_FLAG = re.compile(r"\s--[a-z]")
-_ENDS_AT = re.compile(r"[,;.]?[ \t]*+\bpositive(?:[ _-]?prompt)?[ \t]*+[:：]", re.IGNORECASE)
+_ENDS_AT = re.compile(r"[,;.]?[ \t]*+" + _POSITIVE, re.IGNORECASE)
 
 
 def split_inline_negative(prompt: str) -> tuple[str, str]:

@@ -86,9 +86,9 @@ from generations.catalog import (
     VOICE_IDS,
     VOICE_LABELS,
     GenerationRequest,
-    split_inline_negative,
     spoken_seconds,
     validate_generation_request,
+    with_inline_negative,
 )
 from generations.errors import GenerationError
 from generations.inputs.loading import load_media_inputs, parse_json_body
@@ -1569,8 +1569,7 @@ def check_prompt(request):
     # then refuses.
     script = {"multi_prompt": [{"index": n, "prompt": text, "duration": "1"} for n, text in enumerate(shots, start=1)]}
     # An inline "negative:" section is read as the submit will send it: as part of the negative prompt.
-    prompt, inline = split_inline_negative(prompt)
-    negative_prompt = ", ".join(text for text in (str(body.get("negative_prompt", ""))[:2500], inline) if text)
+    prompt, negative_prompt = with_inline_negative(prompt, str(body.get("negative_prompt", ""))[:2500])
     decision = screen_request(
         GenerationRequest(kind=TEXT2VIDEO, prompt=prompt, model_name="", duration="", options=script if shots else {},
                           negative_prompt=negative_prompt),

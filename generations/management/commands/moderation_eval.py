@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.catalog import split_inline_negative
+from generations.catalog import with_inline_negative
 from generations.moderation.text import evaluation as moderation_eval
 from generations.moderation.text.screening import screen_prompt
 
@@ -65,8 +65,7 @@ class Command(BaseCommand):
 def _as_requested(prompt, negative_prompt="", **kwargs):
     """Screen a prompt as a text-to-video request sends it (catalog: an inline negative section is moved into the
     negative prompt)."""
-    prompt, inline = split_inline_negative(prompt)
-    return screen_prompt(prompt, ", ".join(text for text in (negative_prompt, inline) if text), **kwargs)
+    return screen_prompt(*with_inline_negative(prompt, negative_prompt), **kwargs)
 
 
 def _sequences_beside(file):

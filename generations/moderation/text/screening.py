@@ -353,8 +353,10 @@ def _second_opinion(result, readings, lexicon, chosen, texts, contexts, paraphra
         left -= min(tokens, left)
     if not picked:
         return result
-    second = semantic.score_texts([t for t, _, _, _ in picked], [lex for _, lex, _, _ in picked],
-                                  [semantic.E5] * len(picked), [p for _, _, p, _ in picked], [f for _, _, _, f in picked])
+    picked_texts, picked_lexicon, picked_paraphrase, picked_fragments = (
+        list(column) for column in zip(*picked, strict=True))
+    second = semantic.score_texts(picked_texts, picked_lexicon, [semantic.E5] * len(picked), picked_paraphrase,
+                                  picked_fragments)
     if second is None:
         return result
     merged = {field: dict(getattr(result, field)) for field in ("scores", "probabilities", "texts", "readers")}
