@@ -173,7 +173,7 @@ class Part:
     """One piece of the request that is screened on its own: the whole prompt, a segment of it (a shot, a
     JSON value, a line) or a decoded reading of it (base64, ROT13, reversed, ...)."""
 
-    kind: str  # "whole", "json", "shot", "line", "decoded"
+    kind: str  # "whole", "fields", "json", "shot", "line", "decoded"
     label: str  # "prompt", "shot 2", "$.shots[1].action", "rot13", ...
     text: str
 
@@ -194,6 +194,9 @@ def split(prompt, decoded=()):
     """Stage 2, segment: the whole prompt, its structural segments (JSON values and keys, shots, beats,
     lines) and its decoded readings (each of which is segmented too when it has structure)."""
     parts = [Part("whole", "prompt", prompt)]
+    prose = structure.fields_prose(prompt)
+    if prose:  # a template's filled slots, read together as the request they make
+        parts.append(Part("fields", "values", prose))
     parts += [Part(seg.kind, seg.label, seg.text) for seg in structure.segments(prompt)]
     for part in decoded:
         parts.append(part)
@@ -302,7 +305,7 @@ def understand(parts, contexts):
     look_alikes = set().union(*(ctx.safe_phrases for ctx in contexts))
     paraphrase = [not _names_any(text, look_alikes) for text in texts]
     # The whole prompt and each decoded reading are read as requests; a sentence, line or shot as a fragment.
-    wholes = {_prose_of(parts)} | {part.text for part in parts if part.kind == "decoded"}
+    wholes = {_prose_of(parts)} | {part.text for part in parts if part.kind in ("decoded", "fields")}
     fragments = [text not in wholes for text in texts]
     result = semantic.score_texts(readings, lexicon, [chosen[text] for text in texts], paraphrase, fragments)
     if result is not None and settings.SCREENING_SECOND_OPINION:
@@ -478,9 +481,11 @@ def _compose(ctx, deciders, meaning):
 
 def _prose_of(parts):
     """The whole prompt as the encoder reads it: a JSON prompt as its values joined into prose (the encoder
-    reads sentences, not braces and keys), any other prompt as written."""
+    reads sentences, not braces and keys), a template's filled slots as theirs, any other prompt as written."""
     values = [part.text for part in parts[1:] if part.kind == "json" and part.label not in ("keys", "keys joined")]
-    return ". ".join(values) if values else parts[0].text
+    if values:
+        return ". ".join(values)
+    return next((part.text for part in parts[1:] if part.kind == "fields"), parts[0].text)
 
 
 def _part_of(parts, text):

@@ -148,6 +148,65 @@ def segments(text):
     return tuple(found[:MAX_SEGMENTS])
 
 
+# Template fields: prompts built by other software ("talent: …; action: …", "scene=…", "row 2 | EXT. DOCK | …",
+# a YAML block of render settings). The encoder reads prose, and a request spread over slots says in prose
+# what its values say together; keys, render settings and the negative slot are not part of it.
+_FIELD_SPLIT = re.compile(r"\n+|[;|；｜]")
+_FIELD = re.compile(r"^\s*[-*•]?\s*([^\W\d][\w .'\-]{0,30}?)\s*(?:=|:|：)\s*(.*)$")
+_TECHNICAL = re.compile(r"^(?:\S*\d\S*|\S*[_/]\S*|\S+://\S*|true|false|on|off|none|null|yes|no|[-=#*]+)$", re.IGNORECASE)
+_MACHINE_KEYS = frozenset(
+    "seed cfg steps sampler scheduler callback webhook priority retry locale client tier batch job ref id created "
+    "updated timestamp watermark resolution fps codec bitrate guidance denoise".split()
+)
+_NEGATIVE_KEY = re.compile(
+    r"(?i)(?:^|[\s_])(?:neg|negative|negativ|negativo|négatif|negatif|avoid|exclude|excluded|forbidden|banned|"
+    r"evitar|éviter|evitare|vermeiden|unerwünscht)(?:$|[\s_])|ネガティブ|除外|避免|负面|负向|제외|네거티브"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+MIN_FIELDS = 2
+
+
+def fields(text):
+    """The (key, value) pieces of a template-shaped prompt, in order ("" for a piece without a key: a cell of a
+    pipe row, a line of prose), or None when fewer than MIN_FIELDS pieces have a key. Bounded: one split and
+    one linear match per piece."""
+    if not text or ("=" not in text and ":" not in text and "：" not in text):
+        return None
+    pieces, keyed = [], 0
+    for piece in _FIELD_SPLIT.split(text[:20_000]):
+        piece = piece.strip()
+        if not piece:
+            continue
+        match = _FIELD.match(piece)
+        if match and len(match.group(1).split()) <= 4:
+            keyed += 1
+            pieces.append((match.group(1).strip(), match.group(2).strip().strip('"\'“”„«»「」')))
+        else:
+            pieces.append(("", piece))
+    return pieces if keyed >= MIN_FIELDS else None
+
+
+def _is_setting(key, value):
+    """A render setting or a pipeline's bookkeeping (seed, job id, callback URL, fps, a timestamp): no meaning."""
+    tokens = value.split()
+    if not tokens or all(_TECHNICAL.match(token) for token in tokens):
+        return True
+    words = re.split(r"[\s_]+", key.casefold())
+    return len(tokens) <= 3 and any(word in _MACHINE_KEYS for word in words)
+
+
+def fields_prose(text):
+    """A template-shaped prompt's values read as one text (None when the prompt has no such shape): the slots
+    a person filled, in order, without their keys, the render settings or what the negative slot excludes."""
+    found = fields(text)
+    if not found:
+        return None
+    values = [value for key, value in found
+              if _LETTER.search(value) and not _NEGATIVE_KEY.search(key) and not (key and _is_setting(key, value))]
+    prose = ", ".join(values)
+    return prose if len(prose) >= _MIN_SEGMENT_CHARS else None
+
+
 def sentences(text):
     """Prose split into sentences (and lines), for the semantic layer."""
     parts = [part.strip() for part in _SENTENCE_END.split(text or "")]
