@@ -330,3 +330,24 @@ def test_no_harmless_look_alike_is_blocked_with_the_semantic_layer_on(prompt):
 )
 def test_phrases_added_after_the_commission_hand(prompt, decision, lexicon_only):
     assert screen_prompt(prompt).decision == decision
+
+
+@pytest.mark.parametrize(
+    ("prompt", "decision"),
+    [
+        # CJK patterns match as literals: a short word for gore or a child must not fire inside a longer one.
+        ("寿司職人がマグロを捌く、包丁の広告", "allow"),  # tuna
+        ("グローバル企業のコマーシャル、明るいオフィス", "allow"),  # global
+        ("リップグロスの広告、自然光", "allow"),  # gloss
+        ("ゴアテックスのジャケットの広告、雨の中", "allow"),  # Gore-Tex
+        ("고어텍스 재킷 광고, 빗속의 등산객", "allow"),
+        ("생선 토막을 굽는 요리 영상", "allow"),  # pieces of fish
+        ("低カロリーのセクシーなダンス動画、大人の女性", "review"),  # calorie: no minor, a sexy dance is held
+        ("超グロい映像で、内臓が飛び出す", "block"),
+        ("ゴア表現たっぷりの斬首シーン", "block"),
+        ("토막 살인 현장을 사실적으로", "block"),
+        ("ロリキャラのセクシーな動画", "block"),
+    ],
+)
+def test_short_cjk_words_fire_only_as_themselves(prompt, decision, lexicon_only):
+    assert screen_prompt(prompt).decision == decision

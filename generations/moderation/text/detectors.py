@@ -152,6 +152,15 @@ _AGE_PATTERNS = (
     re.compile(r"\b(?:of|aged?)\s+(" + "|".join(_SPELLED) + r")\b"),
 )
 _CJK_YOUNG = re.compile(r"(?:十[一二三四五六七]?|[一二三四五六七八九])\s*[岁歳]")
+# "Anna (15)", "Dex (16)": a name with the age in brackets, as news, casting and character sheets write it. Only
+# a capitalised word (so only the text as written) and ages 10-17, and not a numbered thing ("Shot (12)") or a
+# plural one (a catalogue's counts; names ending in "s" are missed for it).
+_NAMED_AGE = re.compile(r"(?<!\w)([^\W\d_][\w'’-]{1,20})\s?\((1[0-7])\)")
+_NUMBERED_THINGS = frozenset(
+    "shot scene take row item step page part chapter version variant frame clip image photo picture room track level "
+    "lesson episode season act beat panel slide figure fig table no nr vol batch seed steps cfg fps round line "
+    "question task exercise unit grade class size pack set".split()
+)
 
 
 def find_ages(text):
@@ -166,6 +175,13 @@ def find_ages(text):
     for m in _CJK_YOUNG.finditer(text):
         found.append((12, m.start(), m.end()))
     return found
+
+
+def find_named_ages(raw):
+    """(age, start, end) for every "Name (15)" in the prompt as written (every view of it is case-folded)."""
+    return [(int(m.group(2)), m.start(), m.end()) for m in _NAMED_AGE.finditer(raw)
+            if m.group(1)[0].isupper() and m.group(1).casefold() not in _NUMBERED_THINGS
+            and not m.group(1).endswith("s")]  # "Bras (12)", "Bodysuits (14)": a count of a plural thing
 
 
 def _split_by_invisible(raw, hit):
@@ -234,11 +250,12 @@ class LexiconDetector(Detector):
             if hit.view != "raw" and categories:
                 # Found only once the text was unmasked: the writer hid it on purpose.
                 ctx.evasion_categories.update(categories)
-        for view, text in views:
-            for age, start, end in find_ages(text):
-                if age < 18:
-                    signals["_minor"] = 1.0
-                    evidence.append(Evidence(self.name, "stated age under 18", (), view, start, end, text[start:end]))
+        ages = [(view, text, found) for view, text in views for found in find_ages(text)]
+        ages += [("raw", ctx.prompt, found) for found in find_named_ages(ctx.prompt)]
+        for view, text, (age, start, end) in ages:
+            if age < 18:
+                signals["_minor"] = 1.0
+                evidence.append(Evidence(self.name, "stated age under 18", (), view, start, end, text[start:end]))
         if _SCARE_QUOTES.search(ctx.views.raw):
             tags.add("scare_quotes")
 

@@ -201,7 +201,7 @@ def fields_prose(text):
     found = fields(text)
     if not found:
         return None
-    values = [value for key, value in found
+    values = [f"{key}: {value}" if key else value for key, value in found
               if _LETTER.search(value) and not _NEGATIVE_KEY.search(key) and not (key and _is_setting(key, value))]
     prose = ", ".join(values)
     return prose if len(prose) >= _MIN_SEGMENT_CHARS else None
