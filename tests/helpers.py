@@ -4,16 +4,16 @@ import django_rq
 from django.core.files.base import ContentFile
 from django.db.models import Sum
 from django.utils import timezone
-from rq import SimpleWorker
 
 from accounts.models import CreditEntry
 from generations.models import Asset, CreditState, Generation
 from generations.simulator.render import render_clip
 from generations.states import TERMINAL
+from generations.worker.burst import BurstWorker
 
 
 def run_workers(queue_names=("generations", "moderation", "webhooks", "default"), *, max_rounds=50, jobs_per_round=10):
-    """Run a real SimpleWorker in burst mode until the queues are empty (jobs may enqueue follow-ups).
+    """Run a real rq worker (BurstWorker) in burst mode until the queues are empty (jobs may enqueue follow-ups).
 
     Bounded: a job that re-enqueues itself forever fails the test instead of hanging it.
     """
@@ -21,7 +21,7 @@ def run_workers(queue_names=("generations", "moderation", "webhooks", "default")
     for _ in range(max_rounds):
         if not any(queue.count for queue in queues):
             return
-        SimpleWorker(queues, connection=queues[0].connection).work(burst=True, max_jobs=jobs_per_round)
+        BurstWorker(queues, connection=queues[0].connection).work(burst=True, max_jobs=jobs_per_round)
     raise AssertionError(f"the queues did not drain within {max_rounds * jobs_per_round} jobs")
 
 

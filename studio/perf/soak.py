@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 import django_rq
 from django.db.models import Count, Sum
 from django.test import override_settings
-from rq import SimpleWorker
 
 from accounts.actions import do_create_team
 from accounts.audit import SYSTEM, verify_chain
@@ -24,6 +23,7 @@ from generations.catalog import validate_generation_request
 from generations.models import Generation
 from generations.simulator import SimulatorConfig, start_in_thread
 from generations.states import TERMINAL, Status
+from generations.worker.burst import BurstWorker
 from generations.worker.housekeeping import run_housekeeping
 
 DEFAULT_FAULTS = "rate_limit:0.08,server_error:0.06,timeout:0.03,stuck:0.03,risk_control:0.03,bad_json:0.03"
@@ -99,7 +99,7 @@ def check_invariants(report, team, *, started):
 
 
 def _drain(queues, *, jobs_per_round=25):
-    SimpleWorker(queues, connection=queues[0].connection).work(burst=True, max_jobs=jobs_per_round)
+    BurstWorker(queues, connection=queues[0].connection).work(burst=True, max_jobs=jobs_per_round)
 
 
 def run_soak(*, generations=200, faults=DEFAULT_FAULTS, seed=7, time_limit_s=600, log=lambda message: None) -> SoakReport:

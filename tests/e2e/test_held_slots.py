@@ -12,7 +12,6 @@ import time
 import django_rq
 import pytest
 from django.utils import timezone
-from rq import SimpleWorker
 
 from accounts.actions import do_create_api_key, do_set_team_limits
 from accounts.models import User
@@ -21,6 +20,7 @@ from generations.actions import review
 from generations.models import Generation, ReviewItem
 from generations.moderation.visual import scanning
 from generations.worker import pipeline
+from generations.worker.burst import BurstWorker
 from generations.worker.housekeeping import requeue_or_fail_stalled
 from tests.conftest import bearer
 from tests.helpers import assert_books_balance, constant_score_detector, drive_to_terminal, run_workers
@@ -90,7 +90,7 @@ def run_due_delayed_turns(timeout_s=10):
     while queue.scheduled_job_registry.count:
         assert time.monotonic() < deadline, "a delayed turn never came due"
         time.sleep(0.3)
-        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True)
+        BurstWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True)
     run_workers()
 
 
