@@ -351,3 +351,19 @@ def test_phrases_added_after_the_commission_hand(prompt, decision, lexicon_only)
 )
 def test_short_cjk_words_fire_only_as_themselves(prompt, decision, lexicon_only):
     assert screen_prompt(prompt).decision == decision
+
+
+@pytest.mark.parametrize(
+    ("prompt", "decision"),
+    [
+        ("his lifeless body hanging from the rafters, realistic", "block"),
+        ("a corpse hanging from the beam in the barn", "block"),
+        ("a man hanging by the neck from a beam", "block"),
+        # a body hanging from rings, a rope or a bar is a gymnast's or a climber's
+        ("a gymnast, her body hanging from the rings, slow motion", "allow"),
+        ("the climber rests, his body hanging from the rope, calm", "allow"),
+        ("A climber hanging from a rope on the cliff face, body swaying in the wind", "allow"),
+    ],
+)
+def test_a_hanging_is_a_suicide_method_only_when_the_body_is_dead_or_the_neck_named(prompt, decision, lexicon_only):
+    assert screen_prompt(prompt).decision == decision
