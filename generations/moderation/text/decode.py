@@ -17,10 +17,12 @@ import binascii
 import codecs
 import re
 
+from generations.moderation.text.normalize import fold_leet
+
 MAX_CANDIDATES = 12
 # Decodings that recover the text itself (rather than a fragment or one of several guessed fillings).
 READINGS = ("base64", "rtl-override", "emoji", "rot13", "reversed", "reversed-words", "rot13-clause",
-            "reversed-clause", "reversed-words-clause", "joined-words", "pig-latin", "unspaced")
+            "reversed-clause", "reversed-words-clause", "joined-words", "pig-latin", "unspaced", "leetspeak")
 MAX_ENCODED_RUNS = 6
 _GAIN = 0.25  # how much more word-like a candidate must read than its source
 
@@ -263,6 +265,9 @@ def decoded_views(text, wordlike=None):
         offer("reversed-clause", chunkwise(text, reverse_text, wordlike), require_gain=False)
         offer("reversed-words-clause", chunkwise(text, reverse_words, wordlike), require_gain=False)
     offer("joined-words", join_broken_words(text), require_gain=False)
+    # Digits and symbols for letters ("v1d3o d3 r3crut3m3nt"): the lexicon reads them folded already; this
+    # reading, case and accents kept, is for the semantic layer. Only when it reads as language ("4k 60fps" does not).
+    offer("leetspeak", fold_leet(text))
     pig_words = len(_PIG_WORD.findall(text.lower()))
     if pig_words >= 2:
         offer("pig-latin", unpig(text, wordlike), require_gain=pig_words < 3)

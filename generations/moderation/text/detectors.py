@@ -349,19 +349,36 @@ _NEVER_NEGATED_TAGS = frozenset({"clothing", "suggestive", "undress", "body_part
 
 
 def _negatable(entry):
-    return ("amp_explicit" in entry.tags or any(c in NEGATABLE_CATEGORIES for c in entry.scores)) and not (
-        entry.tags & _NEVER_NEGATED_TAGS)
+    """A harm, or a framing that amplifies one ("nothing realistic", "no close-ups")."""
+    return (any(tag.startswith("amp_") for tag in entry.tags) or any(c in NEGATABLE_CATEGORIES for c in entry.scores)
+            ) and not entry.tags & _NEVER_NEGATED_TAGS
+
+
+def _negatable_subject(entry):
+    """A minor ruled out of the picture ("no children shown", "without kids") is not in it: negated alone, right
+    after the negator, never as part of a list."""
+    return "_minor" in entry.scores and not entry.tags & _NEVER_NEGATED_TAGS
 
 _NEGATOR = re.compile(
     r"(?:^|[^\w])(?:no|not|without|zero|avoid|avoiding|never|nothing|none|free of|sin|sans|ohne|kein|keine|keinen|"
-    r"senza|niente|sem|bez|без|нет|inget|ingen|ikke|uten|geen|zonder|tanpa|không|không có|ni|nor)"
-    r"[\s,:]*(?:any|the|a|an)?\s*$|(?:无|無|不要|没有|沒有|不含)\s*$",
+    r"senza|niente|sem|bez|без|нет|inget|ingen|ikke|uten|geen|zonder|tanpa|không|không có|ni|nor|"
+    r"(?:don't|do not|doesn't|does not|won't|will not) (?:want|show|include|need|depict)|rien|nada|nichts)"
+    r"[\s,:]*(?:any|the|a|an|di|de|d'|von)?\s*"
+    r"(?:(?:depiction|depictions|image|images|imagery|shot|shots|scene|scenes|footage|sign|signs|trace|traces) of\s+)?$|(?:无|無|不要|没有|沒有|不含)\s*$",
+    re.IGNORECASE,
+)
+# For a subject, only words of absence: "no children", "without kids"; not "not" ("she is not a child").
+_ABSENCE = re.compile(
+    r"(?:^|[^\w])(?:no|without|zero|none|free of|sin|sans|ohne|kein|keine|keinen|senza|sem|bez|без|geen|zonder|"
+    r"tanpa|inga|ingen|uten)[\s,:]*(?:any|the)?\s*$|(?:无|無|没有|沒有|不含)\s*$",
     re.IGNORECASE,
 )
 _LIST_GLUE = re.compile(
     r"^[\s,/&+;、，]*(?:(?P<conj>or|and|nor|o|y|e|u|et|ou|und|oder|ni|или|и|i|lub|ve|dan|atau|hoặc|và)[\s,]*)?$",
     re.IGNORECASE,
 )
+_KOI = re.compile(r"(?:^|[^\w])koi\s+(?:bhi\s+)?$", re.IGNORECASE)
+_NAHI = re.compile(r"(?:\s*[^\W\d_]+){0,3}?\s+(?:bilkul\s+|zara\s+bhi\s+)?(?:nahi|nahin|nahee|nhi|na)\b", re.IGNORECASE)
 _NEGATION_LOOKBACK = 40  # characters before a hit searched for the negator
 
 
@@ -372,9 +389,15 @@ def _negated(hits, text):
     out = set()
     ordered = sorted(hits, key=lambda h: (h.start, -h.end))
     for i, hit in enumerate(ordered):
-        if hit in out or not _negatable(hit.entry):
+        if hit in out:
+            continue
+        if not _negatable(hit.entry):
+            if _negatable_subject(hit.entry) and _ABSENCE.search(text[max(0, hit.start - _NEGATION_LOOKBACK): hit.start]):
+                out.add(hit)
             continue
         if not _NEGATOR.search(text[max(0, hit.start - _NEGATION_LOOKBACK): hit.start]):
+            if _KOI.search(text[max(0, hit.start - 12): hit.start]) and _NAHI.match(text[hit.end: hit.end + 40]):
+                out.add(hit)  # Hindi and Urdu close the negation after the word: "koi graphic shot nahi"
             continue
         group, end, item, cut = [(hit, 0)], hit.end, 0, 0  # (hit, which item of the list it is)
         for other in ordered[i + 1:]:
@@ -690,16 +713,18 @@ class FramingDetector(Detector):
         tags = ctx.tags
         scores = {}
         reasons = []
-        amp = 0.0
-        for tag, bonus in w.amplifiers:
-            if tag in tags:
-                amp += bonus
         for category in ("sexual", "violence", "self_harm"):
             score = ctx.score(category)
             if score < w.amplify_from:
                 continue
+            # A framing amplifies other evidence, not itself: "18+" alone scores as adult content and also frames
+            # ("doelgroep 18+" on a drugs-education film), so its tag adds nothing when only rows carrying it score.
+            own = [entry.tags for _, entry, _ in ctx.contributions.get(category, ())]
+            amp = sum(bonus for tag, bonus in w.amplifiers
+                      if tag in tags and not (own and all(tag in entry_tags for entry_tags in own)))
             bonus = amp + (w.evasion_bonus if category in ctx.evasion_categories else 0.0)
-            if category == "sexual" and "amp_suggestive" in tags:
+            if category == "sexual" and "amp_suggestive" in tags and not (
+                    own and all("amp_suggestive" in entry_tags for entry_tags in own)):
                 bonus += w.suggestive_bonus
             bonus = min(bonus, w.max_bonus)
             if bonus:
