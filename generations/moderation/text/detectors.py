@@ -137,7 +137,10 @@ _SPELLED = {
 _AGE_PATTERNS = (
     re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:years?|yrs?|yr)[\s-]*olds?\b"),
     re.compile(r"(?<![\d.,])(\d{1,2})[\s-]*(?:yo|y/o|y\.o\.?)(?![a-z])"),
-    re.compile(r"\b(?:aged?|age of)\s+(\d{1,2})\b"),
+    re.compile(r"\b(?:aged?|ages|age of)\s+(\d{1,2})\b"),
+    # a character's canonical age, as fandoms write it: "canon 15", "canon age 14", "canon ages 13 to 15"
+    re.compile(r"\b(?:canon|canonically|canonical|kanonisch|canónic[oa]|canonic[oa]|canônic[oa]|canonique)\s+"
+               r"(?:ages?\s+|edad\s+|idade\s+|âge\s+|alter\s+)?(\d{1,2})\b(?!\s*mm|-\d+\s*mm)"),
     re.compile(r"\b(" + "|".join(_SPELLED) + r")[\s-]*(?:years?|yr)[\s-]*olds?\b"),
     re.compile(r"\b(?:de|con|tiene|tenía|a|aos|com|di|ha)\s+(\d{1,2})\s*(?:años|anos|añitos|aninhos|ans|anni)\b"),
     re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:años|anos|ans|anni)\s+(?:de edad|de idade|d'âge)"),
@@ -851,7 +854,9 @@ class RealPersonRule(Detector):
                 rules.append((0.6, "a private person in deceptive footage"))
             elif generic:
                 rules.append((0.45, "an unnamed famous person in deceptive footage"))
-        if swap and (person or generic):
+        if swap and private and "other_body" in tags:
+            rules.append((0.85, "a private person's face put on someone else's body"))
+        elif swap and (person or generic):
             rules.append((0.6, "a face swap of a real person"))
         if not rules:
             return DetectorResult(self.name, self.version, {})

@@ -197,7 +197,7 @@ def _join_run(run):
 
 # Two-character leet is folded only into these words ("t0" -> "to"), so "4k" and "3d" stay themselves.
 _SHORT_WORDS = frozenset("to of in is it at on no so go do be me my we he an as or up us by "
-                         "de da di du la le el en et un il".split())
+                         "de da di du la le el en et un il na ne nu em um se al lo te ta".split())
 
 
 def _fold_leet_token(token):
