@@ -352,9 +352,10 @@ _NEVER_NEGATED_TAGS = frozenset({"clothing", "suggestive", "undress", "body_part
 
 
 def _negatable(entry):
-    """A harm, or a framing that amplifies one ("nothing realistic", "no close-ups")."""
+    """A harm, a framing that amplifies one ("nothing realistic", "no close-ups"), or how-to framing ("without a
+    tutorial or technical detail")."""
     return (any(tag.startswith("amp_") for tag in entry.tags) or any(c in NEGATABLE_CATEGORIES for c in entry.scores)
-            ) and not entry.tags & _NEVER_NEGATED_TAGS
+            or "instructions" in entry.tags) and not entry.tags & _NEVER_NEGATED_TAGS
 
 
 def _negatable_subject(entry):
