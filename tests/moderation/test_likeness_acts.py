@@ -44,9 +44,13 @@ def test_a_named_person_in_an_ordinary_or_satirical_act_is_held_not_blocked(prom
     assert screened.decision == REVIEW, (screened.decision, screened.categories)
 
 
+BRIEFCASE = "Olaf Scholz accepts a briefcase from a lobbyist in a parking garage, counting the money inside"
+
+
 def test_the_decision_says_the_act_decided():
-    # No word of the lexicon calls a bag of cash a bribe: the act reader does.
-    screened = screen_prompt("Olaf Scholz accepts a bag of cash from a lobbyist in a parking garage")
+    # No word of the lexicon calls a briefcase and the money inside a bribe (a "bag of cash" it now names): the act
+    # reader does.
+    screened = screen_prompt(BRIEFCASE)
     assert screened.decision == BLOCK
     assert any("names set aside" in reason for reason in screened.reasons), screened.reasons
 
@@ -86,5 +90,5 @@ def test_the_committed_act_reader_loads_and_never_blocks_below_its_floor():
 
 def test_without_the_semantic_layer_the_name_alone_is_held(settings):
     settings.SCREENING_SEMANTIC = False
-    screened = screen_prompt("Olaf Scholz accepts a bag of cash from a lobbyist in a parking garage")
+    screened = screen_prompt(BRIEFCASE)
     assert screened.decision == REVIEW
