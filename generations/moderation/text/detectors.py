@@ -208,6 +208,25 @@ def segmented_view(views):
     return (("segmented", text),) if changed else ()
 
 
+# A word cut into syllables with hyphens ("cut-ting my wr-ists", "re-al-is-tic"): letters only, and at least one
+# piece of one to three letters. Compounds rejoin harmlessly ("close-up" reads "closeup" there too).
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
+
+
+def unhyphenated_view(views):
+    """The normalised text with words cut by hyphens joined again, as one more view (none when no word was cut)."""
+    text = views.normalized
+    if "-" not in text:
+        return ()
+
+    def join(m):
+        pieces = m.group().split("-")
+        return "".join(pieces) if min(len(piece) for piece in pieces) <= 3 else m.group()
+
+    joined = _HYPHENATED.sub(join, text)
+    return (("unhyphenated", joined),) if joined != text else ()
+
+
 # A word or two put in quotes ("'fireworks'", "'special fireworks'"): the writer is winking at a euphemism.
 _SCARE_QUOTES = re.compile(r"(?:^|[\s(])['\"“‘«]([^\W\d_]{3,24}(?: [^\W\d_]{2,24}){0,2})['\"”’»](?=[\s,.;:!?)]|$)")
 
@@ -273,7 +292,7 @@ class LexiconDetector(Detector):
 
     @staticmethod
     def views(views):
-        out = views.items() + segmented_view(views)
+        out = views.items() + segmented_view(views) + unhyphenated_view(views)
         if views.translit:
             out += (("translit", views.translit),)
         return out
