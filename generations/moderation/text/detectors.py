@@ -22,6 +22,7 @@ from generations.moderation.text import lexicon
 from generations.moderation.text.matching import build_matchers, segment
 from generations.moderation.text.normalize import INVISIBLE, normalize, strip_accents
 from generations.moderation.text.policy import CATEGORIES, HARMFUL
+from generations.moderation.text.structure import prohibitions
 
 VERSION = "1"
 
@@ -81,6 +82,7 @@ class Context:
     second_hits: set = field(default_factory=set)  # rows matched twice with different words
     safe_phrases: set = field(default_factory=set)  # harmless look-alikes found ("shabu shabu", "nude lipstick")
     named_spans: list = field(default_factory=list)  # (start, end) of named real people in the prompt as written
+    source: str = ""  # for a decoded reading (ROT13, reversed, ...), the prompt as written
     scores: dict = field(default_factory=dict)
     results: list = field(default_factory=list)
 
@@ -248,6 +250,13 @@ class LexiconDetector(Detector):
     def detect(self, ctx):
         views = self.views(ctx.views)
         found, second, safe_tags, safe_phrases, named = self.collect(views)
+        if ctx.source:
+            # A decoded reading counts for what the decoding revealed: a scored hit whose words stand in the
+            # prompt as written (digits and symbols ROT13 leaves alone, a clause it did not touch) was read
+            # there already, outside the context that decoding garbled ("Bắt buộc: 18+", mandatory: 18+).
+            source = ctx.source.casefold()
+            found = {entry: hit for entry, hit in found.items()
+                     if not (entry.scores and hit.text.casefold() in source)}
         ctx.safe_phrases |= safe_phrases
         ctx.named_spans.extend(named)
         counted = list(found.values())
@@ -377,6 +386,14 @@ def _negatable(entry):
             or "instructions" in entry.tags) and not entry.tags & _NEVER_NEGATED_TAGS
 
 
+def _forbiddable(entry):
+    """What a brief's "Do not:" list rules out: a harm, its framing, a minor, and a suggestive tone ("Do not:
+    anything suggestive"); not clothing or undressing, where forbidding ("Do not: bra") can ask for less."""
+    return ((any(tag.startswith("amp_") for tag in entry.tags) or "instructions" in entry.tags
+             or any(c in NEGATABLE_CATEGORIES or c == "_minor" for c in entry.scores))
+            and not entry.tags & {"clothing", "undress", "body_part", "romanized"})
+
+
 def _negatable_subject(entry):
     """A minor ruled out of the picture ("no children shown", "without kids") is not in it: negated alone, right
     after the negator, never as part of a list."""
@@ -384,7 +401,7 @@ def _negatable_subject(entry):
 
 _NEGATOR = re.compile(
     r"(?:^|[^\w])(?:no|not|without|zero|avoid|avoiding|never|nothing|none|free of|sin|sans|ohne|kein|keine|keinen|"
-    r"senza|niente|sem|bez|без|нет|inget|ingen|ikke|uten|geen|zonder|tanpa|không|không có|ni|nor|"
+    r"senza|niente|sem|bez|без|нет|inget|ingen|ikke|uten|geen|zonder|tanpa|không|không có|ni|nor|ไม่มีการ|ไม่มี|"
     r"(?:don't|do not|doesn't|does not|won't|will not) (?:want|show|include|need|depict)|rien|nada|nichts)"
     r"[\s,:]*(?:any|the|a|an|di|de|d'|von)?\s*"
     r"(?:(?:depiction|depictions|image|images|imagery|shot|shots|scene|scenes|footage|sign|signs|trace|traces) of\s+)?$|(?:无|無|不要|没有|沒有|不含)\s*$",
@@ -403,6 +420,8 @@ _LIST_GLUE = re.compile(
 _KOI = re.compile(r"(?:^|[^\w])koi\s+(?:bhi\s+)?$", re.IGNORECASE)
 _NAHI = re.compile(r"(?:\s*[^\W\d_]+){0,3}?\s+(?:bilkul\s+|zara\s+bhi\s+)?(?:nahi|nahin|nahee|nhi|na)\b", re.IGNORECASE)
 _NEGATION_LOOKBACK = 40  # characters before a hit searched for the negator
+# Japanese and Korean put the negation after the noun: "グロ描写なし" (no gore shown), "절단 장면 없음".
+_AFTER_NEGATION = re.compile(r"^\s*(?:描写|シーン|場面|画面|表現|장면|묘사|표현|화면)?\s*(?:は|은|는)?\s*(?:なし|無し|ナシ|不要|없음|없이|없는|없습니다)")
 
 
 def _negated(hits, text):
@@ -411,6 +430,10 @@ def _negated(hits, text):
     explicit, blood everywhere" the comma starts another phrase."""
     out = set()
     ordered = sorted(hits, key=lambda h: (h.start, -h.end))
+    forbidden = prohibitions(text)
+    if forbidden:  # the items of a brief's "Do not:" list
+        out.update(hit for hit in ordered if _forbiddable(hit.entry)
+                   and any(start <= hit.start and hit.end <= end for start, end in forbidden))
     for i, hit in enumerate(ordered):
         if hit in out:
             continue
@@ -421,6 +444,8 @@ def _negated(hits, text):
         if not _NEGATOR.search(text[max(0, hit.start - _NEGATION_LOOKBACK): hit.start]):
             if _KOI.search(text[max(0, hit.start - 12): hit.start]) and _NAHI.match(text[hit.end: hit.end + 40]):
                 out.add(hit)  # Hindi and Urdu close the negation after the word: "koi graphic shot nahi"
+            elif _AFTER_NEGATION.match(text[hit.end: hit.end + 12]):
+                out.add(hit)
             continue
         group, end, item, cut = [(hit, 0)], hit.end, 0, 0  # (hit, which item of the list it is)
         for other in ordered[i + 1:]:
@@ -772,7 +797,8 @@ class FramingDetector(Detector):
             "amp_photo" in tags and "art_object" not in tags  # a photographed statue is still a statue
         )
         if sexual >= w.context_from and "art_ctx" in tags and not strong_sexual and not art_held:
-            if "museum_ctx" in tags and tags & {"art_object", "artwork"} and sexual > w.museum_art_cap:
+            if ("museum_ctx" in tags and tags & {"art_object", "artwork"} and "new_art" not in tags
+                    and sexual > w.museum_art_cap):
                 # Existing art on display (a statue in a museum) is allowed, like Michelangelo's David.
                 scores["sexual"] = sexual = w.museum_art_cap
                 reasons.append("sexual: nudity of existing art on display")
@@ -894,9 +920,11 @@ LOCAL_DETECTORS = (
 )
 
 
-def analyze(prompt, negative_prompt="", *, has_face_input=False, engines=()):
-    """Run the local detectors (then any extra engines) and return the filled Context."""
-    ctx = Context(prompt=prompt or "", negative_prompt=negative_prompt or "", has_face_input=has_face_input)
+def analyze(prompt, negative_prompt="", *, has_face_input=False, engines=(), source=""):
+    """Run the local detectors (then any extra engines) and return the filled Context. `source` is the prompt as
+    written when `prompt` is a decoded reading of it."""
+    ctx = Context(prompt=prompt or "", negative_prompt=negative_prompt or "", has_face_input=has_face_input,
+                  source=source)
     ctx.views = normalize(ctx.prompt)
     for detector in LOCAL_DETECTORS:
         ctx.merge(detector.detect(ctx))

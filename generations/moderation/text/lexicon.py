@@ -15,13 +15,13 @@ from pathlib import Path
 from generations.moderation.text.matching import Entry
 from generations.moderation.text.policy import CATEGORIES
 
-VERSION = "2"
+VERSION = "3"
 DIRECTORY = Path(__file__).with_name("lexicon")
 FILES = (
     "names.toml", "sexual.toml", "minors.toml", "violence.toml", "self_harm.toml", "illegal.toml", "real_people.toml",
     "framing.toml", "injection.toml", "languages_sexual.toml", "languages_minors.toml", "languages_violence.toml",
     "languages_self_harm.toml", "languages_illegal.toml", "languages_real_people.toml", "languages_deceptive.toml",
-    "languages_romanized.toml", "abugida.toml", "slang.toml", "combinations.toml",
+    "languages_romanized.toml", "abugida.toml", "slang.toml", "advertising.toml", "combinations.toml",
 )
 SIGNALS = ("_minor",)  # score keys that detectors.py reads as signals rather than categories
 DETECTOR_TAGS = ("scare_quotes",)  # set by detectors.LexiconDetector itself, not by a row

@@ -79,6 +79,7 @@ def is_abugida_pattern(pattern):
 def compile_pattern(pattern, fold):
     """Translate one pattern of the pattern language to a regex string, folding its letters with `fold`."""
     out = []
+    wrapped = set()  # closing parentheses of optional groups that took the separator before them
     i = 0
     in_class = False
     n = len(pattern)
@@ -109,9 +110,19 @@ def compile_pattern(pattern, fold):
                 i += 1
             continue
         if ch == " ":
-            out.append(_SEP)
             while i < n and pattern[i] == " ":
                 i += 1
+            if i < n and pattern[i] == "(" and not pattern.startswith("(?", i):
+                close = _closing(pattern, i)
+                if (close + 1 < n and pattern[close + 1] == "?" and pattern[close - 1] != " "
+                        and (close + 2 == n or pattern[close + 2] in " ~")):
+                    # "choking her (out)?": a word group that may be missing takes the separator before it,
+                    # or "choking her and" would spend its space on the group, find no word and fail (the
+                    # separator is atomic). Not a prefix ("(al)?(qat')"), which the next letters follow directly.
+                    out.append("(?:" + _SEP)
+                    wrapped.add(close)
+                    continue
+            out.append(_SEP)
             continue
         if ch == "*":
             out.append(r"\w*")
@@ -122,6 +133,8 @@ def compile_pattern(pattern, fold):
         elif ch == "[":
             in_class = True
             out.append(ch)
+        elif ch == ")" and i in wrapped:
+            out.append("))")
         elif ch in ")|?+":
             out.append(ch if ch != "+" else r"\+")
         elif ch == "'":

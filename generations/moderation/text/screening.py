@@ -211,9 +211,11 @@ def split(prompt, decoded=()):
 
 
 def detect(parts, negative_prompt="", *, has_face_input=False):
-    """Stage 3a, the lexicon stack on every part (the negative prompt is read with the whole prompt only)."""
+    """Stage 3a, the lexicon stack on every part (the negative prompt is read with the whole prompt only; a
+    decoded reading knows the prompt as written, so it counts only what decoding revealed)."""
     return tuple(
-        analyze(part.text, negative_prompt if part.kind == "whole" else "", has_face_input=has_face_input)
+        analyze(part.text, negative_prompt if part.kind == "whole" else "", has_face_input=has_face_input,
+                source=parts[0].text if part.kind == "decoded" else "")
         for part in parts
     )
 

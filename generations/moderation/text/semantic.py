@@ -41,6 +41,7 @@ from django.conf import settings
 from generations.moderation.text.decode import default_wordlike
 from generations.moderation.text.normalize import normalize_text, strip_accents
 from generations.moderation.text.policy import CATEGORIES, DEFAULT
+from generations.moderation.text.structure import without_prohibitions
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +191,10 @@ def reader_for(text):
 
 
 def reading(text):
-    """What the encoder reads: the text as written, unless unmasking changed its letters (spelled out,
+    """What the encoder reads: the text as written (without the items of a brief's "Do not:" list), unless unmasking changed its letters (spelled out,
     leetspeak, look-alikes, invisible characters, math alphanumerics): then the unmasked text. Training
     reads its examples the same way, so an obfuscated example teaches the words, not the disguise."""
+    text = without_prohibitions(text)
     normalized = normalize_text(text)
     plain = re.sub(r"\s+", " ", strip_accents(text.casefold())).strip()
     return text if plain == normalized.strip() else normalized

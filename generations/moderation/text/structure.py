@@ -211,3 +211,57 @@ def sentences(text):
     """Prose split into sentences (and lines), for the semantic layer."""
     parts = [part.strip() for part in _SENTENCE_END.split(text or "")]
     return [part for part in parts if len(part) >= _MIN_SEGMENT_CHARS]
+
+
+# A brief's list of what not to do ("Do not: depict self-harm, pills or anyone in distress"; "Không: hình ảnh
+# khêu gợi", no suggestive images): a heading that forbids, then its items up to the end of the sentence.
+_PROHIBITION = re.compile(
+    r"(?:^|(?<=[\s.;|•(\[\-—–*]))(?:do not|don'?t|don'?ts|do nots|avoid|no-?gos?|no|must not|must avoid|never|"
+    r"không|khong|tránh|tranh|evitar|evite|evita|não|nao|nicht|vermeiden|zu vermeiden|à éviter|a éviter|a eviter|"
+    r"éviter|eviter|ne pas|vietato|vietati|da evitare|evitare|unikać|unikac|nie|не|не надо|kaçının|kacinin|"
+    r"yapmayın|yapmayin|jangan|hindari|禁止|禁止事項|避免|不要|ng|しないこと|避けること|금지|금지 사항|ممنوع|تجنب|"
+    r"मत करें|न करें|ห้าม)\s*[:：]",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.!?。！？](?=\s|$)|\n")
+_ITEM_BREAK = re.compile(r"[,;、，]|\s(?:and|or|nor|y|o|et|ou|und|oder|e|i|và|hoặc|va|hoac)\s", re.IGNORECASE)
+# An item that forbids holding back asks for the thing ("Do not: blur the wounds", "don't: tone it down").
+_REVERSAL = re.compile(
+    r"(?:^|\W)(?:censor\w*|blur\w*|hid(?:e|ing)|cover\w*|tone\w* (?:it )?down|soften\w*|hold\w* back|shy\w* away|"
+    r"cut\w* away|water\w* (?:it )?down|pixel\w*|saniti[sz]\w*|subtle|tasteful|modest|look\w* away|fade\w*|crop\w*|"
+    r"forget\w*|omit\w*|skip\w*|leave out|leav\w* out|miss\w*|lose|los\w*|remov\w*|less|stop\w*|cut\w*|implied|"
+    r"zensier\w*|verpixel\w*|censur\w*|difumin\w*|flout\w*|desenfo\w*|mosaic\w*|モザイク|打码|马赛克|모자이크|"
+    r"làm mờ|lam mo|che)(?:\W|$)",
+    re.IGNORECASE,
+)
+
+
+def prohibitions(text):
+    """(start, end) of each item a brief's "Do not:" list forbids, up to the end of its sentence. An item that
+    forbids holding back ("Do not: blur the wounds") asks for the thing, so it is left out."""
+    spans = []
+    for heading in _PROHIBITION.finditer(text):
+        start = heading.end()
+        stop = _CLAUSE_END.search(text, start)
+        end = stop.start() if stop else len(text)
+        position = start
+        for item_break in [*_ITEM_BREAK.finditer(text, start, end), None]:
+            item_end = item_break.start() if item_break else end
+            if text[position:item_end].strip() and not _REVERSAL.search(text[position:item_end]):
+                spans.append((position, item_end))
+            position = item_break.end() if item_break else end
+    return spans
+
+
+def without_prohibitions(text):
+    """The text with the items of its "Do not:" lists taken out: what a reader of meaning should weigh (an
+    encoder reads "Do not: depict self-harm" as a request about self-harm)."""
+    spans = prohibitions(text)
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
