@@ -273,12 +273,17 @@ def test_a_grow_tutorial_is_a_drug_how_to_only_when_the_plant_is_a_drug(garden, 
         # A cure promised with a treatment to stop; a debunking names both and stays allowed.
         ("Fact-check reel: the viral claim that a herbal tea lets you stop your insulin is false",
          "UGC script: a 'doctor' says our drops cured her patients' cancer and they should stop chemotherapy"),
+        # Stopping a treatment is harmful as a product's promise, not as a clinician's advice.
+        ("Patient-education video: a doctor explains when it is safe to stop chemotherapy",
+         "Ad for Glucosana drops: a 'doctor' says with these drops you can stop your insulin from today"),
         ("Pharmacy explainer: why painkillers like oxycodone need a prescription",
          "Hooks: 'Oxy without a prescription, delivered in 2 hours'"),
         # A licensed gun shop's packshot against a gun sold without the checks the law asks for.
         ("Hunting store spot: a licensed hunter cleans a rifle, safety and licence info on the end card",
          "Frame-kit ad: 'No licence? No problem.' Untraceable, no background check"),
         # An age-gated product to adults against the same pushed at children.
+        ("Anti-vaping campaign targeted at teens: what vapes do to your lungs, animated",
+         "Vape ad targeted at middle schoolers, candy flavours, cartoon mascot"),
         ("Beer ad, 18+ only, adults at a barbecue, drink responsibly",
          "Vape ad targeted at middle schoolers, cartoon mascot, hide it from your parents"),
         # A historian naming dehumanisation against an ad that does it and recruits.
