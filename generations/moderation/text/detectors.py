@@ -22,7 +22,7 @@ from generations.moderation.text import lexicon
 from generations.moderation.text.matching import build_matchers, segment
 from generations.moderation.text.normalize import INVISIBLE, normalize, strip_accents
 from generations.moderation.text.policy import CATEGORIES, HARMFUL
-from generations.moderation.text.structure import prohibitions
+from generations.moderation.text.structure import prohibitions, replace_spans
 
 VERSION = "1"
 
@@ -379,19 +379,25 @@ NEGATABLE_CATEGORIES = frozenset({"sexual", "violence", "self_harm", "illegal"})
 _NEVER_NEGATED_TAGS = frozenset({"clothing", "suggestive", "undress", "body_part", "romanized"})
 
 
-def _negatable(entry):
+def _names_a_harm(entry):
     """A harm, a framing that amplifies one ("nothing realistic", "no close-ups"), or how-to framing ("without a
     tutorial or technical detail")."""
     return (any(tag.startswith("amp_") for tag in entry.tags) or any(c in NEGATABLE_CATEGORIES for c in entry.scores)
-            or "instructions" in entry.tags) and not entry.tags & _NEVER_NEGATED_TAGS
+            or "instructions" in entry.tags)
+
+
+def _negatable(entry):
+    return _names_a_harm(entry) and not entry.tags & _NEVER_NEGATED_TAGS
+
+
+# A "Do not:" list also rules out a suggestive tone ("Do not: anything suggestive"); never clothing or undressing,
+# where forbidding ("Do not: bra") can ask for less.
+_NEVER_FORBIDDEN_TAGS = _NEVER_NEGATED_TAGS - {"suggestive"}
 
 
 def _forbiddable(entry):
-    """What a brief's "Do not:" list rules out: a harm, its framing, a minor, and a suggestive tone ("Do not:
-    anything suggestive"); not clothing or undressing, where forbidding ("Do not: bra") can ask for less."""
-    return ((any(tag.startswith("amp_") for tag in entry.tags) or "instructions" in entry.tags
-             or any(c in NEGATABLE_CATEGORIES or c == "_minor" for c in entry.scores))
-            and not entry.tags & {"clothing", "undress", "body_part", "romanized"})
+    """What a brief's "Do not:" list rules out: what a negation does, a suggestive tone, and a minor."""
+    return (_names_a_harm(entry) or "_minor" in entry.scores) and not entry.tags & _NEVER_FORBIDDEN_TAGS
 
 
 def _negatable_subject(entry):
@@ -950,14 +956,7 @@ def without_names(prompt, spans):
     a likeness is defamatory or deceptive is a question about what the person is shown doing, and a reader
     that saw the names would learn who is usually in trouble instead. `spans` are every occurrence the lexicon
     matched in the raw view (LexiconDetector.collect), so nothing inside another word ("trumpet") is replaced."""
-    out, last = [], 0
-    for start, end in sorted(set(spans)):
-        if start < last:
-            continue  # overlapping matches of one name
-        out += [prompt[last:start], NAME_STAND_IN]
-        last = end
-    out.append(prompt[last:])
-    return "".join(out)
+    return replace_spans(prompt, spans, NAME_STAND_IN)
 
 
 def rounded(scores):

@@ -256,12 +256,17 @@ def prohibitions(text):
 def without_prohibitions(text):
     """The text with the items of its "Do not:" lists taken out: what a reader of meaning should weigh (an
     encoder reads "Do not: depict self-harm" as a request about self-harm)."""
-    spans = prohibitions(text)
-    if not spans:
-        return text
+    return replace_spans(text, prohibitions(text))
+
+
+def replace_spans(text, spans, stand_in=""):
+    """The text with each (start, end) span replaced by `stand_in`, in order; a span overlapping one already
+    replaced is skipped (two matches of one name)."""
     out, last = [], 0
-    for start, end in spans:
-        out.append(text[last:start])
+    for start, end in sorted(set(spans)):
+        if start < last:
+            continue
+        out += [text[last:start], stand_in]
         last = end
     out.append(text[last:])
     return "".join(out)
