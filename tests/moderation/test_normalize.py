@@ -45,6 +45,10 @@ ZW = "\u200b"
         ("n o costume", "no costume"),
         ("n u d e  w o m a n", "nude woman"),
         ("n.u.d.e w.o.m.a.n", "nude woman"),
+        # an emoji put between the letters is a separator too; emoji between words are left alone
+        ("n🍑u🍑d🍑e clip", "nude clip"),
+        ("h🎈a🎈n🎈g🎈s himself", "hangs himself"),
+        ("peach 🍑 tart", "peach 🍑 tart"),
         # leetspeak folded inside words, numbers with units left alone
         ("n4k3d", "naked"),
         ("s3x", "sex"),

@@ -210,9 +210,9 @@ def segmented_view(views):
     return (("segmented", text),) if changed else ()
 
 
-# A word cut into syllables with hyphens ("cut-ting my wr-ists", "re-al-is-tic"): letters only, and at least one
-# piece of one to three letters. Compounds rejoin harmlessly ("close-up" reads "closeup" there too).
-_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
+# A word cut into syllables with hyphens ("cut-ting my wr-ists", "re-al-is-tic", "be- head- ing"): letters only,
+# and at least one piece of one to three letters. Compounds rejoin harmlessly ("close-up" reads "closeup" there too).
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:- ?[^\W\d_]+)+(?![\w-])")
 
 
 def unhyphenated_view(views):
@@ -222,7 +222,7 @@ def unhyphenated_view(views):
         return ()
 
     def join(m):
-        pieces = m.group().split("-")
+        pieces = re.split(r"- ?", m.group())
         return "".join(pieces) if min(len(piece) for piece in pieces) <= 3 else m.group()
 
     joined = _HYPHENATED.sub(join, text)

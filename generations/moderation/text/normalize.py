@@ -7,7 +7,8 @@ detector runs on.
   selectors, tag characters, Hangul fillers); look-alike letters from other scripts folded to a Latin skeleton
   (or, inside a Cyrillic/Greek word, Latin intruders folded to that script); casefolded; accents stripped from
   Latin, Greek and Cyrillic letters; letters spelled out with separators joined (`n u d e`, `N.A.K.E.D`,
-  `b-o-m-b`); leetspeak folded inside words (`s3x`, `n4k3d`); runs of three or more of a letter collapsed.
+  `b-o-m-b`, an emoji between letters); leetspeak folded inside words (`s3x`, `n4k3d`); runs of three or more
+  of a letter collapsed.
 
 Two by-products feed extra views: `joined` (spelled-out runs that may hide several words, "n a k e d g i r l",
 which the lexicon detector splits into words) and `translit` (tokens mixing Cyrillic with Latin letters or
@@ -166,9 +167,11 @@ def strip_accents(text):
 
 # --- spelled-out letters, leetspeak, repeats -------------------------------------------------------------
 
-# Two or more single letters or digits separated by the same kind of filler: "n u d e", "N.A.K.E.D", "b-o-m-b".
-_SPACED = re.compile(r"(?<![^\W_])(?<![^\W_]['’])(?:[^\W_](?:[ .\-_*+~·•|/\\]{1,3}))+[^\W_](?![^\W_])")
-_SPACED_FILLER = re.compile(r"[ .\-_*+~·•|/\\]+")
+# Two or more single letters or digits separated by the same kind of filler: "n u d e", "N.A.K.E.D", "b-o-m-b",
+# or an emoji put between the letters ("n🍑u🍑d🍑e").
+_FILLER = r"[ .\-_*+~·•|/\\\u2600-\u27bf\U0001f300-\U0001faff]"
+_SPACED = re.compile(r"(?<![^\W_])(?<![^\W_]['’])(?:[^\W_](?:" + _FILLER + r"{1,3}))+[^\W_](?![^\W_])")
+_SPACED_FILLER = re.compile(_FILLER + "+")
 
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
         "@": "a", "$": "s", "!": "i", "|": "l", "€": "e"}
