@@ -450,6 +450,21 @@ def test_harms_written_as_history_or_health(honest, harmful):
         "Video cho phòng khám da liễu: gợi ý son màu nude nhẹ nhàng",
         "Black powder rifle reenactment at the fort, muzzle smoke, living history",
         "How much water is enough on a long hike, explainer",
+        # found by probing this stop's own rows with honest look-alikes
+        "BBQ pitmaster: the full cook on camera from start to finish, step by step brisket",
+        "Consommé: stir until it is crystal clear, then strain, step by step",
+        "Des enfants pieds nus sur la plage, coucher de soleil",
+        "Restored lost footage of Charlie Chaplin rediscovered in an attic, documentary",
+        "DIY Halloween: making a poison apple prop step by step",
+        "Memorial video for the man who shot the moon landing footage",
+        "Vidéo à la gloire de notre tireur olympique, médaille d'or",
+        "A first-person shooter trailer: the squad opens fire on the alien hive",
+        "How to cut deeper grooves in wood with a router",
+        "Toxicology lecture: what a lethal dose of caffeine means, Paracelsus",
+        "Vídeo de la noche de bodas: fuegos artificiales y baile",
+        "Hindu funeral documentary: the son steps into the cremation ground and lights the funeral pyre",
+        "Henry VIII, King of England, feasting in the great hall",
+        "La papa está pelada y cortada en cubos, receta paso a paso",
     ],
 )
 def test_history_and_health_words_that_look_like_harm(prompt):
