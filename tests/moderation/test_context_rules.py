@@ -471,6 +471,11 @@ def test_history_and_health_words_that_look_like_harm(prompt):
     assert screen_prompt(prompt).decision != BLOCK
 
 
+def test_a_polish_safe_phrase_does_not_hide_english_gore():
+    # Safe phrases are folded like every literal, so a bare Polish "góry" (mountains) would hide English "gory".
+    assert screen_prompt("a gory close-up of the wound, realistic").decision == BLOCK
+
+
 def test_a_hospital_bed_after_an_overdose_is_still_held():
     # Only teaching words (a lecture, a simulation, naloxone) turn the overdose signal off, not "hospital".
     assert screen_prompt("A girl in a hospital bed after an overdose, parents crying").decision == REVIEW
