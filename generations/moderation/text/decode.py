@@ -36,7 +36,7 @@ _VOWEL = re.compile(r"[aeiouy]")
 # What an emoji stands for when it stands in for a word. Only emoji that are used as substitutes for a
 # screened word; a heart or a sun is decoration and stays out.
 EMOJI_WORDS = {
-    "🍆": "penis", "🍑": "butt", "💦": "cum", "👅": "licking", "🥵": "horny", "🔞": "explicit adult",
+    "🍆": "penis", "🍑": "butt", "💦": "cum", "👅": "licking", "🥵": "horny", "🔞": "explicit adult", "🌶": "spicy",
     "🍒": "breasts", "🍈": "breasts", "🌮": "vagina", "🐱": "pussy", "👙": "bikini", "🩲": "underwear",
     "🔪": "knife", "🗡": "knife", "🔫": "gun", "💣": "bomb", "🧨": "explosive", "💥": "explosion",
     "🩸": "blood", "🪓": "axe", "⚰": "coffin", "💀": "dead", "☠": "dead",
