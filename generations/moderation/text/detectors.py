@@ -754,6 +754,41 @@ class FramingWeights:
 FRAMING = FramingWeights()
 
 
+def _sexual_tags(ctx):
+    return {tag for _, entry, _ in ctx.contributions.get("sexual", ()) for tag in entry.tags}
+
+
+def medical_body_cap(ctx, sexual):
+    """The highest sexual score a body in a medical framing may reach (an anatomy lesson, a self-exam), or None:
+    not when the request is explicit, asks for detail, realism or a photograph."""
+    w, tags = FRAMING, ctx.tags
+    if (sexual < w.context_from or "medical_ctx" not in tags
+            or "sex_explicit" in tags or "sex_explicit" in _sexual_tags(ctx)):
+        return None
+    if tags & {"amp_explicit", "amp_show_all", "amp_detail", "amp_realism", "amp_photo"}:
+        return None
+    return w.medical_cap
+
+
+def art_nudity_cap(ctx, sexual):
+    """The highest sexual score nudity in an art framing may reach, or None when the framing does not apply:
+    existing art on display (a statue in a museum) is allowed, a new nude in an artistic manner is held for
+    review. Not when the nudity is explicit, everything is shown, or it is made a photograph of a person (a
+    photographed statue is still a statue). The combine stage applies the same cap to the semantic layer's
+    sexual reading, so a head that reads "nude" cannot block what the policy holds for a human."""
+    w, tags = FRAMING, ctx.tags
+    if (sexual < w.context_from or "art_ctx" not in tags
+            or "sex_explicit" in tags or "sex_explicit" in _sexual_tags(ctx)):
+        return None
+    if tags & {"amp_explicit", "amp_show_all"} or ("amp_photo" in tags and "art_object" not in tags):
+        return None
+    if tags & PERSON_TAGS:
+        return None  # a real person made nude is not art nudity, whatever the frame ("it's art history")
+    if "museum_ctx" in tags and tags & {"art_object", "artwork"} and "new_art" not in tags:
+        return w.museum_art_cap
+    return w.art_cap
+
+
 class FramingDetector(Detector):
     """The euphemism and framing layer: the same subject reads differently wrapped in explicitness, realism,
     art, medicine, cartoons or support; an obfuscated term or a pretext shows intent. Its numbers: FRAMING."""
@@ -797,26 +832,14 @@ class FramingDetector(Detector):
                 reasons.append(f"{category}: term written to evade the filter")
 
         sexual = scores.get("sexual", ctx.score("sexual"))
-        sexual_tags = {tag for _, entry, _ in ctx.contributions.get("sexual", ()) for tag in entry.tags}
-        strong_sexual = "sex_explicit" in sexual_tags
-        art_held = tags & {"amp_explicit", "amp_show_all"} or (
-            "amp_photo" in tags and "art_object" not in tags  # a photographed statue is still a statue
-        )
-        if sexual >= w.context_from and "art_ctx" in tags and not strong_sexual and not art_held:
-            if ("museum_ctx" in tags and tags & {"art_object", "artwork"} and "new_art" not in tags
-                    and sexual > w.museum_art_cap):
-                # Existing art on display (a statue in a museum) is allowed, like Michelangelo's David.
-                scores["sexual"] = sexual = w.museum_art_cap
-                reasons.append("sexual: nudity of existing art on display")
-            elif sexual > w.art_cap:
-                scores["sexual"] = sexual = w.art_cap
-                reasons.append("sexual: nudity in an art framing is held for review, not blocked")
-        if sexual >= w.context_from and "medical_ctx" in tags and not strong_sexual and not tags & {
-            "amp_explicit", "amp_show_all", "amp_detail", "amp_realism", "amp_photo"
-        }:
-            if sexual > w.medical_cap:
-                scores["sexual"] = w.medical_cap
-                reasons.append("sexual: body in a medical framing is held for review, not blocked")
+        cap = art_nudity_cap(ctx, sexual)
+        if cap is not None and sexual > cap:
+            scores["sexual"] = sexual = cap
+            reasons.append("sexual: nudity of existing art on display" if cap == w.museum_art_cap
+                           else "sexual: nudity in an art framing is held for review, not blocked")
+        if medical_body_cap(ctx, sexual) is not None and sexual > w.medical_cap:
+            scores["sexual"] = w.medical_cap
+            reasons.append("sexual: body in a medical framing is held for review, not blocked")
 
         violence = scores.get("violence", ctx.score("violence"))
         if violence > 0 and "damp_violence" in tags:

@@ -30,6 +30,7 @@ from generations.moderation.text.detectors import (
     MinorSexualRule,
     RealPersonRule,
     analyze,
+    art_nudity_cap,
     pictures_a_person,
     rounded,
     without_names,
@@ -319,6 +320,19 @@ def understand(parts, contexts):
     return result
 
 
+LOOK_ALIKE_SHARE = 0.25  # the share of a text's characters its look-alike phrases must cover (_mostly_look_alike)
+
+
+def _mostly_look_alike(text, phrases):
+    """Whether harmless look-alike phrases cover at least LOOK_ALIKE_SHARE of the text (as written or
+    normalised): the text is about the look-alike, not merely mentioning it."""
+    if not phrases or not text:
+        return False
+    folded, normalized = text.casefold(), normalize_text(text)
+    covered = sum(len(phrase) for phrase in phrases if phrase in folded or phrase in normalized)
+    return covered >= LOOK_ALIKE_SHARE * len(text)
+
+
 def _names_any(text, phrases):
     """Whether the text holds one of the lexicon's harmless look-alike phrases (as written or normalised)."""
     if not phrases:
@@ -395,6 +409,10 @@ def combine(parts, contexts, meaning):
     deceptive one) run again over the combined signals. Returns the context and, per category, which part
     and which layer decided it."""
     ctx = contexts[0]
+    # The whole prompt's art framing, before its parts add their tags; not with a minor, nor once it turns sensual.
+    framing_cap = art_nudity_cap(ctx, ctx.scores.get("sexual", 0.0))
+    if ctx.signals.get("_minor") or "amp_suggestive" in ctx.tags:
+        framing_cap = None
     deciders = {category: {"part": "prompt", "layer": "lexicon"} for category, score in ctx.scores.items() if score}
     for part, other in zip(parts[1:], contexts[1:], strict=False):
         raised = {c: v for c, v in other.scores.items() if v > ctx.scores.get(c, 0.0)}
@@ -405,6 +423,8 @@ def combine(parts, contexts, meaning):
         ctx.tags |= other.tags
         for key, value in other.signals.items():
             ctx.signals[key] = max(ctx.signals.get(key, 0.0), value)
+    if framing_cap is not None and ctx.scores.get("sexual", 0.0) > framing_cap:
+        framing_cap = None  # a shot or a part read nudity that the whole prompt's art framing does not cover
     if meaning is not None and meaning.scores:
         raised = {c: v for c, v in meaning.scores.items() if v > ctx.scores.get(c, 0.0)}
         # Sexualising minors needs both halves, each of them found: a term for a minor (the lexicon) and a
@@ -419,6 +439,22 @@ def combine(parts, contexts, meaning):
         # crash). Alone, with no word of the category anywhere in the request, the head's reading of it holds
         # for a moderator. The whole prompt, a shot or a JSON value the writer marked off, and a decoded
         # reading are parts with their own meaning: there the head blocks on its own.
+        # Nudity the lexicon read in the whole prompt's art framing is held for review at most (a new nude in
+        # Titian's manner), or allowed as existing art on display; the head's sexual reading is held to that cap.
+        if framing_cap is not None and "sexual" in raised:
+            raised["sexual"] = min(raised["sexual"], framing_cap)
+            if raised["sexual"] <= ctx.scores.get("sexual", 0.0):
+                raised.pop("sexual")
+        # A short text that is mostly a harmless look-alike the lexicon knows ("मंदिर में बम बम भोले का जयकारा", a
+        # chant, not a bomb), with no word of the category and nothing in scare quotes: the head's block is doubt
+        # about the look-alike, held for a human, not blocked.
+        look_alikes = set().union(*(other.safe_phrases for other in contexts))
+        for category in list(raised):
+            text = meaning.texts.get(category, "")
+            if (category != "sexual_minors" and "scare_quotes" not in ctx.tags
+                    and ctx.scores.get(category, 0.0) <= 0.0 and _mostly_look_alike(text, look_alikes)
+                    and raised[category] >= DEFAULT.threshold(category)[1]):
+                raised[category] = DEFAULT.threshold(category)[1] - 0.01
         whole = _prose_of(parts)
         for category in list(raised):
             text = meaning.texts.get(category, "")
@@ -467,8 +503,7 @@ def _compose(ctx, deciders, meaning):
     sexual = ctx.scores.get("sexual", 0.0)
     doubtful = (meaning is not None and deciders.get("sexual", {}).get("layer") == "semantic" and sexual < block)
     if doubtful:
-        lexical = max((r.scores.get("sexual", 0.0) for r in ctx.results if r.name != "semantic"), default=0.0)
-        ctx.scores["sexual"] = lexical
+        ctx.scores["sexual"] = _without_semantic(ctx, "sexual")
     for rule in (MinorSexualRule(), RealPersonRule()):
         result = rule.detect(ctx)
         raised = {c: v for c, v in result.scores.items() if v > ctx.scores.get(c, 0.0)}
@@ -479,6 +514,18 @@ def _compose(ctx, deciders, meaning):
         ctx.scores["sexual"] = max(ctx.scores.get("sexual", 0.0), sexual)
         if ctx.signals.get("_minor") or pictures_a_person(ctx):
             ctx.scores["sexual"] = max(ctx.scores["sexual"], review + 0.1)
+
+
+def _without_semantic(ctx, category):
+    """The category's score as every layer but the semantic one left it, merged in order: a framing that lowered
+    the lexicon's reading (nudity in an art framing, a body in a medical one) stays lowered."""
+    score = 0.0
+    for result in ctx.results:
+        if result.name == "semantic" or category not in result.scores:
+            continue
+        value = min(1.0, max(0.0, result.scores[category]))
+        score = value if result.mode == "set" else max(score, value)
+    return score
 
 
 def _prose_of(parts):
