@@ -89,14 +89,20 @@ class Context:
     def merge(self, result):
         self.results.append(result)
         for category, score in result.scores.items():
-            score = min(1.0, max(0.0, score))
-            if result.mode == "set":
-                self.scores[category] = score
-            elif score > self.scores.get(category, 0.0):
-                self.scores[category] = score
+            current = self.scores.get(category, 0.0)
+            new = merged_score(current, score, result.mode)
+            if result.mode == "set" or new > current:  # a score of 0 adds no category
+                self.scores[category] = new
 
     def score(self, category):
         return self.scores.get(category, 0.0)
+
+
+def merged_score(current, score, mode):
+    """A category's score after one detector's result: clamped to [0, 1], then replacing ("set", a framing that
+    lowers) or raising ("max") what earlier detectors left."""
+    score = min(1.0, max(0.0, score))
+    return score if mode == "set" else max(current, score)
 
 
 def combine(weights):
@@ -754,16 +760,19 @@ class FramingWeights:
 FRAMING = FramingWeights()
 
 
-def _sexual_tags(ctx):
-    return {tag for _, entry, _ in ctx.contributions.get("sexual", ()) for tag in entry.tags}
+def _framed_nudity(ctx, sexual, frame_tag):
+    """Whether a sexual reading sits in the framing `frame_tag` names and is not explicit (the guard shared by
+    the art and the medical cap)."""
+    explicit = "sex_explicit" in ctx.tags or any(
+        "sex_explicit" in entry.tags for _, entry, _ in ctx.contributions.get("sexual", ()))
+    return sexual >= FRAMING.context_from and frame_tag in ctx.tags and not explicit
 
 
 def medical_body_cap(ctx, sexual):
     """The highest sexual score a body in a medical framing may reach (an anatomy lesson, a self-exam), or None:
     not when the request is explicit, asks for detail, realism or a photograph."""
     w, tags = FRAMING, ctx.tags
-    if (sexual < w.context_from or "medical_ctx" not in tags
-            or "sex_explicit" in tags or "sex_explicit" in _sexual_tags(ctx)):
+    if not _framed_nudity(ctx, sexual, "medical_ctx"):
         return None
     if tags & {"amp_explicit", "amp_show_all", "amp_detail", "amp_realism", "amp_photo"}:
         return None
@@ -777,8 +786,7 @@ def art_nudity_cap(ctx, sexual):
     photographed statue is still a statue). The combine stage applies the same cap to the semantic layer's
     sexual reading, so a head that reads "nude" cannot block what the policy holds for a human."""
     w, tags = FRAMING, ctx.tags
-    if (sexual < w.context_from or "art_ctx" not in tags
-            or "sex_explicit" in tags or "sex_explicit" in _sexual_tags(ctx)):
+    if not _framed_nudity(ctx, sexual, "art_ctx"):
         return None
     if tags & {"amp_explicit", "amp_show_all"} or ("amp_photo" in tags and "art_object" not in tags):
         return None

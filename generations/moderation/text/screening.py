@@ -31,6 +31,7 @@ from generations.moderation.text.detectors import (
     RealPersonRule,
     analyze,
     art_nudity_cap,
+    merged_score,
     pictures_a_person,
     rounded,
     without_names,
@@ -305,7 +306,7 @@ def understand(parts, contexts):
     readings = [semantic.reading(text) for text in texts]
     by_text = {part.text: ctx.scores for part, ctx in zip(parts, contexts, strict=False)}
     lexicon = [by_text.get(text) or contexts[0].scores for text in texts]
-    look_alikes = set().union(*(ctx.safe_phrases for ctx in contexts))
+    look_alikes = _look_alikes(contexts)
     paraphrase = [not _names_any(text, look_alikes) for text in texts]
     # The whole prompt and each decoded reading are read as requests; a sentence, line or shot as a fragment.
     wholes = {_prose_of(parts)} | {part.text for part in parts if part.kind in ("decoded", "fields")}
@@ -318,6 +319,11 @@ def understand(parts, contexts):
         back = dict(zip(readings, texts, strict=False))
         result = dataclasses.replace(result, texts={c: back.get(t, t) for c, t in result.texts.items()})
     return result
+
+
+def _look_alikes(contexts):
+    """The harmless look-alike phrases the lexicon found in any part ("shabu shabu", "बम बम भोले")."""
+    return set().union(*(ctx.safe_phrases for ctx in contexts))
 
 
 LOOK_ALIKE_SHARE = 0.25  # the share of a text's characters its look-alike phrases must cover (_mostly_look_alike)
@@ -435,10 +441,6 @@ def combine(parts, contexts, meaning):
                        or bool(ctx.tags & MinorSexualRule.EXPLICIT_TAGS))
         if "sexual_minors" in raised and not (ctx.signals.get("_minor") and sexual_seen):
             raised.pop("sexual_minors")
-        # A sentence picked out of a long prompt is a fragment without its scene ("keep the accident" read as a
-        # crash). Alone, with no word of the category anywhere in the request, the head's reading of it holds
-        # for a moderator. The whole prompt, a shot or a JSON value the writer marked off, and a decoded
-        # reading are parts with their own meaning: there the head blocks on its own.
         # Nudity the lexicon read in the whole prompt's art framing is held for review at most (a new nude in
         # Titian's manner), or allowed as existing art on display; the head's sexual reading is held to that cap.
         if framing_cap is not None and "sexual" in raised:
@@ -448,13 +450,17 @@ def combine(parts, contexts, meaning):
         # A short text that is mostly a harmless look-alike the lexicon knows ("मंदिर में बम बम भोले का जयकारा", a
         # chant, not a bomb), with no word of the category and nothing in scare quotes: the head's block is doubt
         # about the look-alike, held for a human, not blocked.
-        look_alikes = set().union(*(other.safe_phrases for other in contexts))
+        look_alikes = _look_alikes(contexts)
         for category in list(raised):
             text = meaning.texts.get(category, "")
             if (category != "sexual_minors" and "scare_quotes" not in ctx.tags
                     and ctx.scores.get(category, 0.0) <= 0.0 and _mostly_look_alike(text, look_alikes)
                     and raised[category] >= DEFAULT.threshold(category)[1]):
                 raised[category] = DEFAULT.threshold(category)[1] - 0.01
+        # A sentence picked out of a long prompt is a fragment without its scene ("keep the accident" read as a
+        # crash). Alone, with no word of the category anywhere in the request, the head's reading of it holds
+        # for a moderator. The whole prompt, a shot or a JSON value the writer marked off, and a decoded
+        # reading are parts with their own meaning: there the head blocks on its own.
         whole = _prose_of(parts)
         for category in list(raised):
             text = meaning.texts.get(category, "")
@@ -521,10 +527,8 @@ def _without_semantic(ctx, category):
     the lexicon's reading (nudity in an art framing, a body in a medical one) stays lowered."""
     score = 0.0
     for result in ctx.results:
-        if result.name == "semantic" or category not in result.scores:
-            continue
-        value = min(1.0, max(0.0, result.scores[category]))
-        score = value if result.mode == "set" else max(score, value)
+        if result.name != "semantic" and category in result.scores:
+            score = merged_score(score, result.scores[category], result.mode)
     return score
 
 
