@@ -697,7 +697,10 @@ def test_a_video_element_made_from_a_clip_of_the_team_is_created_upstream_from_t
         clip_id=str(clip.public_id),
     )
     made_element = Element.objects.filter(element_id=response.json().get("element_id")).first()
-    why = made_element and f"{made_element.status_message} | scan {made_element.screening_result.get('input_scan')}"
+    why = made_element and (
+        f"{made_element.status_message} | scan {made_element.screening_result.get('input_scan')}"
+        f" | likeness {made_element.screening_result.get('likeness')}"
+    )
     assert response.status_code == 201 and response.json()["status"] == "ready", why
     element = Element.objects.get(element_id=response.json()["element_id"])
     assert element.clip == clip and not element.images.exists()
