@@ -15,7 +15,7 @@ from pathlib import Path
 from generations.moderation.text.matching import Entry
 from generations.moderation.text.policy import CATEGORIES
 
-VERSION = "5"
+VERSION = "6"
 DIRECTORY = Path(__file__).with_name("lexicon")
 FILES = (
     "names.toml", "sexual.toml", "minors.toml", "violence.toml", "self_harm.toml", "illegal.toml", "real_people.toml",
