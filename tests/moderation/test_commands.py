@@ -17,7 +17,7 @@ def test_it_explains_one_decision():
     assert "decision: block" in text
     assert "normalized: 'topless'" in text
     assert "sexual" in text and "0.70" in text  # the threshold it reached
-    assert "engines: normalize@1, decode@1, lexicon@" in text
+    assert "engines: normalize@2, decode@1, lexicon@" in text
 
 
 def test_it_prints_the_audit_record_as_json():

@@ -49,6 +49,9 @@ ZW = "\u200b"
         ("n🍑u🍑d🍑e clip", "nude clip"),
         ("h🎈a🎈n🎈g🎈s himself", "hangs himself"),
         ("peach 🍑 tart", "peach 🍑 tart"),
+        # a block or box character between the letters is a separator too
+        ("u█n█d█e█r█a█g█e", "underage"),
+        ("s■e■x tape", "sex tape"),
         # leetspeak folded inside words, numbers with units left alone
         ("n4k3d", "naked"),
         ("s3x", "sex"),

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-VERSION = "1"
+VERSION = "2"
 
 
 # --- invisible characters ----------------------------------------------------------------------------------
@@ -168,8 +168,8 @@ def strip_accents(text):
 # --- spelled-out letters, leetspeak, repeats -------------------------------------------------------------
 
 # Two or more single letters or digits separated by the same kind of filler: "n u d e", "N.A.K.E.D", "b-o-m-b",
-# or an emoji put between the letters ("n🍑u🍑d🍑e").
-_FILLER = r"[ .\-_*+~·•|/\\\u2600-\u27bf\U0001f300-\U0001faff]"
+# or an emoji, a block or a box character put between the letters ("n🍑u🍑d🍑e", "u█n█d█e█r").
+_FILLER = r"[ .\-_*+~·•|/\\\u2500-\u25ff\u2600-\u27bf\U0001f300-\U0001faff]"
 _SPACED = re.compile(r"(?<![^\W_])(?<![^\W_]['’])(?:[^\W_](?:" + _FILLER + r"{1,3}))+[^\W_](?![^\W_])")
 _SPACED_FILLER = re.compile(_FILLER + "+")
 
